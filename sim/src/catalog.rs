@@ -1,0 +1,78 @@
+//! The registries: every model, every family and every lesson file, compiled in.
+
+use crate::engine::{BuildError, Run, Simulation};
+use crate::lesson::{Lesson, LessonError};
+use crate::models::hash_ring::HashRingModel;
+use crate::model::Model;
+use crate::params::ParamSpec;
+use crate::scenario::Scenario;
+
+/// A family of lessons on the home page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Family {
+    /// Identifier used in lesson files.
+    pub id: &'static str,
+    /// Title.
+    pub title: &'static str,
+    /// One sentence.
+    pub blurb: &'static str,
+}
+
+/// Every family, in home-page order.
+pub const FAMILIES: &[Family] = &[Family {
+    id: "hashing",
+    title: "Consistent hashing & sharding",
+    blurb: "Where does a key live, and what moves when servers come and go?",
+}];
+
+/// Every lesson file, as `(path under lessons/, contents)`.
+pub const LESSON_FILES: &[(&str, &str)] = &[(
+    "hashing/consistent-hashing.toml",
+    include_str!("../../lessons/hashing/consistent-hashing.toml"),
+)];
+
+/// The ids of every model.
+pub const MODELS: &[&str] = &[HashRingModel::ID];
+
+/// The parameter specs of a model.
+pub fn specs(model: &str) -> Option<Vec<ParamSpec>> {
+    match model {
+        HashRingModel::ID => Some(HashRingModel::specs()),
+        _ => None,
+    }
+}
+
+/// Starts a run of the scenario's model.
+pub fn start(scenario: &Scenario) -> Result<Box<dyn Simulation>, BuildError> {
+    match scenario.model.as_str() {
+        HashRingModel::ID => Ok(Box::new(Run::<HashRingModel>::new(scenario)?)),
+        other => Err(BuildError::UnknownModel(other.to_string())),
+    }
+}
+
+/// Starts a run from parameters that were already resolved (bad overrides dropped).
+pub fn start_with(
+    model: &str,
+    params: crate::params::ParamSet,
+    seed: u64,
+    inputs: Vec<crate::scenario::TimedInput>,
+    until: crate::time::SimTime,
+) -> Result<Box<dyn Simulation>, BuildError> {
+    match model {
+        HashRingModel::ID => Ok(Box::new(Run::<HashRingModel>::with_params(params, seed, inputs, until)?)),
+        other => Err(BuildError::UnknownModel(other.to_string())),
+    }
+}
+
+/// Every lesson, parsed. A file that fails to parse is returned as an error naming it.
+pub fn lessons() -> Vec<Result<Lesson, LessonError>> {
+    LESSON_FILES
+        .iter()
+        .map(|(path, text)| Lesson::parse(text).map_err(|e| LessonError(format!("lessons/{path}: {e}"))))
+        .collect()
+}
+
+/// The lesson with this id.
+pub fn lesson(id: &str) -> Option<Lesson> {
+    lessons().into_iter().flatten().find(|l| l.id == id)
+}

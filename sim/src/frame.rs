@@ -1,0 +1,11 @@
+//! Frames: what a view draws at one moment. One variant per kind of diagram.
+
+use crate::models::hash_ring::RingFrame;
+use std::rc::Rc;
+
+/// What to draw now.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Frame {
+    /// A consistent-hash ring.
+    Ring(Rc<RingFrame>),
+}

@@ -1,0 +1,278 @@
+//! Lesson files: the data that turns a model into a lesson.
+//!
+//! A lesson file (TOML, under `lessons/<family>/<id>.toml`) names the model it drives and gives
+//! default parameters, presets (named parameter sets with scripted inputs — the source material's
+//! worked examples among them), guided steps in Markdown, and predict-then-reveal questions whose
+//! answers are computed by running the model, never written by hand.
+
+use crate::catalog;
+use crate::engine::{BuildError, Simulation};
+use crate::scenario::{Input, Scenario, TimedInput};
+use crate::time::SimTime;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A parameter value as written in a lesson file (`vnodes = 100`, `servers = "A,B"`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum FileValue {
+    /// `true` / `false`.
+    Bool(bool),
+    /// A whole number.
+    Int(i64),
+    /// A real number.
+    Float(f64),
+    /// Text.
+    Text(String),
+}
+
+impl FileValue {
+    /// The value as text, the form parameters are validated in.
+    pub fn to_text(&self) -> String {
+        match self {
+            FileValue::Bool(b) => b.to_string(),
+            FileValue::Int(i) => i.to_string(),
+            FileValue::Float(f) => crate::params::ParamValue::Float(*f).to_text(),
+            FileValue::Text(s) => s.clone(),
+        }
+    }
+}
+
+/// A named starting point.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Preset {
+    /// Identifier (`source-example`).
+    pub id: String,
+    /// Title for the preset menu.
+    pub title: String,
+    /// One or two sentences.
+    #[serde(default)]
+    pub description: String,
+    /// Parameter values on top of the lesson's defaults.
+    #[serde(default)]
+    pub params: BTreeMap<String, FileValue>,
+    /// Scripted inputs, `TIME_MS:action[:arg]`.
+    #[serde(default, rename = "do")]
+    pub inputs: Vec<String>,
+    /// A seed other than the lesson's.
+    pub seed: Option<u64>,
+}
+
+/// A guided step of the lesson's prose.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Step {
+    /// Heading.
+    pub title: String,
+    /// Markdown body.
+    pub body: String,
+    /// A preset the step's "Try it" button loads, if any.
+    pub preset: Option<String>,
+}
+
+/// How a question's answer is computed from the sim.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Answer {
+    /// The server that owns `key` afterwards; the choices are the servers before the actions.
+    Owner {
+        /// The key.
+        key: String,
+    },
+    /// The value of a metric afterwards; a guess within `tolerance` counts as right.
+    Metric {
+        /// The metric's id.
+        metric: String,
+        /// Allowed absolute error.
+        tolerance: f64,
+    },
+}
+
+/// A predict-then-reveal question.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Question {
+    /// Identifier (`where-user123`).
+    pub id: String,
+    /// The question.
+    pub prompt: String,
+    /// The preset the question starts from (the lesson's defaults when absent).
+    pub preset: Option<String>,
+    /// Actions applied, at the end of the preset's timeline, before the answer is read.
+    #[serde(default, rename = "do")]
+    pub actions: Vec<String>,
+    /// How the answer is computed.
+    pub answer: Answer,
+    /// Why the answer is what it is (Markdown), shown after the reveal.
+    #[serde(default)]
+    pub explain: String,
+}
+
+/// A question's answer, computed by running the model.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Revealed {
+    /// The owner, among the offered choices.
+    Owner {
+        /// The servers to choose from.
+        choices: Vec<String>,
+        /// The right one.
+        answer: String,
+    },
+    /// A number, and how close a guess must be.
+    Number {
+        /// The computed value.
+        value: f64,
+        /// Allowed absolute error.
+        tolerance: f64,
+        /// The metric's unit, if any.
+        unit: Option<String>,
+    },
+}
+
+impl Revealed {
+    /// Whether `guess` (a server name or a number as text) is right.
+    pub fn is_right(&self, guess: &str) -> bool {
+        match self {
+            Revealed::Owner { answer, .. } => guess.trim() == answer,
+            Revealed::Number { value, tolerance, .. } => guess
+                .trim()
+                .trim_end_matches('%')
+                .parse::<f64>()
+                .is_ok_and(|g| (g - value).abs() <= *tolerance),
+        }
+    }
+}
+
+/// A lesson.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Lesson {
+    /// Identifier, used in URLs (`consistent-hashing`).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Family id (see [`catalog::FAMILIES`]).
+    pub family: String,
+    /// The model it drives (`hash-ring`).
+    pub model: String,
+    /// One-sentence summary for the home page.
+    pub summary: String,
+    /// Search words.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Default seed.
+    pub seed: u64,
+    /// Timeline length in milliseconds.
+    pub until_ms: u64,
+    /// Source files under `sim/src/` shown in the Code tab.
+    #[serde(default)]
+    pub code: Vec<String>,
+    /// Parameter defaults on top of the model's.
+    #[serde(default)]
+    pub defaults: BTreeMap<String, FileValue>,
+    /// Presets.
+    #[serde(default, rename = "preset")]
+    pub presets: Vec<Preset>,
+    /// Guided steps.
+    #[serde(default, rename = "step")]
+    pub steps: Vec<Step>,
+    /// Questions.
+    #[serde(default, rename = "question")]
+    pub questions: Vec<Question>,
+}
+
+/// A lesson file that did not parse or does not fit its model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LessonError(pub String);
+
+impl fmt::Display for LessonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LessonError {}
+
+impl Lesson {
+    /// Parses a lesson file.
+    pub fn parse(text: &str) -> Result<Lesson, LessonError> {
+        toml::from_str(text).map_err(|e| LessonError(e.to_string()))
+    }
+
+    /// The preset with this id.
+    pub fn preset(&self, id: &str) -> Option<&Preset> {
+        self.presets.iter().find(|p| p.id == id)
+    }
+
+    /// The scenario of the lesson's defaults, or of a preset on top of them.
+    pub fn scenario(&self, preset: Option<&str>) -> Result<Scenario, LessonError> {
+        let mut s = Scenario::new(&self.model, self.seed, SimTime::from_ms(self.until_ms));
+        s.params = self.defaults.iter().map(|(k, v)| (k.clone(), v.to_text())).collect();
+        if let Some(id) = preset {
+            let p = self
+                .preset(id)
+                .ok_or_else(|| LessonError(format!("lesson {} has no preset {id:?}", self.id)))?;
+            s.params.extend(p.params.iter().map(|(k, v)| (k.clone(), v.to_text())));
+            if let Some(seed) = p.seed {
+                s.seed = seed;
+            }
+            for text in &p.inputs {
+                s.inputs.push(TimedInput::parse(text).map_err(|e| LessonError(format!("preset {id}: {e}")))?);
+            }
+        }
+        Ok(s)
+    }
+
+    /// Runs a question's setup and computes its answer.
+    pub fn reveal(&self, question: &Question) -> Result<Revealed, LessonError> {
+        let scenario = self.scenario(question.preset.as_deref())?;
+        let mut run = catalog::start(&scenario).map_err(|e: BuildError| LessonError(e.to_string()))?;
+        run.seek(scenario.until);
+        let choices = run.entities();
+        for a in &question.actions {
+            let input = Input::parse(a).map_err(|e| LessonError(format!("question {}: {e}", question.id)))?;
+            run.apply_now(input);
+        }
+        if let Some(last) = run.trace_lines().last().filter(|l| l.rejected) {
+            return Err(LessonError(format!("question {}: {}", question.id, last.text)));
+        }
+        reveal_answer(run.as_ref(), &question.answer, choices)
+            .map_err(|e| LessonError(format!("question {}: {e}", question.id)))
+    }
+}
+
+fn reveal_answer(run: &dyn Simulation, answer: &Answer, choices: Vec<String>) -> Result<Revealed, String> {
+    match answer {
+        Answer::Owner { key } => {
+            let owner = run
+                .owners(key)
+                .and_then(|o| o.first().cloned())
+                .ok_or_else(|| format!("the model places no key {key:?}"))?;
+            Ok(Revealed::Owner { choices, answer: owner })
+        }
+        Answer::Metric { metric, tolerance } => {
+            let m = run.metrics();
+            let found = m.scalars.iter().find(|s| s.id == metric).ok_or_else(|| format!("no metric {metric:?}"))?;
+            let value = found.value.as_f64().ok_or_else(|| format!("metric {metric:?} has no value"))?;
+            Ok(Revealed::Number { value, tolerance: *tolerance, unit: found.unit.map(str::to_string) })
+        }
+    }
+}
+
+impl Lesson {
+    /// The parameters a fresh visit starts from: the model's defaults with the lesson's on top.
+    /// Lesson defaults that do not validate are skipped (the registry test rejects such files).
+    pub fn default_params(&self) -> crate::params::ParamSet {
+        let specs = catalog::specs(&self.model).unwrap_or_default();
+        let texts: Vec<(String, String)> = self.defaults.iter().map(|(k, v)| (k.clone(), v.to_text())).collect();
+        crate::params::ParamSet::resolve(&specs, texts.iter().map(|(k, v)| (k.as_str(), v.as_str()))).0
+    }
+
+    /// The parameters of `set` that differ from [`Lesson::default_params`], as text, in name
+    /// order: what a shareable URL must carry.
+    pub fn changed_params(&self, set: &crate::params::ParamSet) -> Vec<(String, String)> {
+        let base = self.default_params();
+        set.iter()
+            .filter(|(k, v)| base.get(k) != Some(*v))
+            .map(|(k, v)| (k.to_string(), v.to_text()))
+            .collect()
+    }
+}

@@ -1,0 +1,37 @@
+//! # sim — the simulation core of System Design Playground
+//!
+//! Every lesson is a real implementation of a mechanism (a consistent-hash ring, later caches,
+//! balancers, limiters, …) driven by a seeded, deterministic discrete-event simulation. A run is
+//! a function of `(seed, params, inputs)`: the same triple gives the same trace on x86_64 and in
+//! wasm32. This crate has no web dependencies; the app and the `sdp` CLI drive it alike.
+//!
+//! ```
+//! use sim::catalog;
+//! use sim::time::SimTime;
+//!
+//! // The source material's worked example: servers at 45°, 120° and 280°, User123 at 100°.
+//! let lesson = catalog::lesson("consistent-hashing").unwrap();
+//! let mut scenario = lesson.scenario(Some("source-example")).unwrap();
+//! scenario.inputs.push("0:remove-server:B".parse().unwrap());
+//! let mut run = catalog::start(&scenario).unwrap();
+//! run.seek(SimTime::from_ms(1));
+//! assert_eq!(run.owners("User123").unwrap()[0], "C");
+//! run.validate().unwrap();
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod catalog;
+pub mod engine;
+pub mod event;
+pub mod frame;
+pub mod hashing;
+pub mod lesson;
+pub mod model;
+pub mod models;
+pub mod params;
+pub mod rng;
+pub mod scenario;
+pub mod time;
+pub mod trace;

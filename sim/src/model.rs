@@ -1,0 +1,180 @@
+//! The common shape of every lesson's model.
+//!
+//! A model is built from validated parameters, takes inputs, handles the events it schedules for
+//! itself, and reports a frame (what to draw), metrics and trace records. The engine
+//! ([`crate::engine::Run`]) drives any model the same way; the app and the CLI only ever see the
+//! object-safe [`crate::engine::Simulation`] view of it.
+
+use crate::event::EventQueue;
+use crate::frame::Frame;
+use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::rng::SimRng;
+use crate::scenario::Input;
+use crate::time::SimTime;
+use crate::trace::{Narrate, Trace};
+use serde::Serialize;
+use std::fmt;
+
+/// An action a learner can apply, as the UI and `--do` name it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ActionSpec {
+    /// The action's name (`remove-server`).
+    pub name: &'static str,
+    /// A short label (`Crash a server`).
+    pub label: &'static str,
+    /// What the argument is, if the action takes one (`server name`).
+    pub arg: Option<&'static str>,
+}
+
+/// Why an input was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputError(pub String);
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// What a model gets while it builds, applies an input or handles an event: the current time,
+/// the run's random stream, its event queue and its trace.
+pub struct Ctx<'a, M: Model> {
+    /// The current simulated time.
+    pub now: SimTime,
+    /// The run's random stream.
+    pub rng: &'a mut SimRng,
+    pub(crate) queue: &'a mut EventQueue<M::Event>,
+    pub(crate) trace: &'a mut Trace<M::Record>,
+}
+
+impl<M: Model> Ctx<'_, M> {
+    /// Schedules one of the model's own events.
+    pub fn schedule(&mut self, at: SimTime, event: M::Event) {
+        debug_assert!(at >= self.now, "events are never scheduled in the past");
+        self.queue.push(at.max(self.now), event);
+    }
+    /// Records what happened, for the event log and the digest.
+    pub fn record(&mut self, record: M::Record) {
+        self.trace.record(self.now, record);
+    }
+}
+
+/// The common shape of a lesson's model. Implementations are plain data (`Clone`) so the engine
+/// can checkpoint them.
+pub trait Model: Clone + 'static {
+    /// Events the model schedules for itself (a request arriving, a timer firing).
+    type Event: Clone + fmt::Debug;
+    /// What the model records in the trace.
+    type Record: Clone + fmt::Debug + Narrate;
+
+    /// The model's identifier in lesson files (`hash-ring`).
+    const ID: &'static str;
+
+    /// The parameters this model accepts.
+    fn specs() -> Vec<ParamSpec>;
+    /// The inputs this model accepts.
+    fn actions() -> Vec<ActionSpec>;
+    /// Builds the initial state at time zero. Text parameters are checked here; errors name the
+    /// parameter.
+    fn build(params: &ParamSet, ctx: &mut Ctx<'_, Self>) -> Result<Self, ParamError>;
+    /// Applies an input at `ctx.now`; a refused input changes nothing.
+    fn apply(&mut self, input: &Input, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError>;
+    /// Handles one of its own events at `ctx.now`.
+    fn handle(&mut self, event: Self::Event, ctx: &mut Ctx<'_, Self>);
+    /// What to draw at `now`.
+    fn frame(&self, now: SimTime) -> Frame;
+    /// The current metrics.
+    fn metrics(&self) -> Metrics;
+    /// The names of the things keys are placed on (servers, shards), for questions and the UI.
+    fn entities(&self) -> Vec<String>;
+    /// Where a named key lives (its owner first, then replicas), if this model places keys.
+    fn owners(&self, _key: &str) -> Option<Vec<String>> {
+        None
+    }
+    /// Checks the model's own invariants; the message states the broken one.
+    fn validate(&self) -> Result<(), String>;
+}
+
+/// A metric's value.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum MetricValue {
+    /// A count.
+    Int(i64),
+    /// A measurement.
+    Float(f64),
+    /// A name or a sentence.
+    Text(String),
+    /// Not defined yet (no change has happened).
+    None,
+}
+
+impl MetricValue {
+    /// The value as a number, if it is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            MetricValue::Int(i) => Some(*i as f64),
+            MetricValue::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+    /// The value formatted for display (`12`, `1.42`, `—`).
+    pub fn display(&self) -> String {
+        match self {
+            MetricValue::Int(i) => i.to_string(),
+            MetricValue::Float(f) => format!("{f:.2}"),
+            MetricValue::Text(s) => s.clone(),
+            MetricValue::None => "—".to_string(),
+        }
+    }
+}
+
+/// One named number.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Metric {
+    /// Identifier in JSON and `data-testid`s (`max_mean_ratio`).
+    pub id: &'static str,
+    /// Label for people.
+    pub label: &'static str,
+    /// The value.
+    pub value: MetricValue,
+    /// Unit suffix, if any.
+    pub unit: Option<&'static str>,
+    /// One sentence on what it means.
+    pub help: &'static str,
+}
+
+/// A named series of labelled values, such as keys per server (drawn as bars).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetricGroup {
+    /// Identifier (`keys_per_server`).
+    pub id: &'static str,
+    /// Label for people.
+    pub label: &'static str,
+    /// Unit of the values.
+    pub unit: Option<&'static str>,
+    /// `(label, value)` in display order.
+    pub values: Vec<(String, f64)>,
+}
+
+/// All metrics of a moment.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Metrics {
+    /// Single numbers.
+    pub scalars: Vec<Metric>,
+    /// Series.
+    pub groups: Vec<MetricGroup>,
+}
+
+impl Metrics {
+    /// The scalar with this id.
+    pub fn get(&self, id: &str) -> Option<&MetricValue> {
+        self.scalars.iter().find(|m| m.id == id).map(|m| &m.value)
+    }
+    /// The group with this id.
+    pub fn group(&self, id: &str) -> Option<&MetricGroup> {
+        self.groups.iter().find(|g| g.id == id)
+    }
+}

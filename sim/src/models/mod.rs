@@ -1,0 +1,4 @@
+//! Lesson models: each wraps a mechanism from this crate in the common [`crate::model::Model`]
+//! shape (parameters, inputs, events, frame, metrics).
+
+pub mod hash_ring;

@@ -1,0 +1,184 @@
+// Test harness for the end-to-end suite: one static server and one Chromium per test file, a fresh
+// browser context per opened page, and an assertion after every test that no page logged a console
+// error or threw. Query by data-testid; wait with Playwright's auto-waiting (locator.waitFor,
+// page.waitForFunction), never with fixed sleeps.
+//
+//   import { useApp, tid } from './harness.mjs';
+//   const app = useApp();
+//   app.test('home lists lessons', async ({ open }) => {
+//     const page = await open('#/');
+//     await page.locator(tid('lesson-list')).waitFor();
+//   });
+//
+// Environment: E2E_BASE_URL=http://127.0.0.1:8080 tests an already running server instead of
+// serving dist/; E2E_TIMEOUT_MS changes the per-wait timeout (default 10 s).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './server.mjs';
+import { launchBrowser, newPage } from './browser.mjs';
+
+export const WAIT_MS = Number(process.env.E2E_TIMEOUT_MS ?? 10_000);
+
+/** CSS selector for a data-testid. */
+export const tid = (id) => `[data-testid="${id}"]`;
+
+/** The lesson URL hash used throughout the suite. */
+export const LESSON = '#/lesson/consistent-hashing';
+
+export function useApp() {
+  const app = { baseUrl: process.env.E2E_BASE_URL?.replace(/\/$/, '') ?? null, browser: null };
+  let server = null;
+
+  before(async () => {
+    if (!app.baseUrl) {
+      server = await startServer();
+      app.baseUrl = server.url;
+    }
+    app.browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await app.browser?.close();
+    await server?.close();
+  });
+
+  /** Absolute URL for a hash route ('#/…'), a path, or an absolute URL. */
+  app.url = (where = '#/') => new URL(where.startsWith('#') ? `/${where}` : where, `${app.baseUrl}/`).href;
+
+  /**
+   * Registers a test. `fn` receives { open, t }: `open(where)` opens `where` in a fresh page (new
+   * browser context, so nothing carries over) and returns the Playwright page. After `fn`, every
+   * page opened must have collected no console errors or page errors.
+   */
+  app.test = (name, fn, { timeout = 6 * WAIT_MS } = {}) =>
+    test(name, { timeout }, async (t) => {
+      const pages = [];
+      const open = async (where = '#/') => {
+        const page = await newPage(app.browser, { origin: app.baseUrl, defaultTimeout: WAIT_MS });
+        pages.push(page);
+        await page.goto(app.url(where));
+        return page;
+      };
+      const errorReport = () =>
+        pages.flatMap((p, i) => p.errors.map((e) => `  page ${i + 1} (${p.url()}): ${e}`)).join('\n');
+      try {
+        await fn({ open, t });
+      } catch (err) {
+        const report = errorReport();
+        if (report && err instanceof Error) err.message += `\nErrors logged by the page(s):\n${report}`;
+        throw err;
+      } finally {
+        await Promise.all(pages.map((p) => p.context().close().catch(() => {})));
+      }
+      assert.equal(errorReport(), '', 'no console errors or page errors on any page');
+    });
+
+  return app;
+}
+
+/** Waits until the lesson page and its ring diagram are rendered. */
+export async function lessonReady(page) {
+  await page.locator(tid('lesson-page')).waitFor();
+  await page.locator(`svg${tid('ring-diagram')}`).waitFor();
+}
+
+/** The `data-value` of a data-testid element as a number (waits for the element). */
+export async function dataValue(page, id) {
+  const loc = page.locator(tid(id));
+  await loc.waitFor({ state: 'attached' });
+  const raw = await loc.getAttribute('data-value');
+  assert.notEqual(raw, null, `${id} has a data-value attribute`);
+  const n = Number(raw);
+  assert.ok(Number.isFinite(n), `${id} data-value is a number (got ${JSON.stringify(raw)})`);
+  return n;
+}
+
+/**
+ * Waits until a data-testid element's numeric data-value compares to `value` with `op`
+ * ('>', '>=', '<', '<=', '==', '!='); returns the value.
+ */
+export async function waitForDataValue(page, id, op, value) {
+  const sel = tid(id);
+  try {
+    await page.waitForFunction(
+      ([s, o, want]) => {
+        const el = document.querySelector(s);
+        const raw = el?.getAttribute('data-value');
+        if (raw === null || raw === undefined || raw === '') return false;
+        const v = Number(raw);
+        switch (o) {
+          case '>': return v > want;
+          case '>=': return v >= want;
+          case '<': return v < want;
+          case '<=': return v <= want;
+          case '==': return v === want;
+          case '!=': return v !== want;
+          default: throw new Error(`unknown op ${o}`);
+        }
+      },
+      [sel, op, value],
+      { timeout: WAIT_MS },
+    );
+  } catch (err) {
+    const now = await page.locator(sel).getAttribute('data-value', { timeout: 1 }).catch(() => 'missing');
+    throw new Error(`${id} data-value never became ${op} ${value} (now: ${now})\n${err.message}`);
+  }
+  return dataValue(page, id);
+}
+
+/** { suffix: number } for every element whose data-testid starts with `prefix`. */
+export async function valuesByPrefix(page, prefix) {
+  return page.evaluate((p) => {
+    const out = {};
+    for (const el of document.querySelectorAll(`[data-testid^="${p}"]`)) {
+      out[el.getAttribute('data-testid').slice(p.length)] = Number(el.getAttribute('data-value'));
+    }
+    return out;
+  }, prefix);
+}
+
+/**
+ * All metric and load-bar values, read once the page has settled: two reads separated by two
+ * animation frames must agree (the app may still be replaying a URL's interventions).
+ */
+export async function settledSnapshot(page) {
+  await page.locator(tid('load-chart')).waitFor();
+  await page.locator('[data-testid^="metric-"][data-value]').first().waitFor({ state: 'attached' });
+  const read = () =>
+    page.evaluate(() => {
+      const out = {};
+      for (const el of document.querySelectorAll('[data-testid^="metric-"], [data-testid^="load-bar-"]')) {
+        out[el.getAttribute('data-testid')] = el.getAttribute('data-value');
+      }
+      return JSON.stringify(out);
+    });
+  const frames = () =>
+    page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+  let last = await read();
+  for (let i = 0; i < 50; i++) {
+    await frames();
+    const next = await read();
+    if (next === last) return JSON.parse(next);
+    last = next;
+  }
+  throw new Error(`metrics never settled; last: ${last}`);
+}
+
+/**
+ * Sets an <input>'s value the way a user would change it (works for type=range, which
+ * locator.fill() refuses): native value setter, then `input` and `change` events.
+ */
+export async function setInputValue(locator, value) {
+  await locator.waitFor();
+  await locator.evaluate((el, v) => {
+    const setter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), 'value').set;
+    setter.call(el, String(v));
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, value);
+}
+
+/** Moves keyboard focus off any control, so that page-level shortcuts are tested, not buttons. */
+export async function blur(page) {
+  await page.evaluate(() => document.activeElement?.blur?.());
+}

@@ -1,0 +1,142 @@
+// A tiny static file server for the built app (dist/). Used by the end-to-end tests (port 0, so
+// every test file gets a free port) and by scripts/serve.sh.
+//
+//   import { startServer } from './server.mjs';
+//   const server = await startServer({ root: 'dist' });   // server.url = 'http://127.0.0.1:PORT'
+//   await server.close();
+//
+//   node tests/e2e/server.mjs [--root dist] [--host 127.0.0.1] [--port 8080]
+import { createServer } from 'node:http';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DIST_DIR = path.join(REPO_ROOT, 'dist');
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json; charset=utf-8',
+  '.webmanifest': 'application/manifest+json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+};
+
+export function mimeType(file) {
+  return MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
+async function isFile(file) {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Serves `root` on `host:port` (port 0 picks a free port). Unknown paths without a file extension
+ * fall back to index.html (the app routes by URL hash, but a deep link must still load the app);
+ * unknown files with an extension are 404.
+ */
+export async function startServer({ root = DIST_DIR, host = '127.0.0.1', port = 0, log = false } = {}) {
+  const rootDir = path.resolve(root);
+  if (!(await isFile(path.join(rootDir, 'index.html')))) {
+    throw new Error(
+      `${path.join(rootDir, 'index.html')} not found: build the app first ` +
+        '(`trunk build --release --offline`; scripts/test.sh and scripts/serve.sh do this)',
+    );
+  }
+  const server = createServer(async (req, res) => {
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+        return;
+      }
+      const urlPath = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+      let file = path.join(rootDir, path.normalize(urlPath));
+      if (file !== rootDir && !file.startsWith(rootDir + path.sep)) {
+        res.writeHead(403).end();
+        return;
+      }
+      if (!(await isFile(file))) {
+        const index = path.join(file, 'index.html');
+        if (await isFile(index)) file = index;
+        else if (path.extname(urlPath) === '') file = path.join(rootDir, 'index.html');
+        else {
+          if (log) console.log(`404 ${req.url}`);
+          res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
+          return;
+        }
+      }
+      const { size } = await stat(file);
+      res.writeHead(200, {
+        'Content-Type': mimeType(file),
+        'Content-Length': size,
+        'Cache-Control': 'no-cache',
+      });
+      if (log) console.log(`200 ${req.url}`);
+      if (req.method === 'HEAD') res.end();
+      else createReadStream(file).pipe(res);
+    } catch (err) {
+      res.writeHead(500).end(String(err));
+    }
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+// Command line: node tests/e2e/server.mjs [--root DIR] [--host HOST] [--port PORT] [--log]
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const opt = (name, fallback) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+  };
+  const root = opt('root', DIST_DIR);
+  const host = opt('host', '127.0.0.1');
+  const port = Number(opt('port', '8080'));
+  try {
+    const server = await startServer({ root, host, port, log: args.includes('--log') });
+    console.log(`Serving ${path.resolve(root)} at ${server.url}/ (Ctrl-C to stop)`);
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+      process.on(signal, async () => {
+        await server.close();
+        process.exit(0);
+      });
+    }
+  } catch (err) {
+    if (err.code === 'EADDRINUSE') console.error(`error: ${host}:${port} is already in use (set PORT=...)`);
+    else console.error(`error: ${err.message}`);
+    process.exit(1);
+  }
+}

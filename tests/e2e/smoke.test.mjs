@@ -1,0 +1,29 @@
+// The harness itself: the static server serves dist/, Chromium starts, the app's page loads with a
+// <main> element and without console errors. Passes on the bare placeholder app too.
+import assert from 'node:assert/strict';
+import { useApp } from './harness.mjs';
+
+const app = useApp();
+
+app.test('the app loads at #/ with a <main> and no console errors', async ({ open }) => {
+  const page = await open('#/');
+  await page.locator('main').first().waitFor({ state: 'attached' });
+  assert.ok((await page.locator('main').count()) >= 1, 'page has a <main>');
+  // The wasm module and its JS glue were served with the right MIME types.
+  const wasm = await page.evaluate(() =>
+    performance.getEntriesByType('resource').some((e) => e.name.endsWith('.wasm')),
+  );
+  assert.ok(wasm, 'a .wasm file was loaded');
+});
+
+app.test('the server serves .wasm as application/wasm and unknown files as 404', async () => {
+  const res = await fetch(app.url('/'));
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  const wasmName = html.match(/[\w./-]+\.wasm/)?.[0];
+  assert.ok(wasmName, 'index.html references a .wasm file');
+  const wasm = await fetch(app.url(wasmName.startsWith('/') ? wasmName : `/${wasmName}`));
+  assert.equal(wasm.status, 200);
+  assert.equal(wasm.headers.get('content-type'), 'application/wasm');
+  assert.equal((await fetch(app.url('/no-such-file.js'))).status, 404);
+});
