@@ -146,7 +146,7 @@ impl<R: fmt::Debug + Narrate> Trace<R> {
 mod tests {
     use super::*;
 
-    #[derive(Debug)]
+    #[derive(Clone, Debug)]
     struct Note(&'static str);
     impl Narrate for Note {
         fn narrate(&self) -> String {

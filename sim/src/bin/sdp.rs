@@ -4,13 +4,10 @@
 //! sdp list
 //! sdp run <lesson> [--preset NAME] [--set name=value]... [--seed N] [--until TIME_MS]
 //!         [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--json] [--trace]
-//! sdp bench
 //! ```
 
 use serde_json::{json, Map, Value};
 use sim::catalog;
-use sim::hashing::ring::HashRing;
-use sim::hashing::HashFn;
 use sim::model::MetricValue;
 use sim::scenario::TimedInput;
 use sim::time::SimTime;
@@ -19,15 +16,13 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   sdp list
   sdp run <lesson> [--preset NAME] [--set name=value]... [--seed N] [--until TIME_MS]
-          [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--json] [--trace]
-  sdp bench";
+          [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--json] [--trace]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("list") => list(),
         Some("run") => run(&args[1..]),
-        Some("bench") => bench(),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -151,24 +146,5 @@ fn run(args: &[String]) -> Result<(), String> {
         let text = if as_json { serde_json::to_string(&out) } else { serde_json::to_string_pretty(&out) };
         println!("{}", text.map_err(|e| e.to_string())?);
     }
-    Ok(())
-}
-
-fn bench() -> Result<(), String> {
-    let mut ring = HashRing::new(HashFn::Murmur3_32, 100).map_err(|e| e.to_string())?;
-    for i in 0..10 {
-        ring.add_server(&format!("server-{i}"), None).map_err(|e| e.to_string())?;
-    }
-    let start = std::time::Instant::now();
-    let mut pos: u32 = 0x1234_5678;
-    let mut sink = 0u64;
-    let n: u64 = 5_000_000;
-    for _ in 0..n {
-        pos = pos.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        sink += ring.lookup(pos).map_or(0, |v| u64::from(v.index));
-    }
-    let secs = start.elapsed().as_secs_f64();
-    println!("ring: 10 servers x 100 vnodes, {n} lookups in {secs:.3} s (checksum {sink})");
-    println!("lookups_per_sec={:.0}", n as f64 / secs);
     Ok(())
 }

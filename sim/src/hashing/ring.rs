@@ -215,14 +215,13 @@ impl HashRing {
         };
         let want = n.min(self.server_count()) as usize;
         let mut chosen: Vec<&str> = Vec::with_capacity(want);
-        let len = self.points.len();
-        for step in 0..len {
+        let clockwise = self.points[start..].iter().chain(&self.points[..start]);
+        for p in clockwise {
             if chosen.len() == want {
                 break;
             }
-            let server = self.points[(start + step) % len].server.as_str();
-            if !chosen.contains(&server) {
-                chosen.push(server);
+            if !chosen.contains(&p.server.as_str()) {
+                chosen.push(&p.server);
             }
         }
         chosen
@@ -233,24 +232,19 @@ impl HashRing {
     pub fn arcs(&self) -> BTreeMap<String, u64> {
         let mut arcs: BTreeMap<String, u64> =
             self.servers.keys().map(|name| (name.clone(), 0)).collect();
-        let Some(last) = self.points.last() else {
+        let (Some(first), Some(last)) = (self.points.first(), self.points.last()) else {
             return arcs;
         };
-        // The first point's arc wraps past the top: measure it from the last point, 2^32 lower.
-        let mut prev = u64::from(last.position);
-        for (i, p) in self.points.iter().enumerate() {
-            let here = u64::from(p.position);
-            let length = if i == 0 {
-                here + RING_SIZE - prev
-            } else {
-                here - prev
-            };
-            let slot = arcs.get_mut(&p.server);
-            debug_assert!(slot.is_some(), "every point belongs to a known server");
-            if let Some(total) = slot {
-                *total += length;
-            }
-            prev = here;
+        let mut credit = |p: &VirtualNode, length: u64| {
+            *arcs.entry(p.server.clone()).or_default() += length;
+        };
+        // The first point's arc wraps past the top, back to the last point.
+        credit(
+            first,
+            u64::from(first.position) + RING_SIZE - u64::from(last.position),
+        );
+        for pair in self.points.windows(2) {
+            credit(&pair[1], u64::from(pair[1].position - pair[0].position));
         }
         arcs
     }

@@ -1,0 +1,19 @@
+//! Native ring-lookup throughput: `cargo bench -p sim --bench lookups`.
+//! Prints `lookups_per_sec=<n>` (the median of five runs) for scripts/bench.sh to collect.
+
+fn main() {
+    let ring = sim::bench::bench_ring();
+    let n: u64 = 5_000_000;
+    let mut rates: Vec<f64> = (0..5)
+        .map(|_| {
+            let start = std::time::Instant::now();
+            let sum = sim::bench::lookups(&ring, n);
+            let secs = start.elapsed().as_secs_f64();
+            std::hint::black_box(sum);
+            n as f64 / secs
+        })
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    println!("ring: 10 servers x 100 vnodes (1000 points), {n} lookups per run, 5 runs");
+    println!("lookups_per_sec={:.0}", rates[2]);
+}

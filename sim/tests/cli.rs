@@ -1,0 +1,66 @@
+//! The `sdp` command line, run as a real process.
+#![cfg(not(target_arch = "wasm32"))]
+
+use serde_json::Value;
+use std::process::Command;
+
+fn sdp(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sdp")).args(args).output().expect("sdp runs");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn list_names_the_lesson_and_its_presets() {
+    let (ok, out, _) = sdp(&["list"]);
+    assert!(ok);
+    assert!(out.contains("consistent-hashing") && out.contains("source-example"), "{out}");
+}
+
+#[test]
+fn run_prints_one_json_object_with_the_issue_fields() {
+    let (ok, out, err) = sdp(&[
+        "run", "consistent-hashing", "--preset", "source-example", "--do", "0:remove-server:B", "--key", "User123", "--json",
+    ]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    assert_eq!(v["lesson"], "consistent-hashing");
+    assert_eq!(v["seed"], 42);
+    assert_eq!(v["params"]["servers"], "A@45,B@120,C@280");
+    let m = &v["metrics"];
+    assert_eq!(m["owners"]["User123"], "C");
+    assert!(m["keys_per_server"]["A"].is_u64() && m["keys_per_server"].get("B").is_none());
+    assert!(m["max_mean_ratio"].as_f64().unwrap() >= 1.0);
+    let moved = m["moved_keys"].as_u64().unwrap();
+    let total = m["keys"].as_u64().unwrap();
+    assert!(moved > 0);
+    let pct = m["moved_percent"].as_f64().unwrap();
+    assert!((pct - moved as f64 * 100.0 / total as f64).abs() < 1e-4);
+}
+
+#[test]
+fn set_seed_and_add_server_apply() {
+    let (ok, out, err) = sdp(&[
+        "run", "consistent-hashing", "--set", "servers=A,B,C,D,E", "--set", "vnodes=100", "--set", "keys=5000",
+        "--seed", "7", "--do", "0:add-server:D2", "--key", "User123", "--json",
+    ]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["seed"], 7);
+    assert_eq!(v["metrics"]["servers"], 6);
+    let pct = v["metrics"]["moved_percent"].as_f64().unwrap();
+    assert!((10.0..24.0).contains(&pct), "a sixth server takes about 1/6 of the keys, got {pct}%");
+    let modulo = v["metrics"]["modulo_moved_percent"].as_f64().unwrap();
+    assert!(modulo > 60.0, "hash % N moves most keys, got {modulo}%");
+}
+
+#[test]
+fn bad_input_is_a_clear_error_not_a_panic() {
+    let (ok, _, err) = sdp(&["run", "consistent-hashing", "--set", "vnodes=0", "--json"]);
+    assert!(!ok);
+    assert!(err.contains("vnodes") && err.contains("1 to 1000"), "{err}");
+    assert!(!err.contains("panicked"));
+    let (ok, _, err) = sdp(&["run", "nope"]);
+    assert!(!ok && err.contains("no lesson"), "{err}");
+    let (ok, _, err) = sdp(&["run", "consistent-hashing", "--do", "soon:remove-server:B"]);
+    assert!(!ok && err.contains("milliseconds"), "{err}");
+}
