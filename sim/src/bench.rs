@@ -9,7 +9,8 @@ use crate::hashing::HashFn;
 pub fn bench_ring() -> HashRing {
     let mut ring = HashRing::new(HashFn::Murmur3_32, 100).expect("100 vnodes is in range");
     for i in 0..10 {
-        ring.add_server(&format!("server-{i}"), None).expect("names are distinct");
+        ring.add_server(&format!("server-{i}"), None)
+            .expect("names are distinct");
     }
     ring
 }

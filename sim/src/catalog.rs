@@ -2,8 +2,8 @@
 
 use crate::engine::{BuildError, Run, Simulation};
 use crate::lesson::{Lesson, LessonError};
-use crate::models::hash_ring::HashRingModel;
 use crate::model::Model;
+use crate::models::hash_ring::HashRingModel;
 use crate::params::ParamSpec;
 use crate::scenario::Scenario;
 
@@ -59,7 +59,9 @@ pub fn start_with(
     until: crate::time::SimTime,
 ) -> Result<Box<dyn Simulation>, BuildError> {
     match model {
-        HashRingModel::ID => Ok(Box::new(Run::<HashRingModel>::with_params(params, seed, inputs, until)?)),
+        HashRingModel::ID => Ok(Box::new(Run::<HashRingModel>::with_params(
+            params, seed, inputs, until,
+        )?)),
         other => Err(BuildError::UnknownModel(other.to_string())),
     }
 }
@@ -68,7 +70,9 @@ pub fn start_with(
 pub fn lessons() -> Vec<Result<Lesson, LessonError>> {
     LESSON_FILES
         .iter()
-        .map(|(path, text)| Lesson::parse(text).map_err(|e| LessonError(format!("lessons/{path}: {e}"))))
+        .map(|(path, text)| {
+            Lesson::parse(text).map_err(|e| LessonError(format!("lessons/{path}: {e}")))
+        })
         .collect()
 }
 

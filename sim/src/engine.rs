@@ -77,12 +77,20 @@ impl<M: Model> Run<M> {
         let specs = M::specs();
         let (params, errors) = ParamSet::resolve(
             &specs,
-            scenario.params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            scenario
+                .params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
         );
         if !errors.is_empty() {
             return Err(BuildError::Params(errors));
         }
-        Self::with_params(params, scenario.seed, scenario.inputs.clone(), scenario.until)
+        Self::with_params(
+            params,
+            scenario.seed,
+            scenario.inputs.clone(),
+            scenario.until,
+        )
     }
 
     /// Builds the model from already validated parameters.

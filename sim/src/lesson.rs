@@ -133,7 +133,9 @@ impl Revealed {
     pub fn is_right(&self, guess: &str) -> bool {
         match self {
             Revealed::Owner { answer, .. } => guess.trim() == answer,
-            Revealed::Number { value, tolerance, .. } => guess
+            Revealed::Number {
+                value, tolerance, ..
+            } => guess
                 .trim()
                 .trim_end_matches('%')
                 .parse::<f64>()
@@ -205,17 +207,25 @@ impl Lesson {
     /// The scenario of the lesson's defaults, or of a preset on top of them.
     pub fn scenario(&self, preset: Option<&str>) -> Result<Scenario, LessonError> {
         let mut s = Scenario::new(&self.model, self.seed, SimTime::from_ms(self.until_ms));
-        s.params = self.defaults.iter().map(|(k, v)| (k.clone(), v.to_text())).collect();
+        s.params = self
+            .defaults
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_text()))
+            .collect();
         if let Some(id) = preset {
             let p = self
                 .preset(id)
                 .ok_or_else(|| LessonError(format!("lesson {} has no preset {id:?}", self.id)))?;
-            s.params.extend(p.params.iter().map(|(k, v)| (k.clone(), v.to_text())));
+            s.params
+                .extend(p.params.iter().map(|(k, v)| (k.clone(), v.to_text())));
             if let Some(seed) = p.seed {
                 s.seed = seed;
             }
             for text in &p.inputs {
-                s.inputs.push(TimedInput::parse(text).map_err(|e| LessonError(format!("preset {id}: {e}")))?);
+                s.inputs.push(
+                    TimedInput::parse(text)
+                        .map_err(|e| LessonError(format!("preset {id}: {e}")))?,
+                );
             }
         }
         Ok(s)
@@ -224,35 +234,58 @@ impl Lesson {
     /// Runs a question's setup and computes its answer.
     pub fn reveal(&self, question: &Question) -> Result<Revealed, LessonError> {
         let scenario = self.scenario(question.preset.as_deref())?;
-        let mut run = catalog::start(&scenario).map_err(|e: BuildError| LessonError(e.to_string()))?;
+        let mut run =
+            catalog::start(&scenario).map_err(|e: BuildError| LessonError(e.to_string()))?;
         run.seek(scenario.until);
         let choices = run.entities();
         for a in &question.actions {
-            let input = Input::parse(a).map_err(|e| LessonError(format!("question {}: {e}", question.id)))?;
+            let input = Input::parse(a)
+                .map_err(|e| LessonError(format!("question {}: {e}", question.id)))?;
             run.apply_now(input);
         }
         if let Some(last) = run.trace_lines().last().filter(|l| l.rejected) {
-            return Err(LessonError(format!("question {}: {}", question.id, last.text)));
+            return Err(LessonError(format!(
+                "question {}: {}",
+                question.id, last.text
+            )));
         }
         reveal_answer(run.as_ref(), &question.answer, choices)
             .map_err(|e| LessonError(format!("question {}: {e}", question.id)))
     }
 }
 
-fn reveal_answer(run: &dyn Simulation, answer: &Answer, choices: Vec<String>) -> Result<Revealed, String> {
+fn reveal_answer(
+    run: &dyn Simulation,
+    answer: &Answer,
+    choices: Vec<String>,
+) -> Result<Revealed, String> {
     match answer {
         Answer::Owner { key } => {
             let owner = run
                 .owners(key)
                 .and_then(|o| o.first().cloned())
                 .ok_or_else(|| format!("the model places no key {key:?}"))?;
-            Ok(Revealed::Owner { choices, answer: owner })
+            Ok(Revealed::Owner {
+                choices,
+                answer: owner,
+            })
         }
         Answer::Metric { metric, tolerance } => {
             let m = run.metrics();
-            let found = m.scalars.iter().find(|s| s.id == metric).ok_or_else(|| format!("no metric {metric:?}"))?;
-            let value = found.value.as_f64().ok_or_else(|| format!("metric {metric:?} has no value"))?;
-            Ok(Revealed::Number { value, tolerance: *tolerance, unit: found.unit.map(str::to_string) })
+            let found = m
+                .scalars
+                .iter()
+                .find(|s| s.id == metric)
+                .ok_or_else(|| format!("no metric {metric:?}"))?;
+            let value = found
+                .value
+                .as_f64()
+                .ok_or_else(|| format!("metric {metric:?} has no value"))?;
+            Ok(Revealed::Number {
+                value,
+                tolerance: *tolerance,
+                unit: found.unit.map(str::to_string),
+            })
         }
     }
 }
@@ -262,8 +295,16 @@ impl Lesson {
     /// Lesson defaults that do not validate are skipped (the registry test rejects such files).
     pub fn default_params(&self) -> crate::params::ParamSet {
         let specs = catalog::specs(&self.model).unwrap_or_default();
-        let texts: Vec<(String, String)> = self.defaults.iter().map(|(k, v)| (k.clone(), v.to_text())).collect();
-        crate::params::ParamSet::resolve(&specs, texts.iter().map(|(k, v)| (k.as_str(), v.as_str()))).0
+        let texts: Vec<(String, String)> = self
+            .defaults
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_text()))
+            .collect();
+        crate::params::ParamSet::resolve(
+            &specs,
+            texts.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+        .0
     }
 
     /// The parameters of `set` that differ from [`Lesson::default_params`], as text, in name

@@ -135,11 +135,21 @@ impl std::error::Error for ParamError {}
 impl ParamSpec {
     /// An integer parameter.
     pub fn int(name: &str, label: &str, default: i64, min: i64, max: i64, step: i64) -> Self {
-        Self::new(name, label, ParamValue::Int(default), ParamKind::Int { min, max, step })
+        Self::new(
+            name,
+            label,
+            ParamValue::Int(default),
+            ParamKind::Int { min, max, step },
+        )
     }
     /// A float parameter.
     pub fn float(name: &str, label: &str, default: f64, min: f64, max: f64, step: f64) -> Self {
-        Self::new(name, label, ParamValue::Float(default), ParamKind::Float { min, max, step })
+        Self::new(
+            name,
+            label,
+            ParamValue::Float(default),
+            ParamKind::Float { min, max, step },
+        )
     }
     /// A choice among `(value, label)` pairs; the default must be one of the values.
     pub fn choice(name: &str, label: &str, default: &str, options: &[(&str, &str)]) -> Self {
@@ -150,11 +160,21 @@ impl ParamSpec {
                 label: (*l).to_string(),
             })
             .collect();
-        Self::new(name, label, ParamValue::Text(default.to_string()), ParamKind::Choice { options })
+        Self::new(
+            name,
+            label,
+            ParamValue::Text(default.to_string()),
+            ParamKind::Choice { options },
+        )
     }
     /// A free-text parameter.
     pub fn text(name: &str, label: &str, default: &str, max_len: u32) -> Self {
-        Self::new(name, label, ParamValue::Text(default.to_string()), ParamKind::Text { max_len })
+        Self::new(
+            name,
+            label,
+            ParamValue::Text(default.to_string()),
+            ParamKind::Text { max_len },
+        )
     }
     /// An on/off parameter.
     pub fn boolean(name: &str, label: &str, default: bool) -> Self {
@@ -189,7 +209,11 @@ impl ParamSpec {
             }
             ParamKind::Int { min, max, .. } => format!("a whole number from {min} to {max}"),
             ParamKind::Float { min, max, .. } => {
-                format!("a number from {} to {}", format_float(*min), format_float(*max))
+                format!(
+                    "a number from {} to {}",
+                    format_float(*min),
+                    format_float(*max)
+                )
             }
             ParamKind::Choice { options } => {
                 let vs: Vec<&str> = options.iter().map(|o| o.value.as_str()).collect();
@@ -271,7 +295,11 @@ impl ParamSet {
                     value: raw.to_string(),
                     allowed: format!(
                         "one of the parameters {}",
-                        specs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+                        specs
+                            .iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 }),
                 Some(spec) => match spec.parse(raw) {
@@ -288,7 +316,10 @@ impl ParamSet {
     /// Every parameter at its default.
     pub fn defaults(specs: &[ParamSpec]) -> ParamSet {
         ParamSet {
-            values: specs.iter().map(|s| (s.name.clone(), s.default.clone())).collect(),
+            values: specs
+                .iter()
+                .map(|s| (s.name.clone(), s.default.clone()))
+                .collect(),
         }
     }
 
@@ -360,7 +391,12 @@ mod tests {
         vec![
             ParamSpec::int("vnodes", "Virtual nodes", 1, 1, 500, 1),
             ParamSpec::float("skew", "Zipf s", 1.0, 0.0, 2.0, 0.1),
-            ParamSpec::choice("hash", "Hash", "fnv1a", &[("fnv1a", "FNV-1a"), ("murmur3", "Murmur3")]),
+            ParamSpec::choice(
+                "hash",
+                "Hash",
+                "fnv1a",
+                &[("fnv1a", "FNV-1a"), ("murmur3", "Murmur3")],
+            ),
             ParamSpec::text("servers", "Servers", "A,B,C", 20),
             ParamSpec::boolean("show", "Show", true),
         ]
@@ -392,7 +428,12 @@ mod tests {
     fn resolve_keeps_good_overrides_and_reports_bad_ones() {
         let (set, errs) = ParamSet::resolve(
             &specs(),
-            [("vnodes", "50"), ("skew", "9"), ("nope", "1"), ("hash", "murmur3")],
+            [
+                ("vnodes", "50"),
+                ("skew", "9"),
+                ("nope", "1"),
+                ("hash", "murmur3"),
+            ],
         );
         assert_eq!(set.int("vnodes"), 50);
         assert_eq!(set.float("skew"), 1.0);
@@ -405,7 +446,10 @@ mod tests {
     fn non_default_lists_only_changes() {
         let specs = specs();
         let (set, _) = ParamSet::resolve(&specs, [("vnodes", "1"), ("show", "false")]);
-        let changed: Vec<_> = set.non_default(&specs).map(|(n, v)| (n, v.to_text())).collect();
+        let changed: Vec<_> = set
+            .non_default(&specs)
+            .map(|(n, v)| (n, v.to_text()))
+            .collect();
         assert_eq!(changed, [("show", "false".to_string())]);
     }
 

@@ -83,8 +83,11 @@ mod tests {
 
     /// The first three outputs for seed 42 (SplitMix64 seeding, xoshiro256++).
     /// Checked against an independent Python implementation of SplitMix64 + xoshiro256++.
-    pub(crate) const KNOWN_SEED_42: [u64; 3] =
-        [0xd076_4d4f_4476_689f, 0x519e_4174_576f_3791, 0xfbe0_7cfb_0c24_ed8c];
+    pub(crate) const KNOWN_SEED_42: [u64; 3] = [
+        0xd076_4d4f_4476_689f,
+        0x519e_4174_576f_3791,
+        0xfbe0_7cfb_0c24_ed8c,
+    ];
 
     #[test]
     fn below_stays_in_range_and_covers_it() {

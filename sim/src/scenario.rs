@@ -130,6 +130,13 @@ impl Scenario {
     }
 }
 
+impl std::str::FromStr for TimedInput {
+    type Err = ScenarioError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TimedInput::parse(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,20 +149,23 @@ mod tests {
         assert_eq!(t.to_string(), "2500:remove-server:B");
         let bare = TimedInput::parse("0:reset").unwrap();
         assert_eq!(bare.input.arg, None);
-        assert_eq!(TimedInput::parse("0:add-server:D@200").unwrap().input.arg.as_deref(), Some("D@200"));
+        assert_eq!(
+            TimedInput::parse("0:add-server:D@200")
+                .unwrap()
+                .input
+                .arg
+                .as_deref(),
+            Some("D@200")
+        );
     }
 
     #[test]
     fn rejects_malformed_inputs_with_a_reason() {
-        assert!(TimedInput::parse("soon:remove-server:B").unwrap_err().0.contains("milliseconds"));
+        assert!(TimedInput::parse("soon:remove-server:B")
+            .unwrap_err()
+            .0
+            .contains("milliseconds"));
         assert!(TimedInput::parse("remove").is_err());
         assert!(TimedInput::parse("0:Remove Server").is_err());
-    }
-}
-
-impl std::str::FromStr for TimedInput {
-    type Err = ScenarioError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        TimedInput::parse(s)
     }
 }

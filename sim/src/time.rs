@@ -53,7 +53,12 @@ impl SimTime {
 impl fmt::Display for SimTime {
     /// Seconds with millisecond precision, e.g. `2.500 s`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:03} s", self.0 / 1_000_000, (self.0 / 1_000) % 1_000)
+        write!(
+            f,
+            "{}.{:03} s",
+            self.0 / 1_000_000,
+            (self.0 / 1_000) % 1_000
+        )
     }
 }
 

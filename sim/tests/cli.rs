@@ -5,21 +5,39 @@ use serde_json::Value;
 use std::process::Command;
 
 fn sdp(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sdp")).args(args).output().expect("sdp runs");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    let out = Command::new(env!("CARGO_BIN_EXE_sdp"))
+        .args(args)
+        .output()
+        .expect("sdp runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 #[test]
 fn list_names_the_lesson_and_its_presets() {
     let (ok, out, _) = sdp(&["list"]);
     assert!(ok);
-    assert!(out.contains("consistent-hashing") && out.contains("source-example"), "{out}");
+    assert!(
+        out.contains("consistent-hashing") && out.contains("source-example"),
+        "{out}"
+    );
 }
 
 #[test]
 fn run_prints_one_json_object_with_the_issue_fields() {
     let (ok, out, err) = sdp(&[
-        "run", "consistent-hashing", "--preset", "source-example", "--do", "0:remove-server:B", "--key", "User123", "--json",
+        "run",
+        "consistent-hashing",
+        "--preset",
+        "source-example",
+        "--do",
+        "0:remove-server:B",
+        "--key",
+        "User123",
+        "--json",
     ]);
     assert!(ok, "{err}");
     let v: Value = serde_json::from_str(out.trim()).expect("one JSON object");
@@ -40,15 +58,31 @@ fn run_prints_one_json_object_with_the_issue_fields() {
 #[test]
 fn set_seed_and_add_server_apply() {
     let (ok, out, err) = sdp(&[
-        "run", "consistent-hashing", "--set", "servers=A,B,C,D,E", "--set", "vnodes=100", "--set", "keys=5000",
-        "--seed", "7", "--do", "0:add-server:D2", "--key", "User123", "--json",
+        "run",
+        "consistent-hashing",
+        "--set",
+        "servers=A,B,C,D,E",
+        "--set",
+        "vnodes=100",
+        "--set",
+        "keys=5000",
+        "--seed",
+        "7",
+        "--do",
+        "0:add-server:D2",
+        "--key",
+        "User123",
+        "--json",
     ]);
     assert!(ok, "{err}");
     let v: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["seed"], 7);
     assert_eq!(v["metrics"]["servers"], 6);
     let pct = v["metrics"]["moved_percent"].as_f64().unwrap();
-    assert!((10.0..24.0).contains(&pct), "a sixth server takes about 1/6 of the keys, got {pct}%");
+    assert!(
+        (10.0..24.0).contains(&pct),
+        "a sixth server takes about 1/6 of the keys, got {pct}%"
+    );
     let modulo = v["metrics"]["modulo_moved_percent"].as_f64().unwrap();
     assert!(modulo > 60.0, "hash % N moves most keys, got {modulo}%");
 }

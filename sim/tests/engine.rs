@@ -1,6 +1,9 @@
 //! The engine's laws, checked through the real hash-ring lesson: determinism, seeking backwards
 //! by restore-and-replay, forking on an input in the past, and stepping.
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use sim::catalog;
 use sim::engine::Simulation;
 use sim::scenario::{Input, Scenario, TimedInput};
@@ -12,7 +15,10 @@ fn scenario(seed: u64, inputs: &[&str]) -> Scenario {
     s.params.insert("vnodes".into(), "20".into());
     s.params.insert("keys".into(), "500".into());
     s.params.insert("request_rate".into(), "100".into());
-    s.inputs = inputs.iter().map(|t| TimedInput::parse(t).unwrap()).collect();
+    s.inputs = inputs
+        .iter()
+        .map(|t| TimedInput::parse(t).unwrap())
+        .collect();
     s
 }
 
@@ -25,10 +31,21 @@ fn run_to(s: &Scenario, t: SimTime) -> Box<dyn Simulation> {
 #[test]
 fn same_scenario_twice_gives_the_same_digest() {
     for seed in [1u64, 7, 42, 1_000_003] {
-        let s = scenario(seed, &["2000:remove-server:B", "4000:add-server:E", "6000:add-keys:50"]);
+        let s = scenario(
+            seed,
+            &[
+                "2000:remove-server:B",
+                "4000:add-server:E",
+                "6000:add-keys:50",
+            ],
+        );
         let a = run_to(&s, SimTime::from_secs(10));
         let b = run_to(&s, SimTime::from_secs(10));
-        assert_eq!(a.digest(), b.digest(), "seed {seed}: two runs of one scenario diverged");
+        assert_eq!(
+            a.digest(),
+            b.digest(),
+            "seed {seed}: two runs of one scenario diverged"
+        );
         assert_eq!(a.metrics(), b.metrics(), "seed {seed}: metrics diverged");
     }
 }
@@ -37,7 +54,11 @@ fn same_scenario_twice_gives_the_same_digest() {
 fn different_seeds_give_different_runs() {
     let a = run_to(&scenario(1, &[]), SimTime::from_secs(5));
     let b = run_to(&scenario(2, &[]), SimTime::from_secs(5));
-    assert_ne!(a.digest(), b.digest(), "the seed must drive the keys and the request stream");
+    assert_ne!(
+        a.digest(),
+        b.digest(),
+        "the seed must drive the keys and the request stream"
+    );
 }
 
 #[test]
@@ -47,9 +68,21 @@ fn seeking_back_equals_running_fresh() {
     for back in [8_000u64, 3_333, 1_500, 1_499, 0, 6_000] {
         run.seek(SimTime::from_ms(back));
         let fresh = run_to(&s, SimTime::from_ms(back));
-        assert_eq!(run.digest(), fresh.digest(), "seek back to {back} ms differs from a fresh run");
-        assert_eq!(run.metrics(), fresh.metrics(), "metrics after seeking back to {back} ms");
-        assert_eq!(run.frame(), fresh.frame(), "frame after seeking back to {back} ms");
+        assert_eq!(
+            run.digest(),
+            fresh.digest(),
+            "seek back to {back} ms differs from a fresh run"
+        );
+        assert_eq!(
+            run.metrics(),
+            fresh.metrics(),
+            "metrics after seeking back to {back} ms"
+        );
+        assert_eq!(
+            run.frame(),
+            fresh.frame(),
+            "frame after seeking back to {back} ms"
+        );
         run.validate().unwrap();
     }
 }
@@ -64,8 +97,15 @@ fn an_input_in_the_past_forks_the_timeline() {
     let inputs: Vec<String> = run.inputs().iter().map(ToString::to_string).collect();
     assert_eq!(inputs, ["3000:remove-server:B"]);
     run.seek(SimTime::from_secs(8));
-    let fresh = run_to(&scenario(5, &["3000:remove-server:B"]), SimTime::from_secs(8));
-    assert_eq!(run.digest(), fresh.digest(), "a forked run must equal a fresh run of its scenario");
+    let fresh = run_to(
+        &scenario(5, &["3000:remove-server:B"]),
+        SimTime::from_secs(8),
+    );
+    assert_eq!(
+        run.digest(),
+        fresh.digest(),
+        "a forked run must equal a fresh run of its scenario"
+    );
     assert_eq!(run.entities(), ["A", "C", "D"]);
 }
 
@@ -75,7 +115,11 @@ fn scenario_round_trips_the_run() {
     let mut run = run_to(&s, SimTime::from_secs(4));
     run.apply_now(Input::new("add-keys", Some("25")));
     let again = run_to(&run.scenario(), SimTime::from_secs(4));
-    assert_eq!(run.digest(), again.digest(), "scenario() must reproduce the run");
+    assert_eq!(
+        run.digest(),
+        again.digest(),
+        "scenario() must reproduce the run"
+    );
 }
 
 #[test]
@@ -108,14 +152,22 @@ fn step_forward_visits_each_event() {
         assert!(steps < 10_000, "stepping must reach the end");
     }
     // About 100 requests per second plus the input.
-    assert!((60..200).contains(&steps), "{steps} steps for one second at 100 req/s");
+    assert!(
+        (60..200).contains(&steps),
+        "{steps} steps for one second at 100 req/s"
+    );
 }
 
 #[test]
 fn refused_inputs_are_recorded_not_fatal() {
     let s = scenario(2, &["0:remove-server:Q", "0:launch-rockets"]);
     let run = run_to(&s, SimTime::from_ms(10));
-    let refused: Vec<String> = run.trace_lines().into_iter().filter(|l| l.rejected).map(|l| l.text).collect();
+    let refused: Vec<String> = run
+        .trace_lines()
+        .into_iter()
+        .filter(|l| l.rejected)
+        .map(|l| l.text)
+        .collect();
     assert_eq!(refused.len(), 2, "{refused:?}");
     assert!(refused[0].contains('Q'));
     assert!(refused[1].contains("unknown action"));
@@ -127,7 +179,10 @@ fn bad_parameters_are_named_in_the_error() {
     let mut s = scenario(1, &[]);
     s.params.insert("vnodes".into(), "5000".into());
     let err = catalog::start(&s).err().expect("out of range").to_string();
-    assert!(err.contains("vnodes") && err.contains("5000") && err.contains("1 to 1000"), "{err}");
+    assert!(
+        err.contains("vnodes") && err.contains("5000") && err.contains("1 to 1000"),
+        "{err}"
+    );
     let mut s = scenario(1, &[]);
     s.params.insert("servers".into(), "A,A".into());
     let err = catalog::start(&s).err().expect("duplicate").to_string();
@@ -141,7 +196,13 @@ fn bad_parameters_are_named_in_the_error() {
 fn invariants_hold_through_a_busy_run() {
     let s = scenario(
         13,
-        &["100:add-server:E", "200:remove-server:A", "300:add-keys:100", "400:remove-key:User123", "500:add-keys:Zed@10"],
+        &[
+            "100:add-server:E",
+            "200:remove-server:A",
+            "300:add-keys:100",
+            "400:remove-key:User123",
+            "500:add-keys:Zed@10",
+        ],
     );
     let mut run = catalog::start(&s).unwrap();
     for ms in (0..=1_000).step_by(50) {

@@ -15,7 +15,10 @@ use sim::time::SimTime;
 fn source_example(inputs: &[&str]) -> Box<dyn sim::engine::Simulation> {
     let lesson = catalog::lesson("consistent-hashing").expect("lesson exists");
     let mut s = lesson.scenario(Some("source-example")).unwrap();
-    s.inputs = inputs.iter().map(|t| TimedInput::parse(t).unwrap()).collect();
+    s.inputs = inputs
+        .iter()
+        .map(|t| TimedInput::parse(t).unwrap())
+        .collect();
     let mut run = catalog::start(&s).unwrap();
     run.seek(SimTime::from_ms(1));
     run
@@ -28,20 +31,37 @@ fn group(run: &dyn sim::engine::Simulation, id: &str) -> Vec<(String, f64)> {
 #[test]
 fn user123_lives_on_b_and_moves_to_c_when_b_dies() {
     let run = source_example(&[]);
-    assert_eq!(run.owners("User123").unwrap()[0], "B", "100° lies in B's arc (45°, 120°]");
+    assert_eq!(
+        run.owners("User123").unwrap()[0],
+        "B",
+        "100° lies in B's arc (45°, 120°]"
+    );
     let run = source_example(&["0:remove-server:B"]);
-    assert_eq!(run.owners("User123").unwrap()[0], "C", "after B dies the next server clockwise is C");
+    assert_eq!(
+        run.owners("User123").unwrap()[0],
+        "C",
+        "after B dies the next server clockwise is C"
+    );
 }
 
 #[test]
 fn arcs_are_125_75_160_degrees_then_c_owns_235() {
     let deg = |run: &dyn sim::engine::Simulation| -> Vec<(String, f64)> {
-        group(run, "arc_percent").into_iter().map(|(s, p)| (s, (p * 3.6 * 1e6).round() / 1e6)).collect()
+        group(run, "arc_percent")
+            .into_iter()
+            .map(|(s, p)| (s, (p * 3.6 * 1e6).round() / 1e6))
+            .collect()
     };
     let run = source_example(&[]);
-    assert_eq!(deg(run.as_ref()), [("A".into(), 125.0), ("B".into(), 75.0), ("C".into(), 160.0)]);
+    assert_eq!(
+        deg(run.as_ref()),
+        [("A".into(), 125.0), ("B".into(), 75.0), ("C".into(), 160.0)]
+    );
     let run = source_example(&["0:remove-server:B"]);
-    assert_eq!(deg(run.as_ref()), [("A".into(), 125.0), ("C".into(), 235.0)]);
+    assert_eq!(
+        deg(run.as_ref()),
+        [("A".into(), 125.0), ("C".into(), 235.0)]
+    );
 }
 
 #[test]
@@ -53,12 +73,29 @@ fn only_keys_in_b_arc_move_and_all_go_to_c() {
     let change = f.last_change.clone().expect("the crash is a change");
     assert!(!change.moves.is_empty());
     for m in change.moves.iter() {
-        assert!(m.position > lo && m.position <= hi, "{} at {} is outside (45°, 120°]", m.key, m.position);
-        assert_eq!((m.from.as_str(), m.to.as_str()), ("B", "C"), "{} must move from B to C", m.key);
+        assert!(
+            m.position > lo && m.position <= hi,
+            "{} at {} is outside (45°, 120°]",
+            m.key,
+            m.position
+        );
+        assert_eq!(
+            (m.from.as_str(), m.to.as_str()),
+            ("B", "C"),
+            "{} must move from B to C",
+            m.key
+        );
     }
     let b_keys = before.metrics().group("keys_per_server").unwrap().values[1].1;
-    assert_eq!(change.moves.len() as f64, b_keys, "every key B owned moves, and nothing else");
-    assert_eq!(after.metrics().get("moved_keys"), Some(&MetricValue::Int(b_keys as i64)));
+    assert_eq!(
+        change.moves.len() as f64,
+        b_keys,
+        "every key B owned moves, and nothing else"
+    );
+    assert_eq!(
+        after.metrics().get("moved_keys"),
+        Some(&MetricValue::Int(b_keys as i64))
+    );
 }
 
 #[test]
@@ -74,7 +111,11 @@ fn pinned_digests_and_metrics() {
     let got = (
         format!("{:016x}", run.digest()),
         format!("{:016x}", lesson_run.digest()),
-        lesson_run.metrics().get("max_mean_ratio").and_then(MetricValue::as_f64).map(|r| format!("{r:.12}")),
+        lesson_run
+            .metrics()
+            .get("max_mean_ratio")
+            .and_then(MetricValue::as_f64)
+            .map(|r| format!("{r:.12}")),
         group(lesson_run.as_ref(), "requests_per_server"),
     );
     assert_eq!(got, expected(), "golden run drifted");
@@ -85,6 +126,11 @@ fn expected() -> (String, String, Option<String>, Vec<(String, f64)>) {
         "f9045f231a686a29".to_string(),
         "cb4a381ce26375f3".to_string(),
         Some("1.146853146853".to_string()),
-        vec![("A".into(), 81.0), ("B".into(), 316.0), ("C".into(), 229.0), ("D".into(), 338.0)],
+        vec![
+            ("A".into(), 81.0),
+            ("B".into(), 316.0),
+            ("C".into(), 229.0),
+            ("D".into(), 338.0),
+        ],
     )
 }

@@ -1,6 +1,9 @@
 //! Known answers for the hash ring: the worked example of the source material (catalogue D1,
 //! S002 L368–382), the degree conversion, and the virtual-node experiment a lesson quotes.
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use sim::hashing::{
     degrees_to_position, position_to_degrees, HashFn, HashRing, Position, RING_SIZE,
 };

@@ -45,7 +45,12 @@ fn list() -> Result<(), String> {
             let lesson = lesson.map_err(|e| e.to_string())?;
             if lesson.family == family.id {
                 let presets: Vec<&str> = lesson.presets.iter().map(|p| p.id.as_str()).collect();
-                println!("  {:<22} {} (presets: {})", lesson.id, lesson.title, presets.join(", "));
+                println!(
+                    "  {:<22} {} (presets: {})",
+                    lesson.id,
+                    lesson.title,
+                    presets.join(", ")
+                );
             }
         }
     }
@@ -69,16 +74,34 @@ fn run(args: &[String]) -> Result<(), String> {
         (None, Vec::new(), None, None, Vec::new(), Vec::new());
     let (mut as_json, mut trace) = (false, false);
     while let Some(flag) = it.next() {
-        let mut val = || it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
+        let mut val = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
         match flag.as_str() {
             "--preset" => preset = Some(val()?),
             "--set" => {
                 let v = val()?;
-                let (k, x) = v.split_once('=').ok_or_else(|| format!("--set {v:?}: expected name=value"))?;
+                let (k, x) = v
+                    .split_once('=')
+                    .ok_or_else(|| format!("--set {v:?}: expected name=value"))?;
                 sets.push((k.to_string(), x.to_string()));
             }
-            "--seed" => seed = Some(val()?.parse::<u64>().map_err(|_| "--seed needs a whole number")?),
-            "--until" => until = Some(val()?.parse::<u64>().map_err(|_| "--until needs milliseconds")?),
+            "--seed" => {
+                seed = Some(
+                    val()?
+                        .parse::<u64>()
+                        .map_err(|_| "--seed needs a whole number")?,
+                )
+            }
+            "--until" => {
+                until = Some(
+                    val()?
+                        .parse::<u64>()
+                        .map_err(|_| "--until needs milliseconds")?,
+                )
+            }
             "--do" => inputs.push(TimedInput::parse(&val()?).map_err(|e| format!("--do: {e}"))?),
             "--key" => keys.push(val()?),
             "--json" => as_json = true,
@@ -86,20 +109,28 @@ fn run(args: &[String]) -> Result<(), String> {
             other => return Err(format!("unknown flag {other:?}\n{USAGE}")),
         }
     }
-    let mut scenario = lesson.scenario(preset.as_deref()).map_err(|e| e.to_string())?;
+    let mut scenario = lesson
+        .scenario(preset.as_deref())
+        .map_err(|e| e.to_string())?;
     scenario.params.extend(sets);
     if let Some(s) = seed {
         scenario.seed = s;
     }
     scenario.inputs.extend(inputs);
     let end = until.map(SimTime::from_ms).unwrap_or_else(|| {
-        let last = scenario.inputs.iter().map(|t| t.at).max().unwrap_or(SimTime::ZERO);
+        let last = scenario
+            .inputs
+            .iter()
+            .map(|t| t.at)
+            .max()
+            .unwrap_or(SimTime::ZERO);
         scenario.until.max(last)
     });
     scenario.until = end;
     let mut sim = catalog::start(&scenario).map_err(|e| e.to_string())?;
     sim.seek(end);
-    sim.validate().map_err(|e| format!("invariant broken: {e}"))?;
+    sim.validate()
+        .map_err(|e| format!("invariant broken: {e}"))?;
     let metrics = sim.metrics();
     let mut m = Map::new();
     for s in &metrics.scalars {
@@ -111,7 +142,11 @@ fn run(args: &[String]) -> Result<(), String> {
             .iter()
             .map(|(k, v)| {
                 // Counts print as integers; shares keep six decimals.
-                let n = if v.fract() == 0.0 && v.abs() < 9e15 { json!(*v as i64) } else { json!((v * 1e6).round() / 1e6) };
+                let n = if v.fract() == 0.0 && v.abs() < 9e15 {
+                    json!(*v as i64)
+                } else {
+                    json!((v * 1e6).round() / 1e6)
+                };
                 (k.clone(), n)
             })
             .collect();
@@ -120,12 +155,28 @@ fn run(args: &[String]) -> Result<(), String> {
     if !keys.is_empty() {
         let owners: Map<String, Value> = keys
             .iter()
-            .map(|k| (k.clone(), sim.owners(k).and_then(|o| o.first().cloned()).map_or(Value::Null, Value::from)))
+            .map(|k| {
+                (
+                    k.clone(),
+                    sim.owners(k)
+                        .and_then(|o| o.first().cloned())
+                        .map_or(Value::Null, Value::from),
+                )
+            })
             .collect();
         m.insert("owners".into(), Value::Object(owners));
     }
-    let params: Map<String, Value> = sim.params().iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
-    let rejected: Vec<String> = sim.trace_lines().iter().filter(|l| l.rejected).map(|l| l.text.clone()).collect();
+    let params: Map<String, Value> = sim
+        .params()
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    let rejected: Vec<String> = sim
+        .trace_lines()
+        .iter()
+        .filter(|l| l.rejected)
+        .map(|l| l.text.clone())
+        .collect();
     let out = json!({
         "lesson": lesson.id,
         "model": sim.model_id(),
@@ -139,11 +190,18 @@ fn run(args: &[String]) -> Result<(), String> {
     });
     if trace {
         for l in sim.trace_lines() {
-            println!("{}", json!({"time_us": l.time.as_us(), "seq": l.seq, "text": l.text}));
+            println!(
+                "{}",
+                json!({"time_us": l.time.as_us(), "seq": l.seq, "text": l.text})
+            );
         }
     }
     if as_json || !trace {
-        let text = if as_json { serde_json::to_string(&out) } else { serde_json::to_string_pretty(&out) };
+        let text = if as_json {
+            serde_json::to_string(&out)
+        } else {
+            serde_json::to_string_pretty(&out)
+        };
         println!("{}", text.map_err(|e| e.to_string())?);
     }
     Ok(())

@@ -132,19 +132,40 @@ pub enum RingRecord {
 impl Narrate for RingRecord {
     fn narrate(&self) -> String {
         match self {
-            RingRecord::Built { servers, points, keys } => format!(
+            RingRecord::Built {
+                servers,
+                points,
+                keys,
+            } => format!(
                 "Built a ring of {servers} servers ({points} points) and placed {keys} keys."
             ),
-            RingRecord::ServerAdded { server, moved, total, modulo_moved } => format!(
+            RingRecord::ServerAdded {
+                server,
+                moved,
+                total,
+                modulo_moved,
+            } => format!(
                 "Server {server} joined and took {moved} of {total} keys ({}) from its successors; \
                  hash % N would have moved {modulo_moved} ({}).",
                 pct(*moved, *total),
                 pct(*modulo_moved, *total)
             ),
-            RingRecord::ServerRemoved { server, moved_to, total, modulo_moved } => {
+            RingRecord::ServerRemoved {
+                server,
+                moved_to,
+                total,
+                modulo_moved,
+            } => {
                 let moved: u64 = moved_to.values().sum();
-                let dest: Vec<String> = moved_to.iter().map(|(s, n)| format!("{n} to {s}")).collect();
-                let dest = if dest.is_empty() { "none".to_string() } else { dest.join(", ") };
+                let dest: Vec<String> = moved_to
+                    .iter()
+                    .map(|(s, n)| format!("{n} to {s}"))
+                    .collect();
+                let dest = if dest.is_empty() {
+                    "none".to_string()
+                } else {
+                    dest.join(", ")
+                };
                 format!(
                     "Server {server} crashed: {moved} of {total} keys ({}) moved clockwise ({dest}); \
                      hash % N would have moved {modulo_moved} ({}).",
@@ -158,7 +179,9 @@ impl Narrate for RingRecord {
                 None => format!("{count} keys added."),
             },
             RingRecord::KeyRemoved { key, owner } => format!("Key {key} removed from {owner}."),
-            RingRecord::Routed { key, server, .. } => format!("Request for {key} served by {server}."),
+            RingRecord::Routed { key, server, .. } => {
+                format!("Request for {key} served by {server}.")
+            }
         }
     }
     fn is_milestone(&self) -> bool {
@@ -275,8 +298,17 @@ pub struct HashRingModel {
 }
 
 /// Parses `Name` or `Name@degrees`.
-fn parse_placed(item: &str, what: &str, param: &str, raw: &str) -> Result<(String, Option<Position>), ParamError> {
-    let bad = |allowed: String| ParamError { param: param.to_string(), value: raw.to_string(), allowed };
+fn parse_placed(
+    item: &str,
+    what: &str,
+    param: &str,
+    raw: &str,
+) -> Result<(String, Option<Position>), ParamError> {
+    let bad = |allowed: String| ParamError {
+        param: param.to_string(),
+        value: raw.to_string(),
+        allowed,
+    };
     let item = item.trim();
     let (name, at) = match item.split_once('@') {
         Some((n, d)) => (n.trim(), Some(d.trim())),
@@ -284,7 +316,9 @@ fn parse_placed(item: &str, what: &str, param: &str, raw: &str) -> Result<(Strin
     };
     let name_ok = !name.is_empty()
         && name.len() <= 24
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
     if !name_ok {
         return Err(bad(format!(
             "a comma-separated list of {what} names (letters, digits, - _ . :), each optionally @degrees; {item:?} is not a valid name"
@@ -293,9 +327,13 @@ fn parse_placed(item: &str, what: &str, param: &str, raw: &str) -> Result<(Strin
     let pos = match at {
         None => None,
         Some(d) => {
-            let deg: f64 = d.parse().map_err(|_| bad(format!("degrees from 0 to 360 after @ in {item:?}")))?;
+            let deg: f64 = d
+                .parse()
+                .map_err(|_| bad(format!("degrees from 0 to 360 after @ in {item:?}")))?;
             if !(0.0..360.0).contains(&deg) {
-                return Err(bad(format!("degrees from 0 to 360 (not 360 itself) after @ in {item:?}")));
+                return Err(bad(format!(
+                    "degrees from 0 to 360 (not 360 itself) after @ in {item:?}"
+                )));
             }
             Some(degrees_to_position(deg))
         }
@@ -303,7 +341,11 @@ fn parse_placed(item: &str, what: &str, param: &str, raw: &str) -> Result<(Strin
     Ok((name.to_string(), pos))
 }
 
-fn parse_list(raw: &str, what: &str, param: &str) -> Result<Vec<(String, Option<Position>)>, ParamError> {
+fn parse_list(
+    raw: &str,
+    what: &str,
+    param: &str,
+) -> Result<Vec<(String, Option<Position>)>, ParamError> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for item in raw.split(',').filter(|s| !s.trim().is_empty()) {
@@ -339,7 +381,8 @@ impl HashRingModel {
     }
 
     fn recount(&mut self) {
-        let mut counts: BTreeMap<String, u64> = self.ring.servers().map(|s| (s.to_string(), 0)).collect();
+        let mut counts: BTreeMap<String, u64> =
+            self.ring.servers().map(|s| (s.to_string(), 0)).collect();
         for o in self.owner.iter() {
             if let Some(c) = counts.get_mut(o) {
                 *c += 1;
@@ -354,14 +397,25 @@ impl HashRingModel {
     }
 
     /// Recomputes every owner after a server change and records what moved.
-    fn replace(&mut self, at: SimTime, what: String, before: Vec<String>, after: Vec<String>) -> Change {
+    fn replace(
+        &mut self,
+        at: SimTime,
+        what: String,
+        before: Vec<String>,
+        after: Vec<String>,
+    ) -> Change {
         let mut moves = Vec::new();
         let mut owner = Vec::with_capacity(self.keys.len());
         let mut modulo_moved = 0;
         for (k, old) in self.keys.iter().zip(self.owner.iter()) {
             let new = self.owner_of(k.position);
             if &new != old {
-                moves.push(Move { key: k.name.clone(), position: k.position, from: old.clone(), to: new.clone() });
+                moves.push(Move {
+                    key: k.name.clone(),
+                    position: k.position,
+                    from: old.clone(),
+                    to: new.clone(),
+                });
             }
             if modulo_owner(&before, k.position) != modulo_owner(&after, k.position) {
                 modulo_moved += 1;
@@ -370,7 +424,13 @@ impl HashRingModel {
         }
         self.owner = Rc::new(owner);
         self.recount();
-        let change = Change { at, what, moves: moves.into(), total: self.keys.len() as u64, modulo_moved };
+        let change = Change {
+            at,
+            what,
+            moves: moves.into(),
+            total: self.keys.len() as u64,
+            modulo_moved,
+        };
         self.last_change = Some(change.clone());
         change
     }
@@ -379,14 +439,20 @@ impl HashRingModel {
         self.ring.servers().map(str::to_string).collect()
     }
 
-    fn add_keys(&mut self, new: Vec<KeyPlace>) -> Result<(u64, Option<(String, String)>), InputError> {
+    fn add_keys(
+        &mut self,
+        new: Vec<KeyPlace>,
+    ) -> Result<(u64, Option<(String, String)>), InputError> {
         let keys = Rc::make_mut(&mut self.keys);
         let owner = Rc::make_mut(&mut self.owner);
         let mut example = None;
         let count = new.len() as u64;
         for k in new {
             if keys.iter().any(|e| e.name == k.name) {
-                return Err(InputError(format!("there is already a key called {}", k.name)));
+                return Err(InputError(format!(
+                    "there is already a key called {}",
+                    k.name
+                )));
             }
             let o = self.ring.owner(k.position).unwrap_or("").to_string();
             if example.is_none() {
@@ -399,7 +465,12 @@ impl HashRingModel {
         Ok((count, example))
     }
 
-    fn generated_keys(rng: &mut crate::rng::SimRng, ring: &HashRing, count: u64, taken: &BTreeSet<String>) -> Vec<KeyPlace> {
+    fn generated_keys(
+        rng: &mut crate::rng::SimRng,
+        ring: &HashRing,
+        count: u64,
+        taken: &BTreeSet<String>,
+    ) -> Vec<KeyPlace> {
         let mut names = BTreeSet::new();
         let mut out = Vec::new();
         while (out.len() as u64) < count {
@@ -407,7 +478,11 @@ impl HashRingModel {
             if taken.contains(&name) || !names.insert(name.clone()) {
                 continue;
             }
-            out.push(KeyPlace { position: ring.position_of(&name), name, named: false });
+            out.push(KeyPlace {
+                position: ring.position_of(&name),
+                name,
+                named: false,
+            });
         }
         out
     }
@@ -458,10 +533,26 @@ impl Model for HashRingModel {
 
     fn actions() -> Vec<ActionSpec> {
         vec![
-            ActionSpec { name: "add-server", label: "Add a server", arg: Some("name, optionally @degrees") },
-            ActionSpec { name: "remove-server", label: "Crash a server", arg: Some("server name") },
-            ActionSpec { name: "add-keys", label: "Add keys", arg: Some("how many, or a key name") },
-            ActionSpec { name: "remove-key", label: "Remove a key", arg: Some("key name") },
+            ActionSpec {
+                name: "add-server",
+                label: "Add a server",
+                arg: Some("name, optionally @degrees"),
+            },
+            ActionSpec {
+                name: "remove-server",
+                label: "Crash a server",
+                arg: Some("server name"),
+            },
+            ActionSpec {
+                name: "add-keys",
+                label: "Add keys",
+                arg: Some("how many, or a key name"),
+            },
+            ActionSpec {
+                name: "remove-key",
+                label: "Remove a key",
+                arg: Some("key name"),
+            },
         ]
     }
 
@@ -475,7 +566,11 @@ impl Model for HashRingModel {
         })?;
         let servers = parse_list(params.text("servers"), "server", "servers")?;
         if servers.is_empty() {
-            return Err(ParamError { param: "servers".into(), value: String::new(), allowed: "at least one server name".into() });
+            return Err(ParamError {
+                param: "servers".into(),
+                value: String::new(),
+                allowed: "at least one server name".into(),
+            });
         }
         let mut colors = BTreeMap::new();
         for (name, pos) in &servers {
@@ -491,10 +586,22 @@ impl Model for HashRingModel {
         let taken: BTreeSet<String> = named.iter().map(|(n, _)| n.clone()).collect();
         let mut keys: Vec<KeyPlace> = named
             .into_iter()
-            .map(|(name, pos)| KeyPlace { position: pos.unwrap_or_else(|| ring.position_of(&name)), name, named: true })
+            .map(|(name, pos)| KeyPlace {
+                position: pos.unwrap_or_else(|| ring.position_of(&name)),
+                name,
+                named: true,
+            })
             .collect();
-        keys.extend(Self::generated_keys(ctx.rng, &ring, params.int("keys").max(0) as u64, &taken));
-        let owner: Vec<String> = keys.iter().map(|k| ring.owner(k.position).unwrap_or("").to_string()).collect();
+        keys.extend(Self::generated_keys(
+            ctx.rng,
+            &ring,
+            params.int("keys").max(0) as u64,
+            &taken,
+        ));
+        let owner: Vec<String> = keys
+            .iter()
+            .map(|k| ring.owner(k.position).unwrap_or("").to_string())
+            .collect();
         let popularity = match params.text("popularity") {
             "zipf" => {
                 let s = params.float("zipf_s");
@@ -641,9 +748,19 @@ impl Model for HashRingModel {
                     self.requests_total += 1;
                     *self.requests_per_server.entry(server.clone()).or_insert(0) += 1;
                     let id = self.requests_total;
-                    self.recent.retain(|r| ctx.now.since(r.at) < REQUEST_SHOWN_US);
-                    self.recent.push(RequestView { id, position: key.position, server: server.clone(), at: ctx.now });
-                    ctx.record(RingRecord::Routed { id, key: key.name.clone(), server });
+                    self.recent
+                        .retain(|r| ctx.now.since(r.at) < REQUEST_SHOWN_US);
+                    self.recent.push(RequestView {
+                        id,
+                        position: key.position,
+                        server: server.clone(),
+                        at: ctx.now,
+                    });
+                    ctx.record(RingRecord::Routed {
+                        id,
+                        key: key.name.clone(),
+                        server,
+                    });
                 }
                 self.schedule_request(ctx);
             }
@@ -654,7 +771,10 @@ impl Model for HashRingModel {
         let arcs = self.ring.arcs();
         let mut points: BTreeMap<&str, Vec<Position>> = BTreeMap::new();
         for p in self.ring.points() {
-            points.entry(p.server.as_str()).or_default().push(p.position);
+            points
+                .entry(p.server.as_str())
+                .or_default()
+                .push(p.position);
         }
         let servers = self
             .ring
@@ -663,7 +783,8 @@ impl Model for HashRingModel {
                 name: s.to_string(),
                 color: self.colors.get(s).copied().unwrap_or(0),
                 points: points.remove(s).unwrap_or_default(),
-                arc_percent: arcs.get(s).copied().unwrap_or(0) as f64 * 100.0 / crate::hashing::ring::RING_SIZE as f64,
+                arc_percent: arcs.get(s).copied().unwrap_or(0) as f64 * 100.0
+                    / crate::hashing::ring::RING_SIZE as f64,
                 keys: self.keys_per_server.get(s).copied().unwrap_or(0),
                 requests: self.requests_per_server.get(s).copied().unwrap_or(0),
             })
@@ -682,15 +803,29 @@ impl Model for HashRingModel {
             .map(|k| KeyView {
                 name: k.name.clone(),
                 position: k.position,
-                owners: self.ring.replicas(k.position, self.replicas).into_iter().map(str::to_string).collect(),
+                owners: self
+                    .ring
+                    .replicas(k.position, self.replicas)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
                 named: k.named,
             })
             .collect();
-        let requests = self.recent.iter().filter(|r| now.since(r.at) < REQUEST_SHOWN_US && r.at <= now).cloned().collect();
+        let requests = self
+            .recent
+            .iter()
+            .filter(|r| now.since(r.at) < REQUEST_SHOWN_US && r.at <= now)
+            .cloned()
+            .collect();
         Frame::Ring(Rc::new(RingFrame {
             now,
             servers,
-            removed: self.removed.iter().map(|s| (s.clone(), self.colors.get(s).copied().unwrap_or(0))).collect(),
+            removed: self
+                .removed
+                .iter()
+                .map(|s| (s.clone(), self.colors.get(s).copied().unwrap_or(0)))
+                .collect(),
             keys,
             keys_total: self.keys.len() as u64,
             last_change: self.last_change.clone(),
@@ -706,10 +841,20 @@ impl Model for HashRingModel {
         let mean = loads.iter().sum::<f64>() / n;
         let max = loads.iter().copied().fold(0.0, f64::max);
         let var = loads.iter().map(|l| (l - mean) * (l - mean)).sum::<f64>() / n;
-        let ratio = if mean > 0.0 { MetricValue::Float(max / mean) } else { MetricValue::None };
+        let ratio = if mean > 0.0 {
+            MetricValue::Float(max / mean)
+        } else {
+            MetricValue::None
+        };
         let (moved, moved_pct, modulo, modulo_pct) = match &self.last_change {
             Some(c) => {
-                let p = |x: u64| if c.total == 0 { 0.0 } else { x as f64 * 100.0 / c.total as f64 };
+                let p = |x: u64| {
+                    if c.total == 0 {
+                        0.0
+                    } else {
+                        x as f64 * 100.0 / c.total as f64
+                    }
+                };
                 let m = c.moves.len() as u64;
                 (
                     MetricValue::Int(m as i64),
@@ -718,25 +863,121 @@ impl Model for HashRingModel {
                     MetricValue::Float(p(c.modulo_moved)),
                 )
             }
-            None => (MetricValue::None, MetricValue::None, MetricValue::None, MetricValue::None),
+            None => (
+                MetricValue::None,
+                MetricValue::None,
+                MetricValue::None,
+                MetricValue::None,
+            ),
         };
         let arcs = self.ring.arcs();
         Metrics {
             scalars: vec![
-                Metric { id: "servers", label: "Servers", value: MetricValue::Int(self.ring.server_count() as i64), unit: None, help: "Live servers on the ring." },
-                Metric { id: "keys", label: "Keys", value: MetricValue::Int(self.keys.len() as i64), unit: None, help: "Keys placed on the ring." },
-                Metric { id: "max_mean_ratio", label: "Max / mean load", value: ratio, unit: Some("×"), help: "Keys on the busiest server divided by the average; 1.00 is perfectly even." },
-                Metric { id: "load_stddev", label: "Load std. deviation", value: MetricValue::Float(libm::sqrt(var)), unit: Some("keys"), help: "How far servers' key counts spread around the mean." },
-                Metric { id: "moved_keys", label: "Keys moved (last change)", value: moved, unit: None, help: "Keys whose owner changed at the last server change." },
-                Metric { id: "moved_percent", label: "Share moved", value: moved_pct, unit: Some("%"), help: "The same, as a share of all keys." },
-                Metric { id: "modulo_moved_keys", label: "hash % N would move", value: modulo, unit: None, help: "Keys that modulo placement over the same servers would have moved." },
-                Metric { id: "modulo_moved_percent", label: "hash % N share", value: modulo_pct, unit: Some("%"), help: "The same, as a share of all keys." },
-                Metric { id: "requests", label: "Requests served", value: MetricValue::Int(self.requests_total as i64), unit: None, help: "Requests routed so far." },
+                Metric {
+                    id: "servers",
+                    label: "Servers",
+                    value: MetricValue::Int(self.ring.server_count() as i64),
+                    unit: None,
+                    help: "Live servers on the ring.",
+                },
+                Metric {
+                    id: "keys",
+                    label: "Keys",
+                    value: MetricValue::Int(self.keys.len() as i64),
+                    unit: None,
+                    help: "Keys placed on the ring.",
+                },
+                Metric {
+                    id: "max_mean_ratio",
+                    label: "Max / mean load",
+                    value: ratio,
+                    unit: Some("×"),
+                    help:
+                        "Keys on the busiest server divided by the average; 1.00 is perfectly even.",
+                },
+                Metric {
+                    id: "load_stddev",
+                    label: "Load std. deviation",
+                    value: MetricValue::Float(libm::sqrt(var)),
+                    unit: Some("keys"),
+                    help: "How far servers' key counts spread around the mean.",
+                },
+                Metric {
+                    id: "moved_keys",
+                    label: "Keys moved (last change)",
+                    value: moved,
+                    unit: None,
+                    help: "Keys whose owner changed at the last server change.",
+                },
+                Metric {
+                    id: "moved_percent",
+                    label: "Share moved",
+                    value: moved_pct,
+                    unit: Some("%"),
+                    help: "The same, as a share of all keys.",
+                },
+                Metric {
+                    id: "modulo_moved_keys",
+                    label: "hash % N would move",
+                    value: modulo,
+                    unit: None,
+                    help: "Keys that modulo placement over the same servers would have moved.",
+                },
+                Metric {
+                    id: "modulo_moved_percent",
+                    label: "hash % N share",
+                    value: modulo_pct,
+                    unit: Some("%"),
+                    help: "The same, as a share of all keys.",
+                },
+                Metric {
+                    id: "requests",
+                    label: "Requests served",
+                    value: MetricValue::Int(self.requests_total as i64),
+                    unit: None,
+                    help: "Requests routed so far.",
+                },
             ],
             groups: vec![
-                MetricGroup { id: "keys_per_server", label: "Keys per server", unit: Some("keys"), values: self.keys_per_server.iter().map(|(k, v)| (k.clone(), *v as f64)).collect() },
-                MetricGroup { id: "requests_per_server", label: "Requests per server", unit: Some("requests"), values: self.ring.servers().map(|s| (s.to_string(), self.requests_per_server.get(s).copied().unwrap_or(0) as f64)).collect() },
-                MetricGroup { id: "arc_percent", label: "Ring share", unit: Some("%"), values: arcs.iter().map(|(k, v)| (k.clone(), *v as f64 * 100.0 / crate::hashing::ring::RING_SIZE as f64)).collect() },
+                MetricGroup {
+                    id: "keys_per_server",
+                    label: "Keys per server",
+                    unit: Some("keys"),
+                    values: self
+                        .keys_per_server
+                        .iter()
+                        .map(|(k, v)| (k.clone(), *v as f64))
+                        .collect(),
+                },
+                MetricGroup {
+                    id: "requests_per_server",
+                    label: "Requests per server",
+                    unit: Some("requests"),
+                    values: self
+                        .ring
+                        .servers()
+                        .map(|s| {
+                            (
+                                s.to_string(),
+                                self.requests_per_server.get(s).copied().unwrap_or(0) as f64,
+                            )
+                        })
+                        .collect(),
+                },
+                MetricGroup {
+                    id: "arc_percent",
+                    label: "Ring share",
+                    unit: Some("%"),
+                    values: arcs
+                        .iter()
+                        .map(|(k, v)| {
+                            (
+                                k.clone(),
+                                *v as f64 * 100.0 / crate::hashing::ring::RING_SIZE as f64,
+                            )
+                        })
+                        .collect(),
+                },
             ],
         }
     }
@@ -752,7 +993,13 @@ impl Model for HashRingModel {
             .find(|k| k.name == key)
             .map(|k| k.position)
             .unwrap_or_else(|| self.ring.position_of(key));
-        Some(self.ring.replicas(pos, self.replicas).into_iter().map(str::to_string).collect())
+        Some(
+            self.ring
+                .replicas(pos, self.replicas)
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+        )
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -760,12 +1007,18 @@ impl Model for HashRingModel {
         for (k, o) in self.keys.iter().zip(self.owner.iter()) {
             let fresh = self.owner_of(k.position);
             if &fresh != o {
-                return Err(format!("key {} is recorded on {o} but a lookup finds {fresh}", k.name));
+                return Err(format!(
+                    "key {} is recorded on {o} but a lookup finds {fresh}",
+                    k.name
+                ));
             }
         }
         let sum: u64 = self.keys_per_server.values().sum();
         if sum != self.keys.len() as u64 {
-            return Err(format!("per-server key counts add up to {sum}, not the {} keys", self.keys.len()));
+            return Err(format!(
+                "per-server key counts add up to {sum}, not the {} keys",
+                self.keys.len()
+            ));
         }
         Ok(())
     }
