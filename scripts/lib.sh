@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the constants are used by the scripts sourcing this file
 # Shared helpers for scripts/*.sh. Source it; it only defines things and sets the environment.
 #
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -24,6 +24,8 @@ sdp_env() {
     export TRUNK_SKIP_VERSION_CHECK=true
     export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
     export CHROMEDRIVER="${CHROMEDRIVER:-$SDP_CHROMEDRIVER}"
+    # CI builds from scratch once: incremental compilation only costs time and disk there.
+    if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
     local cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
     case ":$PATH:" in
         *":$cargo_bin:"*) ;;

@@ -148,7 +148,9 @@ else
     say "installing chromium and chromium-driver with apt-get"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
-    [ -x "$SDP_CHROMIUM" ] && [ -x "$SDP_CHROMEDRIVER" ] || die "chromium or chromedriver missing after apt-get install"
+    if [ ! -x "$SDP_CHROMIUM" ] || [ ! -x "$SDP_CHROMEDRIVER" ]; then
+        die "chromium or chromedriver missing after apt-get install"
+    fi
     done_install "chromium + chromium-driver"
 fi
 

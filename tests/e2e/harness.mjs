@@ -87,7 +87,7 @@ export async function dataValue(page, id) {
   const loc = page.locator(tid(id));
   await loc.waitFor({ state: 'attached' });
   const raw = await loc.getAttribute('data-value');
-  assert.notEqual(raw, null, `${id} has a data-value attribute`);
+  assert.ok(raw !== null && raw.trim() !== '', `${id} has a non-empty data-value (got ${JSON.stringify(raw)})`);
   const n = Number(raw);
   assert.ok(Number.isFinite(n), `${id} data-value is a number (got ${JSON.stringify(raw)})`);
   return n;

@@ -229,6 +229,17 @@ pub struct ServerView {
     pub requests: u64,
 }
 
+/// A crashed server, remembered so the view can draw a ghost where it stood.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemovedServer {
+    /// Its name.
+    pub name: String,
+    /// Its colour index.
+    pub color: u32,
+    /// Where its first virtual node (vnode 0) was.
+    pub anchor: Position,
+}
+
 /// A key drawn in a frame.
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyView {
@@ -262,8 +273,8 @@ pub struct RingFrame {
     pub now: SimTime,
     /// Live servers in name order.
     pub servers: Vec<ServerView>,
-    /// Servers that crashed, with their colour, drawn as ghosts.
-    pub removed: Vec<(String, u32)>,
+    /// Servers that crashed, drawn as ghosts where they were.
+    pub removed: Vec<RemovedServer>,
     /// Up to [`FRAME_KEYS`] generated keys plus every named key.
     pub keys: Vec<KeyView>,
     /// All keys on the ring.
@@ -284,7 +295,10 @@ pub struct HashRingModel {
     ring: HashRing,
     replicas: u32,
     colors: BTreeMap<String, u32>,
-    removed: BTreeSet<String>,
+    /// Crashed servers and where their vnode 0 was.
+    removed: BTreeMap<String, Position>,
+    /// Ring length each live server owns (cached: it changes only with membership).
+    arcs: BTreeMap<String, u64>,
     keys: Rc<Vec<KeyPlace>>,
     /// Owner of each key (parallel to `keys`).
     owner: Rc<Vec<String>>,
@@ -423,6 +437,7 @@ impl HashRingModel {
             owner.push(new);
         }
         self.owner = Rc::new(owner);
+        self.arcs = self.ring.arcs();
         self.recount();
         let change = Change {
             at,
@@ -620,7 +635,8 @@ impl Model for HashRingModel {
         let mut model = HashRingModel {
             replicas: params.int("replicas").clamp(1, 5) as u32,
             colors,
-            removed: BTreeSet::new(),
+            removed: BTreeMap::new(),
+            arcs: ring.arcs(),
             keys: Rc::new(keys),
             owner: Rc::new(owner),
             keys_per_server: BTreeMap::new(),
@@ -674,8 +690,9 @@ impl Model for HashRingModel {
                     return Err(InputError(format!("{arg} is the last server; a ring needs at least one")));
                 }
                 let before = self.server_names();
-                self.ring.remove_server(arg).map_err(|e| InputError(e.to_string()))?;
-                self.removed.insert(arg.to_string());
+                let points = self.ring.remove_server(arg).map_err(|e| InputError(e.to_string()))?;
+                let anchor = points.iter().find(|p| p.index == 0).map_or(0, |p| p.position);
+                self.removed.insert(arg.to_string(), anchor);
                 let after = self.server_names();
                 let change = self.replace(ctx.now, format!("server {arg} removed"), before, after);
                 let mut moved_to = BTreeMap::new();
@@ -768,7 +785,7 @@ impl Model for HashRingModel {
     }
 
     fn frame(&self, now: SimTime) -> Frame {
-        let arcs = self.ring.arcs();
+        let arcs = &self.arcs;
         let mut points: BTreeMap<&str, Vec<Position>> = BTreeMap::new();
         for p in self.ring.points() {
             points
@@ -824,7 +841,11 @@ impl Model for HashRingModel {
             removed: self
                 .removed
                 .iter()
-                .map(|s| (s.clone(), self.colors.get(s).copied().unwrap_or(0)))
+                .map(|(name, anchor)| RemovedServer {
+                    name: name.clone(),
+                    color: self.colors.get(name).copied().unwrap_or(0),
+                    anchor: *anchor,
+                })
                 .collect(),
             keys,
             keys_total: self.keys.len() as u64,
@@ -870,7 +891,7 @@ impl Model for HashRingModel {
                 MetricValue::None,
             ),
         };
-        let arcs = self.ring.arcs();
+        let arcs = &self.arcs;
         Metrics {
             scalars: vec![
                 Metric {
@@ -1012,6 +1033,9 @@ impl Model for HashRingModel {
                     k.name
                 ));
             }
+        }
+        if self.arcs != self.ring.arcs() {
+            return Err("the cached arcs differ from the ring's".into());
         }
         let sum: u64 = self.keys_per_server.values().sum();
         if sum != self.keys.len() as u64 {

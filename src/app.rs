@@ -1,0 +1,99 @@
+//! The app shell: reads the route from the URL hash, provides app-wide preferences (theme,
+//! reduced motion) and shows the page.
+
+use crate::components::header::SiteHeader;
+use crate::components::prefs::{use_reduced_motion, use_theme, ReducedMotion};
+use crate::lessons;
+use crate::pages::home::HomePage;
+use crate::pages::lesson::LessonPage;
+use crate::pages::not_found::NotFoundPage;
+use crate::route::{self, Parsed, Route};
+use gloo::events::EventListener;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// The current location's hash, parsed.
+fn current() -> Parsed {
+    let hash = gloo::utils::window().location().hash().unwrap_or_default();
+    route::parse(&hash, lessons::find)
+}
+
+/// What the shell shows: the parsed route and a counter that changes on every navigation, so a
+/// page is rebuilt when the user follows a link or edits the URL (but not when the app itself
+/// rewrites the URL with `history.replaceState`).
+#[derive(Clone, PartialEq)]
+struct Nav {
+    parsed: Rc<Parsed>,
+    count: u64,
+}
+
+/// The root component.
+#[function_component(App)]
+pub fn app() -> Html {
+    let nav = use_state(|| Nav {
+        parsed: Rc::new(current()),
+        count: 0,
+    });
+    let reduced_motion = use_reduced_motion();
+    let theme = use_theme();
+
+    {
+        let nav = nav.clone();
+        use_effect_with((), move |_| {
+            let counter = std::cell::Cell::new(0u64);
+            let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
+                counter.set(counter.get() + 1);
+                nav.set(Nav {
+                    parsed: Rc::new(current()),
+                    count: counter.get(),
+                });
+                gloo::utils::window().scroll_to_with_x_and_y(0.0, 0.0);
+            });
+            move || drop(listener)
+        });
+    }
+
+    let notices: Rc<[String]> = nav.parsed.notices.clone().into();
+    let page = match &nav.parsed.route {
+        Route::Home { query } => html! {
+            <HomePage key={nav.count.to_string()} query={AttrValue::from(query.clone())} notices={notices} />
+        },
+        Route::Lesson(r) => match lessons::find(&r.id) {
+            Some(lesson) => html! {
+                <LessonPage key={nav.count.to_string()} lesson={lesson} route={r.clone()} notices={notices} />
+            },
+            None => html! { <NotFoundPage what={AttrValue::from(format!("lesson “{}”", r.id))} /> },
+        },
+        Route::LessonNotFound { id } => html! {
+            <NotFoundPage what={AttrValue::from(format!("lesson “{id}”"))} />
+        },
+        Route::NotFound { path } => html! {
+            <NotFoundPage what={AttrValue::from(format!("page “{path}”"))} />
+        },
+    };
+
+    html! {
+        <ContextProvider<ReducedMotion> context={ReducedMotion(reduced_motion)}>
+            <a class="skip-link" href="#main" onclick={Callback::from(|e: MouseEvent| {
+                // The hash is the router's: move focus without navigating.
+                e.prevent_default();
+                if let Some(main) = gloo::utils::document().get_element_by_id("main") {
+                    use wasm_bindgen::JsCast;
+                    if let Ok(el) = main.dyn_into::<web_sys::HtmlElement>() {
+                        let _ = el.focus();
+                    }
+                }
+            })}>{ "Skip to content" }</a>
+            <div class="app">
+                <SiteHeader theme={theme.pref} on_cycle_theme={theme.cycle.clone()} />
+                <main id="main" tabindex="-1">{ page }</main>
+                <footer class="site-footer">
+                    <p>
+                        { "System Design Playground — every lesson is a real implementation driven by a seeded simulation. " }
+                        { "Press " }<kbd>{ "?" }</kbd>{ " on a lesson for keyboard shortcuts." }
+                    </p>
+                </footer>
+            </div>
+        </ContextProvider<ReducedMotion>>
+    }
+}

@@ -1,0 +1,117 @@
+//! The live overlay: requests in flight, and server markers and ghosts with their labels and
+//! tooltips.
+
+use super::color_of;
+use crate::layout::format::{self, count};
+use crate::layout::polar::{angle_of, clockwise_span, label_outside, num};
+use crate::layout::ring::{
+    text_width, track, RingLayout, CENTRE, KEY_R, LABEL_R, MARGIN, RING_R, TRACK_W, VIEW,
+};
+use sim::models::hash_ring::{RingFrame, REQUEST_SHOWN_US};
+use yew::prelude::*;
+
+/// Requests in flight: a dot walking clockwise from the key to the owner's serving point, then a
+/// ring spreading from that point. Position from `now − routed_at`, never from a CSS timer.
+pub(super) fn requests(frame: &RingFrame, layout: &RingLayout, reduced_motion: bool) -> Html {
+    let walk = track().with_radius(KEY_R);
+    let ring = track();
+    let items = frame.requests.iter().map(|r| {
+        let progress = (frame.now.since(r.at) as f64 / REQUEST_SHOWN_US as f64).clamp(0.0, 1.0);
+        let color = color_of(layout, &r.server).map(|c| format!("s{c}"));
+        let served = layout.serving_point(&r.server, r.position).unwrap_or(r.position);
+        let (from, to) = (angle_of(r.position), angle_of(served));
+        // The walk takes the first 60% of the time, easing out; the arrival ring the rest.
+        let walk_t = (progress / 0.6).min(1.0);
+        let eased = 1.0 - (1.0 - walk_t) * (1.0 - walk_t);
+        let dot = if reduced_motion { walk.point_at(to) } else { walk.point_between(from, to, eased) };
+        let dot_opacity = if reduced_motion { 1.0 - progress } else { 1.0 - ((progress - 0.6) / 0.4).clamp(0.0, 1.0) };
+        let hit_t = ((progress - 0.45) / 0.55).clamp(0.0, 1.0);
+        let hit = ring.point_at(to);
+        let hit_r = if reduced_motion { 9.0 } else { 5.0 + 11.0 * hit_t };
+        html! {
+            <g key={r.id} class={classes!("request", color)}>
+                if hit_t > 0.0 {
+                    <circle class="request-hit" cx={num(hit.x)} cy={num(hit.y)} r={num(hit_r)} opacity={num(1.0 - hit_t)} />
+                }
+                <circle class="request-dot" cx={num(dot.x)} cy={num(dot.y)} r="3" opacity={num(dot_opacity)} />
+            </g>
+        }
+    });
+    html! { <>{ for items }</> }
+}
+
+/// Server markers (live, with their label and tooltip) and crashed servers' ghosts.
+pub(super) fn markers(frame: &RingFrame, layout: &RingLayout) -> Html {
+    let ring = track();
+    let labels = ring.with_radius(LABEL_R);
+    let live = frame.servers.iter().zip(&layout.servers).map(|(view, s)| {
+        let true_deg = angle_of(s.anchor);
+        let p = ring.point_at(true_deg);
+        let share_text = format::percent(view.arc_percent);
+        let width = text_width(&s.name, 15.0, true).max(text_width(&share_text, 11.5, false));
+        let spot = label_outside(&labels, s.label_deg, 2, 12.0).fit(width, MARGIN, VIEW - MARGIN);
+        let (lx, ly) = (spot.x - p.x, spot.y - p.y);
+        let nudged = clockwise_span(true_deg, s.label_deg).min(clockwise_span(s.label_deg, true_deg)) > 0.5;
+        let leader_a = ring.with_radius(RING_R + TRACK_W / 2.0 + 2.0).point_at(true_deg);
+        let leader_b = ring.with_radius(LABEL_R - 8.0).point_at(s.label_deg);
+        let arc_deg = view.arc_percent * 3.6;
+        let points = if s.points.len() == 1 { format!("at {}", format::degrees(true_deg)) } else { count(s.points.len() as u64, "point", "points") };
+        let tip_lines = [
+            format!("{} owns {} of the ring ({})", s.name, format::percent(view.arc_percent), format::degrees(arc_deg)),
+            format!("{} · {}", count(view.keys, "key", "keys"), count(view.requests, "request", "requests")),
+            points,
+        ];
+        let title = tip_lines.join("\n");
+        html! {
+            <g key={s.name.clone()} data-testid={format!("server-{}", s.name)} class={classes!("server", format!("s{}", s.color))}
+               transform={format!("translate({} {})", num(p.x), num(p.y))} tabindex="0">
+                <title>{ title }</title>
+                if nudged {
+                    <line class="leader" x1={num(leader_a.x - p.x)} y1={num(leader_a.y - p.y)} x2={num(leader_b.x - p.x)} y2={num(leader_b.y - p.y)} />
+                }
+                <circle class="marker" r="7" />
+                <text class="server-name" x={num(lx)} y={num(ly)} text-anchor={spot.anchor.as_str()}>{ &s.name }</text>
+                <text class="server-share" x={num(lx)} y={num(ly + 12.0)} text-anchor={spot.anchor.as_str()}>{ share_text }</text>
+                { tip(&tip_lines, p.x, p.y) }
+            </g>
+        }
+    });
+    let ghosts = layout.ghosts.iter().map(|g| {
+        let p = ring.point_of(g.anchor);
+        let width = text_width(&g.name, 15.0, true).max(text_width("crashed", 11.5, false));
+        let spot = label_outside(&labels, g.label_deg, 2, 12.0).fit(width, MARGIN, VIEW - MARGIN);
+        let (lx, ly) = (spot.x - p.x, spot.y - p.y);
+        html! {
+            <g key={format!("ghost-{}", g.name)} data-testid={format!("server-ghost-{}", g.name)} class={classes!("server", "ghost", format!("s{}", g.color))}
+               transform={format!("translate({} {})", num(p.x), num(p.y))}>
+                <title>{ format!("{} crashed; its keys moved to the next server clockwise", g.name) }</title>
+                <circle class="marker" r="7" />
+                <path class="cross" d="M-3 -3L3 3M3 -3L-3 3" />
+                <text class="server-name" x={num(lx)} y={num(ly)} text-anchor={spot.anchor.as_str()}>{ &g.name }</text>
+                <text class="server-share" x={num(lx)} y={num(ly + 12.0)} text-anchor={spot.anchor.as_str()}>{ "crashed" }</text>
+            </g>
+        }
+    });
+    html! { <>{ for ghosts }{ for live }</> }
+}
+
+/// A tooltip box for a marker at `(px, py)`, drawn towards the centre so it stays in view;
+/// shown by CSS on keyboard focus (the `<title>` serves the mouse).
+fn tip(lines: &[String], px: f64, py: f64) -> Html {
+    let w = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64 * 5.6 + 14.0;
+    let h = lines.len() as f64 * 13.0 + 8.0;
+    let cx = px + (CENTRE - px) * 0.5;
+    let cy = py + (CENTRE - py) * 0.5;
+    let (x, y) = (
+        (cx - w / 2.0).clamp(MARGIN, VIEW - MARGIN - w) - px,
+        (cy - h / 2.0).clamp(MARGIN, VIEW - MARGIN - h) - py,
+    );
+    html! {
+        <g class="tip" aria-hidden="true">
+            <rect x={num(x)} y={num(y)} width={num(w)} height={num(h)} rx="4" />
+            { for lines.iter().enumerate().map(|(i, l)| html! {
+                <text x={num(x + 7.0)} y={num(y + 14.0 + i as f64 * 13.0)}>{ l }</text>
+            }) }
+        </g>
+    }
+}

@@ -1,0 +1,23 @@
+//! System Design Playground: the web app.
+//!
+//! A yew app over the pure `sim` crate. Data flows one way: lesson file → scenario → sim →
+//! frame and metrics → view; the view changes the run only through new inputs
+//! ([`playback`]). Routing is by URL hash ([`route`]) so any static host works and the URL
+//! carries the whole state. Diagrams draw sim frames ([`diagrams`]) with pure geometry from
+//! [`layout`]; lesson prose and highlighted source are rendered at build time ([`content`]).
+
+pub mod app;
+pub mod components;
+pub mod content;
+pub mod diagrams;
+pub mod layout;
+pub mod lessons;
+pub mod pages;
+pub mod playback;
+pub mod route;
+
+/// Installs the panic hook, then renders the app into `<body>`.
+pub fn run() {
+    console_error_panic_hook::set_once();
+    yew::Renderer::<app::App>::new().render();
+}

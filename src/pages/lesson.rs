@@ -1,0 +1,362 @@
+//! The lesson page: prose and guided steps on one side; the diagram, transport, interventions,
+//! metrics, parameters and event log on the other. Owns the playback reducer, the animation
+//! loop, the keyboard shortcuts and keeping the URL in step with the run.
+
+use crate::components::actions::ActionsPanel;
+use crate::components::animation::use_animation_frames;
+use crate::components::code_view::CodeView;
+use crate::components::event_log::EventLog;
+use crate::components::load_chart::LoadChart;
+use crate::components::metrics::MetricsPanel;
+use crate::components::notices::UrlNotices;
+use crate::components::param_controls::ParamControls;
+use crate::components::prefs::ReducedMotion;
+use crate::components::preset_menu::PresetMenu;
+use crate::components::questions::Questions;
+use crate::components::shortcuts::{use_shortcuts, Shortcut, ShortcutsDialog};
+use crate::components::steps::Steps;
+use crate::components::transport::{Mark, MarkKind, Transport};
+use crate::diagrams::Diagram;
+use crate::lessons;
+use crate::playback::{Playback, PlaybackAction};
+use crate::route::LessonRoute;
+use sim::frame::Frame;
+use sim::lesson::Lesson;
+use sim::params::ParamSpec;
+use sim::time::SimTime;
+use sim::trace::TraceLine;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Props of [`LessonPage`].
+#[derive(Properties, PartialEq)]
+pub struct LessonPageProps {
+    /// The lesson.
+    pub lesson: Rc<Lesson>,
+    /// What the URL asked for.
+    pub route: Rc<LessonRoute>,
+    /// What was wrong with the URL.
+    pub notices: Rc<[String]>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Tab {
+    Lesson,
+    Code,
+}
+
+/// Server name → palette index, from whatever the frame draws.
+fn server_colors(frame: &Frame) -> BTreeMap<String, u32> {
+    match frame {
+        Frame::Ring(r) => r
+            .servers
+            .iter()
+            .map(|s| (s.name.clone(), s.color))
+            .chain(r.removed.iter().map(|g| (g.name.clone(), g.color)))
+            .collect(),
+    }
+}
+
+/// The page URL without its hash.
+fn page_base() -> String {
+    let href = gloo::utils::window().location().href().unwrap_or_default();
+    href.split('#').next().unwrap_or_default().to_string()
+}
+
+fn replace_hash(hash: &str) {
+    let window = gloo::utils::window();
+    if window.location().hash().ok().as_deref() == Some(hash) {
+        return;
+    }
+    if let Ok(h) = window.history() {
+        let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(hash));
+    }
+}
+
+/// Callbacks derived from the dispatcher once, so they compare equal across renders.
+struct ViewCallbacks {
+    preset: Callback<String>,
+    apply: Callback<sim::scenario::Input>,
+    dismiss: Callback<()>,
+    set_param: Callback<(String, String)>,
+}
+
+/// Props of [`LessonView`].
+#[derive(Properties, PartialEq)]
+struct LessonViewProps {
+    playback: Rc<Playback>,
+    notices: Rc<[String]>,
+    on_action: Callback<PlaybackAction>,
+    on_shortcuts: Callback<()>,
+}
+
+/// The lesson page (starts the run the URL describes).
+#[function_component(LessonPage)]
+pub fn lesson_page(props: &LessonPageProps) -> Html {
+    let started = use_memo((), {
+        let lesson = props.lesson.clone();
+        let route = props.route.clone();
+        move |_| Playback::from_route(lesson, &route)
+    });
+    match &*started {
+        Ok((playback, extra)) => {
+            let notices: Rc<[String]> = props.notices.iter().chain(extra.iter()).cloned().collect();
+            html! { <LessonRunner initial={Rc::new(playback.clone())} {notices} /> }
+        }
+        Err(e) => html! {
+            <div class="banner banner-error" data-testid="lesson-error" role="alert">
+                <p>{ format!("This lesson could not start: {e}") }</p>
+                <a href="#/">{ "Back to all lessons" }</a>
+            </div>
+        },
+    }
+}
+
+/// Props of [`LessonRunner`].
+#[derive(Properties, PartialEq)]
+struct LessonRunnerProps {
+    initial: Rc<Playback>,
+    notices: Rc<[String]>,
+}
+
+/// Owns the reducer, the clock, the shortcuts and the URL.
+#[function_component(LessonRunner)]
+fn lesson_runner(props: &LessonRunnerProps) -> Html {
+    let state = use_reducer({
+        let initial = props.initial.clone();
+        move || (*initial).clone()
+    });
+    // One callback for the page's lifetime, so children's props stay equal between frames.
+    let dispatch: Callback<PlaybackAction> = {
+        let d = state.dispatcher();
+        (*use_memo((), move |_| Callback::from(move |a| d.dispatch(a)))).clone()
+    };
+    let shortcuts_open = use_state(|| false);
+
+    use_animation_frames(state.playing, dispatch.reform(PlaybackAction::Tick));
+    {
+        let dispatch = dispatch.clone();
+        let open = shortcuts_open.setter();
+        use_shortcuts(Callback::from(move |s: Shortcut| match s {
+            Shortcut::Playback(a) => dispatch.emit(a),
+            Shortcut::Help => open.set(true),
+            Shortcut::Close => open.set(false),
+        }));
+    }
+
+    // The URL follows the run: every change while paused, only changes to the run itself while
+    // playing (not sixty time updates a second).
+    let hash = state.share_hash();
+    {
+        let key = if state.playing {
+            (state.run_key(), true)
+        } else {
+            (hash.clone(), false)
+        };
+        let hash = hash.clone();
+        use_effect_with(key, move |_| replace_hash(&hash));
+    }
+
+    let open_shortcuts = {
+        let o = shortcuts_open.setter();
+        (*use_memo((), move |_| Callback::from(move |()| o.set(true)))).clone()
+    };
+
+    html! {
+        <>
+            <LessonView playback={Rc::new((*state).clone())} notices={props.notices.clone()} on_action={dispatch}
+                on_shortcuts={open_shortcuts} />
+            if *shortcuts_open {
+                <ShortcutsDialog on_close={{ let o = shortcuts_open.clone(); Callback::from(move |()| o.set(false)) }} />
+            }
+        </>
+    }
+}
+
+/// Everything the lesson page shows for one state of the run.
+#[function_component(LessonView)]
+fn lesson_view(props: &LessonViewProps) -> Html {
+    let pb = &props.playback;
+    let lesson = pb.lesson.clone();
+    let version = pb.version;
+    let reduced_motion = use_context::<ReducedMotion>().unwrap_or_default().0;
+    let tab = use_state(|| Tab::Lesson);
+
+    let frame = {
+        let pb = pb.clone();
+        use_memo(version, move |_| pb.sim().frame())
+    };
+    let metrics = {
+        let pb = pb.clone();
+        use_memo(version, move |_| pb.sim().metrics())
+    };
+    // Memoised by value: the same servers give the same `Rc`, so the panels that take them skip
+    // re-rendering while only the clock moves.
+    let colors = use_memo(server_colors(&frame), |c| c.clone());
+    let specs: Rc<[ParamSpec]> = {
+        let pb = pb.clone();
+        (*use_memo((), move |_| -> Rc<[ParamSpec]> {
+            pb.sim().specs().to_vec().into()
+        }))
+        .clone()
+    };
+    let actions = {
+        let pb = pb.clone();
+        (*use_memo((), move |_| -> Rc<[sim::model::ActionSpec]> {
+            pb.sim().actions().to_vec().into()
+        }))
+        .clone()
+    };
+    let run_key = pb.run_key();
+    let params = {
+        let pb = pb.clone();
+        use_memo(run_key.clone(), move |_| pb.sim().params().clone())
+    };
+    // While playing, the log and the timeline marks refresh a few times per simulated second
+    // rather than every frame: narrating the whole trace is the costliest thing on the page, and
+    // a screen reader cannot keep up with sixty updates a second anyway.
+    let trace_len = pb.sim().trace_len();
+    let trace_key = if pb.playing {
+        (pb.now().as_us() / 250_000, true)
+    } else {
+        (trace_len, false)
+    };
+    let lines: Rc<[TraceLine]> = {
+        let pb = pb.clone();
+        (*use_memo((run_key.clone(), trace_key), move |_| -> Rc<[TraceLine]> {
+            pb.sim().trace_lines().into()
+        }))
+        .clone()
+    };
+    let entities: Rc<[String]> = (*use_memo(pb.sim().entities(), |e| -> Rc<[String]> {
+        e.clone().into()
+    }))
+    .clone();
+    let marks: Rc<[Mark]> = {
+        let pb = pb.clone();
+        let lines = lines.clone();
+        (*use_memo((run_key.clone(), lines.len()), move |_| -> Rc<[Mark]> {
+            let sim = pb.sim();
+            let inputs = sim.inputs().iter().map(|i| Mark {
+                at: i.at,
+                kind: MarkKind::Input,
+                label: format!("{} — {}", i.at, i.input).into(),
+            });
+            let milestones = lines
+                .iter()
+                .filter(|l| l.milestone && l.time > SimTime::ZERO)
+                .map(|l| Mark {
+                    at: l.time,
+                    kind: if l.rejected {
+                        MarkKind::Rejected
+                    } else {
+                        MarkKind::Milestone
+                    },
+                    label: format!("{} — {}", l.time, l.text).into(),
+                });
+            inputs.chain(milestones).collect()
+        }))
+        .clone()
+    };
+
+    let share_url: AttrValue = format!("{}{}", page_base(), pb.share_hash()).into();
+    let family = lessons::family(&lesson.family);
+    let on_action = props.on_action.clone();
+    let cbs = use_memo(on_action.clone(), |a| ViewCallbacks {
+        preset: a.reform(PlaybackAction::LoadPreset),
+        apply: a.reform(PlaybackAction::Apply),
+        dismiss: a.reform(|()| PlaybackAction::DismissActionError),
+        set_param: a.reform(|(n, v)| PlaybackAction::SetParam(n, v)),
+    });
+    let on_preset = cbs.preset.clone();
+    let active_preset: Option<AttrValue> = pb.preset.clone().map(AttrValue::from);
+    let set_tab = |t: Tab| {
+        let tab = tab.clone();
+        Callback::from(move |_: MouseEvent| tab.set(t))
+    };
+    let (now, until, playing, speed, seed) = {
+        let s = pb.sim();
+        (s.now(), s.until(), pb.playing, pb.speed, s.seed())
+    };
+
+    html! {
+        <div class="lesson-page" data-testid="lesson-page">
+            <UrlNotices notices={props.notices.clone()} />
+            <div class={classes!("lesson-grid", (*tab == Tab::Code).then_some("is-code"))}>
+                <div class="prose-col">
+                    <header class="lesson-head">
+                        <nav class="breadcrumbs" aria-label="Breadcrumb">
+                            <a href="#/">{ "Lessons" }</a>
+                            <span aria-hidden="true">{ "/" }</span>
+                            <span>{ family.map(|f| f.title).unwrap_or("") }</span>
+                        </nav>
+                        <h1 class="lesson-title">{ &lesson.title }</h1>
+                        <p class="lead">{ &lesson.summary }</p>
+                    </header>
+                    <div class="tabs" role="tablist" aria-label="Lesson or code">
+                        <button type="button" role="tab" id="tab-lesson" class="tab" data-testid="tab-lesson"
+                            aria-selected={(*tab == Tab::Lesson).to_string()} aria-controls="tabpanel"
+                            onclick={set_tab(Tab::Lesson)}>{ "Lesson" }</button>
+                        <button type="button" role="tab" id="tab-code" class="tab" data-testid="tab-code"
+                            aria-selected={(*tab == Tab::Code).to_string()} aria-controls="tabpanel"
+                            onclick={set_tab(Tab::Code)}>{ "Code" }</button>
+                    </div>
+                    <div id="tabpanel" class="tabpanel" role="tabpanel"
+                        aria-labelledby={if *tab == Tab::Lesson { "tab-lesson" } else { "tab-code" }}>
+                        if *tab == Tab::Lesson {
+                            <Steps lesson={lesson.clone()} active_preset={active_preset.clone()} on_preset={on_preset.clone()} />
+                        } else {
+                            <CodeView lesson_id={AttrValue::from(lesson.id.clone())} />
+                        }
+                    </div>
+                    if *tab == Tab::Lesson {
+                        <div class="questions-wrap">
+                            <Questions lesson={lesson.clone()} />
+                        </div>
+                    }
+                </div>
+                <div class="sim-col">
+                    <section class="card stage" aria-label="Simulation">
+                        <div class="diagram-wrap">
+                            <Diagram frame={(*frame).clone()} {reduced_motion} />
+                        </div>
+                        <Transport {playing} {now} {until} {speed} {seed} marks={marks}
+                            share_url={share_url} on_action={on_action.clone()}
+                            on_shortcuts={props.on_shortcuts.clone()} />
+                    </section>
+                    <section class="card interventions" aria-labelledby="interventions-title">
+                        <div class="card-head">
+                            <h2 class="card-title" id="interventions-title">{ "Intervene" }</h2>
+                            <span class="card-hint muted">{ format!("Applied at {now}") }</span>
+                        </div>
+                        <ActionsPanel actions={actions} entities={entities} colors={colors.clone()}
+                            error={pb.action_error.clone()} on_apply={cbs.apply.clone()}
+                            on_dismiss_error={cbs.dismiss.clone()} />
+                    </section>
+                    <div class="results">
+                        <section class="card" aria-labelledby="metrics-title">
+                            <div class="card-head"><h2 class="card-title" id="metrics-title">{ "Metrics" }</h2></div>
+                            <MetricsPanel metrics={metrics.clone()} />
+                        </section>
+                        <div class="results-side">
+                            <section class="card" aria-label="Load per server">
+                                <LoadChart metrics={metrics.clone()} colors={colors.clone()} />
+                            </section>
+                            <EventLog lines={lines} />
+                        </div>
+                    </div>
+                    <section class="card parameters" aria-labelledby="params-title">
+                        <div class="card-head">
+                            <h2 class="card-title" id="params-title">{ "Parameters" }</h2>
+                            <span class="card-hint muted">{ "Changes rebuild the run with the same seed and interventions." }</span>
+                        </div>
+                        <PresetMenu lesson={lesson.clone()} active={active_preset} on_load={on_preset} />
+                        <ParamControls specs={specs} values={params} errors={pb.param_errors.clone()}
+                            on_set={cbs.set_param.clone()} />
+                    </section>
+                </div>
+            </div>
+        </div>
+    }
+}

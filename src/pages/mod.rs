@@ -1,0 +1,5 @@
+//! The app's pages.
+
+pub mod home;
+pub mod lesson;
+pub mod not_found;

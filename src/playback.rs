@@ -1,0 +1,517 @@
+//! Per-lesson playback: one reducer that wraps the lesson's run (`Box<dyn Simulation>`).
+//!
+//! The run lives in an `Rc<RefCell<…>>` shared by every state value; each action mutates it in
+//! place and bumps [`Playback::version`], so a new state is a cheap clone and views memoise on the
+//! version. Nothing here simulates: every change goes through the [`Simulation`] trait.
+
+use crate::route::{self, LessonRoute};
+use sim::catalog;
+use sim::engine::Simulation;
+use sim::lesson::Lesson;
+use sim::params::ParamSet;
+use sim::scenario::{Input, TimedInput};
+use sim::time::SimTime;
+use std::cell::{Ref, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use yew::Reducible;
+
+/// The speeds the speed control offers.
+pub const SPEEDS: &[f64] = &[0.25, 0.5, 1.0, 2.0, 4.0];
+
+/// Longest wall-clock gap one tick may cover (a background tab must not jump the run to its end).
+const MAX_TICK_MS: f64 = 100.0;
+
+/// What the learner can do to a run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlaybackAction {
+    /// Start the clock (from the start if at the end).
+    Play,
+    /// Stop the clock.
+    Pause,
+    /// Play or pause.
+    TogglePlay,
+    /// Advance by this much wall-clock time (milliseconds) times the speed.
+    Tick(f64),
+    /// Pause and move to the next input or event.
+    StepForward,
+    /// Pause and move back before the last input or event.
+    StepBack,
+    /// Move to a time.
+    Seek(SimTime),
+    /// Change the speed.
+    SetSpeed(f64),
+    /// Change one parameter (as text); the run is rebuilt keeping seed, inputs and time.
+    SetParam(String, String),
+    /// Change the seed; the run is rebuilt keeping parameters, inputs and time.
+    SetSeed(u64),
+    /// Apply an input now (forks the timeline).
+    Apply(Input),
+    /// Back to time zero.
+    Restart,
+    /// Load one of the lesson's presets, at time zero, paused.
+    LoadPreset(String),
+    /// Hide the message about the last refused input.
+    DismissActionError,
+}
+
+/// The state of one lesson's playback.
+#[derive(Clone)]
+pub struct Playback {
+    /// The lesson.
+    pub lesson: Rc<Lesson>,
+    sim: Rc<RefCell<Box<dyn Simulation>>>,
+    /// Bumped on every change to the run.
+    pub version: u64,
+    /// Whether the clock runs.
+    pub playing: bool,
+    /// Simulated seconds per wall-clock second.
+    pub speed: f64,
+    /// The preset the run was loaded from; cleared when a parameter or the seed changes (the run
+    /// is then no longer the preset's), kept across interventions.
+    pub preset: Option<String>,
+    /// Parameter name → why the last value typed for it was refused.
+    pub param_errors: Rc<BTreeMap<String, String>>,
+    /// Why the last input was refused, if it was.
+    pub action_error: Option<Rc<str>>,
+    /// Fractional microseconds the clock has advanced beyond `now` (ticks are sub-microsecond).
+    carry_us: f64,
+}
+
+impl PartialEq for Playback {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.sim, &other.sim)
+            && self.version == other.version
+            && self.playing == other.playing
+            && self.speed == other.speed
+            && self.preset == other.preset
+            && self.param_errors == other.param_errors
+            && self.action_error == other.action_error
+    }
+}
+
+fn until_of(lesson: &Lesson) -> SimTime {
+    SimTime::from_ms(lesson.until_ms)
+}
+
+impl Playback {
+    /// Starts the run a lesson URL describes. If its parameters do not build (a text parameter
+    /// the model rejects), the lesson's defaults are used and the reason is returned as a notice.
+    pub fn from_route(
+        lesson: Rc<Lesson>,
+        route: &LessonRoute,
+    ) -> Result<(Playback, Vec<String>), String> {
+        let mut notices = Vec::new();
+        let until = until_of(&lesson);
+        let sim = match catalog::start_with(
+            &lesson.model,
+            route.params.clone(),
+            route.seed,
+            route.inputs.clone(),
+            until,
+        ) {
+            Ok(s) => s,
+            Err(e) => {
+                notices.push(format!("{e}; using the lesson's defaults"));
+                catalog::start_with(
+                    &lesson.model,
+                    lesson.default_params(),
+                    route.seed,
+                    route.inputs.clone(),
+                    until,
+                )
+                .map_err(|e| format!("lesson {} does not start: {e}", lesson.id))?
+            }
+        };
+        let p = Playback {
+            lesson,
+            sim: Rc::new(RefCell::new(sim)),
+            version: 0,
+            playing: false,
+            speed: 1.0,
+            preset: route.preset.clone(),
+            param_errors: Rc::default(),
+            action_error: None,
+            carry_us: 0.0,
+        };
+        p.sim.borrow_mut().seek(route.t);
+        notices.extend(
+            p.sim()
+                .trace_lines()
+                .iter()
+                .filter(|l| l.rejected)
+                .map(|l| format!("at {}: {}", l.time, l.text)),
+        );
+        Ok((p, notices))
+    }
+
+    /// The run, for reading.
+    pub fn sim(&self) -> Ref<'_, Box<dyn Simulation>> {
+        self.sim.borrow()
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.sim().now()
+    }
+
+    /// The end of the timeline.
+    pub fn until(&self) -> SimTime {
+        self.sim().until()
+    }
+
+    /// The URL hash that reproduces this run at this moment.
+    pub fn share_hash(&self) -> String {
+        let sim = self.sim();
+        route::lesson_hash(
+            &self.lesson,
+            sim.params(),
+            sim.seed(),
+            sim.inputs(),
+            sim.now(),
+        )
+    }
+
+    /// The same hash without the time: it changes only when the run itself changes.
+    pub fn run_key(&self) -> String {
+        let sim = self.sim();
+        route::lesson_hash(
+            &self.lesson,
+            sim.params(),
+            sim.seed(),
+            sim.inputs(),
+            SimTime::ZERO,
+        )
+    }
+
+    fn rebuild(&mut self, params: ParamSet, seed: u64) -> Result<(), String> {
+        let (inputs, now): (Vec<TimedInput>, SimTime) = {
+            let s = self.sim();
+            (s.inputs().to_vec(), s.now())
+        };
+        let mut run = catalog::start_with(
+            &self.lesson.model,
+            params,
+            seed,
+            inputs,
+            until_of(&self.lesson),
+        )
+        .map_err(|e| e.to_string())?;
+        run.seek(now);
+        *self.sim.borrow_mut() = run;
+        Ok(())
+    }
+
+    /// Records why the input just applied was refused, if the newest trace line says so.
+    fn note_rejection(&mut self) {
+        let text = self
+            .sim()
+            .trace_lines()
+            .last()
+            .filter(|l| l.rejected)
+            .map(|l| l.text.clone());
+        if let Some(text) = text {
+            self.action_error = Some(text.into());
+        }
+    }
+
+    fn set_param(&mut self, name: &str, text: &str) {
+        let mut errors = (*self.param_errors).clone();
+        let (specs, mut params, seed) = {
+            let s = self.sim();
+            (s.specs().to_vec(), s.params().clone(), s.seed())
+        };
+        match params.set(&specs, name, text) {
+            Err(e) => {
+                errors.insert(name.to_string(), e.to_string());
+            }
+            Ok(()) if Some(params.get(name)) == Some(self.sim().params().get(name)) => {
+                errors.remove(name);
+            }
+            Ok(()) => match self.rebuild(params, seed) {
+                Ok(()) => {
+                    errors.remove(name);
+                    self.preset = None;
+                }
+                Err(msg) => {
+                    errors.insert(name.to_string(), msg);
+                }
+            },
+        }
+        self.param_errors = Rc::new(errors);
+    }
+}
+
+impl Reducible for Playback {
+    type Action = PlaybackAction;
+
+    fn reduce(self: Rc<Self>, action: PlaybackAction) -> Rc<Self> {
+        use PlaybackAction as A;
+        let mut next = (*self).clone();
+        match action {
+            A::Play | A::TogglePlay if !self.playing => {
+                if next.now() >= next.until() {
+                    next.sim.borrow_mut().seek(SimTime::ZERO);
+                }
+                next.playing = true;
+                next.carry_us = 0.0;
+            }
+            A::Play => return self,
+            A::Pause | A::TogglePlay => {
+                if !self.playing {
+                    return self;
+                }
+                next.playing = false;
+            }
+            A::Tick(wall_ms) => {
+                if !self.playing || wall_ms.is_nan() || wall_ms <= 0.0 {
+                    return self;
+                }
+                let advance = wall_ms.min(MAX_TICK_MS) * 1_000.0 * next.speed + next.carry_us;
+                let whole = advance.floor();
+                next.carry_us = advance - whole;
+                let target = next.now().plus_us(whole as u64);
+                let until = next.until();
+                next.sim.borrow_mut().seek(target.min(until));
+                if target >= until {
+                    next.playing = false;
+                }
+            }
+            A::StepForward => {
+                next.playing = false;
+                next.sim.borrow_mut().step_forward();
+            }
+            A::StepBack => {
+                next.playing = false;
+                next.sim.borrow_mut().step_back();
+            }
+            A::Seek(t) => {
+                next.sim.borrow_mut().seek(t);
+                next.carry_us = 0.0;
+            }
+            A::SetSpeed(s) => {
+                if s.is_nan() || s <= 0.0 || s == self.speed {
+                    return self;
+                }
+                next.speed = s;
+            }
+            A::SetParam(name, text) => next.set_param(&name, &text),
+            A::SetSeed(seed) => {
+                if seed == self.sim().seed() {
+                    return self;
+                }
+                let params = next.sim().params().clone();
+                match next.rebuild(params, seed) {
+                    Ok(()) => next.preset = None,
+                    Err(e) => next.action_error = Some(e.into()),
+                }
+            }
+            A::Apply(input) => {
+                // Inputs are written to URLs in whole milliseconds; apply at one so a reload
+                // replays exactly this run.
+                let (now, before, params, seed) = {
+                    let s = next.sim();
+                    (s.now(), s.inputs().to_vec(), s.params().clone(), s.seed())
+                };
+                let aligned = SimTime::from_ms(now.as_ms());
+                if aligned != now {
+                    next.sim.borrow_mut().seek(aligned);
+                }
+                next.sim.borrow_mut().apply_now(input);
+                next.action_error = None;
+                next.note_rejection();
+                if next.action_error.is_some() {
+                    // A refused input changes nothing: not the run, not its future, not the URL.
+                    let until = until_of(&next.lesson);
+                    if let Ok(mut run) =
+                        catalog::start_with(&next.lesson.model, params, seed, before, until)
+                    {
+                        run.seek(now);
+                        *next.sim.borrow_mut() = run;
+                    }
+                }
+            }
+            A::Restart => {
+                next.sim.borrow_mut().seek(SimTime::ZERO);
+                next.carry_us = 0.0;
+            }
+            A::LoadPreset(id) => {
+                let Ok(scenario) = next.lesson.scenario(Some(&id)) else {
+                    return self;
+                };
+                match catalog::start(&scenario) {
+                    Ok(run) => {
+                        *next.sim.borrow_mut() = run;
+                        next.preset = Some(id);
+                        next.playing = false;
+                        next.param_errors = Rc::default();
+                        next.action_error = None;
+                    }
+                    Err(e) => next.action_error = Some(e.to_string().into()),
+                }
+            }
+            A::DismissActionError => {
+                if self.action_error.is_none() {
+                    return self;
+                }
+                next.action_error = None;
+            }
+        }
+        next.version += 1;
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim::params::ParamValue;
+
+    fn start(hash: &str) -> Rc<Playback> {
+        let parsed = route::parse(hash, crate::lessons::find);
+        let route::Route::Lesson(r) = parsed.route else {
+            panic!("not a lesson route")
+        };
+        let lesson = crate::lessons::find(&r.id).unwrap();
+        Rc::new(Playback::from_route(lesson, &r).unwrap().0)
+    }
+
+    fn metric(p: &Playback, id: &str) -> Option<f64> {
+        p.sim().metrics().get(id).and_then(|v| v.as_f64())
+    }
+
+    #[test]
+    fn starts_paused_at_the_url_time() {
+        let p = start("#/lesson/consistent-hashing?t=2500");
+        assert!(!p.playing);
+        assert_eq!(p.now(), SimTime::from_ms(2_500));
+    }
+
+    #[test]
+    fn ticks_advance_by_wall_time_times_speed_and_stop_at_the_end() {
+        let p = start("#/lesson/consistent-hashing");
+        let p = p.reduce(PlaybackAction::SetSpeed(2.0));
+        let p = p.reduce(PlaybackAction::Tick(16.0));
+        assert_eq!(p.now(), SimTime::ZERO, "paused: ticks do nothing");
+        let p = p.reduce(PlaybackAction::Play);
+        let p = p.reduce(PlaybackAction::Tick(50.0));
+        assert_eq!(p.now(), SimTime::from_ms(100));
+        let mut p = p;
+        for _ in 0..200 {
+            p = p.reduce(PlaybackAction::Tick(100.0));
+        }
+        assert_eq!(p.now(), p.until());
+        assert!(!p.playing, "stops at the end");
+        let p = p.reduce(PlaybackAction::TogglePlay);
+        assert!(p.playing);
+        assert_eq!(p.now(), SimTime::ZERO, "play at the end starts over");
+    }
+
+    #[test]
+    fn set_param_keeps_time_and_reports_bad_values() {
+        let p = start("#/lesson/consistent-hashing?t=3000&do=1000:remove-server:B");
+        let before = p.sim().digest();
+        let p = p.reduce(PlaybackAction::SetParam("vnodes".into(), "100".into()));
+        assert_eq!(p.now(), SimTime::from_ms(3_000));
+        assert_eq!(p.sim().params().get("vnodes"), Some(&ParamValue::Int(100)));
+        assert_eq!(p.sim().inputs().len(), 1, "inputs survive a rebuild");
+        assert_ne!(p.sim().digest(), before);
+        let p = p.reduce(PlaybackAction::SetParam("vnodes".into(), "abc".into()));
+        assert!(p.param_errors["vnodes"].contains("abc"));
+        assert_eq!(
+            p.sim().params().get("vnodes"),
+            Some(&ParamValue::Int(100)),
+            "the old value stays"
+        );
+        let p = p.reduce(PlaybackAction::SetParam("servers".into(), "A,A".into()));
+        assert!(
+            p.param_errors.contains_key("servers"),
+            "a value the model refuses is reported too"
+        );
+        let p = p.reduce(PlaybackAction::SetParam("vnodes".into(), "50".into()));
+        assert!(!p.param_errors.contains_key("vnodes"));
+    }
+
+    #[test]
+    fn apply_forks_and_step_back_undoes() {
+        let p = start("#/lesson/consistent-hashing");
+        assert_eq!(metric(&p, "moved_keys"), None);
+        let p = p.reduce(PlaybackAction::Apply(Input::new(
+            "remove-server",
+            Some("B"),
+        )));
+        assert!(metric(&p, "moved_keys").unwrap() > 0.0);
+        assert!(!p.sim().entities().contains(&"B".to_string()));
+        assert_eq!(
+            p.share_hash(),
+            "#/lesson/consistent-hashing?v=1&do=0:remove-server:B&t=0"
+        );
+        let p = p.reduce(PlaybackAction::StepBack);
+        assert!(p.sim().entities().contains(&"B".to_string()));
+        assert_eq!(metric(&p, "moved_keys"), None);
+    }
+
+    #[test]
+    fn apply_mid_millisecond_aligns_to_the_millisecond_so_the_url_replays_it() {
+        let p = start("#/lesson/consistent-hashing");
+        let p = p.reduce(PlaybackAction::Seek(SimTime::from_us(1_234_567)));
+        let p = p.reduce(PlaybackAction::Apply(Input::new(
+            "remove-server",
+            Some("A"),
+        )));
+        let digest = p.sim().digest();
+        let again = start(&p.share_hash());
+        assert_eq!(again.sim().digest(), digest);
+    }
+
+    #[test]
+    fn refused_inputs_are_reported_and_change_nothing() {
+        let p = start("#/lesson/consistent-hashing?do=5000:remove-server:A&t=2500.5");
+        let (hash, digest) = (p.share_hash(), p.sim().digest());
+        let p = p.reduce(PlaybackAction::Apply(Input::new(
+            "remove-server",
+            Some("Z"),
+        )));
+        assert!(p.action_error.is_some());
+        assert_eq!(
+            p.share_hash(),
+            hash,
+            "the refused input is not kept, and the later one survives"
+        );
+        assert_eq!(p.sim().digest(), digest);
+        let p = p.reduce(PlaybackAction::DismissActionError);
+        assert!(p.action_error.is_none());
+    }
+
+    #[test]
+    fn presets_load_at_time_zero() {
+        let p = start("#/lesson/consistent-hashing?t=5000");
+        let p = p.reduce(PlaybackAction::LoadPreset("virtual-nodes".into()));
+        assert_eq!(p.now(), SimTime::ZERO);
+        assert_eq!(p.preset.as_deref(), Some("virtual-nodes"));
+        assert_eq!(p.sim().params().int("vnodes"), 150);
+        let p = p.reduce(PlaybackAction::Apply(Input::new(
+            "remove-server",
+            Some("A"),
+        )));
+        assert_eq!(
+            p.preset.as_deref(),
+            Some("virtual-nodes"),
+            "an intervention keeps the preset"
+        );
+        let p = p.reduce(PlaybackAction::SetParam("vnodes".into(), "10".into()));
+        assert_eq!(p.preset, None, "a parameter change leaves it");
+    }
+
+    #[test]
+    fn share_hash_reproduces_the_run() {
+        let p = start("#/lesson/consistent-hashing?seed=7&vnodes=50&do=0:remove-server:B");
+        let p = p.reduce(PlaybackAction::Play);
+        let p = p.reduce(PlaybackAction::Tick(33.3));
+        let p = p.reduce(PlaybackAction::Pause);
+        let again = start(&p.share_hash());
+        assert_eq!(again.now(), p.now());
+        assert_eq!(again.sim().digest(), p.sim().digest());
+        assert_eq!(again.sim().metrics(), p.sim().metrics());
+    }
+}
