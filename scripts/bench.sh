@@ -4,7 +4,7 @@
 #   2. time from navigation start to the first rendered lesson in headless Chromium, median of
 #      RUNS cold loads                                                   (tests/e2e/bench/first-render.mjs)
 #   3. hash-ring lookups per second, native                              (sim's lookup benchmark)
-#   4. hash-ring lookups per second, wasm under Node                     (TODO hook, see below)
+#   4. hash-ring lookups per second and 50,000-key placement, wasm in headless Chromium (#/bench)
 #
 #   bash scripts/bench.sh                  # setup, release build, all benchmarks
 #   RUNS=9 bash scripts/bench.sh           # more page loads for the median
@@ -55,30 +55,15 @@ if [ -f sim/benches/lookups.rs ]; then
     native_line=$(printf '%s\n' "$native_out" | grep -m1 '^lookups_per_sec=' || true)
     if [ -n "$native_out" ]; then printf '%s\n' "$native_out" | grep -v '^lookups_per_sec=' || true; fi
 fi
-if [ -z "$native_line" ]; then
-    native_out=$(cargo run -q --release -p sim --bin sdp -- bench 2>/dev/null) || native_out=""
-    native_line=$(printf '%s\n' "$native_out" | grep -m1 'lookups_per_sec=' || true)
-fi
 if [ -n "$native_line" ]; then
     echo "native $native_line"
 else
-    notes+=("native lookups: neither 'cargo bench -p sim --bench lookups' nor 'sdp bench' printed lookups_per_sec=")
+    notes+=("native lookups: 'cargo bench -p sim --bench lookups' printed no lookups_per_sec=")
 fi
 
 echo
-say "4. ring lookups per second, wasm32 under Node"
-# TODO(wasm bench hook): when the sim crate gets a wasm benchmark, run it here and print its
-# `lookups_per_sec=` line. Expected shape (to be confirmed by the lead): a test file
-# sim/tests/wasm_bench.rs with a #[wasm_bindgen_test] that times sim::bench::lookups with
-# js_sys/performance (the sim crate never reads a clock itself) and prints lookups_per_sec=<n>.
-if [ -f sim/tests/wasm_bench.rs ]; then
-    wasm_out=$(cargo test -q --release -p sim --target "$SDP_WASM_TARGET" --test wasm_bench -- --nocapture 2>&1) || wasm_out=""
-    wasm_line=$(printf '%s\n' "$wasm_out" | grep -m1 -o 'lookups_per_sec=[0-9.]*' || true)
-    if [ -n "$wasm_line" ]; then echo "wasm $wasm_line"; else notes+=("wasm lookups: sim/tests/wasm_bench.rs printed no lookups_per_sec="); fi
-else
-    notes+=("wasm lookups: not measured yet (no sim wasm benchmark; see the TODO hook in scripts/bench.sh)")
-    echo "(no sim wasm benchmark yet)"
-fi
+say "4. ring lookups per second and key placement, wasm in headless Chromium (#/bench)"
+node tests/e2e/bench/wasm-bench.mjs || notes+=("wasm bench: the #/bench page gave no figures")
 
 if [ ${#notes[@]} -gt 0 ]; then
     echo

@@ -4,6 +4,7 @@
 use crate::components::header::SiteHeader;
 use crate::components::prefs::{use_reduced_motion, use_theme, ReducedMotion};
 use crate::lessons;
+use crate::pages::bench::BenchPage;
 use crate::pages::home::HomePage;
 use crate::pages::lesson::LessonPage;
 use crate::pages::not_found::NotFoundPage;
@@ -67,6 +68,7 @@ pub fn app() -> Html {
         Route::LessonNotFound { id } => html! {
             <NotFoundPage what={AttrValue::from(format!("lesson “{id}”"))} />
         },
+        Route::Bench => html! { <BenchPage /> },
         Route::NotFound { path } => html! {
             <NotFoundPage what={AttrValue::from(format!("page “{path}”"))} />
         },

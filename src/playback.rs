@@ -449,6 +449,8 @@ mod tests {
         let p = p.reduce(PlaybackAction::StepBack);
         assert!(p.sim().entities().contains(&"B".to_string()));
         assert_eq!(metric(&p, "moved_keys"), None);
+        // At time zero the undone input leaves the timeline, so the link shows what is on screen.
+        assert_eq!(p.share_hash(), "#/lesson/consistent-hashing?v=1&t=0");
     }
 
     #[test]

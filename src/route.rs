@@ -36,6 +36,8 @@ pub enum Route {
         /// The id asked for.
         id: String,
     },
+    /// `#/bench`: the in-browser benchmark page (not linked from the UI; `scripts/bench.sh`).
+    Bench,
     /// Any other path.
     NotFound {
         /// The path asked for.
@@ -110,6 +112,10 @@ pub fn parse(hash: &str, find: impl Fn(&str) -> Option<Rc<Lesson>>) -> Parsed {
                 },
             }
         }
+        ["bench"] => Parsed {
+            route: Route::Bench,
+            notices: Vec::new(),
+        },
         _ => Parsed {
             route: Route::NotFound { path: decode(path) },
             notices: Vec::new(),

@@ -246,7 +246,9 @@ pub trait Simulation {
     fn seek(&mut self, t: SimTime);
     /// Moves to the time of the next input or event (or the end); returns the new time.
     fn step_forward(&mut self) -> SimTime;
-    /// Moves back to just before the last processed input or event; returns the new time.
+    /// Moves back to just before the last processed input or event; returns the new time. At
+    /// time zero, where there is no "before", it takes the last input applied at zero off the
+    /// timeline instead.
     fn step_back(&mut self) -> SimTime;
     /// Applies an input now, forking the timeline.
     fn apply_now(&mut self, input: Input);
@@ -315,17 +317,27 @@ impl<M: Model> Simulation for Run<M> {
         self.now
     }
     fn step_back(&mut self) -> SimTime {
-        let target = match self.state.last_processed {
-            Some(lp) if lp.as_us() > 0 => SimTime::from_us(lp.as_us() - 1),
-            _ => SimTime::ZERO,
-        };
-        if self.state.last_processed == Some(SimTime::ZERO) || target == SimTime::ZERO {
-            // Undo everything, including inputs at time zero: back to the freshly built state.
-            self.restore(|lp| lp.is_none());
-            self.now = SimTime::ZERO;
-            return self.now;
+        match self.state.last_processed {
+            Some(lp) if lp > SimTime::ZERO => {
+                Run::seek(self, SimTime::from_us(lp.as_us() - 1));
+            }
+            Some(_) => {
+                // Nothing comes before time zero, so stepping back over an input applied at
+                // zero takes it off the timeline (an undo); otherwise a link to `t=0` would
+                // replay it and show a different state from the one on screen.
+                let applied_at_zero = self
+                    .state
+                    .next_input
+                    .checked_sub(1)
+                    .filter(|&i| self.inputs.get(i).is_some_and(|t| t.at == SimTime::ZERO));
+                if let Some(i) = applied_at_zero {
+                    self.inputs.remove(i);
+                }
+                self.restore(|lp| lp.is_none());
+                Run::seek(self, SimTime::ZERO);
+            }
+            None => {}
         }
-        Run::seek(self, target);
         self.now
     }
     fn apply_now(&mut self, input: Input) {

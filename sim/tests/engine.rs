@@ -123,19 +123,49 @@ fn scenario_round_trips_the_run() {
 }
 
 #[test]
-fn step_back_undoes_the_last_input() {
+fn step_back_at_zero_undoes_the_last_input() {
     let mut s = scenario(3, &[]);
     s.params.insert("request_rate".into(), "0".into());
     let mut run = run_to(&s, SimTime::ZERO);
     let before = run.metrics();
+    run.apply_now(Input::new("remove-server", Some("C")));
     run.apply_now(Input::new("remove-server", Some("B")));
-    assert!(!run.entities().contains(&"B".to_string()));
+    assert_eq!(run.entities(), ["A", "D"]);
     run.step_back();
-    assert_eq!(run.entities(), ["A", "B", "C", "D"], "step back restores B");
+    assert_eq!(run.entities(), ["A", "B", "D"], "step back restores B only");
+    assert_eq!(
+        run.inputs().len(),
+        1,
+        "the undone input leaves the timeline"
+    );
+    run.step_back();
+    assert_eq!(run.entities(), ["A", "B", "C", "D"]);
     assert_eq!(run.metrics(), before, "step back restores the metrics");
-    // Stepping forward re-applies it: it is still on the timeline.
-    run.step_forward();
-    assert_eq!(run.entities(), ["A", "C", "D"]);
+    assert!(run.inputs().is_empty());
+    // What is on screen is what the scenario reproduces.
+    let again = run_to(&run.scenario(), SimTime::ZERO);
+    assert_eq!(again.digest(), run.digest());
+}
+
+#[test]
+fn step_back_later_keeps_the_input_on_the_timeline() {
+    let s = scenario(3, &["2000:remove-server:B"]);
+    let mut run = run_to(&s, SimTime::from_ms(2_000));
+    assert!(!run.entities().contains(&"B".to_string()));
+    // Step back until B is back: the input stays in the future and replays going forward.
+    while !run.entities().contains(&"B".to_string()) {
+        run.step_back();
+    }
+    assert!(run.now() < SimTime::from_ms(2_000));
+    assert_eq!(run.inputs().len(), 1);
+    let fresh = run_to(&s, run.now());
+    assert_eq!(
+        fresh.digest(),
+        run.digest(),
+        "stepping back equals a fresh run to that time"
+    );
+    run.seek(SimTime::from_ms(2_000));
+    assert!(!run.entities().contains(&"B".to_string()));
 }
 
 #[test]

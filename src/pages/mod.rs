@@ -1,5 +1,6 @@
 //! The app's pages.
 
+pub mod bench;
 pub mod home;
 pub mod lesson;
 pub mod not_found;

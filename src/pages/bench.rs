@@ -1,0 +1,88 @@
+//! `#/bench`: measures the simulation in this browser's WebAssembly engine, for
+//! `scripts/bench.sh`. It runs the same workloads as the native benchmark (`sim::bench`), timed
+//! with `performance.now()`; the page itself only reads the clock and prints.
+
+use sim::catalog;
+use sim::scenario::Scenario;
+use sim::time::SimTime;
+use yew::prelude::*;
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// What the page measured.
+#[derive(Clone, PartialEq)]
+struct Figures {
+    lookups_per_sec: f64,
+    build_50k_ms: f64,
+    crash_50k_ms: f64,
+}
+
+fn measure() -> Figures {
+    let ring = sim::bench::bench_ring();
+    let n = 2_000_000u64;
+    sim::bench::lookups(&ring, 10_000); // warm-up
+    let mut rates: Vec<f64> = (0..5)
+        .map(|_| {
+            let t0 = now_ms();
+            std::hint::black_box(sim::bench::lookups(&ring, n));
+            n as f64 / ((now_ms() - t0).max(0.001) / 1000.0)
+        })
+        .collect();
+    rates.sort_by(f64::total_cmp);
+    // Placing 50,000 keys on 10 servers × 100 vnodes, then a crash that re-places all of them.
+    let mut s = Scenario::new("hash-ring", 1, SimTime::from_secs(1));
+    for (k, v) in [
+        ("servers", "A,B,C,D,E,F,G,H,I,J"),
+        ("vnodes", "100"),
+        ("keys", "50000"),
+        ("request_rate", "0"),
+    ] {
+        s.params.insert(k.into(), v.into());
+    }
+    let t0 = now_ms();
+    let mut run = catalog::start(&s).expect("the bench scenario is valid");
+    let build_50k_ms = now_ms() - t0;
+    let t0 = now_ms();
+    run.apply_now(sim::scenario::Input::new("remove-server", Some("C")));
+    let crash_50k_ms = now_ms() - t0;
+    Figures {
+        lookups_per_sec: rates[2],
+        build_50k_ms,
+        crash_50k_ms,
+    }
+}
+
+/// The benchmark page.
+#[function_component]
+pub fn BenchPage() -> Html {
+    let figures = use_state(|| None::<Figures>);
+    {
+        let figures = figures.clone();
+        use_effect_with((), move |_| figures.set(Some(measure())));
+    }
+    html! {
+        <main id="main" class="page bench-page" data-testid="bench-page">
+            <h1>{ "Benchmark" }</h1>
+            <p>{ "Ring lookups (10 servers × 100 virtual nodes) and key placement, in this browser's WebAssembly engine." }</p>
+            {
+                match &*figures {
+                    None => html! { <p>{ "Measuring…" }</p> },
+                    Some(f) => html! {
+                        <dl data-testid="bench-result"
+                            data-lookups-per-sec={format!("{:.0}", f.lookups_per_sec)}
+                            data-build-ms={format!("{:.1}", f.build_50k_ms)}
+                            data-crash-ms={format!("{:.1}", f.crash_50k_ms)}>
+                            <dt>{ "Lookups per second" }</dt><dd>{ format!("{:.0}", f.lookups_per_sec) }</dd>
+                            <dt>{ "Place 50,000 keys" }</dt><dd>{ format!("{:.1} ms", f.build_50k_ms) }</dd>
+                            <dt>{ "Crash a server, re-place 50,000 keys" }</dt><dd>{ format!("{:.1} ms", f.crash_50k_ms) }</dd>
+                        </dl>
+                    },
+                }
+            }
+        </main>
+    }
+}
