@@ -260,6 +260,8 @@ pub trait Simulation {
     fn entities(&self) -> Vec<String>;
     /// Owner and replicas of a named key.
     fn owners(&self, key: &str) -> Option<Vec<String>>;
+    /// The keys the last placement change moved, `(key, from, to)`.
+    fn last_moves(&self) -> Option<Vec<(String, String, String)>>;
     /// The trace up to now, rendered.
     fn trace_lines(&self) -> Vec<TraceLine>;
     /// How many trace entries exist up to now.
@@ -354,6 +356,9 @@ impl<M: Model> Simulation for Run<M> {
     }
     fn owners(&self, key: &str) -> Option<Vec<String>> {
         self.state.model.owners(key)
+    }
+    fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
+        self.state.model.last_moves()
     }
     fn trace_lines(&self) -> Vec<TraceLine> {
         self.trace.entries().iter().map(Trace::line).collect()

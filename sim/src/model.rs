@@ -24,6 +24,8 @@ pub struct ActionSpec {
     pub label: &'static str,
     /// What the argument is, if the action takes one (`server name`).
     pub arg: Option<&'static str>,
+    /// The argument a form starts with (`10` keys), if any.
+    pub default_arg: Option<&'static str>,
 }
 
 /// Why an input was refused.
@@ -91,6 +93,11 @@ pub trait Model: Clone + 'static {
     fn entities(&self) -> Vec<String>;
     /// Where a named key lives (its owner first, then replicas), if this model places keys.
     fn owners(&self, _key: &str) -> Option<Vec<String>> {
+        None
+    }
+    /// The keys the last placement change moved, each as `(key, from, to)`, if this model
+    /// places keys.
+    fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
         None
     }
     /// Checks the model's own invariants; the message states the broken one.

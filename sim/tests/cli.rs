@@ -56,6 +56,32 @@ fn run_prints_one_json_object_with_the_issue_fields() {
 }
 
 #[test]
+fn moves_lists_every_moved_key_with_its_old_and_new_owner() {
+    let (ok, out, err) = sdp(&[
+        "run",
+        "consistent-hashing",
+        "--preset",
+        "source-example",
+        "--do",
+        "0:remove-server:B",
+        "--moves",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    let moves = v["metrics"]["moves"].as_array().expect("a list of moves");
+    assert_eq!(
+        moves.len() as u64,
+        v["metrics"]["moved_keys"].as_u64().unwrap()
+    );
+    assert!(
+        moves.iter().all(|m| m["from"] == "B" && m["to"] == "C"),
+        "B's keys all go to C"
+    );
+    assert!(moves.iter().any(|m| m["key"] == "User123"));
+}
+
+#[test]
 fn set_seed_and_add_server_apply() {
     let (ok, out, err) = sdp(&[
         "run",

@@ -223,6 +223,25 @@ fn bad_parameters_are_named_in_the_error() {
 }
 
 #[test]
+fn remove_keys_undoes_add_keys_without_moving_others() {
+    let before = run_to(&scenario(8, &[]), SimTime::from_ms(10));
+    let after = run_to(
+        &scenario(8, &["0:add-keys:40", "5:remove-keys:40"]),
+        SimTime::from_ms(10),
+    );
+    assert_eq!(
+        before.metrics().group("keys_per_server"),
+        after.metrics().group("keys_per_server"),
+        "removing the keys just added restores every server's count"
+    );
+    let refused = run_to(&scenario(8, &["0:remove-keys:100000"]), SimTime::from_ms(1));
+    assert!(refused
+        .trace_lines()
+        .iter()
+        .any(|l| l.rejected && l.text.contains("between 1 and 500")));
+}
+
+#[test]
 fn invariants_hold_through_a_busy_run() {
     let s = scenario(
         13,
@@ -232,6 +251,7 @@ fn invariants_hold_through_a_busy_run() {
             "300:add-keys:100",
             "400:remove-key:User123",
             "500:add-keys:Zed@10",
+            "600:remove-keys:30",
         ],
     );
     let mut run = catalog::start(&s).unwrap();

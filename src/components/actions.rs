@@ -107,7 +107,7 @@ pub struct ActionFormProps {
 #[function_component(ActionForm)]
 pub fn action_form(props: &ActionFormProps) -> Html {
     let spec = &props.spec;
-    let default = if spec.name == "add-keys" { "10" } else { "" };
+    let default = spec.default_arg.unwrap_or("");
     let value = use_state(|| default.to_string());
     let oninput = {
         let value = value.clone();

@@ -18,6 +18,13 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
+/// The size of an arc in degrees, whole when it is within 0.05° of whole: `125°`, `0.5°`, `360°`
+/// (unlike [`degrees`], which names a position and so wraps 360° to 0°).
+pub fn arc_degrees(span: f64) -> String {
+    let s = format!("{:.1}", span.clamp(0.0, 360.0));
+    format!("{}°", s.strip_suffix(".0").unwrap_or(&s))
+}
+
 /// A percentage with one decimal: `23.4%`.
 pub fn percent(p: f64) -> String {
     if p.is_finite() {
@@ -50,6 +57,14 @@ pub fn degrees(deg: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn arc_degrees_are_spans_not_positions() {
+        assert_eq!(super::arc_degrees(125.000_000_01), "125°");
+        assert_eq!(super::arc_degrees(360.0), "360°");
+        assert_eq!(super::arc_degrees(74.96), "75°");
+        assert_eq!(super::arc_degrees(0.26), "0.3°");
+    }
+
     use super::*;
 
     #[test]

@@ -252,6 +252,7 @@ mod tests {
             color,
             points,
             arc_percent: 0.0,
+            pinned: false,
             keys: 0,
             requests: 0,
         }

@@ -58,7 +58,7 @@ pub fn home_page(props: &HomePageProps) -> Html {
                     <input id="lesson-search" type="search" data-testid="lesson-search" placeholder="Search lessons — try “ring” or “vnodes”"
                         value={(*query).clone()} {oninput} autocomplete="off" spellcheck="false" />
                     <span class="search-count muted" aria-live="polite">
-                        { if query.trim().is_empty() { format!("{total} lessons") } else { format!("{shown} of {total}") } }
+                        { if query.trim().is_empty() { crate::layout::format::count(total as u64, "lesson", "lessons") } else { format!("{shown} of {total}") } }
                     </span>
                 </div>
             </section>

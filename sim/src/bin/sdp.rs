@@ -3,7 +3,7 @@
 //! ```text
 //! sdp list
 //! sdp run <lesson> [--preset NAME] [--set name=value]... [--seed N] [--until TIME_MS]
-//!         [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--json] [--trace]
+//!         [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--moves] [--json] [--trace]
 //! ```
 
 use serde_json::{json, Map, Value};
@@ -16,7 +16,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   sdp list
   sdp run <lesson> [--preset NAME] [--set name=value]... [--seed N] [--until TIME_MS]
-          [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--json] [--trace]";
+          [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--moves] [--json] [--trace]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -72,7 +72,7 @@ fn run(args: &[String]) -> Result<(), String> {
     let lesson = catalog::lesson(id).ok_or_else(|| format!("no lesson {id:?} (see `sdp list`)"))?;
     let (mut preset, mut sets, mut seed, mut until, mut inputs, mut keys) =
         (None, Vec::new(), None, None, Vec::new(), Vec::new());
-    let (mut as_json, mut trace) = (false, false);
+    let (mut as_json, mut trace, mut moves) = (false, false, false);
     while let Some(flag) = it.next() {
         let mut val = || {
             it.next()
@@ -106,6 +106,7 @@ fn run(args: &[String]) -> Result<(), String> {
             "--key" => keys.push(val()?),
             "--json" => as_json = true,
             "--trace" => trace = true,
+            "--moves" => moves = true,
             other => return Err(format!("unknown flag {other:?}\n{USAGE}")),
         }
     }
@@ -165,6 +166,15 @@ fn run(args: &[String]) -> Result<(), String> {
             })
             .collect();
         m.insert("owners".into(), Value::Object(owners));
+    }
+    if moves {
+        let list: Vec<Value> = sim
+            .last_moves()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(key, from, to)| json!({"key": key, "from": from, "to": to}))
+            .collect();
+        m.insert("moves".into(), Value::Array(list));
     }
     let params: Map<String, Value> = sim
         .params()

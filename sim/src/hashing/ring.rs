@@ -254,6 +254,12 @@ impl HashRing {
         self.servers.keys().map(String::as_str)
     }
 
+    /// Where `name`'s vnode 0 was pinned, if it was added at an explicit position (the 0–360°
+    /// teaching mode) rather than by hashing.
+    pub fn fixed_position(&self, name: &str) -> Option<Position> {
+        self.servers.get(name).copied().flatten()
+    }
+
     /// How many physical servers are on the ring.
     pub fn server_count(&self) -> u32 {
         u32::try_from(self.servers.len()).unwrap_or(u32::MAX)

@@ -44,20 +44,26 @@ pub(super) fn requests(frame: &RingFrame, layout: &RingLayout, reduced_motion: b
 pub(super) fn markers(frame: &RingFrame, layout: &RingLayout) -> Html {
     let ring = track();
     let labels = ring.with_radius(LABEL_R);
+    let teaching = frame.servers.iter().any(|s| s.pinned);
     let live = frame.servers.iter().zip(&layout.servers).map(|(view, s)| {
         let true_deg = angle_of(s.anchor);
         let p = ring.point_at(true_deg);
-        let share_text = format::percent(view.arc_percent);
+        let arc_deg = view.arc_percent * 3.6;
+        // In the 0–360° teaching mode the notes speak in degrees of arc (A owns 125°).
+        let share_text = if teaching {
+            format!("{} · {}", format::arc_degrees(arc_deg), format::percent(view.arc_percent))
+        } else {
+            format::percent(view.arc_percent)
+        };
         let width = text_width(&s.name, 15.0, true).max(text_width(&share_text, 11.5, false));
         let spot = label_outside(&labels, s.label_deg, 2, 12.0).fit(width, MARGIN, VIEW - MARGIN);
         let (lx, ly) = (spot.x - p.x, spot.y - p.y);
         let nudged = clockwise_span(true_deg, s.label_deg).min(clockwise_span(s.label_deg, true_deg)) > 0.5;
         let leader_a = ring.with_radius(RING_R + TRACK_W / 2.0 + 2.0).point_at(true_deg);
         let leader_b = ring.with_radius(LABEL_R - 8.0).point_at(s.label_deg);
-        let arc_deg = view.arc_percent * 3.6;
         let points = if s.points.len() == 1 { format!("at {}", format::degrees(true_deg)) } else { count(s.points.len() as u64, "point", "points") };
         let tip_lines = [
-            format!("{} owns {} of the ring ({})", s.name, format::percent(view.arc_percent), format::degrees(arc_deg)),
+            format!("{} owns {} of the ring ({})", s.name, format::percent(view.arc_percent), format::arc_degrees(arc_deg)),
             format!("{} · {}", count(view.keys, "key", "keys"), count(view.requests, "request", "requests")),
             points,
         ];

@@ -1,0 +1,545 @@
+//! The consistent-hashing lesson's model: a [`HashRing`] with keys on it and a request stream.
+//!
+//! Keys are placed on the ring by hashing their names (or at an explicit angle in the 0–360°
+//! teaching mode, written `User123@100`). Every server change recomputes each key's owner and
+//! reports exactly which keys moved from where to where, beside the number of the same keys that
+//! `hash % N` placement would have moved under the same change. Requests arrive as a Poisson
+//! process; each picks a key (uniformly or by Zipf popularity) and is routed to the key's owner,
+//! so per-server *request* load can differ from per-server *key* load.
+//!
+//! Invariants checked by `validate`: the ring's own; every key's recorded owner is what a fresh
+//! lookup returns; the per-server key counts add up to the number of keys.
+//!
+//! Simplifications: a request is routed instantly (no network); replicas are reported, and
+//! `replicas > 1` shows each key's preference list, but requests go to the primary only.
+
+use crate::frame::Frame;
+use crate::hashing::ring::{HashRing, Position};
+use crate::hashing::HashFn;
+use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
+use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::scenario::Input;
+use crate::time::SimTime;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+mod placement;
+mod record;
+mod report;
+mod spec;
+mod view;
+
+pub use placement::KeyPlace;
+use placement::{modulo_owner, parse_list, parse_placed};
+pub use record::{Change, Move, RingRecord};
+pub use view::{KeyView, RemovedServer, RequestView, RingFrame, ServerView};
+
+/// Most generated keys a run may have.
+pub const MAX_KEYS: i64 = 50_000;
+/// How many keys a frame draws (named keys are always drawn).
+pub const FRAME_KEYS: usize = 400;
+/// How long a routed request stays in the frame, for the view's pulse animation.
+pub const REQUEST_SHOWN_US: u64 = 400_000;
+
+/// The model's own events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RingEvent {
+    /// The next request arrives.
+    Request,
+}
+
+/// How requests choose keys.
+#[derive(Clone, Debug, PartialEq)]
+enum Popularity {
+    Uniform,
+    /// Cumulative Zipf weights by key rank (rank 1 = first key).
+    Zipf(Rc<[f64]>),
+}
+
+/// The consistent-hashing lesson model.
+#[derive(Clone, Debug)]
+pub struct HashRingModel {
+    ring: HashRing,
+    replicas: u32,
+    colors: BTreeMap<String, u32>,
+    /// Crashed servers and where their vnode 0 was.
+    removed: BTreeMap<String, Position>,
+    /// Ring length each live server owns (cached: it changes only with membership).
+    arcs: BTreeMap<String, u64>,
+    keys: Rc<Vec<KeyPlace>>,
+    /// Owner of each key (parallel to `keys`).
+    owner: Rc<Vec<String>>,
+    keys_per_server: BTreeMap<String, u64>,
+    requests_per_server: BTreeMap<String, u64>,
+    requests_total: u64,
+    popularity: Popularity,
+    rate_per_sec: f64,
+    last_change: Option<Change>,
+    recent: Vec<RequestView>,
+}
+
+impl HashRingModel {
+    /// The ring.
+    pub fn ring(&self) -> &HashRing {
+        &self.ring
+    }
+    /// The last server change.
+    pub fn last_change(&self) -> Option<&Change> {
+        self.last_change.as_ref()
+    }
+    /// The keys on the ring.
+    pub fn keys(&self) -> &[KeyPlace] {
+        &self.keys
+    }
+
+    fn owner_of(&self, pos: Position) -> String {
+        self.ring.owner(pos).unwrap_or("").to_string()
+    }
+
+    fn recount(&mut self) {
+        let mut counts: BTreeMap<String, u64> =
+            self.ring.servers().map(|s| (s.to_string(), 0)).collect();
+        for o in self.owner.iter() {
+            if let Some(c) = counts.get_mut(o) {
+                *c += 1;
+            }
+        }
+        self.keys_per_server = counts;
+    }
+
+    fn color_for(&mut self, name: &str) {
+        let next = self.colors.len() as u32;
+        self.colors.entry(name.to_string()).or_insert(next);
+    }
+
+    /// Recomputes every owner after a server change and records what moved.
+    fn replace(
+        &mut self,
+        at: SimTime,
+        what: String,
+        before: Vec<String>,
+        after: Vec<String>,
+    ) -> Change {
+        let mut moves = Vec::new();
+        let mut owner = Vec::with_capacity(self.keys.len());
+        let mut modulo_moved = 0;
+        for (k, old) in self.keys.iter().zip(self.owner.iter()) {
+            let new = self.owner_of(k.position);
+            if &new != old {
+                moves.push(Move {
+                    key: k.name.clone(),
+                    position: k.position,
+                    from: old.clone(),
+                    to: new.clone(),
+                });
+            }
+            if modulo_owner(&before, k.position) != modulo_owner(&after, k.position) {
+                modulo_moved += 1;
+            }
+            owner.push(new);
+        }
+        self.owner = Rc::new(owner);
+        self.arcs = self.ring.arcs();
+        self.recount();
+        let change = Change {
+            at,
+            what,
+            moves: moves.into(),
+            total: self.keys.len() as u64,
+            modulo_moved,
+        };
+        self.last_change = Some(change.clone());
+        change
+    }
+
+    fn server_names(&self) -> Vec<String> {
+        self.ring.servers().map(str::to_string).collect()
+    }
+
+    fn add_keys(
+        &mut self,
+        new: Vec<KeyPlace>,
+    ) -> Result<(u64, Option<(String, String)>), InputError> {
+        let keys = Rc::make_mut(&mut self.keys);
+        let owner = Rc::make_mut(&mut self.owner);
+        let mut example = None;
+        let count = new.len() as u64;
+        for k in new {
+            if keys.iter().any(|e| e.name == k.name) {
+                return Err(InputError(format!(
+                    "there is already a key called {}",
+                    k.name
+                )));
+            }
+            let o = self.ring.owner(k.position).unwrap_or("").to_string();
+            if example.is_none() {
+                example = Some((k.name.clone(), o.clone()));
+            }
+            keys.push(k);
+            owner.push(o);
+        }
+        self.recount();
+        Ok((count, example))
+    }
+
+    fn generated_keys(
+        rng: &mut crate::rng::SimRng,
+        ring: &HashRing,
+        count: u64,
+        taken: &BTreeSet<String>,
+    ) -> Vec<KeyPlace> {
+        let mut names = BTreeSet::new();
+        let mut out = Vec::new();
+        while (out.len() as u64) < count {
+            let name = format!("user-{}", rng.below(10_000_000));
+            if taken.contains(&name) || !names.insert(name.clone()) {
+                continue;
+            }
+            out.push(KeyPlace {
+                position: ring.position_of(&name),
+                name,
+                named: false,
+            });
+        }
+        out
+    }
+}
+
+impl Model for HashRingModel {
+    type Event = RingEvent;
+    type Record = RingRecord;
+    const ID: &'static str = "hash-ring";
+
+    fn specs() -> Vec<ParamSpec> {
+        spec::specs()
+    }
+
+    fn actions() -> Vec<ActionSpec> {
+        spec::actions()
+    }
+
+    fn build(params: &ParamSet, ctx: &mut Ctx<'_, Self>) -> Result<Self, ParamError> {
+        let hash = HashFn::parse(params.text("hash")).unwrap_or(HashFn::Murmur3_32);
+        let vnodes = params.int("vnodes").clamp(1, 1000) as u32;
+        let mut ring = HashRing::new(hash, vnodes).map_err(|e| ParamError {
+            param: "vnodes".into(),
+            value: vnodes.to_string(),
+            allowed: e.to_string(),
+        })?;
+        let servers = parse_list(params.text("servers"), "server", "servers")?;
+        if servers.is_empty() {
+            return Err(ParamError {
+                param: "servers".into(),
+                value: String::new(),
+                allowed: "at least one server name".into(),
+            });
+        }
+        let mut colors = BTreeMap::new();
+        for (name, pos) in &servers {
+            ring.add_server(name, *pos).map_err(|e| ParamError {
+                param: "servers".into(),
+                value: params.text("servers").to_string(),
+                allowed: e.to_string(),
+            })?;
+            let next = colors.len() as u32;
+            colors.insert(name.clone(), next);
+        }
+        let named = parse_list(params.text("named_keys"), "key", "named_keys")?;
+        let taken: BTreeSet<String> = named.iter().map(|(n, _)| n.clone()).collect();
+        let mut keys: Vec<KeyPlace> = named
+            .into_iter()
+            .map(|(name, pos)| KeyPlace {
+                position: pos.unwrap_or_else(|| ring.position_of(&name)),
+                name,
+                named: true,
+            })
+            .collect();
+        keys.extend(Self::generated_keys(
+            ctx.rng,
+            &ring,
+            params.int("keys").max(0) as u64,
+            &taken,
+        ));
+        let owner: Vec<String> = keys
+            .iter()
+            .map(|k| ring.owner(k.position).unwrap_or("").to_string())
+            .collect();
+        let popularity = match params.text("popularity") {
+            "zipf" => {
+                let s = params.float("zipf_s");
+                let mut acc = 0.0;
+                let cdf: Vec<f64> = (1..=keys.len())
+                    .map(|rank| {
+                        // libm, not std's powf, so the weights are bit-identical on every target.
+                        acc += 1.0 / libm::pow(rank as f64, s);
+                        acc
+                    })
+                    .collect();
+                Popularity::Zipf(cdf.into())
+            }
+            _ => Popularity::Uniform,
+        };
+        let mut model = HashRingModel {
+            replicas: params.int("replicas").clamp(1, 5) as u32,
+            colors,
+            removed: BTreeMap::new(),
+            arcs: ring.arcs(),
+            keys: Rc::new(keys),
+            owner: Rc::new(owner),
+            keys_per_server: BTreeMap::new(),
+            requests_per_server: ring.servers().map(|s| (s.to_string(), 0)).collect(),
+            requests_total: 0,
+            popularity,
+            rate_per_sec: params.int("request_rate").max(0) as f64,
+            last_change: None,
+            recent: Vec::new(),
+            ring,
+        };
+        model.recount();
+        ctx.record(RingRecord::Built {
+            servers: model.ring.server_count(),
+            points: model.ring.points().len() as u32,
+            keys: model.keys.len() as u64,
+        });
+        model.schedule_request(ctx);
+        Ok(model)
+    }
+
+    fn apply(&mut self, input: &Input, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        let arg = input.arg.as_deref().unwrap_or("").trim();
+        match input.action.as_str() {
+            "add-server" => {
+                let (name, pos) = if arg.is_empty() {
+                    (self.next_server_name(), None)
+                } else {
+                    parse_placed(arg, "server", "add-server", arg).map_err(|e| InputError(e.allowed))?
+                };
+                let before = self.server_names();
+                self.ring.add_server(&name, pos).map_err(|e| InputError(e.to_string()))?;
+                self.removed.remove(&name);
+                self.color_for(&name);
+                self.requests_per_server.entry(name.clone()).or_insert(0);
+                let after = self.server_names();
+                let change = self.replace(ctx.now, format!("server {name} added"), before, after);
+                ctx.record(RingRecord::ServerAdded {
+                    server: name,
+                    moved: change.moves.len() as u64,
+                    total: change.total,
+                    modulo_moved: change.modulo_moved,
+                });
+                Ok(())
+            }
+            "remove-server" => {
+                if arg.is_empty() {
+                    return Err(InputError("name the server to remove, e.g. remove-server:B".into()));
+                }
+                if self.ring.server_count() == 1 && self.ring.servers().any(|s| s == arg) {
+                    return Err(InputError(format!("{arg} is the last server; a ring needs at least one")));
+                }
+                let before = self.server_names();
+                let points = self.ring.remove_server(arg).map_err(|e| InputError(e.to_string()))?;
+                let anchor = points.iter().find(|p| p.index == 0).map_or(0, |p| p.position);
+                self.removed.insert(arg.to_string(), anchor);
+                let after = self.server_names();
+                let change = self.replace(ctx.now, format!("server {arg} removed"), before, after);
+                let mut moved_to = BTreeMap::new();
+                for m in change.moves.iter() {
+                    *moved_to.entry(m.to.clone()).or_insert(0) += 1;
+                }
+                ctx.record(RingRecord::ServerRemoved {
+                    server: arg.to_string(),
+                    moved_to,
+                    total: change.total,
+                    modulo_moved: change.modulo_moved,
+                });
+                Ok(())
+            }
+            "add-keys" => {
+                let new = match arg.parse::<u64>() {
+                    Ok(n) if n == 0 || n as i64 > MAX_KEYS - self.keys.len() as i64 => {
+                        return Err(InputError(format!(
+                            "add between 1 and {} keys (a run holds at most {MAX_KEYS})",
+                            (MAX_KEYS - self.keys.len() as i64).max(0)
+                        )))
+                    }
+                    Ok(n) => {
+                        let taken = self.keys.iter().map(|k| k.name.clone()).collect();
+                        Self::generated_keys(ctx.rng, &self.ring, n, &taken)
+                    }
+                    Err(_) if arg.is_empty() => return Err(InputError("say how many keys, or a key name".into())),
+                    Err(_) => {
+                        let (name, pos) = parse_placed(arg, "key", "add-keys", arg).map_err(|e| InputError(e.allowed))?;
+                        vec![KeyPlace { position: pos.unwrap_or_else(|| self.ring.position_of(&name)), name, named: true }]
+                    }
+                };
+                let (count, example) = self.add_keys(new)?;
+                ctx.record(RingRecord::KeysAdded { count, example });
+                Ok(())
+            }
+            "remove-key" => {
+                let idx = self
+                    .keys
+                    .iter()
+                    .position(|k| k.name == arg)
+                    .ok_or_else(|| InputError(format!("there is no key called {arg:?}")))?;
+                Rc::make_mut(&mut self.keys).remove(idx);
+                let owner = Rc::make_mut(&mut self.owner).remove(idx);
+                self.recount();
+                ctx.record(RingRecord::KeyRemoved { key: arg.to_string(), owner });
+                Ok(())
+            }
+            "remove-keys" => {
+                let generated = self.keys.iter().filter(|k| !k.named).count() as u64;
+                let n = match arg.parse::<u64>() {
+                    Ok(n) if (1..=generated).contains(&n) => n,
+                    _ => {
+                        return Err(InputError(format!(
+                            "remove between 1 and {generated} generated keys (named keys are removed one by one with remove-key)"
+                        )))
+                    }
+                };
+                // The most recently added generated keys go first, so add-keys:N then
+                // remove-keys:N leaves the ring as it was.
+                let (keys, owners) = (Rc::make_mut(&mut self.keys), Rc::make_mut(&mut self.owner));
+                let mut from = BTreeMap::new();
+                let mut left = n;
+                let mut i = keys.len();
+                while left > 0 && i > 0 {
+                    i -= 1;
+                    if !keys[i].named {
+                        keys.remove(i);
+                        *from.entry(owners.remove(i)).or_insert(0) += 1;
+                        left -= 1;
+                    }
+                }
+                self.recount();
+                ctx.record(RingRecord::KeysRemoved { count: n, from });
+                Ok(())
+            }
+            other => Err(InputError(format!(
+                "unknown action {other:?}; this lesson knows add-server, remove-server, add-keys, remove-key and remove-keys"
+            ))),
+        }
+    }
+
+    fn handle(&mut self, event: RingEvent, ctx: &mut Ctx<'_, Self>) {
+        match event {
+            RingEvent::Request => {
+                if !self.keys.is_empty() {
+                    let idx = match &self.popularity {
+                        Popularity::Uniform => ctx.rng.below(self.keys.len() as u64) as usize,
+                        Popularity::Zipf(cdf) => {
+                            let total = cdf.last().copied().unwrap_or(0.0);
+                            let u = ctx.rng.unit_f64() * total;
+                            cdf.partition_point(|c| *c <= u).min(cdf.len() - 1)
+                        }
+                    }
+                    .min(self.keys.len() - 1);
+                    let key = &self.keys[idx];
+                    let server = self.owner[idx].clone();
+                    self.requests_total += 1;
+                    *self.requests_per_server.entry(server.clone()).or_insert(0) += 1;
+                    let id = self.requests_total;
+                    self.recent
+                        .retain(|r| ctx.now.since(r.at) < REQUEST_SHOWN_US);
+                    self.recent.push(RequestView {
+                        id,
+                        position: key.position,
+                        server: server.clone(),
+                        at: ctx.now,
+                    });
+                    ctx.record(RingRecord::Routed {
+                        id,
+                        key: key.name.clone(),
+                        server,
+                    });
+                }
+                self.schedule_request(ctx);
+            }
+        }
+    }
+
+    fn frame(&self, now: SimTime) -> Frame {
+        self.frame_at(now)
+    }
+
+    fn metrics(&self) -> Metrics {
+        self.metrics_now()
+    }
+
+    fn entities(&self) -> Vec<String> {
+        self.server_names()
+    }
+
+    fn owners(&self, key: &str) -> Option<Vec<String>> {
+        let pos = self
+            .keys
+            .iter()
+            .find(|k| k.name == key)
+            .map(|k| k.position)
+            .unwrap_or_else(|| self.ring.position_of(key));
+        Some(
+            self.ring
+                .replicas(pos, self.replicas)
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+        )
+    }
+
+    fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
+        let change = self.last_change.as_ref()?;
+        Some(
+            change
+                .moves
+                .iter()
+                .map(|m| (m.key.clone(), m.from.clone(), m.to.clone()))
+                .collect(),
+        )
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        self.ring.validate()?;
+        for (k, o) in self.keys.iter().zip(self.owner.iter()) {
+            let fresh = self.owner_of(k.position);
+            if &fresh != o {
+                return Err(format!(
+                    "key {} is recorded on {o} but a lookup finds {fresh}",
+                    k.name
+                ));
+            }
+        }
+        if self.arcs != self.ring.arcs() {
+            return Err("the cached arcs differ from the ring's".into());
+        }
+        let sum: u64 = self.keys_per_server.values().sum();
+        if sum != self.keys.len() as u64 {
+            return Err(format!(
+                "per-server key counts add up to {sum}, not the {} keys",
+                self.keys.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl HashRingModel {
+    fn schedule_request(&self, ctx: &mut Ctx<'_, Self>) {
+        if self.rate_per_sec <= 0.0 {
+            return;
+        }
+        // Exponential inter-arrival times make the stream Poisson; libm keeps ln portable.
+        let u = 1.0 - ctx.rng.unit_f64();
+        let gap_us = (-libm::log(u) / self.rate_per_sec * 1_000_000.0).max(1.0) as u64;
+        ctx.schedule(ctx.now.plus_us(gap_us), RingEvent::Request);
+    }
+
+    fn next_server_name(&self) -> String {
+        let taken: BTreeSet<&str> = self.ring.servers().collect();
+        let letters = (b'A'..=b'Z').map(|c| (c as char).to_string());
+        letters
+            .chain((1..).map(|i| format!("S{i}")))
+            .find(|n| !taken.contains(n.as_str()) && !self.colors.contains_key(n))
+            .unwrap_or_else(|| "S".to_string())
+    }
+}

@@ -1,0 +1,234 @@
+//! What the hash-ring model reports: the frame the diagram draws and the metrics panel's numbers.
+
+use super::view::{KeyView, RemovedServer, RingFrame, ServerView};
+use super::{HashRingModel, FRAME_KEYS, REQUEST_SHOWN_US};
+use crate::frame::Frame;
+use crate::hashing::ring::Position;
+use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
+use crate::time::SimTime;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+impl HashRingModel {
+    /// What to draw at `now`.
+    pub(super) fn frame_at(&self, now: SimTime) -> Frame {
+        let arcs = &self.arcs;
+        let mut points: BTreeMap<&str, Vec<Position>> = BTreeMap::new();
+        for p in self.ring.points() {
+            points
+                .entry(p.server.as_str())
+                .or_default()
+                .push(p.position);
+        }
+        let servers = self
+            .ring
+            .servers()
+            .map(|s| ServerView {
+                name: s.to_string(),
+                color: self.colors.get(s).copied().unwrap_or(0),
+                points: points.remove(s).unwrap_or_default(),
+                arc_percent: arcs.get(s).copied().unwrap_or(0) as f64 * 100.0
+                    / crate::hashing::ring::RING_SIZE as f64,
+                pinned: self.ring.fixed_position(s).is_some(),
+                keys: self.keys_per_server.get(s).copied().unwrap_or(0),
+                requests: self.requests_per_server.get(s).copied().unwrap_or(0),
+            })
+            .collect();
+        let mut shown = 0;
+        let keys = self
+            .keys
+            .iter()
+            .filter(|k| {
+                let take = k.named || shown < FRAME_KEYS;
+                if take && !k.named {
+                    shown += 1;
+                }
+                take
+            })
+            .map(|k| KeyView {
+                name: k.name.clone(),
+                position: k.position,
+                owners: self
+                    .ring
+                    .replicas(k.position, self.replicas)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect(),
+                named: k.named,
+            })
+            .collect();
+        let requests = self
+            .recent
+            .iter()
+            .filter(|r| now.since(r.at) < REQUEST_SHOWN_US && r.at <= now)
+            .cloned()
+            .collect();
+        Frame::Ring(Rc::new(RingFrame {
+            now,
+            servers,
+            removed: self
+                .removed
+                .iter()
+                .map(|(name, anchor)| RemovedServer {
+                    name: name.clone(),
+                    color: self.colors.get(name).copied().unwrap_or(0),
+                    anchor: *anchor,
+                })
+                .collect(),
+            keys,
+            keys_total: self.keys.len() as u64,
+            last_change: self.last_change.clone(),
+            requests,
+            hash: self.ring.hash_fn().id(),
+            vnodes: self.ring.vnodes_per_server(),
+        }))
+    }
+
+    /// The metrics now.
+    pub(super) fn metrics_now(&self) -> Metrics {
+        let loads: Vec<f64> = self.keys_per_server.values().map(|v| *v as f64).collect();
+        let n = loads.len().max(1) as f64;
+        let mean = loads.iter().sum::<f64>() / n;
+        let max = loads.iter().copied().fold(0.0, f64::max);
+        let var = loads.iter().map(|l| (l - mean) * (l - mean)).sum::<f64>() / n;
+        let ratio = if mean > 0.0 {
+            MetricValue::Float(max / mean)
+        } else {
+            MetricValue::None
+        };
+        let (moved, moved_pct, modulo, modulo_pct) = match &self.last_change {
+            Some(c) => {
+                let p = |x: u64| {
+                    if c.total == 0 {
+                        0.0
+                    } else {
+                        x as f64 * 100.0 / c.total as f64
+                    }
+                };
+                let m = c.moves.len() as u64;
+                (
+                    MetricValue::Int(m as i64),
+                    MetricValue::Float(p(m)),
+                    MetricValue::Int(c.modulo_moved as i64),
+                    MetricValue::Float(p(c.modulo_moved)),
+                )
+            }
+            None => (
+                MetricValue::None,
+                MetricValue::None,
+                MetricValue::None,
+                MetricValue::None,
+            ),
+        };
+        let arcs = &self.arcs;
+        Metrics {
+            scalars: vec![
+                Metric {
+                    id: "servers",
+                    label: "Servers",
+                    value: MetricValue::Int(self.ring.server_count() as i64),
+                    unit: None,
+                    help: "Live servers on the ring.",
+                },
+                Metric {
+                    id: "keys",
+                    label: "Keys",
+                    value: MetricValue::Int(self.keys.len() as i64),
+                    unit: None,
+                    help: "Keys placed on the ring.",
+                },
+                Metric {
+                    id: "max_mean_ratio",
+                    label: "Max / mean load",
+                    value: ratio,
+                    unit: Some("×"),
+                    help:
+                        "Keys on the busiest server divided by the average; 1.00 is perfectly even.",
+                },
+                Metric {
+                    id: "load_stddev",
+                    label: "Load std. deviation",
+                    value: MetricValue::Float(libm::sqrt(var)),
+                    unit: Some("keys"),
+                    help: "How far servers' key counts spread around the mean.",
+                },
+                Metric {
+                    id: "moved_keys",
+                    label: "Keys moved (last change)",
+                    value: moved,
+                    unit: None,
+                    help: "Keys whose owner changed at the last server change.",
+                },
+                Metric {
+                    id: "moved_percent",
+                    label: "Share moved",
+                    value: moved_pct,
+                    unit: Some("%"),
+                    help: "The same, as a share of all keys.",
+                },
+                Metric {
+                    id: "modulo_moved_keys",
+                    label: "hash % N would move",
+                    value: modulo,
+                    unit: None,
+                    help: "Keys that modulo placement over the same servers would have moved.",
+                },
+                Metric {
+                    id: "modulo_moved_percent",
+                    label: "hash % N share",
+                    value: modulo_pct,
+                    unit: Some("%"),
+                    help: "The same, as a share of all keys.",
+                },
+                Metric {
+                    id: "requests",
+                    label: "Requests served",
+                    value: MetricValue::Int(self.requests_total as i64),
+                    unit: None,
+                    help: "Requests routed so far.",
+                },
+            ],
+            groups: vec![
+                MetricGroup {
+                    id: "keys_per_server",
+                    label: "Keys per server",
+                    unit: Some("keys"),
+                    values: self
+                        .keys_per_server
+                        .iter()
+                        .map(|(k, v)| (k.clone(), *v as f64))
+                        .collect(),
+                },
+                MetricGroup {
+                    id: "requests_per_server",
+                    label: "Requests per server",
+                    unit: Some("requests"),
+                    values: self
+                        .ring
+                        .servers()
+                        .map(|s| {
+                            (
+                                s.to_string(),
+                                self.requests_per_server.get(s).copied().unwrap_or(0) as f64,
+                            )
+                        })
+                        .collect(),
+                },
+                MetricGroup {
+                    id: "arc_percent",
+                    label: "Ring share",
+                    unit: Some("%"),
+                    values: arcs
+                        .iter()
+                        .map(|(k, v)| {
+                            (
+                                k.clone(),
+                                *v as f64 * 100.0 / crate::hashing::ring::RING_SIZE as f64,
+                            )
+                        })
+                        .collect(),
+                },
+            ],
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! The hash-ring model's parameters and actions.
+
+use super::MAX_KEYS;
+use crate::model::ActionSpec;
+use crate::params::ParamSpec;
+
+/// The parameters of the consistent-hashing lesson.
+pub(super) fn specs() -> Vec<ParamSpec> {
+    vec![
+        ParamSpec::text("servers", "Servers", "A,B,C,D", 300).help(
+            "Comma-separated server names. Add @degrees to pin a server's first point in the 0–360° teaching mode (A@45); the rest are placed by hashing their names.",
+        ),
+        ParamSpec::int("vnodes", "Virtual nodes per server", 1, 1, 1000, 1).unit("per server").help(
+            "Each server is hashed onto the ring this many times (as S#0, S#1, …). More points per server even out the arcs each one owns.",
+        ),
+        ParamSpec::choice("hash", "Hash function", "murmur3", &[("murmur3", "MurmurHash3 x86_32"), ("fnv1a", "FNV-1a 32-bit")])
+            .help("How names become positions on the 2^32 ring."),
+        ParamSpec::int("keys", "Generated keys", 200, 0, MAX_KEYS, 1).unit("keys").help(
+            "How many random user keys to place (their names come from the seed).",
+        ),
+        ParamSpec::text("named_keys", "Named keys", "User123", 300).help(
+            "Keys you want to follow, comma-separated; add @degrees to pin one (User123@100).",
+        ),
+        ParamSpec::int("replicas", "Replication factor", 1, 1, 5, 1).help(
+            "Each key is stored on this many distinct servers, walking clockwise from its owner.",
+        ),
+        ParamSpec::int("request_rate", "Request rate", 20, 0, 500, 1).unit("req/s").help(
+            "Requests per simulated second (a Poisson stream); each asks for one key.",
+        ),
+        ParamSpec::choice("popularity", "Key popularity", "uniform", &[("uniform", "Uniform"), ("zipf", "Zipf (a few hot keys)")])
+            .help("Which keys requests ask for."),
+        ParamSpec::float("zipf_s", "Zipf exponent s", 1.0, 0.0, 3.0, 0.1).help(
+            "Skew of the Zipf popularity: 0 is uniform, 1 is classic Zipf, higher is hotter.",
+        ),
+    ]
+}
+
+/// The inputs a learner can apply.
+pub(super) fn actions() -> Vec<ActionSpec> {
+    vec![
+        ActionSpec {
+            name: "add-server",
+            label: "Add a server",
+            arg: Some("name, optionally @degrees"),
+            default_arg: None,
+        },
+        ActionSpec {
+            name: "remove-server",
+            label: "Crash a server",
+            arg: Some("server name"),
+            default_arg: None,
+        },
+        ActionSpec {
+            name: "add-keys",
+            label: "Add keys",
+            arg: Some("how many, or a key name"),
+            default_arg: Some("10"),
+        },
+        ActionSpec {
+            name: "remove-key",
+            label: "Remove a key",
+            arg: Some("key name"),
+            default_arg: None,
+        },
+        ActionSpec {
+            name: "remove-keys",
+            label: "Remove keys",
+            arg: Some("how many generated keys"),
+            default_arg: Some("10"),
+        },
+    ]
+}

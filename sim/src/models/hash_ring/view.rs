@@ -1,0 +1,85 @@
+//! What the ring diagram draws: the frame types of the hash-ring model.
+
+use crate::hashing::ring::Position;
+use crate::time::SimTime;
+
+use super::Change;
+
+/// A server drawn in a frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServerView {
+    /// Its name.
+    pub name: String,
+    /// A stable colour index (order of first appearance).
+    pub color: u32,
+    /// Its virtual nodes' positions.
+    pub points: Vec<Position>,
+    /// Share of the ring it owns, in percent.
+    pub arc_percent: f64,
+    /// Placed at an explicit angle (the 0–360° teaching mode) rather than by hashing.
+    pub pinned: bool,
+    /// Keys it owns.
+    pub keys: u64,
+    /// Requests it has served.
+    pub requests: u64,
+}
+
+/// A crashed server, remembered so the view can draw a ghost where it stood.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemovedServer {
+    /// Its name.
+    pub name: String,
+    /// Its colour index.
+    pub color: u32,
+    /// Where its first virtual node (vnode 0) was.
+    pub anchor: Position,
+}
+
+/// A key drawn in a frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyView {
+    /// Its name.
+    pub name: String,
+    /// Where it sits.
+    pub position: Position,
+    /// Its owner first, then replicas.
+    pub owners: Vec<String>,
+    /// Named by the learner.
+    pub named: bool,
+}
+
+/// A request drawn in a frame (routed within the last [`REQUEST_SHOWN_US`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestView {
+    /// Its number (stable id for the view).
+    pub id: u64,
+    /// Where its key sits.
+    pub position: Position,
+    /// Who served it.
+    pub server: String,
+    /// When it was routed.
+    pub at: SimTime,
+}
+
+/// What the ring diagram draws.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RingFrame {
+    /// The frame's time.
+    pub now: SimTime,
+    /// Live servers in name order.
+    pub servers: Vec<ServerView>,
+    /// Servers that crashed, drawn as ghosts where they were.
+    pub removed: Vec<RemovedServer>,
+    /// Up to [`FRAME_KEYS`] generated keys plus every named key.
+    pub keys: Vec<KeyView>,
+    /// All keys on the ring.
+    pub keys_total: u64,
+    /// The last server change, if any.
+    pub last_change: Option<Change>,
+    /// Recent requests.
+    pub requests: Vec<RequestView>,
+    /// The hash function in use.
+    pub hash: &'static str,
+    /// Virtual nodes per server.
+    pub vnodes: u32,
+}
