@@ -162,26 +162,17 @@ impl Playback {
 
     /// The URL hash that reproduces this run at this moment.
     pub fn share_hash(&self) -> String {
-        let sim = self.sim();
-        route::lesson_hash(
-            &self.lesson,
-            sim.params(),
-            sim.seed(),
-            sim.inputs(),
-            sim.now(),
-        )
+        self.hash_at(self.now())
     }
 
     /// The same hash without the time: it changes only when the run itself changes.
     pub fn run_key(&self) -> String {
+        self.hash_at(SimTime::ZERO)
+    }
+
+    fn hash_at(&self, t: SimTime) -> String {
         let sim = self.sim();
-        route::lesson_hash(
-            &self.lesson,
-            sim.params(),
-            sim.seed(),
-            sim.inputs(),
-            SimTime::ZERO,
-        )
+        route::lesson_hash(&self.lesson, sim.params(), sim.seed(), sim.inputs(), t)
     }
 
     fn rebuild(&mut self, params: ParamSet, seed: u64) -> Result<(), String> {

@@ -49,14 +49,13 @@ pub(super) fn markers(frame: &RingFrame, layout: &RingLayout) -> Html {
         let true_deg = angle_of(s.anchor);
         let p = ring.point_at(true_deg);
         let arc_deg = view.arc_percent * 3.6;
-        // In the 0–360° teaching mode the notes speak in degrees of arc (A owns 125°).
-        let share_text = if teaching {
-            format!("{} · {}", format::arc_degrees(arc_deg), format::percent(view.arc_percent))
-        } else {
-            format::percent(view.arc_percent)
-        };
+        let share_text = format::percent(view.arc_percent);
+        // In the 0–360° teaching mode the notes speak in degrees of arc (A owns 125°): a line of
+        // its own above the share, so the label stays narrow.
+        let arc_text = teaching.then(|| format::arc_degrees(arc_deg));
         let width = text_width(&s.name, 15.0, true).max(text_width(&share_text, 11.5, false));
-        let spot = label_outside(&labels, s.label_deg, 2, 12.0).fit(width, MARGIN, VIEW - MARGIN);
+        let lines = if teaching { 3 } else { 2 };
+        let spot = label_outside(&labels, s.label_deg, lines, 12.0).fit(width, MARGIN, VIEW - MARGIN);
         let (lx, ly) = (spot.x - p.x, spot.y - p.y);
         let nudged = clockwise_span(true_deg, s.label_deg).min(clockwise_span(s.label_deg, true_deg)) > 0.5;
         let leader_a = ring.with_radius(RING_R + TRACK_W / 2.0 + 2.0).point_at(true_deg);
@@ -77,7 +76,10 @@ pub(super) fn markers(frame: &RingFrame, layout: &RingLayout) -> Html {
                 }
                 <circle class="marker" r="7" />
                 <text class="server-name" x={num(lx)} y={num(ly)} text-anchor={spot.anchor.as_str()}>{ &s.name }</text>
-                <text class="server-share" x={num(lx)} y={num(ly + 12.0)} text-anchor={spot.anchor.as_str()}>{ share_text }</text>
+                if let Some(arc_text) = arc_text {
+                    <text class="server-share server-arc" x={num(lx)} y={num(ly + 12.0)} text-anchor={spot.anchor.as_str()}>{ arc_text }</text>
+                }
+                <text class="server-share" x={num(lx)} y={num(ly + if teaching { 24.0 } else { 12.0 })} text-anchor={spot.anchor.as_str()}>{ share_text }</text>
                 { tip(&tip_lines, p.x, p.y) }
             </g>
         }
