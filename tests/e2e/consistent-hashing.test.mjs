@@ -79,6 +79,11 @@ app.test('removing server B moves keys, logs it, and step back restores B', asyn
     ([sel, before]) => document.querySelector(sel)?.getAttribute('data-value') === before,
     [tid('metric-moved_keys'), movedBefore],
   );
+  // Stepping back over an intervention at time zero undoes it, so the share link matches the screen.
+  await page.waitForFunction(
+    (sel) => !/remove-server/.test(document.querySelector(sel)?.getAttribute('href') ?? 'remove-server'),
+    tid('share-url'),
+  );
 });
 
 app.test('play, pause, step, restart and the space shortcut drive the clock', async ({ open }) => {
