@@ -4,12 +4,6 @@
 //! Run: `CHROMEDRIVER=/usr/bin/chromedriver cargo test -p playground --target wasm32-unknown-unknown --test app_render`
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::RefCell;
-use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement};
@@ -17,42 +11,8 @@ use web_sys::{Element, HtmlElement};
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// Resolves after `ms` milliseconds of wall time (lets yew's scheduler render).
-struct Sleep {
-    state: Rc<RefCell<(bool, Option<Waker>)>>,
-    _closure: Closure<dyn FnMut()>,
-}
-
-fn sleep(ms: i32) -> Sleep {
-    let state: Rc<RefCell<(bool, Option<Waker>)>> = Rc::default();
-    let s = state.clone();
-    let closure = Closure::<dyn FnMut()>::new(move || {
-        let mut st = s.borrow_mut();
-        st.0 = true;
-        if let Some(w) = st.1.take() {
-            w.wake();
-        }
-    });
-    web_sys::window()
-        .unwrap()
-        .set_timeout_with_callback_and_timeout_and_arguments_0(closure.as_ref().unchecked_ref(), ms)
-        .unwrap();
-    Sleep {
-        state,
-        _closure: closure,
-    }
-}
-
-impl Future for Sleep {
-    type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut st = self.state.borrow_mut();
-        if st.0 {
-            Poll::Ready(())
-        } else {
-            st.1 = Some(cx.waker().clone());
-            Poll::Pending
-        }
-    }
+fn sleep(ms: u32) -> gloo_timers::future::TimeoutFuture {
+    gloo_timers::future::TimeoutFuture::new(ms)
 }
 
 fn query(sel: &str) -> Option<Element> {
