@@ -1,16 +1,31 @@
-//! Consistent hashing: the hash functions and the hash ring (catalogue entry D1).
+//! Consistent hashing and its relatives (catalogue entries D1 and D2): every way a key finds its
+//! server that the sharding lessons compare on the same keys.
 //!
-//! - [`hash`] holds the two 32-bit hash functions a learner can pick between ([`HashFn`]).
-//! - [`ring`] holds the ring itself ([`HashRing`]): servers as virtual nodes on a circle of 2^32
+//! - [`hash`]: the two 32-bit hash functions a learner can pick between ([`HashFn`]).
+//! - [`ring`]: the hash ring itself ([`HashRing`]): servers as virtual nodes on a circle of 2^32
 //!   positions, clockwise lookup, the replica walk, and arc lengths.
+//! - [`ketama`]: the continuum exactly as libketama, libmemcached and spymemcached build it
+//!   ([`Ketama`]), so a key lands where a real memcached client would send it.
+//! - [`jump`]: jump consistent hash (Lamping & Veach, 2014): no ring, numbered buckets.
+//! - [`rendezvous`]: highest-random-weight hashing, weighted ([`Rendezvous`]).
+//! - [`bounded`]: consistent hashing with bounded loads (Mirrokni, Thorup & Zadimoghaddam, 2018)
+//!   over a [`HashRing`] ([`BoundedLoads`]).
 //!
-//! Both are plain data with no clock and no randomness: the same operations give the same ring on
-//! every platform.
+//! All are plain data with no clock and no randomness: the same operations give the same
+//! placement on every platform.
 
+pub mod bounded;
 pub mod hash;
+pub mod jump;
+pub mod ketama;
+pub mod rendezvous;
 pub mod ring;
 
+pub use bounded::{BoundedError, BoundedLoads, Move, Placement};
 pub use hash::HashFn;
+pub use jump::{jump_bucket, jump_hash};
+pub use ketama::{Ketama, KetamaError, KetamaFlavor};
+pub use rendezvous::{Rendezvous, RendezvousError};
 pub use ring::{
     degrees_to_position, position_to_degrees, HashRing, Position, RingError, VirtualNode,
     MAX_VNODES_PER_SERVER, RING_SIZE,

@@ -48,7 +48,7 @@ pub struct KeyView {
     pub named: bool,
 }
 
-/// A request drawn in a frame (routed within the last [`REQUEST_SHOWN_US`]).
+/// A request drawn in a frame (routed within the last [`REQUEST_SHOWN_US`](super::REQUEST_SHOWN_US)).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RequestView {
     /// Its number (stable id for the view).
@@ -70,7 +70,7 @@ pub struct RingFrame {
     pub servers: Vec<ServerView>,
     /// Servers that crashed, drawn as ghosts where they were.
     pub removed: Vec<RemovedServer>,
-    /// Up to [`FRAME_KEYS`] generated keys plus every named key.
+    /// Up to [`FRAME_KEYS`](super::FRAME_KEYS) generated keys plus every named key.
     pub keys: Vec<KeyView>,
     /// All keys on the ring.
     pub keys_total: u64,
