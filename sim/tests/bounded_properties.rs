@@ -6,29 +6,13 @@
 // proptest needs OS randomness for its own seeds; these laws run natively only.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::hash_fn;
+
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use proptest::test_runner::FileFailurePersistence;
 use sim::hashing::{BoundedError, BoundedLoads, HashFn, HashRing, Move, RingError};
-
-/// Where shrunk failures are recorded, so they are replayed first on every later run; commit it.
-/// (proptest's default location needs a `lib.rs` above the test file, which `tests/` lacks.)
-const REGRESSIONS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/proptest-regressions/bounded_properties.txt"
-);
-
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(REGRESSIONS))),
-        ..ProptestConfig::default()
-    }
-}
-
-fn hash_fn() -> impl Strategy<Value = HashFn> {
-    prop_oneof![Just(HashFn::Fnv1a32), Just(HashFn::Murmur3_32)]
-}
 
 /// ε in millionths: the lesson's values, 0 (perfect balance), and anything up to 2.
 fn epsilon_millionths() -> impl Strategy<Value = u64> {
@@ -131,7 +115,7 @@ impl Reference {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::config("bounded_properties"))]
 
     /// Model-based: after every operation the structure validates, no server exceeds
     /// ⌈(1 + ε) · m / n⌉, the errors and the placement match the naive reference, and the moves

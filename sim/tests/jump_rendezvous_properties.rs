@@ -4,28 +4,16 @@
 // proptest needs OS randomness for its own seeds; these laws run natively only.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroU32;
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use proptest::test_runner::{FileFailurePersistence, TestRunner};
+use proptest::test_runner::TestRunner;
 use sim::hashing::jump::{jump_bucket, jump_hash};
 use sim::hashing::rendezvous::{score, Rendezvous, RendezvousError, DEFAULT_WEIGHT};
-
-/// Where shrunk failures are recorded, so they are replayed first on every later run; commit it.
-/// (proptest's default location needs a `lib.rs` above the test file, which `tests/` lacks.)
-const REGRESSIONS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/proptest-regressions/jump_rendezvous_properties.txt"
-);
-
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(REGRESSIONS))),
-        ..ProptestConfig::default()
-    }
-}
 
 fn nz(buckets: u32) -> NonZeroU32 {
     NonZeroU32::new(buckets).expect("non-zero bucket count")
@@ -45,7 +33,7 @@ fn bucket_count() -> impl Strategy<Value = u32> {
 // ---------------------------------------------------------------- jump: exact laws
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::config("jump_rendezvous_properties"))]
 
     /// The bucket is always one of `0..buckets`.
     #[test]
@@ -124,7 +112,7 @@ fn reference_ranking<'a>(servers: &'a BTreeMap<String, f64>, key: &str) -> Vec<&
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::config("jump_rendezvous_properties"))]
 
     /// `owner` and `top_n` agree with scoring every server and sorting.
     #[test]
@@ -264,7 +252,7 @@ fn valid_weight(w: f64) -> bool {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::config("jump_rendezvous_properties"))]
 
     /// Model-based: after every operation the set validates, reports the same result as a plain
     /// map of name → weight, and ranks every probe key like the naive reference.

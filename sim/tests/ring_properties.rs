@@ -5,30 +5,15 @@
 // proptest needs OS randomness for its own seeds; these laws run natively only.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+use common::hash_fn;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use proptest::test_runner::{FileFailurePersistence, TestRunner};
+use proptest::test_runner::TestRunner;
 use sim::hashing::{HashFn, HashRing, Position, RingError, VirtualNode, RING_SIZE};
-
-/// Where shrunk failures are recorded, so they are replayed first on every later run; commit it.
-/// (proptest's default location needs a `lib.rs` above the test file, which `tests/` lacks.)
-const REGRESSIONS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/proptest-regressions/ring_properties.txt"
-);
-
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(REGRESSIONS))),
-        ..ProptestConfig::default()
-    }
-}
-
-fn hash_fn() -> impl Strategy<Value = HashFn> {
-    prop_oneof![Just(HashFn::Fnv1a32), Just(HashFn::Murmur3_32)]
-}
 
 /// Any position, with extra weight on a few values so that fixed positions collide.
 fn position() -> impl Strategy<Value = Position> {
@@ -81,7 +66,7 @@ fn probe_positions(ring: &HashRing, random: &[Position]) -> Vec<Position> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::config("ring_properties"))]
 
     /// (1) Binary search and the naive scan pick the same point, ties included.
     #[test]
@@ -234,7 +219,7 @@ impl Reference {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::config("ring_properties"))]
 
     /// (6) Model-based: after every operation the ring validates, reports the same errors as the
     /// reference, holds the same points, routes every probe like the reference, and its arcs sum
