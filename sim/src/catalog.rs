@@ -4,8 +4,10 @@ use crate::engine::{BuildError, Run, Simulation};
 use crate::lesson::{Lesson, LessonError};
 use crate::model::Model;
 use crate::models::hash_ring::HashRingModel;
-use crate::params::ParamSpec;
-use crate::scenario::Scenario;
+use crate::models::modulo::ModuloShards;
+use crate::params::{ParamSet, ParamSpec};
+use crate::scenario::{Scenario, TimedInput};
+use crate::time::SimTime;
 
 /// A family of lessons on the home page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,40 +28,63 @@ pub const FAMILIES: &[Family] = &[Family {
 }];
 
 /// Every lesson file, as `(path under lessons/, contents)`.
-pub const LESSON_FILES: &[(&str, &str)] = &[(
-    "hashing/consistent-hashing.toml",
-    include_str!("../../lessons/hashing/consistent-hashing.toml"),
-)];
+pub const LESSON_FILES: &[(&str, &str)] = &[
+    (
+        "hashing/consistent-hashing.toml",
+        include_str!("../../lessons/hashing/consistent-hashing.toml"),
+    ),
+    (
+        "hashing/modulo-sharding.toml",
+        include_str!("../../lessons/hashing/modulo-sharding.toml"),
+    ),
+];
 
 /// The ids of every model.
-pub const MODELS: &[&str] = &[HashRingModel::ID];
+pub const MODELS: &[&str] = &[HashRingModel::ID, ModuloShards::ID];
 
 /// The parameter specs of a model.
 pub fn specs(model: &str) -> Option<Vec<ParamSpec>> {
     match model {
         HashRingModel::ID => Some(HashRingModel::specs()),
+        ModuloShards::ID => Some(ModuloShards::specs()),
         _ => None,
     }
 }
 
-/// Starts a run of the scenario's model.
+/// Starts a run of the scenario's model. Every bad parameter override fails the start.
 pub fn start(scenario: &Scenario) -> Result<Box<dyn Simulation>, BuildError> {
-    match scenario.model.as_str() {
-        HashRingModel::ID => Ok(Box::new(Run::<HashRingModel>::new(scenario)?)),
-        other => Err(BuildError::UnknownModel(other.to_string())),
+    let specs =
+        specs(&scenario.model).ok_or_else(|| BuildError::UnknownModel(scenario.model.clone()))?;
+    let overrides = scenario
+        .params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()));
+    let (params, errors) = ParamSet::resolve(&specs, overrides);
+    if !errors.is_empty() {
+        return Err(BuildError::Params(errors));
     }
+    start_with(
+        &scenario.model,
+        params,
+        scenario.seed,
+        scenario.inputs.clone(),
+        scenario.until,
+    )
 }
 
 /// Starts a run from parameters that were already resolved (bad overrides dropped).
 pub fn start_with(
     model: &str,
-    params: crate::params::ParamSet,
+    params: ParamSet,
     seed: u64,
-    inputs: Vec<crate::scenario::TimedInput>,
-    until: crate::time::SimTime,
+    inputs: Vec<TimedInput>,
+    until: SimTime,
 ) -> Result<Box<dyn Simulation>, BuildError> {
     match model {
         HashRingModel::ID => Ok(Box::new(Run::<HashRingModel>::with_params(
+            params, seed, inputs, until,
+        )?)),
+        ModuloShards::ID => Ok(Box::new(Run::<ModuloShards>::with_params(
             params, seed, inputs, until,
         )?)),
         other => Err(BuildError::UnknownModel(other.to_string())),

@@ -74,7 +74,8 @@ pub struct Step {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Answer {
-    /// The server that owns `key` afterwards; the choices are the servers before the actions.
+    /// The server that owns `key` afterwards; the choices are the servers before or after the
+    /// actions.
     Owner {
         /// The key.
         key: String,
@@ -242,6 +243,14 @@ impl Lesson {
             let input = Input::parse(a)
                 .map_err(|e| LessonError(format!("question {}: {e}", question.id)))?;
             run.apply_now(input);
+        }
+        // Offer every entity that exists before or after the actions (a crashed server is a
+        // tempting wrong answer; a new shard may be the right one).
+        let mut choices = choices;
+        for e in run.entities() {
+            if !choices.contains(&e) {
+                choices.push(e);
+            }
         }
         if let Some(last) = run.trace_lines().last().filter(|l| l.rejected) {
             return Err(LessonError(format!(

@@ -36,3 +36,4 @@ pub mod rng;
 pub mod scenario;
 pub mod time;
 pub mod trace;
+pub mod workload;

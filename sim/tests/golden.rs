@@ -69,7 +69,9 @@ fn only_keys_in_b_arc_move_and_all_go_to_c() {
     let before = source_example(&[]);
     let after = source_example(&["0:remove-server:B"]);
     let (lo, hi) = (degrees_to_position(45.0), degrees_to_position(120.0));
-    let Frame::Ring(f) = after.frame();
+    let Frame::Ring(f) = after.frame() else {
+        panic!("the ring lesson draws a ring")
+    };
     let change = f.last_change.clone().expect("the crash is a change");
     assert!(!change.moves.is_empty());
     for m in change.moves.iter() {

@@ -2,3 +2,5 @@
 //! shape (parameters, inputs, events, frame, metrics).
 
 pub mod hash_ring;
+pub mod modulo;
+pub mod shard_view;

@@ -20,6 +20,7 @@ use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::scenario::Input;
 use crate::time::SimTime;
+use crate::workload::{poisson_gap_us, Popularity};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -46,14 +47,6 @@ pub const REQUEST_SHOWN_US: u64 = 400_000;
 pub enum RingEvent {
     /// The next request arrives.
     Request,
-}
-
-/// How requests choose keys.
-#[derive(Clone, Debug, PartialEq)]
-enum Popularity {
-    Uniform,
-    /// Cumulative Zipf weights by key rank (rank 1 = first key).
-    Zipf(Rc<[f64]>),
 }
 
 /// The consistent-hashing lesson model.
@@ -264,21 +257,7 @@ impl Model for HashRingModel {
             .iter()
             .map(|k| ring.owner(k.position).unwrap_or("").to_string())
             .collect();
-        let popularity = match params.text("popularity") {
-            "zipf" => {
-                let s = params.float("zipf_s");
-                let mut acc = 0.0;
-                let cdf: Vec<f64> = (1..=keys.len())
-                    .map(|rank| {
-                        // libm, not std's powf, so the weights are bit-identical on every target.
-                        acc += 1.0 / libm::pow(rank as f64, s);
-                        acc
-                    })
-                    .collect();
-                Popularity::Zipf(cdf.into())
-            }
-            _ => Popularity::Uniform,
-        };
+        let popularity = Popularity::from_params(params, keys.len() as u64);
         let mut model = HashRingModel {
             replicas: params.int("replicas").clamp(1, 5) as u32,
             colors,
@@ -426,15 +405,10 @@ impl Model for HashRingModel {
         match event {
             RingEvent::Request => {
                 if !self.keys.is_empty() {
-                    let idx = match &self.popularity {
-                        Popularity::Uniform => ctx.rng.below(self.keys.len() as u64) as usize,
-                        Popularity::Zipf(cdf) => {
-                            let total = cdf.last().copied().unwrap_or(0.0);
-                            let u = ctx.rng.unit_f64() * total;
-                            cdf.partition_point(|c| *c <= u).min(cdf.len() - 1)
-                        }
-                    }
-                    .min(self.keys.len() - 1);
+                    let idx = self
+                        .popularity
+                        .pick(ctx.rng, self.keys.len() as u64)
+                        .unwrap_or(0) as usize;
                     let key = &self.keys[idx];
                     let server = self.owner[idx].clone();
                     self.requests_total += 1;
@@ -525,12 +499,9 @@ impl Model for HashRingModel {
 
 impl HashRingModel {
     fn schedule_request(&self, ctx: &mut Ctx<'_, Self>) {
-        if self.rate_per_sec <= 0.0 {
+        let Some(gap_us) = poisson_gap_us(ctx.rng, self.rate_per_sec) else {
             return;
-        }
-        // Exponential inter-arrival times make the stream Poisson; libm keeps ln portable.
-        let u = 1.0 - ctx.rng.unit_f64();
-        let gap_us = (-libm::log(u) / self.rate_per_sec * 1_000_000.0).max(1.0) as u64;
+        };
         ctx.schedule(ctx.now.plus_us(gap_us), RingEvent::Request);
     }
 

@@ -6,7 +6,7 @@ use crate::params::ParamSpec;
 
 /// The parameters of the consistent-hashing lesson.
 pub(super) fn specs() -> Vec<ParamSpec> {
-    vec![
+    let mut specs = vec![
         ParamSpec::text("servers", "Servers", "A,B,C,D", 300).help(
             "Comma-separated server names. Add @degrees to pin a server's first point in the 0–360° teaching mode (A@45); the rest are placed by hashing their names.",
         ),
@@ -24,15 +24,9 @@ pub(super) fn specs() -> Vec<ParamSpec> {
         ParamSpec::int("replicas", "Replication factor", 1, 1, 5, 1).help(
             "Each key is stored on this many distinct servers, walking clockwise from its owner.",
         ),
-        ParamSpec::int("request_rate", "Request rate", 20, 0, 500, 1).unit("req/s").help(
-            "Requests per simulated second (a Poisson stream); each asks for one key.",
-        ),
-        ParamSpec::choice("popularity", "Key popularity", "uniform", &[("uniform", "Uniform"), ("zipf", "Zipf (a few hot keys)")])
-            .help("Which keys requests ask for."),
-        ParamSpec::float("zipf_s", "Zipf exponent s", 1.0, 0.0, 3.0, 0.1).help(
-            "Skew of the Zipf popularity: 0 is uniform, 1 is classic Zipf, higher is hotter.",
-        ),
-    ]
+    ];
+    specs.extend(crate::workload::specs(20));
+    specs
 }
 
 /// The inputs a learner can apply.
