@@ -128,14 +128,25 @@ fn bad_input_is_a_clear_error_not_a_panic() {
 #[test]
 fn modulo_lesson_reports_shards_moves_and_owners() {
     let (ok, out, err) = sdp(&[
-        "run", "modulo-sharding", "--preset", "twenty-users", "--do", "0:resize:5", "--key", "13", "--json",
+        "run",
+        "modulo-sharding",
+        "--preset",
+        "twenty-users",
+        "--do",
+        "0:resize:5",
+        "--key",
+        "13",
+        "--json",
     ]);
     assert!(ok, "{err}");
     let v: Value = serde_json::from_str(out.trim()).unwrap();
     let m = &v["metrics"];
     assert_eq!(m["moved_keys"], 16);
     assert_eq!(m["moved_percent"], 80.0);
-    assert_eq!(m["keys_per_shard"]["0"], 4, "20 users over 5 shards: 4 each");
+    assert_eq!(
+        m["keys_per_shard"]["0"], 4,
+        "20 users over 5 shards: 4 each"
+    );
     assert!(m["requests_per_shard"].is_object());
     assert_eq!(m["owners"]["13"], "3", "13 % 5 = 3");
 }

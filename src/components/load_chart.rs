@@ -1,25 +1,28 @@
-//! A bar chart of one per-server metric group (keys per server by default, or requests per
-//! server, or ring share), with the mean marked.
+//! A bar chart of one metric group of the model (keys per server or per shard, requests, ring
+//! share…), with the mean marked and a tab for each group the model reports.
 
-use sim::model::{MetricGroup, Metrics};
+use sim::model::Metrics;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// The groups the chart can show, in toggle order: `(group id, button label, testid prefix)`.
-/// The keys chart keeps the `load-bar-` ids the tests rely on.
-const VIEWS: &[(&str, &str, &str)] = &[
-    ("keys_per_server", "Keys", "load-bar-"),
-    ("requests_per_server", "Requests", "request-bar-"),
-    ("arc_percent", "Ring share", "arc-bar-"),
-];
+/// The `data-testid` of the bar labelled `label` in group `group_id`, the `index`-th group: the
+/// first group's bars are `load-bar-{label}` (what the tests read), the others'
+/// `{group_id}-bar-{label}`.
+pub fn bar_testid(index: usize, group_id: &str, label: &str) -> String {
+    if index == 0 {
+        format!("load-bar-{label}")
+    } else {
+        format!("{group_id}-bar-{label}")
+    }
+}
 
 /// Props of [`LoadChart`].
 #[derive(Properties, PartialEq)]
 pub struct LoadChartProps {
     /// The metrics now.
     pub metrics: Rc<Metrics>,
-    /// Server name → palette index.
+    /// Bar label (server name, shard index) → palette index.
     pub colors: Rc<BTreeMap<String, u32>>,
 }
 
@@ -33,23 +36,19 @@ fn fmt(v: f64, unit: Option<&str>) -> String {
     }
 }
 
-/// Per-server bars.
+/// Bars for the chosen group, one per server or shard, coloured as the diagram colours it.
 #[function_component(LoadChart)]
 pub fn load_chart(props: &LoadChartProps) -> Html {
-    let view = use_state(|| 0usize);
-    let available: Vec<(usize, &MetricGroup)> = VIEWS
+    let chosen = use_state(|| None::<&'static str>);
+    let groups = &props.metrics.groups;
+    let Some((current, group)) = groups
         .iter()
         .enumerate()
-        .filter_map(|(i, (id, _, _))| props.metrics.group(id).map(|g| (i, g)))
-        .collect();
-    let Some(&(current, group)) = available
-        .iter()
-        .find(|(i, _)| *i == *view)
-        .or(available.first())
+        .find(|(_, g)| Some(g.id) == *chosen)
+        .or(groups.iter().enumerate().next())
     else {
         return html! {};
     };
-    let prefix = VIEWS[current].2;
     let max = group.values.iter().map(|(_, v)| *v).fold(0.0, f64::max);
     let n = group.values.len().max(1) as f64;
     let mean = group.values.iter().map(|(_, v)| *v).sum::<f64>() / n;
@@ -59,19 +58,20 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
     html! {
         <figure class="load-chart" data-testid="load-chart" data-group={group.id}>
             <figcaption class="chart-head">
-                <span class="chart-title">{ group.label }</span>
-                if available.len() > 1 {
-                    <span class="segmented" role="group" aria-label="Show per server">
-                        { for available.iter().map(|(i, _)| {
-                            let i = *i;
-                            let view = view.clone();
+                if groups.len() > 1 {
+                    <span class="segmented" role="group" aria-label="Show">
+                        { for groups.iter().map(|g| {
+                            let id = g.id;
+                            let chosen = chosen.clone();
                             html! {
-                                <button type="button" class="segment" aria-pressed={(i == current).to_string()}
-                                    data-testid={format!("load-chart-view-{}", VIEWS[i].0)}
-                                    onclick={Callback::from(move |_: MouseEvent| view.set(i))}>{ VIEWS[i].1 }</button>
+                                <button type="button" class="segment" aria-pressed={(id == group.id).to_string()}
+                                    data-testid={format!("load-chart-view-{id}")}
+                                    onclick={Callback::from(move |_: MouseEvent| chosen.set(Some(id)))}>{ g.label }</button>
                             }
                         }) }
                     </span>
+                } else {
+                    <span class="chart-title">{ group.label }</span>
                 }
             </figcaption>
             <div class="bars" style={format!("--mean: {:.3}%", mean / scale * 100.0)}>
@@ -81,7 +81,7 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
                         <div class="bar-row" key={name.clone()}>
                             <span class="bar-name">{ name }</span>
                             <span class="bar-track">
-                                <span class="bar" data-testid={format!("{prefix}{name}")} data-value={format!("{v}")}
+                                <span class="bar" data-testid={bar_testid(current, group.id, name)} data-value={format!("{v}")}
                                     style={format!("width: {:.3}%; --bar-color: var(--server-{color})", v / scale * 100.0)}
                                     role="img" aria-label={format!("{name}: {}", fmt(*v, unit))} />
                                 <span class="bar-mean" aria-hidden="true" />
@@ -93,5 +93,20 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
             </div>
             <p class="chart-foot">{ format!("Dashed line: mean {}", fmt(mean, unit)) }</p>
         </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_group_keeps_the_load_bar_ids() {
+        assert_eq!(bar_testid(0, "keys_per_server", "A"), "load-bar-A");
+        assert_eq!(bar_testid(0, "keys_per_shard", "3"), "load-bar-3");
+        assert_eq!(
+            bar_testid(1, "requests_per_shard", "3"),
+            "requests_per_shard-bar-3"
+        );
     }
 }

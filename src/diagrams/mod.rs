@@ -4,6 +4,7 @@
 //! and an arm here.
 
 pub mod ring;
+pub mod shards;
 
 use sim::frame::Frame;
 use yew::prelude::*;
@@ -23,6 +24,9 @@ pub fn Diagram(props: &DiagramProps) -> Html {
     match &props.frame {
         Frame::Ring(f) => {
             html! { <ring::RingDiagram frame={f.clone()} reduced_motion={props.reduced_motion} /> }
+        }
+        Frame::Shards(f) => {
+            html! { <shards::ShardDiagram frame={f.clone()} reduced_motion={props.reduced_motion} /> }
         }
     }
 }

@@ -6,3 +6,4 @@
 pub mod format;
 pub mod polar;
 pub mod ring;
+pub mod shards;

@@ -55,6 +55,11 @@ fn server_colors(frame: &Frame) -> BTreeMap<String, u32> {
             .map(|s| (s.name.clone(), s.color))
             .chain(r.removed.iter().map(|g| (g.name.clone(), g.color)))
             .collect(),
+        Frame::Shards(f) => f
+            .shards
+            .iter()
+            .map(|s| (s.index.to_string(), s.index))
+            .collect(),
     }
 }
 
@@ -340,7 +345,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                             <MetricsPanel metrics={metrics.clone()} />
                         </section>
                         <div class="results-side">
-                            <section class="card" aria-label="Load per server">
+                            <section class="card" aria-label={if matches!(*frame, Frame::Shards(_)) { "Load per shard" } else { "Load per server" }}>
                                 <LoadChart metrics={metrics.clone()} colors={colors.clone()} />
                             </section>
                             <EventLog lines={lines} />

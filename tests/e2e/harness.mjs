@@ -76,10 +76,10 @@ export function useApp() {
   return app;
 }
 
-/** Waits until the lesson page and its ring diagram are rendered. */
-export async function lessonReady(page) {
+/** Waits until the lesson page and its diagram (the ring unless named) are rendered. */
+export async function lessonReady(page, diagram = 'ring-diagram') {
   await page.locator(tid('lesson-page')).waitFor();
-  await page.locator(`svg${tid('ring-diagram')}`).waitFor();
+  await page.locator(`svg${tid(diagram)}`).waitFor();
 }
 
 /** The `data-value` of a data-testid element as a number (waits for the element). */

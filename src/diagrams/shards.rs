@@ -1,0 +1,238 @@
+//! Shards as buckets: which shard holds which key, what the last resize moved, which shard is
+//! serving. Shared by the sharding lessons (modulo now; range and directory sharding later).
+//!
+//! Layers, bottom to top: the caption (the rule, and the counts or what the last resize moved,
+//! see [`text`]); the buckets with their labels ([`layers::Buckets`]); the keys as chips coloured
+//! by shard, with the keys the last resize moved on top, each with a halo and a one-shot CSS
+//! animation from where it was drawn before the resize ([`layers::Keys`]); and requests, a pulse
+//! on the serving bucket ([`overlay`]). The buckets and keys change only with the shards and the
+//! keys, so they are child components with cheap equality: a frame that only advances requests
+//! re-renders the requests and the caption. Continuous motion (requests) is computed from event
+//! timestamps; discrete changes (a key's shard) are CSS animations on elements keyed by change
+//! time and key id (`www/styles/shards.css`). Geometry comes from `crate::layout::shards`.
+
+mod layers;
+mod overlay;
+mod text;
+
+use crate::layout::polar::Point;
+use crate::layout::shards::{ShardLayout, VIEW_H, VIEW_W};
+use layers::{Buckets, Keys};
+use sim::models::shard_view::{ShardChange, ShardFrame};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Props of [`ShardDiagram`].
+#[derive(Properties, PartialEq)]
+pub struct ShardDiagramProps {
+    /// The shards at the current simulated time.
+    pub frame: Rc<ShardFrame>,
+    /// Skip decorative motion.
+    pub reduced_motion: bool,
+}
+
+/// An `Rc` compared by pointer: the placement is computed once per change of the keys or shards
+/// and shared by the layers.
+#[derive(Clone)]
+struct Shared<T>(Rc<T>);
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Where every drawn key goes now and, for the keys the last (visible) resize moved, where it
+/// was drawn before.
+#[derive(Debug, PartialEq)]
+struct Placement {
+    /// The buckets and chips now.
+    layout: ShardLayout,
+    /// Key id → the centre of its chip now.
+    points: BTreeMap<u64, Point>,
+    /// Moved key id → the centre of its chip before the resize.
+    before: BTreeMap<u64, Point>,
+}
+
+impl Placement {
+    fn new(frame: &ShardFrame) -> Self {
+        let n = frame.shards.len() as u32;
+        let max_id = frame.keys.iter().map(|k| k.id).max().unwrap_or(0);
+        let shards: Vec<u32> = frame.keys.iter().map(|k| k.shard).collect();
+        let layout = ShardLayout::new(n, &shards, max_id);
+        let points = frame
+            .keys
+            .iter()
+            .enumerate()
+            .filter_map(|(i, k)| Some((k.id, layout.key_centre(i, k.shard)?)))
+            .collect();
+        let before = visible_change(frame)
+            .map(|c| {
+                // The keys as they were: a moved key on its old shard, the rest where they are.
+                let old: Vec<u32> = frame
+                    .keys
+                    .iter()
+                    .map(|k| moved_from(c, k.id).unwrap_or(k.shard))
+                    .collect();
+                let was = ShardLayout::new(c.from_shards, &old, max_id);
+                frame
+                    .keys
+                    .iter()
+                    .zip(&old)
+                    .enumerate()
+                    .filter(|(_, (k, _))| moved_from(c, k.id).is_some())
+                    .filter_map(|(i, (k, &s))| Some((k.id, was.key_centre(i, s)?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Placement {
+            layout,
+            points,
+            before,
+        }
+    }
+}
+
+/// The shard key `id` left in change `c`, if it moved (`moves` is in id order).
+fn moved_from(c: &ShardChange, id: u64) -> Option<u32> {
+    c.moves
+        .binary_search_by_key(&id, |m| m.id)
+        .ok()
+        .map(|i| c.moves[i].from)
+}
+
+/// What the placement depends on: the shard count, the keys and the visible change.
+struct PlacementKey(Rc<ShardFrame>);
+
+impl PartialEq for PlacementKey {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (&self.0, &other.0);
+        Rc::ptr_eq(a, b)
+            || (a.shards.len() == b.shards.len()
+                && same_change(visible_change(a), visible_change(b))
+                && a.keys == b.keys)
+    }
+}
+
+/// Whether two changes are the same one: same time and sizes, and (cheaply, as frames share one
+/// `Rc`) the same moves.
+fn same_change(a: Option<&ShardChange>, b: Option<&ShardChange>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(x), Some(y)) => {
+            x.at == y.at
+                && x.from_shards == y.from_shards
+                && x.to_shards == y.to_shards
+                && x.total == y.total
+                && (Rc::ptr_eq(&x.moves, &y.moves) || x.moves == y.moves)
+        }
+        _ => false,
+    }
+}
+
+/// The last resize, once the clock has reached it.
+fn visible_change(frame: &ShardFrame) -> Option<&ShardChange> {
+    frame.last_change.as_ref().filter(|c| frame.now >= c.at)
+}
+
+/// The colour class of shard `index`: one of 12 (`s0` … `s11`, set from `--server-N`).
+fn color_class(index: u32) -> String {
+    format!("s{}", index % 12)
+}
+
+/// The shard diagram.
+#[function_component]
+pub fn ShardDiagram(props: &ShardDiagramProps) -> Html {
+    let frame = &props.frame;
+    let placement = use_memo(PlacementKey(frame.clone()), |k| Placement::new(&k.0));
+    let shared = Shared(placement.clone());
+    let class = classes!(
+        "shard-diagram",
+        props.reduced_motion.then_some("reduced-motion")
+    );
+    html! {
+        <svg data-testid="shard-diagram" class={class} role="img" aria-label={text::describe(frame)}
+             viewBox={format!("0 0 {VIEW_W} {VIEW_H}")} preserveAspectRatio="xMidYMid meet">
+            { text::caption(frame) }
+            <Buckets frame={frame.clone()} grid={placement.layout.grid} />
+            <Keys frame={frame.clone()} placement={shared} />
+            <g class="requests">{ overlay::requests(frame, &placement, props.reduced_motion) }</g>
+        </svg>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim::models::shard_view::{ShardKeyView, ShardMove, ShardView};
+    use sim::time::SimTime;
+
+    /// `keys` user ids on `n` shards by `id % n`, after a resize from `from` shards at 1 s.
+    fn modulo_frame(keys: u64, from: u32, n: u32, now: SimTime) -> ShardFrame {
+        let moves: Vec<ShardMove> = (0..keys)
+            .filter(|id| id % u64::from(from) != id % u64::from(n))
+            .map(|id| ShardMove {
+                id,
+                from: (id % u64::from(from)) as u32,
+                to: (id % u64::from(n)) as u32,
+            })
+            .collect();
+        ShardFrame {
+            now,
+            rule: format!("user_id % {n}"),
+            shards: (0..n)
+                .map(|i| ShardView {
+                    index: i,
+                    name: format!("Shard {i}"),
+                    keys: 0,
+                    requests: 0,
+                })
+                .collect(),
+            keys: (0..keys)
+                .map(|id| ShardKeyView {
+                    name: format!("user {id}"),
+                    id,
+                    shard: (id % u64::from(n)) as u32,
+                })
+                .collect(),
+            keys_total: keys,
+            last_change: Some(ShardChange {
+                at: SimTime::from_secs(1),
+                from_shards: from,
+                to_shards: n,
+                moves: moves.into(),
+                total: keys,
+            }),
+            requests: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn moved_keys_start_where_they_were_drawn_before_the_resize() {
+        let after = Placement::new(&modulo_frame(20, 4, 5, SimTime::from_secs(2)));
+        let mut before = modulo_frame(20, 4, 4, SimTime::ZERO);
+        before.last_change = None;
+        let before = Placement::new(&before);
+        assert_eq!(after.before.len(), 16, "4 → 5 moves 16 of 20 keys");
+        for (id, p) in &after.before {
+            assert_eq!(Some(p), before.points.get(id), "key {id}");
+        }
+    }
+
+    #[test]
+    fn a_change_in_the_future_is_not_shown() {
+        let p = Placement::new(&modulo_frame(20, 4, 5, SimTime::from_ms(500)));
+        assert!(p.before.is_empty());
+    }
+
+    #[test]
+    fn the_old_place_of_a_key_is_looked_up_by_id() {
+        let f = modulo_frame(20, 4, 8, SimTime::from_secs(2));
+        let c = f.last_change.as_ref().unwrap();
+        assert_eq!(moved_from(c, 1), None, "1 % 4 = 1 % 8");
+        assert_eq!(moved_from(c, 11), None, "11 % 4 = 11 % 8");
+        assert_eq!(moved_from(c, 4), Some(0));
+        assert_eq!(moved_from(c, 7), Some(3));
+    }
+}

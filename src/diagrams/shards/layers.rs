@@ -1,0 +1,188 @@
+//! The layers that change only with the shards or the keys: the buckets, and the keys as chips
+//! (the ones the last resize moved on top, with a halo and a travel animation).
+
+use super::{color_class, same_change, visible_change, Placement, Shared};
+use crate::layout::format::{count, thousands};
+use crate::layout::polar::{num, Point};
+use crate::layout::shards::{BucketGrid, ChipGrid, LabelMode};
+use sim::models::shard_view::{ShardFrame, ShardKeyView};
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Props of [`Buckets`].
+#[derive(Properties)]
+pub(super) struct BucketsProps {
+    pub(super) frame: Rc<ShardFrame>,
+    pub(super) grid: BucketGrid,
+}
+
+impl PartialEq for BucketsProps {
+    /// Equal when the grid and the shards' counts agree: keys, requests in flight and the clock
+    /// do not matter to the buckets.
+    fn eq(&self, other: &Self) -> bool {
+        self.grid == other.grid
+            && (Rc::ptr_eq(&self.frame, &other.frame) || self.frame.shards == other.frame.shards)
+    }
+}
+
+/// One bucket per shard: a rounded box tinted with the shard's colour, its name and key count.
+#[function_component]
+pub(super) fn Buckets(props: &BucketsProps) -> Html {
+    let g = &props.grid;
+    let buckets = props.frame.shards.iter().enumerate().map(|(i, s)| {
+        let b = g.bucket(i as u32);
+        let title = format!(
+            "{}: {} · {} served",
+            s.name,
+            count(s.keys, "key", "keys"),
+            count(s.requests, "request", "requests")
+        );
+        let labels = match g.label {
+            LabelMode::Full => html! {
+                <>
+                    <text class="shard-name" x={num(b.x + 7.0)} y={num(b.y + 13.5)}>{ &s.name }</text>
+                    <text class="shard-count" x={num(b.x + 7.0)} y={num(b.y + 23.5)}>{ count(s.keys, "key", "keys") }</text>
+                </>
+            },
+            LabelMode::Compact => html! {
+                <>
+                    <text class="shard-name compact" x={num(b.x + 3.0)} y={num(b.y + 9.5)}>{ s.index }</text>
+                    <text class="shard-count compact" x={num(b.x + b.w - 3.0)} y={num(b.y + 9.5)} text-anchor="end">{ thousands(s.keys) }</text>
+                </>
+            },
+        };
+        html! {
+            <g key={s.index} data-testid={format!("shard-{}", s.index)} class={classes!("shard", color_class(s.index))}
+               data-keys={s.keys.to_string()}>
+                <title>{ title }</title>
+                <rect class="bucket" x={num(b.x)} y={num(b.y)} width={num(b.w)} height={num(b.h)}
+                      rx={num(if g.label == LabelMode::Full { 6.0 } else { 3.0 })} />
+                { labels }
+            </g>
+        }
+    });
+    html! { <g class="buckets">{ for buckets }</g> }
+}
+
+/// Props of [`Keys`].
+#[derive(Properties)]
+pub(super) struct KeysProps {
+    pub(super) frame: Rc<ShardFrame>,
+    pub(super) placement: Shared<Placement>,
+}
+
+impl PartialEq for KeysProps {
+    /// Equal when the placement, the keys and the visible change agree.
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (&self.frame, &other.frame);
+        self.placement == other.placement
+            && same_change(visible_change(a), visible_change(b))
+            && (Rc::ptr_eq(a, b) || a.keys == b.keys)
+    }
+}
+
+/// A chip's face, centred on the origin: a rounded square with the id when there is room,
+/// else a dot.
+fn chip_body(chips: &ChipGrid, id: u64) -> Html {
+    let s = chips.size;
+    match chips.font {
+        Some(font) => html! {
+            <>
+                <rect class="chip" x={num(-s / 2.0)} y={num(-s / 2.0)} width={num(s)} height={num(s)} rx={num(s * 0.28)} />
+                <text class="chip-id" y={num(font * 0.36)} text-anchor="middle" font-size={num(font)}>{ id }</text>
+            </>
+        },
+        None => html! { <circle class="chip dot" r={num(s * 0.45)} /> },
+    }
+}
+
+/// An outline `grow` units outside a chip centred on the origin, of the chip's shape.
+pub(super) fn chip_outline(
+    chips: &ChipGrid,
+    grow: f64,
+    class: &'static str,
+    testid: Option<&'static str>,
+) -> Html {
+    let s = chips.size + 2.0 * grow;
+    if chips.font.is_some() {
+        html! {
+            <rect class={class} data-testid={testid} x={num(-s / 2.0)} y={num(-s / 2.0)} width={num(s)} height={num(s)}
+                  rx={num(chips.size * 0.28 + grow)} />
+        }
+    } else {
+        html! { <circle class={class} data-testid={testid} r={num(chips.size * 0.45 + grow)} /> }
+    }
+}
+
+/// Where a chip sits: a CSS transform, so that a chip that stays on its shard glides when the
+/// buckets are re-laid out.
+fn place(p: Point) -> String {
+    format!("transform: translate({}px, {}px)", num(p.x), num(p.y))
+}
+
+/// A key's tooltip.
+fn key_title(k: &ShardKeyView, frame: &ShardFrame) -> String {
+    let shard = frame
+        .shards
+        .get(k.shard as usize)
+        .map_or_else(|| format!("shard {}", k.shard), |s| s.name.clone());
+    format!("{} (id {}) on {}", k.name, k.id, shard)
+}
+
+/// The keys, as chips coloured by shard. The keys the last resize moved are drawn last, keyed
+/// by the resize's time and their id so their animation plays once per resize: a halo, and the
+/// chip travelling from where it was drawn before, its colour easing from the old shard's
+/// (`shards.css` turns the motion off for reduced motion).
+#[function_component]
+pub(super) fn Keys(props: &KeysProps) -> Html {
+    let frame = &props.frame;
+    let placement = &props.placement.0;
+    let chips = &placement.layout.chips;
+    let change = visible_change(frame);
+    let moved = |id: u64| change.is_some() && placement.before.contains_key(&id);
+    let still = frame.keys.iter().filter(|k| !moved(k.id)).filter_map(|k| {
+        let p = *placement.points.get(&k.id)?;
+        Some(html! {
+            <g key={k.id} data-testid={format!("shard-key-{}", k.id)} class={classes!("shard-key", color_class(k.shard))}
+               data-shard={k.shard.to_string()} style={place(p)}>
+                <title>{ key_title(k, frame) }</title>
+                { chip_body(chips, k.id) }
+            </g>
+        })
+    });
+    let stamp = change.map_or(0, |c| c.at.as_us());
+    // Labelled chips have room for a halo round them; dense dots only for a thin ring in the gap.
+    let halo_gap = if chips.font.is_some() {
+        2.5
+    } else {
+        (chips.pitch * 0.5 - chips.size * 0.45).max(0.6)
+    };
+    let travelling = frame.keys.iter().filter(|k| moved(k.id)).filter_map(|k| {
+        let p = *placement.points.get(&k.id)?;
+        let was = placement.before.get(&k.id).copied().unwrap_or(p);
+        let from = change.and_then(|c| super::moved_from(c, k.id)).unwrap_or(k.shard);
+        let style = format!(
+            "--dx:{}px;--dy:{}px;--c0:var(--s{})",
+            num(was.x - p.x),
+            num(was.y - p.y),
+            from % 12
+        );
+        Some(html! {
+            <g key={format!("{stamp}-{}", k.id)} data-testid={format!("shard-key-{}", k.id)}
+               class={classes!("shard-key", "moved", chips.font.is_none().then_some("dense"), color_class(k.shard))} data-shard={k.shard.to_string()}
+               data-from={from.to_string()} style={place(p)}>
+                <title>{ format!("{} · moved from shard {from}", key_title(k, frame)) }</title>
+                { chip_outline(chips, halo_gap, "moved-halo", Some("moved-key")) }
+                <g class="travel" style={style}>
+                    { chip_body(chips, k.id) }
+                </g>
+            </g>
+        })
+    });
+    html! {
+        <>
+            <g class="keys">{ for still }</g>
+            <g class="keys moved-keys">{ for travelling }</g>
+        </>
+    }
+}
