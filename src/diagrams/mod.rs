@@ -7,7 +7,19 @@ pub mod ring;
 pub mod shards;
 
 use sim::frame::Frame;
+use std::rc::Rc;
 use yew::prelude::*;
+
+/// An `Rc` compared by pointer: a layout computed once per change of the model's shape and
+/// shared by a diagram's layers, which then need not compare its contents every frame.
+#[derive(Clone)]
+pub(crate) struct Shared<T>(pub(crate) Rc<T>);
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
 
 /// Props of [`Diagram`].
 #[derive(Properties, PartialEq)]

@@ -16,6 +16,7 @@ mod layers;
 mod overlay;
 mod text;
 
+use super::Shared;
 use crate::layout::ring::RingLayout;
 use layers::{Keys, MovedKeys, NamedKeys, RingBase};
 use sim::hashing::ring::Position;
@@ -30,17 +31,6 @@ pub struct RingDiagramProps {
     pub frame: Rc<RingFrame>,
     /// Skip decorative motion.
     pub reduced_motion: bool,
-}
-
-/// An `Rc` compared by pointer: the layout is computed once per ring change and shared by the
-/// layers, which need not compare its (long) path strings every frame.
-#[derive(Clone)]
-struct Shared<T>(Rc<T>);
-
-impl<T> PartialEq for Shared<T> {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
 }
 
 /// What the layout depends on: the servers' names, colours and points, and the ghosts.

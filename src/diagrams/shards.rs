@@ -15,6 +15,7 @@ mod layers;
 mod overlay;
 mod text;
 
+use super::Shared;
 use crate::layout::polar::Point;
 use crate::layout::shards::{ShardLayout, VIEW_H, VIEW_W};
 use layers::{Buckets, Keys};
@@ -30,17 +31,6 @@ pub struct ShardDiagramProps {
     pub frame: Rc<ShardFrame>,
     /// Skip decorative motion.
     pub reduced_motion: bool,
-}
-
-/// An `Rc` compared by pointer: the placement is computed once per change of the keys or shards
-/// and shared by the layers.
-#[derive(Clone)]
-struct Shared<T>(Rc<T>);
-
-impl<T> PartialEq for Shared<T> {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
-    }
 }
 
 /// Where every drawn key goes now and, for the keys the last (visible) resize moved, where it

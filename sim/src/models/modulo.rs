@@ -15,6 +15,7 @@
 
 use crate::frame::Frame;
 use crate::model::{ActionSpec, Ctx, InputError, Metric, MetricGroup, MetricValue, Metrics, Model};
+use crate::models::common::{max_mean_metric, moved_metrics, requests_metric};
 use crate::models::shard_view::{
     ShardChange, ShardFrame, ShardKeyView, ShardMove, ShardRequest, ShardView,
 };
@@ -338,20 +339,12 @@ impl Model for ModuloShards {
     }
 
     fn metrics(&self) -> Metrics {
-        let n = self.keys_per_shard.len().max(1) as f64;
-        let mean = self.keys.len() as f64 / n;
-        let max = self.keys_per_shard.iter().copied().max().unwrap_or(0) as f64;
-        let (moved, pct) = match &self.last_change {
-            Some(c) => (
-                MetricValue::Int(c.moves.len() as i64),
-                MetricValue::Float(if c.total == 0 {
-                    0.0
-                } else {
-                    c.moves.len() as f64 * 100.0 / c.total as f64
-                }),
-            ),
-            None => (MetricValue::None, MetricValue::None),
-        };
+        let loads: Vec<f64> = self.keys_per_shard.iter().map(|c| *c as f64).collect();
+        let [moved, pct] = moved_metrics(
+            self.last_change
+                .as_ref()
+                .map(|c| (c.moves.len() as u64, c.total)),
+        );
         let bars = |v: &[u64]| -> Vec<(String, f64)> {
             v.iter()
                 .enumerate()
@@ -374,39 +367,10 @@ impl Model for ModuloShards {
                     unit: None,
                     help: "User ids placed.",
                 },
-                Metric {
-                    id: "max_mean_ratio",
-                    label: "Max / mean load",
-                    value: if mean > 0.0 {
-                        MetricValue::Float(max / mean)
-                    } else {
-                        MetricValue::None
-                    },
-                    unit: Some("×"),
-                    help:
-                        "Keys on the fullest shard divided by the average; 1.00 is perfectly even.",
-                },
-                Metric {
-                    id: "moved_keys",
-                    label: "Keys moved (last resize)",
-                    value: moved,
-                    unit: None,
-                    help: "Keys whose shard changed at the last resize.",
-                },
-                Metric {
-                    id: "moved_percent",
-                    label: "Share moved",
-                    value: pct,
-                    unit: Some("%"),
-                    help: "The same, as a share of all keys.",
-                },
-                Metric {
-                    id: "requests",
-                    label: "Requests served",
-                    value: MetricValue::Int(self.requests_total as i64),
-                    unit: None,
-                    help: "Requests routed so far.",
-                },
+                max_mean_metric(&loads),
+                moved,
+                pct,
+                requests_metric(self.requests_total),
             ],
             groups: vec![
                 MetricGroup {

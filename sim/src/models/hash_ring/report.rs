@@ -5,6 +5,7 @@ use super::{HashRingModel, FRAME_KEYS, REQUEST_SHOWN_US};
 use crate::frame::Frame;
 use crate::hashing::ring::Position;
 use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
+use crate::models::common::{max_mean_metric, moved_metrics, requests_metric, share_percent};
 use crate::time::SimTime;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -89,37 +90,16 @@ impl HashRingModel {
         let loads: Vec<f64> = self.keys_per_server.values().map(|v| *v as f64).collect();
         let n = loads.len().max(1) as f64;
         let mean = loads.iter().sum::<f64>() / n;
-        let max = loads.iter().copied().fold(0.0, f64::max);
         let var = loads.iter().map(|l| (l - mean) * (l - mean)).sum::<f64>() / n;
-        let ratio = if mean > 0.0 {
-            MetricValue::Float(max / mean)
-        } else {
-            MetricValue::None
-        };
-        let (moved, moved_pct, modulo, modulo_pct) = match &self.last_change {
-            Some(c) => {
-                let p = |x: u64| {
-                    if c.total == 0 {
-                        0.0
-                    } else {
-                        x as f64 * 100.0 / c.total as f64
-                    }
-                };
-                let m = c.moves.len() as u64;
-                (
-                    MetricValue::Int(m as i64),
-                    MetricValue::Float(p(m)),
-                    MetricValue::Int(c.modulo_moved as i64),
-                    MetricValue::Float(p(c.modulo_moved)),
-                )
-            }
-            None => (
-                MetricValue::None,
-                MetricValue::None,
-                MetricValue::None,
-                MetricValue::None,
+        let change = self.last_change.as_ref();
+        let (modulo, modulo_pct) = match change {
+            Some(c) => (
+                MetricValue::Int(c.modulo_moved as i64),
+                MetricValue::Float(share_percent(c.modulo_moved, c.total)),
             ),
+            None => (MetricValue::None, MetricValue::None),
         };
+        let [moved, moved_pct] = moved_metrics(change.map(|c| (c.moves.len() as u64, c.total)));
         let arcs = &self.arcs;
         Metrics {
             scalars: vec![
@@ -137,14 +117,7 @@ impl HashRingModel {
                     unit: None,
                     help: "Keys placed on the ring.",
                 },
-                Metric {
-                    id: "max_mean_ratio",
-                    label: "Max / mean load",
-                    value: ratio,
-                    unit: Some("×"),
-                    help:
-                        "Keys on the busiest server divided by the average; 1.00 is perfectly even.",
-                },
+                max_mean_metric(&loads),
                 Metric {
                     id: "load_stddev",
                     label: "Load std. deviation",
@@ -152,20 +125,8 @@ impl HashRingModel {
                     unit: Some("keys"),
                     help: "How far servers' key counts spread around the mean.",
                 },
-                Metric {
-                    id: "moved_keys",
-                    label: "Keys moved (last change)",
-                    value: moved,
-                    unit: None,
-                    help: "Keys whose owner changed at the last server change.",
-                },
-                Metric {
-                    id: "moved_percent",
-                    label: "Share moved",
-                    value: moved_pct,
-                    unit: Some("%"),
-                    help: "The same, as a share of all keys.",
-                },
+                moved,
+                moved_pct,
                 Metric {
                     id: "modulo_moved_keys",
                     label: "hash % N would move",
@@ -180,13 +141,7 @@ impl HashRingModel {
                     unit: Some("%"),
                     help: "The same, as a share of all keys.",
                 },
-                Metric {
-                    id: "requests",
-                    label: "Requests served",
-                    value: MetricValue::Int(self.requests_total as i64),
-                    unit: None,
-                    help: "Requests routed so far.",
-                },
+                requests_metric(self.requests_total),
             ],
             groups: vec![
                 MetricGroup {
