@@ -10,6 +10,11 @@ use sim::frame::Frame;
 use std::rc::Rc;
 use yew::prelude::*;
 
+/// The palette class of colour `index` (`s0` … `s11`, wrapping), styled in `main.css`.
+pub(crate) fn palette_class(index: u32) -> String {
+    format!("s{}", index % 12)
+}
+
 /// An `Rc` compared by pointer: a layout computed once per change of the model's shape and
 /// shared by a diagram's layers, which then need not compare its contents every frame.
 #[derive(Clone)]

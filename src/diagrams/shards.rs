@@ -126,11 +126,6 @@ fn visible_change(frame: &ShardFrame) -> Option<&ShardChange> {
     frame.last_change.as_ref().filter(|c| frame.now >= c.at)
 }
 
-/// The colour class of shard `index`: one of 12 (`s0` … `s11`, set from `--server-N`).
-fn color_class(index: u32) -> String {
-    format!("s{}", index % 12)
-}
-
 /// The shard diagram.
 #[function_component]
 pub fn ShardDiagram(props: &ShardDiagramProps) -> Html {

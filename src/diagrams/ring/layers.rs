@@ -2,6 +2,7 @@
 //! keys, named keys and the keys the last change moved.
 
 use super::{color_of, visible_change, FrameLayoutProps, Shared};
+use crate::diagrams::palette_class;
 use crate::layout::format;
 use crate::layout::polar::{angle_of, clockwise_span, label_outside, num};
 use crate::layout::ring::{
@@ -49,12 +50,12 @@ pub(super) fn RingBase(props: &LayoutProps) -> Html {
             { for degree_labels }
             <g class="arcs">
                 { for layout.servers.iter().map(|s| html! {
-                    <path key={s.name.clone()} class={classes!("arc", format!("s{}", s.color))} d={s.arcs_d.clone()} stroke-width={num(TRACK_W)} />
+                    <path key={s.name.clone()} class={classes!("arc", palette_class(s.color))} d={s.arcs_d.clone()} stroke-width={num(TRACK_W)} />
                 }) }
             </g>
             <g class="vnodes">
                 { for layout.servers.iter().filter(|s| !s.ticks_d.is_empty()).map(|s| html! {
-                    <path key={s.name.clone()} class={classes!("vnode-ticks", format!("s{}", s.color), (s.points.len() > 60).then_some("dense"))} d={s.ticks_d.clone()} />
+                    <path key={s.name.clone()} class={classes!("vnode-ticks", palette_class(s.color), (s.points.len() > 60).then_some("dense"))} d={s.ticks_d.clone()} />
                 }) }
             </g>
         </g>
@@ -66,7 +67,7 @@ fn key_class(layout: &RingLayout, owners: &[String], named: bool) -> Classes {
     let color = owners
         .first()
         .and_then(|o| layout.server(o))
-        .map(|s| format!("s{}", s.color));
+        .map(|s| palette_class(s.color));
     classes!("key", color, named.then_some("named"))
 }
 

@@ -2,6 +2,7 @@
 //! tooltips.
 
 use super::color_of;
+use crate::diagrams::palette_class;
 use crate::layout::format::{self, count};
 use crate::layout::polar::{angle_of, clockwise_span, label_outside, num};
 use crate::layout::ring::{
@@ -17,7 +18,7 @@ pub(super) fn requests(frame: &RingFrame, layout: &RingLayout, reduced_motion: b
     let ring = track();
     let items = frame.requests.iter().map(|r| {
         let progress = (frame.now.since(r.at) as f64 / REQUEST_SHOWN_US as f64).clamp(0.0, 1.0);
-        let color = color_of(layout, &r.server).map(|c| format!("s{c}"));
+        let color = color_of(layout, &r.server).map(palette_class);
         let served = layout.serving_point(&r.server, r.position).unwrap_or(r.position);
         let (from, to) = (angle_of(r.position), angle_of(served));
         // The walk takes the first 60% of the time, easing out; the arrival ring the rest.
@@ -68,7 +69,7 @@ pub(super) fn markers(frame: &RingFrame, layout: &RingLayout) -> Html {
         ];
         let title = tip_lines.join("\n");
         html! {
-            <g key={s.name.clone()} data-testid={format!("server-{}", s.name)} class={classes!("server", format!("s{}", s.color))}
+            <g key={s.name.clone()} data-testid={format!("server-{}", s.name)} class={classes!("server", palette_class(s.color))}
                transform={format!("translate({} {})", num(p.x), num(p.y))} tabindex="0">
                 <title>{ title }</title>
                 if nudged {
@@ -90,7 +91,7 @@ pub(super) fn markers(frame: &RingFrame, layout: &RingLayout) -> Html {
         let spot = label_outside(&labels, g.label_deg, 2, 12.0).fit(width, MARGIN, VIEW - MARGIN);
         let (lx, ly) = (spot.x - p.x, spot.y - p.y);
         html! {
-            <g key={format!("ghost-{}", g.name)} data-testid={format!("server-ghost-{}", g.name)} class={classes!("server", "ghost", format!("s{}", g.color))}
+            <g key={format!("ghost-{}", g.name)} data-testid={format!("server-ghost-{}", g.name)} class={classes!("server", "ghost", palette_class(g.color))}
                transform={format!("translate({} {})", num(p.x), num(p.y))}>
                 <title>{ format!("{} crashed; its keys moved to the next server clockwise", g.name) }</title>
                 <circle class="marker" r="7" />

@@ -1,7 +1,8 @@
 //! The layers that change only with the shards or the keys: the buckets, and the keys as chips
 //! (the ones the last resize moved on top, with a halo and a travel animation).
 
-use super::{color_class, same_change, visible_change, Placement, Shared};
+use super::{same_change, visible_change, Placement, Shared};
+use crate::diagrams::palette_class;
 use crate::layout::format::{count, thousands};
 use crate::layout::polar::{num, Point};
 use crate::layout::shards::{BucketGrid, ChipGrid, LabelMode};
@@ -52,7 +53,7 @@ pub(super) fn Buckets(props: &BucketsProps) -> Html {
             },
         };
         html! {
-            <g key={s.index} data-testid={format!("shard-{}", s.index)} class={classes!("shard", color_class(s.index))}
+            <g key={s.index} data-testid={format!("shard-{}", s.index)} class={classes!("shard", palette_class(s.index))}
                data-keys={s.keys.to_string()}>
                 <title>{ title }</title>
                 <rect class="bucket" x={num(b.x)} y={num(b.y)} width={num(b.w)} height={num(b.h)}
@@ -143,7 +144,7 @@ pub(super) fn Keys(props: &KeysProps) -> Html {
     let still = frame.keys.iter().filter(|k| !moved(k.id)).filter_map(|k| {
         let p = *placement.points.get(&k.id)?;
         Some(html! {
-            <g key={k.id} data-testid={format!("shard-key-{}", k.id)} class={classes!("shard-key", color_class(k.shard))}
+            <g key={k.id} data-testid={format!("shard-key-{}", k.id)} class={classes!("shard-key", palette_class(k.shard))}
                data-shard={k.shard.to_string()} style={place(p)}>
                 <title>{ key_title(k, frame) }</title>
                 { chip_body(chips, k.id) }
@@ -169,7 +170,7 @@ pub(super) fn Keys(props: &KeysProps) -> Html {
         );
         Some(html! {
             <g key={format!("{stamp}-{}", k.id)} data-testid={format!("shard-key-{}", k.id)}
-               class={classes!("shard-key", "moved", chips.font.is_none().then_some("dense"), color_class(k.shard))} data-shard={k.shard.to_string()}
+               class={classes!("shard-key", "moved", chips.font.is_none().then_some("dense"), palette_class(k.shard))} data-shard={k.shard.to_string()}
                data-from={from.to_string()} style={place(p)}>
                 <title>{ format!("{} · moved from shard {from}", key_title(k, frame)) }</title>
                 { chip_outline(chips, halo_gap, "moved-halo", Some("moved-key")) }

@@ -2,7 +2,8 @@
 //! chip when it is drawn. Size and fade come from `now − routed_at`, never from a CSS timer.
 
 use super::layers::chip_outline;
-use super::{color_class, Placement};
+use super::Placement;
+use crate::diagrams::palette_class;
 use crate::layout::polar::num;
 use sim::models::shard_view::ShardFrame;
 use yew::prelude::*;
@@ -39,7 +40,7 @@ pub(super) fn requests(frame: &ShardFrame, placement: &Placement, reduced_motion
             }
         });
         Some(html! {
-            <g key={r.id} class={classes!("request", color_class(r.shard))} opacity={num(fade.max(0.0))}
+            <g key={r.id} class={classes!("request", palette_class(r.shard))} opacity={num(fade.max(0.0))}
                data-shard={r.shard.to_string()}>
                 <rect class="request-pulse" x={num(b.x)} y={num(b.y)} width={num(b.w)} height={num(b.h)}
                       rx="7" stroke-width={num(1.0 + 2.0 * (1.0 - p))} />
