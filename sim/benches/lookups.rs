@@ -1,5 +1,6 @@
 //! Native ring-lookup throughput: `cargo bench -p sim --bench lookups`.
-//! Prints `lookups_per_sec=<n>` (the median of five runs) for scripts/bench.sh to collect.
+//! Prints `lookups_per_sec=<n>` (the median of five runs) for scripts/bench.sh to collect, then
+//! one `strategy=<name> key_lookups_per_sec=<n>` line per placement strategy (10 servers).
 
 fn main() {
     let ring = sim::bench::bench_ring();
@@ -16,4 +17,19 @@ fn main() {
     rates.sort_by(f64::total_cmp);
     println!("ring: 10 servers x 100 vnodes (1000 points), {n} lookups per run, 5 runs");
     println!("lookups_per_sec={:.0}", rates[2]);
+
+    // Key → server for every strategy, hashing the key string each time (as a client would).
+    let keys = sim::bench::bench_keys();
+    let n: u64 = 1_000_000;
+    for (name, strategy) in sim::bench::Strategy::all() {
+        let mut rates: Vec<f64> = (0..5)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                std::hint::black_box(sim::bench::placements(&strategy, &keys, n));
+                n as f64 / start.elapsed().as_secs_f64()
+            })
+            .collect();
+        rates.sort_by(f64::total_cmp);
+        println!("strategy={name} key_lookups_per_sec={:.0}", rates[2]);
+    }
 }

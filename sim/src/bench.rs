@@ -3,7 +3,9 @@
 //! this crate never reads a clock.
 
 use crate::hashing::ring::HashRing;
-use crate::hashing::HashFn;
+use crate::hashing::{jump_bucket, HashFn, Ketama, Rendezvous};
+use crate::trace::fnv1a64;
+use std::num::NonZeroU32;
 
 /// The ring every lookup benchmark uses: 10 servers × 100 virtual nodes, MurmurHash3.
 pub fn bench_ring() -> HashRing {
@@ -28,6 +30,79 @@ pub fn lookups(ring: &HashRing, n: u64) -> u64 {
     sum
 }
 
+/// How many servers the per-strategy benchmark spreads keys over.
+pub const STRATEGY_SERVERS: u32 = 10;
+
+/// A key-placement strategy, ready to answer "which server holds this key?".
+pub enum Strategy {
+    /// `fnv1a64(key) % N`.
+    Modulo,
+    /// The hash ring with 100 virtual nodes per server, MurmurHash3.
+    Ring(HashRing),
+    /// The libketama continuum (160 points per server, MD5).
+    Ketama(Ketama),
+    /// Jump consistent hash over FNV-1a 64.
+    Jump,
+    /// Rendezvous (highest random weight) hashing.
+    Rendezvous(Rendezvous),
+}
+
+impl Strategy {
+    /// Every strategy over [`STRATEGY_SERVERS`] servers, with its name.
+    pub fn all() -> Vec<(&'static str, Strategy)> {
+        let names: Vec<String> = (0..STRATEGY_SERVERS)
+            .map(|i| format!("10.0.0.{i}:11211"))
+            .collect();
+        let mut rendezvous = Rendezvous::new();
+        for n in &names {
+            rendezvous
+                .add_server(n, 1.0)
+                .expect("distinct names, weight 1");
+        }
+        let weighted: Vec<(&str, u32)> = names.iter().map(|n| (n.as_str(), 1)).collect();
+        vec![
+            ("modulo", Strategy::Modulo),
+            ("ring", Strategy::Ring(bench_ring())),
+            (
+                "ketama",
+                Strategy::Ketama(Ketama::new(&weighted).expect("distinct names")),
+            ),
+            ("jump", Strategy::Jump),
+            ("rendezvous", Strategy::Rendezvous(rendezvous)),
+        ]
+    }
+
+    /// The index or a hash of the server holding `key` (enough to keep the work observable).
+    pub fn place(&self, key: &str) -> u64 {
+        let n = STRATEGY_SERVERS;
+        match self {
+            Strategy::Modulo => fnv1a64(key.as_bytes()) % u64::from(n),
+            Strategy::Ring(r) => r
+                .lookup(r.position_of(key))
+                .map_or(0, |v| u64::from(v.index)),
+            Strategy::Ketama(k) => k.server_for(key).map_or(0, |s| s.len() as u64),
+            Strategy::Jump => u64::from(jump_bucket(key, NonZeroU32::new(n).expect("n > 0"))),
+            Strategy::Rendezvous(r) => r.owner(key).map_or(0, |s| s.len() as u64),
+        }
+    }
+}
+
+/// The keys the per-strategy benchmark cycles through (`user-0` … `user-1023`), made once so
+/// that formatting is not timed.
+pub fn bench_keys() -> Vec<String> {
+    (0..1024).map(|i| format!("user-{i}")).collect()
+}
+
+/// Places `n` keys (cycling through `keys`) with `strategy`; returns a checksum.
+pub fn placements(strategy: &Strategy, keys: &[String], n: u64) -> u64 {
+    let mut sum = 0u64;
+    for i in 0..n {
+        let key = &keys[(i % keys.len() as u64) as usize];
+        sum = sum.wrapping_add(strategy.place(key));
+    }
+    sum
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -35,5 +110,23 @@ mod tests {
         let ring = super::bench_ring();
         assert_eq!(super::lookups(&ring, 1_000), super::lookups(&ring, 1_000));
         assert_eq!(ring.points().len(), 1_000);
+    }
+
+    #[test]
+    fn every_strategy_places_every_key_somewhere_valid() {
+        let keys = super::bench_keys();
+        for (name, s) in super::Strategy::all() {
+            assert_eq!(
+                super::placements(&s, &keys, 2_048),
+                super::placements(&s, &keys, 2_048),
+                "{name}"
+            );
+            if matches!(s, super::Strategy::Modulo | super::Strategy::Jump) {
+                assert!(
+                    keys.iter().all(|k| s.place(k) < 10),
+                    "{name} answers a bucket below 10"
+                );
+            }
+        }
     }
 }

@@ -19,6 +19,8 @@ struct Figures {
     lookups_per_sec: f64,
     build_50k_ms: f64,
     crash_50k_ms: f64,
+    /// Key → server lookups per second for each placement strategy.
+    strategies: Vec<(&'static str, f64)>,
 }
 
 fn measure() -> Figures {
@@ -49,10 +51,21 @@ fn measure() -> Figures {
     let t0 = now_ms();
     run.apply_now(sim::scenario::Input::new("remove-server", Some("C")));
     let crash_50k_ms = now_ms() - t0;
+    let keys = sim::bench::bench_keys();
+    let strategies = sim::bench::Strategy::all()
+        .into_iter()
+        .map(|(name, strategy)| {
+            let n = 200_000u64;
+            let t0 = now_ms();
+            std::hint::black_box(sim::bench::placements(&strategy, &keys, n));
+            (name, n as f64 / ((now_ms() - t0).max(0.001) / 1000.0))
+        })
+        .collect();
     Figures {
         lookups_per_sec: rates[2],
         build_50k_ms,
         crash_50k_ms,
+        strategies,
     }
 }
 
@@ -71,7 +84,7 @@ pub fn BenchPage() -> Html {
             {
                 match &*figures {
                     None => html! { <p>{ "Measuring…" }</p> },
-                    Some(f) => html! {
+                    Some(f) => html! { <>
                         <dl data-testid="bench-result"
                             data-lookups-per-sec={format!("{:.0}", f.lookups_per_sec)}
                             data-build-ms={format!("{:.1}", f.build_50k_ms)}
@@ -80,7 +93,15 @@ pub fn BenchPage() -> Html {
                             <dt>{ "Place 50,000 keys" }</dt><dd>{ format!("{:.1} ms", f.build_50k_ms) }</dd>
                             <dt>{ "Crash a server, re-place 50,000 keys" }</dt><dd>{ format!("{:.1} ms", f.crash_50k_ms) }</dd>
                         </dl>
-                    },
+                        <table data-testid="bench-strategies">
+                            <caption>{ "Key → server lookups per second, 10 servers, hashing the key each time" }</caption>
+                            { for f.strategies.iter().map(|(name, rate)| html! {
+                                <tr data-strategy={*name} data-per-sec={format!("{rate:.0}")}>
+                                    <th scope="row">{ *name }</th><td>{ format!("{rate:.0}") }</td>
+                                </tr>
+                            }) }
+                        </table>
+                    </> },
                 }
             }
         </main>

@@ -19,6 +19,9 @@ try {
   console.log(`wasm lookups_per_sec=${await get('data-lookups-per-sec')}`);
   console.log(`wasm place_50000_keys_ms=${await get('data-build-ms')}`);
   console.log(`wasm crash_replace_50000_keys_ms=${await get('data-crash-ms')}`);
+  for (const row of await page.locator('[data-testid="bench-strategies"] tr[data-strategy]').all()) {
+    console.log(`wasm strategy=${await row.getAttribute('data-strategy')} key_lookups_per_sec=${await row.getAttribute('data-per-sec')}`);
+  }
 } finally {
   await browser.close();
   await server.close();
