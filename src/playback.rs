@@ -197,10 +197,9 @@ impl Playback {
     fn note_rejection(&mut self) {
         let text = self
             .sim()
-            .trace_lines()
-            .last()
+            .last_trace_line()
             .filter(|l| l.rejected)
-            .map(|l| l.text.clone());
+            .map(|l| l.text);
         if let Some(text) = text {
             self.action_error = Some(text.into());
         }

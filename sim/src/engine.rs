@@ -264,6 +264,8 @@ pub trait Simulation {
     fn last_moves(&self) -> Option<Vec<(String, String, String)>>;
     /// The trace up to now, rendered.
     fn trace_lines(&self) -> Vec<TraceLine>;
+    /// The newest trace entry, rendered (without narrating the rest).
+    fn last_trace_line(&self) -> Option<TraceLine>;
     /// How many trace entries exist up to now.
     fn trace_len(&self) -> u64;
     /// The digest of the trace up to now.
@@ -362,6 +364,9 @@ impl<M: Model> Simulation for Run<M> {
     }
     fn trace_lines(&self) -> Vec<TraceLine> {
         self.trace.entries().iter().map(Trace::line).collect()
+    }
+    fn last_trace_line(&self) -> Option<TraceLine> {
+        self.trace.entries().last().map(Trace::line)
     }
     fn trace_len(&self) -> u64 {
         self.trace.len()

@@ -252,7 +252,7 @@ impl Lesson {
                 choices.push(e);
             }
         }
-        if let Some(last) = run.trace_lines().last().filter(|l| l.rejected) {
+        if let Some(last) = run.last_trace_line().filter(|l| l.rejected) {
             return Err(LessonError(format!(
                 "question {}: {}",
                 question.id, last.text

@@ -16,6 +16,16 @@ fn sdp(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// Runs `sdp run <args> --json`, asserts it succeeded, and parses its one JSON object.
+fn run_json(args: &[&str]) -> Value {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let (ok, out, err) = sdp(&all);
+    assert!(ok, "sdp {all:?} failed: {err}");
+    serde_json::from_str(out.trim()).expect("one JSON object")
+}
+
 #[test]
 fn list_names_the_lesson_and_its_presets() {
     let (ok, out, _) = sdp(&["list"]);
@@ -28,8 +38,7 @@ fn list_names_the_lesson_and_its_presets() {
 
 #[test]
 fn run_prints_one_json_object_with_the_issue_fields() {
-    let (ok, out, err) = sdp(&[
-        "run",
+    let v = run_json(&[
         "consistent-hashing",
         "--preset",
         "source-example",
@@ -37,10 +46,7 @@ fn run_prints_one_json_object_with_the_issue_fields() {
         "0:remove-server:B",
         "--key",
         "User123",
-        "--json",
     ]);
-    assert!(ok, "{err}");
-    let v: Value = serde_json::from_str(out.trim()).expect("one JSON object");
     assert_eq!(v["lesson"], "consistent-hashing");
     assert_eq!(v["seed"], 42);
     assert_eq!(v["params"]["servers"], "A@45,B@120,C@280");
@@ -57,18 +63,14 @@ fn run_prints_one_json_object_with_the_issue_fields() {
 
 #[test]
 fn moves_lists_every_moved_key_with_its_old_and_new_owner() {
-    let (ok, out, err) = sdp(&[
-        "run",
+    let v = run_json(&[
         "consistent-hashing",
         "--preset",
         "source-example",
         "--do",
         "0:remove-server:B",
         "--moves",
-        "--json",
     ]);
-    assert!(ok, "{err}");
-    let v: Value = serde_json::from_str(out.trim()).unwrap();
     let moves = v["metrics"]["moves"].as_array().expect("a list of moves");
     assert_eq!(
         moves.len() as u64,
@@ -83,8 +85,7 @@ fn moves_lists_every_moved_key_with_its_old_and_new_owner() {
 
 #[test]
 fn set_seed_and_add_server_apply() {
-    let (ok, out, err) = sdp(&[
-        "run",
+    let v = run_json(&[
         "consistent-hashing",
         "--set",
         "servers=A,B,C,D,E",
@@ -98,10 +99,7 @@ fn set_seed_and_add_server_apply() {
         "0:add-server:D2",
         "--key",
         "User123",
-        "--json",
     ]);
-    assert!(ok, "{err}");
-    let v: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["seed"], 7);
     assert_eq!(v["metrics"]["servers"], 6);
     let pct = v["metrics"]["moved_percent"].as_f64().unwrap();
@@ -127,8 +125,7 @@ fn bad_input_is_a_clear_error_not_a_panic() {
 
 #[test]
 fn modulo_lesson_reports_shards_moves_and_owners() {
-    let (ok, out, err) = sdp(&[
-        "run",
+    let v = run_json(&[
         "modulo-sharding",
         "--preset",
         "twenty-users",
@@ -136,10 +133,7 @@ fn modulo_lesson_reports_shards_moves_and_owners() {
         "0:resize:5",
         "--key",
         "13",
-        "--json",
     ]);
-    assert!(ok, "{err}");
-    let v: Value = serde_json::from_str(out.trim()).unwrap();
     let m = &v["metrics"];
     assert_eq!(m["moved_keys"], 16);
     assert_eq!(m["moved_percent"], 80.0);

@@ -5,13 +5,12 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
+use common::name_sets;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroU32;
 
 use proptest::prelude::*;
-use proptest::strategy::ValueTree;
-use proptest::test_runner::TestRunner;
 use sim::hashing::jump::{jump_bucket, jump_hash};
 use sim::hashing::rendezvous::{score, Rendezvous, RendezvousError, DEFAULT_WEIGHT};
 
@@ -453,19 +452,6 @@ fn equal_servers(names: &[String]) -> Rendezvous {
         r.add_server(name, DEFAULT_WEIGHT).expect("distinct names");
     }
     r
-}
-
-/// Draws `count` random server-name sets of sizes `sizes`, reproducibly (proptest's
-/// deterministic runner).
-fn name_sets(count: usize, sizes: std::ops::RangeInclusive<usize>) -> Vec<Vec<String>> {
-    let mut runner = TestRunner::deterministic();
-    let strategy = prop::collection::btree_set("[a-z]{3,8}", sizes);
-    (0..count)
-        .map(|_| {
-            let tree = strategy.new_tree(&mut runner).expect("strategy generates");
-            tree.current().into_iter().collect()
-        })
-        .collect()
 }
 
 /// Adding a server to N moves keys only to it, about 1/(N+1) of them.

@@ -7,12 +7,11 @@
 
 mod common;
 use common::hash_fn;
+use common::name_sets;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use proptest::strategy::ValueTree;
-use proptest::test_runner::TestRunner;
 use sim::hashing::{HashFn, HashRing, Position, RingError, VirtualNode, RING_SIZE};
 
 /// Any position, with extra weight on a few values so that fixed positions collide.
@@ -280,19 +279,6 @@ proptest! {
             prop_assert_eq!(total, want, "arcs sum to the whole ring when it has a server");
         }
     }
-}
-
-/// Draws `count` random server-name sets of sizes `sizes`, reproducibly (proptest's
-/// deterministic runner), for the statistical tests below.
-fn name_sets(count: usize, sizes: std::ops::RangeInclusive<usize>) -> Vec<Vec<String>> {
-    let mut runner = TestRunner::deterministic();
-    let strategy = prop::collection::btree_set("[a-z]{3,8}", sizes);
-    (0..count)
-        .map(|_| {
-            let tree = strategy.new_tree(&mut runner).expect("strategy generates");
-            tree.current().into_iter().collect()
-        })
-        .collect()
 }
 
 fn key_positions(ring: &HashRing, keys: u32) -> Vec<Position> {

@@ -15,7 +15,7 @@
 
 use crate::frame::Frame;
 use crate::model::{ActionSpec, Ctx, InputError, Metric, MetricGroup, MetricValue, Metrics, Model};
-use crate::models::common::{max_mean_metric, moved_metrics, requests_metric};
+use crate::models::common::{max_mean_metric, moved_metrics, requests_metric, share_percent};
 use crate::models::shard_view::{
     ShardChange, ShardFrame, ShardKeyView, ShardMove, ShardRequest, ShardView,
 };
@@ -78,11 +78,7 @@ impl Narrate for ModuloRecord {
                 moved,
                 total,
             } => {
-                let pct = if *total == 0 {
-                    0.0
-                } else {
-                    *moved as f64 * 100.0 / *total as f64
-                };
+                let pct = share_percent(*moved, *total);
                 format!(
                     "Resized from {from} to {to} shards: {moved} of {total} keys ({pct:.1}%) changed shard, because id % {from} and id % {to} differ for them."
                 )

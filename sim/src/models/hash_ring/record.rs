@@ -1,6 +1,7 @@
 //! What the hash-ring model records, and how each record reads in the event log.
 
 use crate::hashing::ring::Position;
+use crate::models::common::share_percent;
 use crate::time::SimTime;
 use crate::trace::Narrate;
 use std::collections::BTreeMap;
@@ -168,9 +169,5 @@ impl Narrate for RingRecord {
 }
 
 fn pct(n: u64, total: u64) -> String {
-    if total == 0 {
-        "0%".to_string()
-    } else {
-        format!("{:.1}%", n as f64 * 100.0 / total as f64)
-    }
+    format!("{:.1}%", share_percent(n, total))
 }
