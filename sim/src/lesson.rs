@@ -145,6 +145,25 @@ impl Revealed {
     }
 }
 
+/// One strategy of the lesson's compare mode: a model (the lesson's own unless named) with
+/// parameter values on top of the shared ones. Every variant runs on the same seed, the same
+/// shared parameters and the same timeline of inputs.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct CompareVariant {
+    /// Identifier, used in URLs and `data-testid`s (`jump`).
+    pub id: String,
+    /// Column heading (`Jump hash`).
+    pub label: String,
+    /// The model it runs, when not the lesson's.
+    pub model: Option<String>,
+    /// Parameter values that define the variant (`strategy = "jump"`).
+    #[serde(default)]
+    pub params: BTreeMap<String, FileValue>,
+    /// One sentence on what it is.
+    #[serde(default)]
+    pub description: String,
+}
+
 /// A lesson.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Lesson {
@@ -180,6 +199,9 @@ pub struct Lesson {
     /// Questions.
     #[serde(default, rename = "question")]
     pub questions: Vec<Question>,
+    /// The strategies compare mode offers (two or more), in column order.
+    #[serde(default, rename = "compare")]
+    pub compare: Vec<CompareVariant>,
 }
 
 /// A lesson file that did not parse or does not fit its model.

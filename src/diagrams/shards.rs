@@ -167,18 +167,14 @@ mod tests {
             now,
             rule: format!("user_id % {n}"),
             shards: (0..n)
-                .map(|i| ShardView {
-                    index: i,
-                    name: format!("Shard {i}"),
-                    keys: 0,
-                    requests: 0,
-                })
+                .map(|i| ShardView::new(i, format!("Shard {i}"), 0, 0))
                 .collect(),
             keys: (0..keys)
                 .map(|id| ShardKeyView {
                     name: format!("user {id}"),
                     id,
                     shard: (id % u64::from(n)) as u32,
+                    hot: false,
                 })
                 .collect(),
             keys_total: keys,
@@ -190,6 +186,7 @@ mod tests {
                 total: keys,
             }),
             requests: Vec::new(),
+            front: Vec::new(),
         }
     }
 

@@ -288,12 +288,8 @@ impl Model for ModuloShards {
                     let id = self.requests_total;
                     self.recent
                         .retain(|r| ctx.now.since(r.at) < REQUEST_SHOWN_US);
-                    self.recent.push(ShardRequest {
-                        id,
-                        key,
-                        shard,
-                        at: ctx.now,
-                    });
+                    self.recent
+                        .push(ShardRequest::served(id, key, shard, ctx.now));
                     ctx.record(ModuloRecord::Routed { id, key, shard });
                 }
                 self.schedule_request(ctx);
@@ -306,11 +302,13 @@ impl Model for ModuloShards {
             now,
             rule: format!("user_id % {}", self.shards),
             shards: (0..self.shards)
-                .map(|i| ShardView {
-                    index: i,
-                    name: format!("Shard {i}"),
-                    keys: self.keys_per_shard[i as usize],
-                    requests: self.requests_per_shard[i as usize],
+                .map(|i| {
+                    ShardView::new(
+                        i,
+                        format!("Shard {i}"),
+                        self.keys_per_shard[i as usize],
+                        self.requests_per_shard[i as usize],
+                    )
                 })
                 .collect(),
             keys: self
@@ -321,6 +319,7 @@ impl Model for ModuloShards {
                     name: format!("user {id}"),
                     id,
                     shard: self.shard_of(id),
+                    hot: false,
                 })
                 .collect(),
             keys_total: self.keys.len() as u64,
@@ -331,6 +330,7 @@ impl Model for ModuloShards {
                 .filter(|r| r.at <= now && now.since(r.at) < REQUEST_SHOWN_US)
                 .cloned()
                 .collect(),
+            front: Vec::new(),
         }))
     }
 

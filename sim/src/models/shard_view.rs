@@ -1,11 +1,13 @@
-//! What a shard diagram draws: shards as buckets holding keys. Shared by the sharding lessons
-//! (modulo now; range and directory sharding later), so one diagram serves them all.
+//! What a shard diagram draws: shards as buckets holding keys, optionally behind one or more
+//! front stages (a router, a directory, a cache, an index) that every request passes first.
+//! Shared by every sharding lesson, so one diagram serves them all; a model fills only the
+//! optional parts it has (a range caption, a down shard, read replicas, a hot key…).
 
 use crate::time::SimTime;
 use std::rc::Rc;
 
 /// One shard.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ShardView {
     /// Its index (shards are numbered 0..N).
     pub index: u32,
@@ -15,6 +17,41 @@ pub struct ShardView {
     pub keys: u64,
     /// Requests it has served.
     pub requests: u64,
+    /// One short line under the name (`ids 1–100,000`, `p99 18 ms`), if the lesson has one.
+    pub caption: Option<String>,
+    /// Whether it is down (not serving).
+    pub down: bool,
+    /// Read replicas beside it that share its reads (0 = none).
+    pub replicas: u32,
+    /// Whether the model flags it as a hot spot (drawn with a warning outline).
+    pub hot: bool,
+}
+
+impl ShardView {
+    /// A shard with these counts and nothing optional.
+    pub fn new(index: u32, name: impl Into<String>, keys: u64, requests: u64) -> Self {
+        ShardView {
+            index,
+            name: name.into(),
+            keys,
+            requests,
+            ..ShardView::default()
+        }
+    }
+}
+
+/// A stage in front of the shards that requests pass first: a router, a directory, a cache, a
+/// global index. Drawn left to right above the buckets in the order given.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrontView {
+    /// Identifier, for `data-testid`s (`directory`, `cache`).
+    pub id: String,
+    /// Its label (`Directory`).
+    pub label: String,
+    /// One short line (`hit rate 82%`, `12 tenants`), if any.
+    pub caption: Option<String>,
+    /// Whether it is down (requests that need it fail).
+    pub down: bool,
 }
 
 /// One key drawn in a shard.
@@ -26,6 +63,8 @@ pub struct ShardKeyView {
     pub id: u64,
     /// The shard holding it.
     pub shard: u32,
+    /// Whether it is a hot key (a celebrity), drawn highlighted.
+    pub hot: bool,
 }
 
 /// One key a resize moved.
@@ -54,17 +93,56 @@ pub struct ShardChange {
     pub total: u64,
 }
 
-/// A request routed to a shard (drawn for a short while after `at`).
+/// How a request ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RequestOutcome {
+    /// A shard (or one of its replicas) served it.
+    #[default]
+    Served,
+    /// A front stage answered it (a cache hit); no shard was asked.
+    AnsweredInFront,
+    /// It reached the wrong shard (a stale directory entry) and was redirected.
+    Misrouted,
+    /// It failed (a down shard or a down directory).
+    Failed,
+}
+
+/// A request routed to a shard (drawn for a short while after `at`). One query that fans out
+/// to several shards is several requests with the same `query`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ShardRequest {
     /// Its number (stable id for the view).
     pub id: u64,
     /// The key asked for.
     pub key: u64,
-    /// The shard that served it.
+    /// The shard that served it (or would have, for a request answered in front or failed).
     pub shard: u32,
     /// When it was routed.
     pub at: SimTime,
+    /// The query it belongs to (equal to `id` for a single-shard request).
+    pub query: u64,
+    /// The read replica that served it (0 = the primary; 1.. = replica number).
+    pub replica: u32,
+    /// How it ended.
+    pub outcome: RequestOutcome,
+    /// How long the shard took, if the model simulates latency.
+    pub latency_us: Option<u64>,
+}
+
+impl ShardRequest {
+    /// A request served by a shard's primary, on its own.
+    pub fn served(id: u64, key: u64, shard: u32, at: SimTime) -> Self {
+        ShardRequest {
+            id,
+            key,
+            shard,
+            at,
+            query: id,
+            replica: 0,
+            outcome: RequestOutcome::Served,
+            latency_us: None,
+        }
+    }
 }
 
 /// What the shard diagram draws.
@@ -84,4 +162,6 @@ pub struct ShardFrame {
     pub last_change: Option<ShardChange>,
     /// Recent requests.
     pub requests: Vec<ShardRequest>,
+    /// Stages in front of the shards, left to right (empty: clients reach shards directly).
+    pub front: Vec<FrontView>,
 }
