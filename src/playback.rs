@@ -6,6 +6,7 @@
 
 use crate::route::{self, LessonRoute};
 use sim::catalog;
+use sim::compare::Comparison;
 use sim::engine::Simulation;
 use sim::lesson::Lesson;
 use sim::params::ParamSet;
@@ -53,6 +54,8 @@ pub enum PlaybackAction {
     LoadPreset(String),
     /// Hide the message about the last refused input.
     DismissActionError,
+    /// Turn compare mode on with these variants (empty: all of them), or off (`None`).
+    SetCompare(Option<Vec<String>>),
 }
 
 /// The state of one lesson's playback.
@@ -76,6 +79,8 @@ pub struct Playback {
     pub action_error: Option<Rc<str>>,
     /// Fractional microseconds the clock has advanced beyond `now` (ticks are sub-microsecond).
     carry_us: f64,
+    /// Compare mode: the lesson's variants following this run, if it is on.
+    pub compare: Option<Rc<RefCell<Comparison>>>,
 }
 
 impl PartialEq for Playback {
@@ -87,6 +92,11 @@ impl PartialEq for Playback {
             && self.preset == other.preset
             && self.param_errors == other.param_errors
             && self.action_error == other.action_error
+            && match (&self.compare, &other.compare) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+                _ => false,
+            }
     }
 }
 
@@ -133,8 +143,11 @@ impl Playback {
             param_errors: Rc::default(),
             action_error: None,
             carry_us: 0.0,
+            compare: None,
         };
         p.sim.borrow_mut().seek(route.t);
+        let mut p = p;
+        p.set_compare(route.compare.clone());
         notices.extend(
             p.sim()
                 .trace_lines()
@@ -172,7 +185,27 @@ impl Playback {
 
     fn hash_at(&self, t: SimTime) -> String {
         let sim = self.sim();
-        route::lesson_hash(&self.lesson, sim.params(), sim.seed(), sim.inputs(), t)
+        let mut hash = route::lesson_hash(&self.lesson, sim.params(), sim.seed(), sim.inputs(), t);
+        let ids = self.compare.as_ref().map(|c| c.borrow().ids());
+        hash.push_str(&route::compare_field(&self.lesson, ids.as_deref()));
+        hash
+    }
+
+    /// The variants shown in compare mode, if it is on.
+    pub fn compare_ids(&self) -> Option<Vec<String>> {
+        self.compare.as_ref().map(|c| c.borrow().ids())
+    }
+
+    /// Turns compare mode on with these variants (empty: all), or off.
+    fn set_compare(&mut self, ids: Option<Vec<String>>) {
+        self.compare = match ids {
+            Some(ids) if !self.lesson.compare.is_empty() => {
+                let mut c = Comparison::new(&self.lesson, &ids);
+                c.sync(self.sim().as_ref());
+                Some(Rc::new(RefCell::new(c)))
+            }
+            _ => None,
+        };
     }
 
     fn rebuild(&mut self, params: ParamSet, seed: u64) -> Result<(), String> {
@@ -346,6 +379,17 @@ impl Reducible for Playback {
                 }
                 next.action_error = None;
             }
+            A::SetCompare(ids) => {
+                if ids.is_none() && self.compare.is_none() {
+                    return self;
+                }
+                next.set_compare(ids);
+            }
+        }
+        // Compare mode's columns follow the run: rebuilt when its seed, parameters or inputs
+        // changed, moved to its time otherwise.
+        if let Some(c) = &next.compare {
+            c.borrow_mut().sync(next.sim().as_ref());
         }
         next.version += 1;
         Rc::new(next)
