@@ -210,7 +210,9 @@ pub fn compare_view(props: &CompareViewProps) -> Html {
         }
     });
 
-    let head = cols.iter().map(|c| html! { <th scope="col">{ &c.label }</th> });
+    let head = cols
+        .iter()
+        .map(|c| html! { <th scope="col">{ &c.label }</th> });
     let body = rows.iter().map(|r| {
         let cells = r.cells.iter().zip(cols.iter()).map(|(v, c)| {
             let tid = format!("compare-cell-{}-{}", c.id, r.id);
@@ -233,9 +235,10 @@ pub fn compare_view(props: &CompareViewProps) -> Html {
             </tr>
         }
     });
-    let moves = cols.iter().enumerate().map(|(i, c)| {
-        changes_cell(&c.id, changes.get(i).map(Vec::as_slice).unwrap_or(&[]))
-    });
+    let moves = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| changes_cell(&c.id, changes.get(i).map(Vec::as_slice).unwrap_or(&[])));
 
     html! {
         <section class="card compare" data-testid="compare-view" aria-labelledby="compare-title">
