@@ -550,4 +550,67 @@ mod tests {
         assert_eq!(again.sim().digest(), p.sim().digest());
         assert_eq!(again.sim().metrics(), p.sim().metrics());
     }
+
+    fn column_digests(p: &Playback) -> Vec<u64> {
+        let c = p.compare.as_ref().expect("compare mode is on").borrow();
+        c.columns()
+            .iter()
+            .map(|c| c.run.as_ref().unwrap().digest())
+            .collect()
+    }
+
+    #[test]
+    fn compare_columns_follow_every_change_to_the_run() {
+        let p = start("#/lesson/consistent-hashing?compare=one-point,vnodes-100");
+        assert_eq!(
+            p.compare_ids(),
+            Some(vec!["one-point".into(), "vnodes-100".into()])
+        );
+        let p = p.reduce(PlaybackAction::Seek(SimTime::from_ms(1_000)));
+        let now_of = |p: &Playback| -> Vec<SimTime> {
+            let c = p.compare.as_ref().unwrap().borrow();
+            c.columns()
+                .iter()
+                .map(|c| c.run.as_ref().unwrap().now())
+                .collect()
+        };
+        assert_eq!(now_of(&p), vec![SimTime::from_ms(1_000); 2], "time");
+        let before = column_digests(&p);
+        let p = p.reduce(PlaybackAction::Apply(Input::new(
+            "remove-server",
+            Some("B"),
+        )));
+        let after = column_digests(&p);
+        assert!(before.iter().zip(&after).all(|(a, b)| a != b), "inputs");
+        assert_eq!(
+            after[0],
+            p.sim().digest(),
+            "one point per server is the lesson's own run"
+        );
+        let p = p.reduce(PlaybackAction::SetSeed(9));
+        assert_ne!(column_digests(&p), after, "seed");
+        let p = p.reduce(PlaybackAction::SetParam("keys".into(), "50".into()));
+        let c = p.compare.as_ref().unwrap().borrow();
+        assert!(c
+            .columns()
+            .iter()
+            .all(|c| c.run.as_ref().unwrap().params().int("keys") == 50));
+        drop(c);
+        assert!(p.share_hash().contains("&compare=one-point,vnodes-100"));
+        let p = p.reduce(PlaybackAction::SetCompare(None));
+        assert!(p.compare.is_none() && !p.share_hash().contains("compare"));
+        let p = p.reduce(PlaybackAction::SetCompare(Some(Vec::new())));
+        assert!(
+            p.share_hash().contains("&compare=all"),
+            "every variant: all"
+        );
+        assert_eq!(p.compare_ids().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_compare_link_reproduces_every_column() {
+        let p = start("#/lesson/consistent-hashing?do=500:remove-server:B&t=2000&compare=all");
+        let again = start(&p.share_hash());
+        assert_eq!(column_digests(&again), column_digests(&p));
+    }
 }

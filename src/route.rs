@@ -717,4 +717,21 @@ mod tests {
         assert_eq!(parse_ms("-1"), None);
         assert_eq!(parse_ms(""), None);
     }
+
+    #[test]
+    fn compare_lists_known_variants_in_the_lessons_order() {
+        let (r, notices) =
+            lesson_route("#/lesson/consistent-hashing?compare=vnodes-100,nope,one-point");
+        assert_eq!(
+            r.compare,
+            Some(vec!["one-point".to_string(), "vnodes-100".to_string()])
+        );
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert!(notices[0].contains("nope"));
+        let (r, notices) = lesson_route("#/lesson/consistent-hashing?compare=all");
+        assert_eq!(r.compare.as_ref().map(Vec::len), Some(3));
+        assert!(notices.is_empty());
+        let (r, _) = lesson_route("#/lesson/consistent-hashing");
+        assert_eq!(r.compare, None, "off unless asked");
+    }
 }
