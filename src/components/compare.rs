@@ -6,7 +6,7 @@
 //! reads them.
 
 use crate::components::metrics::{display_value, raw_value};
-use crate::diagrams::{palette_class, Diagram};
+use crate::diagrams::{palette_class, server_colors, Diagram};
 use crate::playback::{Playback, PlaybackAction};
 use sim::compare::{Comparison, MovedAt};
 use sim::frame::Frame;
@@ -70,7 +70,8 @@ fn columns(cmp: &Comparison, with_changes: bool) -> Vec<ColumnView> {
 }
 
 /// The request load per shard (or the first group, for models without one) as tiny bars.
-fn load_bars(id: &str, metrics: &Metrics) -> Html {
+fn load_bars(id: &str, metrics: &Metrics, frame: Option<&Frame>) -> Html {
+    let colors = frame.map(server_colors).unwrap_or_default();
     let group: Option<&MetricGroup> = metrics
         .group("requests_per_shard")
         .or_else(|| metrics.group("requests_per_server"))
@@ -84,7 +85,7 @@ fn load_bars(id: &str, metrics: &Metrics) -> Html {
     let bars = g.values.iter().enumerate().map(|(i, (label, v))| {
         let h = if max > 0.0 { 28.0 * v / max } else { 0.0 };
         html! {
-            <rect class={classes!("cmp-bar", palette_class(i as u32))} x={format!("{:.2}", i as f64 * w + w * 0.1)}
+            <rect class={classes!("cmp-bar", palette_class(colors.get(label).copied().unwrap_or(i as u32)))} x={format!("{:.2}", i as f64 * w + w * 0.1)}
                   y={format!("{:.2}", 30.0 - h)} width={format!("{:.2}", w * 0.8)} height={format!("{h:.2}")}>
                 <title>{ format!("{label}: {}", display_value(&MetricValue::Float(*v))) }</title>
             </rect>
@@ -204,7 +205,7 @@ pub fn compare_view(props: &CompareViewProps) -> Html {
                 }
                 { for c.notes.iter().map(|n| html! { <p class="cmp-note muted">{ n }</p> }) }
                 if let Some(m) = &c.metrics {
-                    { load_bars(&c.id, m) }
+                    { load_bars(&c.id, m, c.frame.as_ref()) }
                 }
             </article>
         }
@@ -221,7 +222,7 @@ pub fn compare_view(props: &CompareViewProps) -> Html {
                     <td data-testid={tid} data-value={raw_value(v)} class="num">
                         { display_value(v) }
                         if let (Some(u), false) = (r.unit, matches!(v, MetricValue::None)) {
-                            <span class="metric-unit">{ u }</span>
+                            <span class="metric-unit">{ format!(" {u}") }</span>
                         }
                     </td>
                 },

@@ -26,7 +26,6 @@ use sim::lesson::Lesson;
 use sim::params::ParamSpec;
 use sim::time::SimTime;
 use sim::trace::TraceLine;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -45,23 +44,6 @@ pub struct LessonPageProps {
 enum Tab {
     Lesson,
     Code,
-}
-
-/// Server name → palette index, from whatever the frame draws.
-fn server_colors(frame: &Frame) -> BTreeMap<String, u32> {
-    match frame {
-        Frame::Ring(r) => r
-            .servers
-            .iter()
-            .map(|s| (s.name.clone(), s.color))
-            .chain(r.removed.iter().map(|g| (g.name.clone(), g.color)))
-            .collect(),
-        Frame::Shards(f) => f
-            .shards
-            .iter()
-            .map(|s| (s.index.to_string(), s.index))
-            .collect(),
-    }
 }
 
 /// The page URL without its hash.
@@ -199,7 +181,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
     };
     // Memoised by value: the same servers give the same `Rc`, so the panels that take them skip
     // re-rendering while only the clock moves.
-    let colors = use_memo(server_colors(&frame), |c| c.clone());
+    let colors = use_memo(crate::diagrams::server_colors(&frame), |c| c.clone());
     let specs: Rc<[ParamSpec]> = {
         let pb = pb.clone();
         (*use_memo((), move |_| -> Rc<[ParamSpec]> {
