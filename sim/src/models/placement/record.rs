@@ -98,16 +98,38 @@ pub enum PlacementRecord {
     },
 }
 
+/// `text` with its first letter in upper case, to start a sentence.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// `the shard after it was` / `the 6 shards after it were`.
+fn followers(n: u32) -> String {
+    if n == 1 {
+        "the shard after it was".to_string()
+    } else {
+        format!("the {n} shards after it were")
+    }
+}
+
 fn moved_words(c: &ChangeRecord) -> String {
     let pct = share_percent(c.moved, c.total);
     let mut s = format!(
-        "{} of {} keys ({pct:.1}%) moved with {}",
+        "{} of {} keys ({pct:.1}%) moved under {}",
         c.moved,
         c.total,
         c.strategy.label()
     );
     if c.moved > 0 {
+        // A leave is told by where keys came from, everything else by where they went.
+        let leave = matches!(c.kind, ChangeKind::Removed { .. });
         match (c.all_from, c.all_to) {
+            (Some(from), _) if leave => {
+                s.push_str(&format!(", every one of them from shard {from}"))
+            }
             (_, Some(to)) => s.push_str(&format!(", every one of them to shard {to}")),
             (Some(from), None) => s.push_str(&format!(", every one of them from shard {from}")),
             (None, None) => s.push_str(", between several shards"),
@@ -175,12 +197,14 @@ impl Narrate for PlacementRecord {
                     ChangeKind::Removed { renumbered, .. } if *renumbered > 0 => {
                         if matches!(c.strategy, Strategy::Jump | Strategy::Modulo) {
                             s.push_str(&format!(
-                                " {} numbers its buckets 0..N−1, so the {renumbered} shard(s) after it were renumbered down and their keys moved too.",
-                                c.strategy.label()
+                                " {} numbers its buckets 0..N−1, so {} renumbered down and their keys moved too.",
+                                sentence(c.strategy.label()),
+                                followers(*renumbered)
                             ));
                         } else {
                             s.push_str(&format!(
-                                " The {renumbered} shard(s) after it were renumbered down by one; {} places by address, so that moved nothing.",
+                                " {} renumbered down by one; {} places by address, so the renumbering itself moved nothing.",
+                                sentence(&followers(*renumbered)),
                                 c.strategy.label()
                             ));
                         }
