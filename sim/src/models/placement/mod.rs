@@ -180,11 +180,13 @@ impl PlacementModel {
     /// The shard of `key` (a user id like `13` or `user:13`, or any other string, hashed as
     /// written).
     pub fn shard_of(&self, key: &str) -> u32 {
-        let name = parse_id(key).map_or_else(|| key.to_string(), key_name);
-        if let Some(i) = parse_id(key).and_then(|id| self.ids.iter().position(|&k| k == id)) {
-            return self.owner[i];
+        match parse_id(key) {
+            Some(id) => match self.ids.iter().position(|&k| k == id) {
+                Some(i) => self.owner[i],
+                None => self.placer.owner(&key_name(id)),
+            },
+            None => self.placer.owner(key),
         }
-        self.placer.owner(&name)
     }
 
     fn key_names(&self) -> Vec<String> {
