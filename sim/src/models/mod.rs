@@ -3,5 +3,6 @@
 
 pub mod common;
 pub mod hash_ring;
+pub mod hot_keys;
 pub mod modulo;
 pub mod shard_view;
