@@ -45,7 +45,9 @@
 //!
 //! # Simplifications
 //!
-//! Routing is instant (no latency or queueing: load is a count, not a delay); replicas apply
+//! Routing is instant (no latency or queueing: load is a count, not a delay), so the cache-aside
+//! race (a slow read that misses, a write that deletes the entry, then the slow read filling the
+//! cache with the old value) cannot happen here; replicas apply
 //! writes by replication, which is not counted as request load, and are never stale (see the
 //! replication lesson for lag); copies of a split key are updated together; the cache has no
 //! TTL; moving keys on a resize is instant.
@@ -411,13 +413,15 @@ impl HotKeys {
         let cached = self.cache.capacity() > 0;
         if cached && !write && self.cache.get(key) {
             self.load.cache_hits += 1;
-            let shard = if celebrity && self.split_active() {
-                self.sub_shards[0]
+            // Drawn at the chip the request would have reached: the key, or the split
+            // celebrity's first sub-key.
+            let (drawn, shard) = if celebrity && self.split_active() {
+                (sub_key_id(key, 0), self.sub_shards[0])
             } else {
-                self.shard_of_key(key)
+                (key, self.shard_of_key(key))
             };
             self.pulses += 1;
-            let mut r = ShardRequest::served(self.pulses, key, shard, now);
+            let mut r = ShardRequest::served(self.pulses, drawn, shard, now);
             r.query = query;
             r.outcome = RequestOutcome::AnsweredInFront;
             self.pulse(r);
