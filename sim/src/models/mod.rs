@@ -3,6 +3,7 @@
 
 pub mod common;
 pub mod hash_ring;
+pub mod hot_keys;
 pub mod modulo;
 pub mod placement;
 pub mod shard_view;
