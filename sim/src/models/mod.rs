@@ -4,4 +4,5 @@
 pub mod common;
 pub mod hash_ring;
 pub mod modulo;
+pub mod scatter_gather;
 pub mod shard_view;
