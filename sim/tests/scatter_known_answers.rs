@@ -11,7 +11,7 @@ use sim::catalog;
 use sim::engine::Simulation;
 use sim::frame::Frame;
 use sim::model::MetricValue;
-use sim::models::scatter_gather::service::ServiceDist;
+use sim::models::scatter_gather::service::{scatter_quantile_us, ServiceDist};
 use sim::rng::SimRng;
 use sim::scenario::TimedInput;
 use sim::time::SimTime;
@@ -139,15 +139,19 @@ fn theory_quantiles_match_an_independent_computation() {
     let p99 = [
         50.115409, 52.496853, 53.298014, 54.050141, 54.801702, 55.570467, 56.36557,
     ];
+    let d = one_percent();
+    for (n, want) in [1u32, 2, 4, 8, 16, 32, 64].into_iter().zip(p50) {
+        let got = scatter_quantile_us(&d, 0.5, n, 500) / 1_000.0;
+        assert!((got - want).abs() < 1e-5, "p50 N = {n}: {got} vs {want}");
+    }
     let r = run(None, &[("query_rate", "0")], &[], 1);
-    for (id, want) in [("p50_by_shards", p50), ("p99_by_shards", p99)] {
-        let got = group(r.as_ref(), id);
-        for ((label, value), want) in got.iter().zip(want) {
-            assert!(
-                (value - want).abs() < 1e-5,
-                "{id} N = {label}: {value} vs {want}"
-            );
-        }
+    let got = group(r.as_ref(), "p99_by_shards");
+    assert_eq!(got.len(), p99.len());
+    for ((label, value), want) in got.iter().zip(p99) {
+        assert!(
+            (value - want).abs() < 1e-5,
+            "p99 N = {label}: {value} vs {want}"
+        );
     }
     assert!((metric(r.as_ref(), "p99_scatter_theory_ms").unwrap() - 53.298014).abs() < 1e-5);
 }

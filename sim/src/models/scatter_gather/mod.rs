@@ -36,10 +36,10 @@
 //! **Theory beside the run.** For idle shards the slowest of `N` answers has
 //! `P(max ≤ t) = F(t)^N`, so its p99 is the `0.99^(1/N)` quantile of one draw, and the share of
 //! scatter queries that meet at least one pause is `1 − (1 − p)^N` (47.4 % for p = 1 %,
-//! N = 64). The groups `p50_by_shards`, `p99_by_shards` and `slow_hit_by_shards` give these for
-//! N = 1, 2, 4, …, 64 (and `p99_scatter_theory_ms`, `slow_hit_theory_percent` for the current N);
-//! the scalars `p50_attr_ms`, `p99_attr_ms` and `slow_hit_percent` are what this run measured.
-//! The run is slower than the theory under load, because requests queue behind a pause.
+//! N = 64). The groups `p99_by_shards` and `slow_hit_by_shards` give these for N = 1, 2, 4, …, 64
+//! (and `p99_scatter_theory_ms`, `slow_hit_theory_percent` for the current N); the scalars
+//! `p50_attr_ms`, `p99_attr_ms` and `slow_hit_percent` are what this run measured. Under load the
+//! run is slower than the theory, because the requests queued behind a pause wait for it too.
 //!
 //! **Invariants** (`validate`): one server per shard, 1 ≤ N ≤ 64; rows per shard add up to the
 //! rows; requests per shard (plus those of removed shards) add up to the requests sent; the

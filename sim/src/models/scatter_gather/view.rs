@@ -220,12 +220,6 @@ pub(super) fn metrics(m: &ScatterGather) -> Metrics {
                     .collect(),
             },
             MetricGroup {
-                id: "p50_by_shards",
-                label: "Scatter p50 by shard count (theory)",
-                unit: Some("ms"),
-                values: theory(&quantile_ms(0.5)),
-            },
-            MetricGroup {
                 id: "p99_by_shards",
                 label: "Scatter p99 by shard count (theory)",
                 unit: Some("ms"),
