@@ -7,6 +7,7 @@ use crate::models::hash_ring::HashRingModel;
 use crate::models::hot_keys::HotKeys;
 use crate::models::modulo::ModuloShards;
 use crate::models::placement::PlacementModel;
+use crate::models::scatter_gather::ScatterGather;
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{Scenario, TimedInput};
 use crate::time::SimTime;
@@ -47,6 +48,10 @@ pub const LESSON_FILES: &[(&str, &str)] = &[
         "hashing/hot-keys.toml",
         include_str!("../../lessons/hashing/hot-keys.toml"),
     ),
+    (
+        "hashing/cross-shard-queries.toml",
+        include_str!("../../lessons/hashing/cross-shard-queries.toml"),
+    ),
 ];
 
 /// Declares every model once: its id in [`MODELS`], its specs in [`specs`] and its runs in
@@ -79,7 +84,13 @@ macro_rules! registry {
     };
 }
 
-registry!(HashRingModel, ModuloShards, PlacementModel, HotKeys);
+registry!(
+    HashRingModel,
+    ModuloShards,
+    PlacementModel,
+    HotKeys,
+    ScatterGather
+);
 
 /// Starts a run of the scenario's model. Every bad parameter override fails the start.
 pub fn start(scenario: &Scenario) -> Result<Box<dyn Simulation>, BuildError> {

@@ -6,4 +6,5 @@ pub mod hash_ring;
 pub mod hot_keys;
 pub mod modulo;
 pub mod placement;
+pub mod scatter_gather;
 pub mod shard_view;
