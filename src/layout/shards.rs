@@ -127,6 +127,21 @@ pub fn fit_font(text: &str, max: f64, width: f64, bold: bool) -> f64 {
     }
 }
 
+/// `text` fitted into `width` at most at `max` font size: the font size [`fit_font`] gives and,
+/// when even that is too wide, the text cut short with an ellipsis.
+pub fn fit_text(text: &str, max: f64, width: f64, bold: bool) -> (String, f64) {
+    let font = fit_font(text, max, width, bold);
+    if text_width(text, font, bold) <= width {
+        return (text.to_string(), font);
+    }
+    let per_char = text_width("x", font, bold).max(0.01);
+    let keep = ((width / per_char).floor() as usize)
+        .saturating_sub(1)
+        .max(1);
+    let cut: String = text.chars().take(keep).collect();
+    (format!("{}…", cut.trim_end()), font)
+}
+
 /// The bucket grid for `n` shards: how many columns and rows, and each bucket's rectangle.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BucketGrid {
@@ -354,6 +369,20 @@ mod tests {
 
     fn overlap(a: &Rect, b: &Rect) -> bool {
         a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h
+    }
+
+    #[test]
+    fn long_text_is_shrunk_then_cut_with_an_ellipsis() {
+        assert_eq!(
+            fit_text("Shard 1", 10.0, 200.0, false),
+            ("Shard 1".to_string(), 10.0)
+        );
+        let (t, f) = fit_text("a very long caption that cannot fit", 10.0, 60.0, false);
+        assert!(
+            t.ends_with('…') && text_width(&t, f, false) <= 60.0 + f,
+            "{t} at {f}"
+        );
+        assert_eq!(f, 6.0, "shrunk to the floor first");
     }
 
     #[test]

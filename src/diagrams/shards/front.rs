@@ -3,7 +3,7 @@
 //! with its caption (a hit rate, a table size); a stage that is down is hatched red.
 
 use crate::layout::polar::num;
-use crate::layout::shards::{fit_font, Rect, FRONT_H, GRID_TOP, MARGIN, VIEW_W};
+use crate::layout::shards::{fit_font, fit_text, Rect, FRONT_H, GRID_TOP, MARGIN, VIEW_W};
 use sim::models::shard_view::{FrontView, ShardFrame};
 use yew::prelude::*;
 
@@ -54,9 +54,9 @@ fn stage_box(r: &Rect, label: &str, caption: Option<&str>, class: Classes, testi
             <rect class="front-box" x={num(r.x)} y={num(r.y)} width={num(r.w)} height={num(r.h)} rx="6" />
             <text class="front-label" x={num(cx)} y={num(r.y + if caption.is_some() { 12.5 } else { 18.5 })}
                   text-anchor="middle" font-size={num(label_font)}>{ label }</text>
-            if let Some(c) = caption {
+            if let Some((c, font)) = caption.map(|c| fit_text(c, 8.5, r.w - 8.0, false)) {
                 <text class="front-caption" x={num(cx)} y={num(r.y + 24.0)} text-anchor="middle"
-                      font-size={num(fit_font(c, 8.5, r.w - 8.0, false))}>{ c }</text>
+                      font-size={num(font)}>{ c }</text>
             }
         </g>
     }

@@ -5,7 +5,7 @@ use super::{same_change, visible_change, Placement, Shared};
 use crate::diagrams::palette_class;
 use crate::layout::format::{count, thousands};
 use crate::layout::polar::{num, Point};
-use crate::layout::shards::{fit_font, BucketGrid, ChipGrid, LabelMode};
+use crate::layout::shards::{fit_text, BucketGrid, ChipGrid, LabelMode};
 use sim::models::shard_view::{ShardFrame, ShardKeyView};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -23,6 +23,22 @@ impl PartialEq for BucketsProps {
     fn eq(&self, other: &Self) -> bool {
         self.grid == other.grid
             && (Rc::ptr_eq(&self.frame, &other.frame) || self.frame.shards == other.frame.shards)
+    }
+}
+
+/// A line of text at `(x, y)` shrunk (and if need be cut short) to fit `width`.
+fn fitted(
+    class: &'static str,
+    testid: Option<String>,
+    text: &str,
+    max: f64,
+    x: f64,
+    y: f64,
+    width: f64,
+) -> Html {
+    let (shown, font) = fit_text(text, max, width, false);
+    html! {
+        <text class={class} data-testid={testid} x={num(x)} y={num(y)} style={format!("font-size:{}px", num(font))}>{ shown }</text>
     }
 }
 
@@ -64,10 +80,9 @@ pub(super) fn Buckets(props: &BucketsProps) -> Html {
             LabelMode::Full => html! {
                 <>
                     <text class="shard-name" x={num(b.x + 7.0)} y={num(b.y + 13.5)}>{ &s.name }</text>
-                    <text class="shard-count" x={num(b.x + 7.0)} y={num(b.y + 23.5)}>{ count_line }</text>
+                    { fitted("shard-count", None, &count_line, 9.0, b.x + 7.0, b.y + 23.5, b.w - 12.0) }
                     if let (Some(c), true) = (&s.caption, g.caption_h > 0.0) {
-                        <text class="shard-caption" data-testid={format!("shard-caption-{}", s.index)} x={num(b.x + 7.0)} y={num(b.y + 33.0)}
-                              font-size={num(fit_font(c, 8.5, b.w - 12.0, false))}>{ c }</text>
+                        { fitted("shard-caption", Some(format!("shard-caption-{}", s.index)), c, 8.5, b.x + 7.0, b.y + 33.0, b.w - 12.0) }
                     }
                 </>
             },
