@@ -3,6 +3,7 @@
 use crate::engine::{BuildError, Run, Simulation};
 use crate::lesson::{Lesson, LessonError};
 use crate::model::Model;
+use crate::models::directory::DirectoryModel;
 use crate::models::hash_ring::HashRingModel;
 use crate::models::modulo::ModuloShards;
 use crate::params::{ParamSet, ParamSpec};
@@ -37,16 +38,21 @@ pub const LESSON_FILES: &[(&str, &str)] = &[
         "hashing/modulo-sharding.toml",
         include_str!("../../lessons/hashing/modulo-sharding.toml"),
     ),
+    (
+        "hashing/directory-sharding.toml",
+        include_str!("../../lessons/hashing/directory-sharding.toml"),
+    ),
 ];
 
 /// The ids of every model.
-pub const MODELS: &[&str] = &[HashRingModel::ID, ModuloShards::ID];
+pub const MODELS: &[&str] = &[HashRingModel::ID, ModuloShards::ID, DirectoryModel::ID];
 
 /// The parameter specs of a model.
 pub fn specs(model: &str) -> Option<Vec<ParamSpec>> {
     match model {
         HashRingModel::ID => Some(HashRingModel::specs()),
         ModuloShards::ID => Some(ModuloShards::specs()),
+        DirectoryModel::ID => Some(DirectoryModel::specs()),
         _ => None,
     }
 }
@@ -85,6 +91,9 @@ pub fn start_with(
             params, seed, inputs, until,
         )?)),
         ModuloShards::ID => Ok(Box::new(Run::<ModuloShards>::with_params(
+            params, seed, inputs, until,
+        )?)),
+        DirectoryModel::ID => Ok(Box::new(Run::<DirectoryModel>::with_params(
             params, seed, inputs, until,
         )?)),
         other => Err(BuildError::UnknownModel(other.to_string())),

@@ -2,6 +2,7 @@
 //! shape (parameters, inputs, events, frame, metrics).
 
 pub mod common;
+pub mod directory;
 pub mod hash_ring;
 pub mod modulo;
 pub mod shard_view;
