@@ -163,6 +163,7 @@ pub struct DirectoryModel {
     keys_moved_total: u64,
     recent: Vec<ShardRequest>,
     visits: u64,
+    last_request: Option<RequestLine>,
 }
 
 /// Which keys of each tenant a frame draws: every tenant's first keys, in proportion to its
@@ -210,6 +211,14 @@ impl DirectoryModel {
     /// The migration in progress, if any.
     pub fn migration(&self) -> Option<&Migration> {
         self.migration.as_ref()
+    }
+    /// The last request and how it went.
+    pub fn last_request(&self) -> Option<&RequestLine> {
+        self.last_request.as_ref()
+    }
+    /// The last change of placement (a flip, or added shards).
+    pub fn last_change(&self) -> Option<&ShardChange> {
+        self.last_change.as_ref()
     }
     /// Keys moved by every flip so far.
     pub fn keys_moved_total(&self) -> u64 {
@@ -628,7 +637,7 @@ impl DirectoryModel {
             if route.served() { O::Served } else { O::Failed },
         ));
         self.recent.extend(shown);
-        ctx.record(DirectoryRecord::Request(RequestLine {
+        let line = RequestLine {
             id,
             client,
             key: self.key_name(key),
@@ -636,7 +645,9 @@ impl DirectoryModel {
             shard,
             stale,
             latency_us: latency,
-        }));
+        };
+        self.last_request = Some(line.clone());
+        ctx.record(DirectoryRecord::Request(line));
     }
 }
 
@@ -797,6 +808,7 @@ impl Model for DirectoryModel {
             keys_moved_total: 0,
             recent: Vec::new(),
             visits: 0,
+            last_request: None,
             dir,
         };
         ctx.record(DirectoryRecord::Built {
