@@ -17,6 +17,20 @@ use sim::time::SimTime;
 use sim::trace::fnv1a64;
 
 const LESSON: &str = "directory-sharding";
+const COMPANIES: [&str; 12] = [
+    "acme",
+    "globex",
+    "initech",
+    "umbrella",
+    "hooli",
+    "stark",
+    "wayne",
+    "wonka",
+    "tyrell",
+    "cyberdyne",
+    "soylent",
+    "oscorp",
+];
 
 /// The lesson's scenario for `preset` (its defaults when None), plus extra inputs.
 fn scenario(preset: Option<&str>, params: &[(&str, &str)], inputs: &[&str]) -> Scenario {
@@ -199,27 +213,34 @@ fn adding_a_shard_and_moving_the_whale_moves_exactly_its_keys() {
     let s = scenario(Some("whale-own-shard"), &[], &[]);
     let added = run_at(&s, 2_000);
     assert_eq!(num(&added, "moved_keys"), Some(0.0));
-    // Tenant n % 4 → n % 5 keeps n = 0–3 only (n < 12): eight small tenants would move.
+    // Placed by fnv1a64(name) % 4; hash % 4 → hash % 5 would move ten of the twelve tenants.
     let sizes = zipf_sizes(600, 12, 1.0);
-    let independent: u64 = (0..12u64)
-        .filter(|n| n % 4 != n % 5)
-        .map(|n| sizes[n as usize])
-        .sum();
-    assert_eq!(independent, 202);
-    assert_eq!(num(&added, "modulo_moved_keys"), Some(202.0));
-    assert!((num(&added, "modulo_moved_percent").unwrap() - 202.0 / 6.0).abs() < 1e-12);
-    assert_eq!(group(&added, "keys_per_shard"), [251, 149, 110, 90, 0]);
+    let mut loads = [0u64; 5];
+    let mut independent = 0;
+    for (name, keys) in COMPANIES.iter().zip(&sizes) {
+        let h = fnv1a64(name.as_bytes());
+        loads[(h % 4) as usize] += keys;
+        if h % 4 != h % 5 {
+            independent += keys;
+        }
+    }
+    assert_eq!(loads, [20, 140, 168, 272, 0]);
+    assert_eq!(independent, 514);
+    assert_eq!(group(&added, "keys_per_shard"), loads);
+    assert_eq!(num(&added, "modulo_moved_keys"), Some(514.0));
+    assert!((num(&added, "modulo_moved_percent").unwrap() - 514.0 / 6.0).abs() < 1e-12);
+    assert_eq!(added.owners("acme").unwrap(), ["3"]);
 
-    // 190 keys at 500 keys/s: copying until 3.380 s, acme still served by shard 0.
+    // 190 keys at 500 keys/s: copying until 3.380 s, acme still served by shard 3.
     let copying = run_at(&s, 3_379);
-    assert_eq!(copying.owners("acme").unwrap(), ["0"]);
+    assert_eq!(copying.owners("acme").unwrap(), ["3"]);
     assert!(copying.model().migration().is_some());
     let flipped = run_at(&s, 3_380);
     assert_eq!(flipped.owners("acme").unwrap(), ["4"]);
     assert!(flipped.model().migration().is_none());
 
     let end = run(Some("whale-own-shard"), &[], &[]);
-    assert_eq!(group(&end, "keys_per_shard"), [61, 149, 110, 90, 190]);
+    assert_eq!(group(&end, "keys_per_shard"), [20, 140, 168, 82, 190]);
     assert_eq!(num(&end, "moved_keys"), Some(190.0));
     assert_eq!(num(&end, "keys_moved_total"), Some(190.0));
     assert!((num(&end, "max_mean_ratio").unwrap() - 190.0 / 120.0).abs() < 1e-12);
@@ -227,47 +248,29 @@ fn adding_a_shard_and_moving_the_whale_moves_exactly_its_keys() {
     assert_eq!(moves.len(), 190);
     assert!(moves
         .iter()
-        .all(|(k, from, to)| k.starts_with("acme/") && from == "0" && to == "4"));
+        .all(|(k, from, to)| k.starts_with("acme/") && from == "3" && to == "4"));
     // One misroute per client: each had acme cached (30 s TTL) before the flip.
     assert_eq!(num(&end, "misrouted_requests"), Some(4.0));
     assert_eq!(num(&end, "failed_requests"), Some(0.0));
 }
 
 #[test]
-fn hash_placement_compares_with_hash_mod_n_computed_independently() {
-    let r = run(
-        None,
-        &[("placement", "hash"), ("request_rate", "0")],
-        &["1000:add-shard"],
-    );
-    let sizes = zipf_sizes(600, 12, 1.0);
-    let names = [
-        "acme",
-        "globex",
-        "initech",
-        "umbrella",
-        "hooli",
-        "stark",
-        "wayne",
-        "wonka",
-        "tyrell",
-        "cyberdyne",
-        "soylent",
-        "oscorp",
-    ];
-    let mut loads = [0u64; 4];
-    let mut moved = 0;
-    for (name, keys) in names.iter().zip(&sizes) {
+fn hash_placement_is_fnv_mod_n_and_least_loaded_compares_against_it() {
+    let hashed = run(None, &[("placement", "hash"), ("request_rate", "0")], &[]);
+    for name in COMPANIES {
         let h = fnv1a64(name.as_bytes());
-        loads[(h % 4) as usize] += keys;
-        assert_eq!(r.owners(name).unwrap(), [(h % 4).to_string()], "{name}");
-        if h % 4 != h % 5 {
-            moved += keys;
-        }
+        assert_eq!(
+            hashed.owners(name).unwrap(),
+            [(h % 4).to_string()],
+            "{name}"
+        );
     }
-    assert_eq!(group(&r, "keys_per_shard")[..4], loads);
-    assert_eq!(num(&r, "modulo_moved_keys"), Some(moved as f64));
+    // Least-loaded has no formula of its own: adding a shard is compared with hash(tenant) % N,
+    // which would move the same 514 keys whatever the table says.
+    let r = run(None, &[("request_rate", "0")], &["1000:add-shard"]);
     assert_eq!(num(&r, "moved_keys"), Some(0.0));
+    assert_eq!(num(&r, "modulo_moved_keys"), Some(514.0));
+    assert_eq!(group(&r, "keys_per_shard"), [190, 138, 137, 135, 0]);
 }
 
 #[test]

@@ -245,29 +245,46 @@ impl Narrate for DirectoryRecord {
                 total,
                 shards,
                 modulo_moved,
-            } if moves.is_empty() => format!(
-                "Shards {} → {}: the removed shard was empty, so no key moved ({moved} of {total}).",
-                shards.0, shards.1
-            ),
+            } if moves.is_empty() => {
+                let mut s = format!(
+                    "Shards {} → {}: the removed shard was empty, so no key moved ({moved} of {total}).",
+                    shards.0, shards.1
+                );
+                if let Some(m) = modulo_moved {
+                    s.push_str(&format!(
+                        " The stateless % N rule would have moved {m} ({:.1}%).",
+                        share_percent(*m, *total)
+                    ));
+                }
+                s
+            }
             DirectoryRecord::Flipped {
-                kind: _,
+                kind,
                 moves,
                 moved,
                 total,
                 shards,
                 modulo_moved,
             } => {
+                let only = match kind {
+                    MoveKind::Manual => "only that tenant's keys",
+                    MoveKind::Rebalance => "only the tenants the plan chose",
+                    MoveKind::Drain => "only the removed shards' tenants",
+                };
                 let mut s = format!(
-                    "Directory flipped: {}. {moved} of {total} keys ({:.1}%) moved — only the tenants chosen.",
+                    "Directory flipped: {}. {moved} of {total} keys ({:.1}%) moved — {only}.",
                     tenants_text(moves, true),
                     share_percent(*moved, *total)
                 );
-                if shards.0 != shards.1 {
-                    s.push_str(&format!(" Shards {} → {}.", shards.0, shards.1));
+                if shards.0 > shards.1 {
+                    s.push_str(&format!(
+                        " Shards {} → {}; shard numbers above a removed one shift down (no data moves for that).",
+                        shards.0, shards.1
+                    ));
                 }
                 if let Some(m) = modulo_moved {
                     s.push_str(&format!(
-                        " A stateless % N rule would have moved {m} ({:.1}%).",
+                        " The stateless % N rule would have moved {m} ({:.1}%).",
                         share_percent(*m, *total)
                     ));
                 }
