@@ -4,7 +4,9 @@
 #   2. time from navigation start to the first rendered lesson in headless Chromium, median of
 #      RUNS cold loads                                                   (tests/e2e/bench/first-render.mjs)
 #   3. hash-ring lookups per second, native                              (sim's lookup benchmark)
-#   4. hash-ring lookups per second and 50,000-key placement, wasm in headless Chromium (#/bench)
+#   4. hash-ring lookups per second and 50,000-key placement, wasm in headless Chromium (#/bench),
+#      per-strategy lookups, and placing 1,000,000 keys then recomputing after a server joins
+#   5. frame time while the largest presets animate, headless Chromium (tests/e2e/bench/frame-time.mjs)
 #
 #   bash scripts/bench.sh                  # setup, release build, all benchmarks
 #   RUNS=9 bash scripts/bench.sh           # more page loads for the median
@@ -64,6 +66,10 @@ fi
 echo
 say "4. ring lookups per second and key placement, wasm in headless Chromium (#/bench)"
 node tests/e2e/bench/wasm-bench.mjs || notes+=("wasm bench: the #/bench page gave no figures")
+
+echo
+say "5. frame time while animating the largest presets (headless Chromium, software paint)"
+node tests/e2e/bench/frame-time.mjs || notes+=("frame time: a page did not play")
 
 if [ ${#notes[@]} -gt 0 ]; then
     echo

@@ -6,6 +6,7 @@
 
 use crate::route::{self, LessonRoute};
 use sim::catalog;
+use sim::compare::Comparison;
 use sim::engine::Simulation;
 use sim::lesson::Lesson;
 use sim::params::ParamSet;
@@ -53,6 +54,8 @@ pub enum PlaybackAction {
     LoadPreset(String),
     /// Hide the message about the last refused input.
     DismissActionError,
+    /// Turn compare mode on with these variants (empty: all of them), or off (`None`).
+    SetCompare(Option<Vec<String>>),
 }
 
 /// The state of one lesson's playback.
@@ -76,6 +79,8 @@ pub struct Playback {
     pub action_error: Option<Rc<str>>,
     /// Fractional microseconds the clock has advanced beyond `now` (ticks are sub-microsecond).
     carry_us: f64,
+    /// Compare mode: the lesson's variants following this run, if it is on.
+    pub compare: Option<Rc<RefCell<Comparison>>>,
 }
 
 impl PartialEq for Playback {
@@ -87,6 +92,11 @@ impl PartialEq for Playback {
             && self.preset == other.preset
             && self.param_errors == other.param_errors
             && self.action_error == other.action_error
+            && match (&self.compare, &other.compare) {
+                (None, None) => true,
+                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+                _ => false,
+            }
     }
 }
 
@@ -133,8 +143,11 @@ impl Playback {
             param_errors: Rc::default(),
             action_error: None,
             carry_us: 0.0,
+            compare: None,
         };
         p.sim.borrow_mut().seek(route.t);
+        let mut p = p;
+        p.set_compare(route.compare.clone());
         notices.extend(
             p.sim()
                 .trace_lines()
@@ -172,7 +185,27 @@ impl Playback {
 
     fn hash_at(&self, t: SimTime) -> String {
         let sim = self.sim();
-        route::lesson_hash(&self.lesson, sim.params(), sim.seed(), sim.inputs(), t)
+        let mut hash = route::lesson_hash(&self.lesson, sim.params(), sim.seed(), sim.inputs(), t);
+        let ids = self.compare.as_ref().map(|c| c.borrow().ids());
+        hash.push_str(&route::compare_field(&self.lesson, ids.as_deref()));
+        hash
+    }
+
+    /// The variants shown in compare mode, if it is on.
+    pub fn compare_ids(&self) -> Option<Vec<String>> {
+        self.compare.as_ref().map(|c| c.borrow().ids())
+    }
+
+    /// Turns compare mode on with these variants (empty: all), or off.
+    fn set_compare(&mut self, ids: Option<Vec<String>>) {
+        self.compare = match ids {
+            Some(ids) if !self.lesson.compare.is_empty() => {
+                let mut c = Comparison::new(&self.lesson, &ids);
+                c.sync(self.sim().as_ref());
+                Some(Rc::new(RefCell::new(c)))
+            }
+            _ => None,
+        };
     }
 
     fn rebuild(&mut self, params: ParamSet, seed: u64) -> Result<(), String> {
@@ -346,6 +379,17 @@ impl Reducible for Playback {
                 }
                 next.action_error = None;
             }
+            A::SetCompare(ids) => {
+                if ids.is_none() && self.compare.is_none() {
+                    return self;
+                }
+                next.set_compare(ids);
+            }
+        }
+        // Compare mode's columns follow the run: rebuilt when its seed, parameters or inputs
+        // changed, moved to its time otherwise.
+        if let Some(c) = &next.compare {
+            c.borrow_mut().sync(next.sim().as_ref());
         }
         next.version += 1;
         Rc::new(next)
@@ -505,5 +549,68 @@ mod tests {
         assert_eq!(again.now(), p.now());
         assert_eq!(again.sim().digest(), p.sim().digest());
         assert_eq!(again.sim().metrics(), p.sim().metrics());
+    }
+
+    fn column_digests(p: &Playback) -> Vec<u64> {
+        let c = p.compare.as_ref().expect("compare mode is on").borrow();
+        c.columns()
+            .iter()
+            .map(|c| c.run.as_ref().unwrap().digest())
+            .collect()
+    }
+
+    #[test]
+    fn compare_columns_follow_every_change_to_the_run() {
+        let p = start("#/lesson/consistent-hashing?compare=one-point,vnodes-100");
+        assert_eq!(
+            p.compare_ids(),
+            Some(vec!["one-point".into(), "vnodes-100".into()])
+        );
+        let p = p.reduce(PlaybackAction::Seek(SimTime::from_ms(1_000)));
+        let now_of = |p: &Playback| -> Vec<SimTime> {
+            let c = p.compare.as_ref().unwrap().borrow();
+            c.columns()
+                .iter()
+                .map(|c| c.run.as_ref().unwrap().now())
+                .collect()
+        };
+        assert_eq!(now_of(&p), vec![SimTime::from_ms(1_000); 2], "time");
+        let before = column_digests(&p);
+        let p = p.reduce(PlaybackAction::Apply(Input::new(
+            "remove-server",
+            Some("B"),
+        )));
+        let after = column_digests(&p);
+        assert!(before.iter().zip(&after).all(|(a, b)| a != b), "inputs");
+        assert_eq!(
+            after[0],
+            p.sim().digest(),
+            "one point per server is the lesson's own run"
+        );
+        let p = p.reduce(PlaybackAction::SetSeed(9));
+        assert_ne!(column_digests(&p), after, "seed");
+        let p = p.reduce(PlaybackAction::SetParam("keys".into(), "50".into()));
+        let c = p.compare.as_ref().unwrap().borrow();
+        assert!(c
+            .columns()
+            .iter()
+            .all(|c| c.run.as_ref().unwrap().params().int("keys") == 50));
+        drop(c);
+        assert!(p.share_hash().contains("&compare=one-point,vnodes-100"));
+        let p = p.reduce(PlaybackAction::SetCompare(None));
+        assert!(p.compare.is_none() && !p.share_hash().contains("compare"));
+        let p = p.reduce(PlaybackAction::SetCompare(Some(Vec::new())));
+        assert!(
+            p.share_hash().contains("&compare=all"),
+            "every variant: all"
+        );
+        assert_eq!(p.compare_ids().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_compare_link_reproduces_every_column() {
+        let p = start("#/lesson/consistent-hashing?do=500:remove-server:B&t=2000&compare=all");
+        let again = start(&p.share_hash());
+        assert_eq!(column_digests(&again), column_digests(&p));
     }
 }

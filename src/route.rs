@@ -60,6 +60,8 @@ pub struct LessonRoute {
     pub inputs: Vec<TimedInput>,
     /// The moment to show.
     pub t: SimTime,
+    /// Compare mode: the variants shown side by side (`None`: compare mode is off).
+    pub compare: Option<Vec<String>>,
 }
 
 /// A message about a field of the URL that was ignored.
@@ -165,8 +167,10 @@ pub fn parse_lesson_fields(
     let mut inputs = base.inputs.clone();
     let mut t = SimTime::ZERO;
     let mut overrides: Vec<(String, String)> = Vec::new();
+    let mut compare = None;
     for (k, v) in fields {
         match k.as_str() {
+            "compare" => compare = parse_compare(lesson, &v, &mut notices),
             "v" => {
                 if v != URL_VERSION {
                     notices.push(format!(
@@ -221,8 +225,51 @@ pub fn parse_lesson_fields(
         seed,
         inputs,
         t,
+        compare,
     };
     (route, notices)
+}
+
+/// Reads `compare=a,b` (or `compare=all`): the lesson's variants to show side by side. Unknown
+/// ids are reported and skipped; a lesson without variants reports the field.
+fn parse_compare(lesson: &Lesson, text: &str, notices: &mut Vec<Notice>) -> Option<Vec<String>> {
+    if lesson.compare.is_empty() {
+        notices.push("compare: this lesson has no compare mode (ignored)".to_string());
+        return None;
+    }
+    let all: Vec<String> = lesson.compare.iter().map(|v| v.id.clone()).collect();
+    if text.trim() == "all" || text.trim().is_empty() {
+        return Some(all);
+    }
+    let mut ids = Vec::new();
+    for id in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if all.iter().any(|a| a == id) {
+            if !ids.iter().any(|i: &String| i == id) {
+                ids.push(id.to_string());
+            }
+        } else {
+            notices.push(format!(
+                "compare: no variant {id:?} (ignored); expected some of {}",
+                all.join(", ")
+            ));
+        }
+    }
+    if ids.is_empty() {
+        Some(all)
+    } else {
+        // Columns keep the lesson's order whatever order the link lists them in.
+        Some(all.into_iter().filter(|a| ids.contains(a)).collect())
+    }
+}
+
+/// The `compare=` field for these variants (`None`: compare mode off): `all` when every
+/// variant is shown, so links stay short and pick up variants a lesson adds later.
+pub fn compare_field(lesson: &Lesson, compare: Option<&[String]>) -> String {
+    match compare {
+        None => String::new(),
+        Some(ids) if ids.len() == lesson.compare.len() => "&compare=all".to_string(),
+        Some(ids) => format!("&compare={}", encode(&ids.join(","))),
+    }
 }
 
 /// The preset whose parameters, seed and inputs are exactly these, if any: a shared link to a
@@ -669,5 +716,22 @@ mod tests {
         assert_eq!(parse_ms("1.2345"), None);
         assert_eq!(parse_ms("-1"), None);
         assert_eq!(parse_ms(""), None);
+    }
+
+    #[test]
+    fn compare_lists_known_variants_in_the_lessons_order() {
+        let (r, notices) =
+            lesson_route("#/lesson/consistent-hashing?compare=vnodes-100,nope,one-point");
+        assert_eq!(
+            r.compare,
+            Some(vec!["one-point".to_string(), "vnodes-100".to_string()])
+        );
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert!(notices[0].contains("nope"));
+        let (r, notices) = lesson_route("#/lesson/consistent-hashing?compare=all");
+        assert_eq!(r.compare.as_ref().map(Vec::len), Some(3));
+        assert!(notices.is_empty());
+        let (r, _) = lesson_route("#/lesson/consistent-hashing");
+        assert_eq!(r.compare, None, "off unless asked");
     }
 }

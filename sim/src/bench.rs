@@ -47,12 +47,20 @@ pub enum Strategy {
     Rendezvous(Rendezvous),
 }
 
+/// The server names the benchmarks use, `10.0.0.0:11211` … (memcached-style addresses).
+pub fn server_names(n: u32) -> Vec<String> {
+    (0..n).map(|i| format!("10.0.0.{i}:11211")).collect()
+}
+
 impl Strategy {
     /// Every strategy over [`STRATEGY_SERVERS`] servers, with its name.
     pub fn all() -> Vec<(&'static str, Strategy)> {
-        let names: Vec<String> = (0..STRATEGY_SERVERS)
-            .map(|i| format!("10.0.0.{i}:11211"))
-            .collect();
+        Self::all_over(STRATEGY_SERVERS)
+    }
+
+    /// Every strategy over `n` servers named by [`server_names`], with its name.
+    pub fn all_over(n: u32) -> Vec<(&'static str, Strategy)> {
+        let names = server_names(n);
         let mut rendezvous = Rendezvous::new();
         for n in &names {
             rendezvous
@@ -60,9 +68,13 @@ impl Strategy {
                 .expect("distinct names, weight 1");
         }
         let weighted: Vec<(&str, u32)> = names.iter().map(|n| (n.as_str(), 1)).collect();
+        let mut ring = HashRing::new(HashFn::Murmur3_32, 100).expect("100 vnodes is in range");
+        for name in &names {
+            ring.add_server(name, None).expect("names are distinct");
+        }
         vec![
             ("modulo", Strategy::Modulo),
-            ("ring", Strategy::Ring(bench_ring())),
+            ("ring", Strategy::Ring(ring)),
             (
                 "ketama",
                 Strategy::Ketama(Ketama::new(&weighted).expect("distinct names")),
@@ -85,6 +97,38 @@ impl Strategy {
             Strategy::Rendezvous(r) => r.owner(key).map_or(0, |s| s.len() as u64),
         }
     }
+}
+
+/// Places every key with `strategy` over `servers` servers (named by [`server_names`]) and
+/// returns each key's server index: what a client does when it (re)computes a whole keyspace.
+pub fn place_all(strategy: &Strategy, servers: u32, keys: &[String]) -> Vec<u32> {
+    let names = server_names(servers);
+    let index: std::collections::BTreeMap<&str, u32> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i as u32))
+        .collect();
+    let by_name = |name: Option<&str>| name.and_then(|n| index.get(n).copied()).unwrap_or(0);
+    let n = NonZeroU32::new(servers.max(1)).expect("at least one server");
+    keys.iter()
+        .map(|key| match strategy {
+            Strategy::Modulo => (fnv1a64(key.as_bytes()) % u64::from(n.get())) as u32,
+            Strategy::Ring(r) => by_name(r.owner(r.position_of(key))),
+            Strategy::Ketama(k) => by_name(k.server_for(key)),
+            Strategy::Jump => jump_bucket(key, n),
+            Strategy::Rendezvous(r) => by_name(r.owner(key)),
+        })
+        .collect()
+}
+
+/// How many keys sit on a different server in `after` than in `before`.
+pub fn moved(before: &[u32], after: &[u32]) -> u64 {
+    before.iter().zip(after).filter(|(a, b)| a != b).count() as u64
+}
+
+/// `n` distinct keys, `key-0` … (made once, so that formatting is not timed).
+pub fn distinct_keys(n: u64) -> Vec<String> {
+    (0..n).map(|i| format!("key-{i}")).collect()
 }
 
 /// The keys the per-strategy benchmark cycles through (`user-0` … `user-1023`), made once so
@@ -110,6 +154,31 @@ mod tests {
         let ring = super::bench_ring();
         assert_eq!(super::lookups(&ring, 1_000), super::lookups(&ring, 1_000));
         assert_eq!(ring.points().len(), 1_000);
+    }
+
+    #[test]
+    fn adding_an_eleventh_server_moves_about_a_eleventh_except_under_modulo() {
+        let keys = super::distinct_keys(20_000);
+        let before = super::Strategy::all_over(10);
+        let after = super::Strategy::all_over(11);
+        for ((name, a), (_, b)) in before.iter().zip(&after) {
+            let x = super::place_all(a, 10, &keys);
+            let y = super::place_all(b, 11, &keys);
+            assert!(
+                x.iter().all(|s| *s < 10) && y.iter().all(|s| *s < 11),
+                "{name}"
+            );
+            let share = super::moved(&x, &y) as f64 / keys.len() as f64;
+            let want = if *name == "modulo" {
+                10.0 / 11.0
+            } else {
+                1.0 / 11.0
+            };
+            assert!(
+                (share - want).abs() < 0.03,
+                "{name}: moved {share:.3}, expected ≈ {want:.3}"
+            );
+        }
     }
 
     #[test]

@@ -5,7 +5,10 @@ use crate::lesson::{Lesson, LessonError};
 use crate::model::Model;
 use crate::models::directory::DirectoryModel;
 use crate::models::hash_ring::HashRingModel;
+use crate::models::hot_keys::HotKeys;
 use crate::models::modulo::ModuloShards;
+use crate::models::placement::PlacementModel;
+use crate::models::scatter_gather::ScatterGather;
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{Scenario, TimedInput};
 use crate::time::SimTime;
@@ -39,23 +42,61 @@ pub const LESSON_FILES: &[(&str, &str)] = &[
         include_str!("../../lessons/hashing/modulo-sharding.toml"),
     ),
     (
+        "hashing/hashing-strategies.toml",
+        include_str!("../../lessons/hashing/hashing-strategies.toml"),
+    ),
+    (
+        "hashing/hot-keys.toml",
+        include_str!("../../lessons/hashing/hot-keys.toml"),
+    ),
+    (
+        "hashing/cross-shard-queries.toml",
+        include_str!("../../lessons/hashing/cross-shard-queries.toml"),
+    ),
+    (
         "hashing/directory-sharding.toml",
         include_str!("../../lessons/hashing/directory-sharding.toml"),
     ),
 ];
 
-/// The ids of every model.
-pub const MODELS: &[&str] = &[HashRingModel::ID, ModuloShards::ID, DirectoryModel::ID];
+/// Declares every model once: its id in [`MODELS`], its specs in [`specs`] and its runs in
+/// [`start_with`] all come from this one list.
+macro_rules! registry {
+    ($($model:ty),+ $(,)?) => {
+        /// The ids of every model.
+        pub const MODELS: &[&str] = &[$(<$model>::ID),+];
 
-/// The parameter specs of a model.
-pub fn specs(model: &str) -> Option<Vec<ParamSpec>> {
-    match model {
-        HashRingModel::ID => Some(HashRingModel::specs()),
-        ModuloShards::ID => Some(ModuloShards::specs()),
-        DirectoryModel::ID => Some(DirectoryModel::specs()),
-        _ => None,
-    }
+        /// The parameter specs of a model.
+        pub fn specs(model: &str) -> Option<Vec<ParamSpec>> {
+            $(if model == <$model>::ID {
+                return Some(<$model>::specs());
+            })+
+            None
+        }
+
+        fn start_model(
+            model: &str,
+            params: ParamSet,
+            seed: u64,
+            inputs: Vec<TimedInput>,
+            until: SimTime,
+        ) -> Result<Box<dyn Simulation>, BuildError> {
+            $(if model == <$model>::ID {
+                return Ok(Box::new(Run::<$model>::with_params(params, seed, inputs, until)?));
+            })+
+            Err(BuildError::UnknownModel(model.to_string()))
+        }
+    };
 }
+
+registry!(
+    HashRingModel,
+    ModuloShards,
+    PlacementModel,
+    HotKeys,
+    ScatterGather,
+    DirectoryModel
+);
 
 /// Starts a run of the scenario's model. Every bad parameter override fails the start.
 pub fn start(scenario: &Scenario) -> Result<Box<dyn Simulation>, BuildError> {
@@ -86,18 +127,7 @@ pub fn start_with(
     inputs: Vec<TimedInput>,
     until: SimTime,
 ) -> Result<Box<dyn Simulation>, BuildError> {
-    match model {
-        HashRingModel::ID => Ok(Box::new(Run::<HashRingModel>::with_params(
-            params, seed, inputs, until,
-        )?)),
-        ModuloShards::ID => Ok(Box::new(Run::<ModuloShards>::with_params(
-            params, seed, inputs, until,
-        )?)),
-        DirectoryModel::ID => Ok(Box::new(Run::<DirectoryModel>::with_params(
-            params, seed, inputs, until,
-        )?)),
-        other => Err(BuildError::UnknownModel(other.to_string())),
-    }
+    start_model(model, params, seed, inputs, until)
 }
 
 /// Every lesson, parsed. A file that fails to parse is returned as an error naming it.

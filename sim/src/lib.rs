@@ -24,6 +24,7 @@
 
 pub mod bench;
 pub mod catalog;
+pub mod compare;
 pub mod engine;
 pub mod event;
 pub mod frame;

@@ -144,3 +144,35 @@ fn modulo_lesson_reports_shards_moves_and_owners() {
     assert!(m["requests_per_shard"].is_object());
     assert_eq!(m["owners"]["13"], "3", "13 % 5 = 3");
 }
+
+#[test]
+fn compare_runs_every_variant_on_one_timeline() {
+    let (ok, out, err) = sdp(&[
+        "compare",
+        "consistent-hashing",
+        "--preset",
+        "source-example",
+        "--do",
+        "500:remove-server:B",
+        "--key",
+        "User123",
+        "--json",
+    ]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    let variants = v["variants"].as_array().unwrap();
+    assert_eq!(variants.len(), 3);
+    for c in variants {
+        let m = &c["metrics"];
+        assert!(
+            m["keys_per_server"].is_object() && m["max_mean_ratio"].is_f64(),
+            "{c}"
+        );
+        assert_eq!(c["changes"][0]["input"], "remove-server:B");
+        assert_eq!(c["changes"][0]["moved_keys"], m["moved_keys"]);
+    }
+    // A single point per server is the primary's own run: B's arc goes to C.
+    assert_eq!(variants[0]["metrics"]["owners"]["User123"], "C");
+    let (ok, _, err) = sdp(&["compare", "consistent-hashing", "--only", "nope"]);
+    assert!(!ok && err.contains("no variant \"nope\""), "{err}");
+}

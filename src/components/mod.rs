@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod animation;
 pub mod code_view;
+pub mod compare;
 pub mod event_log;
 pub mod header;
 pub mod icons;

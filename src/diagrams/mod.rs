@@ -7,12 +7,30 @@ pub mod ring;
 pub mod shards;
 
 use sim::frame::Frame;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
 /// The palette class of colour `index` (`s0` … `s11`, wrapping), styled in `main.css`.
 pub(crate) fn palette_class(index: u32) -> String {
     format!("s{}", index % 12)
+}
+
+/// Server name → palette index, from whatever the frame draws.
+pub fn server_colors(frame: &Frame) -> BTreeMap<String, u32> {
+    match frame {
+        Frame::Ring(r) => r
+            .servers
+            .iter()
+            .map(|s| (s.name.clone(), s.color))
+            .chain(r.removed.iter().map(|g| (g.name.clone(), g.color)))
+            .collect(),
+        Frame::Shards(f) => f
+            .shards
+            .iter()
+            .map(|s| (s.index.to_string(), s.index))
+            .collect(),
+    }
 }
 
 /// An `Rc` compared by pointer: a layout computed once per change of the model's shape and

@@ -11,13 +11,14 @@
 //! timestamps; discrete changes (a key's shard) are CSS animations on elements keyed by change
 //! time and key id (`www/styles/shards.css`). Geometry comes from `crate::layout::shards`.
 
+mod front;
 mod layers;
 mod overlay;
 mod text;
 
 use super::Shared;
 use crate::layout::polar::Point;
-use crate::layout::shards::{ShardLayout, VIEW_H, VIEW_W};
+use crate::layout::shards::{Chrome, ShardLayout, VIEW_H, VIEW_W};
 use layers::{Buckets, Keys};
 use sim::models::shard_view::{ShardChange, ShardFrame};
 use std::collections::BTreeMap;
@@ -45,27 +46,56 @@ struct Placement {
     before: BTreeMap<u64, Point>,
 }
 
+/// What surrounds the buckets in this frame.
+pub(super) fn chrome(frame: &ShardFrame) -> Chrome {
+    Chrome {
+        front: !frame.front.is_empty(),
+        captions: frame.shards.iter().any(|s| s.caption.is_some()),
+    }
+}
+
+/// Shard id → its bucket's position. Models number shards by stable ids, which after a merge
+/// or a removal need not be 0..N; buckets are drawn in the frame's order.
+pub(super) fn positions(frame: &ShardFrame) -> BTreeMap<u32, u32> {
+    frame
+        .shards
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.index, i as u32))
+        .collect()
+}
+
 impl Placement {
     fn new(frame: &ShardFrame) -> Self {
         let n = frame.shards.len() as u32;
         let max_id = frame.keys.iter().map(|k| k.id).max().unwrap_or(0);
-        let shards: Vec<u32> = frame.keys.iter().map(|k| k.shard).collect();
-        let layout = ShardLayout::new(n, &shards, max_id);
+        let pos = positions(frame);
+        let at = |id: u32| pos.get(&id).copied().unwrap_or(u32::MAX);
+        let chrome = chrome(frame);
+        let shards: Vec<u32> = frame.keys.iter().map(|k| at(k.shard)).collect();
+        let layout = ShardLayout::with_chrome(n, &shards, max_id, chrome);
         let points = frame
             .keys
             .iter()
             .enumerate()
-            .filter_map(|(i, k)| Some((k.id, layout.key_centre(i, k.shard)?)))
+            .filter_map(|(i, k)| Some((k.id, layout.key_centre(i, at(k.shard))?)))
             .collect();
         let before = visible_change(frame)
             .map(|c| {
                 // The keys as they were: a moved key on its old shard, the rest where they are.
+                // (Old shard ids are drawn where that id's bucket is now, or the last bucket of
+                // the old count when the shard is gone.)
+                let last = c.from_shards.saturating_sub(1);
                 let old: Vec<u32> = frame
                     .keys
                     .iter()
-                    .map(|k| moved_from(c, k.id).unwrap_or(k.shard))
+                    .map(|k| {
+                        moved_from(c, k.id)
+                            .map_or(at(k.shard), |s| pos.get(&s).copied().unwrap_or(s))
+                            .min(last)
+                    })
                     .collect();
-                let was = ShardLayout::new(c.from_shards, &old, max_id);
+                let was = ShardLayout::with_chrome(c.from_shards, &old, max_id, chrome);
                 frame
                     .keys
                     .iter()
@@ -140,6 +170,7 @@ pub fn ShardDiagram(props: &ShardDiagramProps) -> Html {
         <svg data-testid="shard-diagram" class={class} role="img" aria-label={text::describe(frame)}
              viewBox={format!("0 0 {VIEW_W} {VIEW_H}")} preserveAspectRatio="xMidYMid meet">
             { text::caption(frame) }
+            { front::band(frame) }
             <Buckets frame={frame.clone()} grid={placement.layout.grid} />
             <Keys frame={frame.clone()} placement={shared} />
             <g class="requests">{ overlay::requests(frame, &placement, props.reduced_motion) }</g>

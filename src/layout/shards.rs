@@ -28,6 +28,30 @@ pub const LABELLED_KEYS_MAX: usize = 64;
 pub const CHIP_PITCH_MAX: f64 = 22.0;
 /// Font size of a full bucket label (`Shard 3`).
 pub const NAME_FONT: f64 = 10.5;
+/// Height of the band of front stages (router, directory, cache) above the buckets.
+pub const FRONT_H: f64 = 30.0;
+/// Height of the extra line a full bucket label gets for a shard's caption (`ids 1–100,000`).
+pub const SHARD_CAPTION_H: f64 = 10.0;
+
+/// What sits around the buckets: a band of front stages above them, a caption line in them.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Chrome {
+    /// Whether a band of front stages sits between the caption and the buckets.
+    pub front: bool,
+    /// Whether shards carry a caption line.
+    pub captions: bool,
+}
+
+impl Chrome {
+    /// The top of the bucket grid.
+    pub fn grid_top(self) -> f64 {
+        if self.front {
+            GRID_TOP + FRONT_H + 8.0
+        } else {
+            GRID_TOP
+        }
+    }
+}
 
 /// An axis-aligned rectangle in SVG user units.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -120,6 +144,10 @@ pub struct BucketGrid {
     pub h: f64,
     /// How buckets are labelled.
     pub label: LabelMode,
+    /// Top of the grid.
+    pub top: f64,
+    /// Height of the caption line under a full label (0 without captions).
+    pub caption_h: f64,
 }
 
 /// Columns for `n` shards: one row up to [`ONE_ROW_MAX`]; beyond, about square buckets
@@ -137,11 +165,17 @@ pub fn columns(n: u32) -> u32 {
 impl BucketGrid {
     /// The grid for `n` shards, filling the area under the caption.
     pub fn new(n: u32) -> Self {
+        Self::with_chrome(n, Chrome::default())
+    }
+
+    /// The grid for `n` shards under the caption and, if there is one, the band of front stages.
+    pub fn with_chrome(n: u32, chrome: Chrome) -> Self {
         let cols = columns(n);
         let rows = n.max(1).div_ceil(cols);
         let gap = if n <= 16 { 6.0 } else { 4.0 };
+        let top = chrome.grid_top();
         let area_w = VIEW_W - 2.0 * MARGIN;
-        let area_h = VIEW_H - GRID_TOP - MARGIN;
+        let area_h = VIEW_H - top - MARGIN;
         let w = (area_w - gap * f64::from(cols - 1)) / f64::from(cols);
         let h = (area_h - gap * f64::from(rows - 1)) / f64::from(rows);
         let widest = format!("Shard {}", n.saturating_sub(1));
@@ -149,6 +183,11 @@ impl BucketGrid {
             LabelMode::Full
         } else {
             LabelMode::Compact
+        };
+        let caption_h = if chrome.captions && label == LabelMode::Full {
+            SHARD_CAPTION_H
+        } else {
+            0.0
         };
         BucketGrid {
             n,
@@ -158,6 +197,8 @@ impl BucketGrid {
             w,
             h,
             label,
+            top,
+            caption_h,
         }
     }
 
@@ -166,7 +207,7 @@ impl BucketGrid {
         let (row, col) = (i / self.cols, i % self.cols);
         Rect {
             x: MARGIN + f64::from(col) * (self.w + self.gap),
-            y: GRID_TOP + f64::from(row) * (self.h + self.gap),
+            y: self.top + f64::from(row) * (self.h + self.gap),
             w: self.w,
             h: self.h,
         }
@@ -180,7 +221,7 @@ impl BucketGrid {
         } else {
             3.0
         };
-        let top = self.label.head_h();
+        let top = self.label.head_h() + self.caption_h;
         Rect {
             x: b.x + inset,
             y: b.y + top,
@@ -267,7 +308,12 @@ impl ShardLayout {
     /// The layout of `n` shards holding keys whose shards, in id order, are `key_shards`; the
     /// largest id drawn is `max_id`. Keys naming a shard `≥ n` are left out.
     pub fn new(n: u32, key_shards: &[u32], max_id: u64) -> Self {
-        let grid = BucketGrid::new(n);
+        Self::with_chrome(n, key_shards, max_id, Chrome::default())
+    }
+
+    /// The same, with front stages and shard captions as `chrome` says.
+    pub fn with_chrome(n: u32, key_shards: &[u32], max_id: u64, chrome: Chrome) -> Self {
+        let grid = BucketGrid::with_chrome(n, chrome);
         let mut counts = vec![0u32; n as usize];
         let ranks = key_shards
             .iter()

@@ -21,6 +21,9 @@ struct Figures {
     crash_50k_ms: f64,
     /// Key → server lookups per second for each placement strategy.
     strategies: Vec<(&'static str, f64)>,
+    /// Per strategy: ms to place 1,000,000 distinct keys on 10 servers, ms to recompute them all
+    /// after an 11th server joins, and the share of keys that moved (%).
+    million: Vec<(&'static str, f64, f64, f64)>,
 }
 
 fn measure() -> Figures {
@@ -61,7 +64,24 @@ fn measure() -> Figures {
             (name, n as f64 / ((now_ms() - t0).max(0.001) / 1000.0))
         })
         .collect();
+    let million_keys = sim::bench::distinct_keys(1_000_000);
+    let eleven = sim::bench::Strategy::all_over(11);
+    let million = sim::bench::Strategy::all_over(10)
+        .iter()
+        .zip(&eleven)
+        .map(|((name, ten), (_, after))| {
+            let t0 = now_ms();
+            let before = sim::bench::place_all(ten, 10, &million_keys);
+            let place = now_ms() - t0;
+            let t0 = now_ms();
+            let now = sim::bench::place_all(after, 11, &million_keys);
+            let moved = sim::bench::moved(&before, &now);
+            let recompute = now_ms() - t0;
+            (*name, place, recompute, moved as f64 * 100.0 / 1e6)
+        })
+        .collect();
     Figures {
+        million,
         lookups_per_sec: rates[2],
         build_50k_ms,
         crash_50k_ms,
@@ -98,6 +118,17 @@ pub fn BenchPage() -> Html {
                             { for f.strategies.iter().map(|(name, rate)| html! {
                                 <tr data-strategy={*name} data-per-sec={format!("{rate:.0}")}>
                                     <th scope="row">{ *name }</th><td>{ format!("{rate:.0}") }</td>
+                                </tr>
+                            }) }
+                        </table>
+                        <table data-testid="bench-million">
+                            <caption>{ "1,000,000 distinct keys: place them on 10 servers, then recompute all after an 11th joins" }</caption>
+                            <tr><th scope="col">{ "strategy" }</th><th scope="col">{ "place (ms)" }</th><th scope="col">{ "recompute (ms)" }</th><th scope="col">{ "moved" }</th></tr>
+                            { for f.million.iter().map(|(name, place, recompute, moved)| html! {
+                                <tr data-strategy={*name} data-place-ms={format!("{place:.0}")} data-recompute-ms={format!("{recompute:.0}")}
+                                    data-moved-percent={format!("{moved:.2}")}>
+                                    <th scope="row">{ *name }</th><td>{ format!("{place:.0}") }</td><td>{ format!("{recompute:.0}") }</td>
+                                    <td>{ format!("{moved:.2}%") }</td>
                                 </tr>
                             }) }
                         </table>

@@ -5,6 +5,7 @@
 use crate::components::actions::ActionsPanel;
 use crate::components::animation::use_animation_frames;
 use crate::components::code_view::CodeView;
+use crate::components::compare::CompareView;
 use crate::components::event_log::EventLog;
 use crate::components::load_chart::LoadChart;
 use crate::components::metrics::MetricsPanel;
@@ -25,7 +26,6 @@ use sim::lesson::Lesson;
 use sim::params::ParamSpec;
 use sim::time::SimTime;
 use sim::trace::TraceLine;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -44,23 +44,6 @@ pub struct LessonPageProps {
 enum Tab {
     Lesson,
     Code,
-}
-
-/// Server name → palette index, from whatever the frame draws.
-fn server_colors(frame: &Frame) -> BTreeMap<String, u32> {
-    match frame {
-        Frame::Ring(r) => r
-            .servers
-            .iter()
-            .map(|s| (s.name.clone(), s.color))
-            .chain(r.removed.iter().map(|g| (g.name.clone(), g.color)))
-            .collect(),
-        Frame::Shards(f) => f
-            .shards
-            .iter()
-            .map(|s| (s.index.to_string(), s.index))
-            .collect(),
-    }
 }
 
 /// The page URL without its hash.
@@ -198,7 +181,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
     };
     // Memoised by value: the same servers give the same `Rc`, so the panels that take them skip
     // re-rendering while only the clock moves.
-    let colors = use_memo(server_colors(&frame), |c| c.clone());
+    let colors = use_memo(crate::diagrams::server_colors(&frame), |c| c.clone());
     let specs: Rc<[ParamSpec]> = {
         let pb = pb.clone();
         (*use_memo((), move |_| -> Rc<[ParamSpec]> {
@@ -285,10 +268,22 @@ fn lesson_view(props: &LessonViewProps) -> Html {
         (s.now(), s.until(), pb.playing, pb.speed, s.seed())
     };
 
+    let comparing = pb.compare.is_some();
+    let toggle_compare = {
+        let a = on_action.clone();
+        Callback::from(move |_: MouseEvent| {
+            a.emit(PlaybackAction::SetCompare(if comparing {
+                None
+            } else {
+                Some(Vec::new())
+            }))
+        })
+    };
+
     html! {
         <div class="lesson-page" data-testid="lesson-page">
             <UrlNotices notices={props.notices.clone()} />
-            <div class={classes!("lesson-grid", (*tab == Tab::Code).then_some("is-code"))}>
+            <div class={classes!("lesson-grid", (*tab == Tab::Code).then_some("is-code"), comparing.then_some("is-compare"))}>
                 <div class="prose-col">
                     <header class="lesson-head">
                         <nav class="breadcrumbs" aria-label="Breadcrumb">
@@ -323,13 +318,27 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                 </div>
                 <div class="sim-col">
                     <section class="card stage" aria-label="Simulation">
-                        <div class="diagram-wrap">
-                            <Diagram frame={(*frame).clone()} {reduced_motion} />
-                        </div>
+                        if !lesson.compare.is_empty() {
+                            <div class="stage-tools">
+                                <button type="button" class={classes!("button", "button-secondary", comparing.then_some("is-active"))}
+                                    data-testid="compare-toggle" aria-pressed={comparing.to_string()} onclick={toggle_compare}
+                                    title="Run the lesson's strategies side by side on this seed, these parameters and this timeline">
+                                    { if comparing { "Back to one run" } else { "Compare strategies" } }
+                                </button>
+                            </div>
+                        }
+                        if !comparing {
+                            <div class="diagram-wrap">
+                                <Diagram frame={(*frame).clone()} {reduced_motion} />
+                            </div>
+                        }
                         <Transport {playing} {now} {until} {speed} {seed} marks={marks}
                             share_url={share_url} on_action={on_action.clone()}
                             on_shortcuts={props.on_shortcuts.clone()} />
                     </section>
+                    if comparing {
+                        <CompareView playback={pb.clone()} {reduced_motion} on_action={on_action.clone()} />
+                    }
                     <section class="card interventions" aria-labelledby="interventions-title">
                         <div class="card-head">
                             <h2 class="card-title" id="interventions-title">{ "Intervene" }</h2>
@@ -339,7 +348,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                             error={pb.action_error.clone()} on_apply={cbs.apply.clone()}
                             on_dismiss_error={cbs.dismiss.clone()} />
                     </section>
-                    <div class="results">
+                    <div class="results" hidden={comparing}>
                         <section class="card" aria-labelledby="metrics-title">
                             <div class="card-head"><h2 class="card-title" id="metrics-title">{ "Metrics" }</h2></div>
                             <MetricsPanel metrics={metrics.clone()} />

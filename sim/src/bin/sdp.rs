@@ -4,10 +4,14 @@
 //! sdp list
 //! sdp run <lesson> [--preset NAME] [--set name=value]... [--seed N] [--until TIME_MS]
 //!         [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--moves] [--json] [--trace]
+//! sdp compare <lesson> [--only ID,ID...] [the run options above but --moves/--trace]
 //! ```
 
 use serde_json::{json, Map, Value};
 use sim::catalog;
+use sim::compare::Comparison;
+use sim::engine::Simulation;
+use sim::lesson::Lesson;
 use sim::model::MetricValue;
 use sim::scenario::TimedInput;
 use sim::time::SimTime;
@@ -16,13 +20,16 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   sdp list
   sdp run <lesson> [--preset NAME] [--set name=value]... [--seed N] [--until TIME_MS]
-          [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--moves] [--json] [--trace]";
+          [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--moves] [--json] [--trace]
+  sdp compare <lesson> [--only ID,ID...] [--preset NAME] [--set name=value]... [--seed N]
+          [--until TIME_MS] [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--json]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("list") => list(),
         Some("run") => run(&args[1..]),
+        Some("compare") => compare(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -66,13 +73,25 @@ fn value(v: &MetricValue) -> Value {
     }
 }
 
-fn run(args: &[String]) -> Result<(), String> {
+/// What `run` and `compare` read from the command line.
+#[derive(Default)]
+struct Options {
+    preset: Option<String>,
+    sets: Vec<(String, String)>,
+    seed: Option<u64>,
+    until: Option<u64>,
+    inputs: Vec<TimedInput>,
+    keys: Vec<String>,
+    only: Vec<String>,
+    json: bool,
+    trace: bool,
+    moves: bool,
+}
+
+fn options(args: &[String], compare: bool) -> Result<(String, Options), String> {
     let mut it = args.iter();
-    let id = it.next().ok_or("run: name a lesson (see `sdp list`)")?;
-    let lesson = catalog::lesson(id).ok_or_else(|| format!("no lesson {id:?} (see `sdp list`)"))?;
-    let (mut preset, mut sets, mut seed, mut until, mut inputs, mut keys) =
-        (None, Vec::new(), None, None, Vec::new(), Vec::new());
-    let (mut as_json, mut trace, mut moves) = (false, false, false);
+    let id = it.next().ok_or("name a lesson (see `sdp list`)")?.clone();
+    let mut o = Options::default();
     while let Some(flag) = it.next() {
         let mut val = || {
             it.next()
@@ -80,45 +99,56 @@ fn run(args: &[String]) -> Result<(), String> {
                 .ok_or_else(|| format!("{flag} needs a value"))
         };
         match flag.as_str() {
-            "--preset" => preset = Some(val()?),
+            "--preset" => o.preset = Some(val()?),
             "--set" => {
                 let v = val()?;
                 let (k, x) = v
                     .split_once('=')
                     .ok_or_else(|| format!("--set {v:?}: expected name=value"))?;
-                sets.push((k.to_string(), x.to_string()));
+                o.sets.push((k.to_string(), x.to_string()));
             }
             "--seed" => {
-                seed = Some(
+                o.seed = Some(
                     val()?
                         .parse::<u64>()
                         .map_err(|_| "--seed needs a whole number")?,
                 )
             }
             "--until" => {
-                until = Some(
+                o.until = Some(
                     val()?
                         .parse::<u64>()
                         .map_err(|_| "--until needs milliseconds")?,
                 )
             }
-            "--do" => inputs.push(TimedInput::parse(&val()?).map_err(|e| format!("--do: {e}"))?),
-            "--key" => keys.push(val()?),
-            "--json" => as_json = true,
-            "--trace" => trace = true,
-            "--moves" => moves = true,
+            "--do" => o
+                .inputs
+                .push(TimedInput::parse(&val()?).map_err(|e| format!("--do: {e}"))?),
+            "--key" => o.keys.push(val()?),
+            "--json" => o.json = true,
+            "--only" if compare => {
+                o.only = val()?.split(',').map(|s| s.trim().to_string()).collect()
+            }
+            "--trace" if !compare => o.trace = true,
+            "--moves" if !compare => o.moves = true,
             other => return Err(format!("unknown flag {other:?}\n{USAGE}")),
         }
     }
+    Ok((id, o))
+}
+
+/// The lesson, and its run (preset, overrides, seed, inputs) at its end.
+fn primary(id: &str, o: &Options) -> Result<(Lesson, Box<dyn Simulation>), String> {
+    let lesson = catalog::lesson(id).ok_or_else(|| format!("no lesson {id:?} (see `sdp list`)"))?;
     let mut scenario = lesson
-        .scenario(preset.as_deref())
+        .scenario(o.preset.as_deref())
         .map_err(|e| e.to_string())?;
-    scenario.params.extend(sets);
-    if let Some(s) = seed {
+    scenario.params.extend(o.sets.iter().cloned());
+    if let Some(s) = o.seed {
         scenario.seed = s;
     }
-    scenario.inputs.extend(inputs);
-    let end = until.map(SimTime::from_ms).unwrap_or_else(|| {
+    scenario.inputs.extend(o.inputs.iter().cloned());
+    let end = o.until.map(SimTime::from_ms).unwrap_or_else(|| {
         let last = scenario
             .inputs
             .iter()
@@ -132,6 +162,11 @@ fn run(args: &[String]) -> Result<(), String> {
     sim.seek(end);
     sim.validate()
         .map_err(|e| format!("invariant broken: {e}"))?;
+    Ok((lesson, sim))
+}
+
+/// A run's metrics as one JSON object: scalars, groups as objects, and `owners` of `keys`.
+fn metrics_json(sim: &dyn Simulation, keys: &[String]) -> Map<String, Value> {
     let metrics = sim.metrics();
     let mut m = Map::new();
     for s in &metrics.scalars {
@@ -167,6 +202,84 @@ fn run(args: &[String]) -> Result<(), String> {
             .collect();
         m.insert("owners".into(), Value::Object(owners));
     }
+    m
+}
+
+fn params_json(sim: &dyn Simulation) -> Map<String, Value> {
+    sim.params()
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect()
+}
+
+fn print(out: &Value, compact: bool) -> Result<(), String> {
+    let text = if compact {
+        serde_json::to_string(out)
+    } else {
+        serde_json::to_string_pretty(out)
+    };
+    println!("{}", text.map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+fn compare(args: &[String]) -> Result<(), String> {
+    let (id, o) = options(args, true)?;
+    let (lesson, sim) = primary(&id, &o)?;
+    if lesson.compare.is_empty() {
+        return Err(format!("lesson {id:?} declares no compare variants"));
+    }
+    if let Some(bad) = o
+        .only
+        .iter()
+        .find(|x| !lesson.compare.iter().any(|v| &v.id == *x))
+    {
+        let known: Vec<&str> = lesson.compare.iter().map(|v| v.id.as_str()).collect();
+        return Err(format!(
+            "--only: no variant {bad:?}; expected some of {}",
+            known.join(", ")
+        ));
+    }
+    let mut cmp = Comparison::new(&lesson, &o.only);
+    cmp.sync(sim.as_ref());
+    let columns: Vec<Value> = cmp
+        .columns()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match &c.run {
+            Ok(run) => {
+                let changes: Vec<Value> = cmp
+                    .moved_per_change(i, run.now())
+                    .iter()
+                    .map(|m| {
+                        json!({"at_ms": m.at.as_ms(), "input": m.input, "moved_keys": m.moved,
+                               "moved_percent": m.percent.map(|p| (p * 1e6).round() / 1e6),
+                               "refused": m.refused})
+                    })
+                    .collect();
+                json!({"id": c.variant.id, "label": c.variant.label, "model": c.model,
+                       "params": params_json(run.as_ref()), "metrics": metrics_json(run.as_ref(), &o.keys),
+                       "changes": changes, "notes": c.notes,
+                       "digest": format!("{:016x}", run.digest())})
+            }
+            Err(e) => json!({"id": c.variant.id, "label": c.variant.label, "model": c.model, "error": e}),
+        })
+        .collect();
+    let out = json!({
+        "lesson": lesson.id,
+        "seed": sim.seed(),
+        "until_ms": sim.now().as_ms(),
+        "inputs": sim.inputs().iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "variants": columns,
+    });
+    print(&out, o.json)
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let (id, o) = options(args, false)?;
+    let (lesson, sim) = primary(&id, &o)?;
+    let (keys, as_json, trace, moves) = (&o.keys, o.json, o.trace, o.moves);
+    let end = sim.now();
+    let mut m = metrics_json(sim.as_ref(), keys);
     if moves {
         let list: Vec<Value> = sim
             .last_moves()
@@ -176,11 +289,7 @@ fn run(args: &[String]) -> Result<(), String> {
             .collect();
         m.insert("moves".into(), Value::Array(list));
     }
-    let params: Map<String, Value> = sim
-        .params()
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
+    let params = params_json(sim.as_ref());
     let rejected: Vec<String> = sim
         .trace_lines()
         .iter()
@@ -207,12 +316,7 @@ fn run(args: &[String]) -> Result<(), String> {
         }
     }
     if as_json || !trace {
-        let text = if as_json {
-            serde_json::to_string(&out)
-        } else {
-            serde_json::to_string_pretty(&out)
-        };
-        println!("{}", text.map_err(|e| e.to_string())?);
+        print(&out, as_json)?;
     }
     Ok(())
 }

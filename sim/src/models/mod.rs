@@ -4,5 +4,8 @@
 pub mod common;
 pub mod directory;
 pub mod hash_ring;
+pub mod hot_keys;
 pub mod modulo;
+pub mod placement;
+pub mod scatter_gather;
 pub mod shard_view;

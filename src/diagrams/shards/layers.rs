@@ -5,7 +5,7 @@ use super::{same_change, visible_change, Placement, Shared};
 use crate::diagrams::palette_class;
 use crate::layout::format::{count, thousands};
 use crate::layout::polar::{num, Point};
-use crate::layout::shards::{BucketGrid, ChipGrid, LabelMode};
+use crate::layout::shards::{fit_font, BucketGrid, ChipGrid, LabelMode};
 use sim::models::shard_view::{ShardFrame, ShardKeyView};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -26,23 +26,49 @@ impl PartialEq for BucketsProps {
     }
 }
 
-/// One bucket per shard: a rounded box tinted with the shard's colour, its name and key count.
+/// One bucket per shard: a rounded box tinted with the shard's colour, its name and key count,
+/// and what the model says about it: a caption line (its range, its latency), read replicas as
+/// boxes stacked behind it, a warning outline when it is hot, hatching when it is down.
 #[function_component]
 pub(super) fn Buckets(props: &BucketsProps) -> Html {
     let g = &props.grid;
     let buckets = props.frame.shards.iter().enumerate().map(|(i, s)| {
         let b = g.bucket(i as u32);
-        let title = format!(
+        let mut title = format!(
             "{}: {} · {} served",
             s.name,
             count(s.keys, "key", "keys"),
             count(s.requests, "request", "requests")
         );
+        if let Some(c) = &s.caption {
+            title.push_str(&format!(" · {c}"));
+        }
+        if s.replicas > 0 {
+            title.push_str(&format!(" · {}", count(u64::from(s.replicas), "read replica", "read replicas")));
+        }
+        if s.hot {
+            title.push_str(" · hot spot");
+        }
+        if s.down {
+            title.push_str(" · down");
+        }
+        let full = g.label == LabelMode::Full;
+        let mut count_line = count(s.keys, "key", "keys");
+        if s.replicas > 0 {
+            count_line.push_str(&format!(" · +{} rep.", s.replicas));
+        }
+        if s.down {
+            count_line = "down".to_string();
+        }
         let labels = match g.label {
             LabelMode::Full => html! {
                 <>
                     <text class="shard-name" x={num(b.x + 7.0)} y={num(b.y + 13.5)}>{ &s.name }</text>
-                    <text class="shard-count" x={num(b.x + 7.0)} y={num(b.y + 23.5)}>{ count(s.keys, "key", "keys") }</text>
+                    <text class="shard-count" x={num(b.x + 7.0)} y={num(b.y + 23.5)}>{ count_line }</text>
+                    if let (Some(c), true) = (&s.caption, g.caption_h > 0.0) {
+                        <text class="shard-caption" data-testid={format!("shard-caption-{}", s.index)} x={num(b.x + 7.0)} y={num(b.y + 33.0)}
+                              font-size={num(fit_font(c, 8.5, b.w - 12.0, false))}>{ c }</text>
+                    }
                 </>
             },
             LabelMode::Compact => html! {
@@ -52,12 +78,25 @@ pub(super) fn Buckets(props: &BucketsProps) -> Html {
                 </>
             },
         };
+        let r = if full { 6.0 } else { 3.0 };
+        // Replicas peek out behind the primary, up to three.
+        let replicas = (1..=s.replicas.min(3)).rev().map(|k| {
+            let d = 2.5 * f64::from(k);
+            html! {
+                <rect class="replica" x={num(b.x + d)} y={num(b.y - d)} width={num(b.w)} height={num(b.h)} rx={num(r)} />
+            }
+        });
         html! {
-            <g key={s.index} data-testid={format!("shard-{}", s.index)} class={classes!("shard", palette_class(s.index))}
-               data-keys={s.keys.to_string()}>
+            <g key={s.index} data-testid={format!("shard-{}", s.index)}
+               class={classes!("shard", palette_class(s.index), s.hot.then_some("hot"), s.down.then_some("down"))}
+               data-keys={s.keys.to_string()} data-replicas={s.replicas.to_string()}
+               data-hot={s.hot.to_string()} data-down={s.down.to_string()}>
                 <title>{ title }</title>
-                <rect class="bucket" x={num(b.x)} y={num(b.y)} width={num(b.w)} height={num(b.h)}
-                      rx={num(if g.label == LabelMode::Full { 6.0 } else { 3.0 })} />
+                { for replicas }
+                <rect class="bucket" x={num(b.x)} y={num(b.y)} width={num(b.w)} height={num(b.h)} rx={num(r)} />
+                if s.hot {
+                    <rect class="hot-outline" x={num(b.x - 1.5)} y={num(b.y - 1.5)} width={num(b.w + 3.0)} height={num(b.h + 3.0)} rx={num(r + 1.5)} />
+                }
                 { labels }
             </g>
         }
@@ -125,7 +164,8 @@ fn place(p: Point) -> String {
 fn key_title(k: &ShardKeyView, frame: &ShardFrame) -> String {
     let shard = frame
         .shards
-        .get(k.shard as usize)
+        .iter()
+        .find(|s| s.index == k.shard)
         .map_or_else(|| format!("shard {}", k.shard), |s| s.name.clone());
     format!("{} (id {}) on {}", k.name, k.id, shard)
 }
@@ -144,9 +184,12 @@ pub(super) fn Keys(props: &KeysProps) -> Html {
     let still = frame.keys.iter().filter(|k| !moved(k.id)).filter_map(|k| {
         let p = *placement.points.get(&k.id)?;
         Some(html! {
-            <g key={k.id} data-testid={format!("shard-key-{}", k.id)} class={classes!("shard-key", palette_class(k.shard))}
+            <g key={k.id} data-testid={format!("shard-key-{}", k.id)} class={classes!("shard-key", palette_class(k.shard), k.hot.then_some("hot"))}
                data-shard={k.shard.to_string()} style={place(p)}>
-                <title>{ key_title(k, frame) }</title>
+                <title>{ if k.hot { format!("{} · hot key", key_title(k, frame)) } else { key_title(k, frame) } }</title>
+                if k.hot {
+                    { chip_outline(chips, 2.0, "hot-key", Some("hot-key")) }
+                }
                 { chip_body(chips, k.id) }
             </g>
         })

@@ -22,6 +22,10 @@ try {
   for (const row of await page.locator('[data-testid="bench-strategies"] tr[data-strategy]').all()) {
     console.log(`wasm strategy=${await row.getAttribute('data-strategy')} key_lookups_per_sec=${await row.getAttribute('data-per-sec')}`);
   }
+  for (const row of await page.locator('[data-testid="bench-million"] tr[data-strategy]').all()) {
+    const a = (n) => row.getAttribute(n);
+    console.log(`wasm strategy=${await a('data-strategy')} place_1m_ms=${await a('data-place-ms')} recompute_1m_ms=${await a('data-recompute-ms')} moved_percent=${await a('data-moved-percent')}`);
+  }
 } finally {
   await browser.close();
   await server.close();

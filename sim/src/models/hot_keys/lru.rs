@@ -1,0 +1,180 @@
+//! A least-recently-used cache of key ids, the cache in front of the shards.
+//!
+//! Two ordered maps: key → the tick it was last used, and tick → key. A hit moves a key to the
+//! newest tick; a fill past capacity evicts the oldest tick. Every operation is O(log n) and
+//! deterministic (no hashing, no wall clock), and every change says what it did: a fill returns
+//! the key it evicted, an invalidation whether the key was there.
+
+use std::collections::BTreeMap;
+
+/// An LRU set of key ids holding at most `capacity` of them (0 = no cache: nothing is kept).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Lru {
+    capacity: u32,
+    tick: u64,
+    last_used: BTreeMap<u64, u64>,
+    by_age: BTreeMap<u64, u64>,
+}
+
+impl Lru {
+    /// An empty cache for `capacity` keys.
+    pub fn new(capacity: u32) -> Self {
+        Lru {
+            capacity,
+            ..Lru::default()
+        }
+    }
+
+    /// How many keys it may hold.
+    pub fn capacity(&self) -> u32 {
+        self.capacity
+    }
+
+    /// How many keys it holds.
+    pub fn len(&self) -> u32 {
+        self.last_used.len() as u32
+    }
+
+    /// True when it holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.last_used.is_empty()
+    }
+
+    /// Whether `key` is cached (without counting as a use).
+    pub fn contains(&self, key: u64) -> bool {
+        self.last_used.contains_key(&key)
+    }
+
+    /// The cached keys, least recently used first.
+    pub fn keys_by_age(&self) -> impl Iterator<Item = u64> + '_ {
+        self.by_age.values().copied()
+    }
+
+    fn touch(&mut self, key: u64) {
+        self.tick += 1;
+        if let Some(old) = self.last_used.insert(key, self.tick) {
+            self.by_age.remove(&old);
+        }
+        self.by_age.insert(self.tick, key);
+    }
+
+    /// Looks `key` up: on a hit it becomes the most recently used and `true` is returned.
+    pub fn get(&mut self, key: u64) -> bool {
+        if self.contains(key) {
+            self.touch(key);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Puts `key` in as the most recently used; returns the key evicted to make room, if any.
+    /// A cache of capacity 0 keeps nothing.
+    pub fn insert(&mut self, key: u64) -> Option<u64> {
+        if self.capacity == 0 {
+            return None;
+        }
+        let evicted = if !self.contains(key) && self.len() >= self.capacity {
+            self.pop_oldest()
+        } else {
+            None
+        };
+        self.touch(key);
+        evicted
+    }
+
+    fn pop_oldest(&mut self) -> Option<u64> {
+        let (&tick, &key) = self.by_age.iter().next()?;
+        self.by_age.remove(&tick);
+        self.last_used.remove(&key);
+        Some(key)
+    }
+
+    /// Drops `key` (a write made it stale); returns whether it was cached.
+    pub fn invalidate(&mut self, key: u64) -> bool {
+        match self.last_used.remove(&key) {
+            Some(tick) => {
+                self.by_age.remove(&tick);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Changes the capacity, evicting the least recently used keys that no longer fit; returns
+    /// them, oldest first.
+    pub fn set_capacity(&mut self, capacity: u32) -> Vec<u64> {
+        self.capacity = capacity;
+        let mut evicted = Vec::new();
+        while self.len() > capacity {
+            if let Some(k) = self.pop_oldest() {
+                evicted.push(k);
+            }
+        }
+        evicted
+    }
+
+    /// Checks that the two maps describe the same keys and that the cache is within capacity.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.len() > self.capacity {
+            return Err(format!(
+                "the cache holds {} keys, more than its {}",
+                self.len(),
+                self.capacity
+            ));
+        }
+        if self.by_age.len() != self.last_used.len() {
+            return Err("the cache's recency index and key map disagree in size".to_string());
+        }
+        for (tick, key) in &self.by_age {
+            if self.last_used.get(key) != Some(tick) {
+                return Err(format!("cached key {key} has a stale recency entry"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evicts_the_least_recently_used() {
+        let mut c = Lru::new(2);
+        assert_eq!(c.insert(1), None);
+        assert_eq!(c.insert(2), None);
+        assert!(c.get(1), "1 is cached and becomes the newest");
+        assert_eq!(c.insert(3), Some(2), "2 is now the oldest");
+        assert!(!c.get(2));
+        assert_eq!(c.keys_by_age().collect::<Vec<_>>(), [1, 3]);
+        assert!(c.invalidate(1));
+        assert!(!c.invalidate(1));
+        assert_eq!(c.len(), 1);
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn zero_capacity_keeps_nothing_and_shrinking_evicts_oldest() {
+        let mut z = Lru::new(0);
+        assert_eq!(z.insert(5), None);
+        assert!(!z.get(5));
+        let mut c = Lru::new(4);
+        for k in 0..4 {
+            c.insert(k);
+        }
+        c.get(0);
+        assert_eq!(c.set_capacity(2), [1, 2]);
+        assert_eq!(c.keys_by_age().collect::<Vec<_>>(), [3, 0]);
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn reinserting_a_cached_key_evicts_nothing() {
+        let mut c = Lru::new(2);
+        c.insert(1);
+        c.insert(2);
+        assert_eq!(c.insert(1), None);
+        assert_eq!(c.len(), 2);
+    }
+}

@@ -1,0 +1,307 @@
+//! What the hot-keys model draws and reports: the shard frame (with the cache and the split
+//! router as front stages, replicas beside each shard and hot shards and keys flagged) and the
+//! metrics.
+
+use super::REQUEST_SHOWN_US;
+use super::{sub_key_id, HotKeys, SplitMode, FRAME_KEYS, HOT_KEY_PERCENT, HOT_MIN_REQUESTS};
+use crate::frame::Frame;
+use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
+use crate::models::common::{max_mean_metric, moved_metrics, requests_metric, share_percent};
+use crate::models::shard_view::{FrontView, ShardFrame, ShardKeyView, ShardView};
+use crate::time::SimTime;
+use std::rc::Rc;
+
+fn percent_or_none(n: u64, total: u64) -> MetricValue {
+    if total == 0 {
+        MetricValue::None
+    } else {
+        MetricValue::Float(share_percent(n, total))
+    }
+}
+
+fn ratio_or_none(n: u64, d: u64) -> MetricValue {
+    if d == 0 {
+        MetricValue::None
+    } else {
+        MetricValue::Float(n as f64 / d as f64)
+    }
+}
+
+impl HotKeys {
+    /// Whether user `id` is drawn as hot: the celebrity (with a share), or any user with at least
+    /// [`HOT_KEY_PERCENT`] % of this period's requests once there are enough of them.
+    fn key_is_hot(&self, id: u64) -> bool {
+        if id == self.celebrity && self.share > 0 {
+            return true;
+        }
+        let n = self.load.requests;
+        n >= HOT_MIN_REQUESTS
+            && self.load.per_key.get(&id).copied().unwrap_or(0) * 100 >= HOT_KEY_PERCENT * n
+    }
+
+    fn drawn_keys(&self) -> Vec<ShardKeyView> {
+        let split = self.split_active();
+        let mut ids: Vec<u64> = (0..self.keys.min(FRAME_KEYS)).collect();
+        if self.celebrity >= FRAME_KEYS {
+            ids.push(self.celebrity);
+        }
+        let mut out: Vec<ShardKeyView> = ids
+            .into_iter()
+            .filter(|id| !(split && *id == self.celebrity))
+            .map(|id| ShardKeyView {
+                name: format!("user {id}"),
+                id,
+                shard: self.shard_of_key(id),
+                hot: self.key_is_hot(id),
+            })
+            .collect();
+        let hot = self.key_is_hot(self.celebrity);
+        out.extend(
+            self.sub_shards
+                .iter()
+                .enumerate()
+                .map(|(j, s)| ShardKeyView {
+                    name: format!("user {}#{j}", self.celebrity),
+                    id: sub_key_id(self.celebrity, j as u32),
+                    shard: *s,
+                    hot,
+                }),
+        );
+        out
+    }
+
+    fn front(&self) -> Vec<FrontView> {
+        let mut front = Vec::new();
+        let cap = self.cache.capacity();
+        if cap > 0 {
+            let caption = if self.load.reads == 0 {
+                format!("{} of {cap} keys · no reads yet", self.cache.len())
+            } else {
+                format!(
+                    "hit rate {:.0}% · {} of {cap} keys",
+                    share_percent(self.load.cache_hits, self.load.reads),
+                    self.cache.len()
+                )
+            };
+            front.push(FrontView {
+                id: "cache".to_string(),
+                label: "LRU cache".to_string(),
+                caption: Some(caption),
+                down: false,
+            });
+        }
+        if self.split_active() {
+            let how = match self.mode {
+                SplitMode::Copies => "copies: read one, write all",
+                SplitMode::Counter => "parts: write one, read all",
+            };
+            front.push(FrontView {
+                id: "router".to_string(),
+                label: "Split router".to_string(),
+                caption: Some(format!(
+                    "user {} → {} sub-keys ({how})",
+                    self.celebrity, self.split
+                )),
+                down: false,
+            });
+        }
+        front
+    }
+
+    pub(super) fn frame_at(&self, now: SimTime) -> Frame {
+        let loads = self.shard_loads();
+        let total = self.load.hops();
+        let per = self.replicas as usize + 1;
+        let shards = (0..self.shards)
+            .map(|i| {
+                let load = loads[i as usize];
+                let caption = (total > 0).then(|| {
+                    let pct = share_percent(load, total);
+                    if self.replicas == 0 {
+                        format!("{pct:.0}% of load")
+                    } else {
+                        let busiest = (0..per)
+                            .map(|r| self.load.node(i as usize * per + r))
+                            .max()
+                            .unwrap_or(0);
+                        format!(
+                            "{pct:.0}% of load · busiest node {:.0}%",
+                            share_percent(busiest, total)
+                        )
+                    }
+                });
+                ShardView {
+                    caption,
+                    replicas: self.replicas,
+                    hot: self.hot.contains(&i),
+                    ..ShardView::new(
+                        i,
+                        format!("Shard {i}"),
+                        self.keys_per_shard[i as usize],
+                        load,
+                    )
+                }
+            })
+            .collect();
+        Frame::Shards(Rc::new(ShardFrame {
+            now,
+            rule: format!("shard = jump_hash(user:id, {})", self.shards),
+            shards,
+            keys: self.drawn_keys(),
+            keys_total: self.keys_per_shard.iter().sum(),
+            last_change: self.last_change.clone(),
+            requests: self
+                .recent
+                .iter()
+                .filter(|r| r.at <= now && now.since(r.at) < REQUEST_SHOWN_US)
+                .cloned()
+                .collect(),
+            front: self.front(),
+        }))
+    }
+
+    pub(super) fn metrics_now(&self) -> Metrics {
+        let l = &self.load;
+        let loads = self.shard_loads();
+        let total = l.hops();
+        let per = self.replicas as usize + 1;
+        let nodes: Vec<u64> = (0..l.node_reads.len()).map(|i| l.node(i)).collect();
+        let busiest_shard = loads.iter().copied().max().unwrap_or(0);
+        let busiest_node = nodes.iter().copied().max().unwrap_or(0);
+        let [moved, pct] = moved_metrics(
+            self.last_change
+                .as_ref()
+                .map(|c| (c.moves.len() as u64, c.total)),
+        );
+        let loads_f: Vec<f64> = loads.iter().map(|c| *c as f64).collect();
+        let bars = |v: &[u64]| -> Vec<(String, f64)> {
+            v.iter()
+                .enumerate()
+                .map(|(i, c)| (i.to_string(), *c as f64))
+                .collect()
+        };
+        let node_bars: Vec<(String, f64)> = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let (s, r) = (i / per, i % per);
+                let label = if r == 0 {
+                    format!("{s}p")
+                } else {
+                    format!("{s}r{r}")
+                };
+                (label, *c as f64)
+            })
+            .collect();
+        Metrics {
+            scalars: vec![
+                Metric {
+                    id: "shards",
+                    label: "Shards",
+                    value: MetricValue::Int(i64::from(self.shards)),
+                    unit: None,
+                    help: "How many shards the users are hashed over.",
+                },
+                Metric {
+                    id: "keys",
+                    label: "Users",
+                    value: MetricValue::Int(self.keys as i64),
+                    unit: None,
+                    help: "User ids stored (a split celebrity is stored as several sub-keys).",
+                },
+                Metric {
+                    help: "Client requests since the last change (every change restarts the load counters).",
+                    ..requests_metric(l.requests)
+                },
+                Metric {
+                    help: "Request load (not key count) of the busiest shard, primary and replicas together, over the mean shard's; 1.00 is even.",
+                    ..max_mean_metric(&loads_f)
+                },
+                Metric {
+                    id: "hottest_share",
+                    label: "Busiest shard's share",
+                    value: percent_or_none(busiest_shard, total),
+                    unit: Some("%"),
+                    help: "The share of all shard requests that the busiest shard served. With a celebrity and no split or cache it never drops below the celebrity's share, however many shards there are.",
+                },
+                Metric {
+                    id: "max_node_load",
+                    label: "Busiest node's requests",
+                    value: MetricValue::Int(busiest_node as i64),
+                    unit: None,
+                    help: "Requests served by the busiest single node (a shard's primary or one of its read replicas) since the last change.",
+                },
+                Metric {
+                    id: "max_node_share",
+                    label: "Busiest node's share",
+                    value: percent_or_none(busiest_node, total),
+                    unit: Some("%"),
+                    help: "The share of all shard requests the busiest node served: replicas lower it, writes (primary only) keep a floor under it.",
+                },
+                Metric {
+                    id: "celebrity_share_observed",
+                    label: "Celebrity's observed share",
+                    value: percent_or_none(l.celebrity_requests, l.requests),
+                    unit: Some("%"),
+                    help: "The share of client requests that asked for the celebrity (its share plus what its ordinary popularity adds).",
+                },
+                Metric {
+                    id: "cache_hit_rate",
+                    label: "Cache hit rate",
+                    value: if self.cache.capacity() > 0 {
+                        percent_or_none(l.cache_hits, l.reads)
+                    } else {
+                        MetricValue::None
+                    },
+                    unit: Some("%"),
+                    help: "The share of reads the cache answered (writes never hit; they delete the cached copy).",
+                },
+                Metric {
+                    id: "cache_top_share",
+                    label: "Ideal cache hit rate",
+                    value: self
+                        .cache_top
+                        .map_or(MetricValue::None, |x| MetricValue::Float(x * 100.0)),
+                    unit: Some("%"),
+                    help: "The share of requests that go to the cache-size most popular users, computed exactly: what a perfect cache of this size would hit if writes never invalidated it.",
+                },
+                Metric {
+                    id: "read_fanout",
+                    label: "Shard requests per read",
+                    value: ratio_or_none(l.read_hops, l.read_queries),
+                    unit: Some("×"),
+                    help: "Shard requests per read that reached the shards: above 1 when reads gather the parts of a split key.",
+                },
+                Metric {
+                    id: "write_fanout",
+                    label: "Shard requests per write",
+                    value: ratio_or_none(l.write_hops, l.write_queries),
+                    unit: Some("×"),
+                    help: "Shard requests per write: above 1 when writes update every copy of a split key.",
+                },
+                moved,
+                pct,
+            ],
+            groups: vec![
+                MetricGroup {
+                    id: "requests_per_shard",
+                    label: "Requests per shard",
+                    unit: Some("requests"),
+                    values: bars(&loads),
+                },
+                MetricGroup {
+                    id: "keys_per_shard",
+                    label: "Keys per shard",
+                    unit: Some("keys"),
+                    values: bars(&self.keys_per_shard),
+                },
+                MetricGroup {
+                    id: "requests_per_node",
+                    label: "Requests per node",
+                    unit: Some("requests"),
+                    values: node_bars,
+                },
+            ],
+        }
+    }
+}

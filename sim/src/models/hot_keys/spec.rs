@@ -1,0 +1,105 @@
+//! The hot-keys model's parameters and actions.
+
+use super::{MAX_CACHE, MAX_KEYS, MAX_REPLICAS, MAX_SHARDS, MAX_SPLIT};
+use crate::model::ActionSpec;
+use crate::params::ParamSpec;
+
+/// The parameters of the hot-keys lesson.
+pub(super) fn specs() -> Vec<ParamSpec> {
+    let mut specs = vec![
+        ParamSpec::int("shards", "Shards", 8, 1, i64::from(MAX_SHARDS), 1)
+            .help("How many shards the users are spread over (by jump consistent hash)."),
+        ParamSpec::int("keys", "Users", 1000, 1, MAX_KEYS as i64, 1)
+            .unit("keys")
+            .help("How many user ids (0, 1, 2, …) are stored; each is one key."),
+        ParamSpec::int("celebrity", "Celebrity user", 0, 0, MAX_KEYS as i64 - 1, 1).help(
+            "The user id of the celebrity (a hot key). Must be below the number of users.",
+        ),
+        ParamSpec::int("celebrity_share", "Celebrity's share", 0, 0, 90, 1)
+            .unit("%")
+            .help("This share of all requests asks for the celebrity; 0 = no celebrity. The rest follow the key popularity below."),
+        ParamSpec::int("write_percent", "Writes", 10, 0, 100, 1)
+            .unit("%")
+            .help("The share of requests that are writes. Writes go to primaries only and delete the cached copy."),
+        ParamSpec::int("split", "Split the celebrity into", 1, 1, i64::from(MAX_SPLIT), 1)
+            .unit("sub-keys")
+            .help("Store the celebrity as k sub-keys user:ID#0 … #k−1, each hashed to its own shard (1 = not split)."),
+        ParamSpec::choice(
+            "split_mode",
+            "Split scheme",
+            "copies",
+            &[
+                ("copies", "Copies: write all, read one (read-heavy)"),
+                ("counter", "Parts: write one, read all (write-heavy)"),
+            ],
+        )
+        .help("Copies suit a read-heavy hot key (a profile); parts suit a write-heavy one (a like counter)."),
+        ParamSpec::int("replicas", "Read replicas per shard", 0, 0, i64::from(MAX_REPLICAS), 1)
+            .help("Each shard gets this many read replicas; reads spread evenly over the primary and its replicas, writes go to the primary."),
+        ParamSpec::int("cache_size", "Cache size", 0, 0, i64::from(MAX_CACHE), 1)
+            .unit("keys")
+            .help("An LRU cache in front of the shards holding this many users (0 = none). Cache-aside: a read miss fills it, a write deletes the entry."),
+    ];
+    specs.extend(crate::workload::specs(200));
+    specs
+}
+
+/// The inputs a learner can apply.
+pub(super) fn actions() -> Vec<ActionSpec> {
+    vec![
+        ActionSpec {
+            name: "celebrity",
+            label: "Make a user the celebrity",
+            arg: Some("user id"),
+            default_arg: Some("7"),
+        },
+        ActionSpec {
+            name: "add-shard",
+            label: "Add a shard",
+            arg: None,
+            default_arg: None,
+        },
+        ActionSpec {
+            name: "remove-shard",
+            label: "Remove the last shard",
+            arg: Some("shard (only the last can go)"),
+            default_arg: None,
+        },
+        ActionSpec {
+            name: "resize",
+            label: "Resize to",
+            arg: Some("shard count"),
+            default_arg: Some("16"),
+        },
+        ActionSpec {
+            name: "add-keys",
+            label: "Add users",
+            arg: Some("how many"),
+            default_arg: Some("100"),
+        },
+        ActionSpec {
+            name: "split",
+            label: "Split the celebrity into",
+            arg: Some("sub-keys"),
+            default_arg: Some("8"),
+        },
+        ActionSpec {
+            name: "add-replica",
+            label: "Add a read replica to every shard",
+            arg: None,
+            default_arg: None,
+        },
+        ActionSpec {
+            name: "remove-replica",
+            label: "Remove a read replica from every shard",
+            arg: None,
+            default_arg: None,
+        },
+        ActionSpec {
+            name: "cache",
+            label: "Set the cache size",
+            arg: Some("keys (0 = no cache)"),
+            default_arg: Some("100"),
+        },
+    ]
+}

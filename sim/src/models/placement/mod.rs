@@ -1,0 +1,655 @@
+//! The hashing-strategies lesson's model: one set of keys, six ways to place them on numbered
+//! shards, and what each way moves when servers come, go or change weight.
+//!
+//! # Mechanism
+//!
+//! Shards are numbered `0..N` and each is a server with a memcached-style address,
+//! `10.0.1.{i+1}:11211` for the first 254 servers ever created, and a whole-number weight. Every
+//! key is a user id; the string every strategy hashes is **`user:{id}`**. The strategies are the
+//! mechanisms of [`crate::hashing`], not re-implementations:
+//!
+//! - `modulo`: `fnv1a64(key) % N` (the 64-bit FNV-1a of [`crate::hashing::jump::key_hash`]).
+//! - `ring`: a [`crate::hashing::HashRing`] with `vnodes` points per server; a server of weight
+//!   `w` is `w` ring servers (`addr`, `addr~1`, …), so it owns about `w` times the arc.
+//! - `ketama`: the [`crate::hashing::Ketama`] continuum of the chosen memcached client over the
+//!   server strings that client would use (`10.0.1.1:11211`; libmemcached drops the default port
+//!   and hashes `10.0.1.1`), with the weights. A key therefore lands on the server a real client
+//!   with that server list picks.
+//! - `jump`: [`crate::hashing::jump_hash`] of the same 64-bit key hash over `N` buckets; bucket
+//!   `b` is shard `b`. Weights are ignored.
+//! - `rendezvous`: weighted highest-random-weight ([`crate::hashing::Rendezvous`]) over the
+//!   addresses.
+//! - `bounded`: [`crate::hashing::BoundedLoads`] over the weighted ring with `epsilon`: keys
+//!   arrive in creation order and each takes the first ring point clockwise whose server is below
+//!   `⌈(1 + ε) · m / n⌉` keys per unit of weight (`m` keys so far, `n` total weight).
+//!
+//! A server's identity is its address, not its index. Removing shard `i` renumbers the shards
+//! after it down by one; strategies that place by address (ring, ketama, rendezvous, bounded)
+//! move only the removed server's keys, while `modulo` and `jump`, which place by bucket number,
+//! move every key whose bucket now belongs to another server. That renumbering is the honest cost
+//! of removing a middle bucket from jump hash, which natively drops only the last one.
+//!
+//! Every change of servers or weights rebuilds the strategy from the new list (for bounded loads
+//! that replays the arrivals, the canonical placement of `BoundedLoads`), recomputes every key's
+//! shard, and records each key whose *server* changed as a move (from its old index to its new
+//! one), beside the number `hash % N` would have moved on the same change.
+//!
+//! # Invariants checked by `validate`
+//!
+//! - The strategy's own invariants (ring order, continuum points, weights, bounded capacities),
+//!   and it holds exactly the shards' servers with their weights.
+//! - Every key's recorded shard is what a fresh lookup returns.
+//! - Per-shard key counts add up to the number of keys; bounded loads never put more than
+//!   `weight × capacity` keys on a shard.
+//! - Every key the last change moved is now on the shard the move names.
+//!
+//! # Simplifications
+//!
+//! - Moving a key is instant (no copy traffic); requests go straight to the key's shard.
+//! - Bounded loads bound *keys*, not requests: a hot key still makes its shard hot.
+//! - Each change rebuilds the strategy from scratch; real clients update incrementally, with the
+//!   same result.
+
+use crate::frame::Frame;
+use crate::hashing::jump::key_hash;
+use crate::hashing::{HashFn, KetamaFlavor};
+use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
+use crate::models::shard_view::{ShardChange, ShardMove, ShardRequest};
+use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::scenario::Input;
+use crate::time::SimTime;
+use crate::workload::{poisson_gap_us, Popularity};
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+pub mod placer;
+mod record;
+mod report;
+mod spec;
+
+pub use placer::{Placer, Server, Settings, Strategy};
+pub use record::{ChangeKind, ChangeRecord, PlacementRecord};
+
+/// Most shards a run may have.
+pub const MAX_SHARDS: u32 = 64;
+/// Most keys a run may hold.
+pub const MAX_KEYS: i64 = 50_000;
+/// The largest weight a shard may have.
+pub const MAX_WEIGHT: u32 = 1_000;
+/// How many keys a frame draws.
+pub const FRAME_KEYS: usize = 256;
+/// How long a routed request stays in the frame, for the view's pulse.
+pub const REQUEST_SHOWN_US: u64 = 400_000;
+/// Random user ids are drawn below this (as the modulo model draws them).
+pub const ID_SPACE: u64 = 1_000_000;
+
+/// The string every strategy hashes for user `id`: `user:{id}`.
+pub fn key_name(id: u64) -> String {
+    format!("user:{id}")
+}
+
+/// The model's own events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PlacementEvent {
+    /// The next request arrives.
+    Request,
+}
+
+/// The hashing-strategies lesson model.
+#[derive(Clone, Debug)]
+pub struct PlacementModel {
+    settings: Settings,
+    /// The shards' servers, by index.
+    servers: Vec<Server>,
+    /// The serial number the next new server gets.
+    next_number: u32,
+    placer: Placer,
+    /// User ids, in creation (arrival) order.
+    ids: Rc<Vec<u64>>,
+    random_ids: bool,
+    /// Each key's shard index, parallel to `ids`.
+    owner: Rc<Vec<u32>>,
+    keys_per_shard: Vec<u64>,
+    requests_per_shard: Vec<u64>,
+    requests_total: u64,
+    popularity: Popularity,
+    rate_per_sec: f64,
+    last_change: Option<ShardChange>,
+    last_modulo_moved: Option<u64>,
+    /// Bounded loads: keys not on their plain ring owner.
+    forwarded: Option<u64>,
+    recent: Vec<ShardRequest>,
+}
+
+/// Parses the `weights` list for `n` shards: missing entries are 1, extra ones unused.
+pub fn parse_weights(raw: &str, n: u32) -> Result<Vec<u32>, ParamError> {
+    let bad = |allowed: String| ParamError {
+        param: "weights".into(),
+        value: raw.to_string(),
+        allowed,
+    };
+    let mut out = Vec::new();
+    for item in raw.split(',').map(str::trim) {
+        if item.is_empty() && raw.trim().is_empty() {
+            break;
+        }
+        let w: u32 = item.parse().ok().filter(|w| (1..=MAX_WEIGHT).contains(w)).ok_or_else(|| {
+            bad(format!(
+                "comma-separated whole numbers from 1 to {MAX_WEIGHT}, one per shard (1,1,2,1); {item:?} is not one"
+            ))
+        })?;
+        out.push(w);
+    }
+    out.resize(out.len().max(n as usize), 1);
+    out.truncate(n as usize);
+    Ok(out)
+}
+
+/// Reads a user id from `13`, `user:13`, `user-13` or `user 13`.
+fn parse_id(key: &str) -> Option<u64> {
+    let rest = key.trim().strip_prefix("user").unwrap_or(key.trim());
+    rest.trim_start_matches(['-', '_', ' ', ':']).parse().ok()
+}
+
+impl PlacementModel {
+    /// The strategy.
+    pub fn strategy(&self) -> Strategy {
+        self.settings.strategy
+    }
+
+    /// The shards' servers, by index.
+    pub fn servers(&self) -> &[Server] {
+        &self.servers
+    }
+
+    /// The built strategy.
+    pub fn placer(&self) -> &Placer {
+        &self.placer
+    }
+
+    /// The user ids, in creation order.
+    pub fn ids(&self) -> &[u64] {
+        &self.ids
+    }
+
+    /// Each key's shard, parallel to [`PlacementModel::ids`].
+    pub fn shards_of_keys(&self) -> &[u32] {
+        &self.owner
+    }
+
+    /// The shard of `key` (a user id like `13` or `user:13`, or any other string, hashed as
+    /// written).
+    pub fn shard_of(&self, key: &str) -> u32 {
+        match parse_id(key) {
+            Some(id) => match self.ids.iter().position(|&k| k == id) {
+                Some(i) => self.owner[i],
+                None => self.placer.owner(&key_name(id)),
+            },
+            None => self.placer.owner(key),
+        }
+    }
+
+    fn key_names(&self) -> Vec<String> {
+        self.ids.iter().map(|&id| key_name(id)).collect()
+    }
+
+    fn weights_ignored(&self) -> bool {
+        !self.settings.strategy.honours_weights(self.settings.flavor)
+            && self.servers.iter().any(|s| s.weight != 1)
+    }
+
+    fn recount(&mut self) {
+        let mut counts = vec![0u64; self.servers.len()];
+        for &o in self.owner.iter() {
+            if let Some(c) = counts.get_mut(o as usize) {
+                *c += 1;
+            }
+        }
+        self.keys_per_shard = counts;
+        self.forwarded = self.placer.bounded().map(|b| {
+            let ring = b.ring();
+            self.ids
+                .iter()
+                .filter(|&&id| {
+                    let key = key_name(id);
+                    ring.owner(ring.position_of(&key)) != b.server_of(&key)
+                })
+                .count() as u64
+        });
+    }
+
+    /// Rebuilds the strategy over `servers`, moves the keys, and records the change.
+    fn change(
+        &mut self,
+        servers: Vec<Server>,
+        kind: ChangeKind,
+        ctx: &mut Ctx<'_, Self>,
+    ) -> Result<(), InputError> {
+        let keys = self.key_names();
+        let placer = Placer::build(&self.settings, &servers, &keys).map_err(InputError)?;
+        let owner: Vec<u32> = keys.iter().map(|k| placer.owner(k)).collect();
+        let (n_old, n_new) = (self.servers.len() as u64, servers.len() as u64);
+        let mut moves = Vec::new();
+        let mut modulo_moved = 0u64;
+        for (i, key) in keys.iter().enumerate() {
+            let (a, b) = (self.owner[i], owner[i]);
+            if self.servers[a as usize].number != servers[b as usize].number {
+                moves.push(ShardMove {
+                    id: self.ids[i],
+                    from: a,
+                    to: b,
+                });
+            }
+            let h = key_hash(key);
+            if self.servers[(h % n_old) as usize].number != servers[(h % n_new) as usize].number {
+                modulo_moved += 1;
+            }
+        }
+        moves.sort_by_key(|m| m.id);
+        let same = |f: fn(&ShardMove) -> u32| {
+            let first = moves.first().map(f)?;
+            moves.iter().all(|m| f(m) == first).then_some(first)
+        };
+        let (all_from, all_to) = (same(|m| m.from), same(|m| m.to));
+        let requests: Vec<u64> = servers
+            .iter()
+            .map(|s| {
+                self.servers
+                    .iter()
+                    .position(|o| o.number == s.number)
+                    .map_or(0, |i| self.requests_per_shard[i])
+            })
+            .collect();
+        let from_shards = self.servers.len() as u32;
+        self.servers = servers;
+        self.placer = placer;
+        self.owner = Rc::new(owner);
+        self.requests_per_shard = requests;
+        self.recount();
+        let total = self.ids.len() as u64;
+        ctx.record(PlacementRecord::Changed(ChangeRecord {
+            kind,
+            strategy: self.settings.strategy,
+            moved: moves.len() as u64,
+            total,
+            modulo_moved,
+            all_to,
+            all_from,
+            weights_ignored: !self.settings.strategy.honours_weights(self.settings.flavor),
+        }));
+        self.last_change = Some(ShardChange {
+            at: ctx.now,
+            from_shards,
+            to_shards: self.servers.len() as u32,
+            moves: moves.into(),
+            total,
+        });
+        self.last_modulo_moved = Some(modulo_moved);
+        Ok(())
+    }
+
+    fn new_server(&self, offset: u32) -> Server {
+        Server {
+            number: self.next_number + offset,
+            weight: 1,
+        }
+    }
+
+    fn resize(&mut self, to: u32, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        if !(1..=MAX_SHARDS).contains(&to) {
+            return Err(InputError(format!(
+                "a run has between 1 and {MAX_SHARDS} shards, not {to}"
+            )));
+        }
+        let from = self.servers.len() as u32;
+        let mut servers = self.servers.clone();
+        servers.truncate(to as usize);
+        let grown = to.saturating_sub(from);
+        servers.extend((0..grown).map(|k| self.new_server(k)));
+        self.change(servers, ChangeKind::Resized { from, to }, ctx)?;
+        self.next_number += grown;
+        Ok(())
+    }
+
+    fn add_keys(&mut self, arg: &str, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        let room = (MAX_KEYS as u64).saturating_sub(self.ids.len() as u64);
+        let count: u64 = arg
+            .parse()
+            .ok()
+            .filter(|n| (1..=room).contains(n))
+            .ok_or_else(|| {
+                InputError(format!(
+                    "add between 1 and {room} keys (a run holds at most {MAX_KEYS}), e.g. add-keys:100"
+                ))
+            })?;
+        let mut new = Vec::new();
+        if self.random_ids {
+            let mut seen: BTreeSet<u64> = self.ids.iter().copied().collect();
+            if (ID_SPACE - seen.len() as u64) < count {
+                return Err(InputError("no unused user ids are left".into()));
+            }
+            while (new.len() as u64) < count {
+                let id = ctx.rng.below(ID_SPACE);
+                if seen.insert(id) {
+                    new.push(id);
+                }
+            }
+        } else {
+            let start = self.ids.iter().max().map_or(0, |m| m + 1);
+            new.extend(start..start + count);
+        }
+        let mut placer = self.placer.clone();
+        let mut shards = Vec::with_capacity(new.len());
+        for &id in &new {
+            shards.push(placer.place(&key_name(id)).map_err(InputError)?);
+        }
+        self.placer = placer;
+        Rc::make_mut(&mut self.ids).extend(new);
+        Rc::make_mut(&mut self.owner).extend(shards);
+        self.recount();
+        ctx.record(PlacementRecord::KeysAdded {
+            count,
+            total: self.ids.len() as u64,
+        });
+        Ok(())
+    }
+
+    fn set_weight(&mut self, arg: &str, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        let n = self.servers.len();
+        let usage = || {
+            InputError(format!(
+                "set-weight needs INDEX=WEIGHT with a shard index below {n} and a weight from 1 to {MAX_WEIGHT}, e.g. set-weight:0=2"
+            ))
+        };
+        let (i, w) = arg.split_once(['=', ':', ' ']).ok_or_else(usage)?;
+        let i: usize = i.trim().parse().map_err(|_| usage())?;
+        let w: u32 = w.trim().parse().map_err(|_| usage())?;
+        if i >= n || !(1..=MAX_WEIGHT).contains(&w) {
+            return Err(usage());
+        }
+        let mut servers = self.servers.clone();
+        let from = servers[i].weight;
+        servers[i].weight = w;
+        let kind = ChangeKind::Weight {
+            index: i as u32,
+            from,
+            to: w,
+        };
+        self.change(servers, kind, ctx)
+    }
+
+    fn remove_shard(&mut self, arg: &str, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        let n = self.servers.len();
+        if n == 1 {
+            return Err(InputError(
+                "shard 0 is the last shard; a run needs at least one".into(),
+            ));
+        }
+        let i = if arg.is_empty() {
+            n - 1
+        } else {
+            arg.parse::<usize>()
+                .ok()
+                .filter(|i| *i < n)
+                .ok_or_else(|| {
+                    InputError(format!(
+                        "remove-shard takes a shard index from 0 to {}, or nothing for the last",
+                        n - 1
+                    ))
+                })?
+        };
+        let mut servers = self.servers.clone();
+        let gone = servers.remove(i);
+        let kind = ChangeKind::Removed {
+            index: i as u32,
+            address: gone.address(),
+            renumbered: (n - 1 - i) as u32,
+        };
+        self.change(servers, kind, ctx)
+    }
+
+    fn schedule_request(&self, ctx: &mut Ctx<'_, Self>) {
+        if let Some(gap) = poisson_gap_us(ctx.rng, self.rate_per_sec) {
+            ctx.schedule(ctx.now.plus_us(gap), PlacementEvent::Request);
+        }
+    }
+}
+
+impl Model for PlacementModel {
+    type Event = PlacementEvent;
+    type Record = PlacementRecord;
+    const ID: &'static str = "placement";
+
+    fn specs() -> Vec<ParamSpec> {
+        spec::specs()
+    }
+
+    fn actions() -> Vec<ActionSpec> {
+        spec::actions()
+    }
+
+    fn build(params: &ParamSet, ctx: &mut Ctx<'_, Self>) -> Result<Self, ParamError> {
+        // Ids first, drawn exactly as the modulo model draws them, so a compare run over the
+        // same seed places the same users.
+        let count = params.int("keys").clamp(1, MAX_KEYS) as u64;
+        let random_ids = params.text("ids") == "random";
+        let ids: Vec<u64> = if random_ids {
+            let mut seen = BTreeSet::new();
+            let mut ids = Vec::new();
+            while (ids.len() as u64) < count {
+                let id = ctx.rng.below(ID_SPACE);
+                if seen.insert(id) {
+                    ids.push(id);
+                }
+            }
+            ids
+        } else {
+            (0..count).collect()
+        };
+        let settings = Settings {
+            strategy: Strategy::parse(params.text("strategy")).unwrap_or(Strategy::Ring),
+            hash: HashFn::parse(params.text("hash")).unwrap_or(HashFn::Murmur3_32),
+            vnodes: params.int("vnodes").clamp(1, 1_000) as u32,
+            flavor: KetamaFlavor::parse(params.text("ketama_flavor"))
+                .unwrap_or(KetamaFlavor::Libketama),
+            epsilon: params.float("epsilon").clamp(0.0, 4.0),
+        };
+        let n = params.int("shards").clamp(1, i64::from(MAX_SHARDS)) as u32;
+        let weights = parse_weights(params.text("weights"), n)?;
+        let servers: Vec<Server> = (1u32..)
+            .zip(weights)
+            .map(|(number, weight)| Server { number, weight })
+            .collect();
+        let keys: Vec<String> = ids.iter().map(|&id| key_name(id)).collect();
+        let placer = Placer::build(&settings, &servers, &keys).map_err(|allowed| {
+            let weighted = servers.iter().any(|s| s.weight != 1);
+            let param = if weighted { "weights" } else { "vnodes" };
+            ParamError {
+                param: param.into(),
+                value: params.text(param).to_string(),
+                allowed,
+            }
+        })?;
+        let owner: Vec<u32> = keys.iter().map(|k| placer.owner(k)).collect();
+        let mut model = PlacementModel {
+            settings,
+            next_number: n + 1,
+            servers,
+            placer,
+            popularity: Popularity::from_params(params, count),
+            ids: Rc::new(ids),
+            random_ids,
+            owner: Rc::new(owner),
+            keys_per_shard: Vec::new(),
+            requests_per_shard: vec![0; n as usize],
+            requests_total: 0,
+            rate_per_sec: params.int("request_rate").max(0) as f64,
+            last_change: None,
+            last_modulo_moved: None,
+            forwarded: None,
+            recent: Vec::new(),
+        };
+        model.recount();
+        ctx.record(PlacementRecord::Built {
+            strategy: settings.strategy,
+            shards: n,
+            keys: count,
+            weights_ignored: model.weights_ignored(),
+            capacity: model.placer.bounded().map(|b| b.capacity()),
+        });
+        model.schedule_request(ctx);
+        Ok(model)
+    }
+
+    fn apply(&mut self, input: &Input, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        let arg = input.arg.as_deref().unwrap_or("").trim();
+        match input.action.as_str() {
+            "add-shard" => {
+                let n = self.servers.len() as u32;
+                if n >= MAX_SHARDS {
+                    return Err(InputError(format!("a run has at most {MAX_SHARDS} shards")));
+                }
+                let server = self.new_server(0);
+                let kind = ChangeKind::Added {
+                    index: n,
+                    address: server.address(),
+                };
+                let mut servers = self.servers.clone();
+                servers.push(server);
+                self.change(servers, kind, ctx)?;
+                self.next_number += 1;
+                Ok(())
+            }
+            "remove-shard" => self.remove_shard(arg, ctx),
+            "resize" => {
+                let to: u32 = arg.parse().map_err(|_| {
+                    InputError(format!(
+                        "resize needs a shard count from 1 to {MAX_SHARDS}, e.g. resize:8"
+                    ))
+                })?;
+                self.resize(to, ctx)
+            }
+            "add-keys" => self.add_keys(arg, ctx),
+            "set-weight" => self.set_weight(arg, ctx),
+            other => Err(InputError(format!(
+                "unknown action {other:?}; this lesson knows add-shard, remove-shard, resize, add-keys and set-weight"
+            ))),
+        }
+    }
+
+    fn handle(&mut self, event: PlacementEvent, ctx: &mut Ctx<'_, Self>) {
+        match event {
+            PlacementEvent::Request => {
+                if let Some(idx) = self.popularity.pick(ctx.rng, self.ids.len() as u64) {
+                    let key = self.ids[idx as usize];
+                    let shard = self.owner[idx as usize];
+                    self.requests_total += 1;
+                    self.requests_per_shard[shard as usize] += 1;
+                    let id = self.requests_total;
+                    self.recent
+                        .retain(|r| ctx.now.since(r.at) < REQUEST_SHOWN_US);
+                    self.recent
+                        .push(ShardRequest::served(id, key, shard, ctx.now));
+                    ctx.record(PlacementRecord::Routed { id, key, shard });
+                }
+                self.schedule_request(ctx);
+            }
+        }
+    }
+
+    fn frame(&self, now: SimTime) -> Frame {
+        self.frame_at(now)
+    }
+
+    fn metrics(&self) -> Metrics {
+        self.metrics_now()
+    }
+
+    fn entities(&self) -> Vec<String> {
+        (0..self.servers.len()).map(|i| i.to_string()).collect()
+    }
+
+    /// A key is a user id (`13`, `user:13`) or any other string, hashed as written (so the
+    /// ketama vectors of real clients can be asked about directly).
+    fn owners(&self, key: &str) -> Option<Vec<String>> {
+        if key.trim().is_empty() && parse_id(key).is_none() {
+            return None;
+        }
+        Some(vec![self.shard_of(key).to_string()])
+    }
+
+    fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
+        let c = self.last_change.as_ref()?;
+        Some(
+            c.moves
+                .iter()
+                .map(|m| (m.id.to_string(), m.from.to_string(), m.to.to_string()))
+                .collect(),
+        )
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let n = self.servers.len();
+        if !(1..=MAX_SHARDS as usize).contains(&n) {
+            return Err(format!("{n} shards, outside 1..={MAX_SHARDS}"));
+        }
+        let numbers: BTreeSet<u32> = self.servers.iter().map(|s| s.number).collect();
+        if numbers.len() != n || numbers.iter().any(|&x| x == 0 || x >= self.next_number) {
+            return Err("two shards share a server, or a server number was never issued".into());
+        }
+        if self.keys_per_shard.len() != n || self.requests_per_shard.len() != n {
+            return Err(format!(
+                "{} key counts and {} request counts for {n} shards",
+                self.keys_per_shard.len(),
+                self.requests_per_shard.len()
+            ));
+        }
+        self.placer.validate(&self.settings, &self.servers)?;
+        if self.owner.len() != self.ids.len() {
+            return Err("every key needs exactly one shard".into());
+        }
+        let mut counts = vec![0u64; n];
+        for (&id, &o) in self.ids.iter().zip(self.owner.iter()) {
+            let key = key_name(id);
+            let fresh = self.placer.owner(&key);
+            if fresh != o || o as usize >= n {
+                return Err(format!(
+                    "{key} is recorded on shard {o} but a lookup finds shard {fresh}"
+                ));
+            }
+            counts[o as usize] += 1;
+        }
+        if counts != self.keys_per_shard {
+            return Err(format!(
+                "per-shard key counts {:?} differ from a recount {counts:?}",
+                self.keys_per_shard
+            ));
+        }
+        if let Some(b) = self.placer.bounded() {
+            let cap = b.capacity();
+            for (i, (s, &k)) in self.servers.iter().zip(&counts).enumerate() {
+                if k > u64::from(s.weight) * cap {
+                    return Err(format!(
+                        "shard {i} holds {k} keys, above weight {} × capacity {cap}",
+                        s.weight
+                    ));
+                }
+            }
+        }
+        if let Some(c) = &self.last_change {
+            let mut at: std::collections::BTreeMap<u64, u32> = std::collections::BTreeMap::new();
+            for (&id, &o) in self.ids.iter().zip(self.owner.iter()) {
+                at.insert(id, o);
+            }
+            if let Some(m) = c.moves.iter().find(|m| at.get(&m.id) != Some(&m.to)) {
+                return Err(format!(
+                    "user {} was moved to shard {} but is on {:?}",
+                    m.id,
+                    m.to,
+                    at.get(&m.id)
+                ));
+            }
+        }
+        Ok(())
+    }
+}

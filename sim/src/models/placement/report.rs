@@ -1,0 +1,230 @@
+//! What the placement model reports: the shard frame and the metrics.
+
+use super::placer::Placer;
+use super::{PlacementModel, FRAME_KEYS, REQUEST_SHOWN_US};
+use crate::frame::Frame;
+use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
+use crate::models::common::{max_mean_metric, moved_metrics, requests_metric, share_percent};
+use crate::models::shard_view::{ShardFrame, ShardKeyView, ShardView};
+use crate::time::SimTime;
+use std::rc::Rc;
+
+impl PlacementModel {
+    /// How the current strategy maps a key to a shard, in one line.
+    pub fn rule(&self) -> String {
+        let n = self.servers.len();
+        match &self.placer {
+            Placer::Modulo { .. } => format!("shard = fnv1a64(user:id) % {n}"),
+            Placer::Jump { .. } => format!("shard = jump_hash(fnv1a64(user:id), {n})"),
+            Placer::Ring { ring, .. } => format!(
+                "shard = next of {} ring points clockwise ({})",
+                ring.points().len(),
+                self.settings.hash.id()
+            ),
+            Placer::Ketama { ketama, .. } => format!(
+                "shard = next of {} {} MD5 points clockwise",
+                ketama.points().len(),
+                self.settings.flavor.id()
+            ),
+            Placer::Rendezvous { .. } => {
+                "shard = the highest −weight / ln(hash(server, user:id))".to_string()
+            }
+            Placer::Bounded { bounded, .. } => format!(
+                "shard = next ring point clockwise below {} keys (ε = {})",
+                bounded.capacity(),
+                crate::params::ParamValue::Float(bounded.epsilon()).to_text()
+            ),
+        }
+    }
+
+    /// What to draw at `now`.
+    pub(super) fn frame_at(&self, now: SimTime) -> Frame {
+        let capacity = self.placer.bounded().map(|b| b.capacity());
+        let honours = self.settings.strategy.honours_weights(self.settings.flavor);
+        let shards = self
+            .servers
+            .iter()
+            .zip(0u32..)
+            .map(|(s, i)| {
+                let keys = self.keys_per_shard[i as usize];
+                let mut caption = s.address();
+                if s.weight != 1 {
+                    caption.push_str(&format!(" · weight {}", s.weight));
+                    if !honours {
+                        caption.push_str(" (ignored)");
+                    }
+                }
+                ShardView {
+                    caption: Some(caption),
+                    hot: capacity.is_some_and(|c| keys >= u64::from(s.weight) * c),
+                    ..ShardView::new(
+                        i,
+                        format!("Shard {i}"),
+                        keys,
+                        self.requests_per_shard[i as usize],
+                    )
+                }
+            })
+            .collect();
+        let mut keys: Vec<ShardKeyView> = self
+            .ids
+            .iter()
+            .zip(self.owner.iter())
+            .take(FRAME_KEYS)
+            .map(|(&id, &shard)| ShardKeyView {
+                name: format!("user {id}"),
+                id,
+                shard,
+                hot: false,
+            })
+            .collect();
+        keys.sort_by_key(|k| k.id);
+        Frame::Shards(Rc::new(ShardFrame {
+            now,
+            rule: self.rule(),
+            shards,
+            keys,
+            keys_total: self.ids.len() as u64,
+            last_change: self.last_change.clone(),
+            requests: self
+                .recent
+                .iter()
+                .filter(|r| r.at <= now && now.since(r.at) < REQUEST_SHOWN_US)
+                .cloned()
+                .collect(),
+            front: Vec::new(),
+        }))
+    }
+
+    /// The metrics now.
+    pub(super) fn metrics_now(&self) -> Metrics {
+        let loads: Vec<f64> = self.keys_per_shard.iter().map(|c| *c as f64).collect();
+        let n = loads.len().max(1) as f64;
+        let mean = loads.iter().sum::<f64>() / n;
+        let var = loads.iter().map(|l| (l - mean) * (l - mean)).sum::<f64>() / n;
+        let m = self.ids.len() as f64;
+        let total_weight: f64 = self.servers.iter().map(|s| f64::from(s.weight)).sum();
+        let fair: Vec<f64> = self
+            .servers
+            .iter()
+            .map(|s| m * f64::from(s.weight) / total_weight)
+            .collect();
+        let max_fair = loads
+            .iter()
+            .zip(&fair)
+            .map(|(l, f)| l / f)
+            .fold(0.0, f64::max);
+        let change = self.last_change.as_ref();
+        let [moved, moved_pct] = moved_metrics(change.map(|c| (c.moves.len() as u64, c.total)));
+        let (modulo, modulo_pct) = match (change, self.last_modulo_moved) {
+            (Some(c), Some(mm)) => (
+                MetricValue::Int(mm as i64),
+                MetricValue::Float(share_percent(mm, c.total)),
+            ),
+            _ => (MetricValue::None, MetricValue::None),
+        };
+        let opt = |v: Option<u64>| v.map_or(MetricValue::None, |v| MetricValue::Int(v as i64));
+        let bars = |v: &[f64]| -> Vec<(String, f64)> {
+            v.iter()
+                .enumerate()
+                .map(|(i, c)| (i.to_string(), *c))
+                .collect()
+        };
+        let requests: Vec<f64> = self.requests_per_shard.iter().map(|c| *c as f64).collect();
+        Metrics {
+            scalars: vec![
+                Metric {
+                    id: "strategy",
+                    label: "Strategy",
+                    value: MetricValue::Text(self.settings.strategy.id().to_string()),
+                    unit: None,
+                    help: "The placement rule in use.",
+                },
+                Metric {
+                    id: "shards",
+                    label: "Shards",
+                    value: MetricValue::Int(self.servers.len() as i64),
+                    unit: None,
+                    help: "Servers the keys are spread over.",
+                },
+                Metric {
+                    id: "keys",
+                    label: "Keys",
+                    value: MetricValue::Int(self.ids.len() as i64),
+                    unit: None,
+                    help: "User ids placed.",
+                },
+                max_mean_metric(&loads),
+                Metric {
+                    id: "max_fair_ratio",
+                    label: "Max / fair share",
+                    value: if m > 0.0 {
+                        MetricValue::Float(max_fair)
+                    } else {
+                        MetricValue::None
+                    },
+                    unit: Some("×"),
+                    help: "The fullest shard's keys over its share by weight (keys × weight / total weight); 1.00 is exactly fair.",
+                },
+                Metric {
+                    id: "load_stddev",
+                    label: "Load std. deviation",
+                    value: MetricValue::Float(libm::sqrt(var)),
+                    unit: Some("keys"),
+                    help: "How far the shards' key counts spread around the mean.",
+                },
+                moved,
+                moved_pct,
+                Metric {
+                    id: "modulo_moved_keys",
+                    label: "hash % N would move",
+                    value: modulo,
+                    unit: None,
+                    help: "Keys that hash % N over the same servers would have moved at the last change.",
+                },
+                Metric {
+                    id: "modulo_moved_percent",
+                    label: "hash % N share",
+                    value: modulo_pct,
+                    unit: Some("%"),
+                    help: "The same, as a share of all keys.",
+                },
+                Metric {
+                    id: "capacity",
+                    label: "Capacity per server",
+                    value: opt(self.placer.bounded().map(|b| b.capacity())),
+                    unit: Some("keys"),
+                    help: "Bounded loads: ⌈(1 + ε) · keys / servers⌉, the most keys a server (of weight 1) may hold.",
+                },
+                Metric {
+                    id: "forwarded_keys",
+                    label: "Keys past a full owner",
+                    value: opt(self.forwarded),
+                    unit: None,
+                    help: "Bounded loads: keys whose plain ring owner was full, so they went further clockwise.",
+                },
+                requests_metric(self.requests_total),
+            ],
+            groups: vec![
+                MetricGroup {
+                    id: "keys_per_shard",
+                    label: "Keys per shard",
+                    unit: Some("keys"),
+                    values: bars(&loads),
+                },
+                MetricGroup {
+                    id: "requests_per_shard",
+                    label: "Requests per shard",
+                    unit: Some("requests"),
+                    values: bars(&requests),
+                },
+                MetricGroup {
+                    id: "fair_keys_per_shard",
+                    label: "Fair share by weight",
+                    unit: Some("keys"),
+                    values: bars(&fair),
+                },
+            ],
+        }
+    }
+}

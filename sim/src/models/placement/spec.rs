@@ -1,0 +1,109 @@
+//! The placement model's parameters and actions. `shards`, `keys`, `ids` and the workload
+//! parameters mean exactly what they mean for the modulo model, so compare mode can run both on
+//! one timeline.
+
+use super::{MAX_KEYS, MAX_SHARDS};
+use crate::model::ActionSpec;
+use crate::params::ParamSpec;
+
+/// The parameters of the hashing-strategies lesson.
+pub(super) fn specs() -> Vec<ParamSpec> {
+    let mut specs = vec![
+        ParamSpec::choice(
+            "strategy",
+            "Strategy",
+            "ring",
+            &[
+                ("modulo", "hash % N"),
+                ("ring", "Hash ring (virtual nodes)"),
+                ("ketama", "Ketama (memcached clients)"),
+                ("jump", "Jump consistent hash"),
+                ("rendezvous", "Rendezvous (highest random weight)"),
+                ("bounded", "Ring with bounded loads"),
+            ],
+        )
+        .help("How a key's shard is chosen. Every strategy hashes the same key string, user:ID."),
+        ParamSpec::int("shards", "Shards", 4, 1, i64::from(MAX_SHARDS), 1).help(
+            "How many servers (shards 0..N−1, addresses 10.0.1.1:11211, 10.0.1.2:11211, …).",
+        ),
+        ParamSpec::int("keys", "Keys", 1_000, 1, MAX_KEYS, 1)
+            .unit("keys")
+            .help("How many user ids to place."),
+        ParamSpec::choice(
+            "ids",
+            "User ids",
+            "sequential",
+            &[
+                ("sequential", "Sequential (0, 1, 2, …)"),
+                ("random", "Random (from the seed)"),
+            ],
+        )
+        .help("Which user ids exist. Every strategy hashes the key string, so both spread evenly."),
+        ParamSpec::int("vnodes", "Virtual nodes", 100, 1, 1_000, 1)
+            .unit("per server")
+            .help("Ring and bounded: points per server (per unit of weight) on the ring."),
+        ParamSpec::choice(
+            "hash",
+            "Ring hash",
+            "murmur3",
+            &[("murmur3", "MurmurHash3 x86_32"), ("fnv1a", "FNV-1a 32-bit")],
+        )
+        .help("Ring and bounded: the hash that puts servers and keys on the ring."),
+        ParamSpec::text("weights", "Weights", "", 400).help(
+            "Comma-separated whole numbers, one per shard in index order (1,1,2,1); missing ones are 1, extra ones unused. hash % N and jump hash cannot use weights.",
+        ),
+        ParamSpec::choice(
+            "ketama_flavor",
+            "Ketama client",
+            "libketama",
+            &[
+                ("libketama", "libketama (last.fm)"),
+                ("libmemcached", "libmemcached, weighted"),
+                ("spymemcached", "spymemcached (no weights)"),
+                ("spymemcached-weighted", "spymemcached with weights"),
+            ],
+        )
+        .help("Ketama: which client's continuum to build; a key lands where that client sends it."),
+        ParamSpec::float("epsilon", "Bounded-load ε", 0.25, 0.0, 4.0, 0.05).help(
+            "Bounded: no server holds more than ⌈(1 + ε) · keys / servers⌉ keys; 0 is perfectly even.",
+        ),
+    ];
+    specs.extend(crate::workload::specs(10));
+    specs
+}
+
+/// The inputs a learner can apply.
+pub(super) fn actions() -> Vec<ActionSpec> {
+    vec![
+        ActionSpec {
+            name: "add-shard",
+            label: "Add a shard",
+            arg: None,
+            default_arg: None,
+        },
+        ActionSpec {
+            name: "remove-shard",
+            label: "Remove a shard",
+            arg: Some("shard index (blank: the last)"),
+            default_arg: None,
+        },
+        ActionSpec {
+            name: "resize",
+            label: "Resize to",
+            arg: Some("shard count"),
+            default_arg: Some("5"),
+        },
+        ActionSpec {
+            name: "add-keys",
+            label: "Add keys",
+            arg: Some("how many"),
+            default_arg: Some("100"),
+        },
+        ActionSpec {
+            name: "set-weight",
+            label: "Set a weight",
+            arg: Some("INDEX=WEIGHT"),
+            default_arg: Some("0=2"),
+        },
+    ]
+}

@@ -1,0 +1,907 @@
+//! Cross-shard queries: a query by shard key touches one shard; a query by any other attribute
+//! scatters to every shard and gathers, so it is as slow as the slowest shard; a global secondary
+//! index is the alternative.
+//!
+//! **Mechanism.** Users `0..rows` are sharded by `user_id % N` (the notes' `user_id % 4`, catalogue
+//! D2). Each shard is a single FIFO server ([`servers::ShardServer`]); each request's service time
+//! is drawn from [`service::ServiceDist`] — a lognormal body (median `service_ms`, spread
+//! `service_sigma`) plus, with probability `slow_percent`, a pause of `slow_ms`. Queries arrive as
+//! a Poisson stream at `query_rate`; `write_percent` of them are writes, and of the reads
+//! `by_attribute_percent` filter on an attribute that is not the shard key ([`table`] deals the
+//! attribute values out so each matches `matches` rows spread over the shards). The router plans:
+//!
+//! - by shard key → one request to shard `id % N`;
+//! - by attribute with `index = none` (each shard indexes only its own rows) → one request to
+//!   **every** shard; the query completes when the last answer is in, plus `gather_ms` to merge;
+//! - by attribute with `index = global` (an index partitioned by the attribute value over the same
+//!   servers) → one lookup on partition `fnv1a(value) % N`, then, when it answers, fetches from the
+//!   distinct shards holding the matching rows (≤ `min(matches, N)`), plus the merge if more than
+//!   one;
+//! - a write → the row's shard; with a global index also the value's index partition, in
+//!   parallel, and the write completes when both have answered. The index is kept
+//!   **synchronously**: no read ever misses a committed row, and the price is visible — every
+//!   write is a two-shard fan-out, and the index partitions carry write load. (An asynchronous
+//!   index, as DynamoDB's global secondary indexes are, would make writes one-shard again at the
+//!   cost of by-attribute reads that can miss recent writes; the lesson says so in words.)
+//!
+//! Requests reach each shard in time order (a fetch is dispatched only when its lookup answers),
+//! so each queue is exactly Lindley's recursion and utilisation emerges from the load. A
+//! degraded shard (`slow-shard:I`) multiplies its service times by `degraded_factor`: every
+//! scatter query now waits for it, while by-key queries suffer only for the users on it.
+//!
+//! Arrivals, query kinds and targets come from their own random stream, and service times from
+//! another, so two runs with the same seed and different shard counts (compare mode) see the
+//! very same queries at the very same times.
+//!
+//! **Theory beside the run.** For idle shards the slowest of `N` answers has
+//! `P(max ≤ t) = F(t)^N`, so its p99 is the `0.99^(1/N)` quantile of one draw, and the share of
+//! scatter queries that meet at least one pause is `1 − (1 − p)^N` (47.4 % for p = 1 %,
+//! N = 64). The groups `p99_by_shards` and `slow_hit_by_shards` give these for N = 1, 2, 4, …, 64
+//! (and `p99_scatter_theory_ms`, `slow_hit_theory_percent` for the current N); the scalars
+//! `p50_attr_ms`, `p99_attr_ms` and `slow_hit_percent` are what this run measured. Under load the
+//! run is slower than the theory, because the requests queued behind a pause wait for it too.
+//!
+//! **Invariants** (`validate`): one server per shard, 1 ≤ N ≤ 64; rows per shard add up to the
+//! rows; requests per shard (plus those of removed shards) add up to the requests sent; the
+//! histograms hold exactly the completed queries; no shard was busy longer than it existed; and
+//! every completed query was checked when it completed — a by-key read or a write without index
+//! touched one shard (the key's), a no-index attribute query touched each of the `N` shards
+//! exactly once, a global-index read touched its partition and at most `min(matches, N)` shards,
+//! and a query's latency is at least every touched shard's response time.
+//!
+//! **Simplifications.** No network time (the router is next to the shards); a shard's work does
+//! not depend on how many rows it holds (a local-index lookup, not a scan); moving rows on resize
+//! is instant, and queued work on a removed shard still completes; every write rewrites the
+//! indexed attribute with its old value, so the rows matching each value never change.
+
+mod record;
+pub mod servers;
+pub mod service;
+pub mod table;
+mod view;
+
+pub use record::ScatterRecord;
+
+use crate::frame::Frame;
+use crate::model::{ActionSpec, Ctx, InputError, MetricValue, Metrics, Model};
+use crate::models::shard_view::{RequestOutcome, ShardChange, ShardMove, ShardRequest};
+use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::rng::SimRng;
+use crate::scenario::Input;
+use crate::time::SimTime;
+use crate::workload::poisson_gap_us;
+use servers::{LatencyHistogram, Response, ShardServer};
+use service::ServiceDist;
+use std::rc::Rc;
+use table::{fetch_shards, index_partition, shard_of, Table};
+
+/// Most shards a run may have.
+pub const MAX_SHARDS: u32 = 64;
+/// How many rows a frame draws.
+pub const FRAME_KEYS: usize = 256;
+/// How long a request stays in the frame after it reaches its shard (longer while it waits).
+pub const REQUEST_SHOWN_US: u64 = 400_000;
+/// Most requests a frame carries (the newest).
+pub const FRAME_REQUESTS: usize = 256;
+/// The `key` of a shard request that asks for no particular row (a shard with no match, an
+/// index partition).
+pub const NO_KEY: u64 = u64::MAX;
+
+/// What a query does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum QueryKind {
+    /// A read by shard key (`WHERE user_id = 13`).
+    ByKey,
+    /// A read by another attribute (`WHERE city = 7`).
+    ByAttribute,
+    /// A write of one row, by shard key.
+    Write,
+}
+
+impl QueryKind {
+    const ALL: [QueryKind; 3] = [QueryKind::ByKey, QueryKind::ByAttribute, QueryKind::Write];
+
+    fn slot(self) -> usize {
+        match self {
+            QueryKind::ByKey => 0,
+            QueryKind::ByAttribute => 1,
+            QueryKind::Write => 2,
+        }
+    }
+
+    /// The name the `query` action takes (`by-key`, `by-attribute`, `write`).
+    pub fn name(self) -> &'static str {
+        match self {
+            QueryKind::ByKey => "by-key",
+            QueryKind::ByAttribute => "by-attribute",
+            QueryKind::Write => "write",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        QueryKind::ALL.into_iter().find(|k| k.name() == text)
+    }
+}
+
+/// Where the attribute index lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexMode {
+    /// Each shard indexes its own rows only: attribute queries scatter to all shards.
+    Local,
+    /// One index partitioned by the attribute value: a lookup, then targeted fetches.
+    Global,
+}
+
+/// One query from start to end: what it asked and how every shard it touched answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuerySummary {
+    /// Its number (1, 2, …).
+    pub id: u64,
+    /// What it did.
+    pub kind: QueryKind,
+    /// Whether a learner fired it (the `query` action) rather than the workload.
+    pub manual: bool,
+    /// The user id (by key, write) or attribute value (by attribute) it asked for.
+    pub target: u64,
+    /// When it reached the router.
+    pub issued: SimTime,
+    /// Shards in the cluster when it was issued.
+    pub shards_then: u32,
+    /// The global index partition's answer (a lookup for a read, an update for a write).
+    pub index: Option<Response>,
+    /// The data shards' answers.
+    pub responses: Vec<Response>,
+    /// When the router had the whole answer.
+    pub done: SimTime,
+    /// The id of its first shard request (the `query` of its [`ShardRequest`]s).
+    pub first_request: u64,
+}
+
+impl QuerySummary {
+    /// From issue to the whole answer, in microseconds.
+    pub fn latency_us(&self) -> u64 {
+        self.done.since(self.issued)
+    }
+    /// Shard requests it sent (index included).
+    pub fn fanout(&self) -> u32 {
+        self.responses.len() as u32 + u32::from(self.index.is_some())
+    }
+    /// Every answer, index first.
+    pub fn all_responses(&self) -> impl Iterator<Item = &Response> {
+        self.index.iter().chain(self.responses.iter())
+    }
+    /// The answer that came back last, measured from the query's issue.
+    pub fn slowest(&self) -> Option<&Response> {
+        self.all_responses().max_by_key(|r| (r.finish, r.shard))
+    }
+}
+
+/// The model's own events.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScatterEvent {
+    /// The workload's next query arrives.
+    Arrival,
+    /// A global-index lookup answered: fetch the rows it named.
+    Fetch(Rc<QuerySummary>),
+    /// A query has its whole answer.
+    Done(Rc<QuerySummary>),
+}
+
+/// The cross-shard-queries lesson model.
+#[derive(Clone, Debug)]
+pub struct ScatterGather {
+    table: Table,
+    servers: Vec<ShardServer>,
+    dist: ServiceDist,
+    degraded_factor: u64,
+    index: IndexMode,
+    gather_us: u64,
+    rate_per_sec: f64,
+    by_attribute_percent: u64,
+    write_percent: u64,
+    /// Arrival gaps, kinds and targets of the workload.
+    arrivals: SimRng,
+    /// Service-time draws.
+    service: SimRng,
+    /// Targets of queries a learner fires.
+    manual: SimRng,
+    queries_issued: u64,
+    requests_total: u64,
+    /// Requests served by shards that have since been removed.
+    requests_removed: u64,
+    latency: [LatencyHistogram; 3],
+    completed: u64,
+    fanout_total: u64,
+    attr_completed: u64,
+    attr_paused: u64,
+    last_change: Option<ShardChange>,
+    recent: Vec<ShardRequest>,
+    last_query: Option<Rc<QuerySummary>>,
+    last_attr_value: Option<u64>,
+    now: SimTime,
+    broken: Option<String>,
+}
+
+impl ScatterGather {
+    /// Shards now.
+    pub fn shards(&self) -> u32 {
+        self.servers.len() as u32
+    }
+
+    /// The table.
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    /// The service-time distribution of a healthy shard.
+    pub fn service(&self) -> &ServiceDist {
+        &self.dist
+    }
+
+    /// The shard servers, by index.
+    pub fn servers(&self) -> &[ShardServer] {
+        &self.servers
+    }
+
+    /// Queries issued so far (completed or not), workload and manual alike.
+    pub fn queries_issued(&self) -> u64 {
+        self.queries_issued
+    }
+
+    /// The query that completed last.
+    pub fn last_query(&self) -> Option<&QuerySummary> {
+        self.last_query.as_deref()
+    }
+
+    /// The latency histogram of one kind of query.
+    pub fn latency(&self, kind: QueryKind) -> &LatencyHistogram {
+        &self.latency[kind.slot()]
+    }
+
+    fn fail(&mut self, why: String) {
+        if self.broken.is_none() {
+            self.broken = Some(why);
+        }
+    }
+
+    /// The first row with attribute `value` on `shard`, or [`NO_KEY`].
+    fn match_on(&self, value: u64, shard: u32, shards: u32) -> u64 {
+        self.table
+            .rows_with(value)
+            .iter()
+            .copied()
+            .find(|id| shard_of(*id, shards) == shard)
+            .unwrap_or(NO_KEY)
+    }
+
+    /// Sends one request to `shard`, arriving at `at`, and queues it there.
+    fn send(&mut self, shard: u32, at: SimTime, key: u64, first: &mut u64) -> Response {
+        let draw = self.dist.sample(&mut self.service);
+        let server = &mut self.servers[shard as usize];
+        let us = if server.degraded {
+            draw.us.saturating_mul(self.degraded_factor)
+        } else {
+            draw.us
+        };
+        let (start, finish) = server.serve(at, us);
+        self.requests_total += 1;
+        let id = self.requests_total;
+        if *first == 0 {
+            *first = id;
+        }
+        self.recent.retain(|r| {
+            at.since(r.at) < REQUEST_SHOWN_US || r.latency_us.is_some_and(|l| r.at.plus_us(l) > at)
+        });
+        if self.recent.len() >= FRAME_REQUESTS {
+            self.recent.remove(0);
+        }
+        self.recent.push(ShardRequest {
+            id,
+            key,
+            shard,
+            at,
+            query: *first,
+            replica: 0,
+            outcome: RequestOutcome::Served,
+            latency_us: Some(finish.since(at)),
+        });
+        Response {
+            shard,
+            arrived: at,
+            start,
+            finish,
+            paused: draw.paused,
+        }
+    }
+
+    /// Plans and sends a query arriving now.
+    fn issue(&mut self, kind: QueryKind, target: u64, manual: bool, ctx: &mut Ctx<'_, Self>) {
+        self.queries_issued += 1;
+        let n = self.shards();
+        let now = ctx.now;
+        let mut q = QuerySummary {
+            id: self.queries_issued,
+            kind,
+            manual,
+            target,
+            issued: now,
+            shards_then: n,
+            index: None,
+            responses: Vec::new(),
+            done: now,
+            first_request: 0,
+        };
+        if manual {
+            ctx.record(ScatterRecord::Fired {
+                query: q.id,
+                kind,
+                target,
+            });
+        }
+        let mut first = 0;
+        match (kind, self.index) {
+            (QueryKind::ByKey, _) | (QueryKind::Write, IndexMode::Local) => {
+                let r = self.send(shard_of(target, n), now, target, &mut first);
+                q.responses.push(r);
+            }
+            (QueryKind::Write, IndexMode::Global) => {
+                let r = self.send(shard_of(target, n), now, target, &mut first);
+                q.responses.push(r);
+                let value = self.table.value_of(target).unwrap_or(0);
+                q.index = Some(self.send(index_partition(value, n), now, NO_KEY, &mut first));
+            }
+            (QueryKind::ByAttribute, IndexMode::Local) => {
+                self.last_attr_value = Some(target);
+                for s in 0..n {
+                    let key = self.match_on(target, s, n);
+                    let r = self.send(s, now, key, &mut first);
+                    q.responses.push(r);
+                }
+            }
+            (QueryKind::ByAttribute, IndexMode::Global) => {
+                self.last_attr_value = Some(target);
+                let lookup = self.send(index_partition(target, n), now, NO_KEY, &mut first);
+                q.index = Some(lookup);
+                q.first_request = first;
+                ctx.schedule(lookup.finish, ScatterEvent::Fetch(Rc::new(q)));
+                return;
+            }
+        }
+        q.first_request = first;
+        self.complete_plan(q, ctx);
+    }
+
+    /// Schedules a query's completion: the last answer, plus the merge when several data shards
+    /// answered.
+    fn complete_plan(&self, mut q: QuerySummary, ctx: &mut Ctx<'_, Self>) {
+        let last = q
+            .all_responses()
+            .map(|r| r.finish)
+            .max()
+            .unwrap_or(q.issued);
+        let merge = if q.responses.len() > 1 {
+            self.gather_us
+        } else {
+            0
+        };
+        q.done = last.plus_us(merge);
+        ctx.schedule(q.done, ScatterEvent::Done(Rc::new(q)));
+    }
+
+    /// Checks a completed query against the plan's laws; returns the first broken one.
+    fn check(&self, q: &QuerySummary) -> Result<(), String> {
+        let n = q.shards_then;
+        let data: Vec<u32> = q.responses.iter().map(|r| r.shard).collect();
+        match (q.kind, q.index.is_some()) {
+            (QueryKind::ByKey, false) | (QueryKind::Write, false) => {
+                if data != [shard_of(q.target, n)] {
+                    return Err(format!(
+                        "query {} for user {} touched shards {data:?}, not just shard {}",
+                        q.id,
+                        q.target,
+                        shard_of(q.target, n)
+                    ));
+                }
+            }
+            (QueryKind::ByAttribute, false) => {
+                if data != (0..n).collect::<Vec<u32>>() {
+                    return Err(format!(
+                        "scatter query {} touched {data:?}, not each of the {n} shards once",
+                        q.id
+                    ));
+                }
+            }
+            (QueryKind::ByAttribute, true) => {
+                // The fetches go to distinct shards (by the shard count when the lookup
+                // answered), at most one per matching row.
+                let most = self.table.rows_with(q.target).len();
+                if data.is_empty() || data.len() > most || data.windows(2).any(|w| w[0] >= w[1]) {
+                    return Err(format!(
+                        "index query {} fetched from shards {data:?}, not 1 to {most} distinct shards",
+                        q.id
+                    ));
+                }
+            }
+            (QueryKind::Write, true) => {
+                if data.len() != 1 {
+                    return Err(format!("write {} touched {} data shards", q.id, data.len()));
+                }
+            }
+            (QueryKind::ByKey, true) => {
+                return Err(format!("by-key query {} used the index", q.id));
+            }
+        }
+        let latency = q.latency_us();
+        if let Some(r) = q
+            .all_responses()
+            .find(|r| r.finish.since(q.issued) > latency || r.arrived < q.issued)
+        {
+            return Err(format!(
+                "query {} took {latency} µs but shard {} answered {} µs after it was issued",
+                q.id,
+                r.shard,
+                r.finish.since(q.issued)
+            ));
+        }
+        Ok(())
+    }
+
+    fn done(&mut self, q: Rc<QuerySummary>, ctx: &mut Ctx<'_, Self>) {
+        if let Err(e) = self.check(&q) {
+            self.fail(e);
+        }
+        let latency = q.latency_us();
+        self.latency[q.kind.slot()].record(latency);
+        self.completed += 1;
+        self.fanout_total += u64::from(q.fanout());
+        let paused = q.all_responses().filter(|r| r.paused).count() as u32;
+        if q.kind == QueryKind::ByAttribute {
+            self.attr_completed += 1;
+            if paused > 0 {
+                self.attr_paused += 1;
+            }
+        }
+        let (slowest, slowest_us) = q
+            .slowest()
+            .map(|r| (r.shard, r.latency_us()))
+            .unwrap_or((0, 0));
+        ctx.record(ScatterRecord::Completed {
+            query: q.id,
+            kind: q.kind,
+            target: q.target,
+            fanout: q.fanout(),
+            shards: q.shards_then,
+            index: q.index.map(|r| r.shard),
+            latency_us: latency,
+            slowest,
+            slowest_us,
+            paused,
+            manual: q.manual,
+        });
+        self.last_query = Some(q);
+    }
+
+    fn draw_kind(&mut self) -> QueryKind {
+        if self.arrivals.below(100) < self.write_percent {
+            QueryKind::Write
+        } else if self.arrivals.below(100) < self.by_attribute_percent {
+            QueryKind::ByAttribute
+        } else {
+            QueryKind::ByKey
+        }
+    }
+
+    fn schedule_arrival(&mut self, ctx: &mut Ctx<'_, Self>) {
+        if let Some(gap) = poisson_gap_us(&mut self.arrivals, self.rate_per_sec) {
+            ctx.schedule(ctx.now.plus_us(gap), ScatterEvent::Arrival);
+        }
+    }
+
+    fn resize(&mut self, to: u32, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        if !(1..=MAX_SHARDS).contains(&to) {
+            return Err(InputError(format!(
+                "a run has between 1 and {MAX_SHARDS} shards, not {to}"
+            )));
+        }
+        let from = self.shards();
+        let moves: Vec<ShardMove> = (0..self.table.rows())
+            .filter_map(|id| {
+                let (a, b) = (shard_of(id, from), shard_of(id, to));
+                (a != b).then_some(ShardMove { id, from: a, to: b })
+            })
+            .collect();
+        if to > from {
+            self.servers
+                .extend((from..to).map(|_| ShardServer::new(ctx.now)));
+        } else {
+            for s in self.servers.drain(to as usize..) {
+                self.requests_removed += s.requests;
+            }
+        }
+        let total = self.table.rows();
+        ctx.record(ScatterRecord::Resized {
+            from,
+            to,
+            moved: moves.len() as u64,
+            total,
+        });
+        self.last_change = Some(ShardChange {
+            at: ctx.now,
+            from_shards: from,
+            to_shards: to,
+            moves: moves.into(),
+            total,
+        });
+        Ok(())
+    }
+
+    fn shard_arg(&self, action: &str, arg: &str) -> Result<u32, InputError> {
+        let n = self.shards();
+        let text = arg
+            .trim()
+            .trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == ' ' || c == '-');
+        text.parse::<u32>().ok().filter(|i| *i < n).ok_or_else(|| {
+            InputError(format!(
+                "{action} needs a shard from 0 to {}, e.g. {action}:0",
+                n - 1
+            ))
+        })
+    }
+
+    fn fire(&mut self, arg: &str, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        let (kind_text, target_text) = match arg.split_once(':') {
+            Some((k, t)) => (k.trim(), Some(t.trim())),
+            None => (arg.trim(), None),
+        };
+        let kind = QueryKind::parse(kind_text).ok_or_else(|| {
+            InputError(format!(
+                "query needs by-key, by-attribute or write (optionally :user or :value), not {kind_text:?}"
+            ))
+        })?;
+        let limit = match kind {
+            QueryKind::ByAttribute => self.table.values(),
+            _ => self.table.rows(),
+        };
+        let what = match kind {
+            QueryKind::ByAttribute => "attribute value",
+            _ => "user id",
+        };
+        let target = match target_text {
+            Some(t) => t
+                .trim_start_matches("user")
+                .trim_start_matches(['-', '_', ' '])
+                .parse::<u64>()
+                .ok()
+                .filter(|v| *v < limit)
+                .ok_or_else(|| {
+                    InputError(format!(
+                        "query:{}:{t} — the {what} must be from 0 to {}",
+                        kind.name(),
+                        limit - 1
+                    ))
+                })?,
+            None => self.manual.below(limit),
+        };
+        self.issue(kind, target, true, ctx);
+        Ok(())
+    }
+
+    fn percentile_ms(&self, kind: QueryKind, permille: u64) -> MetricValue {
+        self.latency[kind.slot()]
+            .quantile_us(permille)
+            .map_or(MetricValue::None, |us| {
+                MetricValue::Float(us as f64 / 1_000.0)
+            })
+    }
+}
+
+impl Model for ScatterGather {
+    type Event = ScatterEvent;
+    type Record = ScatterRecord;
+    const ID: &'static str = "scatter-gather";
+
+    fn specs() -> Vec<ParamSpec> {
+        vec![
+            ParamSpec::int("shards", "Shards", 4, 1, i64::from(MAX_SHARDS), 1)
+                .help("N: users live on shard user_id % N; a scatter query asks all N."),
+            ParamSpec::int("rows", "Users", 200, 1, 10_000, 1)
+                .unit("rows")
+                .help("Rows in the sharded table (users 0, 1, 2, …)."),
+            ParamSpec::int("matches", "Users per attribute value", 4, 1, 100, 1)
+                .unit("rows")
+                .help("How many users share each attribute value: the rows one by-attribute query finds."),
+            ParamSpec::choice(
+                "index",
+                "Attribute index",
+                "none",
+                &[
+                    ("none", "None: local indexes, scatter-gather"),
+                    ("global", "Global secondary index"),
+                ],
+            )
+            .help("Local indexes make every attribute query ask every shard; a global index, partitioned by the attribute, needs one lookup and targeted fetches, but every write updates it too."),
+            ParamSpec::int("query_rate", "Query rate", 100, 0, 1_000, 1)
+                .unit("q/s")
+                .help("Queries per simulated second (a Poisson stream)."),
+            ParamSpec::int("by_attribute_percent", "Reads by attribute", 50, 0, 100, 1)
+                .unit("%")
+                .help("Share of reads that filter on the attribute instead of the shard key."),
+            ParamSpec::int("write_percent", "Writes", 0, 0, 100, 1)
+                .unit("%")
+                .help("Share of queries that write one row (with a global index, its index entry too)."),
+            ParamSpec::float("service_ms", "Median service time", 2.0, 0.1, 100.0, 0.1)
+                .unit("ms")
+                .help("Median time a shard needs for one request, without queueing."),
+            ParamSpec::float("service_sigma", "Service-time spread σ", 0.5, 0.0, 1.5, 0.05)
+                .help("σ of the lognormal body: 0 is a constant, 1 is a long tail."),
+            ParamSpec::float("slow_percent", "Pause chance", 1.0, 0.0, 50.0, 0.1)
+                .unit("%")
+                .help("Chance that a request also meets a pause (garbage collection, compaction)."),
+            ParamSpec::int("slow_ms", "Pause length", 50, 0, 2_000, 1)
+                .unit("ms")
+                .help("How long a pause adds."),
+            ParamSpec::float("gather_ms", "Merge time", 0.5, 0.0, 50.0, 0.1)
+                .unit("ms")
+                .help("Router time to merge the answers of a query that touched several shards."),
+            ParamSpec::int("degraded_factor", "Degraded slowdown", 10, 2, 100, 1)
+                .unit("×")
+                .help("A degraded shard (slow-shard) takes this many times as long per request."),
+        ]
+    }
+
+    fn actions() -> Vec<ActionSpec> {
+        vec![
+            ActionSpec {
+                name: "query",
+                label: "Fire a query",
+                arg: Some("by-key, by-attribute or write"),
+                default_arg: Some("by-attribute"),
+            },
+            ActionSpec {
+                name: "slow-shard",
+                label: "Degrade a shard",
+                arg: Some("shard"),
+                default_arg: Some("0"),
+            },
+            ActionSpec {
+                name: "heal-shard",
+                label: "Heal a shard",
+                arg: Some("shard"),
+                default_arg: Some("0"),
+            },
+            ActionSpec {
+                name: "add-shard",
+                label: "Add a shard",
+                arg: None,
+                default_arg: None,
+            },
+            ActionSpec {
+                name: "remove-shard",
+                label: "Remove a shard",
+                arg: None,
+                default_arg: None,
+            },
+            ActionSpec {
+                name: "resize",
+                label: "Resize to",
+                arg: Some("shard count"),
+                default_arg: Some("16"),
+            },
+        ]
+    }
+
+    fn build(params: &ParamSet, ctx: &mut Ctx<'_, Self>) -> Result<Self, ParamError> {
+        let base = ctx.rng.next_u64();
+        let mut layout = SimRng::stream(base, "scatter-gather/table");
+        let rows = params.int("rows").clamp(1, 10_000) as u64;
+        let matches = params.int("matches").clamp(1, 100) as u64;
+        let table = Table::build(rows, matches, &mut layout);
+        let shards = params.int("shards").clamp(1, i64::from(MAX_SHARDS)) as u32;
+        let index = match params.text("index") {
+            "global" => IndexMode::Global,
+            _ => IndexMode::Local,
+        };
+        let mut model = ScatterGather {
+            servers: (0..shards)
+                .map(|_| ShardServer::new(SimTime::ZERO))
+                .collect(),
+            dist: ServiceDist {
+                median_us: params.float("service_ms") * 1_000.0,
+                sigma: params.float("service_sigma"),
+                slow_p: params.float("slow_percent") / 100.0,
+                slow_us: params.int("slow_ms").max(0) as f64 * 1_000.0,
+            },
+            degraded_factor: params.int("degraded_factor").clamp(2, 100) as u64,
+            index,
+            gather_us: libm::round(params.float("gather_ms").max(0.0) * 1_000.0) as u64,
+            rate_per_sec: params.int("query_rate").max(0) as f64,
+            by_attribute_percent: params.int("by_attribute_percent").clamp(0, 100) as u64,
+            write_percent: params.int("write_percent").clamp(0, 100) as u64,
+            arrivals: SimRng::stream(base, "scatter-gather/arrivals"),
+            service: SimRng::stream(base, "scatter-gather/service"),
+            manual: SimRng::stream(base, "scatter-gather/manual"),
+            queries_issued: 0,
+            requests_total: 0,
+            requests_removed: 0,
+            latency: Default::default(),
+            completed: 0,
+            fanout_total: 0,
+            attr_completed: 0,
+            attr_paused: 0,
+            last_change: None,
+            recent: Vec::new(),
+            last_query: None,
+            last_attr_value: None,
+            now: SimTime::ZERO,
+            broken: None,
+            table,
+        };
+        ctx.record(ScatterRecord::Built {
+            shards,
+            rows,
+            values: model.table.values(),
+            matches: model.table.matches(),
+            global_index: index == IndexMode::Global,
+        });
+        model.schedule_arrival(ctx);
+        Ok(model)
+    }
+
+    fn apply(&mut self, input: &Input, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        self.now = ctx.now;
+        let arg = input.arg.as_deref().unwrap_or("").trim();
+        match input.action.as_str() {
+            "query" => self.fire(arg, ctx),
+            "slow-shard" | "heal-shard" => {
+                let shard = self.shard_arg(&input.action, arg)?;
+                let slow = input.action == "slow-shard";
+                let server = &mut self.servers[shard as usize];
+                if server.degraded == slow {
+                    return Err(InputError(format!(
+                        "shard {shard} is already {}",
+                        if slow { "degraded" } else { "healthy" }
+                    )));
+                }
+                server.degraded = slow;
+                ctx.record(if slow {
+                    ScatterRecord::Degraded {
+                        shard,
+                        factor: self.degraded_factor,
+                    }
+                } else {
+                    ScatterRecord::Healed { shard }
+                });
+                Ok(())
+            }
+            "add-shard" => self.resize(self.shards() + 1, ctx),
+            "remove-shard" => {
+                let last = self.shards().saturating_sub(1);
+                if !arg.is_empty() && self.shard_arg("remove-shard", arg)? != last {
+                    return Err(InputError(format!(
+                        "with user_id % N placement the shards are 0 to N − 1, so removing one always removes the last, shard {last}"
+                    )));
+                }
+                self.resize(last, ctx)
+            }
+            "resize" => {
+                let to: u32 = arg.parse().map_err(|_| {
+                    InputError(format!(
+                        "resize needs a shard count from 1 to {MAX_SHARDS}, e.g. resize:16"
+                    ))
+                })?;
+                self.resize(to, ctx)
+            }
+            other => Err(InputError(format!(
+                "unknown action {other:?}; this lesson knows query, slow-shard, heal-shard, add-shard, remove-shard and resize"
+            ))),
+        }
+    }
+
+    fn handle(&mut self, event: ScatterEvent, ctx: &mut Ctx<'_, Self>) {
+        self.now = ctx.now;
+        match event {
+            ScatterEvent::Arrival => {
+                let kind = self.draw_kind();
+                let target = match kind {
+                    QueryKind::ByAttribute => self.arrivals.below(self.table.values()),
+                    _ => self.arrivals.below(self.table.rows()),
+                };
+                self.issue(kind, target, false, ctx);
+                self.schedule_arrival(ctx);
+            }
+            ScatterEvent::Fetch(q) => {
+                let mut q = (*q).clone();
+                let n = self.shards();
+                let mut first = q.first_request;
+                for s in fetch_shards(&self.table, q.target, n) {
+                    let key = self.match_on(q.target, s, n);
+                    let r = self.send(s, ctx.now, key, &mut first);
+                    q.responses.push(r);
+                }
+                self.complete_plan(q, ctx);
+            }
+            ScatterEvent::Done(q) => self.done(q, ctx),
+        }
+    }
+
+    fn frame(&self, now: SimTime) -> Frame {
+        view::frame(self, now)
+    }
+
+    fn metrics(&self) -> Metrics {
+        view::metrics(self)
+    }
+
+    fn entities(&self) -> Vec<String> {
+        (0..self.shards()).map(|i| i.to_string()).collect()
+    }
+
+    /// A key is a user id (`13`, `user-13`); its owner is the shard a by-key query touches.
+    fn owners(&self, key: &str) -> Option<Vec<String>> {
+        let id: u64 = key
+            .trim()
+            .trim_start_matches("user")
+            .trim_start_matches(['-', '_', ' ', ':'])
+            .parse()
+            .ok()?;
+        Some(vec![shard_of(id, self.shards()).to_string()])
+    }
+
+    fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
+        let c = self.last_change.as_ref()?;
+        Some(
+            c.moves
+                .iter()
+                .map(|m| (m.id.to_string(), m.from.to_string(), m.to.to_string()))
+                .collect(),
+        )
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if let Some(e) = &self.broken {
+            return Err(e.clone());
+        }
+        let n = self.shards();
+        if !(1..=MAX_SHARDS).contains(&n) {
+            return Err(format!("{n} shards, outside 1..={MAX_SHARDS}"));
+        }
+        let rows: u64 = self.table.rows_per_shard(n).iter().sum();
+        if rows != self.table.rows() {
+            return Err(format!(
+                "rows per shard add up to {rows}, not the {} rows",
+                self.table.rows()
+            ));
+        }
+        let served: u64 =
+            self.servers.iter().map(|s| s.requests).sum::<u64>() + self.requests_removed;
+        if served != self.requests_total {
+            return Err(format!(
+                "shards were sent {served} requests but the router sent {}",
+                self.requests_total
+            ));
+        }
+        let recorded: u64 = self.latency.iter().map(LatencyHistogram::count).sum();
+        if recorded != self.completed {
+            return Err(format!(
+                "the histograms hold {recorded} latencies for {} completed queries",
+                self.completed
+            ));
+        }
+        if self.fanout_total > self.requests_total {
+            return Err(format!(
+                "completed queries sent {} requests, more than the {} sent in all",
+                self.fanout_total, self.requests_total
+            ));
+        }
+        for (i, s) in self.servers.iter().enumerate() {
+            if s.busy_until(self.now) > self.now.since(s.since) {
+                return Err(format!(
+                    "shard {i} was busy {} µs in the {} µs it existed",
+                    s.busy_until(self.now),
+                    self.now.since(s.since)
+                ));
+            }
+        }
+        Ok(())
+    }
+}

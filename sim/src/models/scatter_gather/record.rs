@@ -1,0 +1,178 @@
+//! What the cross-shard-queries model records, and how each record reads in the event log.
+
+use super::QueryKind;
+use crate::models::common::share_percent;
+use crate::trace::Narrate;
+
+/// What the model records.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScatterRecord {
+    /// The table was sharded.
+    Built {
+        /// Shards.
+        shards: u32,
+        /// Rows.
+        rows: u64,
+        /// Distinct attribute values.
+        values: u64,
+        /// Rows per value.
+        matches: u64,
+        /// Whether a global index exists.
+        global_index: bool,
+    },
+    /// The shard count changed.
+    Resized {
+        /// Before.
+        from: u32,
+        /// After.
+        to: u32,
+        /// Rows that changed shard.
+        moved: u64,
+        /// Rows in all.
+        total: u64,
+    },
+    /// A shard was degraded.
+    Degraded {
+        /// Which.
+        shard: u32,
+        /// Its service times are multiplied by this.
+        factor: u64,
+    },
+    /// A degraded shard recovered.
+    Healed {
+        /// Which.
+        shard: u32,
+    },
+    /// A learner fired a query.
+    Fired {
+        /// Its number.
+        query: u64,
+        /// What it does.
+        kind: QueryKind,
+        /// User id or attribute value.
+        target: u64,
+    },
+    /// A query completed.
+    Completed {
+        /// Its number.
+        query: u64,
+        /// What it did.
+        kind: QueryKind,
+        /// User id or attribute value.
+        target: u64,
+        /// Shard requests it sent.
+        fanout: u32,
+        /// Shards in the cluster when it was issued.
+        shards: u32,
+        /// The index partition it used, if any.
+        index: Option<u32>,
+        /// Issue to answer, in microseconds.
+        latency_us: u64,
+        /// The shard that answered last.
+        slowest: u32,
+        /// That shard's time from the request's arrival to its answer.
+        slowest_us: u64,
+        /// How many of its requests met a pause.
+        paused: u32,
+        /// Fired by a learner.
+        manual: bool,
+    },
+}
+
+/// Microseconds as milliseconds with two decimals (`5.12 ms`).
+pub fn ms(us: u64) -> String {
+    format!("{:.2} ms", us as f64 / 1_000.0)
+}
+
+impl Narrate for ScatterRecord {
+    fn narrate(&self) -> String {
+        match self {
+            ScatterRecord::Built {
+                shards,
+                rows,
+                values,
+                matches,
+                global_index,
+            } => format!(
+                "Sharded {rows} users by user_id % {shards}; {values} attribute values, each on about {matches} users. {}",
+                if *global_index {
+                    "A global index partitioned by the attribute points to them."
+                } else {
+                    "Each shard indexes only its own rows."
+                }
+            ),
+            ScatterRecord::Resized {
+                from,
+                to,
+                moved,
+                total,
+            } => format!(
+                "Resized from {from} to {to} shards: {moved} of {total} users ({:.1}%) changed shard; an attribute query now asks {to} shards.",
+                share_percent(*moved, *total)
+            ),
+            ScatterRecord::Degraded { shard, factor } => format!(
+                "Shard {shard} degraded: its requests now take {factor}× as long. Every scatter query waits for it."
+            ),
+            ScatterRecord::Healed { shard } => format!("Shard {shard} is healthy again."),
+            ScatterRecord::Fired {
+                query,
+                kind,
+                target,
+            } => match kind {
+                QueryKind::ByKey => format!("You fired query {query}: a read of user {target} by shard key."),
+                QueryKind::ByAttribute => format!("You fired query {query}: a read of the users with attribute = {target}."),
+                QueryKind::Write => format!("You fired query {query}: a write to user {target}."),
+            },
+            ScatterRecord::Completed {
+                query,
+                kind,
+                target,
+                fanout,
+                shards,
+                index,
+                latency_us,
+                slowest,
+                slowest_us,
+                paused,
+                ..
+            } => {
+                let pauses = match paused {
+                    0 => String::new(),
+                    1 => " One request met a pause.".to_string(),
+                    n => format!(" {n} requests met a pause."),
+                };
+                match (kind, index) {
+                    (QueryKind::ByKey, _) => format!(
+                        "Query {query} by key (user {target}): 1 shard (shard {slowest}), {}.{pauses}",
+                        ms(*latency_us)
+                    ),
+                    (QueryKind::ByAttribute, None) => format!(
+                        "Query {query} by attribute (= {target}): scattered to all {shards} shards and gathered in {}; it waited for shard {slowest} ({}).{pauses}",
+                        ms(*latency_us),
+                        ms(*slowest_us)
+                    ),
+                    (QueryKind::ByAttribute, Some(p)) => format!(
+                        "Query {query} by attribute (= {target}): index partition {p}, then {} shard{} fetched; {} in all.{pauses}",
+                        fanout - 1,
+                        if *fanout == 2 { "" } else { "s" },
+                        ms(*latency_us)
+                    ),
+                    (QueryKind::Write, None) => format!(
+                        "Write {query} (user {target}): shard {slowest}, {}.{pauses}",
+                        ms(*latency_us)
+                    ),
+                    (QueryKind::Write, Some(p)) => format!(
+                        "Write {query} (user {target}): its shard and index partition {p}, {}.{pauses}",
+                        ms(*latency_us)
+                    ),
+                }
+            }
+        }
+    }
+    fn is_milestone(&self) -> bool {
+        match self {
+            ScatterRecord::Completed { manual, .. } => *manual,
+            _ => true,
+        }
+    }
+}

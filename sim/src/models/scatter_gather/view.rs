@@ -1,0 +1,236 @@
+//! What the cross-shard-queries model shows: the shard diagram's frame and the metrics.
+
+use super::record::ms;
+use super::{IndexMode, QueryKind, ScatterGather, FRAME_KEYS, REQUEST_SHOWN_US};
+use crate::frame::Frame;
+use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
+use crate::models::common::{max_mean_metric, moved_metrics, requests_metric};
+use crate::models::scatter_gather::service::{scatter_quantile_us, THEORY_SHARDS};
+use crate::models::scatter_gather::table::shard_of;
+use crate::models::shard_view::{FrontView, ShardFrame, ShardKeyView, ShardView};
+use crate::time::SimTime;
+use std::rc::Rc;
+
+/// What the shard diagram draws at `now`.
+pub(super) fn frame(m: &ScatterGather, now: SimTime) -> Frame {
+    let n = m.shards();
+    let rows = m.table.rows_per_shard(n);
+    let hot_value = m.last_attr_value;
+    let rule = match m.index {
+        IndexMode::Local => format!("user_id % {n} · by attribute: ask all {n} shards"),
+        IndexMode::Global => {
+            format!("user_id % {n} · attribute index on partition hash(value) % {n}")
+        }
+    };
+    let router_caption = m.last_query.as_ref().map(|q| {
+        format!(
+            "last: {} shard{}, {}",
+            q.fanout(),
+            if q.fanout() == 1 { "" } else { "s" },
+            ms(q.latency_us())
+        )
+    });
+    let mut front = vec![FrontView {
+        id: "router".into(),
+        label: "Router".into(),
+        caption: router_caption,
+        down: false,
+    }];
+    if m.index == IndexMode::Global {
+        front.push(FrontView {
+            id: "index".into(),
+            label: "Global index".into(),
+            caption: Some(format!("{} values over {n} partitions", m.table.values())),
+            down: false,
+        });
+    }
+    Frame::Shards(Rc::new(ShardFrame {
+        now,
+        rule,
+        shards: m
+            .servers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let mut caption = format!("{:.0}% busy", s.utilisation_percent(m.now));
+                let queued = s.backlog_us(now);
+                if queued >= 1_000 {
+                    caption.push_str(&format!(" · {} ms queued", queued / 1_000));
+                }
+                if s.degraded {
+                    caption.push_str(&format!(" · {}× slow", m.degraded_factor));
+                }
+                ShardView {
+                    caption: Some(caption),
+                    hot: s.degraded,
+                    ..ShardView::new(i as u32, format!("Shard {i}"), rows[i], s.requests)
+                }
+            })
+            .collect(),
+        keys: (0..m.table.rows().min(FRAME_KEYS as u64))
+            .map(|id| ShardKeyView {
+                name: format!("user {id}"),
+                id,
+                shard: shard_of(id, n),
+                hot: hot_value.is_some() && m.table.value_of(id) == hot_value,
+            })
+            .collect(),
+        keys_total: m.table.rows(),
+        last_change: m.last_change.clone(),
+        requests: m
+            .recent
+            .iter()
+            .filter(|r| {
+                r.at <= now
+                    && (now.since(r.at) < REQUEST_SHOWN_US
+                        || r.latency_us.is_some_and(|l| r.at.plus_us(l) > now))
+            })
+            .cloned()
+            .collect(),
+        front,
+    }))
+}
+
+/// `(id, label, unit, help)` of the lesson's own scalars, in display order; [`metrics`] gives
+/// their values in the same order.
+const SCALARS: [(&str, &str, Option<&str>, &str); 18] = [
+    ("shards", "Shards", None, "N in user_id % N; a scatter query asks all of them."),
+    ("rows", "Users", None, "Rows in the sharded table."),
+    ("queries", "Queries completed", None, "Queries (reads and writes) that have their whole answer."),
+    ("query_fanout", "Mean fan-out", Some("shards"), "Shard requests per completed query: 1 by key, N for a scatter, 1 + the fetches with a global index."),
+    ("p50_key_ms", "p50 by key", Some("ms"), "Median latency of reads by shard key (one shard)."),
+    ("p99_key_ms", "p99 by key", Some("ms"), "99th-percentile latency of reads by shard key."),
+    ("p999_key_ms", "p99.9 by key", Some("ms"), "99.9th-percentile latency of reads by shard key."),
+    ("p50_attr_ms", "p50 by attribute", Some("ms"), "Median latency of reads by attribute (scatter-gather, or index lookup and fetches), measured in this run."),
+    ("p99_attr_ms", "p99 by attribute", Some("ms"), "99th-percentile latency of reads by attribute, measured in this run, queueing included."),
+    ("p999_attr_ms", "p99.9 by attribute", Some("ms"), "99.9th-percentile latency of reads by attribute."),
+    ("p50_write_ms", "p50 write", Some("ms"), "Median latency of writes."),
+    ("p99_write_ms", "p99 write", Some("ms"), "99th-percentile latency of writes (with a global index a write waits for two shards)."),
+    ("p999_write_ms", "p99.9 write", Some("ms"), "99.9th-percentile latency of writes."),
+    ("p99_scatter_theory_ms", "p99 of a scatter (theory)", Some("ms"), "The 0.99^(1/N) quantile of one shard's service time, plus the merge: a scatter over N idle, healthy shards."),
+    ("slow_hit_percent", "Attribute reads that met a pause", Some("%"), "Share of completed reads by attribute in which at least one shard request itself paused (this run)."),
+    ("slow_hit_theory_percent", "Scatters meeting a pause (theory)", Some("%"), "1 − (1 − p)^N: the chance that at least one of N shards pauses during a scatter."),
+    ("utilisation_percent", "Mean shard utilisation", Some("%"), "Share of time the shards were busy, averaged over the shards."),
+    ("max_utilisation_percent", "Busiest shard utilisation", Some("%"), "Share of time the busiest shard was busy."),
+];
+
+/// Counts as bars labelled by shard index.
+fn bars(v: &[u64]) -> Vec<(String, f64)> {
+    v.iter()
+        .enumerate()
+        .map(|(i, c)| (i.to_string(), *c as f64))
+        .collect()
+}
+
+/// The metrics now.
+pub(super) fn metrics(m: &ScatterGather) -> Metrics {
+    use QueryKind::{ByAttribute, ByKey, Write};
+    let n = m.shards();
+    let rows = m.table.rows_per_shard(n);
+    let loads: Vec<f64> = rows.iter().map(|c| *c as f64).collect();
+    let utilisation: Vec<f64> = m
+        .servers
+        .iter()
+        .map(|s| s.utilisation_percent(m.now))
+        .collect();
+    let mean_util = utilisation.iter().sum::<f64>() / f64::from(n.max(1));
+    let max_util = utilisation.iter().copied().fold(0.0, f64::max);
+    let ratio = |num: u64, den: u64, scale: f64| {
+        if den == 0 {
+            MetricValue::None
+        } else {
+            MetricValue::Float(num as f64 * scale / den as f64)
+        }
+    };
+    let p = |kind, permille| m.percentile_ms(kind, permille);
+    let values = [
+        MetricValue::Int(i64::from(n)),
+        MetricValue::Int(m.table.rows() as i64),
+        MetricValue::Int(m.completed as i64),
+        ratio(m.fanout_total, m.completed, 1.0),
+        p(ByKey, 500),
+        p(ByKey, 990),
+        p(ByKey, 999),
+        p(ByAttribute, 500),
+        p(ByAttribute, 990),
+        p(ByAttribute, 999),
+        p(Write, 500),
+        p(Write, 990),
+        p(Write, 999),
+        MetricValue::Float(scatter_quantile_us(&m.dist, 0.99, n, m.gather_us) / 1_000.0),
+        ratio(m.attr_paused, m.attr_completed, 100.0),
+        MetricValue::Float(m.dist.any_paused(n) * 100.0),
+        MetricValue::Float(mean_util),
+        MetricValue::Float(max_util),
+    ];
+    let mut scalars: Vec<Metric> = SCALARS
+        .iter()
+        .zip(values)
+        .map(|(&(id, label, unit, help), value)| Metric {
+            id,
+            label,
+            value,
+            unit,
+            help,
+        })
+        .collect();
+    let [moved, moved_pct] = moved_metrics(
+        m.last_change
+            .as_ref()
+            .map(|c| (c.moves.len() as u64, c.total)),
+    );
+    scalars.extend([
+        max_mean_metric(&loads),
+        moved,
+        moved_pct,
+        requests_metric(m.requests_total),
+    ]);
+    let theory = |f: &dyn Fn(u32) -> f64| -> Vec<(String, f64)> {
+        THEORY_SHARDS
+            .iter()
+            .map(|&k| (k.to_string(), f(k)))
+            .collect()
+    };
+    let quantile_ms =
+        |q: f64| move |k: u32| scatter_quantile_us(&m.dist, q, k, m.gather_us) / 1_000.0;
+    let per_shard_requests: Vec<u64> = m.servers.iter().map(|s| s.requests).collect();
+    Metrics {
+        scalars,
+        groups: vec![
+            MetricGroup {
+                id: "keys_per_shard",
+                label: "Users per shard",
+                unit: Some("rows"),
+                values: bars(&rows),
+            },
+            MetricGroup {
+                id: "requests_per_shard",
+                label: "Requests per shard",
+                unit: Some("requests"),
+                values: bars(&per_shard_requests),
+            },
+            MetricGroup {
+                id: "utilisation_per_shard",
+                label: "Utilisation per shard",
+                unit: Some("%"),
+                values: utilisation
+                    .iter()
+                    .enumerate()
+                    .map(|(i, u)| (i.to_string(), *u))
+                    .collect(),
+            },
+            MetricGroup {
+                id: "p99_by_shards",
+                label: "Scatter p99 by shard count (theory)",
+                unit: Some("ms"),
+                values: theory(&quantile_ms(0.99)),
+            },
+            MetricGroup {
+                id: "slow_hit_by_shards",
+                label: "Scatters meeting a pause by shard count (theory)",
+                unit: Some("%"),
+                values: theory(&|k| m.dist.any_paused(k) * 100.0),
+            },
+        ],
+    }
+}

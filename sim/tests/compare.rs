@@ -1,0 +1,116 @@
+//! Compare mode: columns share the primary's seed, parameters and timeline; a column's own
+//! parameters win; inputs a column's model does not know are refused by that column alone; the
+//! table holds every column's metrics; every lesson of the sharding family offers compare mode.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use sim::catalog;
+use sim::compare::Comparison;
+use sim::model::MetricValue;
+use sim::time::SimTime;
+
+fn primary(lesson: &str, preset: Option<&str>) -> Box<dyn sim::engine::Simulation> {
+    let lesson = catalog::lesson(lesson).expect("lesson");
+    let scenario = lesson.scenario(preset).expect("scenario");
+    let mut run = catalog::start(&scenario).expect("starts");
+    run.seek(scenario.until);
+    run
+}
+
+#[test]
+fn every_lesson_of_the_sharding_family_offers_two_or_more_variants_that_start() {
+    for lesson in catalog::lessons().into_iter().map(Result::unwrap) {
+        if lesson.family != "hashing" {
+            continue;
+        }
+        assert!(
+            lesson.compare.len() >= 2,
+            "{} offers {} compare variants",
+            lesson.id,
+            lesson.compare.len()
+        );
+        let mut ids = std::collections::BTreeSet::new();
+        for v in &lesson.compare {
+            assert!(
+                ids.insert(v.id.clone()),
+                "{}: variant {} twice",
+                lesson.id,
+                v.id
+            );
+        }
+        let run = primary(&lesson.id, None);
+        let mut cmp = Comparison::new(&lesson, &[]);
+        cmp.sync(run.as_ref());
+        for col in cmp.columns() {
+            let r = col
+                .run
+                .as_ref()
+                .unwrap_or_else(|e| panic!("{}/{}: {e}", lesson.id, col.variant.id));
+            assert_eq!(r.now(), run.now(), "{}/{}", lesson.id, col.variant.id);
+            assert_eq!(r.seed(), run.seed());
+            assert_eq!(r.inputs(), run.inputs());
+            r.validate().unwrap();
+            for (k, v) in &col.variant.params {
+                assert_eq!(
+                    r.params().get(k).map(|p| p.to_text()),
+                    Some(v.to_text()),
+                    "{}/{}: the variant's own {k} wins",
+                    lesson.id,
+                    col.variant.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn columns_follow_the_primary_in_time_and_rebuild_when_it_changes() {
+    let lesson = catalog::lesson("consistent-hashing").unwrap();
+    let mut run = primary("consistent-hashing", Some("source-example"));
+    let mut cmp = Comparison::new(&lesson, &["one-point".into(), "vnodes-100".into()]);
+    assert_eq!(cmp.ids(), ["one-point", "vnodes-100"]);
+    run.seek(SimTime::from_ms(1000));
+    cmp.sync(run.as_ref());
+    run.apply_now(sim::scenario::Input::parse("remove-server:B").unwrap());
+    cmp.sync(run.as_ref());
+    let moved: Vec<i64> = cmp
+        .columns()
+        .iter()
+        .map(
+            |c| match c.run.as_ref().unwrap().metrics().get("moved_keys") {
+                Some(MetricValue::Int(n)) => *n,
+                other => panic!("{other:?}"),
+            },
+        )
+        .collect();
+    assert!(moved.iter().all(|m| *m > 0), "{moved:?}");
+    // The single-point column is the primary's own run: the same digest.
+    assert_eq!(
+        cmp.columns()[0].run.as_ref().unwrap().digest(),
+        run.digest(),
+        "same params, seed and inputs give the same run"
+    );
+    let per_change = cmp.moved_per_change(1, run.now());
+    assert_eq!(per_change.len(), 1);
+    assert_eq!(per_change[0].input, "remove-server:B");
+    assert_eq!(Some(moved[1]), per_change[0].moved);
+    let rows = cmp.rows();
+    let row = rows.iter().find(|r| r.id == "max_mean_ratio").unwrap();
+    assert_eq!(row.cells.len(), 2);
+    assert!(row.cells.iter().all(Option::is_some));
+}
+
+#[test]
+fn an_input_a_column_does_not_know_is_refused_there_alone() {
+    let lesson = catalog::lesson("consistent-hashing").unwrap();
+    let mut run = primary("consistent-hashing", None);
+    let mut cmp = Comparison::new(&lesson, &[]);
+    run.apply_now(sim::scenario::Input::parse("remove-server:Z").unwrap());
+    cmp.sync(run.as_ref());
+    let changes = cmp.moved_per_change(0, run.now());
+    assert!(
+        changes[0].refused && changes[0].moved.is_none(),
+        "{changes:?}"
+    );
+}

@@ -1,0 +1,98 @@
+// The hashing-strategies lesson: the same 1,000 keys under six placement strategies. Switching
+// the strategy changes the balance, a fifth server moves about a fifth of the keys (hash % N would
+// move four fifths), jump hash pays for removing a middle shard, bounded loads cap every shard, a
+// link reproduces the run, and the ketama question is answered by the sim.
+import assert from 'node:assert/strict';
+import {
+  useApp,
+  tid,
+  lessonReady,
+  dataValue,
+  waitForDataValue,
+  valuesByPrefix,
+  settledSnapshot,
+} from './harness.mjs';
+
+const app = useApp();
+const LESSON = '#/lesson/hashing-strategies';
+const ready = (page) => lessonReady(page, 'shard-diagram');
+const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);
+
+app.test('four shards hold the 1,000 keys, and every shard bucket reports its count', async ({ open }) => {
+  const page = await open(LESSON);
+  await ready(page);
+  for (const s of [0, 1, 2, 3]) {
+    await page.locator(tid(`shard-${s}`)).waitFor({ state: 'attached' });
+  }
+  assert.equal(await page.locator(tid('shard-4')).count(), 0, 'four shards, not five');
+  const bars = await valuesByPrefix(page, 'load-bar-');
+  assert.deepEqual(Object.keys(bars).sort(), ['0', '1', '2', '3'], 'one key bar per shard');
+  assert.equal(sum(bars), 1000, 'every key is on exactly one shard');
+  const bucketKeys = await page.evaluate(() =>
+    [0, 1, 2, 3].map((i) => Number(document.querySelector(`[data-testid="shard-${i}"]`)?.getAttribute('data-keys'))),
+  );
+  assert.deepEqual(bucketKeys, [0, 1, 2, 3].map((i) => bars[i]), 'buckets and bars agree');
+  // The ring with 100 virtual nodes per server is within about 12% of even.
+  const ratio = await dataValue(page, 'metric-max_mean_ratio');
+  assert.ok(ratio >= 1 && ratio < 1.3, `max/mean ${ratio}`);
+  await page.locator(tid('shard-key-13')).waitFor({ state: 'attached' });
+});
+
+app.test('switching to jump hash evens the load; a fifth shard takes about a fifth of the keys', async ({ open }) => {
+  const page = await open(LESSON);
+  await ready(page);
+  const before = await dataValue(page, 'metric-max_mean_ratio');
+  await page.locator(tid('param-strategy')).selectOption('jump');
+  const after = await waitForDataValue(page, 'metric-max_mean_ratio', '<', before);
+  assert.ok(after < 1.05, `jump hash is nearly perfectly even (${after})`);
+
+  await page.locator(tid('action-add-shard-submit')).click();
+  await page.locator(tid('shard-4')).waitFor({ state: 'attached' });
+  await page.locator(tid('moved-key')).first().waitFor({ state: 'attached' });
+  const pct = await waitForDataValue(page, 'metric-moved_percent', '>', 0);
+  assert.ok(pct > 12 && pct < 28, `about 1/5 of the keys move (${pct}%)`);
+  const modulo = await dataValue(page, 'metric-modulo_moved_percent');
+  assert.ok(modulo > 70 && modulo < 90, `hash % N would have moved about 4/5 (${modulo}%)`);
+  const bars = await valuesByPrefix(page, 'load-bar-');
+  assert.equal(Object.keys(bars).length, 5);
+  assert.equal(sum(bars), 1000);
+  await page.waitForFunction(
+    (sel) => [...document.querySelectorAll(sel)].some((e) => /joined/.test(e.textContent)),
+    `${tid('event-log')} ${tid('event-log-entry')}`,
+  );
+});
+
+app.test('a link removing a middle jump shard reproduces the run; bounded loads cap every shard', async ({ open }) => {
+  const url = `${LESSON}?v=1&seed=7&strategy=jump&shards=10&do=0:remove-shard:3&t=500`;
+  const first = await open(url);
+  await ready(first);
+  const a = await settledSnapshot(first);
+  assert.equal(Number(a['metric-moved_percent']), 68.5, 'renumbering six shards moves 68.5% of the keys');
+  assert.equal(Object.keys(a).filter((k) => k.startsWith('load-bar-')).length, 9);
+  const second = await open(url);
+  await ready(second);
+  assert.deepEqual(await settledSnapshot(second), a);
+
+  const bounded = await open(`${LESSON}?v=1&strategy=bounded&vnodes=1&epsilon=0.25`);
+  await ready(bounded);
+  const b = await settledSnapshot(bounded);
+  assert.equal(Number(b['metric-capacity']), 313, 'ceil(1.25 x 1000 / 4)');
+  const loads = Object.entries(b)
+    .filter(([k]) => k.startsWith('load-bar-'))
+    .map(([, v]) => Number(v));
+  assert.equal(loads.length, 4);
+  assert.ok(Math.max(...loads) <= 313, `no shard above the capacity: ${loads}`);
+  assert.equal(loads.reduce((x, y) => x + y, 0), 1000);
+});
+
+app.test('the ketama question is answered by running the sim', async ({ open }) => {
+  const page = await open(LESSON);
+  await ready(page);
+  const q = page.locator(tid('question-ketama-user-13'));
+  await q.scrollIntoViewIfNeeded();
+  await q.locator(tid('choice-2')).click();
+  const result = page.locator(tid('question-ketama-user-13-result'));
+  await result.waitFor();
+  assert.match((await result.textContent()) ?? '', /correct/i);
+  assert.doesNotMatch((await result.textContent()) ?? '', /not quite/i);
+});

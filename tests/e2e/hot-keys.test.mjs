@@ -1,0 +1,108 @@
+// The hot-keys lesson: a celebrity key pins its shard (request load, not key count), doubling the
+// shards does not cool it, splitting and caching do, a link reproduces the run, and the question
+// on where the celebrity goes is answered by the sim.
+import assert from 'node:assert/strict';
+import { useApp, tid, lessonReady, waitForDataValue, dataValue, valuesByPrefix, settledSnapshot, setInputValue } from './harness.mjs';
+
+const app = useApp();
+const HOT = '#/lesson/hot-keys';
+const ready = (page) => lessonReady(page, 'shard-diagram');
+
+/** Keys held by shards 0..n-1, from the buckets' data-keys. */
+async function keysPerShard(page, n) {
+  const out = {};
+  for (let s = 0; s < n; s++) {
+    const loc = page.locator(tid(`shard-${s}`));
+    await loc.waitFor({ state: 'attached' });
+    out[s] = Number(await loc.getAttribute('data-keys'));
+  }
+  return out;
+}
+
+/** The bars of the first metric group (requests per shard), once they are drawn. */
+async function requestBars(page) {
+  await page.locator(tid('load-bar-0')).waitFor({ state: 'attached' });
+  return valuesByPrefix(page, 'load-bar-');
+}
+
+app.test('the celebrity pins shard 4: even keys, uneven requests', async ({ open }) => {
+  // The lesson's defaults (seed 7): 1,000 users on 8 shards, user 0 takes 30% of 200 req/s.
+  const page = await open(`${HOT}?v=1&t=10000`);
+  await ready(page);
+  for (const s of [0, 1, 2, 3, 4, 5, 6, 7]) {
+    await page.locator(tid(`shard-${s}`)).waitFor({ state: 'attached' });
+  }
+  assert.equal(await page.locator(tid('shard-8')).count(), 0, 'eight shards');
+  assert.equal(await page.locator(tid('shard-4')).getAttribute('data-keys'), '129');
+  await page.locator(tid('shard-key-0')).waitFor({ state: 'attached' });
+  // The same numbers as `sdp run hot-keys`: 1,979 requests, 781 of them on shard 4.
+  assert.equal(await waitForDataValue(page, 'metric-requests', '==', 1979), 1979);
+  const bars = await requestBars(page);
+  assert.equal(bars[4], 781, 'shard 4 serves the celebrity');
+  const total = Object.values(bars).reduce((a, b) => a + b, 0);
+  assert.equal(total, 1979, 'every request reached a shard (no cache)');
+  for (const [s, v] of Object.entries(bars)) {
+    if (s !== '4') assert.ok(v * 3 < bars[4], `shard ${s} (${v}) is far below shard 4`);
+  }
+  // Keys are even: every shard holds 104-133 users.
+  const keys = await keysPerShard(page, 8);
+  for (const [s, v] of Object.entries(keys)) assert.ok(v >= 100 && v <= 140, `shard ${s} holds ${v} keys`);
+  assert.ok((await dataValue(page, 'metric-hottest_share')) > 30, 'busiest shard over 30%');
+  assert.ok((await dataValue(page, 'metric-max_mean_ratio')) > 2.5);
+});
+
+app.test('doubling to 16 shards moves half the keys but the busiest shard stays over 30%', async ({ open }) => {
+  const url = `${HOT}?v=1&do=2000:resize:16&t=10000`;
+  const page = await open(url);
+  await ready(page);
+  await page.locator(tid('shard-15')).waitFor({ state: 'attached' });
+  assert.equal(await waitForDataValue(page, 'metric-moved_keys', '==', 510), 510);
+  assert.equal(await dataValue(page, 'metric-moved_percent'), 51);
+  await page.locator(tid('moved-key')).first().waitFor({ state: 'attached' });
+  const bars = await requestBars(page);
+  const busiest = Object.entries(bars).sort((a, b) => b[1] - a[1])[0][0];
+  assert.equal(busiest, '15', 'the celebrity moved to the new shard 15, load and all');
+  assert.ok((await dataValue(page, 'metric-hottest_share')) > 30);
+  assert.ok((await dataValue(page, 'metric-max_mean_ratio')) > 4.5, 'worse than with 8 shards');
+  // The link reproduces the same run in a fresh page.
+  const a = await settledSnapshot(page);
+  const again = await open(url);
+  await ready(again);
+  assert.deepEqual(await settledSnapshot(again), a);
+});
+
+app.test('splitting the celebrity spreads its load; a cache added live restarts the counters', async ({ open }) => {
+  const page = await open(`${HOT}?v=1&do=0:split:8&t=10000`);
+  await ready(page);
+  // Sub-key #0 of user 0 is drawn with id 1,000,000; the unsplit key is gone.
+  await page.locator(tid('shard-key-1000000')).waitFor({ state: 'attached' });
+  await page.locator(tid('shard-key-7000000')).waitFor({ state: 'attached' });
+  assert.equal(await page.locator(tid('shard-key-0')).count(), 0);
+  assert.ok((await waitForDataValue(page, 'metric-hottest_share', '<', 25)) < 25);
+  assert.ok((await dataValue(page, 'metric-write_fanout')) > 1, 'each celebrity write updates 8 copies');
+  // 999 users and 8 sub-keys are stored.
+  const keys = Object.values(await keysPerShard(page, 8)).reduce((a, b) => a + b, 0);
+  assert.equal(keys, 1007);
+
+  await setInputValue(page.locator(tid('action-cache-input')), '100');
+  await page.locator(tid('action-cache-submit')).click();
+  await page.waitForFunction(
+    (sel) => [...document.querySelectorAll(sel)].some((e) => /Cache size 0 → 100/.test(e.textContent)),
+    `${tid('event-log')} ${tid('event-log-entry')}`,
+  );
+  assert.equal(await waitForDataValue(page, 'metric-requests', '==', 0), 0, 'a change restarts the load counters');
+  const ideal = await waitForDataValue(page, 'metric-cache_top_share', '>', 36.9);
+  assert.ok(ideal < 37.1, `the celebrity and 99 other users: 37% (got ${ideal})`);
+});
+
+app.test('the question on where the celebrity goes is answered by running the sim', async ({ open }) => {
+  const page = await open(HOT);
+  await ready(page);
+  const q = page.locator(tid('question-celebrity-after-doubling'));
+  await q.scrollIntoViewIfNeeded();
+  await q.locator(tid('choice-15')).click();
+  const result = page.locator(tid('question-celebrity-after-doubling-result'));
+  await result.waitFor();
+  assert.match((await result.textContent()) ?? '', /correct/i);
+  assert.doesNotMatch((await result.textContent()) ?? '', /not quite/i);
+});
