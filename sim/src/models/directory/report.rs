@@ -128,7 +128,7 @@ impl DirectoryModel {
             front: vec![
                 FrontView {
                     id: "cache".into(),
-                    label: "Client caches".into(),
+                    label: "Client cache".into(),
                     caption: Some(cache_caption),
                     down: false,
                 },
