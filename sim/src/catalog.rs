@@ -3,6 +3,7 @@
 use crate::engine::{BuildError, Run, Simulation};
 use crate::lesson::{Lesson, LessonError};
 use crate::model::Model;
+use crate::models::directory::DirectoryModel;
 use crate::models::hash_ring::HashRingModel;
 use crate::models::hot_keys::HotKeys;
 use crate::models::modulo::ModuloShards;
@@ -52,6 +53,10 @@ pub const LESSON_FILES: &[(&str, &str)] = &[
         "hashing/cross-shard-queries.toml",
         include_str!("../../lessons/hashing/cross-shard-queries.toml"),
     ),
+    (
+        "hashing/directory-sharding.toml",
+        include_str!("../../lessons/hashing/directory-sharding.toml"),
+    ),
 ];
 
 /// Declares every model once: its id in [`MODELS`], its specs in [`specs`] and its runs in
@@ -89,7 +94,8 @@ registry!(
     ModuloShards,
     PlacementModel,
     HotKeys,
-    ScatterGather
+    ScatterGather,
+    DirectoryModel
 );
 
 /// Starts a run of the scenario's model. Every bad parameter override fails the start.

@@ -2,6 +2,7 @@
 //! shape (parameters, inputs, events, frame, metrics).
 
 pub mod common;
+pub mod directory;
 pub mod hash_ring;
 pub mod hot_keys;
 pub mod modulo;

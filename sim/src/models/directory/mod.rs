@@ -1,0 +1,1035 @@
+//! Directory (lookup) sharding: a table maps each tenant to a shard, and every request finds
+//! its shard by asking the table.
+//!
+//! **Mechanism.** A multi-tenant service keeps each tenant's keys together on one shard. The
+//! *directory* is a small service holding the table tenant → shard. New tenants are placed by a
+//! policy (`least-loaded`: the emptiest shard, biggest tenants first at build time;
+//! `round-robin`: tenant number % N, the notes' `user_id % N`; `hash`: FNV-1a of the name % N),
+//! but after that the table, not a formula, is the truth. So:
+//!
+//! - *Adding a shard moves nothing.* The table still names the old shards; the new one stays
+//!   empty until tenants are moved to it. Beside it the model reports what the stateless
+//!   `% N` rule would have moved (`modulo_moved_*`) — the cost the table avoids (catalogue C6:
+//!   "a directory moves only the keys you choose to move").
+//! - *Moving a tenant* (`move-tenant:acme:3`) copies its keys to the target at `copy_rate` keys
+//!   per second while requests keep going to the old shard, then *flips* the entry. Exactly that
+//!   tenant's keys move. `rebalance` plans the moves (greedy, few tenants), `remove-shard` and
+//!   `resize` down drain shards the same way before removing them. One migration runs at a time.
+//! - *The directory is a hop and a single point of failure.* Each client (application server)
+//!   keeps its own cache of entries for `cache_ttl_ms`. A request with a fresh entry goes straight
+//!   to the shard; otherwise it asks the directory first (`directory_latency_ms`). While the
+//!   directory is down, only requests with a fresh entry succeed — and a copied migration cannot
+//!   flip. A fresh entry fetched before a flip is *stale*: the old shard answers "moved", the
+//!   client drops the entry and asks the directory (an extra shard hop of latency; a failure if
+//!   the directory is down).
+//!
+//! Invariants checked by `validate`: the table is total (every tenant has exactly one entry and
+//! it names a live shard); per-tenant key counts match the keys; per-shard key counts add up to
+//! all keys; every request is served or failed, served requests add up over shards and over the
+//! latency histogram; the last change's moves are in key order and name only keys of the tenants
+//! it moved.
+//!
+//! Simplifications: latency is accounted, not queued (a fixed cost per hop, no contention at
+//! the directory or the shards); a cache lookup costs nothing; clients pick requests at random;
+//! writes during a copy are assumed caught up at the flip (a short write freeze in a real
+//! system); the directory itself is one node (no replicas) so that its failure is visible;
+//! tenant sizes are a deterministic Zipf split of `keys` so the worked examples have exact
+//! numbers — the seed drives the traffic.
+
+use crate::frame::Frame;
+use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
+use crate::models::shard_view::{ShardChange, ShardMove, ShardRequest};
+use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::scenario::Input;
+use crate::time::SimTime;
+use crate::workload::{poisson_gap_us, Popularity};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+mod record;
+mod report;
+mod route;
+mod table;
+
+pub use record::{DirectoryRecord, MoveKind, MoveLine, RequestLine};
+pub use route::{CacheEntry, ClientCaches, Route};
+pub use table::{
+    zipf_sizes, Directory, Naming, Placement, PlannedMove, Tenant, COMPANY_NAMES, MAX_KEYS,
+    MAX_SHARDS, MAX_TENANTS,
+};
+
+/// How many keys a frame draws.
+pub const FRAME_KEYS: u64 = 256;
+/// How long a request stays in the frame, for the view's pulse.
+pub const REQUEST_SHOWN_US: u64 = 400_000;
+
+/// The model's own events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DirectoryEvent {
+    /// The next request arrives.
+    Request,
+    /// The running migration's copy is complete.
+    CopyDone,
+}
+
+/// A migration in progress: tenants being copied, and shards to remove once they are empty.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Migration {
+    /// Why.
+    pub kind: MoveKind,
+    /// The tenants and their source and target (physical ids).
+    pub moves: Vec<PlannedMove>,
+    /// Physical ids of shards removed at the flip.
+    pub removing: Vec<u32>,
+    /// Keys being copied.
+    pub keys: u64,
+    /// When the copy started.
+    pub started: SimTime,
+    /// When it ends.
+    pub done_at: SimTime,
+    /// True once copied but waiting for the directory to come back.
+    pub copied: bool,
+}
+
+/// Request counters.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stats {
+    /// Requests issued.
+    pub requests: u64,
+    /// Requests served.
+    pub served: u64,
+    /// Requests failed.
+    pub failed: u64,
+    /// Requests that reached a wrong shard first.
+    pub misrouted: u64,
+    /// Requests that used a fresh cache entry.
+    pub cache_hits: u64,
+    /// Lookups the directory answered.
+    pub lookups: u64,
+    /// Requests that needed the directory (answered or not).
+    pub needed_directory: u64,
+    /// Sum of served requests' latency.
+    pub latency_sum_us: u64,
+    /// Served requests by latency (µs → count).
+    pub latency: BTreeMap<u64, u64>,
+}
+
+impl Stats {
+    /// The smallest latency that at least `pct` percent of served requests do not exceed.
+    pub fn percentile_us(&self, pct: u64) -> Option<u64> {
+        if self.served == 0 {
+            return None;
+        }
+        let need = (self.served * pct).div_ceil(100).max(1);
+        let mut seen = 0;
+        for (lat, n) in &self.latency {
+            seen += n;
+            if seen >= need {
+                return Some(*lat);
+            }
+        }
+        self.latency.keys().next_back().copied()
+    }
+}
+
+/// The directory-sharding lesson model.
+#[derive(Clone, Debug)]
+pub struct DirectoryModel {
+    dir: Directory,
+    naming: Naming,
+    placement: Placement,
+    /// Tenant of each key, by key id.
+    key_tenant: Rc<Vec<u32>>,
+    /// Each key's number within its tenant (`acme/17` is 17).
+    key_ordinal: Rc<Vec<u32>>,
+    /// Key ids a frame draws.
+    drawn: Rc<Vec<u64>>,
+    caches: ClientCaches,
+    clients: u32,
+    directory_up: bool,
+    directory_us: u64,
+    shard_us: u64,
+    copy_rate: u64,
+    migration: Option<Migration>,
+    /// Requests served, by physical shard id.
+    served_by_phys: BTreeMap<u32, u64>,
+    stats: Stats,
+    popularity: Popularity,
+    zipf_s: Option<f64>,
+    rate_per_sec: f64,
+    last_change: Option<ShardChange>,
+    /// `(moved, total)` of the stateless rule at the last change of shard count.
+    last_modulo: Option<(u64, u64)>,
+    keys_moved_total: u64,
+    recent: Vec<ShardRequest>,
+    visits: u64,
+    last_request: Option<RequestLine>,
+}
+
+/// Which keys of each tenant a frame draws: every tenant's first keys, in proportion to its
+/// size and at least one, `limit` in all at most.
+fn drawn_keys(key_tenant: &[u32], tenants: &[Tenant], limit: u64) -> Vec<u64> {
+    let total = key_tenant.len() as u64;
+    if total <= limit {
+        return (0..total).collect();
+    }
+    let spare = limit.saturating_sub(tenants.len() as u64);
+    let quota: Vec<u64> = tenants
+        .iter()
+        .map(|t| (t.keys * spare / total + 1).min(t.keys))
+        .collect();
+    let mut taken = vec![0u64; tenants.len()];
+    let mut out = Vec::new();
+    for (id, t) in key_tenant.iter().enumerate() {
+        let t = *t as usize;
+        if taken[t] < quota[t] {
+            taken[t] += 1;
+            out.push(id as u64);
+        }
+    }
+    out.truncate(limit as usize);
+    out
+}
+
+impl DirectoryModel {
+    /// The directory table.
+    pub fn directory(&self) -> &Directory {
+        &self.dir
+    }
+    /// Request counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+    /// The clients' caches.
+    pub fn caches(&self) -> &ClientCaches {
+        &self.caches
+    }
+    /// Whether the directory answers.
+    pub fn directory_up(&self) -> bool {
+        self.directory_up
+    }
+    /// The migration in progress, if any.
+    pub fn migration(&self) -> Option<&Migration> {
+        self.migration.as_ref()
+    }
+    /// The last request and how it went.
+    pub fn last_request(&self) -> Option<&RequestLine> {
+        self.last_request.as_ref()
+    }
+    /// The last change of placement (a flip, or added shards).
+    pub fn last_change(&self) -> Option<&ShardChange> {
+        self.last_change.as_ref()
+    }
+    /// Keys moved by every flip so far.
+    pub fn keys_moved_total(&self) -> u64 {
+        self.keys_moved_total
+    }
+    /// The tenant of key `id`.
+    pub fn tenant_of_key(&self, id: u64) -> Option<u32> {
+        self.key_tenant.get(id as usize).copied()
+    }
+    /// The name of key `id` (`acme/17`).
+    pub fn key_name(&self, id: u64) -> String {
+        match (
+            self.key_tenant.get(id as usize),
+            self.key_ordinal.get(id as usize),
+        ) {
+            (Some(t), Some(n)) => format!("{}/{n}", self.dir.tenants()[*t as usize].name),
+            _ => format!("key {id}"),
+        }
+    }
+    /// The current shard index of key `id`.
+    pub fn shard_of_key(&self, id: u64) -> Option<u32> {
+        self.tenant_of_key(id).map(|t| self.dir.shard_of(t))
+    }
+
+    fn refresh_drawn(&mut self) {
+        self.drawn = Rc::new(drawn_keys(&self.key_tenant, self.dir.tenants(), FRAME_KEYS));
+    }
+
+    fn append_keys(&mut self, tenant: u32, from_ordinal: u64, count: u64) {
+        let kt = Rc::make_mut(&mut self.key_tenant);
+        let ko = Rc::make_mut(&mut self.key_ordinal);
+        for n in from_ordinal..from_ordinal + count {
+            kt.push(tenant);
+            ko.push(n as u32);
+        }
+        if let Some(s) = self.zipf_s {
+            self.popularity = Popularity::zipf(self.key_tenant.len() as u64, s);
+        }
+        self.refresh_drawn();
+    }
+
+    fn schedule_request(&self, ctx: &mut Ctx<'_, Self>) {
+        if let Some(gap) = poisson_gap_us(ctx.rng, self.rate_per_sec) {
+            ctx.schedule(ctx.now.plus_us(gap), DirectoryEvent::Request);
+        }
+    }
+
+    fn move_lines(&self, moves: &[PlannedMove]) -> Vec<MoveLine> {
+        moves
+            .iter()
+            .map(|m| MoveLine {
+                tenant: self.dir.tenants()[m.tenant as usize].name.clone(),
+                keys: self.dir.tenants()[m.tenant as usize].keys,
+                from: self.dir.index_of(m.from).unwrap_or(0),
+                to: self.dir.index_of(m.to).unwrap_or(0),
+            })
+            .collect()
+    }
+
+    fn no_migration(&self) -> Result<(), InputError> {
+        match &self.migration {
+            None => Ok(()),
+            Some(m) => Err(InputError(format!(
+                "a migration is already running (its copy ends at {}); one at a time",
+                m.done_at
+            ))),
+        }
+    }
+
+    /// Starts copying `moves` (then flips and removes `removing`); instant when `copy_rate` is 0
+    /// or nothing needs copying.
+    fn start_migration(
+        &mut self,
+        kind: MoveKind,
+        moves: Vec<PlannedMove>,
+        removing: Vec<u32>,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
+        let keys: u64 = moves
+            .iter()
+            .map(|m| self.dir.tenants()[m.tenant as usize].keys)
+            .sum();
+        let copy_us = if self.copy_rate == 0 || keys == 0 {
+            0
+        } else {
+            (keys * 1_000_000).div_ceil(self.copy_rate)
+        };
+        let done_at = ctx.now.plus_us(copy_us);
+        if copy_us > 0 {
+            ctx.record(DirectoryRecord::CopyStarted {
+                kind,
+                moves: self.move_lines(&moves),
+                keys,
+                done_at,
+            });
+            ctx.schedule(done_at, DirectoryEvent::CopyDone);
+        }
+        self.migration = Some(Migration {
+            kind,
+            moves,
+            removing,
+            keys,
+            started: ctx.now,
+            done_at,
+            copied: copy_us == 0,
+        });
+        if copy_us == 0 {
+            if self.directory_up {
+                self.flip(ctx);
+            } else {
+                ctx.record(DirectoryRecord::FlipWaiting { keys });
+            }
+        }
+    }
+
+    /// Points the migrating tenants at their new shards, removes drained shards, and records
+    /// exactly which keys moved.
+    fn flip(&mut self, ctx: &mut Ctx<'_, Self>) {
+        let Some(m) = self.migration.take() else {
+            return;
+        };
+        let before = self.dir.shard_count();
+        let from_index: BTreeMap<u32, u32> = m
+            .moves
+            .iter()
+            .map(|mv| (mv.tenant, self.dir.index_of(mv.from).unwrap_or(0)))
+            .collect();
+        for mv in &m.moves {
+            self.dir.set(mv.tenant, mv.to);
+        }
+        for phys in &m.removing {
+            self.dir.remove_shard(*phys);
+        }
+        let after = self.dir.shard_count();
+        let moved_to: BTreeMap<u32, (u32, u32)> = m
+            .moves
+            .iter()
+            .map(|mv| {
+                (
+                    mv.tenant,
+                    (
+                        from_index[&mv.tenant],
+                        self.dir.index_of(mv.to).unwrap_or(0),
+                    ),
+                )
+            })
+            .collect();
+        let moves: Vec<ShardMove> = self
+            .key_tenant
+            .iter()
+            .enumerate()
+            .filter_map(|(id, t)| {
+                moved_to.get(t).map(|&(from, to)| ShardMove {
+                    id: id as u64,
+                    from,
+                    to,
+                })
+            })
+            .collect();
+        let total = self.key_tenant.len() as u64;
+        let moved = moves.len() as u64;
+        let modulo =
+            (before != after).then(|| self.dir.modulo_moved(self.placement, before, after));
+        if let Some(mm) = modulo {
+            self.last_modulo = Some((mm, total));
+        }
+        let lines = m
+            .moves
+            .iter()
+            .map(|mv| MoveLine {
+                tenant: self.dir.tenants()[mv.tenant as usize].name.clone(),
+                keys: self.dir.tenants()[mv.tenant as usize].keys,
+                from: moved_to[&mv.tenant].0,
+                to: moved_to[&mv.tenant].1,
+            })
+            .collect();
+        ctx.record(DirectoryRecord::Flipped {
+            kind: m.kind,
+            moves: lines,
+            moved,
+            total,
+            shards: (before, after),
+            modulo_moved: modulo,
+        });
+        self.keys_moved_total += moved;
+        self.last_change = Some(ShardChange {
+            at: ctx.now,
+            from_shards: before,
+            to_shards: after,
+            moves: moves.into(),
+            total,
+        });
+    }
+
+    fn add_shards(&mut self, count: u32, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        let from = self.dir.shard_count();
+        let to = from + count;
+        if count == 0 || to > MAX_SHARDS {
+            return Err(InputError(format!(
+                "a run has at most {MAX_SHARDS} shards; it has {from}"
+            )));
+        }
+        for _ in 0..count {
+            self.dir.add_shard();
+        }
+        let total = self.key_tenant.len() as u64;
+        let modulo_moved = self.dir.modulo_moved(self.placement, from, to);
+        self.last_modulo = Some((modulo_moved, total));
+        self.last_change = Some(ShardChange {
+            at: ctx.now,
+            from_shards: from,
+            to_shards: to,
+            moves: Vec::new().into(),
+            total,
+        });
+        ctx.record(DirectoryRecord::ShardsAdded {
+            from,
+            to,
+            modulo_moved,
+            total,
+            rule: self.placement.rule(),
+        });
+        Ok(())
+    }
+
+    fn remove_shards(
+        &mut self,
+        indices: &[u32],
+        ctx: &mut Ctx<'_, Self>,
+    ) -> Result<(), InputError> {
+        self.no_migration()?;
+        let n = self.dir.shard_count();
+        if indices.is_empty() || indices.len() as u32 >= n {
+            return Err(InputError(format!(
+                "at least one shard must remain; there are {n}"
+            )));
+        }
+        let removing: Vec<u32> = indices
+            .iter()
+            .map(|i| {
+                self.dir.phys_at(*i).ok_or_else(|| {
+                    InputError(format!("there is no shard {i}; shards are 0 to {}", n - 1))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let plan = self.dir.plan_drain(&removing);
+        self.start_migration(MoveKind::Drain, plan, removing, ctx);
+        Ok(())
+    }
+
+    fn move_tenant(&mut self, arg: &str, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        let usage = || InputError("move-tenant needs TENANT:SHARD, e.g. move-tenant:acme:3".into());
+        let (name, shard) = arg.rsplit_once(':').ok_or_else(usage)?;
+        let shard: u32 = shard.trim().parse().map_err(|_| usage())?;
+        let t = self
+            .dir
+            .find(name)
+            .ok_or_else(|| InputError(format!("there is no tenant {:?}", name.trim())))?;
+        let n = self.dir.shard_count();
+        let to = self.dir.phys_at(shard).ok_or_else(|| {
+            InputError(format!(
+                "there is no shard {shard}; shards are 0 to {}",
+                n - 1
+            ))
+        })?;
+        let from = self.dir.phys_of(t);
+        if from == to {
+            return Err(InputError(format!(
+                "{} is already on shard {shard}",
+                self.dir.tenants()[t as usize].name
+            )));
+        }
+        self.no_migration()?;
+        self.start_migration(
+            MoveKind::Manual,
+            vec![PlannedMove {
+                tenant: t,
+                from,
+                to,
+            }],
+            Vec::new(),
+            ctx,
+        );
+        Ok(())
+    }
+
+    fn rebalance(&mut self, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        self.no_migration()?;
+        let plan = self.dir.plan_rebalance();
+        if plan.is_empty() {
+            let largest = self
+                .dir
+                .tenants()
+                .iter()
+                .max_by_key(|t| (t.keys, std::cmp::Reverse(t.number)))
+                .map(|t| (t.name.clone(), t.keys))
+                .unwrap_or_default();
+            ctx.record(DirectoryRecord::NothingToRebalance {
+                peak: self.dir.loads().into_iter().max().unwrap_or(0),
+                largest,
+            });
+            return Ok(());
+        }
+        self.start_migration(MoveKind::Rebalance, plan, Vec::new(), ctx);
+        Ok(())
+    }
+
+    fn add_keys(&mut self, arg: &str, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        let usage =
+            || InputError("add-keys needs N (a new tenant) or TENANT:N, e.g. add-keys:50".into());
+        let (who, count) = match arg.rsplit_once(':') {
+            Some((w, c)) => (Some(w.trim()), c),
+            None => (None, arg),
+        };
+        let count: u64 = count.trim().parse().map_err(|_| usage())?;
+        let total = self.key_tenant.len() as u64;
+        if count == 0 || total + count > MAX_KEYS {
+            return Err(InputError(format!(
+                "add-keys adds 1 or more keys, up to {MAX_KEYS} in all (there are {total})"
+            )));
+        }
+        let (tenant, first, grew) = match who {
+            Some(name) => {
+                let t = self
+                    .dir
+                    .find(name)
+                    .ok_or_else(|| InputError(format!("there is no tenant {name:?}")))?;
+                let first = self.dir.tenants()[t as usize].keys;
+                self.dir.grow(t, count);
+                (t, first, true)
+            }
+            None => {
+                let number = self.dir.tenants().len() as u32;
+                if number >= MAX_TENANTS {
+                    return Err(InputError(format!(
+                        "a run has at most {MAX_TENANTS} tenants"
+                    )));
+                }
+                let avoid = self
+                    .migration
+                    .as_ref()
+                    .map(|m| m.removing.clone())
+                    .unwrap_or_default();
+                self.dir
+                    .add_tenant(self.naming.name(number), count, self.placement, &avoid);
+                (number, 0, false)
+            }
+        };
+        self.append_keys(tenant, first, count);
+        ctx.record(DirectoryRecord::TenantAdded {
+            tenant: self.dir.tenants()[tenant as usize].name.clone(),
+            keys: count,
+            shard: self.dir.shard_of(tenant),
+            grew,
+        });
+        Ok(())
+    }
+
+    fn request(&mut self, ctx: &mut Ctx<'_, Self>) {
+        let client = ctx.rng.below(u64::from(self.clients)) as u32;
+        let Some(key) = self.popularity.pick(ctx.rng, self.key_tenant.len() as u64) else {
+            return;
+        };
+        let tenant = self.key_tenant[key as usize];
+        let truth = self.dir.phys_of(tenant);
+        let cached = self.caches.fresh(client, tenant, ctx.now);
+        let route = Route::decide(cached, truth, self.directory_up);
+        let s = &mut self.stats;
+        s.requests += 1;
+        let id = s.requests;
+        if route.used_cache() {
+            s.cache_hits += 1;
+        }
+        if route.needed_directory() {
+            s.needed_directory += 1;
+        }
+        if route.misrouted() {
+            s.misrouted += 1;
+            self.caches.forget(client, tenant);
+        }
+        let latency = route.latency_us(self.directory_us, self.shard_us);
+        if matches!(route, Route::Lookup | Route::StaleThenLookup) {
+            s.lookups += 1;
+            self.caches.store(client, tenant, truth, ctx.now);
+        }
+        match latency {
+            Some(l) => {
+                s.served += 1;
+                s.latency_sum_us += l;
+                *s.latency.entry(l).or_insert(0) += 1;
+                *self.served_by_phys.entry(truth).or_insert(0) += 1;
+            }
+            None => s.failed += 1,
+        }
+        let shard = self.dir.index_of(truth).unwrap_or(0);
+        let stale = cached
+            .filter(|_| route.misrouted())
+            .and_then(|p| self.dir.index_of(p));
+        self.recent
+            .retain(|r| ctx.now.since(r.at) < REQUEST_SHOWN_US);
+        let mut visit = |shard: u32, outcome| {
+            self.visits += 1;
+            let mut r = ShardRequest::served(self.visits, key, shard, ctx.now);
+            r.query = id;
+            r.outcome = outcome;
+            r.latency_us = latency;
+            r
+        };
+        use crate::models::shard_view::RequestOutcome as O;
+        let mut shown = Vec::new();
+        if let Some(s) = stale {
+            shown.push(visit(s, O::Misrouted));
+        }
+        shown.push(visit(
+            shard,
+            if route.served() { O::Served } else { O::Failed },
+        ));
+        self.recent.extend(shown);
+        let line = RequestLine {
+            id,
+            client,
+            key: self.key_name(key),
+            route,
+            shard,
+            stale,
+            latency_us: latency,
+        };
+        self.last_request = Some(line.clone());
+        ctx.record(DirectoryRecord::Request(line));
+    }
+}
+
+impl Model for DirectoryModel {
+    type Event = DirectoryEvent;
+    type Record = DirectoryRecord;
+    const ID: &'static str = "directory";
+
+    fn specs() -> Vec<ParamSpec> {
+        let mut specs = vec![
+            ParamSpec::int("shards", "Shards", 4, 1, i64::from(MAX_SHARDS), 1)
+                .help("How many shards the tenants are spread over at the start."),
+            ParamSpec::int("tenants", "Tenants", 12, 1, i64::from(MAX_TENANTS), 1)
+                .help("Customers; all of a tenant's keys live on one shard."),
+            ParamSpec::int("keys", "Keys", 600, 1, MAX_KEYS as i64, 1)
+                .unit("keys")
+                .help("All tenants' keys together (at least one per tenant)."),
+            ParamSpec::float("tenant_skew", "Tenant size skew", 1.0, 0.0, 3.0, 0.1).help(
+                "Tenant sizes fall as 1/rank^s: 0 makes them equal, 1 gives one big tenant (a whale) and a long tail.",
+            ),
+            ParamSpec::choice(
+                "naming",
+                "Tenant names",
+                "companies",
+                &[
+                    ("companies", "Companies (acme, globex, …)"),
+                    ("users", "User ids (user-0, user-1, …)"),
+                ],
+            )
+            .help("User ids with one key each reproduce the notes' user_id % N layouts."),
+            ParamSpec::choice(
+                "placement",
+                "Initial placement",
+                "least-loaded",
+                &[
+                    ("least-loaded", "Least loaded (biggest first)"),
+                    ("round-robin", "Round robin (tenant % N)"),
+                    ("hash", "Hash of the name % N"),
+                ],
+            )
+            .help("How the directory places a tenant it has not seen; after that the table rules."),
+            ParamSpec::int("clients", "Clients", 4, 1, 32, 1)
+                .help("Application servers sending requests; each keeps its own directory cache."),
+            ParamSpec::int("cache_ttl_ms", "Cache TTL", 1_000, 0, 600_000, 100)
+                .unit("ms")
+                .help("How long a client trusts a cached directory entry; 0 turns caching off."),
+            ParamSpec::int("directory_latency_ms", "Directory lookup", 2, 0, 1_000, 1)
+                .unit("ms")
+                .help("Time for one round trip to the directory."),
+            ParamSpec::int("shard_latency_ms", "Shard request", 5, 0, 1_000, 1)
+                .unit("ms")
+                .help("Time for one round trip to a shard."),
+            ParamSpec::int("copy_rate", "Copy rate", 500, 0, 100_000, 1)
+                .unit("keys/s")
+                .help("How fast a move copies a tenant's keys before the directory flips; 0 is instant."),
+        ];
+        specs.extend(crate::workload::specs(50));
+        specs
+    }
+
+    fn actions() -> Vec<ActionSpec> {
+        vec![
+            ActionSpec {
+                name: "move-tenant",
+                label: "Move a tenant",
+                arg: Some("tenant:shard"),
+                default_arg: Some("acme:3"),
+            },
+            ActionSpec {
+                name: "add-shard",
+                label: "Add an empty shard",
+                arg: None,
+                default_arg: None,
+            },
+            ActionSpec {
+                name: "rebalance",
+                label: "Rebalance (few moves)",
+                arg: None,
+                default_arg: None,
+            },
+            ActionSpec {
+                name: "directory-down",
+                label: "Take the directory down",
+                arg: None,
+                default_arg: None,
+            },
+            ActionSpec {
+                name: "directory-up",
+                label: "Bring the directory back",
+                arg: None,
+                default_arg: None,
+            },
+            ActionSpec {
+                name: "remove-shard",
+                label: "Drain and remove a shard",
+                arg: Some("shard (empty: the last)"),
+                default_arg: None,
+            },
+            ActionSpec {
+                name: "resize",
+                label: "Resize to",
+                arg: Some("shard count"),
+                default_arg: Some("5"),
+            },
+            ActionSpec {
+                name: "add-keys",
+                label: "Add keys",
+                arg: Some("N (new tenant) or tenant:N"),
+                default_arg: Some("50"),
+            },
+        ]
+    }
+
+    fn build(params: &ParamSet, ctx: &mut Ctx<'_, Self>) -> Result<Self, ParamError> {
+        let tenants = params.int("tenants").clamp(1, i64::from(MAX_TENANTS)) as u32;
+        let keys = (params.int("keys").max(1) as u64).clamp(u64::from(tenants), MAX_KEYS);
+        let naming = Naming::parse(params.text("naming"));
+        let placement = Placement::parse(params.text("placement"));
+        let sizes = zipf_sizes(keys, tenants, params.float("tenant_skew"));
+        let list: Vec<Tenant> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, k)| Tenant::new(i as u32, naming.name(i as u32), *k))
+            .collect();
+        let shards = params.int("shards").clamp(1, i64::from(MAX_SHARDS)) as u32;
+        let dir = Directory::new(list, shards, placement);
+        let mut key_tenant = Vec::with_capacity(keys as usize);
+        let mut key_ordinal = Vec::with_capacity(keys as usize);
+        for t in dir.tenants() {
+            for n in 0..t.keys {
+                key_tenant.push(t.number);
+                key_ordinal.push(n as u32);
+            }
+        }
+        let zipf_s = (params.text("popularity") == "zipf").then(|| params.float("zipf_s"));
+        let clients = params.int("clients").clamp(1, 32) as u32;
+        let ms = |name: &str| params.int(name).max(0) as u64 * 1_000;
+        let model = DirectoryModel {
+            popularity: Popularity::from_params(params, keys),
+            zipf_s,
+            naming,
+            placement,
+            drawn: Rc::new(drawn_keys(&key_tenant, dir.tenants(), FRAME_KEYS)),
+            key_tenant: Rc::new(key_tenant),
+            key_ordinal: Rc::new(key_ordinal),
+            caches: ClientCaches::new(clients, ms("cache_ttl_ms")),
+            clients,
+            directory_up: true,
+            directory_us: ms("directory_latency_ms"),
+            shard_us: ms("shard_latency_ms"),
+            copy_rate: params.int("copy_rate").max(0) as u64,
+            migration: None,
+            served_by_phys: BTreeMap::new(),
+            stats: Stats::default(),
+            rate_per_sec: params.int("request_rate").max(0) as f64,
+            last_change: None,
+            last_modulo: None,
+            keys_moved_total: 0,
+            recent: Vec::new(),
+            visits: 0,
+            last_request: None,
+            dir,
+        };
+        ctx.record(DirectoryRecord::Built {
+            tenants,
+            keys,
+            shards,
+            placement: placement.id(),
+        });
+        for t in model.dir.tenants() {
+            ctx.record(DirectoryRecord::Placed {
+                tenant: t.name.clone(),
+                keys: t.keys,
+                shard: model.dir.shard_of(t.number),
+            });
+        }
+        model.schedule_request(ctx);
+        Ok(model)
+    }
+
+    fn apply(&mut self, input: &Input, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        let arg = input.arg.as_deref().unwrap_or("").trim();
+        match input.action.as_str() {
+            "move-tenant" => self.move_tenant(arg, ctx),
+            "add-shard" => self.add_shards(1, ctx),
+            "rebalance" => self.rebalance(ctx),
+            "remove-shard" => {
+                let n = self.dir.shard_count();
+                let which = if arg.is_empty() {
+                    n.saturating_sub(1)
+                } else {
+                    arg.parse().map_err(|_| {
+                        InputError(format!(
+                            "remove-shard takes a shard number from 0 to {}, or nothing for the last",
+                            n - 1
+                        ))
+                    })?
+                };
+                self.remove_shards(&[which], ctx)
+            }
+            "resize" => {
+                let to: u32 = arg.parse().map_err(|_| {
+                    InputError(format!(
+                        "resize needs a shard count from 1 to {MAX_SHARDS}, e.g. resize:5"
+                    ))
+                })?;
+                let n = self.dir.shard_count();
+                if !(1..=MAX_SHARDS).contains(&to) {
+                    Err(InputError(format!(
+                        "a run has between 1 and {MAX_SHARDS} shards, not {to}"
+                    )))
+                } else if to > n {
+                    self.add_shards(to - n, ctx)
+                } else if to < n {
+                    let top: Vec<u32> = (to..n).collect();
+                    self.remove_shards(&top, ctx)
+                } else {
+                    Err(InputError(format!("there are already {n} shards")))
+                }
+            }
+            "add-keys" => self.add_keys(arg, ctx),
+            "directory-down" => {
+                if !self.directory_up {
+                    return Err(InputError("the directory is already down".into()));
+                }
+                self.directory_up = false;
+                ctx.record(DirectoryRecord::DirectoryDown {
+                    fresh_entries: self.caches.fresh_count(ctx.now),
+                });
+                Ok(())
+            }
+            "directory-up" => {
+                if self.directory_up {
+                    return Err(InputError("the directory is already up".into()));
+                }
+                self.directory_up = true;
+                ctx.record(DirectoryRecord::DirectoryUp);
+                if self.migration.as_ref().is_some_and(|m| m.copied) {
+                    self.flip(ctx);
+                }
+                Ok(())
+            }
+            other => Err(InputError(format!(
+                "unknown action {other:?}; this lesson knows move-tenant, add-shard, rebalance, directory-down, directory-up, remove-shard, resize and add-keys"
+            ))),
+        }
+    }
+
+    fn handle(&mut self, event: DirectoryEvent, ctx: &mut Ctx<'_, Self>) {
+        match event {
+            DirectoryEvent::Request => {
+                self.request(ctx);
+                self.schedule_request(ctx);
+            }
+            DirectoryEvent::CopyDone => {
+                let Some(m) = self.migration.as_mut() else {
+                    return;
+                };
+                if self.directory_up {
+                    self.flip(ctx);
+                } else if !m.copied {
+                    m.copied = true;
+                    let keys = m.keys;
+                    ctx.record(DirectoryRecord::FlipWaiting { keys });
+                }
+            }
+        }
+    }
+
+    fn frame(&self, now: SimTime) -> Frame {
+        Frame::Shards(Rc::new(self.shard_frame(now)))
+    }
+
+    fn metrics(&self) -> Metrics {
+        self.report()
+    }
+
+    fn entities(&self) -> Vec<String> {
+        (0..self.dir.shard_count()).map(|i| i.to_string()).collect()
+    }
+
+    /// A key is named by its tenant (`acme`), a key of a tenant (`acme/17`), or its numeric id.
+    fn owners(&self, key: &str) -> Option<Vec<String>> {
+        let key = key.trim();
+        let tenant = if let Some((name, n)) = key.rsplit_once('/') {
+            let t = self.dir.find(name)?;
+            let n: u64 = n.trim().parse().ok()?;
+            (n < self.dir.tenants()[t as usize].keys).then_some(t)?
+        } else if let Some(t) = self.dir.find(key) {
+            t
+        } else {
+            self.tenant_of_key(key.parse().ok()?)?
+        };
+        Some(vec![self.dir.shard_of(tenant).to_string()])
+    }
+
+    fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
+        let c = self.last_change.as_ref()?;
+        Some(
+            c.moves
+                .iter()
+                .map(|m| (self.key_name(m.id), m.from.to_string(), m.to.to_string()))
+                .collect(),
+        )
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        self.dir.validate()?;
+        let tenants = self.dir.tenants();
+        let mut counts = vec![0u64; tenants.len()];
+        for t in self.key_tenant.iter() {
+            let slot = counts
+                .get_mut(*t as usize)
+                .ok_or_else(|| format!("a key belongs to tenant #{t}, which does not exist"))?;
+            *slot += 1;
+        }
+        if let Some(t) = tenants.iter().find(|t| counts[t.number as usize] != t.keys) {
+            return Err(format!(
+                "tenant {} has {} keys but {} keys name it",
+                t.name, t.keys, counts[t.number as usize]
+            ));
+        }
+        let loads = self.dir.loads();
+        if loads.len() as u32 != self.dir.shard_count() {
+            return Err("a shard without a key count".into());
+        }
+        let sum: u64 = loads.iter().sum();
+        if sum != self.key_tenant.len() as u64 {
+            return Err(format!(
+                "per-shard key counts add up to {sum}, not the {} keys",
+                self.key_tenant.len()
+            ));
+        }
+        let s = &self.stats;
+        if s.served + s.failed != s.requests {
+            return Err(format!(
+                "{} served + {} failed ≠ {} requests",
+                s.served, s.failed, s.requests
+            ));
+        }
+        if s.latency.values().sum::<u64>() != s.served
+            || self.served_by_phys.values().sum::<u64>() != s.served
+        {
+            return Err("served requests do not add up over shards and latencies".into());
+        }
+        if s.lookups > s.needed_directory || s.cache_hits > s.requests || s.misrouted > s.cache_hits
+        {
+            return Err("request counters are inconsistent".into());
+        }
+        if let Some(c) = &self.last_change {
+            if c.moves.windows(2).any(|w| w[0].id >= w[1].id) {
+                return Err("the last change's moves are not in key order".into());
+            }
+            if c.to_shards != self.dir.shard_count() {
+                return Err(format!(
+                    "the last change ends at {} shards but there are {}",
+                    c.to_shards,
+                    self.dir.shard_count()
+                ));
+            }
+            // Nothing moves between changes, so every key the last change moved is still
+            // where it went.
+            if let Some(m) = c
+                .moves
+                .iter()
+                .find(|m| self.shard_of_key(m.id) != Some(m.to))
+            {
+                return Err(format!(
+                    "key {} was moved to shard {} but the directory sends it to {:?}",
+                    self.key_name(m.id),
+                    m.to,
+                    self.shard_of_key(m.id)
+                ));
+            }
+        }
+        if let Some(m) = &self.migration {
+            for mv in &m.moves {
+                if mv.tenant as usize >= tenants.len() || self.dir.index_of(mv.to).is_none() {
+                    return Err("a migration names a missing tenant or shard".into());
+                }
+            }
+        }
+        Ok(())
+    }
+}
