@@ -5,6 +5,7 @@ use crate::lesson::{Lesson, LessonError};
 use crate::model::Model;
 use crate::models::hash_ring::HashRingModel;
 use crate::models::modulo::ModuloShards;
+use crate::models::range::RangeShards;
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{Scenario, TimedInput};
 use crate::time::SimTime;
@@ -37,16 +38,21 @@ pub const LESSON_FILES: &[(&str, &str)] = &[
         "hashing/modulo-sharding.toml",
         include_str!("../../lessons/hashing/modulo-sharding.toml"),
     ),
+    (
+        "hashing/range-sharding.toml",
+        include_str!("../../lessons/hashing/range-sharding.toml"),
+    ),
 ];
 
 /// The ids of every model.
-pub const MODELS: &[&str] = &[HashRingModel::ID, ModuloShards::ID];
+pub const MODELS: &[&str] = &[HashRingModel::ID, ModuloShards::ID, RangeShards::ID];
 
 /// The parameter specs of a model.
 pub fn specs(model: &str) -> Option<Vec<ParamSpec>> {
     match model {
         HashRingModel::ID => Some(HashRingModel::specs()),
         ModuloShards::ID => Some(ModuloShards::specs()),
+        RangeShards::ID => Some(RangeShards::specs()),
         _ => None,
     }
 }
@@ -85,6 +91,9 @@ pub fn start_with(
             params, seed, inputs, until,
         )?)),
         ModuloShards::ID => Ok(Box::new(Run::<ModuloShards>::with_params(
+            params, seed, inputs, until,
+        )?)),
+        RangeShards::ID => Ok(Box::new(Run::<RangeShards>::with_params(
             params, seed, inputs, until,
         )?)),
         other => Err(BuildError::UnknownModel(other.to_string())),

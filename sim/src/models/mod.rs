@@ -4,4 +4,5 @@
 pub mod common;
 pub mod hash_ring;
 pub mod modulo;
+pub mod range;
 pub mod shard_view;

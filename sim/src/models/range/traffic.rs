@@ -1,0 +1,257 @@
+//! Traffic: reads of existing keys, writes of new ones (the insert stream, `add-keys`,
+//! `insert`), single lookups and range scans.
+
+use super::record::{span, RangeRecord};
+use super::spec::IdOrder;
+use super::{Layout, RangeShards, Route, REQUEST_SHOWN_US};
+use crate::model::{Ctx, InputError};
+use crate::models::shard_view::ShardRequest;
+use crate::time::SimTime;
+use std::rc::Rc;
+
+/// What a write did.
+enum Written {
+    /// Stored (or updated) on a shard.
+    On(u32),
+    /// Refused by the router.
+    Refused,
+}
+
+impl RangeShards {
+    fn next_request_id(&mut self) -> u64 {
+        self.next_request += 1;
+        self.next_request
+    }
+
+    fn show(&mut self, request: ShardRequest, now: SimTime) {
+        self.recent.retain(|r| now.since(r.at) < REQUEST_SHOWN_US);
+        self.recent.push(request);
+    }
+
+    /// The keys in `lo..=hi`, as an index range into the sorted keys.
+    fn keys_between(&self, lo: i64, hi: i64) -> std::ops::Range<usize> {
+        if hi < 0 {
+            return 0..0;
+        }
+        let (lo, hi) = (lo.max(0) as u64, hi as u64);
+        self.keys.partition_point(|k| *k < lo)..self.keys.partition_point(|k| *k <= hi)
+    }
+
+    /// The next id the ids rule issues that is not a key yet (None when random ids have
+    /// filled the space).
+    fn next_id(&mut self, ctx: &mut Ctx<'_, Self>) -> Option<u64> {
+        let exists = |keys: &[u64], id: u64| keys.binary_search(&id).is_ok();
+        match self.ids {
+            IdOrder::Uniform => {
+                let space = self.max_id - self.min_id + 1;
+                let inside = self.keys_between(self.min_id as i64, self.max_id as i64).len() as u64;
+                if inside >= space {
+                    return None;
+                }
+                // Draw; on a collision walk up (wrapping) to the next free id.
+                let mut id = self.min_id + ctx.rng.below(space);
+                while exists(&self.keys, id) {
+                    id = if id == self.max_id { self.min_id } else { id + 1 };
+                }
+                Some(id)
+            }
+            IdOrder::Sequential | IdOrder::TimeOrdered => {
+                let step = match self.ids {
+                    IdOrder::TimeOrdered => 1 + ctx.rng.below(2 * self.time_gap - 1),
+                    _ => 1,
+                };
+                let mut id = self.last_issued.map_or(self.min_id, |l| l + step);
+                while exists(&self.keys, id) {
+                    id += 1;
+                }
+                self.last_issued = Some(id);
+                Some(id)
+            }
+        }
+    }
+
+    /// Writes `id`: stores it on its shard (an update if it exists), or has the router refuse
+    /// it. `record` says whether to narrate it on its own.
+    fn write(&mut self, id: i64, asked: bool, record: bool, ctx: &mut Ctx<'_, Self>) -> Written {
+        let (shard, clamped) = match self.route(id) {
+            Route::Refused => {
+                self.refused += 1;
+                ctx.record(RangeRecord::Refused {
+                    key: id,
+                    write: true,
+                    space: span(self.min_id, self.max_id),
+                });
+                return Written::Refused;
+            }
+            Route::To { shard, clamped } => (shard, clamped),
+        };
+        let key = id.max(0) as u64;
+        let existed = match self.keys.binary_search(&key) {
+            Ok(_) => true,
+            Err(pos) => {
+                Rc::make_mut(&mut self.keys).insert(pos, key);
+                self.keys_per_shard[shard as usize] += 1;
+                false
+            }
+        };
+        if clamped {
+            self.clamped += 1;
+        }
+        self.writes_per_shard[shard as usize] += 1;
+        self.writes_total += 1;
+        let rid = self.next_request_id();
+        self.show(ShardRequest::served(rid, key, shard, ctx.now), ctx.now);
+        if record || clamped {
+            ctx.record(RangeRecord::Wrote {
+                key,
+                shard: self.name(shard),
+                clamped,
+                asked,
+                existed,
+            });
+        }
+        Written::On(shard)
+    }
+
+    /// One write of the insert stream.
+    pub(super) fn stream_insert(&mut self, ctx: &mut Ctx<'_, Self>) {
+        if let Some(id) = self.next_id(ctx) {
+            self.write(id as i64, false, true, ctx);
+        }
+    }
+
+    /// `insert:id`.
+    pub(super) fn insert(&mut self, id: i64, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        if id < 0 && self.route(id) != Route::Refused {
+            return Err(InputError(format!(
+                "ids are whole numbers from 0; {id} cannot be stored (lookup:{id} shows where the router would send it)"
+            )));
+        }
+        self.write(id, true, true, ctx);
+        Ok(())
+    }
+
+    /// `add-keys:n`: `n` new ids from the ids rule, narrated as one batch.
+    pub(super) fn add_keys(&mut self, n: u64, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        let last = self.shards() - 1;
+        let (mut first, mut high, mut on_last, mut count) = (u64::MAX, 0, 0, 0);
+        for _ in 0..n {
+            let Some(id) = self.next_id(ctx) else {
+                break;
+            };
+            if let Written::On(shard) = self.write(id as i64, false, false, ctx) {
+                first = first.min(id);
+                high = high.max(id);
+                count += 1;
+                on_last += u64::from(shard == last);
+            }
+        }
+        if count == 0 {
+            return Err(InputError(
+                "no new id could be stored: the key space is full or every new id is out of range".into(),
+            ));
+        }
+        ctx.record(RangeRecord::Added {
+            count,
+            first,
+            last: high,
+            on_last,
+            last_name: self.name(last),
+        });
+        Ok(())
+    }
+
+    /// A read of an existing key, chosen by popularity.
+    pub(super) fn read(&mut self, ctx: &mut Ctx<'_, Self>) {
+        let Some(idx) = self.popularity.pick(ctx.rng, self.keys.len() as u64) else {
+            return;
+        };
+        let key = self.keys[idx as usize];
+        let shard = self.shard_of(key);
+        self.reads_per_shard[shard as usize] += 1;
+        self.requests_total += 1;
+        let rid = self.next_request_id();
+        self.show(ShardRequest::served(rid, key, shard, ctx.now), ctx.now);
+        ctx.record(RangeRecord::Read { key, shard });
+    }
+
+    /// `lookup:id`: one read of any id, stored or not.
+    pub(super) fn lookup(&mut self, id: i64, ctx: &mut Ctx<'_, Self>) {
+        let Route::To { shard, clamped } = self.route(id) else {
+            self.refused += 1;
+            ctx.record(RangeRecord::Refused {
+                key: id,
+                write: false,
+                space: span(self.min_id, self.max_id),
+            });
+            return;
+        };
+        if clamped {
+            self.clamped += 1;
+        }
+        let found = id >= 0 && self.keys.binary_search(&(id as u64)).is_ok();
+        self.reads_per_shard[shard as usize] += 1;
+        self.requests_total += 1;
+        let rid = self.next_request_id();
+        self.show(
+            ShardRequest::served(rid, id.max(0) as u64, shard, ctx.now),
+            ctx.now,
+        );
+        ctx.record(RangeRecord::LookedUp {
+            key: id,
+            shard: self.name(shard),
+            range: self.caption(shard),
+            found,
+            clamped,
+        });
+    }
+
+    /// The shards a scan of `lo..=hi` asks, in order.
+    pub fn scan_targets(&self, lo: i64, hi: i64) -> Vec<u32> {
+        let clamp = self.policy == super::OutOfRange::Clamp;
+        let in_space = hi >= self.min_id as i64 && lo <= self.max_id as i64;
+        match &self.layout {
+            Layout::Hash { n } if clamp || in_space => (0..*n).collect(),
+            Layout::Hash { .. } => Vec::new(),
+            Layout::Range(_) if hi < 0 => {
+                if clamp {
+                    vec![0]
+                } else {
+                    Vec::new()
+                }
+            }
+            Layout::Range(t) => t.touched(lo.max(0) as u64, hi as u64, clamp).collect(),
+        }
+    }
+
+    /// `scan:lo-hi`: ask every shard whose range crosses the span (every shard, under hash).
+    pub(super) fn scan(&mut self, lo: i64, hi: i64, ctx: &mut Ctx<'_, Self>) {
+        let shards = self.scan_targets(lo, hi);
+        let found = self.keys_between(lo, hi);
+        let query = self.next_request + 1;
+        for &s in &shards {
+            // The first key this shard returns, for the view's highlight (the span's start if none).
+            let key = self.keys[found.clone()]
+                .iter()
+                .copied()
+                .find(|k| self.shard_of(*k) == s)
+                .unwrap_or(lo.max(0) as u64);
+            let rid = self.next_request_id();
+            let mut r = ShardRequest::served(rid, key, s, ctx.now);
+            r.query = query;
+            self.show(r, ctx.now);
+            self.reads_per_shard[s as usize] += 1;
+            self.requests_total += 1;
+        }
+        let keys = found.len() as u64;
+        self.last_scan = Some((shards.len() as u32, keys));
+        ctx.record(RangeRecord::Scanned {
+            lo,
+            hi,
+            of: self.shards(),
+            shards,
+            keys,
+            hash: matches!(self.layout, Layout::Hash { .. }),
+        });
+    }
+}
