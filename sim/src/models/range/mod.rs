@@ -357,9 +357,8 @@ impl Model for RangeShards {
             })
         };
         let id_arg = |what: &str| -> Result<i64, InputError> {
-            parse_id(arg).ok_or_else(|| {
-                InputError(format!("{what} needs an id, e.g. {what}:150000"))
-            })
+            parse_id(arg)
+                .ok_or_else(|| InputError(format!("{what} needs an id, e.g. {what}:150000")))
         };
         match input.action.as_str() {
             "split" => {
@@ -503,7 +502,9 @@ impl Model for RangeShards {
         }
         if self.policy == OutOfRange::Reject {
             if let Some(k) = self.keys.iter().find(|k| !self.in_space(**k as i64)) {
-                return Err(format!("key {k} lies outside the space but ids are rejected there"));
+                return Err(format!(
+                    "key {k} lies outside the space but ids are rejected there"
+                ));
             }
         }
         let mut counts = vec![0u64; n as usize];
@@ -518,7 +519,10 @@ impl Model for RangeShards {
         }
         if let Some(c) = &self.last_change {
             if c.to_shards != n {
-                return Err(format!("the last change left {} shards, not {n}", c.to_shards));
+                return Err(format!(
+                    "the last change left {} shards, not {n}",
+                    c.to_shards
+                ));
             }
             if c.moves.windows(2).any(|w| w[0].id >= w[1].id) {
                 return Err("the moves are not in id order".into());

@@ -65,7 +65,11 @@ impl RangeShards {
                 (s, self.server(s))
             })
             .collect();
-        let saved = (self.layout.clone(), self.names.clone(), self.keys_per_shard.clone());
+        let saved = (
+            self.layout.clone(),
+            self.names.clone(),
+            self.keys_per_shard.clone(),
+        );
         let what = match change(self) {
             Ok(what) => what,
             Err(e) => {
@@ -112,7 +116,9 @@ impl RangeShards {
     /// Hash partitioning: set the shard count to `to`.
     fn rehash(&mut self, to: u32, action: String) -> Result<Reshape, String> {
         if !(1..=MAX_SHARDS).contains(&to) {
-            return Err(format!("a run has between 1 and {MAX_SHARDS} shards, not {to}"));
+            return Err(format!(
+                "a run has between 1 and {MAX_SHARDS} shards, not {to}"
+            ));
         }
         self.layout = Layout::Hash { n: to };
         self.names.resize(to as usize, None);
@@ -147,7 +153,9 @@ impl RangeShards {
             None => (lo + (hi - lo) / 2, SplitHow::Midpoint),
         };
         t.split(i, at)?;
-        let name = self.names[i as usize].as_deref().map(|n| split_name(n, &self.names));
+        let name = self.names[i as usize]
+            .as_deref()
+            .map(|n| split_name(n, &self.names));
         self.names.insert(i as usize + 1, name);
         Ok((at, how))
     }
@@ -165,8 +173,7 @@ impl RangeShards {
         };
         t.merge(i, keep_upper)?;
         let (lo, hi) = t.range(i);
-        self.names
-            .remove(i as usize + usize::from(!keep_upper));
+        self.names.remove(i as usize + usize::from(!keep_upper));
         Ok(Reshape::Merged { kept, gone, lo, hi })
     }
 
@@ -181,7 +188,11 @@ impl RangeShards {
         self.reshape(ctx, |m| {
             m.check_shard(i)?;
             if let Layout::Hash { n } = m.layout {
-                let action = if auto { "add-shard".to_string() } else { format!("split:{i}") };
+                let action = if auto {
+                    "add-shard".to_string()
+                } else {
+                    format!("split:{i}")
+                };
                 return m.rehash(n + 1, action);
             }
             let name = m.name(i);
@@ -279,7 +290,9 @@ impl RangeShards {
                     m.split_range(i, None)?;
                 } else {
                     let i = (0..m.shards() - 1)
-                        .min_by_key(|&i| m.keys_per_shard[i as usize] + m.keys_per_shard[i as usize + 1])
+                        .min_by_key(|&i| {
+                            m.keys_per_shard[i as usize] + m.keys_per_shard[i as usize + 1]
+                        })
                         .unwrap_or(0);
                     m.merge_ranges(i, false)?;
                 }

@@ -171,7 +171,12 @@ pub fn actions() -> Vec<ActionSpec> {
             Some("shard[:split point]"),
             Some("0"),
         ),
-        action("merge", "Merge with right neighbour", Some("shard"), Some("0")),
+        action(
+            "merge",
+            "Merge with right neighbour",
+            Some("shard"),
+            Some("0"),
+        ),
         action(
             "set-boundaries",
             "Set split points",
@@ -179,7 +184,12 @@ pub fn actions() -> Vec<ActionSpec> {
             Some("100000,200000"),
         ),
         action("add-shard", "Split the fullest shard", None, None),
-        action("remove-shard", "Remove a shard", Some("shard (optional)"), None),
+        action(
+            "remove-shard",
+            "Remove a shard",
+            Some("shard (optional)"),
+            None,
+        ),
         action("resize", "Resize to", Some("shard count"), Some("4")),
         action("add-keys", "Add new keys", Some("count"), Some("10")),
         action("insert", "Insert an id", Some("id"), Some("150000")),

@@ -313,7 +313,10 @@ mod tests {
         let many: Vec<String> = (1..=64).map(|i| i.to_string()).collect();
         let e = parse_bounds(&many.join(","), 0, 1_000).unwrap_err();
         assert!(e.contains("at most 63"), "{e}");
-        assert_eq!(parse_bounds(" 100_000; 200000 ", 1, 300_000).unwrap(), [100_000, 200_000]);
+        assert_eq!(
+            parse_bounds(" 100_000; 200000 ", 1, 300_000).unwrap(),
+            [100_000, 200_000]
+        );
         assert_eq!(parse_bounds("", 1, 300_000).unwrap(), Vec::<u64>::new());
     }
 
@@ -324,7 +327,10 @@ mod tests {
         assert_eq!(t.range(1), (100_001, 150_000));
         assert_eq!(t.range(2), (150_001, 200_000));
         assert_eq!((t.uid(1), t.uid(2), t.uid(3)), (1, 3, 2));
-        assert!(t.split(0, 100_000).is_err(), "the split point must lie below hi");
+        assert!(
+            t.split(0, 100_000).is_err(),
+            "the split point must lie below hi"
+        );
         t.merge(1, false).unwrap();
         assert_eq!(t, {
             let mut d = dharavi();

@@ -44,14 +44,20 @@ impl RangeShards {
         match self.ids {
             IdOrder::Uniform => {
                 let space = self.max_id - self.min_id + 1;
-                let inside = self.keys_between(self.min_id as i64, self.max_id as i64).len() as u64;
+                let inside = self
+                    .keys_between(self.min_id as i64, self.max_id as i64)
+                    .len() as u64;
                 if inside >= space {
                     return None;
                 }
                 // Draw; on a collision walk up (wrapping) to the next free id.
                 let mut id = self.min_id + ctx.rng.below(space);
                 while exists(&self.keys, id) {
-                    id = if id == self.max_id { self.min_id } else { id + 1 };
+                    id = if id == self.max_id {
+                        self.min_id
+                    } else {
+                        id + 1
+                    };
                 }
                 Some(id)
             }
@@ -148,7 +154,8 @@ impl RangeShards {
         }
         if count == 0 {
             return Err(InputError(
-                "no new id could be stored: the key space is full or every new id is out of range".into(),
+                "no new id could be stored: the key space is full or every new id is out of range"
+                    .into(),
             ));
         }
         ctx.record(RangeRecord::Added {

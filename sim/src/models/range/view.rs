@@ -58,7 +58,10 @@ impl RangeShards {
                 if bounds.is_empty() {
                     "shard = 0 (one range holds every id)".to_string()
                 } else if bounds.len() <= 4 {
-                    format!("shard = the range holding id · split after {}", bounds.join(" | "))
+                    format!(
+                        "shard = the range holding id · split after {}",
+                        bounds.join(" | ")
+                    )
                 } else {
                     format!("shard = the range holding id · {} ranges", t.shards())
                 }
@@ -146,7 +149,8 @@ impl RangeShards {
                 .collect()
         };
         let int = |v: u64| MetricValue::Int(v as i64);
-        let scan = |f: fn((u32, u64)) -> u64| self.last_scan.map_or(MetricValue::None, |s| int(f(s)));
+        let scan =
+            |f: fn((u32, u64)) -> u64| self.last_scan.map_or(MetricValue::None, |s| int(f(s)));
         let mut groups = vec![
             MetricGroup {
                 id: "keys_per_shard",
