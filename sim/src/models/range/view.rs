@@ -160,13 +160,13 @@ impl RangeShards {
             },
             MetricGroup {
                 id: "requests_per_shard",
-                label: "Reads per shard (since the last change of shards)",
+                label: "Reads per shard",
                 unit: Some("requests"),
                 values: bars(&self.reads_per_shard),
             },
             MetricGroup {
                 id: "writes_per_shard",
-                label: "Writes per shard (since the last change of shards)",
+                label: "Writes per shard",
                 unit: Some("writes"),
                 values: bars(&self.writes_per_shard),
             },
@@ -174,7 +174,7 @@ impl RangeShards {
         if let Layout::Range(t) = &self.layout {
             groups.push(MetricGroup {
                 id: "ids_per_shard",
-                label: "Ids each range covers",
+                label: "Ids per range",
                 unit: Some("ids"),
                 values: (0..t.shards())
                     .map(|i| (i.to_string(), t.width(i) as f64))
