@@ -449,6 +449,10 @@ fn a_range_scan_asks_only_the_ranges_it_crosses() {
         f.requests.iter().all(|q| q.query == f.requests[0].query),
         "one query"
     );
+    assert!(
+        f.requests.iter().all(|q| q.latency_us == Some(50_000)),
+        "each shard reads in the notes' 0.05 s"
+    );
     for (span, shards) in [("1-50000", 1.0), ("1-300000", 3.0), ("100000-100001", 2.0)] {
         let r = run(DHARAVI, &[&format!("0:scan:{span}")]);
         assert_eq!(num(r.as_ref(), "scan_shards"), Some(shards), "scan {span}");

@@ -29,10 +29,12 @@
 //! add up to the number of keys; every key the last change moved sits on the shard it moved to.
 //!
 //! Simplifications: moving a key is instant (no copy traffic or double reads during a split);
-//! requests have no latency; shards never fail (without replicas each range is a single point of
-//! failure for its ids — the notes' "no single point of failure" is wrong); per-shard request and
-//! write counts restart at every change of shards.
+//! every read takes the notes' fixed 0.05 s and every write their 0.1 s, with no queueing; shards
+//! never fail (without replicas each range is a single point of failure for its ids — the notes'
+//! "no single point of failure" is wrong); per-shard read and write counts restart at every
+//! change of shards.
 
+pub mod command;
 mod record;
 mod reshape;
 pub mod spec;
@@ -51,8 +53,7 @@ use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::scenario::Input;
 use crate::time::SimTime;
 use crate::workload::{poisson_gap_us, Popularity};
-use spec::parse_id;
-use std::collections::BTreeSet;
+use command::{parse_id, Command};
 use std::rc::Rc;
 
 /// How many keys a frame draws.
@@ -208,54 +209,6 @@ impl RangeShards {
             ctx.schedule(ctx.now.plus_us(gap), event);
         }
     }
-
-    /// The starting keys, or why they do not fit the space.
-    fn initial_keys(
-        params: &ParamSet,
-        ids: IdOrder,
-        (min_id, max_id): (u64, u64),
-        ctx: &mut Ctx<'_, Self>,
-    ) -> Result<Vec<u64>, ParamError> {
-        let count = params.int("keys").clamp(0, spec::MAX_KEYS) as u64;
-        let space = max_id - min_id + 1;
-        let gap = params.int("time_gap").max(1) as u64;
-        let need = match ids {
-            IdOrder::TimeOrdered => count.saturating_sub(1) * (2 * gap - 1) + 1,
-            _ => count,
-        };
-        if need > space {
-            return Err(ParamError {
-                param: "keys".into(),
-                value: count.to_string(),
-                allowed: format!(
-                    "at most as many {} ids as the space {} can hold",
-                    ids.label(),
-                    record::span(min_id, max_id)
-                ),
-            });
-        }
-        Ok(match ids {
-            IdOrder::Uniform => {
-                let mut set = BTreeSet::new();
-                while (set.len() as u64) < count {
-                    set.insert(min_id + ctx.rng.below(space));
-                }
-                set.into_iter().collect()
-            }
-            IdOrder::Sequential => (min_id..min_id + count).collect(),
-            IdOrder::TimeOrdered => {
-                let mut out = Vec::new();
-                let mut id = min_id;
-                for i in 0..count {
-                    if i > 0 {
-                        id += 1 + ctx.rng.below(2 * gap - 1);
-                    }
-                    out.push(id);
-                }
-                out
-            }
-        })
-    }
 }
 
 fn param_error(param: &str, value: &str, allowed: String) -> ParamError {
@@ -347,96 +300,25 @@ impl Model for RangeShards {
     }
 
     fn apply(&mut self, input: &Input, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
-        let arg = input.arg.as_deref().unwrap_or("").trim();
-        let shard_arg = |what: &str| -> Result<u32, InputError> {
-            arg.parse().map_err(|_| {
-                InputError(format!(
-                    "{what} needs a shard number from 0 to {}, e.g. {what}:0",
-                    self.shards() - 1
-                ))
-            })
-        };
-        let id_arg = |what: &str| -> Result<i64, InputError> {
-            parse_id(arg)
-                .ok_or_else(|| InputError(format!("{what} needs an id, e.g. {what}:150000")))
-        };
-        match input.action.as_str() {
-            "split" => {
-                let (s, at) = match arg.split_once(':') {
-                    Some((s, at)) => (s.trim(), Some(at)),
-                    None => (arg, None),
-                };
-                let shard: u32 = s.parse().map_err(|_| {
-                    InputError("split needs a shard, e.g. split:1 or split:1:150000".into())
-                })?;
-                let at = match at {
-                    None => None,
-                    Some(t) => Some(
-                        parse_id(t)
-                            .filter(|v| *v >= 0)
-                            .ok_or_else(|| {
-                                InputError(format!("{t:?} is not an id to split at"))
-                            })? as u64,
-                    ),
-                };
-                self.split(shard, at, false, ctx)
+        match Command::parse(input).map_err(InputError)? {
+            Command::Split { shard, at } => self.split(shard, at, false, ctx),
+            Command::Merge(shard) => self.merge(shard, ctx),
+            Command::SetBoundaries(text) => self.set_boundaries(&text, ctx),
+            Command::AddShard => self.add_shard(ctx),
+            Command::RemoveShard(shard) => {
+                self.remove_shard(shard.unwrap_or(self.shards() - 1), ctx)
             }
-            "merge" => {
-                let s = shard_arg("merge")?;
-                self.merge(s, ctx)
-            }
-            "set-boundaries" => self.set_boundaries(arg, ctx),
-            "add-shard" => self.add_shard(ctx),
-            "remove-shard" => {
-                let s = if arg.is_empty() {
-                    self.shards() - 1
-                } else {
-                    shard_arg("remove-shard")?
-                };
-                self.remove_shard(s, ctx)
-            }
-            "resize" => {
-                let to: u32 = arg.parse().map_err(|_| {
-                    InputError(format!(
-                        "resize needs a shard count from 1 to {}, e.g. resize:4",
-                        table::MAX_SHARDS
-                    ))
-                })?;
-                self.resize(to, ctx)
-            }
-            "add-keys" => {
-                let n: u64 = arg.parse().ok().filter(|n| (1..=spec::MAX_ADD_KEYS).contains(n)).ok_or_else(|| {
-                    InputError(format!(
-                        "add-keys needs a count from 1 to {}, e.g. add-keys:10",
-                        spec::MAX_ADD_KEYS
-                    ))
-                })?;
-                self.add_keys(n, ctx)
-            }
-            "insert" => {
-                let id = id_arg("insert")?;
-                self.insert(id, ctx)
-            }
-            "lookup" => {
-                let id = id_arg("lookup")?;
+            Command::Resize(to) => self.resize(to, ctx),
+            Command::AddKeys(n) => self.add_keys(n, ctx),
+            Command::Insert(id) => self.insert(id, ctx),
+            Command::Lookup(id) => {
                 self.lookup(id, ctx);
                 Ok(())
             }
-            "scan" => {
-                let (lo, hi) = spec::parse_span(arg).ok_or_else(|| {
-                    InputError("scan needs a span of ids, e.g. scan:150000-250000".into())
-                })?;
-                if lo > hi {
-                    return Err(InputError(format!(
-                        "scan needs its first id at most its last, not {lo}-{hi}"
-                    )));
-                }
+            Command::Scan(lo, hi) => {
                 self.scan(lo, hi, ctx);
                 Ok(())
             }
-            other => Err(InputError(format!(
-                "unknown action {other:?}; this lesson knows split, merge, set-boundaries, add-shard, remove-shard, resize, add-keys, insert, lookup and scan"
-            ))),
         }
     }
 

@@ -1,13 +1,28 @@
-//! Traffic: reads of existing keys, writes of new ones (the insert stream, `add-keys`,
-//! `insert`), single lookups and range scans.
+//! Keys and traffic: the ids rule (the starting keys and every new id), reads of existing keys,
+//! writes of new ones (the insert stream, `add-keys`, `insert`), single lookups and range scans.
 
 use super::record::{span, RangeRecord};
-use super::spec::IdOrder;
+use super::spec::{IdOrder, MAX_KEYS};
 use super::{Layout, RangeShards, Route, REQUEST_SHOWN_US};
 use crate::model::{Ctx, InputError};
 use crate::models::shard_view::ShardRequest;
+use crate::params::{ParamError, ParamSet};
 use crate::time::SimTime;
+use std::collections::BTreeSet;
 use std::rc::Rc;
+
+/// How long a shard takes to serve a read: the notes' train-line code sleeps 0.05 s per read.
+pub const READ_LATENCY_US: u64 = 50_000;
+/// How long a shard takes to store a write: the same code sleeps 0.1 s per create.
+pub const WRITE_LATENCY_US: u64 = 100_000;
+
+/// A request served by `shard`'s primary, taking `latency_us`.
+fn served(id: u64, key: u64, shard: u32, at: SimTime, latency_us: u64) -> ShardRequest {
+    ShardRequest {
+        latency_us: Some(latency_us),
+        ..ShardRequest::served(id, key, shard, at)
+    }
+}
 
 /// What a write did.
 enum Written {
@@ -18,6 +33,54 @@ enum Written {
 }
 
 impl RangeShards {
+    /// The starting keys, or why they do not fit the space.
+    pub(super) fn initial_keys(
+        params: &ParamSet,
+        ids: IdOrder,
+        (min_id, max_id): (u64, u64),
+        ctx: &mut Ctx<'_, Self>,
+    ) -> Result<Vec<u64>, ParamError> {
+        let count = params.int("keys").clamp(0, MAX_KEYS) as u64;
+        let space = max_id - min_id + 1;
+        let gap = params.int("time_gap").max(1) as u64;
+        let need = match ids {
+            IdOrder::TimeOrdered => count.saturating_sub(1) * (2 * gap - 1) + 1,
+            _ => count,
+        };
+        if need > space {
+            return Err(ParamError {
+                param: "keys".into(),
+                value: count.to_string(),
+                allowed: format!(
+                    "at most as many {} ids as the space {} can hold",
+                    ids.label(),
+                    span(min_id, max_id)
+                ),
+            });
+        }
+        Ok(match ids {
+            IdOrder::Uniform => {
+                let mut set = BTreeSet::new();
+                while (set.len() as u64) < count {
+                    set.insert(min_id + ctx.rng.below(space));
+                }
+                set.into_iter().collect()
+            }
+            IdOrder::Sequential => (min_id..min_id + count).collect(),
+            IdOrder::TimeOrdered => {
+                let mut out = Vec::new();
+                let mut id = min_id;
+                for i in 0..count {
+                    if i > 0 {
+                        id += 1 + ctx.rng.below(2 * gap - 1);
+                    }
+                    out.push(id);
+                }
+                out
+            }
+        })
+    }
+
     fn next_request_id(&mut self) -> u64 {
         self.next_request += 1;
         self.next_request
@@ -106,7 +169,7 @@ impl RangeShards {
         self.writes_per_shard[shard as usize] += 1;
         self.writes_total += 1;
         let rid = self.next_request_id();
-        self.show(ShardRequest::served(rid, key, shard, ctx.now), ctx.now);
+        self.show(served(rid, key, shard, ctx.now, WRITE_LATENCY_US), ctx.now);
         if record || clamped {
             ctx.record(RangeRecord::Wrote {
                 key,
@@ -178,7 +241,7 @@ impl RangeShards {
         self.reads_per_shard[shard as usize] += 1;
         self.requests_total += 1;
         let rid = self.next_request_id();
-        self.show(ShardRequest::served(rid, key, shard, ctx.now), ctx.now);
+        self.show(served(rid, key, shard, ctx.now, READ_LATENCY_US), ctx.now);
         ctx.record(RangeRecord::Read { key, shard });
     }
 
@@ -201,7 +264,7 @@ impl RangeShards {
         self.requests_total += 1;
         let rid = self.next_request_id();
         self.show(
-            ShardRequest::served(rid, id.max(0) as u64, shard, ctx.now),
+            served(rid, id.max(0) as u64, shard, ctx.now, READ_LATENCY_US),
             ctx.now,
         );
         ctx.record(RangeRecord::LookedUp {
@@ -244,7 +307,7 @@ impl RangeShards {
                 .find(|k| self.shard_of(*k) == s)
                 .unwrap_or(lo.max(0) as u64);
             let rid = self.next_request_id();
-            let mut r = ShardRequest::served(rid, key, s, ctx.now);
+            let mut r = served(rid, key, s, ctx.now, READ_LATENCY_US);
             r.query = query;
             self.show(r, ctx.now);
             self.reads_per_shard[s as usize] += 1;
