@@ -258,6 +258,43 @@ fn sequential_sign_ups_all_land_on_the_last_range() {
 }
 
 #[test]
+fn sequential_ids_past_the_end_are_refused_or_silently_clamped() {
+    let full = with(SIGN_UPS, &[("max_id", "50")]);
+    let r = run(&full, &["0:add-keys:15"]);
+    assert_eq!(group(r.as_ref(), "keys_per_shard"), [10, 10, 10, 20]);
+    assert_eq!(num(r.as_ref(), "refused"), Some(5.0));
+    assert_eq!(num(r.as_ref(), "writes"), Some(10.0));
+    assert!(log(r.as_ref()).contains(
+        "Added 10 new ids (41–50); 10 of them landed on the last shard, Shard 3. 5 more were out of range (1–50) — need a new range!"
+    ));
+    let r = run(
+        &with(&full, &[("out_of_range", "clamp")]),
+        &["0:add-keys:15"],
+    );
+    assert_eq!(group(r.as_ref(), "keys_per_shard"), [10, 10, 10, 25]);
+    assert_eq!(num(r.as_ref(), "clamped"), Some(5.0));
+    assert_eq!(
+        frame(r.as_ref()).shards[3].caption.as_deref(),
+        Some("ids ≥ 31")
+    );
+    // Random ids in a full space have nowhere to go: the input is refused, nothing changes.
+    let mut s = Scenario::new("range", 1, SimTime::from_secs(1));
+    for (k, v) in [("max_id", "10"), ("boundaries", "5"), ("keys", "10")] {
+        s.params.insert(k.into(), v.into());
+    }
+    s.inputs.push(TimedInput::parse("0:add-keys:1").unwrap());
+    let mut r = catalog::start(&s).unwrap();
+    r.seek(SimTime::from_ms(1));
+    let last = r.last_trace_line().unwrap();
+    assert!(
+        last.rejected && last.text.contains("every id of the space 1–10 is taken"),
+        "{}",
+        last.text
+    );
+    assert_eq!(num(r.as_ref(), "writes"), Some(0.0));
+}
+
+#[test]
 fn the_insert_stream_is_a_hot_tail_too_and_time_ordered_ids_behave_the_same() {
     for ids in ["sequential", "time"] {
         let mut s = Scenario::new("range", 5, SimTime::from_secs(10));

@@ -2,7 +2,8 @@
 //! new split points the ranges tile the key space (every id in exactly one range, no gap, no
 //! overlap); a scan asks exactly the ranges that intersect it; a split moves only keys of the
 //! split range (its upper part), a merge only the right neighbour's keys; sequential inserts
-//! all land on the last range; and random action sequences keep the model valid.
+//! all land on the last range; and random action sequences keep the model valid, with every
+//! refused input leaving it exactly as it was.
 // proptest needs OS randomness for its own seeds; these laws run natively only.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -348,7 +349,12 @@ proptest! {
                 8 => ("scan", Some(format!("{}-{}", a % 120_000, a % 120_000 + b % 50_000))),
                 _ => ("insert", Some(format!("{}", a % 150_000))),
             };
+            let before = (run.metrics(), run.trace_len());
             run.apply_now(Input::new(action, arg.as_deref()));
+            if refused(run.as_ref()) {
+                prop_assert_eq!(&run.metrics(), &before.0, "a refused {} {:?} changes nothing", action, arg);
+                prop_assert_eq!(run.trace_len(), before.1 + 1, "only the refusal is recorded");
+            }
             run.validate().map_err(|e| TestCaseError::fail(format!("after {action} {arg:?}: {e}")))?;
             let m = run.metrics();
             let kps: f64 = m.group("keys_per_shard").unwrap().values.iter().map(|(_, v)| v).sum();

@@ -129,6 +129,10 @@ pub enum RangeRecord {
         on_last: u64,
         /// The last shard's name.
         last_name: String,
+        /// How many the router refused (out of range).
+        refused: u64,
+        /// The space, as text.
+        space: String,
     },
     /// A lookup asked for one id.
     LookedUp {
@@ -260,10 +264,25 @@ impl Narrate for RangeRecord {
                 last,
                 on_last,
                 last_name,
-            } => format!(
-                "Added {count} new ids ({}); {on_last} of them landed on the last shard, {last_name}.",
-                span(*first, *last)
-            ),
+                refused,
+                space,
+            } => {
+                let added = if *count == 0 {
+                    "Added no new ids".to_string()
+                } else {
+                    format!(
+                        "Added {count} new ids ({}); {on_last} of them landed on the last shard, {last_name}",
+                        span(*first, *last)
+                    )
+                };
+                if *refused > 0 {
+                    format!(
+                        "{added}. {refused} more were out of range ({space}) — need a new range!"
+                    )
+                } else {
+                    format!("{added}.")
+                }
+            }
             RangeRecord::LookedUp {
                 key,
                 shard,
@@ -301,11 +320,7 @@ impl Narrate for RangeRecord {
                 let asked = if shards.is_empty() {
                     "no shard (the span lies outside the key space)".to_string()
                 } else {
-                    format!(
-                        "{} of {of} shards ({})",
-                        shards.len(),
-                        list.join(", ")
-                    )
+                    format!("{} of {of} shards ({})", shards.len(), list.join(", "))
                 };
                 let why = if *hash {
                     "; hashing scatters neighbouring ids, so every shard must be asked"

@@ -145,11 +145,13 @@ impl RangeShards {
         let (shard, clamped) = match self.route(id) {
             Route::Refused => {
                 self.refused += 1;
-                ctx.record(RangeRecord::Refused {
-                    key: id,
-                    write: true,
-                    space: span(self.min_id, self.max_id),
-                });
+                if record {
+                    ctx.record(RangeRecord::Refused {
+                        key: id,
+                        write: true,
+                        space: span(self.min_id, self.max_id),
+                    });
+                }
                 return Written::Refused;
             }
             Route::To { shard, clamped } => (shard, clamped),
@@ -202,31 +204,40 @@ impl RangeShards {
 
     /// `add-keys:n`: `n` new ids from the ids rule, narrated as one batch.
     pub(super) fn add_keys(&mut self, n: u64, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        let space = self.max_id - self.min_id + 1;
+        let inside = self
+            .keys_between(self.min_id as i64, self.max_id as i64)
+            .len() as u64;
+        if self.ids == IdOrder::Uniform && inside >= space {
+            return Err(InputError(format!(
+                "every id of the space {} is taken; random ids have nowhere to go",
+                span(self.min_id, self.max_id)
+            )));
+        }
         let last = self.shards() - 1;
-        let (mut first, mut high, mut on_last, mut count) = (u64::MAX, 0, 0, 0);
+        let (mut first, mut high, mut on_last, mut count, mut refused) = (None, 0, 0, 0, 0);
         for _ in 0..n {
             let Some(id) = self.next_id(ctx) else {
                 break;
             };
-            if let Written::On(shard) = self.write(id as i64, false, false, ctx) {
-                first = first.min(id);
-                high = high.max(id);
-                count += 1;
-                on_last += u64::from(shard == last);
+            match self.write(id as i64, false, false, ctx) {
+                Written::On(shard) => {
+                    first = Some(first.map_or(id, |f: u64| f.min(id)));
+                    high = high.max(id);
+                    count += 1;
+                    on_last += u64::from(shard == last);
+                }
+                Written::Refused => refused += 1,
             }
-        }
-        if count == 0 {
-            return Err(InputError(
-                "no new id could be stored: the key space is full or every new id is out of range"
-                    .into(),
-            ));
         }
         ctx.record(RangeRecord::Added {
             count,
-            first,
+            first: first.unwrap_or(0).min(high),
             last: high,
             on_last,
             last_name: self.name(last),
+            refused,
+            space: span(self.min_id, self.max_id),
         });
         Ok(())
     }
