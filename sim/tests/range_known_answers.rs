@@ -107,6 +107,11 @@ fn dharavi_sectors_hold_the_notes_family_ids() {
     let f = frame(r.as_ref());
     let names: Vec<&str> = f.shards.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["Sector 1", "Sector 2", "Sector 3"]);
+    assert_eq!(
+        f.rule,
+        "shard = the range holding id · split after 100,000 | 200,000"
+    );
+    assert_eq!(f.front[0].caption.as_deref(), Some("3 ranges"));
     let captions: Vec<&str> = f
         .shards
         .iter()
