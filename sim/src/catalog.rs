@@ -8,6 +8,7 @@ use crate::models::hash_ring::HashRingModel;
 use crate::models::hot_keys::HotKeys;
 use crate::models::modulo::ModuloShards;
 use crate::models::placement::PlacementModel;
+use crate::models::range::RangeShards;
 use crate::models::scatter_gather::ScatterGather;
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{Scenario, TimedInput};
@@ -42,6 +43,14 @@ pub const LESSON_FILES: &[(&str, &str)] = &[
         include_str!("../../lessons/hashing/modulo-sharding.toml"),
     ),
     (
+        "hashing/range-sharding.toml",
+        include_str!("../../lessons/hashing/range-sharding.toml"),
+    ),
+    (
+        "hashing/directory-sharding.toml",
+        include_str!("../../lessons/hashing/directory-sharding.toml"),
+    ),
+    (
         "hashing/hashing-strategies.toml",
         include_str!("../../lessons/hashing/hashing-strategies.toml"),
     ),
@@ -52,10 +61,6 @@ pub const LESSON_FILES: &[(&str, &str)] = &[
     (
         "hashing/cross-shard-queries.toml",
         include_str!("../../lessons/hashing/cross-shard-queries.toml"),
-    ),
-    (
-        "hashing/directory-sharding.toml",
-        include_str!("../../lessons/hashing/directory-sharding.toml"),
     ),
 ];
 
@@ -95,7 +100,8 @@ registry!(
     PlacementModel,
     HotKeys,
     ScatterGather,
-    DirectoryModel
+    DirectoryModel,
+    RangeShards
 );
 
 /// Starts a run of the scenario's model. Every bad parameter override fails the start.

@@ -7,5 +7,6 @@ pub mod hash_ring;
 pub mod hot_keys;
 pub mod modulo;
 pub mod placement;
+pub mod range;
 pub mod scatter_gather;
 pub mod shard_view;

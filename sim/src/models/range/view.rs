@@ -1,0 +1,252 @@
+//! What the range-sharding model shows: the shard frame (ranges as captions, the router in
+//! front, the hot tail flagged) and its metrics.
+
+use super::record::span;
+use super::spec::OutOfRange;
+use super::table::grouped;
+use super::{Layout, RangeShards, FRAME_KEYS, REQUEST_SHOWN_US};
+use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
+use crate::models::common::{max_mean_metric, moved_metrics, requests_metric, share_percent};
+use crate::models::shard_view::{FrontView, ShardFrame, ShardKeyView, ShardView};
+use crate::time::SimTime;
+
+/// A shard is flagged hot once it has taken more than this share of the writes since the last
+/// change of shards (and at least [`HOT_MIN_WRITES`] of them).
+pub const HOT_WRITE_SHARE: f64 = 50.0;
+/// Writes needed before a shard can be flagged hot.
+pub const HOT_MIN_WRITES: u64 = 4;
+
+impl RangeShards {
+    /// Shard `i`'s range in words (`ids 100,001–200,000`; `ids ≤ 100,000` for an end range that
+    /// takes out-of-range ids), or its hash residue.
+    pub fn caption(&self, i: u32) -> String {
+        match &self.layout {
+            Layout::Hash { n } => format!("hash % {n} = {i}"),
+            Layout::Range(t) => {
+                let (lo, hi) = t.range(i);
+                let clamp = self.policy == OutOfRange::Clamp;
+                let first = i == 0;
+                let last = i + 1 == t.shards();
+                match (clamp && first, clamp && last) {
+                    (true, true) => "every id".to_string(),
+                    (true, false) => format!("ids ≤ {}", grouped(hi)),
+                    (false, true) => format!("ids ≥ {}", grouped(lo)),
+                    (false, false) => format!("ids {}", span(lo, hi)),
+                }
+            }
+        }
+    }
+
+    /// The share (percent) of the writes since the last change that went to the last shard.
+    fn last_shard_write_share(&self) -> Option<f64> {
+        let total: u64 = self.writes_per_shard.iter().sum();
+        let last = *self.writes_per_shard.last()?;
+        (total > 0).then(|| share_percent(last, total))
+    }
+
+    fn is_hot(&self, i: u32) -> bool {
+        let total: u64 = self.writes_per_shard.iter().sum();
+        let w = self.writes_per_shard[i as usize];
+        self.shards() > 1 && w >= HOT_MIN_WRITES && share_percent(w, total) > HOT_WRITE_SHARE
+    }
+
+    fn rule(&self) -> String {
+        match &self.layout {
+            Layout::Hash { n } => format!("shard = murmur3(id) % {n}"),
+            Layout::Range(t) => {
+                let bounds: Vec<String> = t.bounds().iter().map(|b| grouped(*b)).collect();
+                if bounds.is_empty() {
+                    "shard = 0 (one range holds every id)".to_string()
+                } else if bounds.len() <= 4 {
+                    format!(
+                        "shard = the range holding id · split after {}",
+                        bounds.join(" | ")
+                    )
+                } else {
+                    format!("shard = the range holding id · {} ranges", t.shards())
+                }
+            }
+        }
+    }
+
+    fn router(&self) -> FrontView {
+        let table = match &self.layout {
+            Layout::Range(t) => format!("{} ranges", t.shards()),
+            Layout::Hash { n } => format!("hash % {n}"),
+        };
+        let caption = match (self.refused, self.clamped) {
+            (0, 0) => table,
+            (r, 0) => format!("{table} · {r} refused"),
+            (0, c) => format!("{table} · {c} clamped"),
+            (r, c) => format!("{table} · {r} refused · {c} clamped"),
+        };
+        FrontView {
+            id: "router".to_string(),
+            label: "Router".to_string(),
+            caption: Some(caption),
+            down: false,
+        }
+    }
+
+    /// Up to [`FRAME_KEYS`] keys in id order: all of them, or every k-th (a stride sample that
+    /// stays put while new ids are appended at the top).
+    fn drawn_keys(&self) -> Vec<ShardKeyView> {
+        let stride = self.keys.len().div_ceil(FRAME_KEYS).max(1);
+        self.keys
+            .iter()
+            .step_by(stride)
+            .map(|&id| ShardKeyView {
+                name: format!("id {}", grouped(id)),
+                id,
+                shard: self.shard_of(id),
+                hot: false,
+            })
+            .collect()
+    }
+
+    /// The frame at `now`.
+    pub(super) fn shard_frame(&self, now: SimTime) -> ShardFrame {
+        ShardFrame {
+            now,
+            rule: self.rule(),
+            shards: (0..self.shards())
+                .map(|i| ShardView {
+                    caption: Some(self.caption(i)),
+                    hot: self.is_hot(i),
+                    ..ShardView::new(
+                        i,
+                        self.name(i),
+                        self.keys_per_shard[i as usize],
+                        self.reads_per_shard[i as usize],
+                    )
+                })
+                .collect(),
+            keys: self.drawn_keys(),
+            keys_total: self.keys.len() as u64,
+            last_change: self.last_change.clone(),
+            requests: self
+                .recent
+                .iter()
+                .filter(|r| r.at <= now && now.since(r.at) < REQUEST_SHOWN_US)
+                .cloned()
+                .collect(),
+            front: vec![self.router()],
+        }
+    }
+
+    /// The metrics now.
+    pub(super) fn metric_set(&self) -> Metrics {
+        let loads: Vec<f64> = self.keys_per_shard.iter().map(|c| *c as f64).collect();
+        let [moved, pct] = moved_metrics(
+            self.last_change
+                .as_ref()
+                .map(|c| (c.moves.len() as u64, c.total)),
+        );
+        let bars = |v: &[u64]| -> Vec<(String, f64)> {
+            v.iter()
+                .enumerate()
+                .map(|(i, c)| (i.to_string(), *c as f64))
+                .collect()
+        };
+        let int = |v: u64| MetricValue::Int(v as i64);
+        let scan =
+            |f: fn((u32, u64)) -> u64| self.last_scan.map_or(MetricValue::None, |s| int(f(s)));
+        let mut groups = vec![
+            MetricGroup {
+                id: "keys_per_shard",
+                label: "Keys per shard",
+                unit: Some("keys"),
+                values: bars(&self.keys_per_shard),
+            },
+            MetricGroup {
+                id: "requests_per_shard",
+                label: "Reads per shard",
+                unit: Some("requests"),
+                values: bars(&self.reads_per_shard),
+            },
+            MetricGroup {
+                id: "writes_per_shard",
+                label: "Writes per shard",
+                unit: Some("writes"),
+                values: bars(&self.writes_per_shard),
+            },
+        ];
+        if let Layout::Range(t) = &self.layout {
+            groups.push(MetricGroup {
+                id: "ids_per_shard",
+                label: "Ids per range",
+                unit: Some("ids"),
+                values: (0..t.shards())
+                    .map(|i| (i.to_string(), t.width(i) as f64))
+                    .collect(),
+            });
+        }
+        Metrics {
+            scalars: vec![
+                Metric {
+                    id: "shards",
+                    label: "Shards",
+                    value: int(u64::from(self.shards())),
+                    unit: None,
+                    help: "Ranges in the table (or N in hash % N).",
+                },
+                Metric {
+                    id: "keys",
+                    label: "Keys",
+                    value: int(self.keys.len() as u64),
+                    unit: None,
+                    help: "Ids stored.",
+                },
+                max_mean_metric(&loads),
+                moved,
+                pct,
+                requests_metric(self.requests_total),
+                Metric {
+                    id: "writes",
+                    label: "Writes",
+                    value: int(self.writes_total),
+                    unit: None,
+                    help: "Keys written so far (new ids and updates).",
+                },
+                Metric {
+                    id: "last_shard_write_share",
+                    label: "Writes on the last shard",
+                    value: self
+                        .last_shard_write_share()
+                        .map_or(MetricValue::None, MetricValue::Float),
+                    unit: Some("%"),
+                    help: "The last shard's share of the writes since the last change of shards: 100% is a hot tail.",
+                },
+                Metric {
+                    id: "scan_shards",
+                    label: "Shards the last scan asked",
+                    value: scan(|(s, _)| u64::from(s)),
+                    unit: None,
+                    help: "A range scan asks only the ranges it crosses; under hash every shard.",
+                },
+                Metric {
+                    id: "scan_keys",
+                    label: "Keys the last scan returned",
+                    value: scan(|(_, k)| k),
+                    unit: None,
+                    help: "Keys with ids inside the scanned span.",
+                },
+                Metric {
+                    id: "refused",
+                    label: "Refused ids",
+                    value: int(self.refused),
+                    unit: None,
+                    help: "Reads and writes of ids outside the key space that the router refused.",
+                },
+                Metric {
+                    id: "clamped",
+                    label: "Clamped ids",
+                    value: int(self.clamped),
+                    unit: None,
+                    help: "Reads and writes of ids outside the key space that landed silently on an end range.",
+                },
+            ],
+            groups,
+        }
+    }
+}
