@@ -22,6 +22,15 @@ pub(super) fn percent_of(part: u64, whole: u64) -> String {
 /// `4 → 5 shards · 16 of 20 keys moved (80%)`.
 pub(super) fn headline(c: &ShardChange) -> String {
     let moved = c.moves.len() as u64;
+    if c.from_shards == c.to_shards {
+        // A move within the same shards (a tenant moved, a boundary edited).
+        return format!(
+            "{} of {} moved ({})",
+            thousands(moved),
+            count(c.total, "key", "keys"),
+            percent_of(moved, c.total)
+        );
+    }
     format!(
         "{} → {} · {} of {} moved ({})",
         c.from_shards,
@@ -137,6 +146,14 @@ mod tests {
         assert_eq!(
             headline(&change(4, 8, 500, 1000)),
             "4 → 8 shards · 500 of 1,000 keys moved (50%)"
+        );
+    }
+
+    #[test]
+    fn a_change_that_keeps_the_shard_count_states_only_what_moved() {
+        assert_eq!(
+            headline(&change(5, 5, 190, 600)),
+            "190 of 600 keys moved (31.7%)"
         );
     }
 
