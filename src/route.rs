@@ -4,7 +4,10 @@
 //! #/                        home
 //! #/?q=ring                 home, search box filled
 //! #/lesson/<id>?v=1&seed=N&<param>=<value>…&preset=<id>&do=<TIME_MS:action[:arg]>…&t=<ms>
+//! #/embed/<id>?<the lesson fields>&controls=…&autoplay=1&loop=A-B&speed=…&theme=…&caption=0&id=…
 //! ```
+//!
+//! `docs/url-contract.md` specifies every field; `tests/fixtures/urls.toml` pins their parse.
 //!
 //! Parsing never fails: every invalid or unknown field becomes a [`Notice`] for the banner, and
 //! every valid field still applies (parameters go through [`ParamSet::resolve`], which keeps the
@@ -17,6 +20,8 @@ use sim::params::ParamSet;
 use sim::scenario::TimedInput;
 use sim::time::SimTime;
 use std::rc::Rc;
+
+pub mod embed;
 
 /// The URL format version this app writes and reads.
 pub const URL_VERSION: &str = "1";
@@ -36,6 +41,8 @@ pub enum Route {
         /// The id asked for.
         id: String,
     },
+    /// `#/embed/<id>`: a lesson's run without the site around it, for an iframe.
+    Embed(Rc<embed::EmbedRoute>),
     /// `#/bench`: the in-browser benchmark page (not linked from the UI; `scripts/bench.sh`).
     Bench,
     /// Any other path.
@@ -112,6 +119,13 @@ pub fn parse(hash: &str, find: impl Fn(&str) -> Option<Rc<Lesson>>) -> Parsed {
                     route: Route::LessonNotFound { id },
                     notices: Vec::new(),
                 },
+            }
+        }
+        ["embed", id] => {
+            let (route, notices) = embed::parse_embed(decode(id), fields, find);
+            Parsed {
+                route: Route::Embed(Rc::new(route)),
+                notices,
             }
         }
         ["bench"] => Parsed {
