@@ -81,6 +81,8 @@ pub struct Playback {
     carry_us: f64,
     /// Compare mode: the lesson's variants following this run, if it is on.
     pub compare: Option<Rc<RefCell<Comparison>>>,
+    /// A loop `(start, end)` (embeds): playing past `end` jumps back to `start` and keeps playing.
+    pub loop_range: Option<(SimTime, SimTime)>,
 }
 
 impl PartialEq for Playback {
@@ -92,6 +94,7 @@ impl PartialEq for Playback {
             && self.preset == other.preset
             && self.param_errors == other.param_errors
             && self.action_error == other.action_error
+            && self.loop_range == other.loop_range
             && match (&self.compare, &other.compare) {
                 (None, None) => true,
                 (Some(a), Some(b)) => Rc::ptr_eq(a, b),
@@ -144,6 +147,7 @@ impl Playback {
             action_error: None,
             carry_us: 0.0,
             compare: None,
+            loop_range: None,
         };
         p.sim.borrow_mut().seek(route.t);
         let mut p = p;
@@ -156,6 +160,20 @@ impl Playback {
                 .map(|l| format!("at {}: {}", l.time, l.text)),
         );
         Ok((p, notices))
+    }
+
+    /// The same playback looping between `start` and `end` (clamped to the run), moved to
+    /// `start` if it stands outside the loop.
+    pub fn with_loop(mut self, start: SimTime, end: SimTime) -> Self {
+        let end = end.min(self.until());
+        if start < end {
+            self.loop_range = Some((start, end));
+            let now = self.now();
+            if now < start || now >= end {
+                self.sim.borrow_mut().seek(start);
+            }
+        }
+        self
     }
 
     /// The run, for reading.
@@ -273,8 +291,10 @@ impl Reducible for Playback {
         let mut next = (*self).clone();
         match action {
             A::Play | A::TogglePlay if !self.playing => {
-                if next.now() >= next.until() {
-                    next.sim.borrow_mut().seek(SimTime::ZERO);
+                match next.loop_range {
+                    Some((start, end)) if next.now() >= end => next.sim.borrow_mut().seek(start),
+                    _ if next.now() >= next.until() => next.sim.borrow_mut().seek(SimTime::ZERO),
+                    _ => {}
                 }
                 next.playing = true;
                 next.carry_us = 0.0;
@@ -295,9 +315,17 @@ impl Reducible for Playback {
                 next.carry_us = advance - whole;
                 let target = next.now().plus_us(whole as u64);
                 let until = next.until();
-                next.sim.borrow_mut().seek(target.min(until));
-                if target >= until {
-                    next.playing = false;
+                match next.loop_range {
+                    Some((start, end)) if target >= end => {
+                        next.sim.borrow_mut().seek(start);
+                        next.carry_us = 0.0;
+                    }
+                    _ => {
+                        next.sim.borrow_mut().seek(target.min(until));
+                        if target >= until {
+                            next.playing = false;
+                        }
+                    }
                 }
             }
             A::StepForward => {
@@ -439,6 +467,60 @@ mod tests {
         let p = p.reduce(PlaybackAction::TogglePlay);
         assert!(p.playing);
         assert_eq!(p.now(), SimTime::ZERO, "play at the end starts over");
+    }
+
+    #[test]
+    fn a_loop_wraps_back_to_its_start_and_keeps_playing() {
+        let p = Rc::new(
+            (*start("#/lesson/consistent-hashing?t=200"))
+                .clone()
+                .with_loop(SimTime::from_ms(1_000), SimTime::from_ms(1_500)),
+        );
+        assert_eq!(p.now(), SimTime::from_ms(1_000), "moved into the loop");
+        let mut p = p.reduce(PlaybackAction::Play);
+        let mut laps = 0;
+        let mut latest = p.now();
+        for _ in 0..40 {
+            p = p.reduce(PlaybackAction::Tick(100.0));
+            assert!(p.playing, "a loop never stops");
+            assert!(
+                p.now() >= SimTime::from_ms(1_000) && p.now() < SimTime::from_ms(1_500),
+                "inside the loop: {}",
+                p.now()
+            );
+            if p.now() < latest {
+                laps += 1;
+                assert_eq!(
+                    p.now(),
+                    SimTime::from_ms(1_000),
+                    "a lap starts at the start"
+                );
+            }
+            latest = p.now();
+        }
+        assert!(
+            laps >= 5,
+            "40 ticks of 100 ms over a 500 ms loop: {laps} laps"
+        );
+        // Scrubbed past the end and played again: back to the loop's start.
+        let p = p.reduce(PlaybackAction::Pause);
+        let p = p.reduce(PlaybackAction::Seek(SimTime::from_ms(9_000)));
+        let p = p.reduce(PlaybackAction::Play);
+        assert_eq!(p.now(), SimTime::from_ms(1_000));
+    }
+
+    #[test]
+    fn a_loop_to_the_end_of_the_run_keeps_playing() {
+        let p = (*start("#/lesson/consistent-hashing"))
+            .clone()
+            .with_loop(SimTime::from_ms(9_000), SimTime::from_ms(60_000));
+        assert_eq!(p.loop_range.map(|l| l.1), Some(p.until()), "clamped");
+        let mut p = Rc::new(p).reduce(PlaybackAction::Play);
+        for _ in 0..30 {
+            p = p.reduce(PlaybackAction::Tick(100.0));
+        }
+        assert!(p.playing);
+        assert!(p.now() >= SimTime::from_ms(9_000) && p.now() < p.until());
     }
 
     #[test]
