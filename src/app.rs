@@ -5,6 +5,7 @@ use crate::components::header::SiteHeader;
 use crate::components::prefs::{use_reduced_motion, use_theme, ReducedMotion};
 use crate::lessons;
 use crate::pages::bench::BenchPage;
+use crate::pages::embed::{forced_theme, EmbedPage};
 use crate::pages::home::HomePage;
 use crate::pages::lesson::LessonPage;
 use crate::pages::not_found::NotFoundPage;
@@ -36,7 +37,7 @@ pub fn app() -> Html {
         count: 0,
     });
     let reduced_motion = use_reduced_motion();
-    let theme = use_theme();
+    let theme = use_theme(forced_theme(&nav.parsed.route));
 
     {
         let nav = nav.clone();
@@ -69,6 +70,14 @@ pub fn app() -> Html {
             <NotFoundPage what={AttrValue::from(format!("lesson “{id}”"))} />
         },
         Route::Bench => html! { <BenchPage /> },
+        // An embed is the page on its own: no header, footer or skip link.
+        Route::Embed(r) => {
+            return html! {
+                <ContextProvider<ReducedMotion> context={ReducedMotion(reduced_motion)}>
+                    <EmbedPage key={nav.count.to_string()} route={r.clone()} notices={notices} />
+                </ContextProvider<ReducedMotion>>
+            }
+        }
         Route::NotFound { path } => html! {
             <NotFoundPage what={AttrValue::from(format!("page “{path}”"))} />
         },

@@ -4,6 +4,8 @@ pub mod actions;
 pub mod animation;
 pub mod code_view;
 pub mod compare;
+pub mod embed_dialog;
+pub mod embed_height;
 pub mod event_log;
 pub mod header;
 pub mod icons;

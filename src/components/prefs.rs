@@ -91,16 +91,17 @@ pub struct ThemeHandle {
 }
 
 /// Reads the stored theme (a corrupt value is ignored), applies it as `data-theme` on `<html>`,
-/// follows the system while on auto, and stores every change.
+/// follows the system while on auto, and stores every change. `forced` (an embed's `theme=`)
+/// is applied instead of the stored preference, without storing it.
 #[hook]
-pub fn use_theme() -> ThemeHandle {
+pub fn use_theme(forced: Option<ThemePref>) -> ThemeHandle {
     let pref = use_state(|| {
         LocalStorage::get::<String>(THEME_KEY)
             .ok()
             .and_then(|s| ThemePref::parse(&s))
             .unwrap_or_default()
     });
-    use_effect_with(*pref, |pref| {
+    use_effect_with(forced.unwrap_or(*pref), |pref| {
         let pref = *pref;
         apply_theme(pref);
         let guard = (pref == ThemePref::Auto)

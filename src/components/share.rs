@@ -22,7 +22,7 @@ enum CopyState {
 }
 
 /// Copies `text` to the clipboard; `done(true)` once written, `done(false)` if refused.
-fn copy_to_clipboard(text: &str, done: Callback<bool>) {
+pub(crate) fn copy_to_clipboard(text: &str, done: Callback<bool>) {
     let promise = gloo::utils::window()
         .navigator()
         .clipboard()

@@ -1,6 +1,7 @@
 //! The transport: play/pause, step, restart, speed, the timeline scrubber with event marks, the
 //! simulated clock, the seed, and the share link.
 
+use crate::components::embed_dialog::EmbedButton;
 use crate::components::icons;
 use crate::components::select_sync::use_select_value;
 use crate::components::share::ShareLink;
@@ -187,6 +188,7 @@ pub fn transport(props: &TransportProps) -> Html {
                     { icons::keyboard() }<span class="hide-narrow">{ "Shortcuts" }</span>
                 </button>
                 <ShareLink url={props.share_url.clone()} />
+                <EmbedButton share_url={props.share_url.clone()} />
             </div>
             if let Some(msg) = (*seed_error).clone() {
                 <p class="field-error" role="alert">{ msg }</p>
