@@ -245,11 +245,12 @@ fn parse_options(
     o
 }
 
-/// `1`/`0`, `true`/`false`; an empty value (`&autoplay`) means on.
+/// `1`/`0` (also `true`/`false`, `on`/`off`, `yes`/`no`, as boolean parameters read them); an
+/// empty value (`&autoplay`) means on.
 fn parse_flag(text: &str) -> Option<bool> {
     match text {
-        "1" | "true" | "" => Some(true),
-        "0" | "false" => Some(false),
+        "1" | "true" | "on" | "yes" | "" => Some(true),
+        "0" | "false" | "off" | "no" => Some(false),
         _ => None,
     }
 }
@@ -389,7 +390,7 @@ mod tests {
     #[test]
     fn bad_options_are_reported_and_keep_their_defaults() {
         let (r, notices) = embed(
-            "#/embed/modulo-sharding?controls=some&autoplay=yes&loop=3000-1000&speed=0&theme=pink\
+            "#/embed/modulo-sharding?controls=some&autoplay=2&loop=3000-1000&speed=0&theme=pink\
              &caption=maybe&id=a%20b",
         );
         assert_eq!(notices.len(), 7, "{notices:?}");
