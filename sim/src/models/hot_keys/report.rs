@@ -2,7 +2,6 @@
 //! router as front stages, replicas beside each shard and hot shards and keys flagged) and the
 //! metrics.
 
-use super::REQUEST_SHOWN_US;
 use super::{sub_key_id, HotKeys, SplitMode, FRAME_KEYS, HOT_KEY_PERCENT, HOT_MIN_REQUESTS};
 use crate::frame::Frame;
 use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
@@ -150,12 +149,7 @@ impl HotKeys {
             keys: self.drawn_keys(),
             keys_total: self.keys_per_shard.iter().sum(),
             last_change: self.last_change.clone(),
-            requests: self
-                .recent
-                .iter()
-                .filter(|r| r.at <= now && now.since(r.at) < REQUEST_SHOWN_US)
-                .cloned()
-                .collect(),
+            requests: self.recent.shown(now),
             front: self.front(),
         }))
     }

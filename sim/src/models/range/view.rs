@@ -4,7 +4,7 @@
 use super::record::span;
 use super::spec::OutOfRange;
 use super::table::grouped;
-use super::{Layout, RangeShards, FRAME_KEYS, REQUEST_SHOWN_US};
+use super::{Layout, RangeShards, FRAME_KEYS};
 use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
 use crate::models::common::{max_mean_metric, moved_metrics, requests_metric, share_percent};
 use crate::models::shard_view::{FrontView, ShardFrame, ShardKeyView, ShardView};
@@ -124,12 +124,7 @@ impl RangeShards {
             keys: self.drawn_keys(),
             keys_total: self.keys.len() as u64,
             last_change: self.last_change.clone(),
-            requests: self
-                .recent
-                .iter()
-                .filter(|r| r.at <= now && now.since(r.at) < REQUEST_SHOWN_US)
-                .cloned()
-                .collect(),
+            requests: self.recent.shown(now),
             front: vec![self.router()],
         }
     }
