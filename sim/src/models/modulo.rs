@@ -15,7 +15,9 @@
 
 use crate::frame::Frame;
 use crate::model::{ActionSpec, Ctx, InputError, Metric, MetricGroup, MetricValue, Metrics, Model};
-use crate::models::common::{max_mean_metric, moved_metrics, requests_metric, share_percent};
+use crate::models::common::{
+    max_mean_metric, moved_metrics, per_shard, requests_metric, share_percent,
+};
 use crate::models::shard_view::{
     RecentRequests, ShardChange, ShardFrame, ShardKeyView, ShardMove, ShardRequest, ShardView,
 };
@@ -332,12 +334,6 @@ impl Model for ModuloShards {
                 .as_ref()
                 .map(|c| (c.moves.len() as u64, c.total)),
         );
-        let bars = |v: &[u64]| -> Vec<(String, f64)> {
-            v.iter()
-                .enumerate()
-                .map(|(i, c)| (i.to_string(), *c as f64))
-                .collect()
-        };
         Metrics {
             scalars: vec![
                 Metric {
@@ -364,13 +360,13 @@ impl Model for ModuloShards {
                     id: "keys_per_shard",
                     label: "Keys per shard",
                     unit: Some("keys"),
-                    values: bars(&self.keys_per_shard),
+                    values: per_shard(&self.keys_per_shard),
                 },
                 MetricGroup {
                     id: "requests_per_shard",
                     label: "Requests per shard",
                     unit: Some("requests"),
-                    values: bars(&self.requests_per_shard),
+                    values: per_shard(&self.requests_per_shard),
                 },
             ],
         }
@@ -393,12 +389,7 @@ impl Model for ModuloShards {
 
     fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
         let c = self.last_change.as_ref()?;
-        Some(
-            c.moves
-                .iter()
-                .map(|m| (m.id.to_string(), m.from.to_string(), m.to.to_string()))
-                .collect(),
-        )
+        Some(c.listed(|id| id.to_string()))
     }
 
     fn validate(&self) -> Result<(), String> {

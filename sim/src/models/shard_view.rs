@@ -107,6 +107,17 @@ pub enum RequestOutcome {
     Failed,
 }
 
+impl ShardChange {
+    /// Every move as `(key, from, to)` text, naming keys with `name` (what
+    /// [`crate::model::Model::last_moves`] reports).
+    pub fn listed(&self, name: impl Fn(u64) -> String) -> Vec<(String, String, String)> {
+        self.moves
+            .iter()
+            .map(|m| (name(m.id), m.from.to_string(), m.to.to_string()))
+            .collect()
+    }
+}
+
 /// A request routed to a shard (drawn for a short while after `at`). One query that fans out
 /// to several shards is several requests with the same `query`.
 #[derive(Clone, Debug, PartialEq)]

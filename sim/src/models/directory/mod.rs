@@ -946,12 +946,7 @@ impl Model for DirectoryModel {
 
     fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
         let c = self.last_change.as_ref()?;
-        Some(
-            c.moves
-                .iter()
-                .map(|m| (self.key_name(m.id), m.from.to_string(), m.to.to_string()))
-                .collect(),
-        )
+        Some(c.listed(|id| self.key_name(id)))
     }
 
     fn validate(&self) -> Result<(), String> {

@@ -848,12 +848,7 @@ impl Model for ScatterGather {
 
     fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
         let c = self.last_change.as_ref()?;
-        Some(
-            c.moves
-                .iter()
-                .map(|m| (m.id.to_string(), m.from.to_string(), m.to.to_string()))
-                .collect(),
-        )
+        Some(c.listed(|id| id.to_string()))
     }
 
     fn validate(&self) -> Result<(), String> {
