@@ -71,12 +71,33 @@ fn read_file(file: &web_sys::File, done: Callback<Result<String, String>>) {
     err.forget();
 }
 
-/// The diagram on the lesson page (none in compare mode).
-fn diagram_wrap() -> Option<web_sys::Element> {
-    gloo::utils::document()
-        .query_selector("[data-testid=lesson-page] .stage .diagram-wrap")
-        .ok()
-        .flatten()
+/// What a snapshot shows: the lesson's diagram, or in compare mode every column's diagram
+/// under the column's title.
+fn panels() -> Vec<snapshot::Panel> {
+    let document = gloo::utils::document();
+    let all = |sel: &str| -> Vec<web_sys::Element> {
+        let Ok(list) = document.query_selector_all(sel) else {
+            return Vec::new();
+        };
+        (0..list.length())
+            .filter_map(|i| list.item(i).and_then(|n| n.dyn_into().ok()))
+            .collect()
+    };
+    let single = all("[data-testid=lesson-page] .stage .diagram-wrap");
+    if !single.is_empty() {
+        return single
+            .into_iter()
+            .map(|area| snapshot::Panel { area, label: None })
+            .collect();
+    }
+    all("[data-testid=compare-view] .cmp-col")
+        .into_iter()
+        .filter_map(|col| {
+            let area = col.query_selector(".cmp-diagram").ok().flatten()?;
+            let label = col.query_selector(".cmp-title").ok().flatten();
+            Some(snapshot::Panel { area, label })
+        })
+        .collect()
 }
 
 /// Export, import, SVG and PNG.
@@ -183,9 +204,7 @@ pub fn run_tools(props: &RunToolsProps) -> Html {
             let ext = if png { "png" } else { "svg" };
             let name = run_file::file_name(&lesson.id, t, ext);
             let title = format!("{} at {t}", lesson.title);
-            let taken = diagram_wrap()
-                .ok_or_else(|| "there is no diagram on the page to snapshot".to_string())
-                .and_then(|wrap| snapshot::take(&wrap, &title));
+            let taken = snapshot::take(&panels(), &title);
             let snap = match taken {
                 Ok(s) => s,
                 Err(e) => return error.set(Some(format!("No snapshot: {e}."))),
@@ -207,7 +226,7 @@ pub fn run_tools(props: &RunToolsProps) -> Html {
         })
     };
     let snap_title = if comparing {
-        "Snapshots are of the single run: leave compare mode first"
+        "Save every column's diagram as it is now"
     } else {
         "Save the diagram as it is now"
     };
@@ -234,11 +253,11 @@ pub fn run_tools(props: &RunToolsProps) -> Html {
             <div class="run-tools-group">
                 <span class="run-tools-label">{ "Snapshot" }</span>
                 <button type="button" class="text-button" data-testid="snapshot-svg" onclick={snap(false)}
-                    disabled={comparing} title={snap_title}>
+                    title={snap_title}>
                     { icon_image() }{ "SVG" }
                 </button>
                 <button type="button" class="text-button" data-testid="snapshot-png" onclick={snap(true)}
-                    disabled={comparing} title={snap_title}>
+                    title={snap_title}>
                     { icon_image() }{ "PNG" }
                 </button>
             </div>

@@ -7,7 +7,7 @@
 //! parent's), elements that are not displayed are left out, and the whole is laid on the
 //! diagram's own background. The file then renders the same on its own, light or dark as the
 //! page was. Diagrams drawn as several stacked `<svg>` layers become nested `<svg>`s at the
-//! same offsets. CSS animations and transitions still in flight (a key walking to its new
+//! same offsets; compare mode's columns are laid side by side, each under its title. CSS animations and transitions still in flight (a key walking to its new
 //! owner, a colour easing) are finished first, so the snapshot shows the settled frame of this
 //! moment rather than a blend of two. The PNG is that SVG drawn into a canvas at twice the CSS
 //! size.
@@ -152,7 +152,7 @@ fn num(v: f64) -> String {
         .to_string()
 }
 
-/// A snapshot of the diagram(s) inside `wrap`.
+/// A snapshot of the diagram(s) on the page.
 pub struct Snapshot {
     /// The standalone SVG document.
     pub svg: String,
@@ -161,6 +161,20 @@ pub struct Snapshot {
     /// Its height in CSS pixels.
     pub height: f64,
 }
+
+/// One diagram to snapshot: the element holding its `<svg>` layers, and the element whose
+/// text labels it (compare mode's column titles), if any.
+pub struct Panel {
+    /// The diagram's container; its box is the panel's box.
+    pub area: Element,
+    /// A heading drawn above the diagram, in its own font and colour.
+    pub label: Option<Element>,
+}
+
+/// Space between panels, around several panels, and the height of a label row, in CSS pixels.
+const GAP: f64 = 16.0;
+const PAD: f64 = 12.0;
+const LABEL_H: f64 = 32.0;
 
 /// Finishes the CSS animations and transitions running inside `wrap` (infinite ones refuse and
 /// are left as they are). `Element.getAnimations` is reached through `Reflect`: web-sys has it
@@ -187,78 +201,142 @@ fn settle_animations(wrap: &Element) {
     }
 }
 
-/// Serialises the `<svg>` layers inside `wrap` as one standalone SVG, styles inlined.
-pub fn take(wrap: &Element, title: &str) -> Result<Snapshot, String> {
-    settle_animations(wrap);
-    let document = gloo::utils::document();
-    let frame = wrap.get_bounding_client_rect();
-    let (width, height) = (frame.width().max(1.0), frame.height().max(1.0));
-    let out = document
-        .create_element_ns(Some(SVG_NS), "svg")
-        .map_err(describe)?;
-    for (k, v) in [
-        ("xmlns", SVG_NS),
-        ("width", &num(width)),
-        ("height", &num(height)),
-        ("viewBox", &format!("0 0 {} {}", num(width), num(height))),
-    ] {
-        out.set_attribute(k, v).map_err(describe)?;
-    }
-    let t = document
-        .create_element_ns(Some(SVG_NS), "title")
-        .map_err(describe)?;
-    t.set_text_content(Some(title));
-    out.append_child(&t).map_err(describe)?;
-    let bg = document
-        .create_element_ns(Some(SVG_NS), "rect")
-        .map_err(describe)?;
-    for (k, v) in [
-        ("width", "100%"),
-        ("height", "100%"),
-        ("fill", &background(wrap)),
-    ] {
-        bg.set_attribute(k, v).map_err(describe)?;
-    }
-    out.append_child(&bg).map_err(describe)?;
+fn svg_element(document: &web_sys::Document, tag: &str) -> Result<Element, String> {
+    document
+        .create_element_ns(Some(SVG_NS), tag)
+        .map_err(describe)
+}
 
-    let layers = wrap.query_selector_all("svg").map_err(describe)?;
-    let mut drawn = 0;
-    for i in 0..layers.length() {
-        let Some(layer) = layers.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
+fn set_all(el: &Element, attrs: &[(&str, &str)]) -> Result<(), String> {
+    for (k, v) in attrs {
+        el.set_attribute(k, v).map_err(describe)?;
+    }
+    Ok(())
+}
+
+/// The `<svg>` layers of a diagram: not icons inside buttons, not svgs nested in svgs, not
+/// layers that take no room.
+fn layers_of(area: &Element) -> Result<Vec<Element>, String> {
+    let list = area.query_selector_all("svg").map_err(describe)?;
+    let mut out = Vec::new();
+    for i in 0..list.length() {
+        let Some(layer) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
             continue;
         };
-        // Only the diagram's own layers: not icons inside buttons, not svgs nested in svgs.
         let nested = layer
             .parent_element()
             .and_then(|p| p.closest("svg, button").ok().flatten())
             .is_some();
         let r = layer.get_bounding_client_rect();
-        if nested || r.width() < 1.0 || r.height() < 1.0 {
-            continue;
+        if !nested && r.width() >= 1.0 && r.height() >= 1.0 {
+            out.push(layer);
         }
-        let copy: Element = layer
-            .clone_node_with_deep(true)
-            .map_err(describe)?
-            .dyn_into()
-            .map_err(|_| "the diagram could not be copied".to_string())?;
-        inline(&layer, &copy, None);
-        for (k, v) in [
-            ("x", num(r.left() - frame.left())),
-            ("y", num(r.top() - frame.top())),
-            ("width", num(r.width())),
-            ("height", num(r.height())),
-        ] {
-            copy.set_attribute(k, &v).map_err(describe)?;
+    }
+    Ok(out)
+}
+
+/// A panel's label as SVG text, vertically centred in the label row at `(x, y)`.
+fn label_text(
+    document: &web_sys::Document,
+    label: &Element,
+    x: f64,
+    y: f64,
+) -> Result<Option<Element>, String> {
+    let text = label.text_content().unwrap_or_default();
+    let (Some(style), false) = (computed(label), text.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let t = svg_element(document, "text")?;
+    let css = format!(
+        "fill:{};font-family:{};font-size:{};font-weight:{};dominant-baseline:central;",
+        prop(&style, "color"),
+        prop(&style, "font-family"),
+        prop(&style, "font-size"),
+        prop(&style, "font-weight"),
+    );
+    set_all(
+        &t,
+        &[
+            ("x", &num(x)),
+            ("y", &num(y + LABEL_H / 2.0)),
+            ("style", &css),
+        ],
+    )?;
+    t.set_text_content(Some(text.trim()));
+    Ok(Some(t))
+}
+
+/// Serialises the panels' `<svg>` layers as one standalone SVG, styles inlined: one panel as it
+/// is on screen, several side by side (each under its label, when it has one).
+pub fn take(panels: &[Panel], title: &str) -> Result<Snapshot, String> {
+    let document = gloo::utils::document();
+    let labelled = panels.iter().any(|p| p.label.is_some());
+    // One diagram keeps its own padding; several get a margin around them.
+    let pad = if panels.len() > 1 { PAD } else { 0.0 };
+    let top = pad + if labelled { LABEL_H } else { 0.0 };
+    let out = svg_element(&document, "svg")?;
+    let t = svg_element(&document, "title")?;
+    t.set_text_content(Some(title));
+    out.append_child(&t).map_err(describe)?;
+    let bg = svg_element(&document, "rect")?;
+    out.append_child(&bg).map_err(describe)?;
+
+    let (mut x, mut height, mut drawn) = (pad, 0.0_f64, 0);
+    for panel in panels {
+        settle_animations(&panel.area);
+        let frame = panel.area.get_bounding_client_rect();
+        if let Some(label) = &panel.label {
+            if let Some(text) = label_text(&document, label, x, pad)? {
+                out.append_child(&text).map_err(describe)?;
+            }
         }
-        for k in ["class", "role", "aria-hidden", "focusable", "data-testid"] {
-            let _ = copy.remove_attribute(k);
+        for layer in layers_of(&panel.area)? {
+            let r = layer.get_bounding_client_rect();
+            let copy: Element = layer
+                .clone_node_with_deep(true)
+                .map_err(describe)?
+                .dyn_into()
+                .map_err(|_| "the diagram could not be copied".to_string())?;
+            inline(&layer, &copy, None);
+            for (k, v) in [
+                ("x", num(x + r.left() - frame.left())),
+                ("y", num(top + r.top() - frame.top())),
+                ("width", num(r.width())),
+                ("height", num(r.height())),
+            ] {
+                copy.set_attribute(k, &v).map_err(describe)?;
+            }
+            for k in ["class", "role", "aria-hidden", "focusable", "data-testid"] {
+                let _ = copy.remove_attribute(k);
+            }
+            out.append_child(&copy).map_err(describe)?;
+            drawn += 1;
         }
-        out.append_child(&copy).map_err(describe)?;
-        drawn += 1;
+        x += frame.width() + GAP;
+        height = height.max(frame.height());
     }
     if drawn == 0 {
         return Err("there is no diagram on the page to snapshot".to_string());
     }
+    let width = (x - GAP + pad).max(1.0);
+    let height = (top + height + pad).max(1.0);
+    set_all(
+        &out,
+        &[
+            ("xmlns", SVG_NS),
+            ("width", &num(width)),
+            ("height", &num(height)),
+            ("viewBox", &format!("0 0 {} {}", num(width), num(height))),
+        ],
+    )?;
+    set_all(
+        &bg,
+        &[
+            ("width", "100%"),
+            ("height", "100%"),
+            ("fill", &background(&panels[0].area)),
+        ],
+    )?;
     let svg = web_sys::XmlSerializer::new()
         .and_then(|s| s.serialize_to_string(&out))
         .map_err(describe)?;

@@ -128,7 +128,7 @@ app.test('a run file with bad fields applies the good ones and lists the rest', 
   await page.locator(tid('flash')).waitFor({ state: 'detached' });
 });
 
-app.test('the diagram downloads as a standalone SVG (light and dark) and as a PNG', async ({ open }) => {
+app.test('the diagram downloads as a standalone SVG (light, dark, compare mode) and as a PNG', async ({ open }) => {
   const page = await open(RUN);
   await lessonReady(page);
 
@@ -180,6 +180,22 @@ app.test('the diagram downloads as a standalone SVG (light and dark) and as a PN
   const bytes = await readFile(await png.path());
   assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG file');
   assert.equal(bytes.readUInt32BE(16), 2 * light.width, 'drawn at twice the CSS size');
+
+  // Compare mode: every column's diagram, side by side under its title.
+  await page.locator(tid('compare-toggle')).click();
+  await page.locator(tid('compare-column-vnodes-100')).waitFor();
+  const columns = await page.locator('[data-testid^="compare-column-"]').count();
+  const compared = await inspect(await svgOf());
+  assert.equal(compared.errors, 0);
+  assert.equal(compared.layers, 2 * columns, `two ring layers for each of the ${columns} columns`);
+  for (const label of await page.locator('.cmp-title').allTextContents()) {
+    assert.ok(compared.texts.includes(label), `the column title ${label} is in the snapshot`);
+  }
+  const expected = await page.evaluate(() => {
+    const ws = [...document.querySelectorAll('.cmp-diagram')].map((d) => d.getBoundingClientRect().width);
+    return ws.reduce((a, b) => a + b, 0) + 16 * (ws.length - 1) + 2 * 12;
+  });
+  assert.ok(Math.abs(compared.width - expected) <= 2, `the columns sit side by side, 16 px apart in a 12 px margin (${compared.width} vs ${expected})`);
 });
 
 for (const [name, stored, expected] of [
