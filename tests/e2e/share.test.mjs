@@ -76,6 +76,27 @@ app.test('an exported run file, imported in a fresh page of another lesson, repr
   await lessonReady(second, 'shard-diagram');
 });
 
+app.test('a copied link to a run made in the page (parameter, seed, intervention, time) reproduces its metrics', async ({ open }) => {
+  const page = await open(LESSON);
+  await lessonReady(page);
+  await setInputValue(page.locator(tid('param-vnodes')), 20);
+  const seed = page.locator(tid('seed-input'));
+  await seed.fill('11');
+  await seed.press('Enter');
+  await page.locator(tid('remove-server-A')).click();
+  await setInputValue(page.locator(tid('timeline')), 4321);
+  await page.waitForFunction(() => /vnodes=20.*seed=11.*do=0:remove-server:A.*t=4321/.test(location.hash));
+  const before = await settledSnapshot(page);
+  await page.locator(tid('copy-link')).click();
+  await page.waitForFunction((sel) => /Copied/.test(document.querySelector(sel)?.textContent ?? ''), tid('copy-link'));
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+
+  const other = await open(copied);
+  await lessonReady(other);
+  assert.equal(await other.locator(tid('sim-time')).textContent(), '4.321 s');
+  assert.deepEqual(await settledSnapshot(other), before, `the copied link ${copied} gives the same metrics`);
+});
+
 app.test('a file that is not a run is refused with the reason, and the page keeps working', async ({ open }) => {
   const page = await open(RUN);
   await lessonReady(page);
