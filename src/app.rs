@@ -1,8 +1,10 @@
 //! The app shell: reads the route from the URL hash, provides app-wide preferences (theme,
 //! reduced motion) and shows the page.
 
+use crate::components::flash::{Flash, FlashBanner, Navigator};
 use crate::components::header::SiteHeader;
 use crate::components::prefs::{use_reduced_motion, use_theme, ReducedMotion};
+use crate::components::progress::StorageNotice;
 use crate::lessons;
 use crate::pages::bench::BenchPage;
 use crate::pages::embed::{forced_theme, EmbedPage};
@@ -27,6 +29,8 @@ fn current() -> Parsed {
 struct Nav {
     parsed: Rc<Parsed>,
     count: u64,
+    /// A message for the page this navigation opened (see [`Navigator`]).
+    flash: Option<Rc<Flash>>,
 }
 
 /// The root component.
@@ -35,25 +39,53 @@ pub fn app() -> Html {
     let nav = use_state(|| Nav {
         parsed: Rc::new(current()),
         count: 0,
+        flash: None,
     });
+    // Shared by the hashchange listener and the navigator, so every navigation gets a new key.
+    let counter = use_mut_ref(|| 0u64);
     let reduced_motion = use_reduced_motion();
     let theme = use_theme(forced_theme(&nav.parsed.route));
 
     {
         let nav = nav.clone();
+        let counter = counter.clone();
         use_effect_with((), move |_| {
-            let counter = std::cell::Cell::new(0u64);
             let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
-                counter.set(counter.get() + 1);
+                *counter.borrow_mut() += 1;
                 nav.set(Nav {
                     parsed: Rc::new(current()),
-                    count: counter.get(),
+                    count: *counter.borrow(),
+                    flash: None,
                 });
                 gloo::utils::window().scroll_to_with_x_and_y(0.0, 0.0);
             });
             move || drop(listener)
         });
     }
+
+    let navigator = {
+        let nav = nav.setter();
+        let counter = counter.clone();
+        Navigator(
+            (*use_memo((), move |_| {
+                Callback::from(move |(hash, flash): (String, Option<Rc<Flash>>)| {
+                    let window = gloo::utils::window();
+                    if let Ok(h) = window.history() {
+                        let _ =
+                            h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash));
+                    }
+                    *counter.borrow_mut() += 1;
+                    nav.set(Nav {
+                        parsed: Rc::new(current()),
+                        count: *counter.borrow(),
+                        flash,
+                    });
+                    window.scroll_to_with_x_and_y(0.0, 0.0);
+                })
+            }))
+            .clone(),
+        )
+    };
 
     let notices: Rc<[String]> = nav.parsed.notices.clone().into();
     let page = match &nav.parsed.route {
@@ -85,6 +117,7 @@ pub fn app() -> Html {
 
     html! {
         <ContextProvider<ReducedMotion> context={ReducedMotion(reduced_motion)}>
+        <ContextProvider<Navigator> context={navigator}>
             <a class="skip-link" href="#main" onclick={Callback::from(|e: MouseEvent| {
                 // The hash is the router's: move focus without navigating.
                 e.prevent_default();
@@ -97,7 +130,13 @@ pub fn app() -> Html {
             })}>{ "Skip to content" }</a>
             <div class="app">
                 <SiteHeader theme={theme.pref} on_cycle_theme={theme.cycle.clone()} />
-                <main id="main" tabindex="-1">{ page }</main>
+                <main id="main" tabindex="-1">
+                    <StorageNotice />
+                    if let Some(flash) = nav.flash.clone() {
+                        <FlashBanner key={nav.count.to_string()} {flash} />
+                    }
+                    { page }
+                </main>
                 <footer class="site-footer">
                     <p>
                         { "System Design Playground — every lesson is a real implementation driven by a seeded simulation. " }
@@ -105,6 +144,7 @@ pub fn app() -> Html {
                     </p>
                 </footer>
             </div>
+        </ContextProvider<Navigator>>
         </ContextProvider<ReducedMotion>>
     }
 }

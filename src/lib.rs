@@ -14,7 +14,9 @@ pub mod layout;
 pub mod lessons;
 pub mod pages;
 pub mod playback;
+pub mod progress;
 pub mod route;
+pub mod run_file;
 
 /// Installs the panic hook, then renders the app into `<body>`.
 pub fn run() {

@@ -1,30 +1,9 @@
 //! The `sdp` command line on the directory-sharding lesson, run as a real process.
 #![cfg(not(target_arch = "wasm32"))]
 
-use serde_json::Value;
-use std::process::Command;
+mod common;
 
-fn sdp(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sdp"))
-        .args(args)
-        .output()
-        .expect("sdp runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
-/// Runs `sdp run <args> --json`, asserts it succeeded, and parses its one JSON object.
-fn run_json(args: &[&str]) -> Value {
-    let mut all = vec!["run"];
-    all.extend_from_slice(args);
-    all.push("--json");
-    let (ok, out, err) = sdp(&all);
-    assert!(ok, "sdp {all:?} failed: {err}");
-    serde_json::from_str(out.trim()).expect("one JSON object")
-}
+use common::cli::{run_json, sdp};
 
 #[test]
 fn list_names_the_lesson_and_its_presets() {

@@ -1,30 +1,10 @@
 //! The `sdp` command line on the hot-keys lesson, run as a real process.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
+use common::cli::{run_json, sdp};
 use serde_json::Value;
-use std::process::Command;
-
-fn sdp(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_sdp"))
-        .args(args)
-        .output()
-        .expect("sdp runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
-/// Runs `sdp run <args> --json`, asserts it succeeded, and parses its one JSON object.
-fn run_json(args: &[&str]) -> Value {
-    let mut all = vec!["run"];
-    all.extend_from_slice(args);
-    all.push("--json");
-    let (ok, out, err) = sdp(&all);
-    assert!(ok, "sdp {all:?} failed: {err}");
-    serde_json::from_str(out.trim()).expect("one JSON object")
-}
 
 fn sum(v: &Value) -> u64 {
     v.as_object()

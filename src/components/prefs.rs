@@ -2,7 +2,6 @@
 //! operating system's reduced-motion setting (shared with diagrams through a context).
 
 use gloo::events::EventListener;
-use gloo::storage::{LocalStorage, Storage};
 use yew::prelude::*;
 
 /// The localStorage key of the theme preference.
@@ -11,6 +10,21 @@ pub const THEME_KEY: &str = "sdp.theme";
 /// Whether the user asked the system for reduced motion. Provided by the app as a context.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ReducedMotion(pub bool);
+
+/// The stored theme (a JSON string, as `index.html` reads it before the first paint); `None` when
+/// absent, corrupt, or when storage cannot be used at all (blocked, private mode), which must
+/// not break the page.
+fn stored_theme() -> Option<ThemePref> {
+    let storage = gloo::utils::window().local_storage().ok().flatten()?;
+    let text = storage.get_item(THEME_KEY).ok().flatten()?;
+    ThemePref::parse(&serde_json::from_str::<String>(&text).ok()?)
+}
+
+fn store_theme(pref: ThemePref) {
+    if let Some(storage) = gloo::utils::window().local_storage().ok().flatten() {
+        let _ = storage.set_item(THEME_KEY, &serde_json::json!(pref.as_str()).to_string());
+    }
+}
 
 /// The theme the user picked.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -95,12 +109,7 @@ pub struct ThemeHandle {
 /// is applied instead of the stored preference, without storing it.
 #[hook]
 pub fn use_theme(forced: Option<ThemePref>) -> ThemeHandle {
-    let pref = use_state(|| {
-        LocalStorage::get::<String>(THEME_KEY)
-            .ok()
-            .and_then(|s| ThemePref::parse(&s))
-            .unwrap_or_default()
-    });
+    let pref = use_state(|| stored_theme().unwrap_or_default());
     use_effect_with(forced.unwrap_or(*pref), |pref| {
         let pref = *pref;
         apply_theme(pref);
@@ -117,7 +126,7 @@ pub fn use_theme(forced: Option<ThemePref>) -> ThemeHandle {
         let pref = pref.clone();
         Callback::from(move |()| {
             let next = pref.next();
-            let _ = LocalStorage::set(THEME_KEY, next.as_str());
+            store_theme(next);
             pref.set(next);
         })
     };

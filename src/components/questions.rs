@@ -105,6 +105,9 @@ pub fn question_card(props: &QuestionCardProps) -> Html {
                 Some(r) => r.clone(),
                 None => lesson.reveal(q),
             };
+            if let Ok(r) = &revealed {
+                crate::components::progress::record_answer(&lesson.id, &q.id, r.is_right(&guess));
+            }
             outcome.set(Some(Outcome {
                 guess,
                 revealed: revealed.map_err(|e| e.to_string()),

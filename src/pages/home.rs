@@ -107,6 +107,7 @@ pub fn lesson_card(props: &LessonCardProps) -> Html {
                 <span class="tags">
                     { for l.tags.iter().take(5).map(|t| html! { <span class="tag">{ t }</span> }) }
                 </span>
+                <crate::components::progress::ProgressBadges lesson={l.clone()} />
             </span>
             <span class="lesson-card-go" aria-hidden="true">{ icons::arrow_right() }</span>
         </a>

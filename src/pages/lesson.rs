@@ -13,7 +13,9 @@ use crate::components::notices::UrlNotices;
 use crate::components::param_controls::ParamControls;
 use crate::components::prefs::ReducedMotion;
 use crate::components::preset_menu::PresetMenu;
+use crate::components::progress::LessonMemory;
 use crate::components::questions::Questions;
+use crate::components::run_tools::RunTools;
 use crate::components::shortcuts::{use_shortcuts, Shortcut, ShortcutsDialog};
 use crate::components::steps::Steps;
 use crate::components::transport::{Mark, MarkKind, Transport};
@@ -153,6 +155,7 @@ fn lesson_runner(props: &LessonRunnerProps) -> Html {
 
     html! {
         <>
+            <LessonMemory lesson={state.lesson.clone()} hash={AttrValue::from(hash.clone())} playing={state.playing} />
             <LessonView playback={Rc::new((*state).clone())} notices={props.notices.clone()} on_action={dispatch}
                 on_shortcuts={open_shortcuts} />
             if *shortcuts_open {
@@ -335,6 +338,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                         <Transport {playing} {now} {until} {speed} {seed} marks={marks}
                             share_url={share_url} on_action={on_action.clone()}
                             on_shortcuts={props.on_shortcuts.clone()} />
+                        <RunTools playback={pb.clone()} />
                     </section>
                     if comparing {
                         <CompareView playback={pb.clone()} {reduced_motion} on_action={on_action.clone()} />

@@ -94,3 +94,17 @@ app.test('a compare link naming an unknown variant gives a notice and shows the 
   await page.locator(tid('url-error')).waitFor();
   assert.match(await page.locator(tid('url-error')).textContent(), /bogus/);
 });
+
+app.test('modulo sharding beside the ring and jump hash: 4 -> 5 moves 80% against about a fifth', async ({ open }) => {
+  const page = await open('#/lesson/modulo-sharding?v=1&keys=1000&compare=all');
+  await page.locator(tid('compare-view')).waitFor();
+  await page.locator(tid('action-resize-input')).fill('5');
+  await page.locator(tid('action-resize-submit')).click();
+  assert.equal(await waitForDataValue(page, 'compare-cell-modulo-moved_percent', '==', 80), 80);
+  for (const id of ['ring', 'jump']) {
+    const pct = await waitForDataValue(page, `compare-cell-${id}-moved_percent`, '>', 0);
+    assert.ok(pct > 15 && pct < 25, `${id} moved ${pct}%, about 1/5`);
+    await page.locator(tid(`compare-column-${id}`)).locator(tid('moved-key')).first().waitFor({ state: 'attached' });
+  }
+  assert.equal(await dataValue(page, 'compare-moves-modulo'), 800);
+});

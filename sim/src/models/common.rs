@@ -68,6 +68,15 @@ pub fn requests_metric(total: u64) -> Metric {
     }
 }
 
+/// Per-shard counts as the `(label, value)` pairs of a metric group, labelled by shard index.
+pub fn per_shard(counts: &[u64]) -> Vec<(String, f64)> {
+    counts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i.to_string(), *c as f64))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

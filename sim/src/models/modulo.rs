@@ -15,9 +15,11 @@
 
 use crate::frame::Frame;
 use crate::model::{ActionSpec, Ctx, InputError, Metric, MetricGroup, MetricValue, Metrics, Model};
-use crate::models::common::{max_mean_metric, moved_metrics, requests_metric, share_percent};
+use crate::models::common::{
+    max_mean_metric, moved_metrics, per_shard, requests_metric, share_percent,
+};
 use crate::models::shard_view::{
-    ShardChange, ShardFrame, ShardKeyView, ShardMove, ShardRequest, ShardView,
+    RecentRequests, ShardChange, ShardFrame, ShardKeyView, ShardMove, ShardRequest, ShardView,
 };
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::scenario::Input;
@@ -31,8 +33,6 @@ use std::rc::Rc;
 pub const MAX_SHARDS: u32 = 64;
 /// How many keys a frame draws.
 pub const FRAME_KEYS: usize = 256;
-/// How long a routed request stays in the frame, for the view's pulse.
-pub const REQUEST_SHOWN_US: u64 = 400_000;
 
 /// What the modulo model records.
 #[derive(Clone, Debug, PartialEq)]
@@ -112,7 +112,7 @@ pub struct ModuloShards {
     popularity: Popularity,
     rate_per_sec: f64,
     last_change: Option<ShardChange>,
-    recent: Vec<ShardRequest>,
+    recent: RecentRequests,
 }
 
 impl ModuloShards {
@@ -247,7 +247,7 @@ impl Model for ModuloShards {
             requests_total: 0,
             rate_per_sec: params.int("request_rate").max(0) as f64,
             last_change: None,
-            recent: Vec::new(),
+            recent: RecentRequests::default(),
         };
         model.recount();
         ctx.record(ModuloRecord::Built {
@@ -287,8 +287,6 @@ impl Model for ModuloShards {
                     self.requests_per_shard[shard as usize] += 1;
                     let id = self.requests_total;
                     self.recent
-                        .retain(|r| ctx.now.since(r.at) < REQUEST_SHOWN_US);
-                    self.recent
                         .push(ShardRequest::served(id, key, shard, ctx.now));
                     ctx.record(ModuloRecord::Routed { id, key, shard });
                 }
@@ -324,12 +322,7 @@ impl Model for ModuloShards {
                 .collect(),
             keys_total: self.keys.len() as u64,
             last_change: self.last_change.clone(),
-            requests: self
-                .recent
-                .iter()
-                .filter(|r| r.at <= now && now.since(r.at) < REQUEST_SHOWN_US)
-                .cloned()
-                .collect(),
+            requests: self.recent.shown(now),
             front: Vec::new(),
         }))
     }
@@ -341,12 +334,6 @@ impl Model for ModuloShards {
                 .as_ref()
                 .map(|c| (c.moves.len() as u64, c.total)),
         );
-        let bars = |v: &[u64]| -> Vec<(String, f64)> {
-            v.iter()
-                .enumerate()
-                .map(|(i, c)| (i.to_string(), *c as f64))
-                .collect()
-        };
         Metrics {
             scalars: vec![
                 Metric {
@@ -373,13 +360,13 @@ impl Model for ModuloShards {
                     id: "keys_per_shard",
                     label: "Keys per shard",
                     unit: Some("keys"),
-                    values: bars(&self.keys_per_shard),
+                    values: per_shard(&self.keys_per_shard),
                 },
                 MetricGroup {
                     id: "requests_per_shard",
                     label: "Requests per shard",
                     unit: Some("requests"),
-                    values: bars(&self.requests_per_shard),
+                    values: per_shard(&self.requests_per_shard),
                 },
             ],
         }
@@ -402,12 +389,7 @@ impl Model for ModuloShards {
 
     fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
         let c = self.last_change.as_ref()?;
-        Some(
-            c.moves
-                .iter()
-                .map(|m| (m.id.to_string(), m.from.to_string(), m.to.to_string()))
-                .collect(),
-        )
+        Some(c.listed(|id| id.to_string()))
     }
 
     fn validate(&self) -> Result<(), String> {

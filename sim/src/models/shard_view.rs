@@ -107,6 +107,17 @@ pub enum RequestOutcome {
     Failed,
 }
 
+impl ShardChange {
+    /// Every move as `(key, from, to)` text, naming keys with `name` (what
+    /// [`crate::model::Model::last_moves`] reports).
+    pub fn listed(&self, name: impl Fn(u64) -> String) -> Vec<(String, String, String)> {
+        self.moves
+            .iter()
+            .map(|m| (name(m.id), m.from.to_string(), m.to.to_string()))
+            .collect()
+    }
+}
+
 /// A request routed to a shard (drawn for a short while after `at`). One query that fans out
 /// to several shards is several requests with the same `query`.
 #[derive(Clone, Debug, PartialEq)]
@@ -142,6 +153,46 @@ impl ShardRequest {
             outcome: RequestOutcome::Served,
             latency_us: None,
         }
+    }
+}
+
+/// How long a routed request stays in the frame, for the view's pulse.
+pub const REQUEST_SHOWN_US: u64 = 400_000;
+/// Most requests a frame carries (the busiest presets route hundreds a second).
+pub const MAX_SHOWN_REQUESTS: usize = 256;
+
+/// The requests a model keeps for its frames: those routed in the last [`REQUEST_SHOWN_US`], at
+/// most [`MAX_SHOWN_REQUESTS`] of them (the oldest go first).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecentRequests {
+    items: Vec<ShardRequest>,
+}
+
+impl RecentRequests {
+    /// Keeps a request routed now (requests arrive in time order), dropping those too old to
+    /// draw.
+    pub fn push(&mut self, request: ShardRequest) {
+        let now = request.at;
+        self.items.retain(|r| now.since(r.at) < REQUEST_SHOWN_US);
+        self.items.push(request);
+        if self.items.len() > MAX_SHOWN_REQUESTS {
+            let extra = self.items.len() - MAX_SHOWN_REQUESTS;
+            self.items.drain(..extra);
+        }
+    }
+
+    /// Forgets every request (the shards were rebuilt).
+    pub fn clear(&mut self) {
+        self.items.clear();
+    }
+
+    /// The requests still pulsing at `now`.
+    pub fn shown(&self, now: SimTime) -> Vec<ShardRequest> {
+        self.items
+            .iter()
+            .filter(|r| r.at <= now && now.since(r.at) < REQUEST_SHOWN_US)
+            .cloned()
+            .collect()
     }
 }
 

@@ -139,7 +139,14 @@ pub(super) fn MovedKeys(props: &FrameLayoutProps) -> Html {
         let a1 = a0 + clockwise_span(a0, angle_of(to));
         let c0 = color_of(layout, &m.from).unwrap_or(0);
         let c1 = color_of(layout, &m.to).unwrap_or(0);
-        let style = format!("--a0:{}deg;--a1:{}deg;--c0:var(--s{c0});--c1:var(--s{c1})", num(a0), num(a1));
+        // The theme's palette variables (`--server-0` … `--server-11`, as `palette_class` uses).
+        let style = format!(
+            "--a0:{}deg;--a1:{}deg;--c0:var(--server-{});--c1:var(--server-{})",
+            num(a0),
+            num(a1),
+            c0 % 12,
+            c1 % 12
+        );
         Some(html! {
             <g key={format!("{stamp}-{}", m.key)} transform={format!("translate({c} {c})", c = num(CENTRE))}>
                 <g class="travel" style={style}>

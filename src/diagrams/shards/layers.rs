@@ -221,7 +221,7 @@ pub(super) fn Keys(props: &KeysProps) -> Html {
         let was = placement.before.get(&k.id).copied().unwrap_or(p);
         let from = change.and_then(|c| super::moved_from(c, k.id)).unwrap_or(k.shard);
         let style = format!(
-            "--dx:{}px;--dy:{}px;--c0:var(--s{})",
+            "--dx:{}px;--dy:{}px;--c0:var(--server-{})",
             num(was.x - p.x),
             num(was.y - p.y),
             from % 12

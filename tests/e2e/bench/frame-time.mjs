@@ -18,7 +18,13 @@ const seconds = Number(opt('seconds', '3'));
 const DEFAULT_PAGES = [
   '#/lesson/consistent-hashing?preset=virtual-nodes&servers=A,B,C,D,E,F,G,H,I,J,K,L&vnodes=1000&keys=10000&request_rate=200',
   '#/lesson/modulo-sharding?shards=64&keys=10000&request_rate=200',
+  '#/lesson/range-sharding?preset=hot-tail',
+  '#/lesson/directory-sharding?preset=whale-own-shard',
+  '#/lesson/hashing-strategies?strategy=ketama&keys=50000&request_rate=200',
+  '#/lesson/hot-keys?preset=eighty-twenty',
+  '#/lesson/cross-shard-queries?preset=by-attribute-64',
   '#/lesson/consistent-hashing?compare=all&keys=2000&request_rate=100',
+  '#/lesson/hashing-strategies?compare=all&keys=5000&request_rate=100',
 ];
 const pages = args.flatMap((a, i) => (args[i - 1] === '--url' ? [a] : []));
 const list = pages.length ? pages : DEFAULT_PAGES;

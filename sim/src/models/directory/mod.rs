@@ -38,6 +38,7 @@
 
 use crate::frame::Frame;
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
+use crate::models::shard_view::RecentRequests;
 use crate::models::shard_view::{ShardChange, ShardMove, ShardRequest};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::scenario::Input;
@@ -60,8 +61,7 @@ pub use table::{
 
 /// How many keys a frame draws.
 pub const FRAME_KEYS: u64 = 256;
-/// How long a request stays in the frame, for the view's pulse.
-pub const REQUEST_SHOWN_US: u64 = 400_000;
+pub use crate::models::shard_view::REQUEST_SHOWN_US;
 
 /// The model's own events.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -161,7 +161,7 @@ pub struct DirectoryModel {
     /// `(moved, total)` of the stateless rule at the last change of shard count.
     last_modulo: Option<(u64, u64)>,
     keys_moved_total: u64,
-    recent: Vec<ShardRequest>,
+    recent: RecentRequests,
     visits: u64,
     last_request: Option<RequestLine>,
 }
@@ -617,8 +617,6 @@ impl DirectoryModel {
         let stale = cached
             .filter(|_| route.misrouted())
             .and_then(|p| self.dir.index_of(p));
-        self.recent
-            .retain(|r| ctx.now.since(r.at) < REQUEST_SHOWN_US);
         let mut visit = |shard: u32, outcome| {
             self.visits += 1;
             let mut r = ShardRequest::served(self.visits, key, shard, ctx.now);
@@ -636,7 +634,9 @@ impl DirectoryModel {
             shard,
             if route.served() { O::Served } else { O::Failed },
         ));
-        self.recent.extend(shown);
+        for r in shown {
+            self.recent.push(r);
+        }
         let line = RequestLine {
             id,
             client,
@@ -806,7 +806,7 @@ impl Model for DirectoryModel {
             last_change: None,
             last_modulo: None,
             keys_moved_total: 0,
-            recent: Vec::new(),
+            recent: RecentRequests::default(),
             visits: 0,
             last_request: None,
             dir,
@@ -946,12 +946,7 @@ impl Model for DirectoryModel {
 
     fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
         let c = self.last_change.as_ref()?;
-        Some(
-            c.moves
-                .iter()
-                .map(|m| (self.key_name(m.id), m.from.to_string(), m.to.to_string()))
-                .collect(),
-        )
+        Some(c.listed(|id| self.key_name(id)))
     }
 
     fn validate(&self) -> Result<(), String> {

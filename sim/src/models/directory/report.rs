@@ -1,7 +1,7 @@
 //! What the directory model shows: the shard frame (buckets with their tenants, the client
 //! caches and the directory in front) and the metrics.
 
-use super::{DirectoryModel, REQUEST_SHOWN_US};
+use super::DirectoryModel;
 use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
 use crate::models::common::{max_mean_metric, moved_metrics, requests_metric, share_percent};
 use crate::models::shard_view::{FrontView, ShardFrame, ShardKeyView, ShardView};
@@ -119,12 +119,7 @@ impl DirectoryModel {
             keys,
             keys_total: total,
             last_change: self.last_change.clone(),
-            requests: self
-                .recent
-                .iter()
-                .filter(|r| r.at <= now && now.since(r.at) < REQUEST_SHOWN_US)
-                .cloned()
-                .collect(),
+            requests: self.recent.shown(now),
             front: vec![
                 FrontView {
                     id: "cache".into(),

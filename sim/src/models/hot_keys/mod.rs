@@ -54,6 +54,7 @@
 
 use crate::frame::Frame;
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
+use crate::models::shard_view::RecentRequests;
 use crate::models::shard_view::{RequestOutcome, ShardChange, ShardMove, ShardRequest};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::rng::SimRng;
@@ -89,10 +90,7 @@ pub const MAX_REPLICAS: u32 = 5;
 pub const MAX_CACHE: u32 = 2_000;
 /// How many users a frame draws (the celebrity and its sub-keys are always drawn).
 pub const FRAME_KEYS: u64 = 256;
-/// How long a request stays in the frame, for the view's pulse.
-pub const REQUEST_SHOWN_US: u64 = 400_000;
-/// Most recent requests a frame carries.
-pub const MAX_PULSES: usize = 256;
+pub use crate::models::shard_view::REQUEST_SHOWN_US;
 /// Shard requests a period needs before any shard is called hot.
 pub const HOT_MIN_REQUESTS: u64 = 100;
 /// A drawn key is flagged hot when it has at least this percentage of the period's requests
@@ -188,7 +186,7 @@ pub struct HotKeys {
     load: Load,
     hot: BTreeSet<u32>,
     last_change: Option<ShardChange>,
-    recent: Vec<ShardRequest>,
+    recent: RecentRequests,
     /// Client requests in the whole run (query ids).
     queries: u64,
     /// Shard requests and cache answers in the whole run (pulse ids).
@@ -386,10 +384,6 @@ impl HotKeys {
 
     fn pulse(&mut self, request: ShardRequest) {
         self.recent.push(request);
-        if self.recent.len() > MAX_PULSES {
-            let extra = self.recent.len() - MAX_PULSES;
-            self.recent.drain(..extra);
-        }
     }
 
     /// Serves one client request for user `key`.
@@ -397,7 +391,6 @@ impl HotKeys {
         let now = ctx.now;
         self.queries += 1;
         let query = self.queries;
-        self.recent.retain(|r| now.since(r.at) < REQUEST_SHOWN_US);
         let celebrity = key == self.celebrity;
         let load = &mut self.load;
         load.requests += 1;
@@ -580,7 +573,7 @@ impl Model for HotKeys {
             load: Load::default(),
             hot: BTreeSet::new(),
             last_change: None,
-            recent: Vec::new(),
+            recent: RecentRequests::default(),
             queries: 0,
             pulses: 0,
             cache_top: None,

@@ -2,11 +2,12 @@
 //! router as front stages, replicas beside each shard and hot shards and keys flagged) and the
 //! metrics.
 
-use super::REQUEST_SHOWN_US;
 use super::{sub_key_id, HotKeys, SplitMode, FRAME_KEYS, HOT_KEY_PERCENT, HOT_MIN_REQUESTS};
 use crate::frame::Frame;
 use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
-use crate::models::common::{max_mean_metric, moved_metrics, requests_metric, share_percent};
+use crate::models::common::{
+    max_mean_metric, moved_metrics, per_shard, requests_metric, share_percent,
+};
 use crate::models::shard_view::{FrontView, ShardFrame, ShardKeyView, ShardView};
 use crate::time::SimTime;
 use std::rc::Rc;
@@ -150,12 +151,7 @@ impl HotKeys {
             keys: self.drawn_keys(),
             keys_total: self.keys_per_shard.iter().sum(),
             last_change: self.last_change.clone(),
-            requests: self
-                .recent
-                .iter()
-                .filter(|r| r.at <= now && now.since(r.at) < REQUEST_SHOWN_US)
-                .cloned()
-                .collect(),
+            requests: self.recent.shown(now),
             front: self.front(),
         }))
     }
@@ -174,12 +170,6 @@ impl HotKeys {
                 .map(|c| (c.moves.len() as u64, c.total)),
         );
         let loads_f: Vec<f64> = loads.iter().map(|c| *c as f64).collect();
-        let bars = |v: &[u64]| -> Vec<(String, f64)> {
-            v.iter()
-                .enumerate()
-                .map(|(i, c)| (i.to_string(), *c as f64))
-                .collect()
-        };
         let node_bars: Vec<(String, f64)> = nodes
             .iter()
             .enumerate()
@@ -287,13 +277,13 @@ impl HotKeys {
                     id: "requests_per_shard",
                     label: "Requests per shard",
                     unit: Some("requests"),
-                    values: bars(&loads),
+                    values: per_shard(&loads),
                 },
                 MetricGroup {
                     id: "keys_per_shard",
                     label: "Keys per shard",
                     unit: Some("keys"),
-                    values: bars(&self.keys_per_shard),
+                    values: per_shard(&self.keys_per_shard),
                 },
                 MetricGroup {
                     id: "requests_per_node",

@@ -54,6 +54,7 @@ use crate::frame::Frame;
 use crate::hashing::jump::key_hash;
 use crate::hashing::{HashFn, KetamaFlavor};
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
+use crate::models::shard_view::RecentRequests;
 use crate::models::shard_view::{ShardChange, ShardMove, ShardRequest};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::scenario::Input;
@@ -78,8 +79,7 @@ pub const MAX_KEYS: i64 = 50_000;
 pub const MAX_WEIGHT: u32 = 1_000;
 /// How many keys a frame draws.
 pub const FRAME_KEYS: usize = 256;
-/// How long a routed request stays in the frame, for the view's pulse.
-pub const REQUEST_SHOWN_US: u64 = 400_000;
+pub use crate::models::shard_view::REQUEST_SHOWN_US;
 /// Random user ids are drawn below this (as the modulo model draws them).
 pub const ID_SPACE: u64 = 1_000_000;
 
@@ -118,7 +118,7 @@ pub struct PlacementModel {
     last_modulo_moved: Option<u64>,
     /// Bounded loads: keys not on their plain ring owner.
     forwarded: Option<u64>,
-    recent: Vec<ShardRequest>,
+    recent: RecentRequests,
 }
 
 /// Parses the `weights` list for `n` shards: missing entries are 1, extra ones unused.
@@ -487,7 +487,7 @@ impl Model for PlacementModel {
             last_change: None,
             last_modulo_moved: None,
             forwarded: None,
-            recent: Vec::new(),
+            recent: RecentRequests::default(),
         };
         model.recount();
         ctx.record(PlacementRecord::Built {
@@ -547,8 +547,6 @@ impl Model for PlacementModel {
                     self.requests_per_shard[shard as usize] += 1;
                     let id = self.requests_total;
                     self.recent
-                        .retain(|r| ctx.now.since(r.at) < REQUEST_SHOWN_US);
-                    self.recent
                         .push(ShardRequest::served(id, key, shard, ctx.now));
                     ctx.record(PlacementRecord::Routed { id, key, shard });
                 }
@@ -580,12 +578,7 @@ impl Model for PlacementModel {
 
     fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
         let c = self.last_change.as_ref()?;
-        Some(
-            c.moves
-                .iter()
-                .map(|m| (m.id.to_string(), m.from.to_string(), m.to.to_string()))
-                .collect(),
-        )
+        Some(c.listed(|id| id.to_string()))
     }
 
     fn validate(&self) -> Result<(), String> {

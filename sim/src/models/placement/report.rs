@@ -1,7 +1,7 @@
 //! What the placement model reports: the shard frame and the metrics.
 
 use super::placer::Placer;
-use super::{PlacementModel, FRAME_KEYS, REQUEST_SHOWN_US};
+use super::{PlacementModel, FRAME_KEYS};
 use crate::frame::Frame;
 use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
 use crate::models::common::{max_mean_metric, moved_metrics, requests_metric, share_percent};
@@ -86,12 +86,7 @@ impl PlacementModel {
             keys,
             keys_total: self.ids.len() as u64,
             last_change: self.last_change.clone(),
-            requests: self
-                .recent
-                .iter()
-                .filter(|r| r.at <= now && now.since(r.at) < REQUEST_SHOWN_US)
-                .cloned()
-                .collect(),
+            requests: self.recent.shown(now),
             front: Vec::new(),
         }))
     }

@@ -48,7 +48,8 @@ pub use table::RangeTable;
 
 use crate::frame::Frame;
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
-use crate::models::shard_view::{ShardChange, ShardRequest};
+use crate::models::shard_view::RecentRequests;
+use crate::models::shard_view::ShardChange;
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::scenario::Input;
 use crate::time::SimTime;
@@ -58,8 +59,7 @@ use std::rc::Rc;
 
 /// How many keys a frame draws.
 pub const FRAME_KEYS: usize = 256;
-/// How long a routed request stays in the frame, for the view's pulse.
-pub const REQUEST_SHOWN_US: u64 = 400_000;
+pub use crate::models::shard_view::REQUEST_SHOWN_US;
 
 /// How ids map to shards right now.
 #[derive(Clone, Debug, PartialEq)]
@@ -127,7 +127,7 @@ pub struct RangeShards {
     read_rate: f64,
     insert_rate: f64,
     last_change: Option<ShardChange>,
-    recent: Vec<ShardRequest>,
+    recent: RecentRequests,
 }
 
 impl RangeShards {
@@ -285,7 +285,7 @@ impl Model for RangeShards {
             read_rate: params.int("request_rate").max(0) as f64,
             insert_rate: params.int("insert_rate").max(0) as f64,
             last_change: None,
-            recent: Vec::new(),
+            recent: RecentRequests::default(),
         };
         model.recount();
         ctx.record(RangeRecord::Built {
@@ -353,12 +353,7 @@ impl Model for RangeShards {
 
     fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
         let c = self.last_change.as_ref()?;
-        Some(
-            c.moves
-                .iter()
-                .map(|m| (m.id.to_string(), m.from.to_string(), m.to.to_string()))
-                .collect(),
-        )
+        Some(c.listed(|id| id.to_string()))
     }
 
     fn validate(&self) -> Result<(), String> {

@@ -3,7 +3,7 @@
 
 use super::record::{span, RangeRecord};
 use super::spec::{IdOrder, MAX_KEYS};
-use super::{Layout, RangeShards, Route, REQUEST_SHOWN_US};
+use super::{Layout, RangeShards, Route};
 use crate::model::{Ctx, InputError};
 use crate::models::shard_view::ShardRequest;
 use crate::params::{ParamError, ParamSet};
@@ -86,8 +86,7 @@ impl RangeShards {
         self.next_request
     }
 
-    fn show(&mut self, request: ShardRequest, now: SimTime) {
-        self.recent.retain(|r| now.since(r.at) < REQUEST_SHOWN_US);
+    fn show(&mut self, request: ShardRequest) {
         self.recent.push(request);
     }
 
@@ -171,7 +170,7 @@ impl RangeShards {
         self.writes_per_shard[shard as usize] += 1;
         self.writes_total += 1;
         let rid = self.next_request_id();
-        self.show(served(rid, key, shard, ctx.now, WRITE_LATENCY_US), ctx.now);
+        self.show(served(rid, key, shard, ctx.now, WRITE_LATENCY_US));
         if record || clamped {
             ctx.record(RangeRecord::Wrote {
                 key,
@@ -252,7 +251,7 @@ impl RangeShards {
         self.reads_per_shard[shard as usize] += 1;
         self.requests_total += 1;
         let rid = self.next_request_id();
-        self.show(served(rid, key, shard, ctx.now, READ_LATENCY_US), ctx.now);
+        self.show(served(rid, key, shard, ctx.now, READ_LATENCY_US));
         ctx.record(RangeRecord::Read { key, shard });
     }
 
@@ -274,10 +273,13 @@ impl RangeShards {
         self.reads_per_shard[shard as usize] += 1;
         self.requests_total += 1;
         let rid = self.next_request_id();
-        self.show(
-            served(rid, id.max(0) as u64, shard, ctx.now, READ_LATENCY_US),
+        self.show(served(
+            rid,
+            id.max(0) as u64,
+            shard,
             ctx.now,
-        );
+            READ_LATENCY_US,
+        ));
         ctx.record(RangeRecord::LookedUp {
             key: id,
             shard: self.name(shard),
@@ -320,7 +322,7 @@ impl RangeShards {
             let rid = self.next_request_id();
             let mut r = served(rid, key, s, ctx.now, READ_LATENCY_US);
             r.query = query;
-            self.show(r, ctx.now);
+            self.show(r);
             self.reads_per_shard[s as usize] += 1;
             self.requests_total += 1;
         }

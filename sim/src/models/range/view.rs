@@ -4,9 +4,11 @@
 use super::record::span;
 use super::spec::OutOfRange;
 use super::table::grouped;
-use super::{Layout, RangeShards, FRAME_KEYS, REQUEST_SHOWN_US};
+use super::{Layout, RangeShards, FRAME_KEYS};
 use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
-use crate::models::common::{max_mean_metric, moved_metrics, requests_metric, share_percent};
+use crate::models::common::{
+    max_mean_metric, moved_metrics, per_shard, requests_metric, share_percent,
+};
 use crate::models::shard_view::{FrontView, ShardFrame, ShardKeyView, ShardView};
 use crate::time::SimTime;
 
@@ -124,12 +126,7 @@ impl RangeShards {
             keys: self.drawn_keys(),
             keys_total: self.keys.len() as u64,
             last_change: self.last_change.clone(),
-            requests: self
-                .recent
-                .iter()
-                .filter(|r| r.at <= now && now.since(r.at) < REQUEST_SHOWN_US)
-                .cloned()
-                .collect(),
+            requests: self.recent.shown(now),
             front: vec![self.router()],
         }
     }
@@ -142,12 +139,6 @@ impl RangeShards {
                 .as_ref()
                 .map(|c| (c.moves.len() as u64, c.total)),
         );
-        let bars = |v: &[u64]| -> Vec<(String, f64)> {
-            v.iter()
-                .enumerate()
-                .map(|(i, c)| (i.to_string(), *c as f64))
-                .collect()
-        };
         let int = |v: u64| MetricValue::Int(v as i64);
         let scan =
             |f: fn((u32, u64)) -> u64| self.last_scan.map_or(MetricValue::None, |s| int(f(s)));
@@ -156,19 +147,19 @@ impl RangeShards {
                 id: "keys_per_shard",
                 label: "Keys per shard",
                 unit: Some("keys"),
-                values: bars(&self.keys_per_shard),
+                values: per_shard(&self.keys_per_shard),
             },
             MetricGroup {
                 id: "requests_per_shard",
                 label: "Reads per shard",
                 unit: Some("requests"),
-                values: bars(&self.reads_per_shard),
+                values: per_shard(&self.reads_per_shard),
             },
             MetricGroup {
                 id: "writes_per_shard",
                 label: "Writes per shard",
                 unit: Some("writes"),
-                values: bars(&self.writes_per_shard),
+                values: per_shard(&self.writes_per_shard),
             },
         ];
         if let Layout::Range(t) = &self.layout {

@@ -79,8 +79,7 @@ use table::{fetch_shards, index_partition, shard_of, Table};
 pub const MAX_SHARDS: u32 = 64;
 /// How many rows a frame draws.
 pub const FRAME_KEYS: usize = 256;
-/// How long a request stays in the frame after it reaches its shard (longer while it waits).
-pub const REQUEST_SHOWN_US: u64 = 400_000;
+pub use crate::models::shard_view::REQUEST_SHOWN_US;
 /// Most requests a frame carries (the newest).
 pub const FRAME_REQUESTS: usize = 256;
 /// The `key` of a shard request that asks for no particular row (a shard with no match, an
@@ -849,12 +848,7 @@ impl Model for ScatterGather {
 
     fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
         let c = self.last_change.as_ref()?;
-        Some(
-            c.moves
-                .iter()
-                .map(|m| (m.id.to_string(), m.from.to_string(), m.to.to_string()))
-                .collect(),
-        )
+        Some(c.listed(|id| id.to_string()))
     }
 
     fn validate(&self) -> Result<(), String> {

@@ -4,6 +4,7 @@ use super::record::ms;
 use super::{IndexMode, QueryKind, ScatterGather, FRAME_KEYS, REQUEST_SHOWN_US};
 use crate::frame::Frame;
 use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
+use crate::models::common::per_shard;
 use crate::models::common::{max_mean_metric, moved_metrics, requests_metric};
 use crate::models::scatter_gather::service::{scatter_quantile_us, THEORY_SHARDS};
 use crate::models::scatter_gather::table::shard_of;
@@ -115,13 +116,6 @@ const SCALARS: [(&str, &str, Option<&str>, &str); 18] = [
 ];
 
 /// Counts as bars labelled by shard index.
-fn bars(v: &[u64]) -> Vec<(String, f64)> {
-    v.iter()
-        .enumerate()
-        .map(|(i, c)| (i.to_string(), *c as f64))
-        .collect()
-}
-
 /// The metrics now.
 pub(super) fn metrics(m: &ScatterGather) -> Metrics {
     use QueryKind::{ByAttribute, ByKey, Write};
@@ -201,13 +195,13 @@ pub(super) fn metrics(m: &ScatterGather) -> Metrics {
                 id: "keys_per_shard",
                 label: "Users per shard",
                 unit: Some("rows"),
-                values: bars(&rows),
+                values: per_shard(&rows),
             },
             MetricGroup {
                 id: "requests_per_shard",
                 label: "Requests per shard",
                 unit: Some("requests"),
-                values: bars(&per_shard_requests),
+                values: per_shard(&per_shard_requests),
             },
             MetricGroup {
                 id: "utilisation_per_shard",
