@@ -239,7 +239,8 @@ fn parse_options(
                     )));
                 }
             }
-            _ => unreachable!("only the embed's fields are passed here"),
+            // Only the embed's fields are passed here; anything else is reported, never a panic.
+            _ => notices.push(super::unknown_field(&k)),
         }
     }
     o
