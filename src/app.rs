@@ -2,6 +2,7 @@
 //! reduced motion) and shows the page.
 
 use crate::components::header::SiteHeader;
+use crate::components::offline::OfflineFooter;
 use crate::components::prefs::{use_reduced_motion, use_theme, ReducedMotion};
 use crate::lessons;
 use crate::pages::bench::BenchPage;
@@ -94,6 +95,7 @@ pub fn app() -> Html {
                         { "System Design Playground — every lesson is a real implementation driven by a seeded simulation. " }
                         { "Press " }<kbd>{ "?" }</kbd>{ " on a lesson for keyboard shortcuts." }
                     </p>
+                    <OfflineFooter />
                 </footer>
             </div>
         </ContextProvider<ReducedMotion>>
