@@ -4,7 +4,7 @@
 // dist/sw.js with BUILD set to this build's precache list: every file trunk wrote, by its hashed
 // name, with its size and SHA-256, and a version derived from all of them.
 //
-// - install: fetches every file of the list past the HTTP cache, checks each against its SHA-256
+// - install: fetches every file of the list, revalidated with the server, checks each against its SHA-256
 //   (a file from another deployment fails the install rather than mixing versions), stores them
 //   in this build's own cache, and takes over at once;
 // - activate: deletes every other precache of this app at this scope, and claims open pages;
@@ -30,7 +30,9 @@ const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padSt
 /** Fetches one file of the build and checks it is this build's. */
 async function fetchVerified(asset) {
   const url = urlOf(asset.path);
-  const res = await fetch(new Request(url, { cache: 'reload', credentials: 'same-origin' }));
+  // 'no-cache': revalidate with the server, so the files the page has just loaded cost a 304 at
+  // most, and a stale copy of an older deployment is never taken for this build's.
+  const res = await fetch(new Request(url, { cache: 'no-cache', credentials: 'same-origin' }));
   if (!res.ok) throw new Error(`precache: ${asset.path}: HTTP ${res.status}`);
   const body = await res.arrayBuffer();
   const digest = hex(await crypto.subtle.digest('SHA-256', body));

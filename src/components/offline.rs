@@ -142,7 +142,7 @@ fn update_notice() -> Html {
     let dismiss = Callback::from(move |_: MouseEvent| dismissed.set(true));
     html! {
         <div class="update-toast" role="status" data-testid="offline-updated">
-            <p>{ "A new version of the playground was saved for offline use. Reload to use it; this link keeps your place." }</p>
+            <p>{ "A new version of the playground is ready and saved for offline use. Reload to switch to it: your place in the lesson is kept." }</p>
             <div class="update-toast-actions">
                 <button type="button" class="button button-primary" data-testid="offline-reload" onclick={reload}>{ "Reload" }</button>
                 <button type="button" class="button button-secondary" onclick={dismiss}>{ "Later" }</button>
