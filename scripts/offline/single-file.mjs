@@ -163,7 +163,11 @@ export function buildSingleFile({ root, html, lesson = null, publicUrl = '/', bu
     out = out.replace(/<title>[\s\S]*?<\/title>/i, () => `<title>${escapeHtml(lesson.title)} — System Design Playground</title>`);
   }
   const info = { lesson: lesson?.id ?? null, built: builtFrom };
-  out = out.replace(/<head>/i, (h) => `${h}\n    ${bootScript(info)}`);
+  // First thing after the charset declaration (which must stay within the first 1024 bytes).
+  const charset = out.match(/<meta\s+charset[^>]*>/i);
+  const anchor = charset ? charset[0] : out.match(/<head[^>]*>/i)?.[0];
+  if (!anchor) throw new Error('index.html has no <head>');
+  out = out.replace(anchor, (h) => `${h}\n    ${bootScript(info)}`);
   out = out.replace(/<\/body>/i, () => `<script type="application/octet-stream" id="sdp-wasm">${packed}</script>\n</body>`);
 
   const leftover = [...out.matchAll(/\s(?:src|href)\s*=\s*["']([^"']*)["']/gi)]

@@ -5,7 +5,8 @@
 // - a second deployment's service worker takes over, offers a reload to the new version, and
 //   leaves only its own cache; a deployment whose files do not match its list never installs;
 // - the single-file copies open from file:// with no request beyond the file, and play;
-// - the precache list in sw.js is exactly the build's files, generated at build time.
+// - the precache list in sw.js is exactly the build's files, generated at build time; the glue
+//   inliner keeps every export and refuses a glue that imports another file.
 //
 // Each test serves its own copy of dist/ (a deployment it may change) on its own port, so service
 // worker registrations and caches never leak between tests.
@@ -21,6 +22,7 @@ import { WAIT_MS, lessonReady, tid } from './harness.mjs';
 import { buildOffline } from '../../scripts/offline/build.mjs';
 import { listPrecache, precacheVersion } from '../../scripts/offline/precache.mjs';
 import { readLessons } from '../../scripts/offline/lessons.mjs';
+import { inlineGlue } from '../../scripts/offline/single-file.mjs';
 
 const quiet = () => {};
 let browser;
@@ -313,4 +315,15 @@ test('a debug build gets a self-removing service worker and no single files', ()
   assert.match(sw, /unregister\(\)/);
   assert.doesNotMatch(sw, /const BUILD/);
   assert.ok(!existsSync(path.join(app, 'offline')));
+});
+
+test('the glue inliner keeps every export and refuses what one file cannot hold', () => {
+  const glue = 'let wasm;\nexport function greet() { return 1; }\nexport class Handle {}\nfunction __wbg_init() {}\nfunction initSync() {}\nexport { initSync, __wbg_init as default };\n';
+  const out = inlineGlue(glue);
+  assert.doesNotMatch(out, /^\s*export\b/m);
+  const bindings = new Function(`${out}; return __sdpBindings;`)();
+  assert.deepEqual(Object.keys(bindings).sort(), ['Handle', 'default', 'greet', 'initSync']);
+  assert.equal(bindings.greet(), 1);
+  assert.throws(() => inlineGlue(`import { f } from './snippets/x.js';\n${glue}`), /imports another module/);
+  assert.throws(() => inlineGlue('export function f() {}\n'), /no default init/);
 });
