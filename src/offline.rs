@@ -87,23 +87,64 @@ pub fn service_worker_container() -> Option<web_sys::ServiceWorkerContainer> {
     container.dyn_into().ok()
 }
 
-/// Registers `sw.js` (release builds only: a debug build's `sw.js` removes itself). Failures are
-/// reported on the console as warnings: the app works without offline support.
+/// The window event [`register_service_worker`] dispatches when this page's service worker failed
+/// to install (the build was not saved for offline use).
+pub const INSTALL_FAILED_EVENT: &str = "sdp-offline-install-failed";
+
+thread_local! {
+    static INSTALL_FAILED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True once this page's service worker has failed to install (the event may have fired before
+/// a component was listening for it).
+pub fn install_failed() -> bool {
+    INSTALL_FAILED.with(|f| f.get())
+}
+
+/// Registers `sw.js` (release builds only: a debug build's `sw.js` removes itself). If the worker
+/// it starts installing fails (a file did not match the build's list, the network dropped), the
+/// window gets an [`INSTALL_FAILED_EVENT`]. Failures are warnings on the console, never errors:
+/// the app works without offline support.
 pub fn register_service_worker() {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
     if cfg!(debug_assertions) {
         return;
     }
     let Some(container) = service_worker_container() else {
         return;
     };
-    let failed = wasm_bindgen::closure::Closure::once(move |e: JsValue| {
+    let registered = Closure::once(move |reg: JsValue| {
+        let Ok(reg) = reg.dyn_into::<web_sys::ServiceWorkerRegistration>() else {
+            return;
+        };
+        let Some(worker) = reg.installing() else {
+            return;
+        };
+        let watched = worker.clone();
+        let listener = gloo::events::EventListener::new(&worker, "statechange", move |_| {
+            if watched.state() == web_sys::ServiceWorkerState::Redundant {
+                gloo::console::warn!(
+                    "Offline use is unavailable: the service worker did not install."
+                );
+                INSTALL_FAILED.with(|f| f.set(true));
+                if let Ok(event) = web_sys::Event::new(INSTALL_FAILED_EVENT) {
+                    let _ = gloo::utils::window().dispatch_event(&event);
+                }
+            }
+        });
+        // Lives as long as the worker it watches, which outlives this page's interest in it.
+        listener.forget();
+    });
+    let failed = Closure::once(move |e: JsValue| {
         gloo::console::warn!(
             "Offline use is unavailable: the service worker did not register:",
             e
         );
     });
-    let _ = container.register(SW_URL).catch(&failed);
-    // Runs at most once, at most once per page load: leaking it is the simplest owner.
+    let _ = container.register(SW_URL).then2(&registered, &failed);
+    // Each runs at most once, once per page load: leaking them is the simplest owner.
+    registered.forget();
     failed.forget();
 }
 

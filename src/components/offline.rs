@@ -17,6 +17,8 @@ pub enum OfflineState {
     Ready,
     /// A new deployment's service worker replaced the one this page started with.
     Updated,
+    /// The service worker failed to install: nothing was saved on this visit.
+    Failed,
     /// A single-file copy, made from this build version.
     SingleFile(String),
 }
@@ -29,6 +31,7 @@ impl OfflineState {
             Self::Saving => "saving",
             Self::Ready => "ready",
             Self::Updated => "updated",
+            Self::Failed => "failed",
             Self::SingleFile(_) => "single-file",
         }
     }
@@ -40,6 +43,10 @@ impl OfflineState {
             Self::Saving => "Saving the app for offline use…".into(),
             Self::Ready | Self::Updated => {
                 "Saved for offline use: this app now opens without a network.".into()
+            }
+            Self::Failed => {
+                "Could not save the app for offline use on this visit; the next visit tries again."
+                    .into()
             }
             Self::SingleFile(built) if built.is_empty() => {
                 "Offline copy: this one file holds the whole app.".into()
@@ -98,14 +105,38 @@ pub fn offline_footer() -> Html {
     {
         let state = state.clone();
         use_effect_with((), move |_| {
-            let listener = offline::service_worker_container().map(|container| {
-                let had = std::cell::Cell::new(container.controller().is_some());
-                EventListener::new(&container, "controllerchange", move |_| {
-                    state.set(state.on_controller_change(had.get()));
-                    had.set(true);
-                })
+            let listeners = offline::service_worker_container().map(|container| {
+                let controlled = container.controller().is_some();
+                // A worker may have taken over while the page was rendering.
+                if controlled && *state == OfflineState::Saving {
+                    state.set(OfflineState::Ready);
+                }
+                let had = std::rc::Rc::new(std::cell::Cell::new(controlled));
+                let changed = {
+                    let (state, had) = (state.clone(), had.clone());
+                    EventListener::new(&container, "controllerchange", move |_| {
+                        state.set(state.on_controller_change(had.get()));
+                        had.set(true);
+                    })
+                };
+                // A page already served by a worker keeps that one: still saved.
+                let fail = move || {
+                    if !had.get() {
+                        state.set(OfflineState::Failed);
+                    }
+                };
+                // The install may have failed before this page had rendered: check, then listen.
+                if offline::install_failed() {
+                    fail();
+                }
+                let failed = EventListener::new(
+                    &gloo::utils::window(),
+                    offline::INSTALL_FAILED_EVENT,
+                    move |_| fail(),
+                );
+                (changed, failed)
             });
-            move || drop(listener)
+            move || drop(listeners)
         });
     }
     let single = matches!(*state, OfflineState::SingleFile(_));

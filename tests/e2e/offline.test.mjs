@@ -189,6 +189,8 @@ test('a deployment whose files do not match its precache list never installs (no
   try {
     await page.goto(`${server.url}/#/lesson/consistent-hashing`);
     await lessonReady(page);
+    // The footer says so rather than "saving" for ever.
+    await page.locator(`${tid('offline-status')}[data-state="failed"]`).waitFor({ timeout: 3 * WAIT_MS });
     // The install fails: the worker ends redundant, never active, and nothing is cached. (The
     // app registered sw.js already; registering it again hands back that job or starts another.)
     const outcome = await page.evaluate(async () => {
