@@ -7,6 +7,8 @@
 #   4. hash-ring lookups per second and 50,000-key placement, wasm in headless Chromium (#/bench),
 #      per-strategy lookups, and placing 1,000,000 keys then recomputing after a server joins
 #   5. frame time while the largest presets animate, headless Chromium (tests/e2e/bench/frame-time.mjs)
+#   6. offline: the service worker's precache (files, bytes) and the single-file copies (raw, gzip)
+#                                                                        (scripts/offline/build.mjs --report)
 #
 #   bash scripts/bench.sh                  # setup, release build, all benchmarks
 #   RUNS=9 bash scripts/bench.sh           # more page loads for the median
@@ -70,6 +72,10 @@ node tests/e2e/bench/wasm-bench.mjs || notes+=("wasm bench: the #/bench page gav
 echo
 say "5. frame time while animating the largest presets (headless Chromium, software paint)"
 node tests/e2e/bench/frame-time.mjs || notes+=("frame time: a page did not play")
+
+echo
+say "6. offline: precache and single-file sizes (dist/sw.js, dist/offline/)"
+node scripts/offline/build.mjs --report dist || notes+=("offline sizes: dist/sw.js or dist/offline/ missing (a debug build?)")
 
 if [ ${#notes[@]} -gt 0 ]; then
     echo

@@ -3,6 +3,7 @@
 
 use crate::components::flash::{Flash, FlashBanner, Navigator};
 use crate::components::header::SiteHeader;
+use crate::components::offline::OfflineFooter;
 use crate::components::prefs::{use_reduced_motion, use_theme, ReducedMotion};
 use crate::components::progress::StorageNotice;
 use crate::lessons;
@@ -142,6 +143,7 @@ pub fn app() -> Html {
                         { "System Design Playground — every lesson is a real implementation driven by a seeded simulation. " }
                         { "Press " }<kbd>{ "?" }</kbd>{ " on a lesson for keyboard shortcuts." }
                     </p>
+                    <OfflineFooter />
                 </footer>
             </div>
         </ContextProvider<Navigator>>

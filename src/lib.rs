@@ -5,6 +5,7 @@
 //! ([`playback`]). Routing is by URL hash ([`route`]) so any static host works and the URL
 //! carries the whole state. Diagrams draw sim frames ([`diagrams`]) with pure geometry from
 //! [`layout`]; lesson prose and highlighted source are rendered at build time ([`content`]).
+//! After one visit the app works offline ([`offline`]: service worker and single-file copies).
 
 pub mod app;
 pub mod components;
@@ -12,6 +13,7 @@ pub mod content;
 pub mod diagrams;
 pub mod layout;
 pub mod lessons;
+pub mod offline;
 pub mod pages;
 pub mod playback;
 pub mod progress;
@@ -22,4 +24,5 @@ pub mod run_file;
 pub fn run() {
     console_error_panic_hook::set_once();
     yew::Renderer::<app::App>::new().render();
+    offline::register_service_worker();
 }

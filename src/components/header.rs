@@ -28,7 +28,7 @@ pub fn site_header(props: &SiteHeaderProps) -> Html {
     html! {
         <header class="site-header">
             <a class="brand" href="#/" aria-label="System Design Playground, home">
-                <img class="brand-mark" src="icons/favicon.svg" alt="" width="28" height="28" />
+                <img class="brand-mark" src={icons::brand_mark_src()} alt="" width="28" height="28" />
                 <span class="brand-name">{ "System Design Playground" }</span>
             </a>
             <nav class="header-actions" aria-label="Site">

@@ -104,3 +104,49 @@ pub fn plus() -> Html {
 pub fn crash() -> Html {
     icon(html! { <path d="M13 2L4 14h7l-1 8 9-12h-7z" /> })
 }
+/// Download: an arrow into a tray.
+pub fn download() -> Html {
+    icon(html! { <><path d="M12 4v11M7 10l5 5 5-5" /><path d="M5 20h14" /></> })
+}
+
+/// The app's mark (`www/icons/favicon.svg`) as a `data:` URL for `<img src>`: it is compiled in,
+/// so it shows wherever the app runs, including a single-file copy opened from disk.
+pub fn brand_mark_src() -> AttrValue {
+    thread_local! {
+        static SRC: AttrValue = svg_data_url(include_str!("../../www/icons/favicon.svg")).into();
+    }
+    SRC.with(Clone::clone)
+}
+
+/// `data:image/svg+xml,…` for an SVG document: bytes outside a safe set are percent-encoded.
+pub fn svg_data_url(svg: &str) -> String {
+    let mut out = String::from("data:image/svg+xml,");
+    for b in svg.trim().bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()/:;=,+@?&$".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn svg_data_url_escapes_what_a_url_cannot_hold() {
+        assert_eq!(
+            svg_data_url("<svg fill=\"#fff\">\n</svg>"),
+            "data:image/svg+xml,%3Csvg%20fill=%22%23fff%22%3E%0A%3C/svg%3E"
+        );
+    }
+
+    #[test]
+    fn brand_mark_is_the_favicon_inline() {
+        let src = brand_mark_src();
+        assert!(src.starts_with("data:image/svg+xml,%3Csvg"));
+        assert!(!src.contains('#') && !src.contains('<') && !src.contains('\n'));
+    }
+}

@@ -14,6 +14,7 @@ pub mod icons;
 pub mod load_chart;
 pub mod metrics;
 pub mod notices;
+pub mod offline;
 pub mod param_controls;
 pub mod prefs;
 pub mod preset_menu;

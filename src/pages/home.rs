@@ -99,7 +99,7 @@ pub fn lesson_card(props: &LessonCardProps) -> Html {
     html! {
         <a class="lesson-card card" href={format!("#/lesson/{}", l.id)} data-testid={format!("lesson-card-{}", l.id)}>
             <span class="lesson-card-art" aria-hidden="true">
-                <img src="icons/favicon.svg" alt="" width="40" height="40" />
+                <img src={icons::brand_mark_src()} alt="" width="40" height="40" />
             </span>
             <span class="lesson-card-body">
                 <span class="lesson-card-title">{ &l.title }</span>

@@ -10,6 +10,7 @@ use crate::components::event_log::EventLog;
 use crate::components::load_chart::LoadChart;
 use crate::components::metrics::MetricsPanel;
 use crate::components::notices::UrlNotices;
+use crate::components::offline::LessonDownload;
 use crate::components::param_controls::ParamControls;
 use crate::components::prefs::ReducedMotion;
 use crate::components::preset_menu::PresetMenu;
@@ -296,6 +297,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                         </nav>
                         <h1 class="lesson-title">{ &lesson.title }</h1>
                         <p class="lead">{ &lesson.summary }</p>
+                        <LessonDownload lesson_id={AttrValue::from(lesson.id.clone())} />
                     </header>
                     <div class="tabs" role="tablist" aria-label="Lesson or code">
                         <button type="button" role="tab" id="tab-lesson" class="tab" data-testid="tab-lesson"

@@ -15,7 +15,7 @@ pub fn not_found_page(props: &NotFoundPageProps) -> Html {
     html! {
         <div class="not-found" data-testid="not-found">
             <div class="not-found-ring" aria-hidden="true">
-                <img src="icons/favicon.svg" alt="" width="96" height="96" />
+                <img src={crate::components::icons::brand_mark_src()} alt="" width="96" height="96" />
             </div>
             <h1>{ "Nothing lives at this spot on the ring" }</h1>
             <p class="lead">{ format!("There is no {}. It may have been renamed, or the link was cut short.", props.what) }</p>

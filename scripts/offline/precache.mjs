@@ -1,0 +1,61 @@
+// The service worker's precache list, made from the files of one build: every file trunk wrote
+// (with the names as trunk hashed them), each with its size and SHA-256, and a version derived
+// from the whole list, so that any change to any file gives a new cache name.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** The service worker itself: never in its own precache (the browser fetches it to update). */
+export const SW_FILE = 'sw.js';
+/** The single-file downloads: several megabytes each, so they stay out of the precache. */
+export const OFFLINE_DIR = 'offline';
+/** Where the build's SW template puts the build description. */
+export const PLACEHOLDER = '/* @sdp-build */ null';
+
+const sha256 = (data) => createHash('sha256').update(data).digest('hex');
+
+/** Relative paths ('/'-separated) of every file under `dir`, sorted. */
+function walk(dir, prefix = '') {
+  const out = [];
+  for (const entry of readdirSync(path.join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...walk(dir, rel));
+    else if (entry.isFile()) out.push(rel);
+  }
+  return out.sort();
+}
+
+/** True for a path the precache leaves out. */
+export function isExcluded(rel) {
+  return rel === SW_FILE || rel === OFFLINE_DIR || rel.startsWith(`${OFFLINE_DIR}/`) || path.basename(rel).startsWith('.');
+}
+
+/** `[{ path, bytes, sha256 }]` for every file of the build in `dir` that is precached. */
+export function listPrecache(dir) {
+  const assets = walk(dir)
+    .filter((rel) => !isExcluded(rel))
+    .map((rel) => {
+      const data = readFileSync(path.join(dir, rel));
+      return { path: rel, bytes: data.length, sha256: sha256(data) };
+    });
+  if (!assets.some((a) => a.path === 'index.html')) throw new Error(`${dir}: no index.html to precache`);
+  return assets;
+}
+
+/** The build's version: a digest of every precached path and content (16 hex digits). */
+export function precacheVersion(assets) {
+  return sha256(assets.map((a) => `${a.path} ${a.sha256}\n`).join('')).slice(0, 16);
+}
+
+/** The service worker source: the template with the build description in place of PLACEHOLDER. */
+export function renderServiceWorker(template, assets) {
+  const count = template.split(PLACEHOLDER).length - 1;
+  if (count !== 1) {
+    throw new Error(`the service worker template must contain "${PLACEHOLDER}" exactly once (found ${count})`);
+  }
+  const build = {
+    version: precacheVersion(assets),
+    assets: assets.map(({ path: p, bytes, sha256: h }) => ({ path: p, bytes, sha256: h })),
+  };
+  return template.replace(PLACEHOLDER, () => JSON.stringify(build, null, 1));
+}

@@ -1,0 +1,331 @@
+// Offline use, end to end, against the release build in dist/:
+// - after one visit the service worker controls the page and holds every build file; with the
+//   browser offline and the server gone, a reload still shows the app and a lesson that plays
+//   (served under a sub-path, so relative URLs are tested too);
+// - a second deployment's service worker takes over, offers a reload to the new version, and
+//   leaves only its own cache; a deployment whose files do not match its list never installs;
+// - the single-file copies open from file:// with no request beyond the file, and play;
+// - the precache list in sw.js is exactly the build's files, generated at build time; the glue
+//   inliner keeps every export and refuses a glue that imports another file.
+//
+// Each test serves its own copy of dist/ (a deployment it may change) on its own port, so service
+// worker registrations and caches never leak between tests.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { launchBrowser, newPage } from './browser.mjs';
+import { DIST_DIR, REPO_ROOT, startServer } from './server.mjs';
+import { WAIT_MS, lessonReady, tid } from './harness.mjs';
+import { buildOffline } from '../../scripts/offline/build.mjs';
+import { listPrecache, precacheVersion } from '../../scripts/offline/precache.mjs';
+import { readLessons } from '../../scripts/offline/lessons.mjs';
+import { inlineGlue } from '../../scripts/offline/single-file.mjs';
+
+const quiet = () => {};
+let browser;
+const scratch = [];
+
+before(async () => {
+  assert.ok(existsSync(path.join(DIST_DIR, 'sw.js')), 'dist/sw.js exists: build the app first (trunk build --release --offline)');
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A scratch copy of dist/ at `sub` (a sub-path) under a fresh web root; returns both paths. */
+function deploy(sub = '') {
+  const root = mkdtempSync(path.join(tmpdir(), 'sdp-offline-'));
+  scratch.push(root);
+  const app = path.join(root, sub);
+  cpSync(DIST_DIR, app, { recursive: true });
+  if (sub) writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>Host</title><p>Another site.</p>');
+  return { root, app };
+}
+
+/** The build description baked into a deployment's sw.js. */
+function swBuild(appDir) {
+  const src = readFileSync(path.join(appDir, 'sw.js'), 'utf8');
+  const json = src.match(/const BUILD = (\{[\s\S]*?\n\});/)?.[1];
+  assert.ok(json, 'sw.js holds the build description');
+  return JSON.parse(json);
+}
+
+/** This app's precaches as { name: [urls] }. */
+const cacheContents = (page) =>
+  page.evaluate(async () => {
+    const out = {};
+    for (const name of await caches.keys()) {
+      if (!name.startsWith('sdp-precache ')) continue;
+      out[name] = (await (await caches.open(name)).keys()).map((r) => r.url).sort();
+    }
+    return out;
+  });
+
+/** Waits until a service worker controls the page and the footer says the app is saved. */
+async function savedForOffline(page) {
+  await page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: 3 * WAIT_MS });
+  await page.locator(`${tid('offline-status')}[data-state="ready"]`).waitFor();
+}
+
+/** Presses play and waits for the simulated clock to move, then pauses. */
+async function plays(page) {
+  const timeline = page.locator(tid('timeline'));
+  await timeline.waitFor();
+  const t0 = Number(await timeline.inputValue());
+  await page.locator(tid('play-button')).click();
+  await page.waitForFunction(([sel, t]) => Number(document.querySelector(sel)?.value) > t, [tid('timeline'), t0]);
+  await page.locator(tid('play-button')).click();
+  await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-pressed') !== 'true', tid('play-button'));
+}
+
+const noErrors = (page) => assert.deepEqual(page.errors, [], 'no console errors or page errors');
+
+test('after one visit, the app and its lessons work with the network off (under a sub-path)', { timeout: 12 * WAIT_MS }, async () => {
+  const { root, app } = deploy('apps/playground');
+  const server = await startServer({ root });
+  const base = `${server.url}/apps/playground/`;
+  const page = await newPage(browser, { origin: server.url, defaultTimeout: WAIT_MS });
+  try {
+    await page.goto(`${base}#/lesson/consistent-hashing`);
+    await lessonReady(page);
+    await savedForOffline(page);
+
+    // The service worker's scope is the sub-path, and its cache holds exactly this build.
+    const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+    assert.equal(scope, base);
+    const build = swBuild(app);
+    const caches = await cacheContents(page);
+    assert.deepEqual(Object.keys(caches), [`sdp-precache ${base} ${build.version}`], 'one precache, named for this build');
+    assert.deepEqual(caches[Object.keys(caches)[0]], build.assets.map((a) => new URL(a.path, base).href).sort());
+
+    // Network off: the browser is offline and the server is gone.
+    await page.context().setOffline(true);
+    await server.close();
+    await page.reload();
+    await lessonReady(page);
+    await plays(page);
+
+    // The rest of the app too: home, then another lesson by its card.
+    await page.goto(`${base}#/`);
+    await page.locator(tid('lesson-list')).waitFor();
+    await page.locator(tid('lesson-card-modulo-sharding')).click();
+    await lessonReady(page, 'shard-diagram');
+    await plays(page);
+    // A fresh navigation to the bare sub-path is answered from the cache as well.
+    await page.goto(base);
+    await page.locator(tid('lesson-list')).waitFor();
+    noErrors(page);
+  } finally {
+    await page.context().close();
+    await server.close();
+  }
+});
+
+test('a second deployment takes over: a reload offers the new version and only its cache is left', { timeout: 12 * WAIT_MS }, async () => {
+  const { root, app } = deploy();
+  const server = await startServer({ root });
+  const page = await newPage(browser, { origin: server.url, defaultTimeout: WAIT_MS });
+  try {
+    await page.goto(`${server.url}/#/lesson/consistent-hashing`);
+    await lessonReady(page);
+    await savedForOffline(page);
+    const v1 = swBuild(app).version;
+    assert.deepEqual(Object.keys(await cacheContents(page)), [`sdp-precache ${server.url}/ ${v1}`]);
+
+    // Deploy version 2 over it: a changed index.html and the sw.js the build makes for it.
+    const indexFile = path.join(app, 'index.html');
+    writeFileSync(indexFile, readFileSync(indexFile, 'utf8').replace('<head>', '<head>\n<meta name="sdp-deploy" content="2">'));
+    buildOffline({ dir: app, log: quiet });
+    const v2 = swBuild(app).version;
+    assert.notEqual(v2, v1, 'a changed file gives a new precache version');
+
+    // The next visit is still answered by version 1 (cache first), while the browser fetches the
+    // new sw.js, which installs, takes over and tells the page.
+    await page.reload();
+    await lessonReady(page);
+    await page.locator(tid('offline-updated')).waitFor();
+    assert.equal(await page.locator('meta[name="sdp-deploy"]').count(), 0, 'this page is still version 1');
+    // The page hears of the new controller as the new worker activates; its activate step then
+    // deletes version 1's cache.
+    const only = [`sdp-precache ${server.url}/ ${v2}`];
+    await page
+      .waitForFunction(
+        async (want) => JSON.stringify((await caches.keys()).filter((n) => n.startsWith('sdp-precache '))) === want,
+        JSON.stringify(only),
+      )
+      .catch(async () => assert.deepEqual(Object.keys(await cacheContents(page)), only, 'version 1 cache deleted'));
+
+    // "Reload" shows version 2, at the same lesson; and version 2 is what works offline.
+    await page.locator(tid('offline-reload')).click();
+    await page.locator('meta[name="sdp-deploy"]').waitFor({ state: 'attached' });
+    await lessonReady(page);
+    await page.context().setOffline(true);
+    await server.close();
+    await page.reload();
+    await lessonReady(page);
+    assert.equal(await page.locator('meta[name="sdp-deploy"]').count(), 1, 'offline, the page is version 2');
+    noErrors(page);
+  } finally {
+    await page.context().close();
+    await server.close();
+  }
+});
+
+test('a deployment whose files do not match its precache list never installs (no mixed versions)', { timeout: 6 * WAIT_MS }, async () => {
+  const { root, app } = deploy();
+  // The manifest changed after sw.js was written (half of a newer deployment, say): the list no
+  // longer describes the files served. (Not a stylesheet: the page's own integrity check would
+  // refuse that one before the service worker is asked.)
+  const manifestFile = path.join(app, 'manifest.webmanifest');
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+  writeFileSync(manifestFile, JSON.stringify({ ...manifest, short_name: 'Changed' }));
+  const server = await startServer({ root });
+  const page = await newPage(browser, { origin: server.url, defaultTimeout: WAIT_MS });
+  try {
+    await page.goto(`${server.url}/#/lesson/consistent-hashing`);
+    await lessonReady(page);
+    // The footer says so rather than "saving" for ever.
+    await page.locator(`${tid('offline-status')}[data-state="failed"]`).waitFor({ timeout: 3 * WAIT_MS });
+    // The install fails: the worker ends redundant, never active, and nothing is cached. (The
+    // app registered sw.js already; registering it again hands back that job or starts another.)
+    const outcome = await page.evaluate(async () => {
+      const reg = await navigator.serviceWorker.register('sw.js');
+      const worker = reg.installing ?? reg.waiting ?? reg.active;
+      if (!worker) return 'none';
+      if (worker.state === 'redundant' || worker.state === 'activated') return worker.state;
+      return new Promise((resolve) =>
+        worker.addEventListener('statechange', () => {
+          if (worker.state === 'redundant' || worker.state === 'activated') resolve(worker.state);
+        }),
+      );
+    });
+    assert.equal(outcome, 'redundant', 'the mismatched build is rejected');
+    assert.equal(await page.evaluate(() => navigator.serviceWorker.controller), null);
+    assert.deepEqual(await cacheContents(page), {}, 'no partial cache left');
+    // The page itself is unaffected.
+    await plays(page);
+    noErrors(page);
+  } finally {
+    await page.context().close();
+    await server.close();
+  }
+});
+
+test('the single-file copies open from file://, load nothing else, and play', { timeout: 8 * WAIT_MS }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sdp-single-'));
+  scratch.push(dir);
+  // Copied alone into an empty folder, as a download would be.
+  for (const f of ['hot-keys.html', 'system-design-playground.html']) cpSync(path.join(DIST_DIR, 'offline', f), path.join(dir, f));
+
+  const page = await newPage(browser, { defaultTimeout: 2 * WAIT_MS });
+  const requests = [];
+  page.on('request', (r) => requests.push(r.url()));
+  try {
+    // A lesson's file opens at that lesson.
+    await page.goto(pathToFileURL(path.join(dir, 'hot-keys.html')).href);
+    await lessonReady(page, 'shard-diagram');
+    assert.match(page.url(), /#\/lesson\/hot-keys/);
+    assert.match(await page.title(), /^Hot keys/);
+    await plays(page);
+    await page.locator(`${tid('offline-status')}[data-state="single-file"]`).waitFor();
+    assert.equal(await page.locator(tid('offline-download')).count(), 0, 'no download link inside a download');
+    assert.equal(await page.locator(tid('offline-download-lesson')).count(), 0);
+    assert.equal(await page.evaluate(() => navigator.serviceWorker?.controller ?? null), null, 'no service worker');
+
+    // The whole app's file opens at home and reaches every lesson.
+    await page.goto(pathToFileURL(path.join(dir, 'system-design-playground.html')).href);
+    await page.locator(tid('lesson-list')).waitFor();
+    await page.locator(tid('lesson-card-consistent-hashing')).click();
+    await lessonReady(page);
+    await plays(page);
+
+    const outside = requests.filter((u) => !u.startsWith('data:') && !u.startsWith('blob:') && !u.startsWith(pathToFileURL(dir).href));
+    assert.deepEqual(outside, [], 'nothing loaded from outside the file');
+    const files = new Set(requests.filter((u) => u.startsWith('file:')).map((u) => u.split('#')[0]));
+    assert.equal(files.size, 2, `only the two HTML files were read (got ${[...files].join(', ')})`);
+    noErrors(page);
+  } finally {
+    await page.context().close();
+  }
+});
+
+test('the app links each page to its single file, and every lesson has one', { timeout: 6 * WAIT_MS }, async () => {
+  const server = await startServer({ root: DIST_DIR });
+  const page = await newPage(browser, { origin: server.url, defaultTimeout: WAIT_MS });
+  try {
+    await page.goto(`${server.url}/#/`);
+    await page.locator(tid('lesson-list')).waitFor();
+    const ids = await page.$$eval('[data-testid^="lesson-card-"]', (els) =>
+      els.map((e) => e.getAttribute('data-testid').slice('lesson-card-'.length)),
+    );
+    assert.ok(ids.length >= 7, 'the home page lists the lessons');
+    assert.deepEqual(readLessons(path.join(REPO_ROOT, 'lessons')).map((l) => l.id).sort(), [...ids].sort(), 'the build knows every listed lesson');
+    for (const id of ids) assert.ok(existsSync(path.join(DIST_DIR, 'offline', `${id}.html`)), `offline/${id}.html exists`);
+
+    const whole = page.locator(tid('offline-download'));
+    assert.equal(await whole.getAttribute('href'), 'offline/system-design-playground.html');
+    assert.equal(await whole.getAttribute('download'), 'system-design-playground.html');
+    const res = await fetch(new URL(await whole.getAttribute('href'), `${server.url}/`));
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type'), /text\/html/);
+
+    await page.goto(`${server.url}/#/lesson/range-sharding`);
+    const lesson = page.locator(tid('offline-download-lesson'));
+    assert.equal(await lesson.getAttribute('href'), 'offline/range-sharding.html');
+    assert.equal(await lesson.getAttribute('download'), 'system-design-playground-range-sharding.html');
+
+    // The manifest is linked, parses, and its icons exist.
+    const manifestHref = await page.locator('link[rel="manifest"]').getAttribute('href');
+    const manifest = await (await fetch(new URL(manifestHref, `${server.url}/`))).json();
+    assert.equal(manifest.start_url, './');
+    assert.equal(manifest.display, 'standalone');
+    for (const icon of manifest.icons) {
+      assert.equal((await fetch(new URL(icon.src, `${server.url}/`))).status, 200, `${icon.src} exists`);
+    }
+    assert.ok(manifest.icons.some((i) => i.sizes === '512x512' && i.purpose === 'maskable'));
+    noErrors(page);
+  } finally {
+    await page.context().close();
+    await server.close();
+  }
+});
+
+test('sw.js lists exactly the files trunk wrote, by their hashed names', () => {
+  const build = swBuild(DIST_DIR);
+  const listed = listPrecache(DIST_DIR);
+  assert.deepEqual(build.assets, listed, 'the list in sw.js is the build in dist/');
+  assert.equal(build.version, precacheVersion(listed));
+  const paths = new Set(listed.map((a) => a.path));
+  for (const p of ['index.html', 'manifest.webmanifest', 'icons/favicon.svg', 'icons/icon-512.png']) assert.ok(paths.has(p), p);
+  assert.ok(!paths.has('sw.js') && ![...paths].some((p) => p.startsWith('offline/')), 'neither sw.js nor the single files');
+  // Everything index.html loads is precached: the hashed glue, wasm and stylesheets.
+  const html = readFileSync(path.join(DIST_DIR, 'index.html'), 'utf8');
+  const refs = [...html.matchAll(/(?:href|src)="\.\/([^"]+)"|'\.\/([^']+\.(?:js|wasm))'/g)].map((m) => m[1] ?? m[2]);
+  assert.ok(refs.some((r) => r.endsWith('.wasm')) && refs.some((r) => /-[0-9a-f]{8,}\.css$/.test(r)), 'hashed names in index.html');
+  for (const r of refs) assert.ok(paths.has(r), `${r} is precached`);
+});
+
+test('a debug build gets a self-removing service worker and no single files', () => {
+  const { app } = deploy();
+  buildOffline({ dir: app, profile: 'debug', log: quiet });
+  const sw = readFileSync(path.join(app, 'sw.js'), 'utf8');
+  assert.match(sw, /unregister\(\)/);
+  assert.doesNotMatch(sw, /const BUILD/);
+  assert.ok(!existsSync(path.join(app, 'offline')));
+});
+
+test('the glue inliner keeps every export and refuses what one file cannot hold', () => {
+  const glue = 'let wasm;\nexport function greet() { return 1; }\nexport class Handle {}\nfunction __wbg_init() {}\nfunction initSync() {}\nexport { initSync, __wbg_init as default };\n';
+  const out = inlineGlue(glue);
+  assert.doesNotMatch(out, /^\s*export\b/m);
+  const bindings = new Function(`${out}; return __sdpBindings;`)();
+  assert.deepEqual(Object.keys(bindings).sort(), ['Handle', 'default', 'greet', 'initSync']);
+  assert.equal(bindings.greet(), 1);
+  assert.throws(() => inlineGlue(`import { f } from './snippets/x.js';\n${glue}`), /imports another module/);
+  assert.throws(() => inlineGlue('export function f() {}\n'), /no default init/);
+});
