@@ -424,6 +424,29 @@ impl Reducible for Playback {
     }
 }
 
+/// The run's parameter specs and actions, read once per page (they never change during a run),
+/// as shared slices so the panels that take them compare equal between frames.
+#[yew::hook]
+pub fn use_run_specs(
+    pb: &Rc<Playback>,
+) -> (Rc<[sim::params::ParamSpec]>, Rc<[sim::model::ActionSpec]>) {
+    let specs = {
+        let pb = pb.clone();
+        (*yew::use_memo((), move |_| -> Rc<[sim::params::ParamSpec]> {
+            pb.sim().specs().to_vec().into()
+        }))
+        .clone()
+    };
+    let actions = {
+        let pb = pb.clone();
+        (*yew::use_memo((), move |_| -> Rc<[sim::model::ActionSpec]> {
+            pb.sim().actions().to_vec().into()
+        }))
+        .clone()
+    };
+    (specs, actions)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

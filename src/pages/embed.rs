@@ -23,7 +23,6 @@ use crate::playback::{Playback, PlaybackAction, SPEEDS};
 use crate::route::embed::{fmt_speed, Controls, EmbedOptions, EmbedRoute, EmbedTheme};
 use crate::route::Route;
 use sim::frame::Frame;
-use sim::params::ParamSpec;
 use sim::time::SimTime;
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -414,20 +413,7 @@ struct PanelCallbacks {
 #[function_component(FullPanels)]
 fn full_panels(props: &FullPanelsProps) -> Html {
     let pb = props.playback.clone();
-    let specs: Rc<[ParamSpec]> = {
-        let pb = pb.clone();
-        (*use_memo((), move |_| -> Rc<[ParamSpec]> {
-            pb.sim().specs().to_vec().into()
-        }))
-        .clone()
-    };
-    let actions = {
-        let pb = pb.clone();
-        (*use_memo((), move |_| -> Rc<[sim::model::ActionSpec]> {
-            pb.sim().actions().to_vec().into()
-        }))
-        .clone()
-    };
+    let (specs, actions) = crate::playback::use_run_specs(&pb);
     let params = {
         let pb = pb.clone();
         use_memo(pb.run_key(), move |_| pb.sim().params().clone())

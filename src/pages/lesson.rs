@@ -26,7 +26,6 @@ use crate::playback::{Playback, PlaybackAction};
 use crate::route::LessonRoute;
 use sim::frame::Frame;
 use sim::lesson::Lesson;
-use sim::params::ParamSpec;
 use sim::time::SimTime;
 use sim::trace::TraceLine;
 use std::rc::Rc;
@@ -186,20 +185,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
     // Memoised by value: the same servers give the same `Rc`, so the panels that take them skip
     // re-rendering while only the clock moves.
     let colors = use_memo(crate::diagrams::server_colors(&frame), |c| c.clone());
-    let specs: Rc<[ParamSpec]> = {
-        let pb = pb.clone();
-        (*use_memo((), move |_| -> Rc<[ParamSpec]> {
-            pb.sim().specs().to_vec().into()
-        }))
-        .clone()
-    };
-    let actions = {
-        let pb = pb.clone();
-        (*use_memo((), move |_| -> Rc<[sim::model::ActionSpec]> {
-            pb.sim().actions().to_vec().into()
-        }))
-        .clone()
-    };
+    let (specs, actions) = crate::playback::use_run_specs(pb);
     let run_key = pb.run_key();
     let params = {
         let pb = pb.clone();

@@ -17,7 +17,9 @@ import assert from 'node:assert/strict';
 import { startServer } from './server.mjs';
 import { launchBrowser, newPage } from './browser.mjs';
 
-export const WAIT_MS = Number(process.env.E2E_TIMEOUT_MS ?? 10_000);
+// Generous: a wait only takes this long when something is wrong, and a machine busy compiling
+// (CI beside other work) can take seconds to load three embeds of the app at once.
+export const WAIT_MS = Number(process.env.E2E_TIMEOUT_MS ?? 20_000);
 
 /** CSS selector for a data-testid. */
 export const tid = (id) => `[data-testid="${id}"]`;
