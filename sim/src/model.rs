@@ -57,6 +57,13 @@ impl<M: Model> Ctx<'_, M> {
         debug_assert!(at >= self.now, "events are never scheduled in the past");
         self.queue.push(at.max(self.now), event);
     }
+    /// Schedules `event` after an exponential gap at `rate_per_sec` (the next arrival of a
+    /// Poisson stream, drawn from the run's random stream); nothing when the rate is not positive.
+    pub fn schedule_poisson(&mut self, rate_per_sec: f64, event: M::Event) {
+        if let Some(gap) = crate::workload::poisson_gap_us(self.rng, rate_per_sec) {
+            self.schedule(self.now.plus_us(gap), event);
+        }
+    }
     /// Records what happened, for the event log and the digest.
     pub fn record(&mut self, record: M::Record) {
         self.trace.record(self.now, record);

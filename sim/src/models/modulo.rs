@@ -25,7 +25,7 @@ use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::scenario::Input;
 use crate::time::SimTime;
 use crate::trace::Narrate;
-use crate::workload::{poisson_gap_us, Popularity};
+use crate::workload::Popularity;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
@@ -165,9 +165,7 @@ impl ModuloShards {
     }
 
     fn schedule_request(&self, ctx: &mut Ctx<'_, Self>) {
-        if let Some(gap) = poisson_gap_us(ctx.rng, self.rate_per_sec) {
-            ctx.schedule(ctx.now.plus_us(gap), ModuloEvent::Request);
-        }
+        ctx.schedule_poisson(self.rate_per_sec, ModuloEvent::Request);
     }
 }
 

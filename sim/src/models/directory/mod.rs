@@ -43,7 +43,7 @@ use crate::models::shard_view::{ShardChange, ShardMove, ShardRequest};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::scenario::Input;
 use crate::time::SimTime;
-use crate::workload::{poisson_gap_us, Popularity};
+use crate::workload::Popularity;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -261,9 +261,7 @@ impl DirectoryModel {
     }
 
     fn schedule_request(&self, ctx: &mut Ctx<'_, Self>) {
-        if let Some(gap) = poisson_gap_us(ctx.rng, self.rate_per_sec) {
-            ctx.schedule(ctx.now.plus_us(gap), DirectoryEvent::Request);
-        }
+        ctx.schedule_poisson(self.rate_per_sec, DirectoryEvent::Request);
     }
 
     fn move_lines(&self, moves: &[PlannedMove]) -> Vec<MoveLine> {

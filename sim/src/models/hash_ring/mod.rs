@@ -20,7 +20,7 @@ use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::scenario::Input;
 use crate::time::SimTime;
-use crate::workload::{poisson_gap_us, Popularity};
+use crate::workload::Popularity;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -499,10 +499,7 @@ impl Model for HashRingModel {
 
 impl HashRingModel {
     fn schedule_request(&self, ctx: &mut Ctx<'_, Self>) {
-        let Some(gap_us) = poisson_gap_us(ctx.rng, self.rate_per_sec) else {
-            return;
-        };
-        ctx.schedule(ctx.now.plus_us(gap_us), RingEvent::Request);
+        ctx.schedule_poisson(self.rate_per_sec, RingEvent::Request);
     }
 
     fn next_server_name(&self) -> String {

@@ -60,7 +60,7 @@ use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::rng::SimRng;
 use crate::scenario::Input;
 use crate::time::SimTime;
-use crate::workload::{poisson_gap_us, Popularity};
+use crate::workload::Popularity;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -377,9 +377,7 @@ impl HotKeys {
     }
 
     fn schedule_request(&self, ctx: &mut Ctx<'_, Self>) {
-        if let Some(gap) = poisson_gap_us(ctx.rng, self.rate_per_sec) {
-            ctx.schedule(ctx.now.plus_us(gap), HotKeysEvent::Request);
-        }
+        ctx.schedule_poisson(self.rate_per_sec, HotKeysEvent::Request);
     }
 
     fn pulse(&mut self, request: ShardRequest) {

@@ -59,7 +59,7 @@ use crate::models::shard_view::{ShardChange, ShardMove, ShardRequest};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::scenario::Input;
 use crate::time::SimTime;
-use crate::workload::{poisson_gap_us, Popularity};
+use crate::workload::Popularity;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
@@ -409,9 +409,7 @@ impl PlacementModel {
     }
 
     fn schedule_request(&self, ctx: &mut Ctx<'_, Self>) {
-        if let Some(gap) = poisson_gap_us(ctx.rng, self.rate_per_sec) {
-            ctx.schedule(ctx.now.plus_us(gap), PlacementEvent::Request);
-        }
+        ctx.schedule_poisson(self.rate_per_sec, PlacementEvent::Request);
     }
 }
 

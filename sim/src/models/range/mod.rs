@@ -53,7 +53,7 @@ use crate::models::shard_view::ShardChange;
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::scenario::Input;
 use crate::time::SimTime;
-use crate::workload::{poisson_gap_us, Popularity};
+use crate::workload::Popularity;
 use command::{parse_id, Command};
 use std::rc::Rc;
 
@@ -205,9 +205,7 @@ impl RangeShards {
             RangeEvent::Read => self.read_rate,
             RangeEvent::Insert => self.insert_rate,
         };
-        if let Some(gap) = poisson_gap_us(ctx.rng, rate) {
-            ctx.schedule(ctx.now.plus_us(gap), event);
-        }
+        ctx.schedule_poisson(rate, event);
     }
 }
 
