@@ -28,6 +28,26 @@ pub struct ActionSpec {
     pub default_arg: Option<&'static str>,
 }
 
+impl ActionSpec {
+    /// An action without an argument.
+    pub const fn new(name: &'static str, label: &'static str) -> Self {
+        ActionSpec {
+            name,
+            label,
+            arg: None,
+            default_arg: None,
+        }
+    }
+
+    /// The same action taking an argument described as `arg`, its form starting at `default`
+    /// (if any).
+    pub const fn arg(mut self, arg: &'static str, default: Option<&'static str>) -> Self {
+        self.arg = Some(arg);
+        self.default_arg = default;
+        self
+    }
+}
+
 /// Why an input was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputError(pub String);

@@ -198,24 +198,9 @@ impl Model for ModuloShards {
 
     fn actions() -> Vec<ActionSpec> {
         vec![
-            ActionSpec {
-                name: "add-shard",
-                label: "Add a shard",
-                arg: None,
-                default_arg: None,
-            },
-            ActionSpec {
-                name: "remove-shard",
-                label: "Remove a shard",
-                arg: None,
-                default_arg: None,
-            },
-            ActionSpec {
-                name: "resize",
-                label: "Resize to",
-                arg: Some("shard count"),
-                default_arg: Some("8"),
-            },
+            ActionSpec::new("add-shard", "Add a shard"),
+            ActionSpec::new("remove-shard", "Remove a shard"),
+            ActionSpec::new("resize", "Resize to").arg("shard count", Some("8")),
         ]
     }
 

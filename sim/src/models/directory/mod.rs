@@ -708,54 +708,15 @@ impl Model for DirectoryModel {
 
     fn actions() -> Vec<ActionSpec> {
         vec![
-            ActionSpec {
-                name: "move-tenant",
-                label: "Move a tenant",
-                arg: Some("tenant:shard"),
-                default_arg: Some("acme:3"),
-            },
-            ActionSpec {
-                name: "add-shard",
-                label: "Add an empty shard",
-                arg: None,
-                default_arg: None,
-            },
-            ActionSpec {
-                name: "rebalance",
-                label: "Rebalance (few moves)",
-                arg: None,
-                default_arg: None,
-            },
-            ActionSpec {
-                name: "directory-down",
-                label: "Take the directory down",
-                arg: None,
-                default_arg: None,
-            },
-            ActionSpec {
-                name: "directory-up",
-                label: "Bring the directory back",
-                arg: None,
-                default_arg: None,
-            },
-            ActionSpec {
-                name: "remove-shard",
-                label: "Drain and remove a shard",
-                arg: Some("shard (empty: the last)"),
-                default_arg: None,
-            },
-            ActionSpec {
-                name: "resize",
-                label: "Resize to",
-                arg: Some("shard count"),
-                default_arg: Some("5"),
-            },
-            ActionSpec {
-                name: "add-keys",
-                label: "Add keys",
-                arg: Some("N (new tenant) or tenant:N"),
-                default_arg: Some("50"),
-            },
+            ActionSpec::new("move-tenant", "Move a tenant").arg("tenant:shard", Some("acme:3")),
+            ActionSpec::new("add-shard", "Add an empty shard"),
+            ActionSpec::new("rebalance", "Rebalance (few moves)"),
+            ActionSpec::new("directory-down", "Take the directory down"),
+            ActionSpec::new("directory-up", "Bring the directory back"),
+            ActionSpec::new("remove-shard", "Drain and remove a shard")
+                .arg("shard (empty: the last)", None),
+            ActionSpec::new("resize", "Resize to").arg("shard count", Some("5")),
+            ActionSpec::new("add-keys", "Add keys").arg("N (new tenant) or tenant:N", Some("50")),
         ]
     }
 

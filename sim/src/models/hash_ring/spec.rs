@@ -32,35 +32,10 @@ pub(super) fn specs() -> Vec<ParamSpec> {
 /// The inputs a learner can apply.
 pub(super) fn actions() -> Vec<ActionSpec> {
     vec![
-        ActionSpec {
-            name: "add-server",
-            label: "Add a server",
-            arg: Some("name, optionally @degrees"),
-            default_arg: None,
-        },
-        ActionSpec {
-            name: "remove-server",
-            label: "Crash a server",
-            arg: Some("server name"),
-            default_arg: None,
-        },
-        ActionSpec {
-            name: "add-keys",
-            label: "Add keys",
-            arg: Some("how many, or a key name"),
-            default_arg: Some("10"),
-        },
-        ActionSpec {
-            name: "remove-key",
-            label: "Remove a key",
-            arg: Some("key name"),
-            default_arg: None,
-        },
-        ActionSpec {
-            name: "remove-keys",
-            label: "Remove keys",
-            arg: Some("how many generated keys"),
-            default_arg: Some("10"),
-        },
+        ActionSpec::new("add-server", "Add a server").arg("name, optionally @degrees", None),
+        ActionSpec::new("remove-server", "Crash a server").arg("server name", None),
+        ActionSpec::new("add-keys", "Add keys").arg("how many, or a key name", Some("10")),
+        ActionSpec::new("remove-key", "Remove a key").arg("key name", None),
+        ActionSpec::new("remove-keys", "Remove keys").arg("how many generated keys", Some("10")),
     ]
 }

@@ -47,59 +47,15 @@ pub(super) fn specs() -> Vec<ParamSpec> {
 /// The inputs a learner can apply.
 pub(super) fn actions() -> Vec<ActionSpec> {
     vec![
-        ActionSpec {
-            name: "celebrity",
-            label: "Make a user the celebrity",
-            arg: Some("user id"),
-            default_arg: Some("7"),
-        },
-        ActionSpec {
-            name: "add-shard",
-            label: "Add a shard",
-            arg: None,
-            default_arg: None,
-        },
-        ActionSpec {
-            name: "remove-shard",
-            label: "Remove the last shard",
-            arg: Some("shard (only the last can go)"),
-            default_arg: None,
-        },
-        ActionSpec {
-            name: "resize",
-            label: "Resize to",
-            arg: Some("shard count"),
-            default_arg: Some("16"),
-        },
-        ActionSpec {
-            name: "add-keys",
-            label: "Add users",
-            arg: Some("how many"),
-            default_arg: Some("100"),
-        },
-        ActionSpec {
-            name: "split",
-            label: "Split the celebrity into",
-            arg: Some("sub-keys"),
-            default_arg: Some("8"),
-        },
-        ActionSpec {
-            name: "add-replica",
-            label: "Add a read replica to every shard",
-            arg: None,
-            default_arg: None,
-        },
-        ActionSpec {
-            name: "remove-replica",
-            label: "Remove a read replica from every shard",
-            arg: None,
-            default_arg: None,
-        },
-        ActionSpec {
-            name: "cache",
-            label: "Set the cache size",
-            arg: Some("keys (0 = no cache)"),
-            default_arg: Some("100"),
-        },
+        ActionSpec::new("celebrity", "Make a user the celebrity").arg("user id", Some("7")),
+        ActionSpec::new("add-shard", "Add a shard"),
+        ActionSpec::new("remove-shard", "Remove the last shard")
+            .arg("shard (only the last can go)", None),
+        ActionSpec::new("resize", "Resize to").arg("shard count", Some("16")),
+        ActionSpec::new("add-keys", "Add users").arg("how many", Some("100")),
+        ActionSpec::new("split", "Split the celebrity into").arg("sub-keys", Some("8")),
+        ActionSpec::new("add-replica", "Add a read replica to every shard"),
+        ActionSpec::new("remove-replica", "Remove a read replica from every shard"),
+        ActionSpec::new("cache", "Set the cache size").arg("keys (0 = no cache)", Some("100")),
     ]
 }

@@ -75,35 +75,11 @@ pub(super) fn specs() -> Vec<ParamSpec> {
 /// The inputs a learner can apply.
 pub(super) fn actions() -> Vec<ActionSpec> {
     vec![
-        ActionSpec {
-            name: "add-shard",
-            label: "Add a shard",
-            arg: None,
-            default_arg: None,
-        },
-        ActionSpec {
-            name: "remove-shard",
-            label: "Remove a shard",
-            arg: Some("shard index (blank: the last)"),
-            default_arg: None,
-        },
-        ActionSpec {
-            name: "resize",
-            label: "Resize to",
-            arg: Some("shard count"),
-            default_arg: Some("5"),
-        },
-        ActionSpec {
-            name: "add-keys",
-            label: "Add keys",
-            arg: Some("how many"),
-            default_arg: Some("100"),
-        },
-        ActionSpec {
-            name: "set-weight",
-            label: "Set a weight",
-            arg: Some("INDEX=WEIGHT"),
-            default_arg: Some("0=2"),
-        },
+        ActionSpec::new("add-shard", "Add a shard"),
+        ActionSpec::new("remove-shard", "Remove a shard")
+            .arg("shard index (blank: the last)", None),
+        ActionSpec::new("resize", "Resize to").arg("shard count", Some("5")),
+        ActionSpec::new("add-keys", "Add keys").arg("how many", Some("100")),
+        ActionSpec::new("set-weight", "Set a weight").arg("INDEX=WEIGHT", Some("0=2")),
     ]
 }

@@ -148,52 +148,19 @@ pub fn specs() -> Vec<ParamSpec> {
     specs
 }
 
-fn action(
-    name: &'static str,
-    label: &'static str,
-    arg: Option<&'static str>,
-    default_arg: Option<&'static str>,
-) -> ActionSpec {
-    ActionSpec {
-        name,
-        label,
-        arg,
-        default_arg,
-    }
-}
-
 /// The inputs the range-sharding model accepts.
 pub fn actions() -> Vec<ActionSpec> {
     vec![
-        action(
-            "split",
-            "Split a shard",
-            Some("shard[:split point]"),
-            Some("0"),
-        ),
-        action(
-            "merge",
-            "Merge with right neighbour",
-            Some("shard"),
-            Some("0"),
-        ),
-        action(
-            "set-boundaries",
-            "Set split points",
-            Some("ascending ids"),
-            Some("100000,200000"),
-        ),
-        action("add-shard", "Split the fullest shard", None, None),
-        action(
-            "remove-shard",
-            "Remove a shard",
-            Some("shard (optional)"),
-            None,
-        ),
-        action("resize", "Resize to", Some("shard count"), Some("4")),
-        action("add-keys", "Add new keys", Some("count"), Some("10")),
-        action("insert", "Insert an id", Some("id"), Some("150000")),
-        action("lookup", "Look up an id", Some("id"), Some("150000")),
-        action("scan", "Range scan", Some("lo-hi"), Some("150000-250000")),
+        ActionSpec::new("split", "Split a shard").arg("shard[:split point]", Some("0")),
+        ActionSpec::new("merge", "Merge with right neighbour").arg("shard", Some("0")),
+        ActionSpec::new("set-boundaries", "Set split points")
+            .arg("ascending ids", Some("100000,200000")),
+        ActionSpec::new("add-shard", "Split the fullest shard"),
+        ActionSpec::new("remove-shard", "Remove a shard").arg("shard (optional)", None),
+        ActionSpec::new("resize", "Resize to").arg("shard count", Some("4")),
+        ActionSpec::new("add-keys", "Add new keys").arg("count", Some("10")),
+        ActionSpec::new("insert", "Insert an id").arg("id", Some("150000")),
+        ActionSpec::new("lookup", "Look up an id").arg("id", Some("150000")),
+        ActionSpec::new("scan", "Range scan").arg("lo-hi", Some("150000-250000")),
     ]
 }

@@ -650,42 +650,13 @@ impl Model for ScatterGather {
 
     fn actions() -> Vec<ActionSpec> {
         vec![
-            ActionSpec {
-                name: "query",
-                label: "Fire a query",
-                arg: Some("by-key, by-attribute or write"),
-                default_arg: Some("by-attribute"),
-            },
-            ActionSpec {
-                name: "slow-shard",
-                label: "Degrade a shard",
-                arg: Some("shard"),
-                default_arg: Some("0"),
-            },
-            ActionSpec {
-                name: "heal-shard",
-                label: "Heal a shard",
-                arg: Some("shard"),
-                default_arg: Some("0"),
-            },
-            ActionSpec {
-                name: "add-shard",
-                label: "Add a shard",
-                arg: None,
-                default_arg: None,
-            },
-            ActionSpec {
-                name: "remove-shard",
-                label: "Remove a shard",
-                arg: None,
-                default_arg: None,
-            },
-            ActionSpec {
-                name: "resize",
-                label: "Resize to",
-                arg: Some("shard count"),
-                default_arg: Some("16"),
-            },
+            ActionSpec::new("query", "Fire a query")
+                .arg("by-key, by-attribute or write", Some("by-attribute")),
+            ActionSpec::new("slow-shard", "Degrade a shard").arg("shard", Some("0")),
+            ActionSpec::new("heal-shard", "Heal a shard").arg("shard", Some("0")),
+            ActionSpec::new("add-shard", "Add a shard"),
+            ActionSpec::new("remove-shard", "Remove a shard"),
+            ActionSpec::new("resize", "Resize to").arg("shard count", Some("16")),
         ]
     }
 
