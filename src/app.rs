@@ -3,6 +3,7 @@
 
 use crate::components::flash::{Flash, FlashBanner, Navigator};
 use crate::components::header::SiteHeader;
+use crate::components::lesson_gate::LessonGate;
 use crate::components::offline::OfflineFooter;
 use crate::components::prefs::{use_reduced_motion, use_theme, ReducedMotion};
 use crate::components::progress::StorageNotice;
@@ -17,10 +18,12 @@ use gloo::events::EventListener;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// The current location's hash, parsed.
-fn current() -> Parsed {
+/// The current location's hash, parsed; and the lesson it opens if that is not loaded yet (the
+/// route is then parsed again once it is).
+fn current() -> (Parsed, Option<String>) {
     let hash = gloo::utils::window().location().hash().unwrap_or_default();
-    route::parse(&hash, lessons::find)
+    let pending = route::lesson_id(&hash).filter(|id| lessons::pending(id));
+    (route::parse(&hash, lessons::find), pending)
 }
 
 /// What the shell shows: the parsed route and a counter that changes on every navigation, so a
@@ -29,6 +32,8 @@ fn current() -> Parsed {
 #[derive(Clone, PartialEq)]
 struct Nav {
     parsed: Rc<Parsed>,
+    /// The lesson the route needs and that is still on its way.
+    pending: Option<AttrValue>,
     count: u64,
     /// A message for the page this navigation opened (see [`Navigator`]).
     flash: Option<Rc<Flash>>,
@@ -37,10 +42,14 @@ struct Nav {
 /// The root component.
 #[function_component(App)]
 pub fn app() -> Html {
-    let nav = use_state(|| Nav {
-        parsed: Rc::new(current()),
-        count: 0,
-        flash: None,
+    let nav = use_state(|| {
+        let (parsed, pending) = current();
+        Nav {
+            parsed: Rc::new(parsed),
+            pending: pending.map(AttrValue::from),
+            count: 0,
+            flash: None,
+        }
     });
     // Shared by the hashchange listener and the navigator, so every navigation gets a new key.
     let counter = use_mut_ref(|| 0u64);
@@ -53,8 +62,10 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             let listener = EventListener::new(&gloo::utils::window(), "hashchange", move |_| {
                 *counter.borrow_mut() += 1;
+                let (parsed, pending) = current();
                 nav.set(Nav {
-                    parsed: Rc::new(current()),
+                    parsed: Rc::new(parsed),
+                    pending: pending.map(AttrValue::from),
                     count: *counter.borrow(),
                     flash: None,
                 });
@@ -76,8 +87,10 @@ pub fn app() -> Html {
                             h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash));
                     }
                     *counter.borrow_mut() += 1;
+                    let (parsed, pending) = current();
                     nav.set(Nav {
-                        parsed: Rc::new(current()),
+                        parsed: Rc::new(parsed),
+                        pending: pending.map(AttrValue::from),
                         count: *counter.borrow(),
                         flash,
                     });
@@ -88,32 +101,58 @@ pub fn app() -> Html {
         )
     };
 
+    // The route opens a lesson that is still being fetched: wait for it, then parse the URL again
+    // (its parameters are validated against the lesson) and keep any message for the page.
+    let gate = nav.pending.clone().map(|id| {
+        let key = format!("{}-{}", nav.count, id);
+        let nav = nav.clone();
+        let on_ready = Callback::from(move |()| {
+            let (parsed, pending) = current();
+            nav.set(Nav {
+                parsed: Rc::new(parsed),
+                pending: pending.map(AttrValue::from),
+                count: nav.count,
+                flash: nav.flash.clone(),
+            });
+        });
+        html! { <LessonGate {key} {id} {on_ready} /> }
+    });
+    if let (Some(gate), Route::Embed(_)) = (gate.clone(), &nav.parsed.route) {
+        return html! { <main class="embed-loading">{ gate }</main> };
+    }
+
     let notices: Rc<[String]> = nav.parsed.notices.clone().into();
-    let page = match &nav.parsed.route {
-        Route::Home { query } => html! {
-            <HomePage key={nav.count.to_string()} query={AttrValue::from(query.clone())} notices={notices} />
-        },
-        Route::Lesson(r) => match lessons::find(&r.id) {
-            Some(lesson) => html! {
-                <LessonPage key={nav.count.to_string()} lesson={lesson} route={r.clone()} notices={notices} />
+    let page = if let Some(gate) = gate {
+        gate
+    } else {
+        match &nav.parsed.route {
+            Route::Home { query } => html! {
+                <HomePage key={nav.count.to_string()} query={AttrValue::from(query.clone())} notices={notices} />
             },
-            None => html! { <NotFoundPage what={AttrValue::from(format!("lesson “{}”", r.id))} /> },
-        },
-        Route::LessonNotFound { id } => html! {
-            <NotFoundPage what={AttrValue::from(format!("lesson “{id}”"))} />
-        },
-        Route::Bench => html! { <BenchPage /> },
-        // An embed is the page on its own: no header, footer or skip link.
-        Route::Embed(r) => {
-            return html! {
-                <ContextProvider<ReducedMotion> context={ReducedMotion(reduced_motion)}>
-                    <EmbedPage key={nav.count.to_string()} route={r.clone()} notices={notices} />
-                </ContextProvider<ReducedMotion>>
+            Route::Lesson(r) => match lessons::find(&r.id) {
+                Some(lesson) => html! {
+                    <LessonPage key={nav.count.to_string()} lesson={lesson} route={r.clone()} notices={notices} />
+                },
+                None => {
+                    html! { <NotFoundPage what={AttrValue::from(format!("lesson “{}”", r.id))} /> }
+                }
+            },
+            Route::LessonNotFound { id } => html! {
+                <NotFoundPage what={AttrValue::from(format!("lesson “{id}”"))} />
+            },
+            Route::Bench => html! { <BenchPage /> },
+            // An embed is the page on its own: no header, footer or skip link.
+            Route::Embed(r) => {
+                return html! {
+                    <ContextProvider<ReducedMotion> context={ReducedMotion(reduced_motion)}>
+                        <EmbedPage key={nav.count.to_string()} route={r.clone()} notices={notices} />
+                    </ContextProvider<ReducedMotion>>
+                }
             }
+            Route::NotFound { path } => html! {
+                <NotFoundPage what={AttrValue::from(format!("page “{path}”"))} />
+            },
         }
-        Route::NotFound { path } => html! {
-            <NotFoundPage what={AttrValue::from(format!("page “{path}”"))} />
-        },
     };
 
     html! {

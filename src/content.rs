@@ -1,108 +1,88 @@
-//! Lesson prose and source code, compiled in at build time.
+//! Fetching what the build published beside the app: each lesson's compiled JSON
+//! (`content/<id>.<digest>.json`) and each highlighted source file (`code/<file>.<digest>.html`).
+//! The names carry a digest of the bytes, so a file never changes under its name: the HTTP cache
+//! and the service worker's precache may keep them forever.
 //!
-//! `build.rs` renders every lesson's Markdown (steps, question explanations) to HTML and
-//! syntax-highlights the `sim/src/` files each lesson lists under `code`, with CSS classes
-//! (`hl-k` keyword, `hl-c` comment, … styled by `www/styles/code.css`). This module looks them up.
-//! The HTML comes from the repository's own files, so it is trusted.
+//! Three places are tried, in order:
+//!
+//! 1. `window.__SDP_FILES__[path]`: files inlined into the page (a single-file download carries
+//!    its lesson's files this way, so it opens from disk with no network);
+//! 2. `window.__SDP_PREFETCH__[path]`: a fetch the page's boot script started before the wasm
+//!    had even downloaded (it knows the lesson from the URL), so the lesson arrives in parallel;
+//! 3. `fetch(path)`, relative to the page (answered by the service worker when offline).
+//!
+//! The HTML comes from the repository's own files, rendered by the build, so it is trusted.
 
-/// One lesson's compiled content.
-struct LessonContent {
-    /// The lesson id (`consistent-hashing`).
-    id: &'static str,
-    /// `(path under sim/src/, highlighted HTML)`, in the lesson's order.
-    code: &'static [(&'static str, &'static str)],
-    /// Each guided step's body as HTML, in order.
-    steps: &'static [&'static str],
-    /// `(question id, explanation as HTML)`.
-    questions: &'static [(&'static str, &'static str)],
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// The window property single-file pages inline their files under.
+pub const INLINE_FILES: &str = "__SDP_FILES__";
+/// The window property the boot script keeps its prefetches under.
+pub const PREFETCHES: &str = "__SDP_PREFETCH__";
+
+fn property(target: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-include!(concat!(env!("OUT_DIR"), "/content.rs"));
-
-fn lesson(id: &str) -> Option<&'static LessonContent> {
-    LESSONS.iter().find(|l| l.id == id)
+/// A file inlined into this page, if it is.
+pub fn inlined(path: &str) -> Option<String> {
+    let files = property(&gloo::utils::window(), INLINE_FILES);
+    if !files.is_object() {
+        return None;
+    }
+    property(&files, path).as_string()
 }
 
-/// The source files the lesson's Code tab shows, as `(path under sim/src/, HTML)`. The HTML is
-/// a `<div class="code-file">` holding a line-number gutter and the highlighted source. Empty
-/// for an unknown lesson.
-pub fn code_files(lesson_id: &str) -> &'static [(&'static str, &'static str)] {
-    lesson(lesson_id).map_or(&[], |l| l.code)
+fn describe(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "the network request failed".to_string())
 }
 
-/// Guided step `index`'s body as HTML.
-pub fn step_html(lesson_id: &str, index: usize) -> Option<&'static str> {
-    lesson(lesson_id)?.steps.get(index).copied()
-}
-
-/// A question's explanation (shown after the reveal) as HTML; `None` for an unknown question,
-/// `Some("")` when the lesson gives none.
-pub fn question_explain_html(lesson_id: &str, question_id: &str) -> Option<&'static str> {
-    lesson(lesson_id)?
-        .questions
-        .iter()
-        .find(|(id, _)| *id == question_id)
-        .map(|(_, html)| *html)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn consistent_hashing_shows_the_ring_source_with_lookup() {
-        let files = code_files("consistent-hashing");
-        let (_, html) = files
-            .iter()
-            .find(|(path, _)| *path == "hashing/ring.rs")
-            .expect("the consistent-hashing lesson lists hashing/ring.rs");
-        assert!(html.contains("lookup"), "the ring source defines lookup");
-        assert!(
-            html.contains("class=\"hl-"),
-            "the source is highlighted with classes"
+/// The text of a published file (`content/…json`, `code/…html`), or why it could not be had.
+pub async fn fetch(path: &str) -> Result<String, String> {
+    if let Some(text) = inlined(path) {
+        return Ok(text);
+    }
+    let window = gloo::utils::window();
+    let prefetches = property(&window, PREFETCHES);
+    if prefetches.is_object() {
+        let started = property(&prefetches, path);
+        // Used once: a retry after a failure must go to the network again.
+        let _ = js_sys::Reflect::delete_property(
+            prefetches.unchecked_ref::<js_sys::Object>(),
+            &JsValue::from_str(path),
         );
-        assert!(html.contains("code-gutter"), "lines are numbered");
+        if let Ok(promise) = started.dyn_into::<js_sys::Promise>() {
+            if let Ok(text) = JsFuture::from(promise).await {
+                if let Some(text) = text.as_string() {
+                    return Ok(text);
+                }
+            }
+        }
     }
-
-    #[test]
-    fn the_whole_source_is_shown() {
-        let (_, html) = code_files("consistent-hashing")
-            .iter()
-            .find(|(path, _)| *path == "hashing/ring.rs")
-            .expect("hashing/ring.rs is listed");
-        let lines = include_str!("../sim/src/hashing/ring.rs").lines().count();
-        assert!(
-            html.contains(&format!("data-lines=\"{lines}\"")),
-            "every line of the file is there"
-        );
+    let response = JsFuture::from(window.fetch_with_str(path))
+        .await
+        .map_err(|e| {
+            format!(
+                "{} (are you offline? The app keeps lessons for offline use once a visit has saved them)",
+                describe(&e)
+            )
+        })?;
+    let response: web_sys::Response = response
+        .dyn_into()
+        .map_err(|_| "the network answered with something that is not a response".to_string())?;
+    if !response.ok() {
+        return Err(format!(
+            "the server answered {} for {path}",
+            response.status()
+        ));
     }
-
-    #[test]
-    fn step_zero_is_rendered_markdown() {
-        let html = step_html("consistent-hashing", 0).expect("the lesson has a first step");
-        assert!(html.contains("<p>"), "{html}");
-        assert!(
-            html.contains("<code>hash(key) % N</code>"),
-            "inline code is rendered: {html}"
-        );
-        assert!(html.contains("<strong>"), "bold is rendered: {html}");
-    }
-
-    #[test]
-    fn question_explanations_are_found_by_id() {
-        let html = question_explain_html("consistent-hashing", "where-user123")
-            .expect("the question exists");
-        assert!(html.contains("280°"), "{html}");
-        assert_eq!(
-            question_explain_html("consistent-hashing", "no-such-question"),
-            None
-        );
-    }
-
-    #[test]
-    fn unknown_lessons_have_no_content() {
-        assert!(code_files("no-such-lesson").is_empty());
-        assert_eq!(step_html("no-such-lesson", 0), None);
-        assert_eq!(step_html("consistent-hashing", 999), None);
-    }
+    let text = JsFuture::from(response.text().map_err(|e| describe(&e))?)
+        .await
+        .map_err(|e| describe(&e))?;
+    text.as_string()
+        .ok_or_else(|| "the file is not text".to_string())
 }

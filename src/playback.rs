@@ -5,11 +5,11 @@
 //! version. Nothing here simulates: every change goes through the [`Simulation`] trait.
 
 use crate::route::{self, LessonRoute};
-use sim::catalog;
 use sim::compare::Comparison;
 use sim::engine::Simulation;
 use sim::lesson::Lesson;
 use sim::params::ParamSet;
+use sim::registry;
 use sim::scenario::{Input, TimedInput};
 use sim::time::SimTime;
 use std::cell::{Ref, RefCell};
@@ -116,7 +116,7 @@ impl Playback {
     ) -> Result<(Playback, Vec<String>), String> {
         let mut notices = Vec::new();
         let until = until_of(&lesson);
-        let sim = match catalog::start_with(
+        let sim = match registry::start_with(
             &lesson.model,
             route.params.clone(),
             route.seed,
@@ -126,7 +126,7 @@ impl Playback {
             Ok(s) => s,
             Err(e) => {
                 notices.push(format!("{e}; using the lesson's defaults"));
-                catalog::start_with(
+                registry::start_with(
                     &lesson.model,
                     lesson.default_params(),
                     route.seed,
@@ -231,7 +231,7 @@ impl Playback {
             let s = self.sim();
             (s.inputs().to_vec(), s.now())
         };
-        let mut run = catalog::start_with(
+        let mut run = registry::start_with(
             &self.lesson.model,
             params,
             seed,
@@ -375,7 +375,7 @@ impl Reducible for Playback {
                     // A refused input changes nothing: not the run, not its future, not the URL.
                     let until = until_of(&next.lesson);
                     if let Ok(mut run) =
-                        catalog::start_with(&next.lesson.model, params, seed, before, until)
+                        registry::start_with(&next.lesson.model, params, seed, before, until)
                     {
                         run.seek(now);
                         *next.sim.borrow_mut() = run;
@@ -390,7 +390,7 @@ impl Reducible for Playback {
                 let Ok(scenario) = next.lesson.scenario(Some(&id)) else {
                     return self;
                 };
-                match catalog::start(&scenario) {
+                match registry::start(&scenario) {
                     Ok(run) => {
                         *next.sim.borrow_mut() = run;
                         next.preset = Some(id);

@@ -83,6 +83,18 @@ pub struct Parsed {
     pub notices: Vec<Notice>,
 }
 
+/// The lesson a location hash opens (`#/lesson/<id>…` or `#/embed/<id>…`), if it opens one:
+/// what the app must have loaded before it can [`parse`] the rest.
+pub fn lesson_id(hash: &str) -> Option<String> {
+    let hash = hash.strip_prefix('#').unwrap_or(hash);
+    let path = hash.split_once('?').map_or(hash, |(p, _)| p);
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match segments.as_slice() {
+        ["lesson" | "embed", id] => Some(decode(id)),
+        _ => None,
+    }
+}
+
 /// Parses a location hash (with or without the leading `#`), looking lessons up with `find`.
 pub fn parse(hash: &str, find: impl Fn(&str) -> Option<Rc<Lesson>>) -> Parsed {
     let hash = hash.strip_prefix('#').unwrap_or(hash);
@@ -149,7 +161,7 @@ pub fn parse_lesson_fields(
     fields: Vec<(String, String)>,
 ) -> (LessonRoute, Vec<Notice>) {
     let mut notices = Vec::new();
-    let specs = sim::catalog::specs(&lesson.model).unwrap_or_default();
+    let specs = sim::registry::specs(&lesson.model).unwrap_or_default();
 
     // The preset is the base the other fields override, wherever it appears in the URL.
     let mut preset = None;
@@ -294,7 +306,7 @@ pub fn matching_preset(
     seed: u64,
     inputs: &[TimedInput],
 ) -> Option<String> {
-    let specs = sim::catalog::specs(&lesson.model)?;
+    let specs = sim::registry::specs(&lesson.model)?;
     lesson
         .presets
         .iter()
@@ -455,7 +467,7 @@ mod tests {
     use sim::scenario::Input;
 
     fn find(id: &str) -> Option<Rc<Lesson>> {
-        sim::catalog::lesson(id).map(Rc::new)
+        catalog::lesson(id).map(Rc::new)
     }
 
     fn lesson() -> Rc<Lesson> {
@@ -542,7 +554,7 @@ mod tests {
     #[test]
     fn round_trips_state_through_the_url() {
         let l = lesson();
-        let specs = sim::catalog::specs(&l.model).unwrap();
+        let specs = sim::registry::specs(&l.model).unwrap();
         let mut params = l.default_params();
         params.set(&specs, "vnodes", "100").unwrap();
         params.set(&specs, "servers", "A,B,C,D").unwrap();
@@ -576,7 +588,7 @@ mod tests {
             lesson_hash(&l, &defaults, l.seed, &[], SimTime::ZERO),
             "#/lesson/consistent-hashing?v=1&t=0"
         );
-        let specs = sim::catalog::specs(&l.model).unwrap();
+        let specs = sim::registry::specs(&l.model).unwrap();
         let mut p = defaults.clone();
         p.set(&specs, "vnodes", "50").unwrap();
         let inputs = [TimedInput::parse("0:remove-server:B").unwrap()];
@@ -683,7 +695,7 @@ mod tests {
     fn a_link_to_a_presets_run_names_the_preset_again() {
         let l = lesson();
         let scenario = l.scenario(Some("b-crashes")).unwrap();
-        let specs = sim::catalog::specs(&l.model).unwrap();
+        let specs = sim::registry::specs(&l.model).unwrap();
         let (params, _) = ParamSet::resolve(
             &specs,
             scenario

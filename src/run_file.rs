@@ -137,6 +137,16 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// The lesson a run file names, if it is a JSON object with a `lesson` string (the app loads
+/// that lesson before it [`import`]s the file).
+pub fn lesson_id(text: &str) -> Option<String> {
+    if text.len() > MAX_BYTES {
+        return None;
+    }
+    let doc: Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).ok()?;
+    doc.get("lesson")?.as_str().map(str::to_string)
+}
+
 /// Reads a run file, looking its lesson up with `find`.
 pub fn import(
     text: &str,
@@ -248,7 +258,7 @@ const KNOWN: &[&str] = &[
 
 fn read_run(lesson: &Lesson, fields: &Map<String, Value>) -> (Run, Vec<Notice>) {
     let mut problems = Vec::new();
-    let specs = sim::catalog::specs(&lesson.model).unwrap_or_default();
+    let specs = sim::registry::specs(&lesson.model).unwrap_or_default();
 
     let seed = match fields.get("seed") {
         None => lesson.seed,
@@ -438,7 +448,7 @@ fn read_compare(
 /// The digest of the run's trace at its time, or `None` if its parameters do not build (the
 /// lesson page then reports why).
 fn replay_digest(lesson: &Lesson, run: &Run) -> Option<u64> {
-    let mut sim = sim::catalog::start_with(
+    let mut sim = sim::registry::start_with(
         &lesson.model,
         run.params.clone(),
         run.seed,
@@ -456,7 +466,7 @@ mod tests {
     use crate::route::{Parsed, Route};
 
     fn find(id: &str) -> Option<Rc<Lesson>> {
-        sim::catalog::lesson(id).map(Rc::new)
+        catalog::lesson(id).map(Rc::new)
     }
 
     fn lesson() -> Rc<Lesson> {
@@ -466,12 +476,12 @@ mod tests {
     /// A run of the consistent-hashing lesson: vnodes 50, seed 7, B removed, at 2.5 s.
     fn sample() -> (Rc<Lesson>, ParamSet, Vec<TimedInput>, SimTime, u64) {
         let l = lesson();
-        let specs = sim::catalog::specs(&l.model).unwrap();
+        let specs = sim::registry::specs(&l.model).unwrap();
         let mut params = l.default_params();
         params.set(&specs, "vnodes", "50").unwrap();
         let inputs = vec![TimedInput::parse("1000:remove-server:B").unwrap()];
         let t = SimTime::from_us(2_500_500);
-        let mut sim = sim::catalog::start_with(
+        let mut sim = sim::registry::start_with(
             &l.model,
             params.clone(),
             7,
@@ -546,7 +556,7 @@ mod tests {
         assert_eq!(doc["params"]["vnodes"], "50");
         assert_eq!(
             doc["params"].as_object().unwrap().len(),
-            sim::catalog::specs("hash-ring").unwrap().len(),
+            sim::registry::specs("hash-ring").unwrap().len(),
             "every parameter is written"
         );
         assert_eq!(doc["inputs"], json!(["1000:remove-server:B"]));

@@ -17,14 +17,13 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { readLessons } from './lessons.mjs';
+import { fillBootMap, readIndex, writeContent } from './content.mjs';
 import { listPrecache, OFFLINE_DIR, precacheVersion, renderServiceWorker, SW_FILE } from './precache.mjs';
 import { buildSingleFile } from './single-file.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(HERE, '..', '..');
 export const SW_TEMPLATE = path.join(REPO_ROOT, 'www', 'sw.js');
-export const LESSONS_DIR = path.join(REPO_ROOT, 'lessons');
 /** The whole app's single file, under offline/. */
 export const APP_FILE = 'system-design-playground.html';
 
@@ -40,11 +39,18 @@ self.addEventListener("activate", (event) => {
 });
 `;
 
-/** Writes sw.js and the single files into the build in `dir`; returns what it wrote. */
-export function buildOffline({ dir, profile = 'release', publicUrl = './', template = SW_TEMPLATE, lessonsDir = LESSONS_DIR, log = console.log }) {
+/**
+ * Writes the lessons' compiled files (unless `content: false`: they are there already), fills
+ * index.html's boot map, then sw.js and the single files; returns what it wrote.
+ */
+export function buildOffline({ dir, profile = 'release', publicUrl = './', template = SW_TEMPLATE, content = true, log = console.log }) {
   const offlineDir = path.join(dir, OFFLINE_DIR);
   rmSync(offlineDir, { recursive: true, force: true });
   rmSync(path.join(dir, SW_FILE), { force: true });
+  const index = content ? writeContent(dir, { repoRoot: REPO_ROOT, log }) : readIndex(dir);
+  const indexPath = path.join(dir, 'index.html');
+  const page = readFileSync(indexPath, 'utf8');
+  if (page.includes('/* @sdp-content */')) writeFileSync(indexPath, fillBootMap(page, index));
   if (profile !== 'release') {
     writeFileSync(path.join(dir, SW_FILE), DEV_SW);
     log(`[offline] ${profile} build: self-removing ${SW_FILE}, no precache and no single files (release builds have them)`);
@@ -57,9 +63,10 @@ export function buildOffline({ dir, profile = 'release', publicUrl = './', templ
 
   const html = readFileSync(path.join(dir, 'index.html'), 'utf8');
   mkdirSync(offlineDir, { recursive: true });
-  const targets = [{ file: APP_FILE, lesson: null }, ...readLessons(lessonsDir).map((l) => ({ file: `${l.id}.html`, lesson: l }))];
+  const targets = [{ file: APP_FILE, lesson: null }, ...index.lessons.map((l) => ({ file: `${l.id}.html`, lesson: l }))];
+  const files = Object.fromEntries(index.files.map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
   const singles = targets.map(({ file, lesson }) => {
-    const out = buildSingleFile({ root: dir, html, lesson, publicUrl, builtFrom: version });
+    const out = buildSingleFile({ root: dir, html, lesson, publicUrl, builtFrom: version, files });
     writeFileSync(path.join(offlineDir, file), out);
     return { file: `${OFFLINE_DIR}/${file}`, bytes: Buffer.byteLength(out) };
   });
@@ -77,7 +84,7 @@ export function report(dir) {
   const total = assets.reduce((a, f) => a + f.bytes, 0);
   const gz = assets.reduce((a, f) => a + gzipSync(readFileSync(path.join(dir, f.path)), { level: 9 }).length, 0);
   console.log(`precache (${SW_FILE}, version ${precacheVersion(assets)}): ${assets.length} files, ${kb(total)} raw, ${kb(gz)} gzip`);
-  const singles = readLessons(LESSONS_DIR).map((l) => `${l.id}.html`);
+  const singles = readIndex(dir).lessons.map((l) => `${l.id}.html`);
   const rows = [APP_FILE, ...singles].map((f) => {
     const data = readFileSync(path.join(dir, OFFLINE_DIR, f));
     return { f, raw: data.length, gzip: gzipSync(data, { level: 9 }).length };

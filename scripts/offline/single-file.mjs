@@ -82,6 +82,14 @@ export function inlineGlue(source, name = '__sdpBindings') {
   return `${body}\nconst ${name} = Object.freeze({ ${members} });\n`;
 }
 
+// The lessons' compiled files (content/…json, code/…html), which the app reads from
+// `window.__SDP_FILES__` before it would fetch them (src/content.rs). `<` is escaped so that no
+// file's text can end the script element.
+function filesScript(files) {
+  const json = JSON.stringify(files).replace(/</g, '\\u003c');
+  return `<script>window.__SDP_FILES__ = ${json};</script>`;
+}
+
 // Runs before anything else: marks the page as the single file and opens the lesson.
 function bootScript(info) {
   return `<script>
@@ -130,7 +138,7 @@ try {
  * The single-file HTML for the build in `root` (trunk's `index.html` text `html`).
  * `lesson`: `{ id, title }` to open that lesson, or null for the home page.
  */
-export function buildSingleFile({ root, html, lesson = null, publicUrl = '/', builtFrom = '' }) {
+export function buildSingleFile({ root, html, lesson = null, publicUrl = '/', builtFrom = '', files = {} }) {
   const loaders = [...html.matchAll(/<script\b[^>]*type\s*=\s*["']?module["']?[^>]*>([\s\S]*?)<\/script>/gi)].filter((m) =>
     m[1].includes('module_or_path'),
   );
@@ -167,7 +175,7 @@ export function buildSingleFile({ root, html, lesson = null, publicUrl = '/', bu
   const charset = out.match(/<meta\s+charset[^>]*>/i);
   const anchor = charset ? charset[0] : out.match(/<head[^>]*>/i)?.[0];
   if (!anchor) throw new Error('index.html has no <head>');
-  out = out.replace(anchor, (h) => `${h}\n    ${bootScript(info)}`);
+  out = out.replace(anchor, (h) => `${h}\n    ${bootScript(info)}\n    ${filesScript(files)}`);
   out = out.replace(/<\/body>/i, () => `<script type="application/octet-stream" id="sdp-wasm">${packed}</script>\n</body>`);
 
   const leftover = [...out.matchAll(/\s(?:src|href)\s*=\s*["']([^"']*)["']/gi)]

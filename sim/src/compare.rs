@@ -13,11 +13,11 @@
 //! Nothing here is specific to sharding: any family's lessons get compare mode by declaring
 //! variants.
 
-use crate::catalog;
 use crate::engine::Simulation;
 use crate::lesson::{CompareVariant, Lesson};
 use crate::model::MetricValue;
 use crate::params::ParamSet;
+use crate::registry;
 use crate::scenario::TimedInput;
 use crate::time::SimTime;
 
@@ -124,7 +124,7 @@ impl Comparison {
     /// that name, then the variant's own values. Returns the reasons any shared value was
     /// dropped.
     fn params_for(&self, col: &Column, shared: &[(String, String)]) -> (ParamSet, Vec<String>) {
-        let Some(specs) = catalog::specs(&col.model) else {
+        let Some(specs) = registry::specs(&col.model) else {
             return (ParamSet::default(), Vec::new());
         };
         let known = |k: &str| specs.iter().any(|s| s.name == k);
@@ -165,8 +165,9 @@ impl Comparison {
         key: &BuildKey,
     ) -> (Result<Box<dyn Simulation>, String>, Vec<String>) {
         let (params, notes) = self.params_for(col, &key.shared);
-        let run = catalog::start_with(&col.model, params, key.seed, key.inputs.clone(), self.until)
-            .map_err(|e| e.to_string());
+        let run =
+            registry::start_with(&col.model, params, key.seed, key.inputs.clone(), self.until)
+                .map_err(|e| e.to_string());
         (run, notes)
     }
 

@@ -1,46 +1,69 @@
-//! Lesson files: the data that turns a model into a lesson.
+//! Lessons: the data that turns a model into a lesson.
 //!
 //! A lesson file (TOML, under `lessons/<family>/<id>.toml`) names the model it drives and gives
 //! default parameters, presets (named parameter sets with scripted inputs — the source material's
 //! worked examples among them), guided steps in Markdown, and predict-then-reveal questions whose
 //! answers are computed by running the model, never written by hand.
+//!
+//! [`Lesson`] is both the schema of that file and the compiled form the app reads: the build
+//! (the `lessonc` crate) parses each file into it, validates it against its model, renders the
+//! Markdown fields to HTML and writes it as JSON, which the app fetches when the lesson opens.
+//! Nothing here parses TOML, so the browser never does. Unknown fields are errors, so a typo in
+//! a lesson file fails the build instead of being ignored.
 
-use crate::catalog;
 use crate::engine::{BuildError, Simulation};
+use crate::registry;
 use crate::scenario::{Input, Scenario, TimedInput};
 use crate::time::SimTime;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// A parameter value as written in a lesson file (`vnodes = 100`, `servers = "A,B"`).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(untagged)]
-pub enum FileValue {
-    /// `true` / `false`.
-    Bool(bool),
-    /// A whole number.
-    Int(i64),
-    /// A real number.
-    Float(f64),
-    /// Text.
-    Text(String),
-}
+/// A parameter value as written in a lesson file (`vnodes = 100`, `servers = "A,B"`), kept as
+/// the text parameters are validated in. A file may write it as a boolean, a number or a string;
+/// the compiled lesson always holds the string.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct FileValue(pub String);
 
 impl FileValue {
     /// The value as text, the form parameters are validated in.
     pub fn to_text(&self) -> String {
-        match self {
-            FileValue::Bool(b) => b.to_string(),
-            FileValue::Int(i) => i.to_string(),
-            FileValue::Float(f) => crate::params::ParamValue::Float(*f).to_text(),
-            FileValue::Text(s) => s.clone(),
+        self.0.clone()
+    }
+}
+
+impl<'de> Deserialize<'de> for FileValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Scalar;
+        impl serde::de::Visitor<'_> for Scalar {
+            type Value = FileValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a boolean, a number or a string")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<FileValue, E> {
+                Ok(FileValue(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<FileValue, E> {
+                Ok(FileValue(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<FileValue, E> {
+                Ok(FileValue(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<FileValue, E> {
+                Ok(FileValue(crate::params::ParamValue::Float(v).to_text()))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<FileValue, E> {
+                Ok(FileValue(v.to_string()))
+            }
         }
+        d.deserialize_any(Scalar)
     }
 }
 
 /// A named starting point.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Preset {
     /// Identifier (`source-example`).
     pub id: String,
@@ -60,19 +83,20 @@ pub struct Preset {
 }
 
 /// A guided step of the lesson's prose.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Step {
     /// Heading.
     pub title: String,
-    /// Markdown body.
+    /// The body: Markdown in the lesson file, HTML once compiled (what the app receives).
     pub body: String,
     /// A preset the step's "Try it" button loads, if any.
     pub preset: Option<String>,
 }
 
 /// How a question's answer is computed from the sim.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Answer {
     /// The server that owns `key` afterwards; the choices are the servers before or after the
     /// actions.
@@ -90,7 +114,8 @@ pub enum Answer {
 }
 
 /// A predict-then-reveal question.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Question {
     /// Identifier (`where-user123`).
     pub id: String,
@@ -103,7 +128,8 @@ pub struct Question {
     pub actions: Vec<String>,
     /// How the answer is computed.
     pub answer: Answer,
-    /// Why the answer is what it is (Markdown), shown after the reveal.
+    /// Why the answer is what it is, shown after the reveal: Markdown in the lesson file, HTML
+    /// once compiled.
     #[serde(default)]
     pub explain: String,
 }
@@ -148,7 +174,8 @@ impl Revealed {
 /// One strategy of the lesson's compare mode: a model (the lesson's own unless named) with
 /// parameter values on top of the shared ones. Every variant runs on the same seed, the same
 /// shared parameters and the same timeline of inputs.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CompareVariant {
     /// Identifier, used in URLs and `data-testid`s (`jump`).
     pub id: String,
@@ -165,14 +192,18 @@ pub struct CompareVariant {
 }
 
 /// A lesson.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Lesson {
     /// Identifier, used in URLs (`consistent-hashing`).
     pub id: String,
     /// Title.
     pub title: String,
-    /// Family id (see [`catalog::FAMILIES`]).
+    /// Family id: the folder under `lessons/` the file sits in.
     pub family: String,
+    /// Position among the family's lessons (lower first; ties by id).
+    #[serde(default = "default_order")]
+    pub order: u32,
     /// The model it drives (`hash-ring`).
     pub model: String,
     /// One-sentence summary for the home page.
@@ -187,6 +218,10 @@ pub struct Lesson {
     /// Source files under `sim/src/` shown in the Code tab.
     #[serde(default)]
     pub code: Vec<String>,
+    /// Where the build wrote each of [`Lesson::code`]'s files, highlighted (same order; relative
+    /// to the app). Written by the build: a lesson file must not set it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub code_href: Vec<String>,
     /// Parameter defaults on top of the model's.
     #[serde(default)]
     pub defaults: BTreeMap<String, FileValue>,
@@ -216,12 +251,14 @@ impl fmt::Display for LessonError {
 
 impl std::error::Error for LessonError {}
 
-impl Lesson {
-    /// Parses a lesson file.
-    pub fn parse(text: &str) -> Result<Lesson, LessonError> {
-        toml::from_str(text).map_err(|e| LessonError(e.to_string()))
-    }
+/// Where a lesson sits among its family's when the file does not say.
+pub const DEFAULT_ORDER: u32 = 1000;
 
+fn default_order() -> u32 {
+    DEFAULT_ORDER
+}
+
+impl Lesson {
     /// The preset with this id.
     pub fn preset(&self, id: &str) -> Option<&Preset> {
         self.presets.iter().find(|p| p.id == id)
@@ -258,7 +295,7 @@ impl Lesson {
     pub fn reveal(&self, question: &Question) -> Result<Revealed, LessonError> {
         let scenario = self.scenario(question.preset.as_deref())?;
         let mut run =
-            catalog::start(&scenario).map_err(|e: BuildError| LessonError(e.to_string()))?;
+            registry::start(&scenario).map_err(|e: BuildError| LessonError(e.to_string()))?;
         run.seek(scenario.until);
         let choices = run.entities();
         for a in &question.actions {
@@ -325,7 +362,7 @@ impl Lesson {
     /// The parameters a fresh visit starts from: the model's defaults with the lesson's on top.
     /// Lesson defaults that do not validate are skipped (the registry test rejects such files).
     pub fn default_params(&self) -> crate::params::ParamSet {
-        let specs = catalog::specs(&self.model).unwrap_or_default();
+        let specs = registry::specs(&self.model).unwrap_or_default();
         let texts: Vec<(String, String)> = self
             .defaults
             .iter()

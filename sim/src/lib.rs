@@ -6,24 +6,29 @@
 //! wasm32. This crate has no web dependencies; the app and the `sdp` CLI drive it alike.
 //!
 //! ```
-//! use sim::catalog;
+//! use sim::registry;
+//! use sim::scenario::Scenario;
 //! use sim::time::SimTime;
 //!
-//! // The source material's worked example: servers at 45°, 120° and 280°, User123 at 100°.
-//! let lesson = catalog::lesson("consistent-hashing").unwrap();
-//! let mut scenario = lesson.scenario(Some("source-example")).unwrap();
+//! // The source material's worked example: servers at 45°, 120° and 280°, User123 at 100°;
+//! // server B crashes at time zero.
+//! let mut scenario = Scenario::new("hash-ring", 42, SimTime::from_ms(10_000));
+//! scenario.params.insert("servers".into(), "A@45,B@120,C@280".into());
+//! scenario.params.insert("named_keys".into(), "User123@100".into());
+//! scenario.params.insert("vnodes".into(), "1".into());
 //! scenario.inputs.push("0:remove-server:B".parse().unwrap());
-//! let mut run = catalog::start(&scenario).unwrap();
+//! let mut run = registry::start(&scenario).unwrap();
 //! run.seek(SimTime::from_ms(1));
 //! assert_eq!(run.owners("User123").unwrap()[0], "C");
 //! run.validate().unwrap();
 //! ```
+//!
+//! The lessons that drive these models are compiled by the build into the `catalog` crate.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod bench;
-pub mod catalog;
 pub mod compare;
 pub mod engine;
 pub mod event;
@@ -33,6 +38,7 @@ pub mod lesson;
 pub mod model;
 pub mod models;
 pub mod params;
+pub mod registry;
 pub mod rng;
 pub mod scenario;
 pub mod time;

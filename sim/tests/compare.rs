@@ -5,22 +5,22 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use sim::catalog;
 use sim::compare::Comparison;
 use sim::model::MetricValue;
+use sim::registry;
 use sim::time::SimTime;
 
 fn primary(lesson: &str, preset: Option<&str>) -> Box<dyn sim::engine::Simulation> {
     let lesson = catalog::lesson(lesson).expect("lesson");
     let scenario = lesson.scenario(preset).expect("scenario");
-    let mut run = catalog::start(&scenario).expect("starts");
+    let mut run = registry::start(&scenario).expect("starts");
     run.seek(scenario.until);
     run
 }
 
 #[test]
 fn every_lesson_of_the_sharding_family_offers_two_or_more_variants_that_start() {
-    for lesson in catalog::lessons().into_iter().map(Result::unwrap) {
+    for lesson in catalog::lessons() {
         if lesson.family != "hashing" {
             continue;
         }

@@ -4,8 +4,8 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use sim::catalog;
 use sim::engine::Simulation;
+use sim::registry;
 use sim::scenario::{Input, Scenario, TimedInput};
 use sim::time::SimTime;
 
@@ -23,7 +23,7 @@ fn scenario(seed: u64, inputs: &[&str]) -> Scenario {
 }
 
 fn run_to(s: &Scenario, t: SimTime) -> Box<dyn Simulation> {
-    let mut run = catalog::start(s).expect("scenario builds");
+    let mut run = registry::start(s).expect("scenario builds");
     run.seek(t);
     run
 }
@@ -208,18 +208,18 @@ fn refused_inputs_are_recorded_not_fatal() {
 fn bad_parameters_are_named_in_the_error() {
     let mut s = scenario(1, &[]);
     s.params.insert("vnodes".into(), "5000".into());
-    let err = catalog::start(&s).err().expect("out of range").to_string();
+    let err = registry::start(&s).err().expect("out of range").to_string();
     assert!(
         err.contains("vnodes") && err.contains("5000") && err.contains("1 to 1000"),
         "{err}"
     );
     let mut s = scenario(1, &[]);
     s.params.insert("servers".into(), "A,A".into());
-    let err = catalog::start(&s).err().expect("duplicate").to_string();
+    let err = registry::start(&s).err().expect("duplicate").to_string();
     assert!(err.contains("servers") && err.contains("twice"), "{err}");
     let mut s = scenario(1, &[]);
     s.params.insert("servers".into(), "A@400".into());
-    assert!(catalog::start(&s).is_err());
+    assert!(registry::start(&s).is_err());
 }
 
 #[test]
@@ -254,7 +254,7 @@ fn invariants_hold_through_a_busy_run() {
             "600:remove-keys:30",
         ],
     );
-    let mut run = catalog::start(&s).unwrap();
+    let mut run = registry::start(&s).unwrap();
     for ms in (0..=1_000).step_by(50) {
         run.seek(SimTime::from_ms(ms));
         run.validate().unwrap_or_else(|e| panic!("at {ms} ms: {e}"));

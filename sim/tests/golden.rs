@@ -5,10 +5,10 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use sim::catalog;
 use sim::frame::Frame;
 use sim::hashing::ring::degrees_to_position;
 use sim::model::MetricValue;
+use sim::registry;
 use sim::scenario::TimedInput;
 use sim::time::SimTime;
 
@@ -19,7 +19,7 @@ fn source_example(inputs: &[&str]) -> Box<dyn sim::engine::Simulation> {
         .iter()
         .map(|t| TimedInput::parse(t).unwrap())
         .collect();
-    let mut run = catalog::start(&s).unwrap();
+    let mut run = registry::start(&s).unwrap();
     run.seek(SimTime::from_ms(1));
     run
 }
@@ -107,7 +107,7 @@ fn pinned_digests_and_metrics() {
     let mut lesson_run = {
         let lesson = catalog::lesson("consistent-hashing").unwrap();
         let s = lesson.scenario(Some("hot-key")).unwrap();
-        catalog::start(&s).unwrap()
+        registry::start(&s).unwrap()
     };
     lesson_run.seek(SimTime::from_secs(5));
     let got = (

@@ -6,9 +6,9 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use sim::catalog;
 use sim::engine::Run;
 use sim::models::hot_keys::HotKeys;
+use sim::registry;
 use sim::scenario::{Input, Scenario, TimedInput};
 use sim::time::SimTime;
 
@@ -20,7 +20,7 @@ fn preset(id: &str) -> Scenario {
 }
 
 fn digest_at(s: &Scenario, ms: u64) -> u64 {
-    let mut r = catalog::start(s).unwrap();
+    let mut r = registry::start(s).unwrap();
     r.seek(SimTime::from_ms(ms));
     r.digest()
 }
@@ -56,7 +56,7 @@ fn pinned_digests() {
 #[test]
 fn a_live_intervention_equals_the_same_one_scripted() {
     let base = preset("celebrity");
-    let mut live = catalog::start(&base).unwrap();
+    let mut live = registry::start(&base).unwrap();
     live.seek(SimTime::from_ms(1_500));
     live.apply_now(Input::new("split", Some("8")));
     live.seek(SimTime::from_ms(4_000));
@@ -64,7 +64,7 @@ fn a_live_intervention_equals_the_same_one_scripted() {
     scripted
         .inputs
         .push(TimedInput::parse("1500:split:8").unwrap());
-    let mut fresh = catalog::start(&scripted).unwrap();
+    let mut fresh = registry::start(&scripted).unwrap();
     fresh.seek(SimTime::from_ms(4_000));
     assert_eq!(live.digest(), fresh.digest());
     assert_eq!(live.metrics(), fresh.metrics());

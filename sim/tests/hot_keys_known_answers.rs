@@ -7,11 +7,11 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use sim::catalog;
 use sim::engine::{Run, Simulation};
 use sim::frame::Frame;
 use sim::hashing::jump_bucket;
 use sim::models::hot_keys::{zipf_top_share, HotKeys};
+use sim::registry;
 use sim::scenario::{Scenario, TimedInput};
 use sim::time::SimTime;
 use sim::workload::Popularity;
@@ -80,7 +80,7 @@ fn c7_caching_the_top_fifth_of_a_million_zipf_keys() {
 fn the_eighty_twenty_preset_reports_the_exact_top_share() {
     let lesson = catalog::lesson("hot-keys").unwrap();
     let scenario = lesson.scenario(Some("eighty-twenty")).unwrap();
-    let mut r = catalog::start(&scenario).unwrap();
+    let mut r = registry::start(&scenario).unwrap();
     r.seek(SimTime::from_ms(3_000));
     let top = metric(r.as_ref(), "cache_top_share");
     assert!((top - 83.558).abs() < 0.001, "ideal hit rate {top}%");
@@ -444,7 +444,7 @@ fn bad_inputs_are_refused_and_change_nothing() {
     .iter()
     .map(|t| TimedInput::parse(t).unwrap())
     .collect();
-    let mut r = catalog::start(&s).unwrap();
+    let mut r = registry::start(&s).unwrap();
     r.seek(SimTime::from_ms(10));
     let refused = r.trace_lines().into_iter().filter(|l| l.rejected).count();
     assert_eq!(refused, 11);
@@ -456,12 +456,12 @@ fn bad_inputs_are_refused_and_change_nothing() {
         TimedInput::parse("0:remove-shard:7").unwrap(),
         TimedInput::parse("0:remove-shard").unwrap(),
     ];
-    let mut r = catalog::start(&s).unwrap();
+    let mut r = registry::start(&s).unwrap();
     r.seek(SimTime::from_ms(10));
     assert_eq!(r.entities().len(), 6);
     // A celebrity that is not one of the users is a parameter error.
     s.inputs.clear();
     s.params.insert("celebrity".into(), "1000".into());
-    let err = catalog::start(&s).err().expect("refused").to_string();
+    let err = registry::start(&s).err().expect("refused").to_string();
     assert!(err.contains("celebrity"), "{err}");
 }

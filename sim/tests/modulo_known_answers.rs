@@ -4,9 +4,9 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use sim::catalog;
 use sim::engine::Simulation;
 use sim::frame::Frame;
+use sim::registry;
 use sim::scenario::{Scenario, TimedInput};
 use sim::time::SimTime;
 
@@ -20,7 +20,7 @@ fn run(shards: u32, keys: u64, ids: &str, inputs: &[&str]) -> Box<dyn Simulation
         .iter()
         .map(|t| TimedInput::parse(t).unwrap())
         .collect();
-    let mut run = catalog::start(&s).unwrap();
+    let mut run = registry::start(&s).unwrap();
     run.seek(SimTime::from_ms(1));
     run.validate().unwrap();
     run

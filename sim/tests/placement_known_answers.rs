@@ -6,7 +6,6 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use sim::catalog;
 use sim::engine::{Run, Simulation};
 use sim::frame::Frame;
 use sim::hashing::jump::{jump_bucket, jump_hash, key_hash};

@@ -6,9 +6,9 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use sim::catalog;
 use sim::engine::Simulation;
 use sim::frame::Frame;
+use sim::registry;
 use sim::scenario::{Scenario, TimedInput};
 use sim::time::SimTime;
 
@@ -39,7 +39,7 @@ fn busy(strategy: &str, seed: u64) -> Box<dyn Simulation> {
     .iter()
     .map(|t| TimedInput::parse(t).unwrap())
     .collect();
-    let mut run = catalog::start(&s).unwrap();
+    let mut run = registry::start(&s).unwrap();
     run.seek(s.until);
     run.validate().unwrap();
     run
@@ -136,7 +136,7 @@ fn placement_and_modulo_draw_the_same_users_and_requests_from_one_seed() {
             {
                 s.params.insert((*k).into(), (*v).into());
             }
-            let mut run = catalog::start(&s).unwrap();
+            let mut run = registry::start(&s).unwrap();
             run.seek(s.until);
             run
         };
@@ -173,7 +173,7 @@ fn compare_variants_run_on_every_preset() {
                 }
                 s.params
                     .extend(v.params.iter().map(|(k, x)| (k.clone(), x.to_text())));
-                let mut run = catalog::start(&s)
+                let mut run = registry::start(&s)
                     .unwrap_or_else(|e| panic!("{id} {preset:?} variant {}: {e}", v.id));
                 run.seek(s.until);
                 run.validate()
@@ -208,7 +208,7 @@ fn modulo_lessons_variants_show_the_difference() {
         s.model = v.model.clone().unwrap_or(lesson.model.clone());
         s.params
             .extend(v.params.iter().map(|(k, x)| (k.clone(), x.to_text())));
-        let mut run = catalog::start(&s).unwrap();
+        let mut run = registry::start(&s).unwrap();
         run.seek(s.until);
         run.metrics()
             .get("moved_percent")

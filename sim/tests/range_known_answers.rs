@@ -5,11 +5,11 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use sim::catalog;
 use sim::engine::Simulation;
 use sim::frame::Frame;
 use sim::models::range::table::hash_shard;
 use sim::models::shard_view::ShardFrame;
+use sim::registry;
 use sim::scenario::{Scenario, TimedInput};
 use sim::time::SimTime;
 use std::rc::Rc;
@@ -48,7 +48,7 @@ fn run_at(params: &[(&str, &str)], inputs: &[&str], seed: u64) -> Box<dyn Simula
         .iter()
         .map(|t| TimedInput::parse(t).unwrap())
         .collect();
-    let mut run = catalog::start(&s).unwrap_or_else(|e| panic!("{e}"));
+    let mut run = registry::start(&s).unwrap_or_else(|e| panic!("{e}"));
     run.seek(SimTime::from_secs(1));
     run.validate().unwrap();
     let refused: Vec<_> = run
@@ -288,7 +288,7 @@ fn sequential_ids_past_the_end_are_refused_or_silently_clamped() {
         s.params.insert(k.into(), v.into());
     }
     s.inputs.push(TimedInput::parse("0:add-keys:1").unwrap());
-    let mut r = catalog::start(&s).unwrap();
+    let mut r = registry::start(&s).unwrap();
     r.seek(SimTime::from_ms(1));
     let last = r.last_trace_line().unwrap();
     assert!(
@@ -308,7 +308,7 @@ fn the_insert_stream_is_a_hot_tail_too_and_time_ordered_ids_behave_the_same() {
         }
         s.params.insert("ids".into(), ids.into());
         s.params.insert("insert_rate".into(), "20".into());
-        let mut r = catalog::start(&s).unwrap();
+        let mut r = registry::start(&s).unwrap();
         r.seek(SimTime::from_secs(10));
         r.validate().unwrap();
         let writes = group(r.as_ref(), "writes_per_shard");
@@ -565,7 +565,7 @@ fn bad_parameters_are_explained() {
         for (k, v) in params {
             s.params.insert((*k).into(), (*v).into());
         }
-        catalog::start(&s).err().map(|e| e.to_string())
+        registry::start(&s).err().map(|e| e.to_string())
     };
     let e = start(&[("boundaries", "200000,100000")]).unwrap();
     assert!(e.contains("boundaries") && e.contains("must go up"), "{e}");
@@ -607,7 +607,7 @@ fn bad_inputs_are_refused_and_change_nothing() {
     ] {
         s.inputs.push(TimedInput::parse(t).unwrap());
     }
-    let mut r = catalog::start(&s).unwrap();
+    let mut r = registry::start(&s).unwrap();
     r.seek(SimTime::from_ms(1));
     r.validate().unwrap();
     let refused = r.trace_lines().into_iter().filter(|l| l.rejected).count();
@@ -636,7 +636,7 @@ fn a_run_is_a_function_of_seed_params_and_inputs() {
             .iter()
             .map(|t| TimedInput::parse(t).unwrap())
             .collect();
-        let mut r = catalog::start(&s).unwrap();
+        let mut r = registry::start(&s).unwrap();
         r.seek(SimTime::from_secs(10));
         r.validate().unwrap();
         (r.digest(), r.trace_len())

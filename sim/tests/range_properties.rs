@@ -10,9 +10,9 @@
 mod common;
 
 use proptest::prelude::*;
-use sim::catalog;
 use sim::engine::Simulation;
 use sim::models::range::RangeTable;
+use sim::registry;
 use sim::scenario::{Input, Scenario};
 use sim::time::SimTime;
 
@@ -199,7 +199,7 @@ fn model(bounds: &str, keys: u32, ids: &str, seed: u64) -> Box<dyn Simulation> {
     ] {
         s.params.insert(k.into(), v.into());
     }
-    let mut run = catalog::start(&s).expect("valid scenario");
+    let mut run = registry::start(&s).expect("valid scenario");
     run.seek(SimTime::from_ms(1));
     run
 }
@@ -300,7 +300,7 @@ proptest! {
         ] {
             s.params.insert(k.into(), v.into());
         }
-        let mut run = catalog::start(&s).expect("valid");
+        let mut run = registry::start(&s).expect("valid");
         run.apply_now(Input::new("add-keys", Some(&add.to_string())));
         run.validate().map_err(TestCaseError::fail)?;
         let writes = counts(run.as_ref(), "writes_per_shard");
@@ -331,7 +331,7 @@ proptest! {
         ] {
             s.params.insert(k.into(), v.into());
         }
-        let mut run = catalog::start(&s).expect("valid");
+        let mut run = registry::start(&s).expect("valid");
         let mut t = 0u64;
         for (kind, a, b) in script {
             t += 50;

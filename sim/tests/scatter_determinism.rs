@@ -7,9 +7,9 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use sim::catalog;
 use sim::engine::{Run, Simulation};
 use sim::models::scatter_gather::ScatterGather;
+use sim::registry;
 use sim::scenario::Scenario;
 use sim::time::SimTime;
 
@@ -21,7 +21,7 @@ fn preset(id: Option<&str>) -> Scenario {
 }
 
 fn finished(s: &Scenario) -> Box<dyn Simulation> {
-    let mut r = catalog::start(s).unwrap();
+    let mut r = registry::start(s).unwrap();
     r.seek(s.until);
     r
 }
@@ -55,7 +55,7 @@ fn seeking_back_and_forth_replays_the_same_run() {
     let mut s = preset(Some("slow-shard"));
     s.inputs.push("3000:query:by-attribute".parse().unwrap());
     let straight = finished(&s);
-    let mut r = catalog::start(&s).unwrap();
+    let mut r = registry::start(&s).unwrap();
     for ms in [7_000, 1_500, 9_000, 2_500, 10_000] {
         r.seek(SimTime::from_ms(ms));
         r.validate().unwrap();

@@ -7,11 +7,11 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use sim::catalog;
 use sim::engine::Simulation;
 use sim::frame::Frame;
 use sim::model::MetricValue;
 use sim::models::scatter_gather::service::{scatter_quantile_us, ServiceDist};
+use sim::registry;
 use sim::rng::SimRng;
 use sim::scenario::TimedInput;
 use sim::time::SimTime;
@@ -31,7 +31,7 @@ fn run(
     s.inputs
         .extend(inputs.iter().map(|t| TimedInput::parse(t).unwrap()));
     s.until = SimTime::from_ms(until_ms);
-    let mut run = catalog::start(&s).unwrap();
+    let mut run = registry::start(&s).unwrap();
     run.seek(s.until);
     run.validate().unwrap();
     run

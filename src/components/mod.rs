@@ -11,6 +11,7 @@ pub mod event_log;
 pub mod flash;
 pub mod header;
 pub mod icons;
+pub mod lesson_gate;
 pub mod load_chart;
 pub mod metrics;
 pub mod notices;

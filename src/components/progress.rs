@@ -238,7 +238,7 @@ fn describe(lesson: &Lesson, hash: &str) -> String {
 #[derive(Properties, PartialEq)]
 pub struct ProgressBadgesProps {
     /// The lesson.
-    pub lesson: Rc<Lesson>,
+    pub lesson: &'static catalog::Entry,
 }
 
 /// "Visited" and "2 of 3 questions" on a lesson card.
@@ -246,9 +246,7 @@ pub struct ProgressBadgesProps {
 pub fn progress_badges(props: &ProgressBadgesProps) -> Html {
     let all = use_progress();
     let l = &props.lesson;
-    let s: Summary = all
-        .lesson(&l.id)
-        .summary(l.questions.iter().map(|q| q.id.as_str()));
+    let s: Summary = all.lesson(l.id).summary(l.questions.iter().copied());
     if !s.visited {
         return html! {};
     }

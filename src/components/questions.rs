@@ -61,12 +61,12 @@ struct Outcome {
     revealed: Result<Revealed, String>,
 }
 
-fn explain(lesson: &Lesson, q: &Question) -> Html {
-    match crate::content::question_explain_html(&lesson.id, &q.id) {
-        Some(html) if !html.trim().is_empty() => Html::from_html_unchecked(AttrValue::from(html)),
-        _ if q.explain.trim().is_empty() => html! {},
-        _ => html! { <p>{ q.explain.clone() }</p> },
+/// The explanation, rendered from Markdown by the build (trusted: the repository's own prose).
+fn explain(q: &Question) -> Html {
+    if q.explain.trim().is_empty() {
+        return html! {};
     }
+    Html::from_html_unchecked(AttrValue::from(q.explain.clone()))
 }
 
 fn fmt_number(v: f64) -> String {
@@ -191,7 +191,7 @@ pub fn question_card(props: &QuestionCardProps) -> Html {
                         <strong>{ if right { "Correct." } else { "Not quite." } }</strong>
                         { " " }{ computed }
                     </p>
-                    <div class="prose">{ explain(&lesson, q) }</div>
+                    <div class="prose">{ explain(q) }</div>
                 </div>
             }
         }

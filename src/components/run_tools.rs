@@ -13,8 +13,7 @@ use crate::lessons;
 use crate::playback::Playback;
 use crate::run_file::{self, RunRecord};
 use std::rc::Rc;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -48,27 +47,21 @@ fn icon_image() -> Html {
     )
 }
 
-/// Reads the chosen file as text and hands it to `done` (`Err`: why it could not be read).
-fn read_file(file: &web_sys::File, done: Callback<Result<String, String>>) {
-    let ok = {
-        let done = done.clone();
-        Closure::once(move |text: JsValue| {
-            done.emit(
-                text.as_string()
-                    .ok_or_else(|| "the file is not text".to_string()),
-            )
-        })
-    };
-    let err = Closure::once(move |e: JsValue| {
-        done.emit(Err(format!(
-            "the file could not be read ({})",
-            download::describe(e)
-        )))
-    });
-    let _ = file.text().then2(&ok, &err);
-    // Each runs at most once; leaking them is the price of a click.
-    ok.forget();
-    err.forget();
+/// Reads the chosen file as text (`Err`: why it could not be read).
+async fn read_file(file: &web_sys::File) -> Result<String, String> {
+    let text = wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .map_err(|e| format!("the file could not be read ({})", download::describe(e)))?;
+    text.as_string()
+        .ok_or_else(|| "the file is not text".to_string())
+}
+
+/// Imports a run file, first loading the lesson it names if this visit has not yet.
+async fn import(text: &str) -> Result<run_file::Imported, String> {
+    if let Some(id) = run_file::lesson_id(text).filter(|id| lessons::pending(id)) {
+        lessons::load(&id).await.map_err(|e| e.0)?;
+    }
+    run_file::import(text, lessons::find).map_err(|e| e.0)
 }
 
 /// What a snapshot shows: the lesson's diagram, or in compare mode every column's diagram
@@ -161,37 +154,36 @@ pub fn run_tools(props: &RunToolsProps) -> Html {
             let name = file.name();
             let error = error.clone();
             let navigator = navigator.clone();
-            read_file(
-                &file,
-                Callback::from(move |text: Result<String, String>| {
-                    let imported =
-                        text.and_then(|t| run_file::import(&t, lessons::find).map_err(|e| e.0));
-                    match imported {
-                        Ok(run) => {
-                            error.set(None);
-                            let title = if run.problems.is_empty() {
-                                format!("Loaded the run from “{name}”: {}.", run.lesson.title)
-                            } else {
-                                format!(
+            wasm_bindgen_futures::spawn_local(async move {
+                let imported = match read_file(&file).await {
+                    Ok(text) => import(&text).await,
+                    Err(e) => Err(e),
+                };
+                match imported {
+                    Ok(run) => {
+                        error.set(None);
+                        let title = if run.problems.is_empty() {
+                            format!("Loaded the run from “{name}”: {}.", run.lesson.title)
+                        } else {
+                            format!(
                                     "Loaded the run from “{name}”: {}. Part of the file could not be used; the rest was applied:",
                                     run.lesson.title
                                 )
-                            };
-                            let flash = Flash {
-                                title,
-                                problems: run.problems,
-                            };
-                            match &navigator {
-                                Some(nav) => nav.go(run.hash, Some(flash)),
-                                None => {
-                                    let _ = gloo::utils::window().location().set_hash(&run.hash);
-                                }
+                        };
+                        let flash = Flash {
+                            title,
+                            problems: run.problems,
+                        };
+                        match &navigator {
+                            Some(nav) => nav.go(run.hash, Some(flash)),
+                            None => {
+                                let _ = gloo::utils::window().location().set_hash(&run.hash);
                             }
                         }
-                        Err(e) => error.set(Some(format!("“{name}” was not loaded: {e}."))),
                     }
-                }),
-            );
+                    Err(e) => error.set(Some(format!("“{name}” was not loaded: {e}."))),
+                }
+            });
         })
     };
 

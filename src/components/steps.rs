@@ -26,12 +26,9 @@ impl PartialEq for StepsProps {
     }
 }
 
-/// Renders a step body: the Markdown rendered at build time, else the raw text.
-pub fn step_body(lesson_id: &str, index: usize, fallback: &str) -> Html {
-    match crate::content::step_html(lesson_id, index) {
-        Some(html) => Html::from_html_unchecked(AttrValue::from(html)),
-        None => html! { <p class="pre-line">{ fallback.trim() }</p> },
-    }
+/// A step's body, rendered from Markdown by the build (trusted: the repository's own prose).
+pub fn step_body(html: &str) -> Html {
+    Html::from_html_unchecked(AttrValue::from(html.to_string()))
 }
 
 /// Moves focus to the transport's play button, so Space then plays the setup just loaded
@@ -97,7 +94,7 @@ pub fn steps(props: &StepsProps) -> Html {
                         aria-labelledby={format!("step-{n}-title")}>
                         <p class="step-kicker">{ format!("Step {n} of {count}") }</p>
                         <h2 class="step-title" id={format!("step-{n}-title")}>{ &step.title }</h2>
-                        <div class="prose">{ step_body(&lesson.id, i, &step.body) }</div>
+                        <div class="prose">{ step_body(&step.body) }</div>
                         { for try_it }
                     </article>
                 }

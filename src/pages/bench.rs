@@ -2,7 +2,7 @@
 //! `scripts/bench.sh`. It runs the same workloads as the native benchmark (`sim::bench`), timed
 //! with `performance.now()`; the page itself only reads the clock and prints.
 
-use sim::catalog;
+use sim::registry;
 use sim::scenario::Scenario;
 use sim::time::SimTime;
 use yew::prelude::*;
@@ -49,7 +49,7 @@ fn measure() -> Figures {
         s.params.insert(k.into(), v.into());
     }
     let t0 = now_ms();
-    let mut run = catalog::start(&s).expect("the bench scenario is valid");
+    let mut run = registry::start(&s).expect("the bench scenario is valid");
     let build_50k_ms = now_ms() - t0;
     let t0 = now_ms();
     run.apply_now(sim::scenario::Input::new("remove-server", Some("C")));

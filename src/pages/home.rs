@@ -4,7 +4,6 @@ use crate::components::icons;
 use crate::components::notices::UrlNotices;
 use crate::lessons;
 use crate::route;
-use sim::lesson::Lesson;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -70,7 +69,7 @@ pub fn home_page(props: &HomePageProps) -> Html {
                             <p class="muted">{ family.blurb }</p>
                         </div>
                         <ul class="cards">
-                            { for ls.iter().map(|l| html! { <li><LessonCard lesson={l.clone()} /></li> }) }
+                            { for ls.iter().map(|l| html! { <li><LessonCard lesson={*l} /></li> }) }
                         </ul>
                     </section>
                 }) }
@@ -89,7 +88,7 @@ pub fn home_page(props: &HomePageProps) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct LessonCardProps {
     /// The lesson.
-    pub lesson: Rc<Lesson>,
+    pub lesson: &'static catalog::Entry,
 }
 
 /// A card linking to a lesson.
@@ -107,7 +106,7 @@ pub fn lesson_card(props: &LessonCardProps) -> Html {
                 <span class="tags">
                     { for l.tags.iter().take(5).map(|t| html! { <span class="tag">{ t }</span> }) }
                 </span>
-                <crate::components::progress::ProgressBadges lesson={l.clone()} />
+                <crate::components::progress::ProgressBadges lesson={*l} />
             </span>
             <span class="lesson-card-go" aria-hidden="true">{ icons::arrow_right() }</span>
         </a>

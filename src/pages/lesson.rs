@@ -298,7 +298,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                         if *tab == Tab::Lesson {
                             <Steps lesson={lesson.clone()} active_preset={active_preset.clone()} on_preset={on_preset.clone()} />
                         } else {
-                            <CodeView lesson_id={AttrValue::from(lesson.id.clone())} />
+                            <CodeView lesson={lesson.clone()} />
                         }
                     </div>
                     if *tab == Tab::Lesson {

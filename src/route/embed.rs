@@ -340,7 +340,7 @@ mod tests {
     use super::*;
 
     fn find(id: &str) -> Option<Rc<Lesson>> {
-        sim::catalog::lesson(id).map(Rc::new)
+        catalog::lesson(id).map(Rc::new)
     }
 
     fn embed(hash: &str) -> (Rc<EmbedRoute>, Vec<Notice>) {
@@ -483,8 +483,8 @@ mod tests {
     #[test]
     fn no_lesson_parameter_is_named_like_a_route_field() {
         let route_fields = ["v", "seed", "preset", "do", "t", "compare"];
-        for lesson in sim::catalog::lessons().into_iter().flatten() {
-            for spec in sim::catalog::specs(&lesson.model).unwrap_or_default() {
+        for lesson in catalog::lessons() {
+            for spec in sim::registry::specs(&lesson.model).unwrap_or_default() {
                 assert!(
                     !route_fields.contains(&spec.name.as_str())
                         && !EMBED_FIELDS.contains(&spec.name.as_str()),

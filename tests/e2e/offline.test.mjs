@@ -21,7 +21,7 @@ import { DIST_DIR, REPO_ROOT, startServer } from './server.mjs';
 import { WAIT_MS, lessonReady, tid } from './harness.mjs';
 import { buildOffline } from '../../scripts/offline/build.mjs';
 import { listPrecache, precacheVersion } from '../../scripts/offline/precache.mjs';
-import { readLessons } from '../../scripts/offline/lessons.mjs';
+import { readIndex } from '../../scripts/offline/content.mjs';
 import { inlineGlue } from '../../scripts/offline/single-file.mjs';
 
 const quiet = () => {};
@@ -264,7 +264,7 @@ test('the app links each page to its single file, and every lesson has one', { t
       els.map((e) => e.getAttribute('data-testid').slice('lesson-card-'.length)),
     );
     assert.ok(ids.length >= 7, 'the home page lists the lessons');
-    assert.deepEqual(readLessons(path.join(REPO_ROOT, 'lessons')).map((l) => l.id).sort(), [...ids].sort(), 'the build knows every listed lesson');
+    assert.deepEqual(readIndex(DIST_DIR).lessons.map((l) => l.id).sort(), [...ids].sort(), 'the build knows every listed lesson');
     for (const id of ids) assert.ok(existsSync(path.join(DIST_DIR, 'offline', `${id}.html`)), `offline/${id}.html exists`);
 
     const whole = page.locator(tid('offline-download'));

@@ -1,9 +1,6 @@
-//! Helpers shared by the test files (property tests, the CLI tests) (each `tests/*.rs` is its own crate, so this module
+//! Helpers shared by the test files (property tests) (each `tests/*.rs` is its own crate, so this module
 //! is included with `mod common;`).
 #![allow(dead_code)]
-
-#[cfg(not(target_arch = "wasm32"))]
-pub mod cli;
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;

@@ -1,7 +1,7 @@
-//! The registries: every model, every family and every lesson file, compiled in.
+//! The model registry: every model the lessons can drive, by id. (The lessons themselves are
+//! compiled by the build into the `catalog` crate.)
 
 use crate::engine::{BuildError, Run, Simulation};
-use crate::lesson::{Lesson, LessonError};
 use crate::model::Model;
 use crate::models::directory::DirectoryModel;
 use crate::models::hash_ring::HashRingModel;
@@ -13,56 +13,6 @@ use crate::models::scatter_gather::ScatterGather;
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{Scenario, TimedInput};
 use crate::time::SimTime;
-
-/// A family of lessons on the home page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Family {
-    /// Identifier used in lesson files.
-    pub id: &'static str,
-    /// Title.
-    pub title: &'static str,
-    /// One sentence.
-    pub blurb: &'static str,
-}
-
-/// Every family, in home-page order.
-pub const FAMILIES: &[Family] = &[Family {
-    id: "hashing",
-    title: "Consistent hashing & sharding",
-    blurb: "Where does a key live, and what moves when servers come and go?",
-}];
-
-/// Every lesson file, as `(path under lessons/, contents)`.
-pub const LESSON_FILES: &[(&str, &str)] = &[
-    (
-        "hashing/consistent-hashing.toml",
-        include_str!("../../lessons/hashing/consistent-hashing.toml"),
-    ),
-    (
-        "hashing/modulo-sharding.toml",
-        include_str!("../../lessons/hashing/modulo-sharding.toml"),
-    ),
-    (
-        "hashing/range-sharding.toml",
-        include_str!("../../lessons/hashing/range-sharding.toml"),
-    ),
-    (
-        "hashing/directory-sharding.toml",
-        include_str!("../../lessons/hashing/directory-sharding.toml"),
-    ),
-    (
-        "hashing/hashing-strategies.toml",
-        include_str!("../../lessons/hashing/hashing-strategies.toml"),
-    ),
-    (
-        "hashing/hot-keys.toml",
-        include_str!("../../lessons/hashing/hot-keys.toml"),
-    ),
-    (
-        "hashing/cross-shard-queries.toml",
-        include_str!("../../lessons/hashing/cross-shard-queries.toml"),
-    ),
-];
 
 /// Declares every model once: its id in [`MODELS`], its specs in [`specs`] and its runs in
 /// [`start_with`] all come from this one list.
@@ -134,19 +84,4 @@ pub fn start_with(
     until: SimTime,
 ) -> Result<Box<dyn Simulation>, BuildError> {
     start_model(model, params, seed, inputs, until)
-}
-
-/// Every lesson, parsed. A file that fails to parse is returned as an error naming it.
-pub fn lessons() -> Vec<Result<Lesson, LessonError>> {
-    LESSON_FILES
-        .iter()
-        .map(|(path, text)| {
-            Lesson::parse(text).map_err(|e| LessonError(format!("lessons/{path}: {e}")))
-        })
-        .collect()
-}
-
-/// The lesson with this id.
-pub fn lesson(id: &str) -> Option<Lesson> {
-    lessons().into_iter().flatten().find(|l| l.id == id)
 }

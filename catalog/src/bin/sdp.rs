@@ -8,11 +8,11 @@
 //! ```
 
 use serde_json::{json, Map, Value};
-use sim::catalog;
 use sim::compare::Comparison;
 use sim::engine::Simulation;
 use sim::lesson::Lesson;
 use sim::model::MetricValue;
+use sim::registry;
 use sim::scenario::TimedInput;
 use sim::time::SimTime;
 use std::process::ExitCode;
@@ -49,7 +49,6 @@ fn list() -> Result<(), String> {
     for family in catalog::FAMILIES {
         println!("{} — {}", family.id, family.title);
         for lesson in catalog::lessons() {
-            let lesson = lesson.map_err(|e| e.to_string())?;
             if lesson.family == family.id {
                 let presets: Vec<&str> = lesson.presets.iter().map(|p| p.id.as_str()).collect();
                 println!(
@@ -158,7 +157,7 @@ fn primary(id: &str, o: &Options) -> Result<(Lesson, Box<dyn Simulation>), Strin
         scenario.until.max(last)
     });
     scenario.until = end;
-    let mut sim = catalog::start(&scenario).map_err(|e| e.to_string())?;
+    let mut sim = registry::start(&scenario).map_err(|e| e.to_string())?;
     sim.seek(end);
     sim.validate()
         .map_err(|e| format!("invariant broken: {e}"))?;

@@ -1,33 +1,61 @@
-//! The lesson registry: every lesson file parses, names a real model and family, every default
+//! The lesson registry: every lesson file is in it and compiled, names a real model and family, every default
 //! and preset validates against the model's specs, every preset's scenario runs to its end with
 //! its inputs accepted and invariants intact, and every question's answer is computable.
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use sim::catalog;
 use sim::lesson::{Answer, Revealed};
 use sim::params::ParamSet;
+use sim::registry;
+
+/// The registry is the folder: every `lessons/<family>/*.toml` but `family.toml` is a lesson of
+/// the index, in its family, and nothing else is. Native only: wasm32 has no file system.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn every_lesson_file_is_in_the_registry() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons");
+    let mut on_disk = std::collections::BTreeSet::new();
+    for family in std::fs::read_dir(&root).unwrap() {
+        let family = family.unwrap().path();
+        if !family.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&family).unwrap() {
+            let file = file.unwrap().path();
+            let name = file.file_name().unwrap().to_string_lossy().to_string();
+            if name.ends_with(".toml") && name != "family.toml" {
+                let fam = family.file_name().unwrap().to_string_lossy().to_string();
+                on_disk.insert(format!("lessons/{fam}/{name}"));
+            }
+        }
+    }
+    let indexed: std::collections::BTreeSet<String> = catalog::LESSONS
+        .iter()
+        .map(|l| l.source.to_string())
+        .collect();
+    assert_eq!(indexed, on_disk, "the index holds exactly the lesson files");
+}
 
 #[test]
-fn every_lesson_file_parses_and_fits_its_model() {
-    let lessons = catalog::lessons();
-    assert!(!lessons.is_empty());
+fn every_indexed_lesson_is_compiled_and_matches_its_entry() {
+    assert!(!catalog::LESSONS.is_empty());
     let mut ids = std::collections::BTreeSet::new();
-    for lesson in lessons {
-        let lesson = lesson.unwrap_or_else(|e| panic!("{e}"));
+    for entry in catalog::LESSONS {
+        assert!(ids.insert(entry.id), "lesson id {} is used twice", entry.id);
         assert!(
-            ids.insert(lesson.id.clone()),
-            "lesson id {} is used twice",
-            lesson.id
-        );
-        assert!(
-            catalog::FAMILIES.iter().any(|f| f.id == lesson.family),
+            catalog::family(entry.family).is_some(),
             "{}: unknown family {}",
-            lesson.id,
-            lesson.family
+            entry.id,
+            entry.family
         );
-        let specs = catalog::specs(&lesson.model)
+        let lesson = catalog::lesson(entry.id).expect("every entry has its JSON");
+        assert_eq!(lesson.id, entry.id);
+        assert_eq!(lesson.title, entry.title);
+        assert_eq!(lesson.model, entry.model);
+        let qids: Vec<&str> = lesson.questions.iter().map(|q| q.id.as_str()).collect();
+        assert_eq!(qids, entry.questions, "{}: question ids", entry.id);
+        let specs = registry::specs(&lesson.model)
             .unwrap_or_else(|| panic!("{}: unknown model {}", lesson.id, lesson.model));
         let defaults: Vec<(String, String)> = lesson
             .defaults
@@ -39,6 +67,16 @@ fn every_lesson_file_parses_and_fits_its_model() {
             defaults.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         );
         assert!(errors.is_empty(), "{}: bad defaults: {errors:?}", lesson.id);
+        assert_eq!(
+            lesson.code.len(),
+            lesson.code_href.len(),
+            "{}: every code file is published",
+            lesson.id
+        );
+        for href in &lesson.code_href {
+            let html = catalog::file(href).unwrap_or_else(|| panic!("{href} is compiled in"));
+            assert!(std::str::from_utf8(html).unwrap().contains("code-gutter"));
+        }
         for step in &lesson.steps {
             if let Some(p) = &step.preset {
                 assert!(
@@ -53,15 +91,58 @@ fn every_lesson_file_parses_and_fits_its_model() {
 }
 
 #[test]
+fn prose_is_compiled_to_html() {
+    let lesson = catalog::lesson("consistent-hashing").unwrap();
+    let body = &lesson.steps[0].body;
+    assert!(body.contains("<p>"), "{body}");
+    assert!(
+        body.contains("<code>hash(key) % N</code>"),
+        "inline code: {body}"
+    );
+    assert!(body.contains("<strong>"), "bold: {body}");
+    let explain = &lesson
+        .questions
+        .iter()
+        .find(|q| q.id == "where-user123")
+        .unwrap()
+        .explain;
+    assert!(explain.contains("280°"), "{explain}");
+}
+
+/// The Code tab shows the whole file, every line, highlighted.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn the_whole_source_is_highlighted() {
+    let lesson = catalog::lesson("consistent-hashing").unwrap();
+    let i = lesson
+        .code
+        .iter()
+        .position(|p| p == "hashing/ring.rs")
+        .unwrap();
+    let html = std::str::from_utf8(catalog::file(&lesson.code_href[i]).unwrap()).unwrap();
+    let lines = include_str!("../../sim/src/hashing/ring.rs")
+        .lines()
+        .count();
+    assert!(
+        html.contains(&format!("data-lines=\"{lines}\"")),
+        "every line is there"
+    );
+    assert!(
+        html.contains("lookup") && html.contains("class=\"hl-"),
+        "highlighted with classes"
+    );
+}
+
+#[test]
 fn every_scenario_runs_to_its_end_cleanly() {
-    for lesson in catalog::lessons().into_iter().map(Result::unwrap) {
+    for lesson in catalog::lessons() {
         let presets =
             std::iter::once(None).chain(lesson.presets.iter().map(|p| Some(p.id.as_str())));
         for preset in presets {
             let scenario = lesson
                 .scenario(preset)
                 .unwrap_or_else(|e| panic!("{}: {e}", lesson.id));
-            let mut run = catalog::start(&scenario)
+            let mut run = registry::start(&scenario)
                 .unwrap_or_else(|e| panic!("{} {preset:?}: {e}", lesson.id));
             run.validate().unwrap();
             run.seek(scenario.until);
@@ -83,7 +164,7 @@ fn every_scenario_runs_to_its_end_cleanly() {
 
 #[test]
 fn every_question_has_a_computable_answer() {
-    for lesson in catalog::lessons().into_iter().map(Result::unwrap) {
+    for lesson in catalog::lessons() {
         for q in &lesson.questions {
             let revealed = lesson
                 .reveal(q)
@@ -132,7 +213,7 @@ fn the_consistent_hashing_questions_have_the_expected_answers() {
 #[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn every_code_file_a_lesson_shows_exists() {
-    for lesson in catalog::lessons().into_iter().map(Result::unwrap) {
+    for lesson in catalog::lessons() {
         assert!(
             !lesson.code.is_empty(),
             "{}: the Code tab needs at least one file",
@@ -140,7 +221,7 @@ fn every_code_file_a_lesson_shows_exists() {
         );
         for path in &lesson.code {
             let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("src")
+                .join("../sim/src")
                 .join(path);
             assert!(
                 file.is_file(),
