@@ -11,7 +11,7 @@
 #                                        cargo install, --locked then unlocked (~2.5 min cold)
 #   - wasm-opt from npm binaryen@132.0.0 into .tools/ (first on PATH in the other scripts)
 #   - chromium + chromium-driver         apt-get (Debian), only if missing
-#   - tests/e2e node modules             npm ci (playwright-core, pinned by package-lock.json)
+#   - tests/e2e node modules             npm ci (playwright-core, axe-core; pinned by package-lock.json)
 #   - crates                             cargo fetch --locked
 set -euo pipefail
 SDP_LOG_TAG=setup

@@ -120,13 +120,13 @@ struct EmbedMessageProps {
 #[function_component(EmbedMessage)]
 fn embed_message(props: &EmbedMessageProps) -> Html {
     html! {
-        <div class="embed embed-missing" data-testid="embed-missing">
+        <main class="embed embed-missing" data-testid="embed-missing">
             <EmbedNotices notices={props.notices.clone()} />
             <p>{ props.text.clone() }</p>
             <a class="embed-link" href={format!("{}#/", page_base())} target="_blank" rel="noopener">
                 { "Browse System Design Playground" }{ external_icon() }
             </a>
-        </div>
+        </main>
     }
 }
 
@@ -215,11 +215,14 @@ fn embed_runner(props: &EmbedRunnerProps) -> Html {
         "Open “{}” in System Design Playground at this moment",
         lesson.title
     );
+    // The name comes from the text, so it starts with the words shown (long or short, by width)
+    // and a voice user can say them; the hidden rest names the lesson for screen readers.
     let back_link = html! {
         <a class="embed-link" data-testid="embed-open" href={back_url} target="_blank" rel="noopener"
-            title={link_title.clone()} aria-label={link_title}>
+            title={link_title}>
             <span class="embed-link-long">{ "Open in System Design Playground" }</span>
-            <span class="embed-link-short" aria-hidden="true">{ "Full lesson" }</span>
+            <span class="embed-link-short">{ "Full lesson" }</span>
+            <span class="visually-hidden">{ format!(": “{}” at this moment (new tab)", lesson.title) }</span>
             { external_icon() }
         </a>
     };
@@ -251,7 +254,7 @@ fn embed_runner(props: &EmbedRunnerProps) -> Html {
     };
 
     html! {
-        <div class="embed" ref={root} data-testid="embed" data-controls={o.controls.as_str()}
+        <main class="embed" ref={root} data-testid="embed" data-controls={o.controls.as_str()}
             data-playing={pb.playing.to_string()} data-sim-ms={format!("{}", now.as_us() as f64 / 1_000.0)}>
             if o.caption {
                 <header class="embed-caption" data-testid="embed-caption">
@@ -273,7 +276,7 @@ fn embed_runner(props: &EmbedRunnerProps) -> Html {
                 }
             </div>
             { controls }
-        </div>
+        </main>
     }
 }
 

@@ -1,0 +1,147 @@
+// Accessibility: axe-core (its default rule set: WCAG A/AA plus best practices such as one main
+// landmark, all content in landmarks, and colour contrast) finds no violation on the home page,
+// every lesson (taken from the home page's links, so a new lesson is covered without editing this
+// file), compare mode and embeds, each in the light and the dark theme.
+//
+// On failure the log lists every violation: page, rule, impact, and for each node its selector and
+// axe's summary of what fails (for contrast: the two colours, the ratio and the one required).
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { useApp, tid } from './harness.mjs';
+
+const app = useApp();
+const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const THEMES = ['light', 'dark'];
+// Pages checked at once, each in its own browser context. Loading a page and running axe take
+// about a second each; two in flight overlap one's loading with the other's axe run (measured on
+// a loaded 2-core machine: 48 s one at a time, 41 s two, 40 s three).
+const CONCURRENCY = Number(process.env.A11Y_CONCURRENCY ?? 2);
+
+// Default rules, and label-content-name-mismatch named explicitly: the issue asks for it, and axe
+// would drop it silently if a release moved it back among the experimental rules.
+const AXE_OPTIONS = {
+  resultTypes: ['violations'],
+  rules: { 'label-content-name-mismatch': { enabled: true } },
+};
+
+/** Waits for the home page's lesson list. */
+async function homeReady(page) {
+  await page.locator(tid('lesson-list')).waitFor();
+  await page.locator('[data-testid^="lesson-card-"]').first().waitFor();
+}
+
+/** Waits for a lesson page and its diagram. */
+async function lessonReady(page) {
+  await page.locator(tid('lesson-page')).waitFor();
+  await page.locator(`${tid('lesson-page')} .diagram-wrap svg[data-testid$="-diagram"]`).waitFor();
+}
+
+/** Waits for compare mode: its table and every column's diagram. */
+async function compareReady(page) {
+  await page.locator(tid('lesson-page')).waitFor();
+  await page.locator(tid('compare-view')).waitFor();
+  await page.waitForFunction(() => {
+    const cols = [...document.querySelectorAll('[data-testid^="compare-column-"]')];
+    return cols.length > 0 && cols.every((c) => c.querySelector('svg[data-testid$="-diagram"]'));
+  });
+}
+
+/** Waits for an embed's diagram (and its controls when the URL asks for them). */
+async function embedReady(page) {
+  await page.locator(`${tid('embed-stage')} svg[data-testid$="-diagram"]`).waitFor();
+  if ((await page.locator(tid('embed')).getAttribute('data-controls')) !== 'none') {
+    await page.locator(tid('embed-controls')).waitFor();
+  }
+}
+
+/** The lesson ids the home page links to, in its order. */
+async function lessonIds(open) {
+  const page = await open('#/');
+  await homeReady(page);
+  const hrefs = await page
+    .locator('[data-testid="lesson-list"] a[href^="#/lesson/"]')
+    .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  await page.context().close();
+  const ids = [...new Set(hrefs.map((h) => h.slice('#/lesson/'.length).split('?')[0]))];
+  assert.ok(ids.length > 0, 'the home page links to at least one lesson');
+  return ids;
+}
+
+/** Opens `where` in `theme` (stored preference, or the embed's theme= field) and waits with `ready`. */
+async function openThemed(open, where, theme, ready) {
+  const page = await open('about:blank');
+  // Before any of the app's scripts: the inline script in index.html reads it before first paint.
+  await page.addInitScript((t) => localStorage.setItem('sdp.theme', JSON.stringify(t)), theme);
+  await page.goto(app.url(where));
+  await ready(page);
+  await page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached' });
+  // Let the frame that follows the last render paint, so contrast is measured on what is shown.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  return page;
+}
+
+/** Runs axe on the page; returns its violations. */
+async function axe(page) {
+  await page.addScriptTag({ path: AXE_PATH });
+  return page.evaluate((options) => window.axe.run(document, options), AXE_OPTIONS).then((r) => r.violations);
+}
+
+/** Runs `fn` on every item, at most `limit` at a time; the results in the items' order. */
+async function pool(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** One line per violating node, grouped by rule, for the log. */
+function report(label, violations) {
+  return violations
+    .map((v) => {
+      const nodes = v.nodes
+        .map((n) => `    ${n.target.join(' ')}\n      ${(n.failureSummary ?? '').replace(/\n\s*/g, '\n      ')}`)
+        .join('\n');
+      return `  [${label}] ${v.id} (${v.impact}, ${v.nodes.length} node${v.nodes.length === 1 ? '' : 's'}): ${v.help}\n${nodes}`;
+    })
+    .join('\n');
+}
+
+app.test(
+  'axe finds no violation on home, every lesson, compare mode and embeds, light and dark',
+  async ({ open, t }) => {
+    const pages = [['home', '#/', homeReady]];
+    for (const id of await lessonIds(open)) pages.push([`lesson ${id}`, `#/lesson/${id}`, lessonReady]);
+    pages.push(['compare consistent-hashing', '#/lesson/consistent-hashing?v=1&compare=all', compareReady]);
+    pages.push(['embed consistent-hashing', '#/embed/consistent-hashing?v=1', embedReady]);
+    pages.push(['embed consistent-hashing controls=full', '#/embed/consistent-hashing?v=1&controls=full', embedReady]);
+
+    const jobs = THEMES.flatMap((theme) => pages.map(([name, hash, ready]) => ({ theme, name, hash, ready })));
+    const results = await pool(jobs, CONCURRENCY, async ({ theme, name, hash, ready }) => {
+      // An embed takes its theme from its URL; everything else from the stored preference.
+      const where = hash.startsWith('#/embed/') ? `${hash}&theme=${theme}` : hash;
+      const page = await openThemed(open, where, theme, ready);
+      const violations = await axe(page);
+      await page.context().close();
+      return { label: `${name}, ${theme}`, violations };
+    });
+
+    const counts = [];
+    const failures = [];
+    for (const { label, violations } of results) {
+      const nodes = violations.reduce((n, v) => n + v.nodes.length, 0);
+      counts.push(`${label}: ${nodes}${nodes ? ` (${violations.map((v) => `${v.id} ${v.nodes.length}`).join(', ')})` : ''}`);
+      if (nodes) failures.push(report(label, violations));
+    }
+    const total = results.reduce((n, r) => n + r.violations.reduce((m, v) => m + v.nodes.length, 0), 0);
+    t.diagnostic(`axe: ${results.length} pages, ${total} violating nodes`);
+    if (total) for (const line of counts) t.diagnostic(`  ${line}`);
+    assert.equal(failures.length, 0, `axe violations on ${failures.length} of ${counts.length} pages:\n${failures.join('\n')}`);
+  },
+  { timeout: 180_000 },
+);
