@@ -16,6 +16,8 @@
 #   4. The test path's setup with the same PATH and no browser: it stops, naming the packages to
 #      install and CHROMIUM_PATH / CHROMEDRIVER, without trying apt-get; and with CHROMIUM_PATH and
 #      CHROMEDRIVER pointing at a browser elsewhere, it accepts them.
+#   5. Without Rust or Node.js on PATH, the build part stops before installing anything and says
+#      how to install them on Linux and macOS.
 set -euo pipefail
 SDP_LOG_TAG=scripts
 # shellcheck source=scripts/lib.sh
@@ -174,6 +176,22 @@ else
     warn "no browser at $SDP_CHROMIUM / $SDP_CHROMEDRIVER: not checking CHROMIUM_PATH + CHROMEDRIVER"
 fi
 say "4. setup.sh (all) without a browser: stops with what to install; honours CHROMIUM_PATH/CHROMEDRIVER: ok in $(elapsed "$start" "$(now)")"
+
+# 5. No cargo, rustc, node or npm (CARGO_HOME elsewhere, so that sdp_env adds no ~/.cargo/bin).
+start=$(now)
+mkdir -p "$tmp/bare"
+ln -s "$check_bash" "$tmp/bare/bash"
+for tool in env dirname; do ln -s "$(command -v "$tool")" "$tmp/bare/$tool"; done
+log="$tmp/bare.log"
+if env -i "HOME=$HOME" "PATH=$tmp/bare" "CARGO_HOME=$tmp/no-cargo" "$tmp/bare/bash" scripts/setup.sh build >"$log" 2>&1; then
+    fail "setup.sh build succeeded without cargo and node"
+else
+    for want in 'cargo and rustc: not found' 'sh.rustup.rs' 'node and npm: not found' \
+        'nvm install' 'brew install node'; do
+        grep -qF -- "$want" "$log" || fail "setup.sh build without Rust and Node: no '$want' in:"$'\n'"$(cat "$log")"
+    done
+fi
+say "5. setup.sh build without Rust or Node.js: says how to install them: ok in $(elapsed "$start" "$(now)")"
 
 if [ "$failures" -gt 0 ]; then
     die "$failures check(s) failed"

@@ -39,7 +39,6 @@ case "$part" in
     *) die "unknown part '$part' (usage: bash scripts/setup.sh [build|all])" ;;
 esac
 
-setup_start=$(now)
 n_installed=0
 n_skipped=0
 done_skip() {
@@ -65,31 +64,41 @@ wait_for_other_cargo_install() {
 
 # --- what must already be there: Rust (with rustup) and Node.js -------------------------------
 # Checked together, before anything is installed, so that one message names everything missing.
-rust_hint="Rust with rustup, no root needed, on Linux and macOS alike: curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh   then open a new shell (or: . \"\$HOME/.cargo/env\"). This project is tested with rustc 1.95."
-node_hint="Node.js $SDP_NODE_MAJOR or newer, with npm. Linux: your distribution's nodejs and npm packages if they are new enough (Debian/Ubuntu: sudo apt-get install nodejs npm), or without root nvm (https://github.com/nvm-sh/nvm): nvm install $SDP_NODE_MAJOR. macOS: brew install node, or the installer from https://nodejs.org."
+rust_hint="Install Rust with rustup (no root needed; Linux and macOS alike):
+      curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh
+    then open a new shell (or run: . \"\$HOME/.cargo/env\"). Tested with rustc 1.95."
+node_hint="Install Node.js $SDP_NODE_MAJOR or newer, with npm:
+      Linux: your distribution's nodejs and npm packages if new enough (Debian/Ubuntu:
+             sudo apt-get install nodejs npm), or without root nvm (https://github.com/nvm-sh/nvm)
+             and then: nvm install $SDP_NODE_MAJOR
+      macOS: brew install node, or the installer from https://nodejs.org"
 missing=""
 if ! have cargo || ! have rustc; then
     missing="$missing
-  - cargo and rustc were not found. Install $rust_hint"
+  - cargo and rustc: not found. $rust_hint"
 elif ! have rustup &&
     [ ! -d "$(rustc --print sysroot)/lib/rustlib/$SDP_WASM_TARGET" ]; then
     missing="$missing
-  - rustup was not found, and the Rust at $(command -v rustc) has no $SDP_WASM_TARGET target to build the app with (a distribution's or Homebrew's rust package lacks it). Install $rust_hint"
+  - rustup: not found, and the Rust at $(command -v rustc) has no $SDP_WASM_TARGET target
+    (a distribution's or Homebrew's rust package lacks it, and only rustup adds it).
+    $rust_hint"
 fi
 if ! have node || ! have npm; then
     missing="$missing
-  - node and npm are needed (trunk's post-build hook, wasm-opt from npm, the static server). Install $node_hint"
+  - node and npm: not found (trunk's post-build hook, wasm-opt and the static server run on them).
+    $node_hint"
 fi
 if [ -n "$missing" ]; then
     die "missing what building needs:$missing
 Then re-run: bash scripts/setup.sh${1:+ $1}"
 fi
+setup_start=$(now)
 say "$(rustc --version), node $(node --version)"
 node_major=$(node --version)
 node_major=${node_major#v}
 node_major=${node_major%%.*}
 if [ "$node_major" -lt "$SDP_NODE_MAJOR" ] 2>/dev/null; then
-    warn "node $(node --version) is older than $SDP_NODE_MAJOR, which this project is tested with. Install $node_hint"
+    warn "node $(node --version) is older than $SDP_NODE_MAJOR, which this project is tested with. $node_hint"
 fi
 
 # ================================ build part ===================================================

@@ -7,7 +7,7 @@
 #
 # Layers:
 #   scripts   bash scripts/check-scripts.sh   (bash -n and bash 3.2 portability of every script; the
-#             serve path's setup with no apt-get, sudo or browser on PATH)
+#             serve path's setup with no apt-get, sudo or browser on PATH; setup's messages)
 #   fmt       cargo fmt --all -- --check
 #   clippy    cargo clippy --workspace --all-targets -- -D warnings
 #   test      cargo test --workspace                      (native unit, integration and doc tests)
