@@ -24,7 +24,7 @@ RUNS="${RUNS:-5}"
 notes=()
 
 if [ "${SDP_SKIP_SETUP:-}" != "1" ]; then
-    bash scripts/setup.sh >/dev/null || die "scripts/setup.sh failed (run it alone to see why)"
+    "${BASH:-bash}" scripts/setup.sh >/dev/null || die "scripts/setup.sh failed (run it alone to see why)"
 fi
 
 if [ "${BENCH_SKIP_BUILD:-}" != "1" ]; then
@@ -80,5 +80,5 @@ node scripts/offline/build.mjs --report dist || notes+=("offline sizes: dist/sw.
 if [ ${#notes[@]} -gt 0 ]; then
     echo
     say "notes:"
-    for n in "${notes[@]}"; do say "  - $n"; done
+    for n in ${notes[@]+"${notes[@]}"}; do say "  - $n"; done
 fi

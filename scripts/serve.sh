@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Serves the app at http://127.0.0.1:8080 (README command 1).
 #
-#   bash scripts/serve.sh              # setup, release build into dist/, static server
+#   bash scripts/serve.sh              # setup (build part), release build into dist/, static server
 #   PORT=9000 bash scripts/serve.sh    # another port (HOST=0.0.0.0 to listen beyond localhost)
 #   WATCH=1 bash scripts/serve.sh      # trunk serve: debug build, rebuild + reload on change
 #
 # The default serves exactly what the tests test (the release build of dist/) with a small Node
 # static server (correct .wasm MIME type); it works offline once setup has run.
+#
+# Needs no browser, no root and no apt-get: it runs only the build part of setup
+# (`bash scripts/setup.sh build`: wasm target, trunk, wasm-bindgen, wasm-opt, crates). Works on Linux
+# and macOS (bash 3.2 and BSD tools included); SDP_SKIP_SETUP=1 skips setup.
 set -euo pipefail
 SDP_LOG_TAG=serve
 # shellcheck source=scripts/lib.sh
@@ -18,7 +22,7 @@ PORT="${PORT:-8080}"
 HOST="${HOST:-127.0.0.1}"
 
 if [ "${SDP_SKIP_SETUP:-}" != "1" ]; then
-    bash scripts/setup.sh
+    "${BASH:-bash}" scripts/setup.sh build
 fi
 
 if [ "${WATCH:-0}" = "1" ]; then

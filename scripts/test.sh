@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test layer, in order, stopping at the first failure (README command 2; .ci/run).
 #
-#   bash scripts/test.sh                 # setup (skipped steps cost seconds), then all layers
+#   bash scripts/test.sh                 # full setup (skipped steps cost seconds), then all layers
 #   bash scripts/test.sh build e2e       # only the named layers, in the usual order
 #   bash scripts/test.sh --list          # the layer names
 #
 # Layers:
+#   scripts   bash scripts/check-scripts.sh   (bash -n and bash 3.2 portability of every script; the
+#             serve path's setup with no apt-get, sudo or browser on PATH; setup's messages)
 #   fmt       cargo fmt --all -- --check
 #   clippy    cargo clippy --workspace --all-targets -- -D warnings
 #   test      cargo test --workspace                      (native unit, integration and doc tests)
@@ -14,7 +16,8 @@
 #   build     trunk build --release --offline                           (the app, into dist/)
 #   e2e       node --test tests/e2e/*.test.mjs    (Playwright against dist/ in headless Chromium)
 #
-# The end-to-end runner goes last, so that its summary closes the output.
+# The end-to-end runner goes last, so that its summary closes the output. The browser layers use
+# Debian's /usr/bin/chromium and /usr/bin/chromedriver, or CHROMIUM_PATH and CHROMEDRIVER.
 set -euo pipefail
 SDP_LOG_TAG="test"
 # shellcheck source=scripts/lib.sh
@@ -22,7 +25,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 sdp_env
 cd "$SDP_ROOT"
 
-ALL_LAYERS=(fmt clippy test sim-wasm app-wasm build e2e)
+ALL_LAYERS=(scripts fmt clippy test sim-wasm app-wasm build e2e)
 
 if [ "${1:-}" = "--list" ]; then
     printf '%s\n' "${ALL_LAYERS[@]}"
@@ -33,8 +36,9 @@ if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
     exit 0
 fi
 
+# (bash 3.2, macOS's, fails on "${a[@]}" of an empty array under `set -u`: hence ${a[@]+...}.)
 selected=("$@")
-for name in "${selected[@]}"; do
+for name in ${selected[@]+"${selected[@]}"}; do
     case " ${ALL_LAYERS[*]} " in
         *" $name "*) ;;
         *) die "unknown layer '$name' (layers: ${ALL_LAYERS[*]})" ;;
@@ -42,7 +46,7 @@ for name in "${selected[@]}"; do
 done
 wanted() {
     [ ${#selected[@]} -eq 0 ] && return 0
-    case " ${selected[*]} " in *" $1 "*) return 0 ;; esac
+    case " ${selected[*]-} " in *" $1 "*) return 0 ;; esac
     return 1
 }
 
@@ -52,7 +56,7 @@ timings=()
 print_timings() {
     local line
     say "elapsed per layer:"
-    for line in "${timings[@]}"; do say "  $line"; done
+    for line in ${timings[@]+"${timings[@]}"}; do say "  $line"; done
     say "  total so far: $(elapsed "$total_start" "$(now)")"
 }
 
@@ -87,13 +91,15 @@ skip_layer() {
 if [ "${SDP_SKIP_SETUP:-}" = "1" ]; then
     say "SDP_SKIP_SETUP=1: not running scripts/setup.sh"
 else
-    run_layer setup bash scripts/setup.sh
+    run_layer setup "${BASH:-bash}" scripts/setup.sh
 fi
 
 # --- layers -----------------------------------------------------------------------------------
+wanted scripts && run_layer scripts "${BASH:-bash}" scripts/check-scripts.sh
+
 fmt_color=()
 [ "${CI:-}" = "true" ] && fmt_color=(--color=never) # no ANSI escapes in CI logs
-wanted fmt && run_layer fmt cargo fmt --all -- --check "${fmt_color[@]}"
+wanted fmt && run_layer fmt cargo fmt --all -- --check ${fmt_color[@]+"${fmt_color[@]}"}
 wanted clippy && run_layer clippy cargo clippy --workspace --all-targets --locked -- -D warnings
 wanted test && run_layer test cargo test --workspace --locked
 
@@ -106,8 +112,27 @@ wanted sim-wasm && run_layer sim-wasm cargo test -p sim --target "$SDP_WASM_TARG
 app_has_wasm_tests() {
     grep -rqs --include='*.rs' -e 'wasm_bindgen_test' src tests
 }
+# webdriver.json names /usr/bin/chromium. For another browser (CHROMIUM_PATH) the runner gets a copy
+# naming that one instead (wasm-bindgen-test-runner reads WASM_BINDGEN_TEST_WEBDRIVER_JSON).
+webdriver_json() {
+    local out="$SDP_ROOT/target/webdriver.json"
+    mkdir -p "$SDP_ROOT/target"
+    node -e '
+        const fs = require("fs");
+        const [src, out, binary] = process.argv.slice(1);
+        const caps = JSON.parse(fs.readFileSync(src, "utf8"));
+        caps["goog:chromeOptions"].binary = binary;
+        fs.writeFileSync(out, JSON.stringify(caps, null, 2) + "\n");
+    ' "$SDP_ROOT/webdriver.json" "$out" "$SDP_CHROMIUM" || return 1
+    printf '%s' "$out"
+}
 if wanted app-wasm; then
     if app_has_wasm_tests; then
+        if [ "$SDP_CHROMIUM" != "$SDP_DEFAULT_CHROMIUM" ]; then
+            WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(webdriver_json)
+            export WASM_BINDGEN_TEST_WEBDRIVER_JSON
+            say "app-wasm: browser $SDP_CHROMIUM (through $WASM_BINDGEN_TEST_WEBDRIVER_JSON)"
+        fi
         run_layer app-wasm env CHROMEDRIVER="$SDP_CHROMEDRIVER" \
             cargo test -p playground --target "$SDP_WASM_TARGET" --locked --tests
     else
