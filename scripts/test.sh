@@ -14,6 +14,8 @@
 #   sim-wasm  cargo test -p sim --target wasm32-unknown-unknown         (sim tests as wasm, Node)
 #   app-wasm  cargo test -p playground --target wasm32-unknown-unknown --tests  (headless Chromium)
 #   build     trunk build --release --offline                           (the app, into dist/)
+#   budget    node scripts/budget.mjs            (dist/'s first-load gzip bytes against budget.toml)
+#             node scripts/budget.mjs --one-more --check   (the wasm built with one more lesson)
 #   e2e       node --test tests/e2e/*.test.mjs    (Playwright against dist/ in headless Chromium)
 #
 # The end-to-end runner goes last, so that its summary closes the output. The browser layers use
@@ -25,7 +27,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 sdp_env
 cd "$SDP_ROOT"
 
-ALL_LAYERS=(scripts fmt clippy test sim-wasm app-wasm build e2e)
+ALL_LAYERS=(scripts fmt clippy test sim-wasm app-wasm build budget e2e)
 
 if [ "${1:-}" = "--list" ]; then
     printf '%s\n' "${ALL_LAYERS[@]}"
@@ -141,6 +143,18 @@ if wanted app-wasm; then
 fi
 
 wanted build && run_layer build trunk build --release --offline
+
+# The size budget (budget.toml): what a first visit downloads, then what one more lesson adds
+# (two more wasm builds, about two minutes; they leave dist/ alone).
+budget_layer() {
+    [ -f dist/index.html ] || {
+        warn "dist/index.html missing: run the build layer first"
+        return 1
+    }
+    node scripts/budget.mjs || return $?
+    node scripts/budget.mjs --one-more --check || return $?
+}
+wanted budget && run_layer budget budget_layer
 
 # --- end-to-end, last ---------------------------------------------------------------------------
 if wanted e2e; then
