@@ -8,7 +8,6 @@ use crate::components::offline::OfflineFooter;
 use crate::components::prefs::{use_reduced_motion, use_theme, ReducedMotion};
 use crate::components::progress::StorageNotice;
 use crate::lessons;
-use crate::pages::bench::BenchPage;
 use crate::pages::embed::{forced_theme, EmbedPage};
 use crate::pages::home::HomePage;
 use crate::pages::lesson::LessonPage;
@@ -140,7 +139,13 @@ pub fn app() -> Html {
             Route::LessonNotFound { id } => html! {
                 <NotFoundPage what={AttrValue::from(format!("lesson “{id}”"))} />
             },
-            Route::Bench => html! { <BenchPage /> },
+            #[cfg(feature = "bench")]
+            Route::Bench => html! { <crate::pages::bench::BenchPage /> },
+            // The benchmark page is built only into benchmark builds (scripts/bench.sh).
+            #[cfg(not(feature = "bench"))]
+            Route::Bench => html! {
+                <NotFoundPage what={AttrValue::from("benchmark page (it is in benchmark builds only: scripts/bench.sh)")} />
+            },
             // An embed is the page on its own: no header, footer or skip link.
             Route::Embed(r) => {
                 return html! {

@@ -1,5 +1,6 @@
 //! The app's pages.
 
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod embed;
 pub mod home;
