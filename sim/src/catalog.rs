@@ -1,16 +1,8 @@
 //! The registries: every model, every family and every lesson file, compiled in.
 
-use crate::engine::{BuildError, Run, Simulation};
+use crate::engine::{BuildError, Simulation};
 use crate::lesson::{Lesson, LessonError};
-use crate::model::Model;
-use crate::models::directory::DirectoryModel;
-use crate::models::hash_ring::HashRingModel;
-use crate::models::hot_keys::HotKeys;
-use crate::models::modulo::ModuloShards;
-use crate::models::placement::PlacementModel;
-use crate::models::range::RangeShards;
-use crate::models::scatter_gather::ScatterGather;
-use crate::params::{ParamSet, ParamSpec};
+use crate::params::ParamSet;
 use crate::scenario::{Scenario, TimedInput};
 use crate::time::SimTime;
 
@@ -64,45 +56,8 @@ pub const LESSON_FILES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Declares every model once: its id in [`MODELS`], its specs in [`specs`] and its runs in
-/// [`start_with`] all come from this one list.
-macro_rules! registry {
-    ($($model:ty),+ $(,)?) => {
-        /// The ids of every model.
-        pub const MODELS: &[&str] = &[$(<$model>::ID),+];
-
-        /// The parameter specs of a model.
-        pub fn specs(model: &str) -> Option<Vec<ParamSpec>> {
-            $(if model == <$model>::ID {
-                return Some(<$model>::specs());
-            })+
-            None
-        }
-
-        fn start_model(
-            model: &str,
-            params: ParamSet,
-            seed: u64,
-            inputs: Vec<TimedInput>,
-            until: SimTime,
-        ) -> Result<Box<dyn Simulation>, BuildError> {
-            $(if model == <$model>::ID {
-                return Ok(Box::new(Run::<$model>::with_params(params, seed, inputs, until)?));
-            })+
-            Err(BuildError::UnknownModel(model.to_string()))
-        }
-    };
-}
-
-registry!(
-    HashRingModel,
-    ModuloShards,
-    PlacementModel,
-    HotKeys,
-    ScatterGather,
-    DirectoryModel,
-    RangeShards
-);
+/// The models are listed in [`crate::registry`].
+pub use crate::registry::{specs, MODELS};
 
 /// Starts a run of the scenario's model. Every bad parameter override fails the start.
 pub fn start(scenario: &Scenario) -> Result<Box<dyn Simulation>, BuildError> {
@@ -133,7 +88,7 @@ pub fn start_with(
     inputs: Vec<TimedInput>,
     until: SimTime,
 ) -> Result<Box<dyn Simulation>, BuildError> {
-    start_model(model, params, seed, inputs, until)
+    crate::registry::start_model(model, params, seed, inputs, until)
 }
 
 /// Every lesson, parsed. A file that fails to parse is returned as an error naming it.

@@ -348,7 +348,7 @@ impl<M: Model> Simulation for Run<M> {
         Run::apply_now(self, input);
     }
     fn frame(&self) -> Frame {
-        self.state.model.frame(self.now)
+        self.state.model.frame(self.now).into()
     }
     fn metrics(&self) -> Metrics {
         self.state.model.metrics()

@@ -33,6 +33,7 @@ pub mod lesson;
 pub mod model;
 pub mod models;
 pub mod params;
+pub mod registry;
 pub mod rng;
 pub mod scenario;
 pub mod time;

@@ -97,6 +97,9 @@ pub trait Model: Clone + 'static {
     type Event: Clone + fmt::Debug;
     /// What the model records in the trace.
     type Record: Clone + fmt::Debug + Narrate;
+    /// What its view draws (`RingFrame`, `ShardFrame`): a frame type listed in
+    /// [`crate::registry`], which turns it into a [`Frame`].
+    type Frame: Into<Frame>;
 
     /// The model's identifier in lesson files (`hash-ring`).
     const ID: &'static str;
@@ -113,7 +116,7 @@ pub trait Model: Clone + 'static {
     /// Handles one of its own events at `ctx.now`.
     fn handle(&mut self, event: Self::Event, ctx: &mut Ctx<'_, Self>);
     /// What to draw at `now`.
-    fn frame(&self, now: SimTime) -> Frame;
+    fn frame(&self, now: SimTime) -> Self::Frame;
     /// The current metrics.
     fn metrics(&self) -> Metrics;
     /// The names of the things keys are placed on (servers, shards), for questions and the UI.

@@ -13,7 +13,6 @@
 //! Simplifications: moving a key is instant (no copy traffic); requests go straight to the
 //! key's shard (no network).
 
-use crate::frame::Frame;
 use crate::model::{ActionSpec, Ctx, InputError, Metric, MetricGroup, MetricValue, Metrics, Model};
 use crate::models::common::{
     max_mean_metric, moved_metrics, per_shard, requests_metric, share_percent,
@@ -172,6 +171,7 @@ impl ModuloShards {
 impl Model for ModuloShards {
     type Event = ModuloEvent;
     type Record = ModuloRecord;
+    type Frame = ShardFrame;
     const ID: &'static str = "modulo";
 
     fn specs() -> Vec<ParamSpec> {
@@ -278,8 +278,8 @@ impl Model for ModuloShards {
         }
     }
 
-    fn frame(&self, now: SimTime) -> Frame {
-        Frame::Shards(Rc::new(ShardFrame {
+    fn frame(&self, now: SimTime) -> ShardFrame {
+        ShardFrame {
             now,
             rule: format!("user_id % {}", self.shards),
             shards: (0..self.shards)
@@ -307,7 +307,7 @@ impl Model for ModuloShards {
             last_change: self.last_change.clone(),
             requests: self.recent.shown(now),
             front: Vec::new(),
-        }))
+        }
     }
 
     fn metrics(&self) -> Metrics {

@@ -36,9 +36,8 @@
 //! tenant sizes are a deterministic Zipf split of `keys` so the worked examples have exact
 //! numbers — the seed drives the traffic.
 
-use crate::frame::Frame;
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
-use crate::models::shard_view::RecentRequests;
+use crate::models::shard_view::{RecentRequests, ShardFrame};
 use crate::models::shard_view::{ShardChange, ShardMove, ShardRequest};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::scenario::Input;
@@ -652,6 +651,7 @@ impl DirectoryModel {
 impl Model for DirectoryModel {
     type Event = DirectoryEvent;
     type Record = DirectoryRecord;
+    type Frame = ShardFrame;
     const ID: &'static str = "directory";
 
     fn specs() -> Vec<ParamSpec> {
@@ -876,8 +876,8 @@ impl Model for DirectoryModel {
         }
     }
 
-    fn frame(&self, now: SimTime) -> Frame {
-        Frame::Shards(Rc::new(self.shard_frame(now)))
+    fn frame(&self, now: SimTime) -> ShardFrame {
+        self.shard_frame(now)
     }
 
     fn metrics(&self) -> Metrics {

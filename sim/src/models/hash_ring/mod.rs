@@ -13,7 +13,6 @@
 //! Simplifications: a request is routed instantly (no network); replicas are reported, and
 //! `replicas > 1` shows each key's preference list, but requests go to the primary only.
 
-use crate::frame::Frame;
 use crate::hashing::ring::{HashRing, Position};
 use crate::hashing::HashFn;
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
@@ -201,6 +200,7 @@ impl HashRingModel {
 impl Model for HashRingModel {
     type Event = RingEvent;
     type Record = RingRecord;
+    type Frame = RingFrame;
     const ID: &'static str = "hash-ring";
 
     fn specs() -> Vec<ParamSpec> {
@@ -433,7 +433,7 @@ impl Model for HashRingModel {
         }
     }
 
-    fn frame(&self, now: SimTime) -> Frame {
+    fn frame(&self, now: SimTime) -> RingFrame {
         self.frame_at(now)
     }
 

@@ -2,17 +2,15 @@
 
 use super::view::{KeyView, RemovedServer, RingFrame, ServerView};
 use super::{HashRingModel, FRAME_KEYS, REQUEST_SHOWN_US};
-use crate::frame::Frame;
 use crate::hashing::ring::Position;
 use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
 use crate::models::common::{max_mean_metric, moved_metrics, requests_metric, share_percent};
 use crate::time::SimTime;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 impl HashRingModel {
     /// What to draw at `now`.
-    pub(super) fn frame_at(&self, now: SimTime) -> Frame {
+    pub(super) fn frame_at(&self, now: SimTime) -> RingFrame {
         let arcs = &self.arcs;
         let mut points: BTreeMap<&str, Vec<Position>> = BTreeMap::new();
         for p in self.ring.points() {
@@ -64,7 +62,7 @@ impl HashRingModel {
             .filter(|r| now.since(r.at) < REQUEST_SHOWN_US && r.at <= now)
             .cloned()
             .collect();
-        Frame::Ring(Rc::new(RingFrame {
+        RingFrame {
             now,
             servers,
             removed: self
@@ -82,7 +80,7 @@ impl HashRingModel {
             requests,
             hash: self.ring.hash_fn().id(),
             vnodes: self.ring.vnodes_per_server(),
-        }))
+        }
     }
 
     /// The metrics now.

@@ -52,9 +52,8 @@
 //! replication lesson for lag); copies of a split key are updated together; the cache has no
 //! TTL; moving keys on a resize is instant.
 
-use crate::frame::Frame;
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
-use crate::models::shard_view::RecentRequests;
+use crate::models::shard_view::{RecentRequests, ShardFrame};
 use crate::models::shard_view::{RequestOutcome, ShardChange, ShardMove, ShardRequest};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::rng::SimRng;
@@ -522,6 +521,7 @@ impl HotKeys {
 impl Model for HotKeys {
     type Event = HotKeysEvent;
     type Record = HotKeysRecord;
+    type Frame = ShardFrame;
     const ID: &'static str = "hot-keys";
 
     fn specs() -> Vec<ParamSpec> {
@@ -727,7 +727,7 @@ impl Model for HotKeys {
         }
     }
 
-    fn frame(&self, now: SimTime) -> Frame {
+    fn frame(&self, now: SimTime) -> ShardFrame {
         self.frame_at(now)
     }
 

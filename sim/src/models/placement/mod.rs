@@ -50,11 +50,10 @@
 //! - Each change rebuilds the strategy from scratch; real clients update incrementally, with the
 //!   same result.
 
-use crate::frame::Frame;
 use crate::hashing::jump::key_hash;
 use crate::hashing::{HashFn, KetamaFlavor};
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
-use crate::models::shard_view::RecentRequests;
+use crate::models::shard_view::{RecentRequests, ShardFrame};
 use crate::models::shard_view::{ShardChange, ShardMove, ShardRequest};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::scenario::Input;
@@ -416,6 +415,7 @@ impl PlacementModel {
 impl Model for PlacementModel {
     type Event = PlacementEvent;
     type Record = PlacementRecord;
+    type Frame = ShardFrame;
     const ID: &'static str = "placement";
 
     fn specs() -> Vec<ParamSpec> {
@@ -553,7 +553,7 @@ impl Model for PlacementModel {
         }
     }
 
-    fn frame(&self, now: SimTime) -> Frame {
+    fn frame(&self, now: SimTime) -> ShardFrame {
         self.frame_at(now)
     }
 

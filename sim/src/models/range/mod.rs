@@ -46,10 +46,9 @@ pub use record::{RangeRecord, Reshape, SplitHow};
 pub use spec::{IdOrder, OutOfRange, Partition};
 pub use table::RangeTable;
 
-use crate::frame::Frame;
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
-use crate::models::shard_view::RecentRequests;
 use crate::models::shard_view::ShardChange;
+use crate::models::shard_view::{RecentRequests, ShardFrame};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::scenario::Input;
 use crate::time::SimTime;
@@ -220,6 +219,7 @@ fn param_error(param: &str, value: &str, allowed: String) -> ParamError {
 impl Model for RangeShards {
     type Event = RangeEvent;
     type Record = RangeRecord;
+    type Frame = ShardFrame;
     const ID: &'static str = "range";
 
     fn specs() -> Vec<ParamSpec> {
@@ -328,8 +328,8 @@ impl Model for RangeShards {
         self.schedule(ctx, event);
     }
 
-    fn frame(&self, now: SimTime) -> Frame {
-        Frame::Shards(Rc::new(self.shard_frame(now)))
+    fn frame(&self, now: SimTime) -> ShardFrame {
+        self.shard_frame(now)
     }
 
     fn metrics(&self) -> Metrics {

@@ -62,9 +62,8 @@ mod view;
 
 pub use record::ScatterRecord;
 
-use crate::frame::Frame;
 use crate::model::{ActionSpec, Ctx, InputError, MetricValue, Metrics, Model};
-use crate::models::shard_view::{RequestOutcome, ShardChange, ShardMove, ShardRequest};
+use crate::models::shard_view::{RequestOutcome, ShardChange, ShardFrame, ShardMove, ShardRequest};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::rng::SimRng;
 use crate::scenario::Input;
@@ -597,6 +596,7 @@ impl ScatterGather {
 impl Model for ScatterGather {
     type Event = ScatterEvent;
     type Record = ScatterRecord;
+    type Frame = ShardFrame;
     const ID: &'static str = "scatter-gather";
 
     fn specs() -> Vec<ParamSpec> {
@@ -794,7 +794,7 @@ impl Model for ScatterGather {
         }
     }
 
-    fn frame(&self, now: SimTime) -> Frame {
+    fn frame(&self, now: SimTime) -> ShardFrame {
         view::frame(self, now)
     }
 

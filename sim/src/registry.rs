@@ -1,0 +1,97 @@
+//! The registry: every kind of frame and every model, one line each.
+//!
+//! - **A new kind of diagram** is one line under `frames`: the variant of [`Frame`] and the
+//!   frame type its models report. The registry writes the variant and the `From` impl that
+//!   turns the model's own frame into a [`Frame`], so models never name [`Frame`] (they say
+//!   `type Frame = RingFrame` and return one). The app's `src/diagrams/mod.rs` matches on
+//!   [`Frame`] without a wildcard arm, so a variant added here without a diagram there does not
+//!   compile.
+//! - **A new model** is one line under `models`. [`MODELS`], [`specs`] and the runs
+//!   [`crate::catalog::start`] builds all come from this list. A model whose frame type is not
+//!   registered does not compile (`Model::Frame: Into<Frame>`); the family queries it answers
+//!   are declared by the model itself ([`crate::model::Model::queries`], see [`crate::query`]).
+//!
+//! `tests/registry.rs` runs every registered model once with its default parameters.
+
+use crate::engine::{BuildError, Run, Simulation};
+use crate::model::Model;
+use crate::models::directory::DirectoryModel;
+use crate::models::hash_ring::{HashRingModel, RingFrame};
+use crate::models::hot_keys::HotKeys;
+use crate::models::modulo::ModuloShards;
+use crate::models::placement::PlacementModel;
+use crate::models::range::RangeShards;
+use crate::models::scatter_gather::ScatterGather;
+use crate::models::shard_view::ShardFrame;
+use crate::params::{ParamSet, ParamSpec};
+use crate::scenario::TimedInput;
+use crate::time::SimTime;
+use std::rc::Rc;
+
+/// Writes [`Frame`] and its `From` impls from the `frames` list, and [`MODELS`], [`specs`] and
+/// [`start_model`] from the `models` list.
+macro_rules! registry {
+    (
+        frames { $( $(#[$doc:meta])* $kind:ident($frame:ty), )+ }
+        models { $( $model:ty, )+ }
+    ) => {
+        /// What a view draws at one moment: one variant per kind of diagram. Shared (`Rc`) so
+        /// that comparing two frames of an unchanged run is cheap.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum Frame {
+            $( $(#[$doc])* $kind(Rc<$frame>), )+
+        }
+
+        $(
+            impl From<$frame> for Frame {
+                fn from(frame: $frame) -> Frame {
+                    Frame::$kind(Rc::new(frame))
+                }
+            }
+        )+
+
+        /// The ids of every model.
+        pub const MODELS: &[&str] = &[$(<$model>::ID),+];
+
+        /// The parameter specs of a model.
+        pub fn specs(model: &str) -> Option<Vec<ParamSpec>> {
+            $(if model == <$model>::ID {
+                return Some(<$model>::specs());
+            })+
+            None
+        }
+
+        /// Starts a run of the model with this id from resolved parameters.
+        pub(crate) fn start_model(
+            model: &str,
+            params: ParamSet,
+            seed: u64,
+            inputs: Vec<TimedInput>,
+            until: SimTime,
+        ) -> Result<Box<dyn Simulation>, BuildError> {
+            $(if model == <$model>::ID {
+                return Ok(Box::new(Run::<$model>::with_params(params, seed, inputs, until)?));
+            })+
+            Err(BuildError::UnknownModel(model.to_string()))
+        }
+    };
+}
+
+// The list. A new kind of diagram: one line under `frames`. A new model: one line under `models`.
+registry! {
+    frames {
+        /// A consistent-hash ring.
+        Ring(RingFrame),
+        /// Shards as buckets of keys.
+        Shards(ShardFrame),
+    }
+    models {
+        HashRingModel,
+        ModuloShards,
+        PlacementModel,
+        HotKeys,
+        ScatterGather,
+        DirectoryModel,
+        RangeShards,
+    }
+}
