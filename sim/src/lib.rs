@@ -7,6 +7,7 @@
 //!
 //! ```
 //! use sim::catalog;
+//! use sim::models::sharding::placement;
 //! use sim::time::SimTime;
 //!
 //! // The source material's worked example: servers at 45°, 120° and 280°, User123 at 100°.
@@ -15,7 +16,8 @@
 //! scenario.inputs.push("0:remove-server:B".parse().unwrap());
 //! let mut run = catalog::start(&scenario).unwrap();
 //! run.seek(SimTime::from_ms(1));
-//! assert_eq!(run.owners("User123").unwrap()[0], "C");
+//! let ring = placement(run.as_ref()).unwrap(); // the sharding family's queries
+//! assert_eq!(ring.owners("User123").unwrap()[0], "C");
 //! run.validate().unwrap();
 //! ```
 
@@ -33,6 +35,7 @@ pub mod lesson;
 pub mod model;
 pub mod models;
 pub mod params;
+pub mod query;
 pub mod registry;
 pub mod rng;
 pub mod scenario;

@@ -9,6 +9,7 @@ use sim::catalog;
 use sim::frame::Frame;
 use sim::hashing::ring::degrees_to_position;
 use sim::model::MetricValue;
+use sim::models::sharding::placement;
 use sim::scenario::TimedInput;
 use sim::time::SimTime;
 
@@ -32,13 +33,13 @@ fn group(run: &dyn sim::engine::Simulation, id: &str) -> Vec<(String, f64)> {
 fn user123_lives_on_b_and_moves_to_c_when_b_dies() {
     let run = source_example(&[]);
     assert_eq!(
-        run.owners("User123").unwrap()[0],
+        placement(&*run).unwrap().owners("User123").unwrap()[0],
         "B",
         "100° lies in B's arc (45°, 120°]"
     );
     let run = source_example(&["0:remove-server:B"]);
     assert_eq!(
-        run.owners("User123").unwrap()[0],
+        placement(&*run).unwrap().owners("User123").unwrap()[0],
         "C",
         "after B dies the next server clockwise is C"
     );

@@ -2,7 +2,7 @@
 //! metrics, parameters and event log on the other. Owns the playback reducer, the animation
 //! loop, the keyboard shortcuts and keeping the URL in step with the run.
 
-use crate::components::actions::ActionsPanel;
+use crate::components::actions::{use_choices, ActionsPanel};
 use crate::components::animation::use_animation_frames;
 use crate::components::code_view::CodeView;
 use crate::components::compare::CompareView;
@@ -207,10 +207,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
         }))
         .clone()
     };
-    let entities: Rc<[String]> = (*use_memo(pb.sim().entities(), |e| -> Rc<[String]> {
-        e.clone().into()
-    }))
-    .clone();
+    let choices = use_choices(pb.sim().as_ref(), &actions);
     let marks: Rc<[Mark]> = {
         let pb = pb.clone();
         let lines = lines.clone();
@@ -336,7 +333,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                             <h2 class="card-title" id="interventions-title">{ "Intervene" }</h2>
                             <span class="card-hint muted">{ format!("Applied at {now}") }</span>
                         </div>
-                        <ActionsPanel actions={actions} entities={entities} colors={colors.clone()}
+                        <ActionsPanel actions={actions} {choices} colors={colors.clone()}
                             error={pb.action_error.clone()} on_apply={cbs.apply.clone()}
                             on_dismiss_error={cbs.dismiss.clone()} />
                     </section>

@@ -15,8 +15,10 @@
 
 use crate::hashing::ring::{HashRing, Position};
 use crate::hashing::HashFn;
-use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
+use crate::model::{ActionSpec, Choice, Ctx, InputError, Metrics, Model};
+use crate::models::sharding::{self, Moved, Placement};
 use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::query::Queries;
 use crate::scenario::Input;
 use crate::time::SimTime;
 use crate::workload::Popularity;
@@ -40,6 +42,11 @@ pub const MAX_KEYS: i64 = 50_000;
 pub const FRAME_KEYS: usize = 400;
 /// How long a routed request stays in the frame, for the view's pulse animation.
 pub const REQUEST_SHOWN_US: u64 = 400_000;
+
+/// Why `server` cannot be removed: it is the only one.
+fn last_server(server: &str) -> String {
+    format!("{server} is the last server; a ring needs at least one")
+}
 
 /// The model's own events.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -313,7 +320,7 @@ impl Model for HashRingModel {
                     return Err(InputError("name the server to remove, e.g. remove-server:B".into()));
                 }
                 if self.ring.server_count() == 1 && self.ring.servers().any(|s| s == arg) {
-                    return Err(InputError(format!("{arg} is the last server; a ring needs at least one")));
+                    return Err(InputError(last_server(arg)));
                 }
                 let before = self.server_names();
                 let points = self.ring.remove_server(arg).map_err(|e| InputError(e.to_string()))?;
@@ -441,35 +448,27 @@ impl Model for HashRingModel {
         self.metrics_now()
     }
 
-    fn entities(&self) -> Vec<String> {
-        self.server_names()
+    /// `remove-server` picks a live server; the last one cannot go.
+    fn choices(&self, action: &str) -> Vec<Choice> {
+        if action != "remove-server" {
+            return Vec::new();
+        }
+        let last = self.ring.server_count() == 1;
+        self.ring
+            .servers()
+            .map(|s| {
+                let choice = Choice::new(s);
+                if last {
+                    choice.unavailable(last_server(s))
+                } else {
+                    choice
+                }
+            })
+            .collect()
     }
 
-    fn owners(&self, key: &str) -> Option<Vec<String>> {
-        let pos = self
-            .keys
-            .iter()
-            .find(|k| k.name == key)
-            .map(|k| k.position)
-            .unwrap_or_else(|| self.ring.position_of(key));
-        Some(
-            self.ring
-                .replicas(pos, self.replicas)
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
-        )
-    }
-
-    fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
-        let change = self.last_change.as_ref()?;
-        Some(
-            change
-                .moves
-                .iter()
-                .map(|m| (m.key.clone(), m.from.clone(), m.to.clone()))
-                .collect(),
-        )
+    fn queries() -> Queries<Self> {
+        Queries::new().with::<dyn Placement>(|m| m)
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -494,6 +493,50 @@ impl Model for HashRingModel {
             ));
         }
         Ok(())
+    }
+}
+
+impl Placement for HashRingModel {
+    fn nodes(&self) -> Vec<String> {
+        self.server_names()
+    }
+
+    fn owners(&self, key: &str) -> Option<Vec<String>> {
+        let pos = self
+            .keys
+            .iter()
+            .find(|k| k.name == key)
+            .map(|k| k.position)
+            .unwrap_or_else(|| self.ring.position_of(key));
+        Some(
+            self.ring
+                .replicas(pos, self.replicas)
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+        )
+    }
+
+    fn last_moved(&self) -> Option<Moved> {
+        self.last_change.as_ref().map(|c| Moved {
+            keys: c.moves.len() as u64,
+            total: c.total,
+        })
+    }
+
+    fn last_moves(&self) -> Option<Vec<sharding::Move>> {
+        let change = self.last_change.as_ref()?;
+        Some(
+            change
+                .moves
+                .iter()
+                .map(|m| sharding::Move {
+                    key: m.key.clone(),
+                    from: m.from.clone(),
+                    to: m.to.clone(),
+                })
+                .collect(),
+        )
     }
 }
 
