@@ -33,7 +33,8 @@ pub struct RingDiagramProps {
     pub reduced_motion: bool,
 }
 
-/// What the layout depends on: the servers' names, colours and points, and the ghosts.
+/// What the layout depends on: the servers' names, colours, points, markers and arcs, and the
+/// ghosts.
 struct LayoutKey {
     frame: Rc<RingFrame>,
     ghosts: Vec<(String, u32, Position)>,
@@ -49,13 +50,14 @@ impl PartialEq for LayoutKey {
                 .map(|k| (k.name.as_str(), k.position))
         }
         self.ghosts == other.ghosts
-            && a.hash == b.hash
-            && a.vnodes == b.vnodes
             && a.servers.len() == b.servers.len()
-            && a.servers
-                .iter()
-                .zip(&b.servers)
-                .all(|(x, y)| x.name == y.name && x.color == y.color && x.points == y.points)
+            && a.servers.iter().zip(&b.servers).all(|(x, y)| {
+                x.name == y.name
+                    && x.color == y.color
+                    && x.anchor == y.anchor
+                    && x.points == y.points
+                    && x.arcs == y.arcs
+            })
             && (Rc::ptr_eq(a, b) || named(a).eq(named(b)))
     }
 }

@@ -130,6 +130,10 @@ impl HashRingModel {
                     position: k.position,
                     from: old.clone(),
                     to: new.clone(),
+                    point: self
+                        .ring
+                        .lookup(k.position)
+                        .map_or(k.position, |p| p.position),
                 });
             }
             if modulo_owner(&before, k.position) != modulo_owner(&after, k.position) {
@@ -427,6 +431,10 @@ impl Model for HashRingModel {
                         id,
                         position: key.position,
                         server: server.clone(),
+                        point: self
+                            .ring
+                            .lookup(key.position)
+                            .map_or(key.position, |p| p.position),
                         at: ctx.now,
                     });
                     ctx.record(RingRecord::Routed {

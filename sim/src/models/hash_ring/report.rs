@@ -2,6 +2,7 @@
 
 use super::view::{KeyView, RemovedServer, RingFrame, ServerView};
 use super::{HashRingModel, FRAME_KEYS, REQUEST_SHOWN_US};
+use crate::hashing::arcs::OwnedArc;
 use crate::hashing::ring::Position;
 use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
 use crate::models::common::{max_mean_metric, moved_metrics, requests_metric, share_percent};
@@ -13,19 +14,30 @@ impl HashRingModel {
     pub(super) fn frame_at(&self, now: SimTime) -> RingFrame {
         let arcs = &self.arcs;
         let mut points: BTreeMap<&str, Vec<Position>> = BTreeMap::new();
+        let mut anchors: BTreeMap<&str, Position> = BTreeMap::new();
         for p in self.ring.points() {
             points
                 .entry(p.server.as_str())
                 .or_default()
                 .push(p.position);
+            if p.index == 0 {
+                anchors.insert(p.server.as_str(), p.position);
+            }
+        }
+        let mut owned: Vec<Vec<OwnedArc>> = vec![Vec::new(); self.ring.server_count() as usize];
+        for a in self.ring.owned_arcs() {
+            owned[a.owner].push(a);
         }
         let servers = self
             .ring
             .servers()
-            .map(|s| ServerView {
+            .zip(owned)
+            .map(|(s, arcs_of)| ServerView {
                 name: s.to_string(),
                 color: self.colors.get(s).copied().unwrap_or(0),
                 points: points.remove(s).unwrap_or_default(),
+                anchor: anchors.get(s).copied().unwrap_or(0),
+                arcs: arcs_of,
                 arc_percent: arcs.get(s).copied().unwrap_or(0) as f64 * 100.0
                     / crate::hashing::ring::RING_SIZE as f64,
                 pinned: self.ring.fixed_position(s).is_some(),
