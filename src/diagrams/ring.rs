@@ -16,13 +16,33 @@ mod layers;
 mod overlay;
 mod text;
 
-use super::Shared;
+use super::{DiagramKind, Shared};
 use crate::layout::ring::RingLayout;
 use layers::{Keys, MovedKeys, NamedKeys, RingBase};
 use sim::hashing::ring::Position;
 use sim::models::hash_ring::{Change, RingFrame};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
+
+impl DiagramKind for Rc<RingFrame> {
+    fn view(&self, reduced_motion: bool) -> Html {
+        html! { <RingDiagram frame={self.clone()} {reduced_motion} /> }
+    }
+    fn colors(&self) -> BTreeMap<String, u32> {
+        self.servers
+            .iter()
+            .map(|s| (s.name.clone(), s.color))
+            .chain(self.removed.iter().map(|g| (g.name.clone(), g.color)))
+            .collect()
+    }
+    fn load_label(&self) -> &'static str {
+        "Load per server"
+    }
+    fn aspect(&self) -> f64 {
+        1.0
+    }
+}
 
 /// Props of [`RingDiagram`].
 #[derive(Properties, PartialEq)]

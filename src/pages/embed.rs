@@ -193,10 +193,7 @@ fn embed_runner(props: &EmbedRunnerProps) -> Html {
         use_memo(pb.version, move |_| pb.sim().frame())
     };
     let comparing = pb.compare.is_some();
-    let aspect = (!comparing).then(|| match &*frame {
-        Frame::Ring(_) => 1.0,
-        Frame::Shards(_) => crate::layout::shards::VIEW_W / crate::layout::shards::VIEW_H,
-    });
+    let aspect = (!comparing).then(|| crate::diagrams::kind(&frame).aspect());
     let root = use_node_ref();
     let stage = use_node_ref();
     use_height_messages(

@@ -24,7 +24,6 @@ use crate::diagrams::Diagram;
 use crate::lessons;
 use crate::playback::{Playback, PlaybackAction};
 use crate::route::LessonRoute;
-use sim::frame::Frame;
 use sim::lesson::Lesson;
 use sim::time::SimTime;
 use sim::trace::TraceLine;
@@ -343,7 +342,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                             <MetricsPanel metrics={metrics.clone()} />
                         </section>
                         <div class="results-side">
-                            <section class="card" aria-label={if matches!(*frame, Frame::Shards(_)) { "Load per shard" } else { "Load per server" }}>
+                            <section class="card" aria-label={crate::diagrams::kind(&frame).load_label()}>
                                 <LoadChart metrics={metrics.clone()} colors={colors.clone()} />
                             </section>
                             <EventLog lines={lines} />
