@@ -177,8 +177,8 @@ pub trait Model: Clone + 'static {
     fn choices(&self, _action: &str) -> Vec<Choice> {
         Vec::new()
     }
-    /// The family query traits this model answers (`Queries::new().with::<dyn Placement>(|m|
-    /// m)`), see [`crate::query`].
+    /// The family query traits this model answers, see [`crate::query`]. A sharding model:
+    /// `Queries::new().with::<dyn Placement>(|m| m)`.
     fn queries() -> Queries<Self>;
     /// Checks the model's own invariants; the message states the broken one.
     fn validate(&self) -> Result<(), String>;

@@ -1,10 +1,10 @@
 //! Family queries: questions only one family of models can answer (a key's owner, a cache
 //! entry's position, a balancer's choice), asked of any run.
 //!
-//! [`Model`] is the shape every lesson's model shares; what only a family knows stays out of
-//! it. Instead each family defines its own query trait next to its models (the sharding
-//! family's is [`crate::models::sharding::Placement`]), and each model says, in
-//! [`Model::queries`], which of these traits it answers:
+//! [`Model`](crate::model::Model) is the shape every lesson's model shares; what only a family
+//! knows stays out of it. Instead each family defines its own query trait next to its models
+//! (the sharding family's is [`crate::models::sharding::Placement`]), and each model says, in
+//! [`Model::queries`](crate::model::Model::queries), which of these traits it answers:
 //!
 //! ```ignore
 //! fn queries() -> Queries<Self> {
@@ -15,7 +15,7 @@
 //! Code that holds a `dyn Simulation` (the app, the CLI, questions, compare mode) asks
 //! `run.query::<dyn Placement>()` and gets `Some(&dyn Placement)` from a model that answers it,
 //! `None` from any other. A new family therefore adds its trait and its models, and edits
-//! neither [`Model`] nor [`crate::engine::Simulation`].
+//! neither [`Model`](crate::model::Model) nor [`crate::engine::Simulation`].
 //!
 //! Why this shape: the alternatives were one method per family on `Model` (every model of
 //! every family would carry the others' defaults, which is how `entities`, `owners` and
@@ -26,6 +26,13 @@
 //! compiler; `tests/registry.rs` iterates every registered model and checks it per family
 //! (for the sharding family: every model that draws a ring or shards answers `Placement`, and
 //! its answers agree with its frame).
+//!
+//! What is not a family query: the actions panel asks every model the same question, "what can
+//! this action's argument be now" (the servers `remove-server` can crash; later a cache's keys
+//! or a balancer's backends), so that is part of the common shape instead:
+//! [`ActionSpec::pick`](crate::model::ActionSpec::pick) marks such an action and
+//! [`Model::choices`](crate::model::Model::choices) lists its values, each with the reason it
+//! cannot be picked now, if any.
 //!
 //! How: a run keeps its model as `&dyn Any` and, for each trait `Q` the model answers, a
 //! function from `&dyn Any` to `Option<&Q>` (a `'static` type, so it too can sit behind
