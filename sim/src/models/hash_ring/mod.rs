@@ -509,6 +509,8 @@ impl Placement for HashRingModel {
         self.server_names()
     }
 
+    /// A key is named as on the ring (`User123`); any other name is hashed to where it would
+    /// sit. Its owner comes first, then the `replicas − 1` next distinct servers clockwise.
     fn owners(&self, key: &str) -> Option<Vec<String>> {
         let pos = self
             .keys
