@@ -31,6 +31,8 @@ mod report;
 mod spec;
 mod view;
 
+use report::{server_shapes, ServerShape};
+
 pub use placement::KeyPlace;
 use placement::{modulo_owner, parse_list, parse_placed};
 pub use record::{Change, Move, RingRecord};
@@ -65,6 +67,8 @@ pub struct HashRingModel {
     removed: BTreeMap<String, Position>,
     /// Ring length each live server owns (cached: it changes only with membership).
     arcs: BTreeMap<String, u64>,
+    /// Each live server's points, marker and arcs, as frames draw them (cached likewise).
+    shapes: Rc<Vec<ServerShape>>,
     keys: Rc<Vec<KeyPlace>>,
     /// Owner of each key (parallel to `keys`).
     owner: Rc<Vec<String>>,
@@ -143,6 +147,7 @@ impl HashRingModel {
         }
         self.owner = Rc::new(owner);
         self.arcs = self.ring.arcs();
+        self.shapes = Rc::new(server_shapes(&self.ring));
         self.recount();
         let change = Change {
             at,
@@ -274,6 +279,7 @@ impl Model for HashRingModel {
             colors,
             removed: BTreeMap::new(),
             arcs: ring.arcs(),
+            shapes: Rc::new(server_shapes(&ring)),
             keys: Rc::new(keys),
             owner: Rc::new(owner),
             keys_per_server: BTreeMap::new(),
@@ -492,6 +498,9 @@ impl Model for HashRingModel {
         }
         if self.arcs != self.ring.arcs() {
             return Err("the cached arcs differ from the ring's".into());
+        }
+        if *self.shapes != server_shapes(&self.ring) {
+            return Err("the cached server shapes differ from the ring's".into());
         }
         let sum: u64 = self.keys_per_server.values().sum();
         if sum != self.keys.len() as u64 {
