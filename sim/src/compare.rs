@@ -10,12 +10,15 @@
 //! requests and the same resize at 2 s. An input a column's model does not know is refused by
 //! that column alone, and says so in its trace.
 //!
-//! Nothing here is specific to sharding: any family's lessons get compare mode by declaring
+//! Nothing here is specific to sharding but what each change moved, which a column's model
+//! answers through the sharding family's query ([`Placement`](crate::models::sharding::Placement))
+//! and other families' models leave empty: any family's lessons get compare mode by declaring
 //! variants.
 
 use crate::engine::Simulation;
 use crate::lesson::{CompareVariant, Lesson};
 use crate::model::MetricValue;
+use crate::models::sharding::{placement, Moved};
 use crate::params::ParamSet;
 use crate::registry;
 use crate::scenario::TimedInput;
@@ -217,17 +220,14 @@ impl Comparison {
             let refused = run
                 .last_trace_line()
                 .is_some_and(|l| l.rejected && l.time == input.at);
-            let m = run.metrics();
-            let num = |id: &str| m.get(id).and_then(MetricValue::as_f64);
+            let moved = placement(run.as_ref())
+                .and_then(|p| p.last_moved())
+                .filter(|_| !refused);
             out.push(MovedAt {
                 at: input.at,
                 input: input.input.to_string(),
-                moved: if refused {
-                    None
-                } else {
-                    num("moved_keys").map(|v| v as i64)
-                },
-                percent: if refused { None } else { num("moved_percent") },
+                moved: moved.map(|m| m.keys as i64),
+                percent: moved.map(Moved::percent),
                 refused,
             });
         }

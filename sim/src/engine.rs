@@ -8,12 +8,14 @@
 
 use crate::event::EventQueue;
 use crate::frame::Frame;
-use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
+use crate::model::{ActionSpec, Choice, Ctx, InputError, Metrics, Model};
 use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::query::QueryTable;
 use crate::rng::SimRng;
 use crate::scenario::{Input, Scenario, TimedInput};
 use crate::time::SimTime;
 use crate::trace::{Trace, TraceLine};
+use std::any::Any;
 
 /// How many processed events separate two checkpoints.
 pub const CHECKPOINT_EVERY: u64 = 64;
@@ -36,6 +38,7 @@ struct State<M: Model> {
 pub struct Run<M: Model> {
     specs: Vec<ParamSpec>,
     actions: Vec<ActionSpec>,
+    queries: QueryTable,
     params: ParamSet,
     seed: u64,
     until: SimTime,
@@ -125,6 +128,7 @@ impl<M: Model> Run<M> {
         Ok(Run {
             specs: M::specs(),
             actions: M::actions(),
+            queries: M::queries().into(),
             params,
             seed,
             until,
@@ -256,12 +260,14 @@ pub trait Simulation {
     fn frame(&self) -> Frame;
     /// The metrics now.
     fn metrics(&self) -> Metrics;
-    /// Names of the servers or shards.
-    fn entities(&self) -> Vec<String>;
-    /// Owner and replicas of a named key.
-    fn owners(&self, key: &str) -> Option<Vec<String>>;
-    /// The keys the last placement change moved, `(key, from, to)`.
-    fn last_moves(&self) -> Option<Vec<(String, String, String)>>;
+    /// The values the argument of `action` can take now, if it [picks](ActionSpec::pick) one
+    /// of the model's things.
+    fn choices(&self, action: &str) -> Vec<Choice>;
+    /// The model as it is now, type-erased, for its family's queries: ask them with
+    /// `run.query::<dyn Trait>()` ([`crate::query`]).
+    fn model_any(&self) -> &dyn Any;
+    /// The family query traits the model answers.
+    fn queries(&self) -> &QueryTable;
     /// The trace up to now, rendered.
     fn trace_lines(&self) -> Vec<TraceLine>;
     /// The newest trace entry, rendered (without narrating the rest).
@@ -348,19 +354,19 @@ impl<M: Model> Simulation for Run<M> {
         Run::apply_now(self, input);
     }
     fn frame(&self) -> Frame {
-        self.state.model.frame(self.now)
+        self.state.model.frame(self.now).into()
     }
     fn metrics(&self) -> Metrics {
         self.state.model.metrics()
     }
-    fn entities(&self) -> Vec<String> {
-        self.state.model.entities()
+    fn choices(&self, action: &str) -> Vec<Choice> {
+        self.state.model.choices(action)
     }
-    fn owners(&self, key: &str) -> Option<Vec<String>> {
-        self.state.model.owners(key)
+    fn model_any(&self) -> &dyn Any {
+        &self.state.model
     }
-    fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
-        self.state.model.last_moves()
+    fn queries(&self) -> &QueryTable {
+        &self.queries
     }
     fn trace_lines(&self) -> Vec<TraceLine> {
         self.trace.entries().iter().map(Trace::line).collect()

@@ -1,14 +1,4 @@
-//! Frames: what a view draws at one moment. One variant per kind of diagram.
+//! Frames: what a view draws at one moment. One variant per kind of diagram, listed in
+//! [`crate::registry`] (this module keeps the public path `sim::frame::Frame`).
 
-use crate::models::hash_ring::RingFrame;
-use crate::models::shard_view::ShardFrame;
-use std::rc::Rc;
-
-/// What to draw now.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Frame {
-    /// A consistent-hash ring.
-    Ring(Rc<RingFrame>),
-    /// Shards as buckets of keys.
-    Shards(Rc<ShardFrame>),
-}
+pub use crate::registry::Frame;

@@ -297,7 +297,12 @@ impl Lesson {
         let mut run =
             registry::start(&scenario).map_err(|e: BuildError| LessonError(e.to_string()))?;
         run.seek(scenario.until);
-        let choices = run.entities();
+        let nodes = |run: &dyn Simulation| {
+            crate::models::sharding::placement(run)
+                .map(|p| p.nodes())
+                .unwrap_or_default()
+        };
+        let choices = nodes(run.as_ref());
         for a in &question.actions {
             let input = Input::parse(a)
                 .map_err(|e| LessonError(format!("question {}: {e}", question.id)))?;
@@ -306,7 +311,7 @@ impl Lesson {
         // Offer every entity that exists before or after the actions (a crashed server is a
         // tempting wrong answer; a new shard may be the right one).
         let mut choices = choices;
-        for e in run.entities() {
+        for e in nodes(run.as_ref()) {
             if !choices.contains(&e) {
                 choices.push(e);
             }
@@ -329,8 +334,8 @@ fn reveal_answer(
 ) -> Result<Revealed, String> {
     match answer {
         Answer::Owner { key } => {
-            let owner = run
-                .owners(key)
+            let owner = crate::models::sharding::placement(run)
+                .and_then(|p| p.owners(key))
                 .and_then(|o| o.first().cloned())
                 .ok_or_else(|| format!("the model places no key {key:?}"))?;
             Ok(Revealed::Owner {

@@ -6,6 +6,7 @@
 //! wasm32. This crate has no web dependencies; the app and the `sdp` CLI drive it alike.
 //!
 //! ```
+//! use sim::models::sharding::placement;
 //! use sim::registry;
 //! use sim::scenario::Scenario;
 //! use sim::time::SimTime;
@@ -19,7 +20,8 @@
 //! scenario.inputs.push("0:remove-server:B".parse().unwrap());
 //! let mut run = registry::start(&scenario).unwrap();
 //! run.seek(SimTime::from_ms(1));
-//! assert_eq!(run.owners("User123").unwrap()[0], "C");
+//! let ring = placement(run.as_ref()).unwrap(); // the sharding family's queries
+//! assert_eq!(ring.owners("User123").unwrap()[0], "C");
 //! run.validate().unwrap();
 //! ```
 //!
@@ -38,6 +40,7 @@ pub mod lesson;
 pub mod model;
 pub mod models;
 pub mod params;
+pub mod query;
 pub mod registry;
 pub mod rng;
 pub mod scenario;

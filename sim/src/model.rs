@@ -4,10 +4,15 @@
 //! itself, and reports a frame (what to draw), metrics and trace records. The engine
 //! ([`crate::engine::Run`]) drives any model the same way; the app and the CLI only ever see the
 //! object-safe [`crate::engine::Simulation`] view of it.
+//!
+//! What only one family of models can answer (where a key lives, what a change moved) is not
+//! part of this shape: each family has its own query trait, and each model lists the ones it
+//! answers in [`Model::queries`] (see [`crate::query`]).
 
 use crate::event::EventQueue;
 use crate::frame::Frame;
 use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::query::Queries;
 use crate::rng::SimRng;
 use crate::scenario::Input;
 use crate::time::SimTime;
@@ -26,6 +31,11 @@ pub struct ActionSpec {
     pub arg: Option<&'static str>,
     /// The argument a form starts with (`10` keys), if any.
     pub default_arg: Option<&'static str>,
+    /// Whether the argument names one of the model's current things (a live server), which
+    /// [`Model::choices`] lists: the UI offers one button per choice instead of a text box.
+    pub picks: bool,
+    /// One sentence on what it does to the model, if the label does not say it all.
+    pub help: Option<&'static str>,
 }
 
 impl ActionSpec {
@@ -36,6 +46,8 @@ impl ActionSpec {
             label,
             arg: None,
             default_arg: None,
+            picks: false,
+            help: None,
         }
     }
 
@@ -44,6 +56,46 @@ impl ActionSpec {
     pub const fn arg(mut self, arg: &'static str, default: Option<&'static str>) -> Self {
         self.arg = Some(arg);
         self.default_arg = default;
+        self
+    }
+
+    /// The same action taking an argument described as `arg` that names one of the model's
+    /// current things, listed by [`Model::choices`].
+    pub const fn pick(mut self, arg: &'static str) -> Self {
+        self.arg = Some(arg);
+        self.picks = true;
+        self
+    }
+
+    /// The same action with a sentence on what it does.
+    pub const fn help(mut self, help: &'static str) -> Self {
+        self.help = Some(help);
+        self
+    }
+}
+
+/// A value the argument of an action that [picks](ActionSpec::pick) can take now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choice {
+    /// The argument (`B`).
+    pub value: String,
+    /// Why it cannot be picked now (`B is the last server`), if it cannot; the model would
+    /// refuse the input with this reason.
+    pub unavailable: Option<String>,
+}
+
+impl Choice {
+    /// A value that can be picked.
+    pub fn new(value: impl Into<String>) -> Self {
+        Choice {
+            value: value.into(),
+            unavailable: None,
+        }
+    }
+
+    /// The same value, which cannot be picked now, for `reason`.
+    pub fn unavailable(mut self, reason: impl Into<String>) -> Self {
+        self.unavailable = Some(reason.into());
         self
     }
 }
@@ -97,6 +149,9 @@ pub trait Model: Clone + 'static {
     type Event: Clone + fmt::Debug;
     /// What the model records in the trace.
     type Record: Clone + fmt::Debug + Narrate;
+    /// What its view draws (`RingFrame`, `ShardFrame`): a frame type listed in
+    /// [`crate::registry`], which turns it into a [`Frame`].
+    type Frame: Into<Frame>;
 
     /// The model's identifier in lesson files (`hash-ring`).
     const ID: &'static str;
@@ -113,20 +168,18 @@ pub trait Model: Clone + 'static {
     /// Handles one of its own events at `ctx.now`.
     fn handle(&mut self, event: Self::Event, ctx: &mut Ctx<'_, Self>);
     /// What to draw at `now`.
-    fn frame(&self, now: SimTime) -> Frame;
+    fn frame(&self, now: SimTime) -> Self::Frame;
     /// The current metrics.
     fn metrics(&self) -> Metrics;
-    /// The names of the things keys are placed on (servers, shards), for questions and the UI.
-    fn entities(&self) -> Vec<String>;
-    /// Where a named key lives (its owner first, then replicas), if this model places keys.
-    fn owners(&self, _key: &str) -> Option<Vec<String>> {
-        None
+    /// The values the argument of `action` can take now, for an action that
+    /// [picks](ActionSpec::pick) one of the model's current things (the servers
+    /// `remove-server` can crash); empty for any other action.
+    fn choices(&self, _action: &str) -> Vec<Choice> {
+        Vec::new()
     }
-    /// The keys the last placement change moved, each as `(key, from, to)`, if this model
-    /// places keys.
-    fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
-        None
-    }
+    /// The family query traits this model answers, see [`crate::query`]. A sharding model:
+    /// `Queries::new().with::<dyn Placement>(|m| m)`.
+    fn queries() -> Queries<Self>;
     /// Checks the model's own invariants; the message states the broken one.
     fn validate(&self) -> Result<(), String>;
 }

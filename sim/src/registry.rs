@@ -1,23 +1,56 @@
-//! The model registry: every model the lessons can drive, by id. (The lessons themselves are
-//! compiled by the build into the `catalog` crate.)
+//! The registry: every kind of frame and every model, one line each, and starting a run of any
+//! of them. (The lessons that drive them are compiled by the build into the `catalog` crate.)
+//!
+//! - **A new kind of diagram** is one line under `frames`: the variant of [`Frame`] and the
+//!   frame type its models report. The registry writes the variant and the `From` impl that
+//!   turns the model's own frame into a [`Frame`], so models never name [`Frame`] (they say
+//!   `type Frame = RingFrame` and return one). The app's `src/diagrams/mod.rs` matches on
+//!   [`Frame`] without a wildcard arm, so a variant added here without a diagram there does not
+//!   compile.
+//! - **A new model** is one line under `models`. [`MODELS`], [`specs`] and the runs
+//!   [`start`] builds all come from this list. A model whose frame type is not
+//!   registered does not compile (`Model::Frame: Into<Frame>`); the family queries it answers
+//!   are declared by the model itself ([`crate::model::Model::queries`], see [`crate::query`]).
+//!
+//! `tests/registry.rs` runs every registered model once with its default parameters.
 
 use crate::engine::{BuildError, Run, Simulation};
 use crate::model::Model;
 use crate::models::directory::DirectoryModel;
-use crate::models::hash_ring::HashRingModel;
+use crate::models::hash_ring::{HashRingModel, RingFrame};
 use crate::models::hot_keys::HotKeys;
 use crate::models::modulo::ModuloShards;
 use crate::models::placement::PlacementModel;
 use crate::models::range::RangeShards;
 use crate::models::scatter_gather::ScatterGather;
+use crate::models::shard_view::ShardFrame;
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{Scenario, TimedInput};
 use crate::time::SimTime;
+use std::rc::Rc;
 
-/// Declares every model once: its id in [`MODELS`], its specs in [`specs`] and its runs in
-/// [`start_with`] all come from this one list.
+/// Writes [`Frame`] and its `From` impls from the `frames` list, and [`MODELS`], [`specs`] and
+/// [`start_model`] from the `models` list.
 macro_rules! registry {
-    ($($model:ty),+ $(,)?) => {
+    (
+        frames { $( $(#[$doc:meta])* $kind:ident($frame:ty), )+ }
+        models { $( $model:ty, )+ }
+    ) => {
+        /// What a view draws at one moment: one variant per kind of diagram. Shared (`Rc`) so
+        /// that comparing two frames of an unchanged run is cheap.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum Frame {
+            $( $(#[$doc])* $kind(Rc<$frame>), )+
+        }
+
+        $(
+            impl From<$frame> for Frame {
+                fn from(frame: $frame) -> Frame {
+                    Frame::$kind(Rc::new(frame))
+                }
+            }
+        )+
+
         /// The ids of every model.
         pub const MODELS: &[&str] = &[$(<$model>::ID),+];
 
@@ -29,7 +62,8 @@ macro_rules! registry {
             None
         }
 
-        fn start_model(
+        /// Starts a run of the model with this id from resolved parameters.
+        pub(crate) fn start_model(
             model: &str,
             params: ParamSet,
             seed: u64,
@@ -44,15 +78,24 @@ macro_rules! registry {
     };
 }
 
-registry!(
-    HashRingModel,
-    ModuloShards,
-    PlacementModel,
-    HotKeys,
-    ScatterGather,
-    DirectoryModel,
-    RangeShards
-);
+// The list. A new kind of diagram: one line under `frames`. A new model: one line under `models`.
+registry! {
+    frames {
+        /// A consistent-hash ring.
+        Ring(RingFrame),
+        /// Shards as buckets of keys.
+        Shards(ShardFrame),
+    }
+    models {
+        HashRingModel,
+        ModuloShards,
+        PlacementModel,
+        HotKeys,
+        ScatterGather,
+        DirectoryModel,
+        RangeShards,
+    }
+}
 
 /// Starts a run of the scenario's model. Every bad parameter override fails the start.
 pub fn start(scenario: &Scenario) -> Result<Box<dyn Simulation>, BuildError> {

@@ -11,6 +11,7 @@ use sim::engine::{Run, Simulation};
 use sim::frame::Frame;
 use sim::models::directory::{zipf_sizes, DirectoryModel, Route};
 use sim::models::shard_view::RequestOutcome;
+use sim::models::sharding::{Move, Placement};
 use sim::scenario::{Scenario, TimedInput};
 use sim::time::SimTime;
 use sim::trace::fnv1a64;
@@ -129,10 +130,14 @@ fn least_loaded_places_the_biggest_first_on_the_emptiest_shard() {
     for (name, shard) in expect {
         assert_eq!(shard_of(name), shard, "{name}");
     }
-    assert_eq!(r.owners("acme/189").unwrap(), ["0"]);
-    assert_eq!(r.owners("acme/190"), None, "acme has keys 0–189");
-    assert_eq!(r.owners("190").unwrap(), ["1"], "key id 190 is globex/0");
-    assert_eq!(r.owners("GLOBEX").unwrap(), ["1"]);
+    assert_eq!(r.model().owners("acme/189").unwrap(), ["0"]);
+    assert_eq!(r.model().owners("acme/190"), None, "acme has keys 0–189");
+    assert_eq!(
+        r.model().owners("190").unwrap(),
+        ["1"],
+        "key id 190 is globex/0"
+    );
+    assert_eq!(r.model().owners("GLOBEX").unwrap(), ["1"]);
     let max_mean = num(&r, "max_mean_ratio").unwrap();
     assert!((max_mean - 190.0 / 150.0).abs() < 1e-12);
     assert!((num(&r, "largest_tenant_percent").unwrap() - 190.0 / 6.0).abs() < 1e-12);
@@ -151,7 +156,7 @@ fn the_notes_layout_kept_in_a_table_moves_nothing_when_a_fifth_shard_arrives() {
             users(&[3, 7, 11, 15, 19]),
         ]
     );
-    assert_eq!(before.owners("user-13").unwrap(), ["1"]);
+    assert_eq!(before.model().owners("user-13").unwrap(), ["1"]);
     assert_eq!(num(&before, "moved_keys"), None, "no change yet");
 
     let after = run(Some("notes-layout"), &[], &[]);
@@ -163,11 +168,12 @@ fn the_notes_layout_kept_in_a_table_moves_nothing_when_a_fifth_shard_arrives() {
     assert_eq!(independent, 16.0);
     assert_eq!(num(&after, "modulo_moved_keys"), Some(independent));
     assert_eq!(num(&after, "modulo_moved_percent"), Some(80.0));
-    assert_eq!(after.owners("user-13").unwrap(), ["1"], "still on shard 1");
     assert_eq!(
-        after.last_moves().unwrap(),
-        Vec::<(String, String, String)>::new()
+        after.model().owners("user-13").unwrap(),
+        ["1"],
+        "still on shard 1"
     );
+    assert_eq!(after.model().last_moves().unwrap(), Vec::<Move>::new());
     let c = after.model().last_change().unwrap();
     assert_eq!((c.from_shards, c.to_shards, c.total), (4, 5, 20));
 }
@@ -191,12 +197,16 @@ fn the_whale_overloads_its_shard_and_the_rebalance_moves_its_two_neighbours() {
     assert_eq!(num(&after, "moved_keys"), Some(61.0));
     assert!((num(&after, "moved_percent").unwrap() - 61.0 * 100.0 / 600.0).abs() < 1e-12);
     assert!((num(&after, "max_mean_ratio").unwrap() - 190.0 / 150.0).abs() < 1e-12);
-    assert_eq!(after.owners("acme").unwrap(), ["0"], "the whale stays");
-    assert_eq!(after.owners("hooli").unwrap(), ["3"]);
-    assert_eq!(after.owners("tyrell").unwrap(), ["2"]);
-    let moves = after.last_moves().unwrap();
+    assert_eq!(
+        after.model().owners("acme").unwrap(),
+        ["0"],
+        "the whale stays"
+    );
+    assert_eq!(after.model().owners("hooli").unwrap(), ["3"]);
+    assert_eq!(after.model().owners("tyrell").unwrap(), ["2"]);
+    let moves = after.model().last_moves().unwrap();
     assert_eq!(moves.len(), 61);
-    assert!(moves.iter().all(|(k, from, to)| from == "0"
+    assert!(moves.iter().all(|Move { key: k, from, to }| from == "0"
         && (k.starts_with("hooli/") && to == "3" || k.starts_with("tyrell/") && to == "2")));
     // The copy of 61 keys at 500 keys/s takes 122 ms: the flip is at 3.122 s.
     let flip = after
@@ -228,14 +238,14 @@ fn adding_a_shard_and_moving_the_whale_moves_exactly_its_keys() {
     assert_eq!(group(&added, "keys_per_shard"), loads);
     assert_eq!(num(&added, "modulo_moved_keys"), Some(514.0));
     assert!((num(&added, "modulo_moved_percent").unwrap() - 514.0 / 6.0).abs() < 1e-12);
-    assert_eq!(added.owners("acme").unwrap(), ["3"]);
+    assert_eq!(added.model().owners("acme").unwrap(), ["3"]);
 
     // 190 keys at 500 keys/s: copying until 3.380 s, acme still served by shard 3.
     let copying = run_at(&s, 3_379);
-    assert_eq!(copying.owners("acme").unwrap(), ["3"]);
+    assert_eq!(copying.model().owners("acme").unwrap(), ["3"]);
     assert!(copying.model().migration().is_some());
     let flipped = run_at(&s, 3_380);
-    assert_eq!(flipped.owners("acme").unwrap(), ["4"]);
+    assert_eq!(flipped.model().owners("acme").unwrap(), ["4"]);
     assert!(flipped.model().migration().is_none());
 
     let end = run(Some("whale-own-shard"), &[], &[]);
@@ -243,11 +253,11 @@ fn adding_a_shard_and_moving_the_whale_moves_exactly_its_keys() {
     assert_eq!(num(&end, "moved_keys"), Some(190.0));
     assert_eq!(num(&end, "keys_moved_total"), Some(190.0));
     assert!((num(&end, "max_mean_ratio").unwrap() - 190.0 / 120.0).abs() < 1e-12);
-    let moves = end.last_moves().unwrap();
+    let moves = end.model().last_moves().unwrap();
     assert_eq!(moves.len(), 190);
     assert!(moves
         .iter()
-        .all(|(k, from, to)| k.starts_with("acme/") && from == "3" && to == "4"));
+        .all(|Move { key: k, from, to }| k.starts_with("acme/") && from == "3" && to == "4"));
     // One misroute per client: each had acme cached (30 s TTL) before the flip.
     assert_eq!(num(&end, "misrouted_requests"), Some(4.0));
     assert_eq!(num(&end, "failed_requests"), Some(0.0));
@@ -259,7 +269,7 @@ fn hash_placement_is_fnv_mod_n_and_least_loaded_compares_against_it() {
     for name in COMPANIES {
         let h = fnv1a64(name.as_bytes());
         assert_eq!(
-            hashed.owners(name).unwrap(),
+            hashed.model().owners(name).unwrap(),
             [(h % 4).to_string()],
             "{name}"
         );
@@ -371,7 +381,7 @@ fn a_copy_finished_while_the_directory_is_down_flips_when_it_returns() {
         .trace_lines()
         .iter()
         .any(|l| l.text.contains("the flip waits")));
-    assert_eq!(r.owners("acme").unwrap(), ["3"]);
+    assert_eq!(r.model().owners("acme").unwrap(), ["3"]);
 }
 
 #[test]
@@ -383,15 +393,23 @@ fn removing_a_shard_drains_its_tenants_and_renumbers_the_rest() {
     );
     // Shard 1 held globex (96), wonka (25) and oscorp (17); the others shift down one.
     assert_eq!(num(&r, "moved_keys"), Some(138.0));
-    assert_eq!(r.entities(), ["0", "1", "2"]);
-    assert_eq!(r.owners("initech").unwrap(), ["1"], "old shard 2 is now 1");
-    assert_eq!(r.owners("umbrella").unwrap(), ["2"], "old shard 3 is now 2");
+    assert_eq!(r.model().nodes(), ["0", "1", "2"]);
+    assert_eq!(
+        r.model().owners("initech").unwrap(),
+        ["1"],
+        "old shard 2 is now 1"
+    );
+    assert_eq!(
+        r.model().owners("umbrella").unwrap(),
+        ["2"],
+        "old shard 3 is now 2"
+    );
     assert_eq!(group(&r, "keys_per_shard").iter().sum::<u64>(), 600);
     // Biggest first to the emptiest: globex to old 3 (135 → 231), wonka to old 2 (137 → 162),
     // oscorp to old 2 (162 → 179)… each to whichever is emptiest at that point.
-    assert_eq!(r.owners("globex").unwrap(), ["2"]);
-    assert_eq!(r.owners("wonka").unwrap(), ["1"]);
-    assert_eq!(r.owners("oscorp").unwrap(), ["1"]);
+    assert_eq!(r.model().owners("globex").unwrap(), ["2"]);
+    assert_eq!(r.model().owners("wonka").unwrap(), ["1"]);
+    assert_eq!(r.model().owners("oscorp").unwrap(), ["1"]);
     let c = r.model().last_change().unwrap();
     assert_eq!((c.from_shards, c.to_shards), (4, 3));
 }
@@ -404,12 +422,12 @@ fn new_tenants_are_placed_by_the_policy_and_move_nothing() {
         &["0:add-keys:50", "0:add-keys:acme:10"],
     );
     assert_eq!(
-        r.owners("vandelay").unwrap(),
+        r.model().owners("vandelay").unwrap(),
         ["3"],
         "the emptiest shard (135 keys)"
     );
-    assert_eq!(r.owners("vandelay/49").unwrap(), ["3"]);
-    assert_eq!(r.owners("acme/199").unwrap(), ["0"]);
+    assert_eq!(r.model().owners("vandelay/49").unwrap(), ["3"]);
+    assert_eq!(r.model().owners("acme/199").unwrap(), ["0"]);
     assert_eq!(num(&r, "keys"), Some(660.0));
     assert_eq!(num(&r, "tenants"), Some(13.0));
     assert_eq!(num(&r, "moved_keys"), None);
@@ -440,9 +458,13 @@ fn bad_inputs_are_refused_and_change_nothing() {
         ],
     );
     assert_eq!(refused(&r).len(), 14, "{:#?}", refused(&r));
-    assert_eq!(r.owners("globex").unwrap(), ["1"]);
-    assert_eq!(r.owners("acme").unwrap(), ["1"], "the one accepted move");
-    assert_eq!(r.entities().len(), 4);
+    assert_eq!(r.model().owners("globex").unwrap(), ["1"]);
+    assert_eq!(
+        r.model().owners("acme").unwrap(),
+        ["1"],
+        "the one accepted move"
+    );
+    assert_eq!(r.model().nodes().len(), 4);
 }
 
 #[test]

@@ -19,6 +19,7 @@ use sim::engine::{Run, Simulation};
 use sim::models::directory::{
     zipf_sizes, Directory, DirectoryModel, Naming, Placement, Route, Tenant,
 };
+use sim::models::sharding;
 use sim::scenario::{Input, Scenario, TimedInput};
 use sim::time::SimTime;
 
@@ -147,7 +148,7 @@ fn check_total(run: &Run<DirectoryModel>) -> Result<(), TestCaseError> {
     prop_assert_eq!(per_shard.len() as u32, n);
     let sum: f64 = per_shard.iter().map(|(_, v)| v).sum();
     prop_assert_eq!(sum, m.get("keys").unwrap().as_f64().unwrap());
-    prop_assert_eq!(run.entities().len() as u32, n);
+    prop_assert_eq!(sharding::Placement::nodes(run.model()).len() as u32, n);
     Ok(())
 }
 
@@ -200,7 +201,7 @@ proptest! {
         }
         let moved = inst.metrics().get("moved_keys").and_then(|v| v.as_f64());
         prop_assert_eq!(moved, Some(size as f64));
-        prop_assert_eq!(inst.last_moves().unwrap().len() as u64, size);
+        prop_assert_eq!(sharding::Placement::last_moves(inst.model()).unwrap().len() as u64, size);
         check_total(&inst)?;
     }
 

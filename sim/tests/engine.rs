@@ -5,6 +5,7 @@
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use sim::engine::Simulation;
+use sim::models::sharding::placement;
 use sim::registry;
 use sim::scenario::{Input, Scenario, TimedInput};
 use sim::time::SimTime;
@@ -106,7 +107,7 @@ fn an_input_in_the_past_forks_the_timeline() {
         fresh.digest(),
         "a forked run must equal a fresh run of its scenario"
     );
-    assert_eq!(run.entities(), ["A", "C", "D"]);
+    assert_eq!(placement(&*run).unwrap().nodes(), ["A", "C", "D"]);
 }
 
 #[test]
@@ -130,16 +131,20 @@ fn step_back_at_zero_undoes_the_last_input() {
     let before = run.metrics();
     run.apply_now(Input::new("remove-server", Some("C")));
     run.apply_now(Input::new("remove-server", Some("B")));
-    assert_eq!(run.entities(), ["A", "D"]);
+    assert_eq!(placement(&*run).unwrap().nodes(), ["A", "D"]);
     run.step_back();
-    assert_eq!(run.entities(), ["A", "B", "D"], "step back restores B only");
+    assert_eq!(
+        placement(&*run).unwrap().nodes(),
+        ["A", "B", "D"],
+        "step back restores B only"
+    );
     assert_eq!(
         run.inputs().len(),
         1,
         "the undone input leaves the timeline"
     );
     run.step_back();
-    assert_eq!(run.entities(), ["A", "B", "C", "D"]);
+    assert_eq!(placement(&*run).unwrap().nodes(), ["A", "B", "C", "D"]);
     assert_eq!(run.metrics(), before, "step back restores the metrics");
     assert!(run.inputs().is_empty());
     // What is on screen is what the scenario reproduces.
@@ -151,9 +156,9 @@ fn step_back_at_zero_undoes_the_last_input() {
 fn step_back_later_keeps_the_input_on_the_timeline() {
     let s = scenario(3, &["2000:remove-server:B"]);
     let mut run = run_to(&s, SimTime::from_ms(2_000));
-    assert!(!run.entities().contains(&"B".to_string()));
+    assert!(!placement(&*run).unwrap().nodes().contains(&"B".to_string()));
     // Step back until B is back: the input stays in the future and replays going forward.
-    while !run.entities().contains(&"B".to_string()) {
+    while !placement(&*run).unwrap().nodes().contains(&"B".to_string()) {
         run.step_back();
     }
     assert!(run.now() < SimTime::from_ms(2_000));
@@ -165,7 +170,7 @@ fn step_back_later_keeps_the_input_on_the_timeline() {
         "stepping back equals a fresh run to that time"
     );
     run.seek(SimTime::from_ms(2_000));
-    assert!(!run.entities().contains(&"B".to_string()));
+    assert!(!placement(&*run).unwrap().nodes().contains(&"B".to_string()));
 }
 
 #[test]
@@ -201,7 +206,7 @@ fn refused_inputs_are_recorded_not_fatal() {
     assert_eq!(refused.len(), 2, "{refused:?}");
     assert!(refused[0].contains('Q'));
     assert!(refused[1].contains("unknown action"));
-    assert_eq!(run.entities().len(), 4);
+    assert_eq!(placement(&*run).unwrap().nodes().len(), 4);
 }
 
 #[test]

@@ -6,8 +6,9 @@
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use sim::frame::Frame;
-use sim::hashing::ring::degrees_to_position;
+use sim::hashing::ring::{degrees_to_position, RING_SIZE};
 use sim::model::MetricValue;
+use sim::models::sharding::placement;
 use sim::registry;
 use sim::scenario::TimedInput;
 use sim::time::SimTime;
@@ -32,13 +33,13 @@ fn group(run: &dyn sim::engine::Simulation, id: &str) -> Vec<(String, f64)> {
 fn user123_lives_on_b_and_moves_to_c_when_b_dies() {
     let run = source_example(&[]);
     assert_eq!(
-        run.owners("User123").unwrap()[0],
+        placement(&*run).unwrap().owners("User123").unwrap()[0],
         "B",
         "100° lies in B's arc (45°, 120°]"
     );
     let run = source_example(&["0:remove-server:B"]);
     assert_eq!(
-        run.owners("User123").unwrap()[0],
+        placement(&*run).unwrap().owners("User123").unwrap()[0],
         "C",
         "after B dies the next server clockwise is C"
     );
@@ -98,6 +99,44 @@ fn only_keys_in_b_arc_move_and_all_go_to_c() {
         after.metrics().get("moved_keys"),
         Some(&MetricValue::Int(b_keys as i64))
     );
+}
+
+/// The ring frame says where everything goes, by the notes' numbers, so the view never
+/// hashes or looks up: markers at the pinned angles, the arcs 125°, 75° and 160°, and each key
+/// B's crash moved walks to C's point at 280°.
+#[test]
+fn the_ring_frame_carries_anchors_arcs_and_serving_points() {
+    let at = degrees_to_position;
+    let Frame::Ring(f) = source_example(&[]).frame() else {
+        panic!("the ring lesson draws a ring")
+    };
+    let anchors: Vec<u32> = f.servers.iter().map(|s| s.anchor).collect();
+    assert_eq!(anchors, [at(45.0), at(120.0), at(280.0)]);
+    let degrees: Vec<Vec<(f64, f64)>> = f
+        .servers
+        .iter()
+        .map(|s| {
+            let deg = |p: u64| (p as f64 * 360.0 / RING_SIZE as f64).round();
+            s.arcs
+                .iter()
+                .map(|a| (deg(u64::from(a.start)), deg(a.len)))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        degrees,
+        [
+            vec![(280.0, 125.0)],
+            vec![(45.0, 75.0)],
+            vec![(120.0, 160.0)]
+        ],
+        "A owns (280°, 45°], B (45°, 120°], C (120°, 280°]"
+    );
+    let Frame::Ring(f) = source_example(&["0:remove-server:B"]).frame() else {
+        panic!("the ring lesson draws a ring")
+    };
+    let change = f.last_change.clone().expect("the crash is a change");
+    assert!(change.moves.iter().all(|m| m.point == at(280.0)));
 }
 
 #[test]

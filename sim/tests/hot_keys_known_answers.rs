@@ -11,6 +11,7 @@ use sim::engine::{Run, Simulation};
 use sim::frame::Frame;
 use sim::hashing::jump_bucket;
 use sim::models::hot_keys::{zipf_top_share, HotKeys};
+use sim::models::sharding::{placement, Move, Placement};
 use sim::registry;
 use sim::scenario::{Scenario, TimedInput};
 use sim::time::SimTime;
@@ -108,11 +109,11 @@ fn users_are_placed_by_jump_hash_of_their_names() {
     );
     let eight = NonZeroU32::new(8).unwrap();
     assert_eq!(jump_bucket("user:0", eight), 4);
-    assert_eq!(r.owners("0").unwrap(), ["4"]);
-    assert_eq!(r.owners("user 0").unwrap(), ["4"]);
+    assert_eq!(r.model().owners("0").unwrap(), ["4"]);
+    assert_eq!(r.model().owners("user 0").unwrap(), ["4"]);
     for id in [1u64, 17, 999] {
         let want = jump_bucket(&format!("user:{id}"), eight).to_string();
-        assert_eq!(r.owners(&id.to_string()).unwrap(), [want]);
+        assert_eq!(r.model().owners(&id.to_string()).unwrap(), [want]);
     }
 }
 
@@ -121,16 +122,16 @@ fn doubling_moves_half_the_users_and_the_celebrity_to_a_new_shard() {
     let r = run(&[("request_rate", "0")], &["0:resize:16"], 1);
     assert_eq!(metric(&r, "moved_keys"), 510.0);
     assert_eq!(metric(&r, "moved_percent"), 51.0);
-    assert_eq!(r.owners("0").unwrap(), ["15"]);
+    assert_eq!(r.model().owners("0").unwrap(), ["15"]);
     // Jump hash only ever moves a key onto one of the new shards.
-    for (_, from, to) in r.last_moves().unwrap() {
+    for Move { from, to, .. } in r.model().last_moves().unwrap() {
         let (from, to): (u32, u32) = (from.parse().unwrap(), to.parse().unwrap());
         assert!(from < 8 && to >= 8, "{from} → {to}");
     }
     for (n, moved, owner) in [(32, 756.0, "15"), (64, 882.0, "45")] {
         let r = run(&[("request_rate", "0")], &[&format!("0:resize:{n}")], 1);
         assert_eq!(metric(&r, "moved_keys"), moved, "8 → {n}");
-        assert_eq!(r.owners("0").unwrap(), [owner], "8 → {n}");
+        assert_eq!(r.model().owners("0").unwrap(), [owner], "8 → {n}");
     }
 }
 
@@ -138,12 +139,15 @@ fn doubling_moves_half_the_users_and_the_celebrity_to_a_new_shard() {
 fn the_split_celebrity_hashes_its_eight_sub_keys_to_six_shards() {
     let r = run(&[("request_rate", "0"), ("split", "8")], &[], 1);
     let subs: Vec<String> = (0..8)
-        .map(|j| r.owners(&format!("0#{j}")).unwrap()[0].clone())
+        .map(|j| r.model().owners(&format!("0#{j}")).unwrap()[0].clone())
         .collect();
     assert_eq!(subs, ["5", "7", "6", "2", "7", "4", "1", "2"]);
-    assert_eq!(r.owners("0").unwrap(), ["5", "7", "6", "2", "4", "1"]);
+    assert_eq!(
+        r.model().owners("0").unwrap(),
+        ["5", "7", "6", "2", "4", "1"]
+    );
     assert_eq!(r.model().celebrity_shards(), [5, 7, 6, 2, 7, 4, 1, 2]);
-    assert_eq!(r.owners("0#8"), None, "there are only 8 sub-keys");
+    assert_eq!(r.model().owners("0#8"), None, "there are only 8 sub-keys");
     // 999 users plus 8 sub-keys are stored.
     let stored: f64 = r
         .metrics()
@@ -448,8 +452,8 @@ fn bad_inputs_are_refused_and_change_nothing() {
     r.seek(SimTime::from_ms(10));
     let refused = r.trace_lines().into_iter().filter(|l| l.rejected).count();
     assert_eq!(refused, 11);
-    assert_eq!(r.entities().len(), 8);
-    assert_eq!(r.owners("0").unwrap(), ["4"]);
+    assert_eq!(placement(&*r).unwrap().nodes().len(), 8);
+    assert_eq!(placement(&*r).unwrap().owners("0").unwrap(), ["4"]);
     r.validate().unwrap();
     // The last shard can go, by name or without one.
     s.inputs = vec![
@@ -458,7 +462,7 @@ fn bad_inputs_are_refused_and_change_nothing() {
     ];
     let mut r = registry::start(&s).unwrap();
     r.seek(SimTime::from_ms(10));
-    assert_eq!(r.entities().len(), 6);
+    assert_eq!(placement(&*r).unwrap().nodes().len(), 6);
     // A celebrity that is not one of the users is a parameter error.
     s.inputs.clear();
     s.params.insert("celebrity".into(), "1000".into());

@@ -12,6 +12,7 @@ mod common;
 use proptest::prelude::*;
 use sim::engine::{Run, Simulation};
 use sim::models::hot_keys::HotKeys;
+use sim::models::sharding::{Move, Placement};
 use sim::scenario::{Scenario, TimedInput};
 use sim::time::SimTime;
 
@@ -195,7 +196,7 @@ proptest! {
         let mut r = Run::<HotKeys>::new(&scenario(1, &params, &inputs)).unwrap();
         r.seek(SimTime::from_ms(1));
         let from: u32 = params.iter().find(|(k, _)| k == "shards").unwrap().1.parse().unwrap();
-        for (key, a, b) in r.last_moves().unwrap() {
+        for Move { key, from: a, to: b } in r.model().last_moves().unwrap() {
             let (a, b): (u32, u32) = (a.parse().unwrap(), b.parse().unwrap());
             if to > from {
                 prop_assert!(a < from && b >= from, "{} moved {} → {} growing {} → {}", key, a, b, from, to);

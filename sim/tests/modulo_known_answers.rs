@@ -6,6 +6,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use sim::engine::Simulation;
 use sim::frame::Frame;
+use sim::models::sharding::{placement, Move};
 use sim::registry;
 use sim::scenario::{Scenario, TimedInput};
 use sim::time::SimTime;
@@ -49,7 +50,7 @@ fn user_id_mod_4_lays_out_users_as_the_notes_say() {
             vec![3, 7, 11, 15]
         ]
     );
-    assert_eq!(r.owners("13").unwrap(), ["1"]);
+    assert_eq!(placement(&*r).unwrap().owners("13").unwrap(), ["1"]);
 }
 
 #[test]
@@ -69,13 +70,13 @@ fn four_to_eight_moves_exactly_half_each_from_s_to_s_plus_4() {
         r.metrics().get("moved_percent").and_then(|v| v.as_f64()),
         Some(50.0)
     );
-    let moves = r.last_moves().unwrap();
+    let moves = placement(&*r).unwrap().last_moves().unwrap();
     assert_eq!(moves.len(), 8);
-    for (key, from, to) in moves {
+    for Move { key, from, to } in moves {
         let (from, to): (u32, u32) = (from.parse().unwrap(), to.parse().unwrap());
         assert_eq!(to, from + 4, "user {key} must move from shard s to s + 4");
     }
-    assert_eq!(r.owners("13").unwrap(), ["5"]);
+    assert_eq!(placement(&*r).unwrap().owners("13").unwrap(), ["5"]);
 }
 
 #[test]
@@ -120,5 +121,5 @@ fn bad_resizes_are_refused_and_change_nothing() {
     );
     let refused = r.trace_lines().into_iter().filter(|l| l.rejected).count();
     assert_eq!(refused, 3);
-    assert_eq!(r.entities().len(), 4);
+    assert_eq!(placement(&*r).unwrap().nodes().len(), 4);
 }

@@ -12,6 +12,7 @@ use sim::hashing::jump::{jump_bucket, jump_hash, key_hash};
 use sim::hashing::{Ketama, KetamaFlavor, Rendezvous};
 use sim::model::MetricValue;
 use sim::models::placement::{key_name, PlacementModel};
+use sim::models::sharding::{placement, Move, Placement};
 use sim::scenario::{Input, Scenario, TimedInput};
 use sim::time::SimTime;
 use std::num::NonZeroU32;
@@ -58,7 +59,9 @@ fn keys_per_shard(run: &dyn Simulation) -> Vec<u64> {
 }
 
 fn owner(run: &dyn Simulation, key: &str) -> String {
-    run.owners(key)
+    placement(run)
+        .unwrap()
+        .owners(key)
         .and_then(|o| o.first().cloned())
         .expect("an owner")
 }
@@ -267,7 +270,7 @@ fn jump_loses_a_middle_bucket_at_a_price() {
     );
     assert_eq!(metric(&last, "moved_keys"), Some(102.0));
     // Dropping the last bucket moves only its own keys, each to where jump_hash(·, 9) puts it.
-    for (key, from, to) in last.last_moves().unwrap() {
+    for Move { key, from, to } in last.model().last_moves().unwrap() {
         assert_eq!(from, "9", "user {key} came from the removed shard");
         let id: u64 = key.parse().unwrap();
         let want = jump_hash(key_hash(&key_name(id)), NonZeroU32::new(9).unwrap());
@@ -280,10 +283,11 @@ fn jump_loses_a_middle_bucket_at_a_price() {
             &["0:remove-shard:3"],
         );
         assert!(
-            r.last_moves()
+            r.model()
+                .last_moves()
                 .unwrap()
                 .iter()
-                .all(|(_, from, _)| from == "3"),
+                .all(|m| m.from == "3"),
             "{strategy}"
         );
     }
@@ -393,7 +397,7 @@ fn a_fifth_server_moves_a_fifth_under_consistent_strategies_and_four_fifths_unde
         assert_eq!(metric(&r, "shards"), Some(5.0));
         if strategy != "modulo" && strategy != "bounded" {
             assert!(
-                r.last_moves().unwrap().iter().all(|(_, _, to)| to == "4"),
+                r.model().last_moves().unwrap().iter().all(|m| m.to == "4"),
                 "{strategy}: every moved key goes to the new shard"
             );
         }
@@ -469,7 +473,7 @@ fn shard_indices_shift_but_addresses_stay() {
         ],
         "a new server gets a new address; removed addresses are not reused"
     );
-    assert_eq!(r.entities(), ["0", "1", "2", "3"]);
+    assert_eq!(r.model().nodes(), ["0", "1", "2", "3"]);
 }
 
 #[test]

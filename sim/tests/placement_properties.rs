@@ -12,6 +12,7 @@ use proptest::prelude::*;
 use sim::engine::{Run, Simulation};
 use sim::hashing::KetamaFlavor;
 use sim::models::placement::PlacementModel;
+use sim::models::sharding::{Move, Placement};
 use sim::scenario::{Input, Scenario};
 use sim::time::SimTime;
 
@@ -192,7 +193,7 @@ proptest! {
         let on_new = after.iter().filter(|(_, b)| *b == new).count() as u64;
         prop_assert_eq!(moved, on_new);
         prop_assert_eq!(run.metrics().get("moved_keys").and_then(|v| v.as_f64()), Some(moved as f64));
-        let to: Vec<String> = run.last_moves().unwrap().into_iter().map(|(_, _, t)| t).collect();
+        let to: Vec<String> = run.model().last_moves().unwrap().into_iter().map(|m| m.to).collect();
         prop_assert!(to.iter().all(|t| *t == s.shards.to_string()));
     }
 
@@ -237,7 +238,7 @@ proptest! {
         let old = run.model().servers()[i as usize].weight;
         let action = format!("set-weight:{i}={w}");
         prop_assert!(apply(&mut run, &action));
-        for (_, from, to) in run.last_moves().unwrap() {
+        for Move { from, to, .. } in run.model().last_moves().unwrap() {
             if w > old {
                 prop_assert_eq!(to, i.to_string());
             } else {
@@ -245,7 +246,7 @@ proptest! {
             }
         }
         if w == old {
-            prop_assert_eq!(run.last_moves().unwrap().len(), 0);
+            prop_assert_eq!(run.model().last_moves().unwrap().len(), 0);
         }
     }
 

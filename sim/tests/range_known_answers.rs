@@ -9,6 +9,7 @@ use sim::engine::Simulation;
 use sim::frame::Frame;
 use sim::models::range::table::hash_shard;
 use sim::models::shard_view::ShardFrame;
+use sim::models::sharding::{placement, Move};
 use sim::registry;
 use sim::scenario::{Scenario, TimedInput};
 use sim::time::SimTime;
@@ -90,7 +91,7 @@ fn group(run: &dyn Simulation, id: &str) -> Vec<u64> {
 }
 
 fn owner(run: &dyn Simulation, key: &str) -> Option<String> {
-    run.owners(key).map(|o| o[0].clone())
+    placement(run).unwrap().owners(key).map(|o| o[0].clone())
 }
 
 fn log(run: &dyn Simulation) -> String {
@@ -353,10 +354,14 @@ fn time_ordered_ids_grow_by_gaps_averaging_time_gap() {
 fn a_median_split_moves_half_of_one_range_and_the_tail_follows_the_top_half() {
     let r = run(SIGN_UPS, &["0:add-keys:30", "0:add-shard", "0:add-keys:10"]);
     // Shard 3 held 31–70 (40 keys): its lower median is 50, so 51–70 move to the new shard 4.
-    let moves = r.last_moves().unwrap();
+    let moves = placement(&*r).unwrap().last_moves().unwrap();
     assert_eq!(moves.len(), 20);
-    let want: Vec<(String, String, String)> = (51..=70)
-        .map(|id: u64| (id.to_string(), "3".to_string(), "4".to_string()))
+    let want: Vec<Move> = (51..=70)
+        .map(|id: u64| Move {
+            key: id.to_string(),
+            from: "3".to_string(),
+            to: "4".to_string(),
+        })
         .collect();
     assert_eq!(moves, want);
     assert_eq!(num(r.as_ref(), "moved_keys"), Some(20.0));
@@ -381,10 +386,10 @@ fn a_median_split_moves_half_of_one_range_and_the_tail_follows_the_top_half() {
 #[test]
 fn a_split_at_a_given_point_renumbers_the_ranges_above_without_moving_their_keys() {
     let r = run(SIGN_UPS, &["0:split:1:15"]);
-    let moves = r.last_moves().unwrap();
-    let ids: Vec<&str> = moves.iter().map(|m| m.0.as_str()).collect();
+    let moves = placement(&*r).unwrap().last_moves().unwrap();
+    let ids: Vec<&str> = moves.iter().map(|m| m.key.as_str()).collect();
     assert_eq!(ids, ["16", "17", "18", "19", "20"]);
-    assert!(moves.iter().all(|m| m.1 == "1" && m.2 == "2"));
+    assert!(moves.iter().all(|m| m.from == "1" && m.to == "2"));
     // Keys 21–40 are now on shards 3 and 4, but on the same servers as before.
     assert_eq!(group(r.as_ref(), "keys_per_shard"), [10, 5, 5, 10, 10]);
     assert_eq!(owner(r.as_ref(), "25").as_deref(), Some("3"));
@@ -404,13 +409,12 @@ fn a_split_names_the_new_half_after_the_old() {
 #[test]
 fn merging_moves_only_the_right_neighbours_keys() {
     let r = run(SIGN_UPS, &["0:merge:1"]);
-    let moves = r.last_moves().unwrap();
+    let moves = placement(&*r).unwrap().last_moves().unwrap();
     assert_eq!(moves.len(), 10);
-    assert!(moves.iter().all(
-        |(id, from, to)| (21..=30).contains(&id.parse::<u64>().unwrap())
-            && from == "2"
-            && to == "1"
-    ));
+    assert!(moves.iter().all(|Move { key: id, from, to }| (21..=30)
+        .contains(&id.parse::<u64>().unwrap())
+        && from == "2"
+        && to == "1"));
     assert_eq!(group(r.as_ref(), "keys_per_shard"), [10, 20, 10]);
     assert_eq!(num(r.as_ref(), "moved_percent"), Some(25.0));
     assert!(log(r.as_ref()).contains("Merged Shard 2 into Shard 1, which now holds ids 11–30."));
@@ -420,14 +424,14 @@ fn merging_moves_only_the_right_neighbours_keys() {
 fn removing_a_shard_hands_its_range_to_a_neighbour() {
     // No argument: the last shard's keys go to its left neighbour.
     let r = run(SIGN_UPS, &["0:remove-shard"]);
-    let moves = r.last_moves().unwrap();
+    let moves = placement(&*r).unwrap().last_moves().unwrap();
     assert_eq!(moves.len(), 10);
-    assert!(moves.iter().all(|m| m.1 == "3" && m.2 == "2"));
+    assert!(moves.iter().all(|m| m.from == "3" && m.to == "2"));
     assert_eq!(group(r.as_ref(), "keys_per_shard"), [10, 10, 20]);
     // Shard 0 has no left neighbour: its keys go to shard 1's server, which becomes shard 0.
     let r = run(SIGN_UPS, &["0:remove-shard:0"]);
-    let moves = r.last_moves().unwrap();
-    let ids: Vec<u64> = moves.iter().map(|m| m.0.parse().unwrap()).collect();
+    let moves = placement(&*r).unwrap().last_moves().unwrap();
+    let ids: Vec<u64> = moves.iter().map(|m| m.key.parse().unwrap()).collect();
     assert_eq!(ids, (1..=10).collect::<Vec<u64>>());
     assert_eq!(group(r.as_ref(), "keys_per_shard"), [20, 10, 10]);
 }
@@ -435,7 +439,7 @@ fn removing_a_shard_hands_its_range_to_a_neighbour() {
 #[test]
 fn new_split_points_move_only_the_ids_between_old_and_new_edges() {
     let r = run(SIGN_UPS, &["0:set-boundaries:15,25,35"]);
-    let moves = r.last_moves().unwrap();
+    let moves = placement(&*r).unwrap().last_moves().unwrap();
     let mut want = Vec::new();
     for (ids, from, to) in [
         (11..=15, "1", "0"),
@@ -443,7 +447,11 @@ fn new_split_points_move_only_the_ids_between_old_and_new_edges() {
         (31..=35, "3", "2"),
     ] {
         for id in ids {
-            want.push((id.to_string(), from.to_string(), to.to_string()));
+            want.push(Move {
+                key: id.to_string(),
+                from: from.to_string(),
+                to: to.to_string(),
+            });
         }
     }
     assert_eq!(moves, want);
@@ -555,7 +563,7 @@ fn named_keys_answer_for_any_id_in_the_space() {
     assert_eq!(owner(r.as_ref(), "user-12").as_deref(), Some("1"));
     assert_eq!(owner(r.as_ref(), "id 5").as_deref(), Some("0"));
     assert_eq!(owner(r.as_ref(), "nobody"), None);
-    assert_eq!(r.entities(), ["0", "1", "2", "3"]);
+    assert_eq!(placement(&*r).unwrap().nodes(), ["0", "1", "2", "3"]);
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod common;
 use proptest::prelude::*;
 use sim::engine::Simulation;
 use sim::models::range::RangeTable;
+use sim::models::sharding::{placement, Move};
 use sim::registry;
 use sim::scenario::{Input, Scenario};
 use sim::time::SimTime;
@@ -240,12 +241,12 @@ proptest! {
         run.apply_now(Input::new("split", Some(&s.to_string())));
         prop_assume!(!refused(run.as_ref()));
         run.validate().map_err(TestCaseError::fail)?;
-        let moves = run.last_moves().unwrap();
+        let moves = placement(&*run).unwrap().last_moves().unwrap();
         let c = before[s as usize];
         if c >= 2 {
             prop_assert_eq!(moves.len() as u64, c - c / 2, "the upper half of {} keys", c);
         }
-        for (key, from, to) in &moves {
+        for Move { key, from, to } in &moves {
             prop_assert_eq!(from, &s.to_string(), "key {} came from the split shard", key);
             prop_assert_eq!(to, &(s + 1).to_string(), "key {} went to the new shard", key);
         }
@@ -267,9 +268,9 @@ proptest! {
         run.apply_now(Input::new("merge", Some(&s.to_string())));
         prop_assert!(!refused(run.as_ref()));
         run.validate().map_err(TestCaseError::fail)?;
-        let moves = run.last_moves().unwrap();
+        let moves = placement(&*run).unwrap().last_moves().unwrap();
         prop_assert_eq!(moves.len() as u64, before[s as usize + 1]);
-        for (key, from, to) in &moves {
+        for Move { key, from, to } in &moves {
             prop_assert_eq!(from, &(s + 1).to_string(), "key {}", key);
             prop_assert_eq!(to, &s.to_string(), "key {}", key);
         }
@@ -336,7 +337,7 @@ proptest! {
         for (kind, a, b) in script {
             t += 50;
             run.seek(SimTime::from_ms(t));
-            let n = run.entities().len() as u32;
+            let n = placement(&*run).unwrap().nodes().len() as u32;
             let (action, arg) = match kind {
                 0 => ("split", Some(format!("{}", a % (n + 1)))),
                 1 => ("split", Some(format!("{}:{}", a % n, b % 120_000))),
@@ -359,9 +360,9 @@ proptest! {
             let m = run.metrics();
             let kps: f64 = m.group("keys_per_shard").unwrap().values.iter().map(|(_, v)| v).sum();
             prop_assert_eq!(Some(kps), m.get("keys").and_then(|v| v.as_f64()));
-            if let Some(moves) = run.last_moves() {
-                for (key, _, to) in moves {
-                    prop_assert_eq!(run.owners(&key).map(|o| o[0].clone()), Some(to));
+            if let Some(moves) = placement(&*run).unwrap().last_moves() {
+                for Move { key, to, .. } in moves {
+                    prop_assert_eq!(placement(&*run).unwrap().owners(&key).map(|o| o[0].clone()), Some(to));
                 }
             }
         }

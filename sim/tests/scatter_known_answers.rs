@@ -11,6 +11,7 @@ use sim::engine::Simulation;
 use sim::frame::Frame;
 use sim::model::MetricValue;
 use sim::models::scatter_gather::service::{scatter_quantile_us, ServiceDist};
+use sim::models::sharding::placement;
 use sim::registry;
 use sim::rng::SimRng;
 use sim::scenario::TimedInput;
@@ -74,8 +75,8 @@ fn users_are_laid_out_by_user_id_mod_4_as_in_the_notes() {
             vec![3, 7, 11, 15]
         ]
     );
-    assert_eq!(r.owners("13").unwrap(), ["1"]);
-    assert_eq!(r.owners("user-13").unwrap(), ["1"]);
+    assert_eq!(placement(&*r).unwrap().owners("13").unwrap(), ["1"]);
+    assert_eq!(placement(&*r).unwrap().owners("user-13").unwrap(), ["1"]);
     let rows: Vec<f64> = group(r.as_ref(), "keys_per_shard")
         .into_iter()
         .map(|(_, v)| v)
@@ -278,7 +279,7 @@ fn resizing_moves_rows_like_modulo_and_scatters_grow() {
         &["0:add-shard", "0:remove-shard:4", "0:query:by-attribute:3"],
         1_000,
     );
-    assert_eq!(r.entities().len(), 4);
+    assert_eq!(placement(&*r).unwrap().nodes().len(), 4);
     assert_eq!(metric(r.as_ref(), "query_fanout"), Some(4.0));
     let lines: Vec<String> = r.trace_lines().into_iter().map(|l| l.text).collect();
     assert!(
@@ -311,6 +312,6 @@ fn bad_inputs_are_refused_and_change_nothing() {
     );
     let refused = r.trace_lines().into_iter().filter(|l| l.rejected).count();
     assert_eq!(refused, 7);
-    assert_eq!(r.entities().len(), 4);
+    assert_eq!(placement(&*r).unwrap().nodes().len(), 4);
     assert_eq!(metric(r.as_ref(), "requests"), Some(0.0));
 }

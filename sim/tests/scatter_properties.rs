@@ -14,6 +14,7 @@ use sim::model::MetricValue;
 use sim::models::scatter_gather::servers::{LatencyHistogram, ShardServer};
 use sim::models::scatter_gather::service::ServiceDist;
 use sim::models::scatter_gather::{QueryKind, ScatterGather};
+use sim::models::sharding::Placement;
 use sim::scenario::{Scenario, TimedInput};
 use sim::time::SimTime;
 
@@ -74,7 +75,7 @@ proptest! {
         let touched: Vec<u32> = q.responses.iter().map(|x| x.shard).collect();
         prop_assert_eq!(touched, vec![(id % u64::from(shards)) as u32]);
         prop_assert_eq!(q.latency_us(), q.responses[0].latency_us());
-        prop_assert_eq!(r.owners(&id.to_string()).unwrap(), vec![(id % u64::from(shards)).to_string()]);
+        prop_assert_eq!(r.model().owners(&id.to_string()).unwrap(), vec![(id % u64::from(shards)).to_string()]);
     }
 
     /// Without a global index a read by attribute asks each of the N shards exactly once, and

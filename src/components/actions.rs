@@ -1,22 +1,43 @@
-//! Interventions from the model's action list: a crash button per live server, an add-server
-//! button, and a small form for every other action. Each applies an input at the current time.
+//! Interventions from the model's action list: for an action that picks one of the model's
+//! things (`remove-server`), a button per choice the model offers ([`Simulation::choices`]);
+//! an add-server button; and a small form for every other action. Each applies an input at the
+//! current time.
+//!
+//! The panel knows no family: what an action can pick (servers now, cache keys or backends
+//! later) and why a choice is unavailable (the last server) come from the model.
 
 use crate::components::icons;
-use sim::model::ActionSpec;
+use sim::engine::Simulation;
+use sim::model::{ActionSpec, Choice};
 use sim::scenario::Input;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+/// What each action that [picks](ActionSpec::pick) can pick now, by action name.
+pub type Choices = BTreeMap<&'static str, Vec<Choice>>;
+
+/// The run's [`Choices`] now, shared while they stay the same (so the panel skips re-rendering
+/// while only the clock moves).
+#[hook]
+pub fn use_choices(sim: &dyn Simulation, actions: &[ActionSpec]) -> Rc<Choices> {
+    let now: Choices = actions
+        .iter()
+        .filter(|a| a.picks)
+        .map(|a| (a.name, sim.choices(a.name)))
+        .collect();
+    use_memo(now, |c| c.clone())
+}
+
 /// Props of [`ActionsPanel`].
 #[derive(Properties, PartialEq)]
 pub struct ActionsPanelProps {
     /// The model's actions.
     pub actions: Rc<[ActionSpec]>,
-    /// The live servers (or shards).
-    pub entities: Rc<[String]>,
-    /// Server name → palette index.
+    /// What the actions that pick can pick now.
+    pub choices: Rc<Choices>,
+    /// Name → palette index of the things the diagram colours (a choice's swatch).
     pub colors: Rc<BTreeMap<String, u32>>,
     /// Why the last input was refused.
     pub error: Option<Rc<str>>,
@@ -34,22 +55,27 @@ pub fn actions_panel(props: &ActionsPanelProps) -> Html {
         let cb = props.on_apply.clone();
         Callback::from(move |_: MouseEvent| cb.emit(Input::new(action, arg.as_deref())))
     };
-    let crash = has("remove-server").then(|| {
-        let last = props.entities.len() <= 1;
+    let picks = props.actions.iter().filter(|a| a.picks).map(|a| {
+        let choices = props.choices.get(a.name).map(Vec::as_slice).unwrap_or_default();
         html! {
-            <div class="action-group">
-                <span class="action-group-label">{ "Crash a server" }</span>
+            <div class="action-group" key={a.name}>
+                <span class="action-group-label">{ a.label }</span>
                 <div class="chip-row">
-                    { for props.entities.iter().map(|s| {
-                        let color = props.colors.get(s).copied().unwrap_or(0);
+                    { for choices.iter().map(|c| {
+                        let v = &c.value;
+                        let color = props.colors.get(v).copied().unwrap_or(0);
+                        let title = c.unavailable.clone().unwrap_or_else(|| match a.help {
+                            Some(help) => format!("{}: {v}, now. {help}", a.label),
+                            None => format!("{}: {v}, now", a.label),
+                        });
                         html! {
-                            <button type="button" class="chip chip-server" data-testid={format!("remove-server-{s}")}
+                            <button type="button" class="chip chip-server" data-testid={format!("{}-{v}", a.name)}
                                 style={format!("--chip-color: var(--server-{})", color % 12)}
-                                disabled={last} title={format!("Crash server {s} now: its keys move to the next server clockwise")}
-                                aria-label={format!("Crash server {s}")}
-                                onclick={apply("remove-server", Some(s.clone()))}>
+                                disabled={c.unavailable.is_some()} {title}
+                                aria-label={format!("{}: {v}", a.label)}
+                                onclick={apply(a.name, Some(v.clone()))}>
                                 <span class="swatch" aria-hidden="true" />
-                                { s.clone() }
+                                { v.clone() }
                                 { icons::crash() }
                             </button>
                         }
@@ -70,12 +96,12 @@ pub fn actions_panel(props: &ActionsPanelProps) -> Html {
     let others: Vec<&ActionSpec> = props
         .actions
         .iter()
-        .filter(|a| a.name != "add-server" && a.name != "remove-server")
+        .filter(|a| a.name != "add-server" && !a.picks)
         .collect();
 
     html! {
         <div class="actions">
-            { for crash }
+            { for picks }
             <div class="action-group action-forms">
                 { for add }
                 { for others.into_iter().map(|a| html! {

@@ -1,7 +1,14 @@
-//! One view per mechanism: each draws its model's frame as SVG.
+//! One view per kind of diagram: each draws its model's frame as SVG.
 //!
-//! [`Diagram`] picks the view for a [`Frame`]; adding a lesson family adds a variant to `Frame`
-//! and an arm here.
+//! [`kind`] is the one place in the app that knows every kind of [`Frame`]: an exhaustive match
+//! (no wildcard arm), one line per kind, giving that kind's [`DiagramKind`]. Everything the app
+//! does differently per kind of frame goes through it: the drawing ([`Diagram`]), the colours of
+//! the things it draws ([`server_colors`]), the load chart's label and the embed's aspect ratio.
+//! A variant added to `Frame` (one line in `sim/src/registry.rs`) without a line here does not
+//! compile.
+//!
+//! A new kind of diagram: a module here (`pub mod name;`) that implements [`DiagramKind`] for
+//! `Rc<ItsFrame>`, and its line in [`kind`].
 
 pub mod ring;
 pub mod shards;
@@ -11,26 +18,36 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
+/// What the app needs from one kind of diagram, implemented for `Rc` of the frame type it
+/// draws.
+pub trait DiagramKind {
+    /// The drawing.
+    fn view(&self, reduced_motion: bool) -> Html;
+    /// Name → palette index of the things it colours (servers, shards), for the panels beside
+    /// it (load bars, intervention buttons) to use the same colours.
+    fn colors(&self) -> BTreeMap<String, u32>;
+    /// The label of the load chart's section (`Load per server`).
+    fn load_label(&self) -> &'static str;
+    /// Its `viewBox`'s width over its height: an embed fits its stage to it.
+    fn aspect(&self) -> f64;
+}
+
+/// The kind of diagram that draws `frame`.
+pub fn kind(frame: &Frame) -> &dyn DiagramKind {
+    match frame {
+        Frame::Ring(f) => f,
+        Frame::Shards(f) => f,
+    }
+}
+
 /// The palette class of colour `index` (`s0` … `s11`, wrapping), styled in `main.css`.
 pub(crate) fn palette_class(index: u32) -> String {
     format!("s{}", index % 12)
 }
 
-/// Server name → palette index, from whatever the frame draws.
+/// Name → palette index of whatever the frame draws.
 pub fn server_colors(frame: &Frame) -> BTreeMap<String, u32> {
-    match frame {
-        Frame::Ring(r) => r
-            .servers
-            .iter()
-            .map(|s| (s.name.clone(), s.color))
-            .chain(r.removed.iter().map(|g| (g.name.clone(), g.color)))
-            .collect(),
-        Frame::Shards(f) => f
-            .shards
-            .iter()
-            .map(|s| (s.index.to_string(), s.index))
-            .collect(),
-    }
+    kind(frame).colors()
 }
 
 /// An `Rc` compared by pointer: a layout computed once per change of the model's shape and
@@ -56,12 +73,5 @@ pub struct DiagramProps {
 /// The diagram for whatever kind of frame the lesson's model reports.
 #[function_component]
 pub fn Diagram(props: &DiagramProps) -> Html {
-    match &props.frame {
-        Frame::Ring(f) => {
-            html! { <ring::RingDiagram frame={f.clone()} reduced_motion={props.reduced_motion} /> }
-        }
-        Frame::Shards(f) => {
-            html! { <shards::ShardDiagram frame={f.clone()} reduced_motion={props.reduced_motion} /> }
-        }
-    }
+    kind(&props.frame).view(props.reduced_motion)
 }

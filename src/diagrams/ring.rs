@@ -16,13 +16,33 @@ mod layers;
 mod overlay;
 mod text;
 
-use super::Shared;
+use super::{DiagramKind, Shared};
 use crate::layout::ring::RingLayout;
 use layers::{Keys, MovedKeys, NamedKeys, RingBase};
 use sim::hashing::ring::Position;
 use sim::models::hash_ring::{Change, RingFrame};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
+
+impl DiagramKind for Rc<RingFrame> {
+    fn view(&self, reduced_motion: bool) -> Html {
+        html! { <RingDiagram frame={self.clone()} {reduced_motion} /> }
+    }
+    fn colors(&self) -> BTreeMap<String, u32> {
+        self.servers
+            .iter()
+            .map(|s| (s.name.clone(), s.color))
+            .chain(self.removed.iter().map(|g| (g.name.clone(), g.color)))
+            .collect()
+    }
+    fn load_label(&self) -> &'static str {
+        "Load per server"
+    }
+    fn aspect(&self) -> f64 {
+        1.0
+    }
+}
 
 /// Props of [`RingDiagram`].
 #[derive(Properties, PartialEq)]
@@ -33,7 +53,8 @@ pub struct RingDiagramProps {
     pub reduced_motion: bool,
 }
 
-/// What the layout depends on: the servers' names, colours and points, and the ghosts.
+/// What the layout depends on: the servers' names, colours, points, markers and arcs, and the
+/// ghosts.
 struct LayoutKey {
     frame: Rc<RingFrame>,
     ghosts: Vec<(String, u32, Position)>,
@@ -49,13 +70,14 @@ impl PartialEq for LayoutKey {
                 .map(|k| (k.name.as_str(), k.position))
         }
         self.ghosts == other.ghosts
-            && a.hash == b.hash
-            && a.vnodes == b.vnodes
             && a.servers.len() == b.servers.len()
-            && a.servers
-                .iter()
-                .zip(&b.servers)
-                .all(|(x, y)| x.name == y.name && x.color == y.color && x.points == y.points)
+            && a.servers.iter().zip(&b.servers).all(|(x, y)| {
+                x.name == y.name
+                    && x.color == y.color
+                    && x.anchor == y.anchor
+                    && x.points == y.points
+                    && x.arcs == y.arcs
+            })
             && (Rc::ptr_eq(a, b) || named(a).eq(named(b)))
     }
 }

@@ -16,7 +16,7 @@ mod layers;
 mod overlay;
 mod text;
 
-use super::Shared;
+use super::{DiagramKind, Shared};
 use crate::layout::polar::Point;
 use crate::layout::shards::{Chrome, ShardLayout, VIEW_H, VIEW_W};
 use layers::{Buckets, Keys};
@@ -24,6 +24,24 @@ use sim::models::shard_view::{ShardChange, ShardFrame};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
+
+impl DiagramKind for Rc<ShardFrame> {
+    fn view(&self, reduced_motion: bool) -> Html {
+        html! { <ShardDiagram frame={self.clone()} {reduced_motion} /> }
+    }
+    fn colors(&self) -> BTreeMap<String, u32> {
+        self.shards
+            .iter()
+            .map(|s| (s.index.to_string(), s.index))
+            .collect()
+    }
+    fn load_label(&self) -> &'static str {
+        "Load per shard"
+    }
+    fn aspect(&self) -> f64 {
+        VIEW_W / VIEW_H
+    }
+}
 
 /// Props of [`ShardDiagram`].
 #[derive(Properties, PartialEq)]

@@ -147,67 +147,9 @@ pub fn num(x: f64) -> String {
     }
 }
 
-/// A stretch of the ring owned by one server: the positions `(start, start + len]`, wrapping.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OwnedArc {
-    /// The owner, as an index chosen by the caller.
-    pub owner: usize,
-    /// Where the arc starts (exclusive): the previous owner's last point.
-    pub start: Position,
-    /// How many positions it covers, from 1 to 2^32 (the whole ring).
-    pub len: u64,
-}
-
-impl OwnedArc {
-    /// The angle where the arc starts.
-    pub fn start_deg(&self) -> f64 {
-        angle_of(self.start)
-    }
-    /// How many degrees it covers, in `(0, 360]`.
-    pub fn span_deg(&self) -> f64 {
-        self.len as f64 * 360.0 / RING_SIZE as f64
-    }
-}
-
-/// The arcs each owner holds, given every point on the ring as `(position, owner)` **sorted by
-/// the ring's tie-break order** (position, then owner). A point owns the arc from the previous
-/// point to itself; when several points share a position the first owns the arc and the rest
-/// own nothing (the ring's rule). Neighbouring arcs of the same owner are merged, including
-/// across the top, so the result is as few arcs as the ring allows; their lengths sum to 2^32.
-pub fn owned_arcs(points: &[(Position, usize)]) -> Vec<OwnedArc> {
-    let Some(&(last_pos, _)) = points.last() else {
-        return Vec::new();
-    };
-    let mut arcs: Vec<OwnedArc> = Vec::new();
-    let mut prev = last_pos;
-    for (i, &(pos, owner)) in points.iter().enumerate() {
-        let len = if i == 0 {
-            u64::from(pos) + RING_SIZE - u64::from(prev)
-        } else {
-            u64::from(pos) - u64::from(prev)
-        };
-        let start = std::mem::replace(&mut prev, pos);
-        if len == 0 {
-            continue;
-        }
-        match arcs.last_mut() {
-            Some(a) if a.owner == owner => a.len += len,
-            _ => arcs.push(OwnedArc { owner, start, len }),
-        }
-    }
-    if arcs.len() > 1 && arcs[0].owner == arcs[arcs.len() - 1].owner {
-        let tail = arcs.pop().expect("more than one arc");
-        arcs[0].start = tail.start;
-        arcs[0].len += tail.len;
-    }
-    arcs
-}
-
-/// The first of `sorted` (ascending positions) at or after `p` going clockwise, wrapping past the
-/// top: the point a key at `p` is served by. `None` if `sorted` is empty.
-pub fn successor(sorted: &[Position], p: Position) -> Option<Position> {
-    let i = sorted.partition_point(|&q| q < p);
-    sorted.get(i).or_else(|| sorted.first()).copied()
+/// How many degrees `len` ring positions cover, in `[0, 360]` (an arc of the whole ring is 360°).
+pub fn span_of(len: u64) -> f64 {
+    len as f64 * 360.0 / RING_SIZE as f64
 }
 
 /// Angles moved apart so that neighbours round the circle are at least `min_gap` degrees apart,
@@ -468,102 +410,11 @@ mod tests {
         assert_eq!(d, "M200 110L200 90M290 200L310 200");
     }
 
-    fn total(arcs: &[OwnedArc]) -> u64 {
-        arcs.iter().map(|a| a.len).sum()
-    }
-
     #[test]
-    fn one_point_owns_the_whole_ring() {
-        let arcs = owned_arcs(&[(12345, 7)]);
-        assert_eq!(
-            arcs,
-            vec![OwnedArc {
-                owner: 7,
-                start: 12345,
-                len: RING_SIZE
-            }]
-        );
-        assert_eq!(arcs[0].span_deg(), 360.0);
-    }
-
-    #[test]
-    fn the_notes_ring_gives_125_75_160_degrees() {
-        use sim::hashing::ring::degrees_to_position as at;
-        let pts = [(at(45.0), 0), (at(120.0), 1), (at(280.0), 2)];
-        let arcs = owned_arcs(&pts);
-        assert_eq!(total(&arcs), RING_SIZE);
-        let spans: Vec<(usize, i64)> = arcs
-            .iter()
-            .map(|a| (a.owner, a.span_deg().round() as i64))
-            .collect();
-        assert_eq!(spans, vec![(0, 125), (1, 75), (2, 160)]);
-        // A's arc starts at C (280°) and crosses the top.
-        assert_eq!(arcs[0].start, at(280.0));
-    }
-
-    #[test]
-    fn neighbouring_points_of_one_owner_merge_even_across_the_top() {
-        let q = (RING_SIZE / 4) as u32;
-        // Owner 0 at 0° and 90°, owner 1 at 180°, owner 0 again at 270°.
-        let pts = [(0, 0), (q, 0), (2 * q, 1), (3 * q, 0)];
-        let arcs = owned_arcs(&pts);
-        assert_eq!(
-            arcs,
-            vec![
-                OwnedArc {
-                    owner: 0,
-                    start: 2 * q,
-                    len: 3 * RING_SIZE / 4
-                },
-                OwnedArc {
-                    owner: 1,
-                    start: q,
-                    len: RING_SIZE / 4
-                },
-            ]
-        );
-    }
-
-    #[test]
-    fn a_shared_position_belongs_to_the_first_point() {
-        let pts = [(100, 0), (100, 1), (200, 2)];
-        let arcs = owned_arcs(&pts);
-        assert_eq!(total(&arcs), RING_SIZE);
-        assert!(
-            arcs.iter().all(|a| a.owner != 1),
-            "the second point at 100 owns nothing: {arcs:?}"
-        );
-    }
-
-    #[test]
-    fn all_points_at_one_position_give_one_full_arc() {
-        let arcs = owned_arcs(&[(5, 0), (5, 1)]);
-        assert_eq!(
-            arcs,
-            vec![OwnedArc {
-                owner: 0,
-                start: 5,
-                len: RING_SIZE
-            }]
-        );
-    }
-
-    #[test]
-    fn no_points_no_arcs() {
-        assert!(owned_arcs(&[]).is_empty());
-    }
-
-    #[test]
-    fn successor_wraps_past_the_top() {
-        let pts = [10, 20, 30];
-        assert_eq!(successor(&pts, 15), Some(20));
-        assert_eq!(
-            successor(&pts, 20),
-            Some(20),
-            "a point serves its own position"
-        );
-        assert_eq!(successor(&pts, 31), Some(10));
-        assert_eq!(successor(&[], 31), None);
+    fn spans_are_shares_of_360_degrees() {
+        assert_eq!(span_of(RING_SIZE), 360.0);
+        assert_eq!(span_of(RING_SIZE / 4), 90.0);
+        assert_eq!(span_of(0), 0.0);
     }
 
     fn gaps(angles: &[f64]) -> Vec<f64> {

@@ -2,12 +2,14 @@
 //!
 //! Computed once per change of the ring's servers (not per animation frame) by
 //! `crate::diagrams::ring`. All sizes are in the diagram's fixed 400 × 400 `viewBox`.
+//!
+//! Only geometry: where each server's marker sits and which arcs it owns come from the frame
+//! (the model's ring decides them), and this module turns them into angles, paths and label
+//! spots.
 
-use super::polar::{angle_of, owned_arcs, spread_angles, successor, Circle};
+use super::polar::{angle_of, span_of, spread_angles, Circle};
 use sim::hashing::ring::Position;
-use sim::hashing::HashFn;
 use sim::models::hash_ring::{RingFrame, ServerView};
-use std::collections::BTreeSet;
 
 /// Width and height of the `viewBox`.
 pub const VIEW: f64 = 400.0;
@@ -105,44 +107,10 @@ pub fn color_index(color: u32) -> u32 {
     color % 12
 }
 
-/// The hash function a frame names (`frame.hash` is its id), if known.
-pub fn hash_fn(frame: &RingFrame) -> Option<HashFn> {
-    HashFn::parse(frame.hash)
-}
-
-/// The position of a server's vnode 0 had it been placed by hashing: `hash("S#0")`.
-pub fn hashed_anchor(name: &str, hash: Option<HashFn>) -> Position {
-    hash.map_or(0, |h| h.hash(format!("{name}#0").as_bytes()))
-}
-
-/// Where a server's marker goes: its vnode 0. With one point that is the point; otherwise it is
-/// `hash("S#0")` if that is one of its points, else the one point that no `"S#i"` label hashes
-/// to (vnode 0 pinned at an angle), else its first point.
-pub fn anchor_of(server: &ServerView, hash: Option<HashFn>, vnodes: u32) -> Position {
-    let first = server.points.iter().copied().min().unwrap_or(0);
-    let (Some(h), true) = (hash, server.points.len() > 1) else {
-        return first;
-    };
-    let p0 = hashed_anchor(&server.name, Some(h));
-    if server.points.contains(&p0) {
-        return p0;
-    }
-    let hashed: BTreeSet<Position> = (1..vnodes)
-        .map(|i| h.hash(format!("{}#{i}", server.name).as_bytes()))
-        .collect();
-    server
-        .points
-        .iter()
-        .copied()
-        .find(|p| !hashed.contains(p))
-        .unwrap_or(first)
-}
-
 impl RingLayout {
     /// The layout of `frame`'s servers and named keys; `ghosts` gives each crashed server's
     /// `(name, colour, marker position)`, which the frame does not carry.
     pub fn new(frame: &RingFrame, ghosts: &[(String, u32, Position)]) -> Self {
-        let hash = hash_fn(frame);
         let circle = track();
         let mut servers: Vec<ServerLayout> = frame
             .servers
@@ -154,29 +122,13 @@ impl RingLayout {
                     name: s.name.clone(),
                     color: color_index(s.color),
                     points,
-                    anchor: anchor_of(s, hash, frame.vnodes),
+                    anchor: s.anchor,
                     label_deg: 0.0,
-                    arcs_d: String::new(),
+                    arcs_d: arcs_d(&circle, s),
                     ticks_d: String::new(),
                 }
             })
             .collect();
-
-        // Every point with its owner's index, in the ring's tie-break order: position, then name
-        // (the frame lists servers in name order).
-        let mut all: Vec<(Position, usize)> = servers
-            .iter()
-            .enumerate()
-            .flat_map(|(i, s)| s.points.iter().map(move |&p| (p, i)))
-            .collect();
-        all.sort_unstable();
-        for arc in owned_arcs(&all) {
-            circle.push_arc(
-                &mut servers[arc.owner].arcs_d,
-                arc.start_deg(),
-                arc.span_deg(),
-            );
-        }
         let many = servers.iter().any(|s| s.points.len() > 1);
         if many {
             for s in &mut servers {
@@ -234,23 +186,31 @@ impl RingLayout {
     pub fn server(&self, name: &str) -> Option<&ServerLayout> {
         self.servers.iter().find(|s| s.name == name)
     }
+}
 
-    /// The point of server `name` that serves a key at `p`: its first point clockwise from `p`.
-    pub fn serving_point(&self, name: &str, p: Position) -> Option<Position> {
-        self.server(name).and_then(|s| successor(&s.points, p))
+/// One path of every arc `server` owns, each a subpath on `circle`.
+fn arcs_d(circle: &Circle, server: &ServerView) -> String {
+    let mut d = String::new();
+    for a in &server.arcs {
+        circle.push_arc(&mut d, angle_of(a.start), span_of(a.len));
     }
+    d
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sim::hashing::arcs::owned_arcs;
     use sim::hashing::ring::degrees_to_position as at;
 
+    /// A server whose marker sits at its first point (its arcs come with the frame).
     fn server(name: &str, color: u32, points: Vec<Position>) -> ServerView {
         ServerView {
             name: name.into(),
             color,
+            anchor: points[0],
             points,
+            arcs: Vec::new(),
             arc_percent: 0.0,
             pinned: false,
             keys: 0,
@@ -258,7 +218,18 @@ mod tests {
         }
     }
 
-    fn frame(servers: Vec<ServerView>, vnodes: u32) -> RingFrame {
+    /// The frame the model would report for these servers (given in name order): each owns the
+    /// arcs the ring's rule gives it.
+    fn frame(mut servers: Vec<ServerView>, vnodes: u32) -> RingFrame {
+        let mut all: Vec<(Position, usize)> = servers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| s.points.iter().map(move |&p| (p, i)))
+            .collect();
+        all.sort_unstable();
+        for a in owned_arcs(&all) {
+            servers[a.owner].arcs.push(a);
+        }
         RingFrame {
             now: sim::time::SimTime::ZERO,
             servers,
@@ -336,25 +307,12 @@ mod tests {
     }
 
     #[test]
-    fn a_hashed_server_is_marked_at_its_vnode_zero() {
-        let h = HashFn::Murmur3_32;
-        let pts: Vec<Position> = (0..5)
-            .map(|i| h.hash(format!("A#{i}").as_bytes()))
-            .collect();
-        let s = server("A", 0, pts.clone());
-        assert_eq!(anchor_of(&s, Some(h), 5), pts[0]);
-    }
-
-    #[test]
-    fn a_pinned_server_with_vnodes_is_marked_at_its_pin() {
-        let h = HashFn::Murmur3_32;
-        let mut pts: Vec<Position> = (1..5)
-            .map(|i| h.hash(format!("A#{i}").as_bytes()))
-            .collect();
-        pts.push(at(45.0));
-        pts.sort_unstable();
-        let s = server("A", 0, pts);
-        assert_eq!(anchor_of(&s, Some(h), 5), at(45.0));
+    fn a_server_is_marked_where_the_frame_says_its_vnode_zero_is() {
+        let mut a = server("A", 0, vec![10, 1000, 3 << 30]);
+        a.anchor = 1000;
+        let l = RingLayout::new(&frame(vec![a], 3), &[]);
+        assert_eq!(l.servers[0].anchor, 1000, "not its first point");
+        assert_eq!(l.servers[0].label_deg, angle_of(1000));
     }
 
     #[test]
@@ -394,18 +352,6 @@ mod tests {
             gap >= LABEL_GAP_DEG - 1e-3,
             "User123 at 115° is labelled before B at 120°, far enough: {l:?}"
         );
-    }
-
-    #[test]
-    fn a_request_is_served_by_the_owners_next_point() {
-        let f = frame(
-            vec![server("A", 0, vec![10, 1000]), server("B", 1, vec![500])],
-            2,
-        );
-        let l = RingLayout::new(&f, &[]);
-        assert_eq!(l.serving_point("A", 11), Some(1000));
-        assert_eq!(l.serving_point("A", 1001), Some(10), "wraps past the top");
-        assert_eq!(l.serving_point("Z", 1), None);
     }
 
     #[test]

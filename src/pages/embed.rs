@@ -7,7 +7,7 @@
 //! how tall the embed would like to be. The run is the lesson page's: the same URL fields, the
 //! same [`Playback`] reducer, the same diagrams and panels.
 
-use crate::components::actions::ActionsPanel;
+use crate::components::actions::{use_choices, ActionsPanel};
 use crate::components::animation::use_animation_frames;
 use crate::components::compare::CompareView;
 use crate::components::embed_height::use_height_messages;
@@ -193,10 +193,7 @@ fn embed_runner(props: &EmbedRunnerProps) -> Html {
         use_memo(pb.version, move |_| pb.sim().frame())
     };
     let comparing = pb.compare.is_some();
-    let aspect = (!comparing).then(|| match &*frame {
-        Frame::Ring(_) => 1.0,
-        Frame::Shards(_) => crate::layout::shards::VIEW_W / crate::layout::shards::VIEW_H,
-    });
+    let aspect = (!comparing).then(|| crate::diagrams::kind(&frame).aspect());
     let root = use_node_ref();
     let stage = use_node_ref();
     use_height_messages(
@@ -421,10 +418,7 @@ fn full_panels(props: &FullPanelsProps) -> Html {
         let pb = pb.clone();
         use_memo(pb.run_key(), move |_| pb.sim().params().clone())
     };
-    let entities: Rc<[String]> = (*use_memo(pb.sim().entities(), |e| -> Rc<[String]> {
-        e.clone().into()
-    }))
-    .clone();
+    let choices = use_choices(pb.sim().as_ref(), &actions);
     let colors = use_memo(crate::diagrams::server_colors(&props.frame), |c| c.clone());
     let cbs = use_memo(props.on_action.clone(), |a| PanelCallbacks {
         apply: a.reform(PlaybackAction::Apply),
@@ -437,7 +431,7 @@ fn full_panels(props: &FullPanelsProps) -> Html {
         <div class="embed-panels">
             <details class="embed-panel" data-testid="embed-interventions">
                 <summary>{ "Intervene" }<span class="muted">{ format!(" at {}", pb.now()) }</span></summary>
-                <ActionsPanel actions={actions} entities={entities} colors={colors}
+                <ActionsPanel actions={actions} {choices} colors={colors}
                     error={pb.action_error.clone()} on_apply={cbs.apply.clone()}
                     on_dismiss_error={cbs.dismiss.clone()} />
             </details>

@@ -2,7 +2,7 @@
 //! metrics, parameters and event log on the other. Owns the playback reducer, the animation
 //! loop, the keyboard shortcuts and keeping the URL in step with the run.
 
-use crate::components::actions::ActionsPanel;
+use crate::components::actions::{use_choices, ActionsPanel};
 use crate::components::animation::use_animation_frames;
 use crate::components::code_view::CodeView;
 use crate::components::compare::CompareView;
@@ -24,7 +24,6 @@ use crate::diagrams::Diagram;
 use crate::lessons;
 use crate::playback::{Playback, PlaybackAction};
 use crate::route::LessonRoute;
-use sim::frame::Frame;
 use sim::lesson::Lesson;
 use sim::time::SimTime;
 use sim::trace::TraceLine;
@@ -207,10 +206,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
         }))
         .clone()
     };
-    let entities: Rc<[String]> = (*use_memo(pb.sim().entities(), |e| -> Rc<[String]> {
-        e.clone().into()
-    }))
-    .clone();
+    let choices = use_choices(pb.sim().as_ref(), &actions);
     let marks: Rc<[Mark]> = {
         let pb = pb.clone();
         let lines = lines.clone();
@@ -336,7 +332,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                             <h2 class="card-title" id="interventions-title">{ "Intervene" }</h2>
                             <span class="card-hint muted">{ format!("Applied at {now}") }</span>
                         </div>
-                        <ActionsPanel actions={actions} entities={entities} colors={colors.clone()}
+                        <ActionsPanel actions={actions} {choices} colors={colors.clone()}
                             error={pb.action_error.clone()} on_apply={cbs.apply.clone()}
                             on_dismiss_error={cbs.dismiss.clone()} />
                     </section>
@@ -346,7 +342,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                             <MetricsPanel metrics={metrics.clone()} />
                         </section>
                         <div class="results-side">
-                            <section class="card" aria-label={if matches!(*frame, Frame::Shards(_)) { "Load per shard" } else { "Load per server" }}>
+                            <section class="card" aria-label={crate::diagrams::kind(&frame).load_label()}>
                                 <LoadChart metrics={metrics.clone()} colors={colors.clone()} />
                             </section>
                             <EventLog lines={lines} />

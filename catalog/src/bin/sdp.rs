@@ -12,6 +12,7 @@ use sim::compare::Comparison;
 use sim::engine::Simulation;
 use sim::lesson::Lesson;
 use sim::model::MetricValue;
+use sim::models::sharding::placement;
 use sim::registry;
 use sim::scenario::TimedInput;
 use sim::time::SimTime;
@@ -188,12 +189,14 @@ fn metrics_json(sim: &dyn Simulation, keys: &[String]) -> Map<String, Value> {
         m.insert(g.id.to_string(), Value::Object(obj));
     }
     if !keys.is_empty() {
+        let placement = placement(sim);
         let owners: Map<String, Value> = keys
             .iter()
             .map(|k| {
                 (
                     k.clone(),
-                    sim.owners(k)
+                    placement
+                        .and_then(|p| p.owners(k))
                         .and_then(|o| o.first().cloned())
                         .map_or(Value::Null, Value::from),
                 )
@@ -280,11 +283,11 @@ fn run(args: &[String]) -> Result<(), String> {
     let end = sim.now();
     let mut m = metrics_json(sim.as_ref(), keys);
     if moves {
-        let list: Vec<Value> = sim
-            .last_moves()
+        let list: Vec<Value> = placement(sim.as_ref())
+            .and_then(|p| p.last_moves())
             .unwrap_or_default()
             .into_iter()
-            .map(|(key, from, to)| json!({"key": key, "from": from, "to": to}))
+            .map(|m| json!({"key": m.key, "from": m.from, "to": m.to}))
             .collect();
         m.insert("moves".into(), Value::Array(list));
     }

@@ -4,6 +4,7 @@
 //! - [`hash`]: the two 32-bit hash functions a learner can pick between ([`HashFn`]).
 //! - [`ring`]: the hash ring itself ([`HashRing`]): servers as virtual nodes on a circle of 2^32
 //!   positions, clockwise lookup, the replica walk, and arc lengths.
+//! - [`arcs`]: which stretches of a ring each server owns ([`OwnedArc`]), for drawing.
 //! - [`ketama`]: the continuum exactly as libketama, libmemcached and spymemcached build it
 //!   ([`Ketama`]), so a key lands where a real memcached client would send it.
 //! - [`jump`]: jump consistent hash (Lamping & Veach, 2014): no ring, numbered buckets.
@@ -14,6 +15,7 @@
 //! All are plain data with no clock and no randomness: the same operations give the same
 //! placement on every platform.
 
+pub mod arcs;
 pub mod bounded;
 pub mod hash;
 pub mod jump;
@@ -21,6 +23,7 @@ pub mod ketama;
 pub mod rendezvous;
 pub mod ring;
 
+pub use arcs::OwnedArc;
 pub use bounded::{BoundedError, BoundedLoads, Move, Placement};
 pub use hash::HashFn;
 pub use jump::{jump_bucket, jump_hash};

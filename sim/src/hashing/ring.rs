@@ -42,6 +42,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::arcs::{owned_arcs, OwnedArc};
 use super::hash::HashFn;
 
 /// A point on the ring: 0 is the top, and positions grow clockwise up to 2^32 − 1, then wrap.
@@ -247,6 +248,25 @@ impl HashRing {
             credit(&pair[1], u64::from(pair[1].position - pair[0].position));
         }
         arcs
+    }
+
+    /// The same ownership as stretches to draw: every server's arcs in ring order, neighbouring
+    /// points of one server merged ([`super::arcs`]). `owner` is the server's place in
+    /// [`HashRing::servers`] (name order); a server whose points all share positions with
+    /// others' may own none.
+    pub fn owned_arcs(&self) -> Vec<OwnedArc> {
+        let index: BTreeMap<&str, usize> = self
+            .servers
+            .keys()
+            .enumerate()
+            .map(|(i, name)| (name.as_str(), i))
+            .collect();
+        let points: Vec<(Position, usize)> = self
+            .points
+            .iter()
+            .map(|p| (p.position, index[p.server.as_str()]))
+            .collect();
+        owned_arcs(&points)
     }
 
     /// The servers' names, in name order.

@@ -10,3 +10,4 @@ pub mod placement;
 pub mod range;
 pub mod scatter_gather;
 pub mod shard_view;
+pub mod sharding;

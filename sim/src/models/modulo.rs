@@ -13,7 +13,6 @@
 //! Simplifications: moving a key is instant (no copy traffic); requests go straight to the
 //! key's shard (no network).
 
-use crate::frame::Frame;
 use crate::model::{ActionSpec, Ctx, InputError, Metric, MetricGroup, MetricValue, Metrics, Model};
 use crate::models::common::{
     max_mean_metric, moved_metrics, per_shard, requests_metric, share_percent,
@@ -21,7 +20,9 @@ use crate::models::common::{
 use crate::models::shard_view::{
     RecentRequests, ShardChange, ShardFrame, ShardKeyView, ShardMove, ShardRequest, ShardView,
 };
+use crate::models::sharding::{Move, Moved, Placement};
 use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::query::Queries;
 use crate::scenario::Input;
 use crate::time::SimTime;
 use crate::trace::Narrate;
@@ -172,6 +173,7 @@ impl ModuloShards {
 impl Model for ModuloShards {
     type Event = ModuloEvent;
     type Record = ModuloRecord;
+    type Frame = ShardFrame;
     const ID: &'static str = "modulo";
 
     fn specs() -> Vec<ParamSpec> {
@@ -278,8 +280,8 @@ impl Model for ModuloShards {
         }
     }
 
-    fn frame(&self, now: SimTime) -> Frame {
-        Frame::Shards(Rc::new(ShardFrame {
+    fn frame(&self, now: SimTime) -> ShardFrame {
+        ShardFrame {
             now,
             rule: format!("user_id % {}", self.shards),
             shards: (0..self.shards)
@@ -307,7 +309,7 @@ impl Model for ModuloShards {
             last_change: self.last_change.clone(),
             requests: self.recent.shown(now),
             front: Vec::new(),
-        }))
+        }
     }
 
     fn metrics(&self) -> Metrics {
@@ -355,24 +357,8 @@ impl Model for ModuloShards {
         }
     }
 
-    fn entities(&self) -> Vec<String> {
-        (0..self.shards).map(|i| i.to_string()).collect()
-    }
-
-    /// A key is named by its numeric user id (`12`, or `user-12`).
-    fn owners(&self, key: &str) -> Option<Vec<String>> {
-        let id: u64 = key
-            .trim()
-            .trim_start_matches("user")
-            .trim_start_matches(['-', '_', ' ', ':'])
-            .parse()
-            .ok()?;
-        Some(vec![self.shard_of(id).to_string()])
-    }
-
-    fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
-        let c = self.last_change.as_ref()?;
-        Some(c.listed(|id| id.to_string()))
+    fn queries() -> Queries<Self> {
+        Queries::new().with::<dyn Placement>(|m| m)
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -405,5 +391,31 @@ impl Model for ModuloShards {
             }
         }
         Ok(())
+    }
+}
+
+impl Placement for ModuloShards {
+    fn nodes(&self) -> Vec<String> {
+        (0..self.shards).map(|i| i.to_string()).collect()
+    }
+
+    /// A key is named by its numeric user id (`12`, or `user-12`).
+    fn owners(&self, key: &str) -> Option<Vec<String>> {
+        let id: u64 = key
+            .trim()
+            .trim_start_matches("user")
+            .trim_start_matches(['-', '_', ' ', ':'])
+            .parse()
+            .ok()?;
+        Some(vec![self.shard_of(id).to_string()])
+    }
+
+    fn last_moved(&self) -> Option<Moved> {
+        self.last_change.as_ref().map(ShardChange::moved)
+    }
+
+    fn last_moves(&self) -> Option<Vec<Move>> {
+        let c = self.last_change.as_ref()?;
+        Some(c.listed(|id| id.to_string()))
     }
 }

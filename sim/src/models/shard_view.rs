@@ -3,6 +3,7 @@
 //! Shared by every sharding lesson, so one diagram serves them all; a model fills only the
 //! optional parts it has (a range caption, a down shard, read replicas, a hot key…).
 
+use crate::models::sharding::{Move, Moved};
 use crate::time::SimTime;
 use std::rc::Rc;
 
@@ -108,13 +109,26 @@ pub enum RequestOutcome {
 }
 
 impl ShardChange {
-    /// Every move as `(key, from, to)` text, naming keys with `name` (what
-    /// [`crate::model::Model::last_moves`] reports).
-    pub fn listed(&self, name: impl Fn(u64) -> String) -> Vec<(String, String, String)> {
+    /// Every move, naming keys with `name` (what
+    /// [`crate::models::sharding::Placement::last_moves`] reports).
+    pub fn listed(&self, name: impl Fn(u64) -> String) -> Vec<Move> {
         self.moves
             .iter()
-            .map(|m| (name(m.id), m.from.to_string(), m.to.to_string()))
+            .map(|m| Move {
+                key: name(m.id),
+                from: m.from.to_string(),
+                to: m.to.to_string(),
+            })
             .collect()
+    }
+
+    /// How many keys moved, of how many (what
+    /// [`crate::models::sharding::Placement::last_moved`] reports).
+    pub fn moved(&self) -> Moved {
+        Moved {
+            keys: self.moves.len() as u64,
+            total: self.total,
+        }
     }
 }
 

@@ -133,10 +133,9 @@ pub(super) fn MovedKeys(props: &FrameLayoutProps) -> Html {
                     cx={num(p.x)} cy={num(p.y)} r="4.8" />
         }
     });
-    let travels = moved.iter().filter(|_| !props.reduced_motion).filter_map(|m| {
-        let to = layout.serving_point(&m.to, m.position)?;
+    let travels = moved.iter().filter(|_| !props.reduced_motion).map(|m| {
         let a0 = angle_of(m.position);
-        let a1 = a0 + clockwise_span(a0, angle_of(to));
+        let a1 = a0 + clockwise_span(a0, angle_of(m.point));
         let c0 = color_of(layout, &m.from).unwrap_or(0);
         let c1 = color_of(layout, &m.to).unwrap_or(0);
         // The theme's palette variables (`--server-0` … `--server-11`, as `palette_class` uses).
@@ -147,13 +146,13 @@ pub(super) fn MovedKeys(props: &FrameLayoutProps) -> Html {
             c0 % 12,
             c1 % 12
         );
-        Some(html! {
+        html! {
             <g key={format!("{stamp}-{}", m.key)} transform={format!("translate({c} {c})", c = num(CENTRE))}>
                 <g class="travel" style={style}>
                     <circle cx="0" cy={num(-(KEY_R - 9.0))} r="3.4" />
                 </g>
             </g>
-        })
+        }
     });
     html! {
         <g class="moved">

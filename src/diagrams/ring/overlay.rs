@@ -19,8 +19,7 @@ pub(super) fn requests(frame: &RingFrame, layout: &RingLayout, reduced_motion: b
     let items = frame.requests.iter().map(|r| {
         let progress = (frame.now.since(r.at) as f64 / REQUEST_SHOWN_US as f64).clamp(0.0, 1.0);
         let color = color_of(layout, &r.server).map(palette_class);
-        let served = layout.serving_point(&r.server, r.position).unwrap_or(r.position);
-        let (from, to) = (angle_of(r.position), angle_of(served));
+        let (from, to) = (angle_of(r.position), angle_of(r.point));
         // The walk takes the first 60% of the time, easing out; the arrival ring the rest.
         let walk_t = (progress / 0.6).min(1.0);
         let eased = 1.0 - (1.0 - walk_t) * (1.0 - walk_t);

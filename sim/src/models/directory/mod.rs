@@ -36,11 +36,12 @@
 //! tenant sizes are a deterministic Zipf split of `keys` so the worked examples have exact
 //! numbers — the seed drives the traffic.
 
-use crate::frame::Frame;
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
-use crate::models::shard_view::RecentRequests;
+use crate::models::shard_view::{RecentRequests, ShardFrame};
 use crate::models::shard_view::{ShardChange, ShardMove, ShardRequest};
+use crate::models::sharding::{self, Move, Moved};
 use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::query::Queries;
 use crate::scenario::Input;
 use crate::time::SimTime;
 use crate::workload::Popularity;
@@ -652,6 +653,7 @@ impl DirectoryModel {
 impl Model for DirectoryModel {
     type Event = DirectoryEvent;
     type Record = DirectoryRecord;
+    type Frame = ShardFrame;
     const ID: &'static str = "directory";
 
     fn specs() -> Vec<ParamSpec> {
@@ -876,36 +878,16 @@ impl Model for DirectoryModel {
         }
     }
 
-    fn frame(&self, now: SimTime) -> Frame {
-        Frame::Shards(Rc::new(self.shard_frame(now)))
+    fn frame(&self, now: SimTime) -> ShardFrame {
+        self.shard_frame(now)
     }
 
     fn metrics(&self) -> Metrics {
         self.report()
     }
 
-    fn entities(&self) -> Vec<String> {
-        (0..self.dir.shard_count()).map(|i| i.to_string()).collect()
-    }
-
-    /// A key is named by its tenant (`acme`), a key of a tenant (`acme/17`), or its numeric id.
-    fn owners(&self, key: &str) -> Option<Vec<String>> {
-        let key = key.trim();
-        let tenant = if let Some((name, n)) = key.rsplit_once('/') {
-            let t = self.dir.find(name)?;
-            let n: u64 = n.trim().parse().ok()?;
-            (n < self.dir.tenants()[t as usize].keys).then_some(t)?
-        } else if let Some(t) = self.dir.find(key) {
-            t
-        } else {
-            self.tenant_of_key(key.parse().ok()?)?
-        };
-        Some(vec![self.dir.shard_of(tenant).to_string()])
-    }
-
-    fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
-        let c = self.last_change.as_ref()?;
-        Some(c.listed(|id| self.key_name(id)))
+    fn queries() -> Queries<Self> {
+        Queries::new().with::<dyn sharding::Placement>(|m| m)
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -985,5 +967,35 @@ impl Model for DirectoryModel {
             }
         }
         Ok(())
+    }
+}
+
+impl sharding::Placement for DirectoryModel {
+    fn nodes(&self) -> Vec<String> {
+        (0..self.dir.shard_count()).map(|i| i.to_string()).collect()
+    }
+
+    /// A key is named by its tenant (`acme`), a key of a tenant (`acme/17`), or its numeric id.
+    fn owners(&self, key: &str) -> Option<Vec<String>> {
+        let key = key.trim();
+        let tenant = if let Some((name, n)) = key.rsplit_once('/') {
+            let t = self.dir.find(name)?;
+            let n: u64 = n.trim().parse().ok()?;
+            (n < self.dir.tenants()[t as usize].keys).then_some(t)?
+        } else if let Some(t) = self.dir.find(key) {
+            t
+        } else {
+            self.tenant_of_key(key.parse().ok()?)?
+        };
+        Some(vec![self.dir.shard_of(tenant).to_string()])
+    }
+
+    fn last_moved(&self) -> Option<Moved> {
+        self.last_change.as_ref().map(ShardChange::moved)
+    }
+
+    fn last_moves(&self) -> Option<Vec<Move>> {
+        let c = self.last_change.as_ref()?;
+        Some(c.listed(|id| self.key_name(id)))
     }
 }

@@ -13,11 +13,12 @@
 //! Simplifications: a request is routed instantly (no network); replicas are reported, and
 //! `replicas > 1` shows each key's preference list, but requests go to the primary only.
 
-use crate::frame::Frame;
 use crate::hashing::ring::{HashRing, Position};
 use crate::hashing::HashFn;
-use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
+use crate::model::{ActionSpec, Choice, Ctx, InputError, Metrics, Model};
+use crate::models::sharding::{self, Moved, Placement};
 use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::query::Queries;
 use crate::scenario::Input;
 use crate::time::SimTime;
 use crate::workload::Popularity;
@@ -30,6 +31,8 @@ mod report;
 mod spec;
 mod view;
 
+use report::{server_shapes, ServerShape};
+
 pub use placement::KeyPlace;
 use placement::{modulo_owner, parse_list, parse_placed};
 pub use record::{Change, Move, RingRecord};
@@ -41,6 +44,11 @@ pub const MAX_KEYS: i64 = 50_000;
 pub const FRAME_KEYS: usize = 400;
 /// How long a routed request stays in the frame, for the view's pulse animation.
 pub const REQUEST_SHOWN_US: u64 = 400_000;
+
+/// Why `server` cannot be removed: it is the only one.
+fn last_server(server: &str) -> String {
+    format!("{server} is the last server; a ring needs at least one")
+}
 
 /// The model's own events.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,6 +67,8 @@ pub struct HashRingModel {
     removed: BTreeMap<String, Position>,
     /// Ring length each live server owns (cached: it changes only with membership).
     arcs: BTreeMap<String, u64>,
+    /// Each live server's points, marker and arcs, as frames draw them (cached likewise).
+    shapes: Rc<Vec<ServerShape>>,
     keys: Rc<Vec<KeyPlace>>,
     /// Owner of each key (parallel to `keys`).
     owner: Rc<Vec<String>>,
@@ -124,6 +134,10 @@ impl HashRingModel {
                     position: k.position,
                     from: old.clone(),
                     to: new.clone(),
+                    point: self
+                        .ring
+                        .lookup(k.position)
+                        .map_or(k.position, |p| p.position),
                 });
             }
             if modulo_owner(&before, k.position) != modulo_owner(&after, k.position) {
@@ -133,6 +147,7 @@ impl HashRingModel {
         }
         self.owner = Rc::new(owner);
         self.arcs = self.ring.arcs();
+        self.shapes = Rc::new(server_shapes(&self.ring));
         self.recount();
         let change = Change {
             at,
@@ -201,6 +216,7 @@ impl HashRingModel {
 impl Model for HashRingModel {
     type Event = RingEvent;
     type Record = RingRecord;
+    type Frame = RingFrame;
     const ID: &'static str = "hash-ring";
 
     fn specs() -> Vec<ParamSpec> {
@@ -263,6 +279,7 @@ impl Model for HashRingModel {
             colors,
             removed: BTreeMap::new(),
             arcs: ring.arcs(),
+            shapes: Rc::new(server_shapes(&ring)),
             keys: Rc::new(keys),
             owner: Rc::new(owner),
             keys_per_server: BTreeMap::new(),
@@ -313,7 +330,7 @@ impl Model for HashRingModel {
                     return Err(InputError("name the server to remove, e.g. remove-server:B".into()));
                 }
                 if self.ring.server_count() == 1 && self.ring.servers().any(|s| s == arg) {
-                    return Err(InputError(format!("{arg} is the last server; a ring needs at least one")));
+                    return Err(InputError(last_server(arg)));
                 }
                 let before = self.server_names();
                 let points = self.ring.remove_server(arg).map_err(|e| InputError(e.to_string()))?;
@@ -420,6 +437,10 @@ impl Model for HashRingModel {
                         id,
                         position: key.position,
                         server: server.clone(),
+                        point: self
+                            .ring
+                            .lookup(key.position)
+                            .map_or(key.position, |p| p.position),
                         at: ctx.now,
                     });
                     ctx.record(RingRecord::Routed {
@@ -433,7 +454,7 @@ impl Model for HashRingModel {
         }
     }
 
-    fn frame(&self, now: SimTime) -> Frame {
+    fn frame(&self, now: SimTime) -> RingFrame {
         self.frame_at(now)
     }
 
@@ -441,35 +462,27 @@ impl Model for HashRingModel {
         self.metrics_now()
     }
 
-    fn entities(&self) -> Vec<String> {
-        self.server_names()
+    /// `remove-server` picks a live server; the last one cannot go.
+    fn choices(&self, action: &str) -> Vec<Choice> {
+        if action != "remove-server" {
+            return Vec::new();
+        }
+        let last = self.ring.server_count() == 1;
+        self.ring
+            .servers()
+            .map(|s| {
+                let choice = Choice::new(s);
+                if last {
+                    choice.unavailable(last_server(s))
+                } else {
+                    choice
+                }
+            })
+            .collect()
     }
 
-    fn owners(&self, key: &str) -> Option<Vec<String>> {
-        let pos = self
-            .keys
-            .iter()
-            .find(|k| k.name == key)
-            .map(|k| k.position)
-            .unwrap_or_else(|| self.ring.position_of(key));
-        Some(
-            self.ring
-                .replicas(pos, self.replicas)
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
-        )
-    }
-
-    fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
-        let change = self.last_change.as_ref()?;
-        Some(
-            change
-                .moves
-                .iter()
-                .map(|m| (m.key.clone(), m.from.clone(), m.to.clone()))
-                .collect(),
-        )
+    fn queries() -> Queries<Self> {
+        Queries::new().with::<dyn Placement>(|m| m)
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -486,6 +499,9 @@ impl Model for HashRingModel {
         if self.arcs != self.ring.arcs() {
             return Err("the cached arcs differ from the ring's".into());
         }
+        if *self.shapes != server_shapes(&self.ring) {
+            return Err("the cached server shapes differ from the ring's".into());
+        }
         let sum: u64 = self.keys_per_server.values().sum();
         if sum != self.keys.len() as u64 {
             return Err(format!(
@@ -494,6 +510,52 @@ impl Model for HashRingModel {
             ));
         }
         Ok(())
+    }
+}
+
+impl Placement for HashRingModel {
+    fn nodes(&self) -> Vec<String> {
+        self.server_names()
+    }
+
+    /// A key is named as on the ring (`User123`); any other name is hashed to where it would
+    /// sit. Its owner comes first, then the `replicas − 1` next distinct servers clockwise.
+    fn owners(&self, key: &str) -> Option<Vec<String>> {
+        let pos = self
+            .keys
+            .iter()
+            .find(|k| k.name == key)
+            .map(|k| k.position)
+            .unwrap_or_else(|| self.ring.position_of(key));
+        Some(
+            self.ring
+                .replicas(pos, self.replicas)
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+        )
+    }
+
+    fn last_moved(&self) -> Option<Moved> {
+        self.last_change.as_ref().map(|c| Moved {
+            keys: c.moves.len() as u64,
+            total: c.total,
+        })
+    }
+
+    fn last_moves(&self) -> Option<Vec<sharding::Move>> {
+        let change = self.last_change.as_ref()?;
+        Some(
+            change
+                .moves
+                .iter()
+                .map(|m| sharding::Move {
+                    key: m.key.clone(),
+                    from: m.from.clone(),
+                    to: m.to.clone(),
+                })
+                .collect(),
+        )
     }
 }
 

@@ -18,6 +18,8 @@ pub struct Move {
     pub from: String,
     /// Its owner after.
     pub to: String,
+    /// The point of its new owner that serves it now.
+    pub point: Position,
 }
 
 /// What a server change did to key placement.

@@ -2,32 +2,60 @@
 
 use super::view::{KeyView, RemovedServer, RingFrame, ServerView};
 use super::{HashRingModel, FRAME_KEYS, REQUEST_SHOWN_US};
-use crate::frame::Frame;
-use crate::hashing::ring::Position;
+use crate::hashing::arcs::OwnedArc;
+use crate::hashing::ring::{HashRing, Position};
 use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
 use crate::models::common::{max_mean_metric, moved_metrics, requests_metric, share_percent};
 use crate::time::SimTime;
-use std::collections::BTreeMap;
-use std::rc::Rc;
+
+/// Where one live server's points, marker and arcs are: what the frame draws of it, which
+/// changes only with membership (so it is computed then, not every frame).
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct ServerShape {
+    points: Vec<Position>,
+    anchor: Position,
+    arcs: Vec<OwnedArc>,
+}
+
+/// Every live server's shape on `ring`, in name order.
+pub(super) fn server_shapes(ring: &HashRing) -> Vec<ServerShape> {
+    let names: Vec<&str> = ring.servers().collect();
+    let mut shapes = vec![
+        ServerShape {
+            points: Vec::new(),
+            anchor: 0,
+            arcs: Vec::new(),
+        };
+        names.len()
+    ];
+    for p in ring.points() {
+        if let Ok(i) = names.binary_search(&p.server.as_str()) {
+            shapes[i].points.push(p.position);
+            if p.index == 0 {
+                shapes[i].anchor = p.position;
+            }
+        }
+    }
+    for a in ring.owned_arcs() {
+        shapes[a.owner].arcs.push(a);
+    }
+    shapes
+}
 
 impl HashRingModel {
     /// What to draw at `now`.
-    pub(super) fn frame_at(&self, now: SimTime) -> Frame {
+    pub(super) fn frame_at(&self, now: SimTime) -> RingFrame {
         let arcs = &self.arcs;
-        let mut points: BTreeMap<&str, Vec<Position>> = BTreeMap::new();
-        for p in self.ring.points() {
-            points
-                .entry(p.server.as_str())
-                .or_default()
-                .push(p.position);
-        }
         let servers = self
             .ring
             .servers()
-            .map(|s| ServerView {
+            .zip(self.shapes.iter())
+            .map(|(s, shape)| ServerView {
                 name: s.to_string(),
                 color: self.colors.get(s).copied().unwrap_or(0),
-                points: points.remove(s).unwrap_or_default(),
+                points: shape.points.clone(),
+                anchor: shape.anchor,
+                arcs: shape.arcs.clone(),
                 arc_percent: arcs.get(s).copied().unwrap_or(0) as f64 * 100.0
                     / crate::hashing::ring::RING_SIZE as f64,
                 pinned: self.ring.fixed_position(s).is_some(),
@@ -64,7 +92,7 @@ impl HashRingModel {
             .filter(|r| now.since(r.at) < REQUEST_SHOWN_US && r.at <= now)
             .cloned()
             .collect();
-        Frame::Ring(Rc::new(RingFrame {
+        RingFrame {
             now,
             servers,
             removed: self
@@ -82,7 +110,7 @@ impl HashRingModel {
             requests,
             hash: self.ring.hash_fn().id(),
             vnodes: self.ring.vnodes_per_server(),
-        }))
+        }
     }
 
     /// The metrics now.

@@ -33,7 +33,9 @@ pub(super) fn specs() -> Vec<ParamSpec> {
 pub(super) fn actions() -> Vec<ActionSpec> {
     vec![
         ActionSpec::new("add-server", "Add a server").arg("name, optionally @degrees", None),
-        ActionSpec::new("remove-server", "Crash a server").arg("server name", None),
+        ActionSpec::new("remove-server", "Crash a server")
+            .pick("server name")
+            .help("Its keys move to the next server clockwise."),
         ActionSpec::new("add-keys", "Add keys").arg("how many, or a key name", Some("10")),
         ActionSpec::new("remove-key", "Remove a key").arg("key name", None),
         ActionSpec::new("remove-keys", "Remove keys").arg("how many generated keys", Some("10")),

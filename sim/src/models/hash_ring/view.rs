@@ -1,5 +1,10 @@
 //! What the ring diagram draws: the frame types of the hash-ring model.
+//!
+//! Everything the ring's rules decide is in the frame: where each server's marker sits (its
+//! vnode 0), which stretches of the ring it owns, and which point served a request or now
+//! serves a moved key. The view only turns positions into angles; it never hashes or looks up.
 
+use crate::hashing::arcs::OwnedArc;
 use crate::hashing::ring::Position;
 use crate::time::SimTime;
 
@@ -14,6 +19,12 @@ pub struct ServerView {
     pub color: u32,
     /// Its virtual nodes' positions.
     pub points: Vec<Position>,
+    /// Where its vnode 0 sits (its own, un-suffixed place: the pinned angle in the 0–360°
+    /// teaching mode, else `hash("S#0")`): where its marker goes.
+    pub anchor: Position,
+    /// The stretches of the ring it owns, in ring order (`owner` is its place in the frame's
+    /// `servers`).
+    pub arcs: Vec<OwnedArc>,
     /// Share of the ring it owns, in percent.
     pub arc_percent: f64,
     /// Placed at an explicit angle (the 0–360° teaching mode) rather than by hashing.
@@ -57,6 +68,8 @@ pub struct RequestView {
     pub position: Position,
     /// Who served it.
     pub server: String,
+    /// The point of that server that served it: the first at or after `position` clockwise.
+    pub point: Position,
     /// When it was routed.
     pub at: SimTime,
 }

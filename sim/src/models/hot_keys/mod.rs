@@ -52,11 +52,12 @@
 //! replication lesson for lag); copies of a split key are updated together; the cache has no
 //! TTL; moving keys on a resize is instant.
 
-use crate::frame::Frame;
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
-use crate::models::shard_view::RecentRequests;
+use crate::models::shard_view::{RecentRequests, ShardFrame};
 use crate::models::shard_view::{RequestOutcome, ShardChange, ShardMove, ShardRequest};
+use crate::models::sharding::{Move, Moved, Placement};
 use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::query::Queries;
 use crate::rng::SimRng;
 use crate::scenario::Input;
 use crate::time::SimTime;
@@ -522,6 +523,7 @@ impl HotKeys {
 impl Model for HotKeys {
     type Event = HotKeysEvent;
     type Record = HotKeysRecord;
+    type Frame = ShardFrame;
     const ID: &'static str = "hot-keys";
 
     fn specs() -> Vec<ParamSpec> {
@@ -727,7 +729,7 @@ impl Model for HotKeys {
         }
     }
 
-    fn frame(&self, now: SimTime) -> Frame {
+    fn frame(&self, now: SimTime) -> ShardFrame {
         self.frame_at(now)
     }
 
@@ -735,7 +737,23 @@ impl Model for HotKeys {
         self.metrics_now()
     }
 
-    fn entities(&self) -> Vec<String> {
+    fn queries() -> Queries<Self> {
+        Queries::new().with::<dyn Placement>(|m| m)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        self.check_placement()?;
+        self.check_load()?;
+        self.cache.validate()?;
+        if let Some(s) = self.hot.iter().find(|s| **s >= self.shards) {
+            return Err(format!("shard {s} is flagged hot but does not exist"));
+        }
+        Ok(())
+    }
+}
+
+impl Placement for HotKeys {
+    fn nodes(&self) -> Vec<String> {
         (0..self.shards).map(|i| i.to_string()).collect()
     }
 
@@ -761,31 +779,26 @@ impl Model for HotKeys {
         }
     }
 
-    fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
+    fn last_moved(&self) -> Option<Moved> {
+        self.last_change.as_ref().map(ShardChange::moved)
+    }
+
+    fn last_moves(&self) -> Option<Vec<Move>> {
         let c = self.last_change.as_ref()?;
         Some(
             c.moves
                 .iter()
-                .map(|m| {
-                    let name = if m.id >= SUB_KEY_STRIDE {
+                .map(|m| Move {
+                    key: if m.id >= SUB_KEY_STRIDE {
                         format!("{}#{}", m.id % SUB_KEY_STRIDE, m.id / SUB_KEY_STRIDE - 1)
                     } else {
                         m.id.to_string()
-                    };
-                    (name, m.from.to_string(), m.to.to_string())
+                    },
+                    from: m.from.to_string(),
+                    to: m.to.to_string(),
                 })
                 .collect(),
         )
-    }
-
-    fn validate(&self) -> Result<(), String> {
-        self.check_placement()?;
-        self.check_load()?;
-        self.cache.validate()?;
-        if let Some(s) = self.hot.iter().find(|s| **s >= self.shards) {
-            return Err(format!("shard {s} is flagged hot but does not exist"));
-        }
-        Ok(())
     }
 }
 

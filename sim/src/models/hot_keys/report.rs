@@ -3,14 +3,12 @@
 //! metrics.
 
 use super::{sub_key_id, HotKeys, SplitMode, FRAME_KEYS, HOT_KEY_PERCENT, HOT_MIN_REQUESTS};
-use crate::frame::Frame;
 use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
 use crate::models::common::{
     max_mean_metric, moved_metrics, per_shard, requests_metric, share_percent,
 };
 use crate::models::shard_view::{FrontView, ShardFrame, ShardKeyView, ShardView};
 use crate::time::SimTime;
-use std::rc::Rc;
 
 fn percent_or_none(n: u64, total: u64) -> MetricValue {
     if total == 0 {
@@ -109,7 +107,7 @@ impl HotKeys {
         front
     }
 
-    pub(super) fn frame_at(&self, now: SimTime) -> Frame {
+    pub(super) fn frame_at(&self, now: SimTime) -> ShardFrame {
         let loads = self.shard_loads();
         let total = self.load.hops();
         let per = self.replicas as usize + 1;
@@ -144,7 +142,7 @@ impl HotKeys {
                 }
             })
             .collect();
-        Frame::Shards(Rc::new(ShardFrame {
+        ShardFrame {
             now,
             rule: format!("shard = jump_hash(user:id, {})", self.shards),
             shards,
@@ -153,7 +151,7 @@ impl HotKeys {
             last_change: self.last_change.clone(),
             requests: self.recent.shown(now),
             front: self.front(),
-        }))
+        }
     }
 
     pub(super) fn metrics_now(&self) -> Metrics {

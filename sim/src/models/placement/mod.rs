@@ -50,13 +50,14 @@
 //! - Each change rebuilds the strategy from scratch; real clients update incrementally, with the
 //!   same result.
 
-use crate::frame::Frame;
 use crate::hashing::jump::key_hash;
 use crate::hashing::{HashFn, KetamaFlavor};
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
-use crate::models::shard_view::RecentRequests;
+use crate::models::shard_view::{RecentRequests, ShardFrame};
 use crate::models::shard_view::{ShardChange, ShardMove, ShardRequest};
+use crate::models::sharding::{Move, Moved, Placement};
 use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::query::Queries;
 use crate::scenario::Input;
 use crate::time::SimTime;
 use crate::workload::Popularity;
@@ -416,6 +417,7 @@ impl PlacementModel {
 impl Model for PlacementModel {
     type Event = PlacementEvent;
     type Record = PlacementRecord;
+    type Frame = ShardFrame;
     const ID: &'static str = "placement";
 
     fn specs() -> Vec<ParamSpec> {
@@ -553,7 +555,7 @@ impl Model for PlacementModel {
         }
     }
 
-    fn frame(&self, now: SimTime) -> Frame {
+    fn frame(&self, now: SimTime) -> ShardFrame {
         self.frame_at(now)
     }
 
@@ -561,22 +563,8 @@ impl Model for PlacementModel {
         self.metrics_now()
     }
 
-    fn entities(&self) -> Vec<String> {
-        (0..self.servers.len()).map(|i| i.to_string()).collect()
-    }
-
-    /// A key is a user id (`13`, `user:13`) or any other string, hashed as written (so the
-    /// ketama vectors of real clients can be asked about directly).
-    fn owners(&self, key: &str) -> Option<Vec<String>> {
-        if key.trim().is_empty() && parse_id(key).is_none() {
-            return None;
-        }
-        Some(vec![self.shard_of(key).to_string()])
-    }
-
-    fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
-        let c = self.last_change.as_ref()?;
-        Some(c.listed(|id| id.to_string()))
+    fn queries() -> Queries<Self> {
+        Queries::new().with::<dyn Placement>(|m| m)
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -642,5 +630,29 @@ impl Model for PlacementModel {
             }
         }
         Ok(())
+    }
+}
+
+impl Placement for PlacementModel {
+    fn nodes(&self) -> Vec<String> {
+        (0..self.servers.len()).map(|i| i.to_string()).collect()
+    }
+
+    /// A key is a user id (`13`, `user:13`) or any other string, hashed as written (so the
+    /// ketama vectors of real clients can be asked about directly).
+    fn owners(&self, key: &str) -> Option<Vec<String>> {
+        if key.trim().is_empty() && parse_id(key).is_none() {
+            return None;
+        }
+        Some(vec![self.shard_of(key).to_string()])
+    }
+
+    fn last_moved(&self) -> Option<Moved> {
+        self.last_change.as_ref().map(ShardChange::moved)
+    }
+
+    fn last_moves(&self) -> Option<Vec<Move>> {
+        let c = self.last_change.as_ref()?;
+        Some(c.listed(|id| id.to_string()))
     }
 }

@@ -2,12 +2,10 @@
 
 use super::placer::Placer;
 use super::{PlacementModel, FRAME_KEYS};
-use crate::frame::Frame;
 use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
 use crate::models::common::{max_mean_metric, moved_metrics, requests_metric, share_percent};
 use crate::models::shard_view::{ShardFrame, ShardKeyView, ShardView};
 use crate::time::SimTime;
-use std::rc::Rc;
 
 impl PlacementModel {
     /// How the current strategy maps a key to a shard, in one line.
@@ -38,7 +36,7 @@ impl PlacementModel {
     }
 
     /// What to draw at `now`.
-    pub(super) fn frame_at(&self, now: SimTime) -> Frame {
+    pub(super) fn frame_at(&self, now: SimTime) -> ShardFrame {
         let capacity = self.placer.bounded().map(|b| b.capacity());
         let honours = self.settings.strategy.honours_weights(self.settings.flavor);
         let shards = self
@@ -79,7 +77,7 @@ impl PlacementModel {
             })
             .collect();
         keys.sort_by_key(|k| k.id);
-        Frame::Shards(Rc::new(ShardFrame {
+        ShardFrame {
             now,
             rule: self.rule(),
             shards,
@@ -88,7 +86,7 @@ impl PlacementModel {
             last_change: self.last_change.clone(),
             requests: self.recent.shown(now),
             front: Vec::new(),
-        }))
+        }
     }
 
     /// The metrics now.

@@ -46,11 +46,12 @@ pub use record::{RangeRecord, Reshape, SplitHow};
 pub use spec::{IdOrder, OutOfRange, Partition};
 pub use table::RangeTable;
 
-use crate::frame::Frame;
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
-use crate::models::shard_view::RecentRequests;
 use crate::models::shard_view::ShardChange;
+use crate::models::shard_view::{RecentRequests, ShardFrame};
+use crate::models::sharding::{Move, Moved, Placement};
 use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::query::Queries;
 use crate::scenario::Input;
 use crate::time::SimTime;
 use crate::workload::Popularity;
@@ -220,6 +221,7 @@ fn param_error(param: &str, value: &str, allowed: String) -> ParamError {
 impl Model for RangeShards {
     type Event = RangeEvent;
     type Record = RangeRecord;
+    type Frame = ShardFrame;
     const ID: &'static str = "range";
 
     fn specs() -> Vec<ParamSpec> {
@@ -328,30 +330,16 @@ impl Model for RangeShards {
         self.schedule(ctx, event);
     }
 
-    fn frame(&self, now: SimTime) -> Frame {
-        Frame::Shards(Rc::new(self.shard_frame(now)))
+    fn frame(&self, now: SimTime) -> ShardFrame {
+        self.shard_frame(now)
     }
 
     fn metrics(&self) -> Metrics {
         self.metric_set()
     }
 
-    fn entities(&self) -> Vec<String> {
-        (0..self.shards()).map(|i| i.to_string()).collect()
-    }
-
-    /// A key is named by its id (`150000`, `150,000`, `user-12`); any id gets an answer, stored
-    /// or not. An id the router refuses has no owner.
-    fn owners(&self, key: &str) -> Option<Vec<String>> {
-        match self.route(parse_id(key)?) {
-            Route::To { shard, .. } => Some(vec![shard.to_string()]),
-            Route::Refused => None,
-        }
-    }
-
-    fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
-        let c = self.last_change.as_ref()?;
-        Some(c.listed(|id| id.to_string()))
+    fn queries() -> Queries<Self> {
+        Queries::new().with::<dyn Placement>(|m| m)
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -412,5 +400,29 @@ impl Model for RangeShards {
             }
         }
         Ok(())
+    }
+}
+
+impl Placement for RangeShards {
+    fn nodes(&self) -> Vec<String> {
+        (0..self.shards()).map(|i| i.to_string()).collect()
+    }
+
+    /// A key is named by its id (`150000`, `150,000`, `user-12`); any id gets an answer, stored
+    /// or not. An id the router refuses has no owner.
+    fn owners(&self, key: &str) -> Option<Vec<String>> {
+        match self.route(parse_id(key)?) {
+            Route::To { shard, .. } => Some(vec![shard.to_string()]),
+            Route::Refused => None,
+        }
+    }
+
+    fn last_moved(&self) -> Option<Moved> {
+        self.last_change.as_ref().map(ShardChange::moved)
+    }
+
+    fn last_moves(&self) -> Option<Vec<Move>> {
+        let c = self.last_change.as_ref()?;
+        Some(c.listed(|id| id.to_string()))
     }
 }

@@ -62,10 +62,11 @@ mod view;
 
 pub use record::ScatterRecord;
 
-use crate::frame::Frame;
 use crate::model::{ActionSpec, Ctx, InputError, MetricValue, Metrics, Model};
-use crate::models::shard_view::{RequestOutcome, ShardChange, ShardMove, ShardRequest};
+use crate::models::shard_view::{RequestOutcome, ShardChange, ShardFrame, ShardMove, ShardRequest};
+use crate::models::sharding::{Move, Moved, Placement};
 use crate::params::{ParamError, ParamSet, ParamSpec};
+use crate::query::Queries;
 use crate::rng::SimRng;
 use crate::scenario::Input;
 use crate::time::SimTime;
@@ -597,6 +598,7 @@ impl ScatterGather {
 impl Model for ScatterGather {
     type Event = ScatterEvent;
     type Record = ScatterRecord;
+    type Frame = ShardFrame;
     const ID: &'static str = "scatter-gather";
 
     fn specs() -> Vec<ParamSpec> {
@@ -794,7 +796,7 @@ impl Model for ScatterGather {
         }
     }
 
-    fn frame(&self, now: SimTime) -> Frame {
+    fn frame(&self, now: SimTime) -> ShardFrame {
         view::frame(self, now)
     }
 
@@ -802,24 +804,8 @@ impl Model for ScatterGather {
         view::metrics(self)
     }
 
-    fn entities(&self) -> Vec<String> {
-        (0..self.shards()).map(|i| i.to_string()).collect()
-    }
-
-    /// A key is a user id (`13`, `user-13`); its owner is the shard a by-key query touches.
-    fn owners(&self, key: &str) -> Option<Vec<String>> {
-        let id: u64 = key
-            .trim()
-            .trim_start_matches("user")
-            .trim_start_matches(['-', '_', ' ', ':'])
-            .parse()
-            .ok()?;
-        Some(vec![shard_of(id, self.shards()).to_string()])
-    }
-
-    fn last_moves(&self) -> Option<Vec<(String, String, String)>> {
-        let c = self.last_change.as_ref()?;
-        Some(c.listed(|id| id.to_string()))
+    fn queries() -> Queries<Self> {
+        Queries::new().with::<dyn Placement>(|m| m)
     }
 
     fn validate(&self) -> Result<(), String> {
@@ -868,5 +854,31 @@ impl Model for ScatterGather {
             }
         }
         Ok(())
+    }
+}
+
+impl Placement for ScatterGather {
+    fn nodes(&self) -> Vec<String> {
+        (0..self.shards()).map(|i| i.to_string()).collect()
+    }
+
+    /// A key is a user id (`13`, `user-13`); its owner is the shard a by-key query touches.
+    fn owners(&self, key: &str) -> Option<Vec<String>> {
+        let id: u64 = key
+            .trim()
+            .trim_start_matches("user")
+            .trim_start_matches(['-', '_', ' ', ':'])
+            .parse()
+            .ok()?;
+        Some(vec![shard_of(id, self.shards()).to_string()])
+    }
+
+    fn last_moved(&self) -> Option<Moved> {
+        self.last_change.as_ref().map(ShardChange::moved)
+    }
+
+    fn last_moves(&self) -> Option<Vec<Move>> {
+        let c = self.last_change.as_ref()?;
+        Some(c.listed(|id| id.to_string()))
     }
 }

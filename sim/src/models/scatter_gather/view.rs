@@ -2,7 +2,6 @@
 
 use super::record::ms;
 use super::{IndexMode, QueryKind, ScatterGather, FRAME_KEYS, REQUEST_SHOWN_US};
-use crate::frame::Frame;
 use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
 use crate::models::common::per_shard;
 use crate::models::common::{max_mean_metric, moved_metrics, requests_metric};
@@ -10,10 +9,9 @@ use crate::models::scatter_gather::service::{scatter_quantile_us, THEORY_SHARDS}
 use crate::models::scatter_gather::table::shard_of;
 use crate::models::shard_view::{FrontView, ShardFrame, ShardKeyView, ShardView};
 use crate::time::SimTime;
-use std::rc::Rc;
 
 /// What the shard diagram draws at `now`.
-pub(super) fn frame(m: &ScatterGather, now: SimTime) -> Frame {
+pub(super) fn frame(m: &ScatterGather, now: SimTime) -> ShardFrame {
     let n = m.shards();
     let rows = m.table.rows_per_shard(n);
     let hot_value = m.last_attr_value;
@@ -45,7 +43,7 @@ pub(super) fn frame(m: &ScatterGather, now: SimTime) -> Frame {
             down: false,
         });
     }
-    Frame::Shards(Rc::new(ShardFrame {
+    ShardFrame {
         now,
         rule,
         shards: m
@@ -89,7 +87,7 @@ pub(super) fn frame(m: &ScatterGather, now: SimTime) -> Frame {
             .cloned()
             .collect(),
         front,
-    }))
+    }
 }
 
 /// `(id, label, unit, help)` of the lesson's own scalars, in display order; [`metrics`] gives
