@@ -177,20 +177,17 @@ fn is_lesson_link(id: &str, hash: &str) -> bool {
 impl Progress {
     /// The stored form.
     pub fn to_json(&self) -> String {
-        let lessons: Map<String, Value> = self
-            .lessons
-            .iter()
-            .map(|(id, p)| {
-                let mut entry = json!({ "visited": p.visited });
-                if !p.answers.is_empty() {
-                    entry["answers"] = json!(p.answers);
-                }
-                if let Some(last) = &p.last {
-                    entry["last"] = json!(last);
-                }
-                (id.clone(), entry)
-            })
-            .collect();
+        let mut lessons = Map::new();
+        for (id, p) in &self.lessons {
+            let mut entry = json!({ "visited": p.visited });
+            if !p.answers.is_empty() {
+                entry["answers"] = json!(p.answers);
+            }
+            if let Some(last) = &p.last {
+                entry["last"] = json!(last);
+            }
+            lessons.insert(id.clone(), entry);
+        }
         json!({ "v": VERSION, "lessons": lessons }).to_string()
     }
 

@@ -59,11 +59,10 @@ pub struct RunRecord<'a> {
 /// from the lesson's defaults), so the file replays the same run even if a later version of the
 /// lesson changes a default.
 pub fn export(run: &RunRecord<'_>) -> String {
-    let params: Map<String, Value> = run
-        .params
-        .iter()
-        .map(|(k, v)| (k.to_string(), Value::String(v.to_text())))
-        .collect();
+    let mut params = Map::new();
+    for (k, v) in run.params.iter() {
+        params.insert(k.to_string(), Value::String(v.to_text()));
+    }
     let mut doc = json!({
         "format": FORMAT,
         "version": VERSION,

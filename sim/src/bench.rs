@@ -103,11 +103,12 @@ impl Strategy {
 /// returns each key's server index: what a client does when it (re)computes a whole keyspace.
 pub fn place_all(strategy: &Strategy, servers: u32, keys: &[String]) -> Vec<u32> {
     let names = server_names(servers);
-    let index: std::collections::BTreeMap<&str, u32> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), i as u32))
-        .collect();
+    let index: std::collections::BTreeMap<&str, u32> = crate::order::map_of(
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i as u32)),
+    );
     let by_name = |name: Option<&str>| name.and_then(|n| index.get(n).copied()).unwrap_or(0);
     let n = NonZeroU32::new(servers.max(1)).expect("at least one server");
     keys.iter()

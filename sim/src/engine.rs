@@ -103,7 +103,7 @@ impl<M: Model> Run<M> {
         mut inputs: Vec<TimedInput>,
         until: SimTime,
     ) -> Result<Self, BuildError> {
-        inputs.sort_by_key(|t| t.at);
+        crate::order::sort_by_key(&mut inputs, |t| t.at);
         let mut rng = SimRng::new(seed);
         let mut queue = EventQueue::new();
         let mut trace = Trace::default();
@@ -226,6 +226,25 @@ impl<M: Model> Run<M> {
     }
 }
 
+/// The scenario that reproduces a run: outside `Run<M>`, so it is compiled once, not per model.
+fn scenario_of(
+    model: &str,
+    seed: u64,
+    until: SimTime,
+    params: &ParamSet,
+    specs: &[ParamSpec],
+    inputs: &[TimedInput],
+) -> Scenario {
+    let mut s = Scenario::new(model, seed, until);
+    s.params = crate::order::map_of(
+        params
+            .non_default(specs)
+            .map(|(k, v)| (k.to_string(), v.to_text())),
+    );
+    s.inputs = inputs.to_vec();
+    s
+}
+
 /// The object-safe view of a run that the app and the CLI use for every lesson alike.
 pub trait Simulation {
     /// The model's id.
@@ -306,14 +325,14 @@ impl<M: Model> Simulation for Run<M> {
         &self.inputs
     }
     fn scenario(&self) -> Scenario {
-        let mut s = Scenario::new(M::ID, self.seed, self.until);
-        s.params = self
-            .params
-            .non_default(&self.specs)
-            .map(|(k, v)| (k.to_string(), v.to_text()))
-            .collect();
-        s.inputs = self.inputs.clone();
-        s
+        scenario_of(
+            M::ID,
+            self.seed,
+            self.until,
+            &self.params,
+            &self.specs,
+            &self.inputs,
+        )
     }
     fn seek(&mut self, t: SimTime) {
         Run::seek(self, t);

@@ -267,11 +267,8 @@ impl Lesson {
     /// The scenario of the lesson's defaults, or of a preset on top of them.
     pub fn scenario(&self, preset: Option<&str>) -> Result<Scenario, LessonError> {
         let mut s = Scenario::new(&self.model, self.seed, SimTime::from_ms(self.until_ms));
-        s.params = self
-            .defaults
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_text()))
-            .collect();
+        s.params =
+            crate::order::map_of(self.defaults.iter().map(|(k, v)| (k.clone(), v.to_text())));
         if let Some(id) = preset {
             let p = self
                 .preset(id)

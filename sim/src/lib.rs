@@ -39,6 +39,7 @@ pub mod hashing;
 pub mod lesson;
 pub mod model;
 pub mod models;
+pub mod order;
 pub mod params;
 pub mod query;
 pub mod registry;

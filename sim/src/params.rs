@@ -316,10 +316,7 @@ impl ParamSet {
     /// Every parameter at its default.
     pub fn defaults(specs: &[ParamSpec]) -> ParamSet {
         ParamSet {
-            values: specs
-                .iter()
-                .map(|s| (s.name.clone(), s.default.clone()))
-                .collect(),
+            values: crate::order::map_of(specs.iter().map(|s| (s.name.clone(), s.default.clone()))),
         }
     }
 

@@ -22,11 +22,12 @@ pub type Choices = BTreeMap<&'static str, Vec<Choice>>;
 /// while only the clock moves).
 #[hook]
 pub fn use_choices(sim: &dyn Simulation, actions: &[ActionSpec]) -> Rc<Choices> {
-    let now: Choices = actions
-        .iter()
-        .filter(|a| a.picks)
-        .map(|a| (a.name, sim.choices(a.name)))
-        .collect();
+    let now: Choices = sim::order::map_of(
+        actions
+            .iter()
+            .filter(|a| a.picks)
+            .map(|a| (a.name, sim.choices(a.name))),
+    );
     use_memo(now, |c| c.clone())
 }
 

@@ -30,11 +30,12 @@ impl DiagramKind for Rc<RingFrame> {
         html! { <RingDiagram frame={self.clone()} {reduced_motion} /> }
     }
     fn colors(&self) -> BTreeMap<String, u32> {
-        self.servers
-            .iter()
-            .map(|s| (s.name.clone(), s.color))
-            .chain(self.removed.iter().map(|g| (g.name.clone(), g.color)))
-            .collect()
+        sim::order::map_of(
+            self.servers
+                .iter()
+                .map(|s| (s.name.clone(), s.color))
+                .chain(self.removed.iter().map(|g| (g.name.clone(), g.color))),
+        )
     }
     fn load_label(&self) -> &'static str {
         "Load per server"

@@ -30,10 +30,7 @@ impl DiagramKind for Rc<ShardFrame> {
         html! { <ShardDiagram frame={self.clone()} {reduced_motion} /> }
     }
     fn colors(&self) -> BTreeMap<String, u32> {
-        self.shards
-            .iter()
-            .map(|s| (s.index.to_string(), s.index))
-            .collect()
+        sim::order::map_of(self.shards.iter().map(|s| (s.index.to_string(), s.index)))
     }
     fn load_label(&self) -> &'static str {
         "Load per shard"
@@ -75,12 +72,13 @@ pub(super) fn chrome(frame: &ShardFrame) -> Chrome {
 /// Shard id → its bucket's position. Models number shards by stable ids, which after a merge
 /// or a removal need not be 0..N; buckets are drawn in the frame's order.
 pub(super) fn positions(frame: &ShardFrame) -> BTreeMap<u32, u32> {
-    frame
-        .shards
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.index, i as u32))
-        .collect()
+    sim::order::map_of(
+        frame
+            .shards
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.index, i as u32)),
+    )
 }
 
 impl Placement {
@@ -92,12 +90,13 @@ impl Placement {
         let chrome = chrome(frame);
         let shards: Vec<u32> = frame.keys.iter().map(|k| at(k.shard)).collect();
         let layout = ShardLayout::with_chrome(n, &shards, max_id, chrome);
-        let points = frame
-            .keys
-            .iter()
-            .enumerate()
-            .filter_map(|(i, k)| Some((k.id, layout.key_centre(i, at(k.shard))?)))
-            .collect();
+        let points = sim::order::map_of(
+            frame
+                .keys
+                .iter()
+                .enumerate()
+                .filter_map(|(i, k)| Some((k.id, layout.key_centre(i, at(k.shard))?))),
+        );
         let before = visible_change(frame)
             .map(|c| {
                 // The keys as they were: a moved key on its old shard, the rest where they are.
@@ -114,14 +113,15 @@ impl Placement {
                     })
                     .collect();
                 let was = ShardLayout::with_chrome(c.from_shards, &old, max_id, chrome);
-                frame
-                    .keys
-                    .iter()
-                    .zip(&old)
-                    .enumerate()
-                    .filter(|(_, (k, _))| moved_from(c, k.id).is_some())
-                    .filter_map(|(i, (k, &s))| Some((k.id, was.key_centre(i, s)?)))
-                    .collect()
+                sim::order::map_of(
+                    frame
+                        .keys
+                        .iter()
+                        .zip(&old)
+                        .enumerate()
+                        .filter(|(_, (k, _))| moved_from(c, k.id).is_some())
+                        .filter_map(|(i, (k, &s))| Some((k.id, was.key_centre(i, s)?))),
+                )
             })
             .unwrap_or_default();
         Placement {

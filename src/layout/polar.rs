@@ -163,7 +163,7 @@ pub fn spread_angles(angles: &[f64], min_gap: f64) -> Vec<f64> {
     }
     let gap = min_gap.min(360.0 / n as f64);
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| {
+    sim::order::sort_by(&mut order, |&a, &b| {
         angles[a]
             .rem_euclid(360.0)
             .total_cmp(&angles[b].rem_euclid(360.0))

@@ -362,7 +362,7 @@ fn full_transport(props: &FullTransportProps) -> Html {
     let mut speeds: Vec<f64> = SPEEDS.to_vec();
     if !speeds.contains(&pb.speed) {
         speeds.push(pb.speed);
-        speeds.sort_by(f64::total_cmp);
+        sim::order::sort_by(&mut speeds, f64::total_cmp);
     }
     html! {
         <>

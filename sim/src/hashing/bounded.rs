@@ -166,7 +166,7 @@ impl BoundedLoads {
         }
         // In range, so the product is at most 1e9 and the cast is exact after rounding.
         let epsilon_millionths = (epsilon * EPSILON_SCALE as f64).round() as u64;
-        let loads = ring.servers().map(|s| (s.to_owned(), 0)).collect();
+        let loads = crate::order::map_of(ring.servers().map(|s| (s.to_owned(), 0)));
         Ok(BoundedLoads {
             ring,
             epsilon_millionths,
@@ -356,7 +356,7 @@ impl BoundedLoads {
     /// The placement and loads the online rule gives the present keys in arrival order.
     fn replayed(&self) -> (BTreeMap<String, String>, BTreeMap<String, u64>) {
         let mut loads: BTreeMap<String, u64> =
-            self.ring.servers().map(|s| (s.to_owned(), 0)).collect();
+            crate::order::map_of(self.ring.servers().map(|s| (s.to_owned(), 0)));
         let mut placement = BTreeMap::new();
         if self.ring.server_count() == 0 {
             return (placement, loads);

@@ -292,7 +292,7 @@ impl Ketama {
     /// weight is too small to earn a digest).
     pub fn point_counts(&self) -> BTreeMap<&str, u32> {
         let mut counts: BTreeMap<&str, u32> =
-            self.servers.iter().map(|(s, _)| (s.as_str(), 0)).collect();
+            crate::order::map_of(self.servers.iter().map(|(s, _)| (s.as_str(), 0)));
         for p in &self.points {
             *counts.entry(p.server.as_str()).or_default() += 1;
         }
@@ -322,12 +322,12 @@ impl Ketama {
 
     /// Checks the invariants listed in the module documentation; the error says which one broke.
     pub fn validate(&self) -> Result<(), String> {
-        let index_of: BTreeMap<&str, u32> = self
-            .servers
-            .iter()
-            .zip(0u32..)
-            .map(|((name, _), i)| (name.as_str(), i))
-            .collect();
+        let index_of: BTreeMap<&str, u32> = crate::order::map_of(
+            self.servers
+                .iter()
+                .zip(0u32..)
+                .map(|((name, _), i)| (name.as_str(), i)),
+        );
         if index_of.len() != self.servers.len() {
             return Err("a server is listed twice".to_owned());
         }
@@ -429,7 +429,7 @@ fn build_continuum(flavor: KetamaFlavor, servers: &[(String, u32)]) -> Vec<Conti
     if flavor.keeps_colliding_points() {
         // Stable: equal values stay in generation order (list order, then k, then slot), as
         // glibc's merge-sort qsort leaves them and libmemcached's comparator orders them.
-        generated.sort_by_key(|p| p.value);
+        crate::order::sort_by_key(&mut generated, |p| p.value);
         generated
     } else {
         // spymemcached: `newNodeMap.put(position, node)` in generation order; the last put wins.

@@ -201,7 +201,9 @@ impl Rendezvous {
     /// highest first, ties in name order. The first is [`Rendezvous::owner`].
     pub fn top_n(&self, key: &str, n: u32) -> Vec<&str> {
         let mut ranked = self.scores(key);
-        ranked.sort_by(|(a_name, a), (b_name, b)| b.total_cmp(a).then_with(|| a_name.cmp(b_name)));
+        crate::order::sort_by(&mut ranked, |(a_name, a), (b_name, b)| {
+            b.total_cmp(a).then_with(|| a_name.cmp(b_name))
+        });
         ranked
             .into_iter()
             .take(n.try_into().unwrap_or(usize::MAX))

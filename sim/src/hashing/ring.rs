@@ -232,7 +232,7 @@ impl HashRing {
     /// (possibly with 0), and the values sum to exactly 2^32 when the ring has a server.
     pub fn arcs(&self) -> BTreeMap<String, u64> {
         let mut arcs: BTreeMap<String, u64> =
-            self.servers.keys().map(|name| (name.clone(), 0)).collect();
+            crate::order::map_of(self.servers.keys().map(|name| (name.clone(), 0)));
         let (Some(first), Some(last)) = (self.points.first(), self.points.last()) else {
             return arcs;
         };
@@ -255,12 +255,12 @@ impl HashRing {
     /// [`HashRing::servers`] (name order); a server whose points all share positions with
     /// others' may own none.
     pub fn owned_arcs(&self) -> Vec<OwnedArc> {
-        let index: BTreeMap<&str, usize> = self
-            .servers
-            .keys()
-            .enumerate()
-            .map(|(i, name)| (name.as_str(), i))
-            .collect();
+        let index: BTreeMap<&str, usize> = crate::order::map_of(
+            self.servers
+                .keys()
+                .enumerate()
+                .map(|(i, name)| (name.as_str(), i)),
+        );
         let points: Vec<(Position, usize)> = self
             .points
             .iter()

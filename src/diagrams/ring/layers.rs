@@ -118,7 +118,8 @@ pub(super) fn MovedKeys(props: &FrameLayoutProps) -> Html {
     let Some(change) = visible_change(&props.frame) else {
         return html! {};
     };
-    let drawn: BTreeSet<&str> = props.frame.keys.iter().map(|k| k.name.as_str()).collect();
+    let drawn: BTreeSet<&str> =
+        sim::order::set_of(props.frame.keys.iter().map(|k| k.name.as_str()));
     let at = track().with_radius(KEY_R);
     let stamp = change.at.as_us();
     let moved: Vec<_> = change

@@ -340,11 +340,11 @@ impl DirectoryModel {
             return;
         };
         let before = self.dir.shard_count();
-        let from_index: BTreeMap<u32, u32> = m
-            .moves
-            .iter()
-            .map(|mv| (mv.tenant, self.dir.index_of(mv.from).unwrap_or(0)))
-            .collect();
+        let from_index: BTreeMap<u32, u32> = crate::order::map_of(
+            m.moves
+                .iter()
+                .map(|mv| (mv.tenant, self.dir.index_of(mv.from).unwrap_or(0))),
+        );
         for mv in &m.moves {
             self.dir.set(mv.tenant, mv.to);
         }
@@ -352,19 +352,15 @@ impl DirectoryModel {
             self.dir.remove_shard(*phys);
         }
         let after = self.dir.shard_count();
-        let moved_to: BTreeMap<u32, (u32, u32)> = m
-            .moves
-            .iter()
-            .map(|mv| {
+        let moved_to: BTreeMap<u32, (u32, u32)> = crate::order::map_of(m.moves.iter().map(|mv| {
+            (
+                mv.tenant,
                 (
-                    mv.tenant,
-                    (
-                        from_index[&mv.tenant],
-                        self.dir.index_of(mv.to).unwrap_or(0),
-                    ),
-                )
-            })
-            .collect();
+                    from_index[&mv.tenant],
+                    self.dir.index_of(mv.to).unwrap_or(0),
+                ),
+            )
+        }));
         let moves: Vec<ShardMove> = self
             .key_tenant
             .iter()

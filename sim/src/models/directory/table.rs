@@ -163,7 +163,7 @@ pub fn zipf_sizes(total: u64, tenants: u32, skew: f64) -> Vec<u64> {
     let given: u64 = sizes.iter().sum();
     // Floors never exceed the quotas, so at most n keys are left; hand them out by remainder.
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| {
+    crate::order::sort_by(&mut order, |&a, &b| {
         let (ra, rb) = (
             quotas[a] - libm::floor(quotas[a]),
             quotas[b] - libm::floor(quotas[b]),
@@ -214,7 +214,9 @@ impl Directory {
         };
         let mut order = tenants;
         if placement == Placement::LeastLoaded {
-            order.sort_by(|a, b| b.keys.cmp(&a.keys).then(a.number.cmp(&b.number)));
+            crate::order::sort_by(&mut order, |a, b| {
+                b.keys.cmp(&a.keys).then(a.number.cmp(&b.number))
+            });
         }
         for t in order {
             let phys = dir.choose(&t, placement, &[]);
@@ -224,7 +226,7 @@ impl Directory {
         // Keep tenants in number order whatever order they were placed in.
         let mut pairs: Vec<(Tenant, u32)> =
             dir.tenants.drain(..).zip(dir.entry.drain(..)).collect();
-        pairs.sort_by_key(|(t, _)| t.number);
+        crate::order::sort_by_key(&mut pairs, |(t, _)| t.number);
         (dir.tenants, dir.entry) = pairs.into_iter().unzip();
         dir
     }
@@ -253,7 +255,7 @@ impl Directory {
 
     fn loads_by_phys(&self) -> std::collections::BTreeMap<u32, u64> {
         let mut loads: std::collections::BTreeMap<u32, u64> =
-            self.shards.iter().map(|p| (*p, 0)).collect();
+            crate::order::map_of(self.shards.iter().map(|p| (*p, 0)));
         for (t, p) in self.tenants.iter().zip(&self.entry) {
             *loads.entry(*p).or_insert(0) += t.keys;
         }
@@ -312,7 +314,7 @@ impl Directory {
         let mut on: Vec<u32> = (0..self.tenants.len() as u32)
             .filter(|t| self.entry[*t as usize] == phys)
             .collect();
-        on.sort_by(|a, b| {
+        crate::order::sort_by(&mut on, |a, b| {
             let (ta, tb) = (&self.tenants[*a as usize], &self.tenants[*b as usize]);
             tb.keys.cmp(&ta.keys).then(a.cmp(b))
         });
@@ -369,7 +371,7 @@ impl Directory {
         let mut leaving: Vec<u32> = (0..self.tenants.len() as u32)
             .filter(|t| removing.contains(&self.entry[*t as usize]))
             .collect();
-        leaving.sort_by(|a, b| {
+        crate::order::sort_by(&mut leaving, |a, b| {
             let (ta, tb) = (&self.tenants[*a as usize], &self.tenants[*b as usize]);
             tb.keys.cmp(&ta.keys).then(a.cmp(b))
         });

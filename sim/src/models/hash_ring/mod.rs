@@ -101,7 +101,7 @@ impl HashRingModel {
 
     fn recount(&mut self) {
         let mut counts: BTreeMap<String, u64> =
-            self.ring.servers().map(|s| (s.to_string(), 0)).collect();
+            crate::order::map_of(self.ring.servers().map(|s| (s.to_string(), 0)));
         for o in self.owner.iter() {
             if let Some(c) = counts.get_mut(o) {
                 *c += 1;
@@ -254,7 +254,7 @@ impl Model for HashRingModel {
             colors.insert(name.clone(), next);
         }
         let named = parse_list(params.text("named_keys"), "key", "named_keys")?;
-        let taken: BTreeSet<String> = named.iter().map(|(n, _)| n.clone()).collect();
+        let taken: BTreeSet<String> = crate::order::set_of(named.iter().map(|(n, _)| n.clone()));
         let mut keys: Vec<KeyPlace> = named
             .into_iter()
             .map(|(name, pos)| KeyPlace {
@@ -283,7 +283,7 @@ impl Model for HashRingModel {
             keys: Rc::new(keys),
             owner: Rc::new(owner),
             keys_per_server: BTreeMap::new(),
-            requests_per_server: ring.servers().map(|s| (s.to_string(), 0)).collect(),
+            requests_per_server: crate::order::map_of(ring.servers().map(|s| (s.to_string(), 0))),
             requests_total: 0,
             popularity,
             rate_per_sec: params.int("request_rate").max(0) as f64,
@@ -359,7 +359,7 @@ impl Model for HashRingModel {
                         )))
                     }
                     Ok(n) => {
-                        let taken = self.keys.iter().map(|k| k.name.clone()).collect();
+                        let taken = crate::order::set_of(self.keys.iter().map(|k| k.name.clone()));
                         Self::generated_keys(ctx.rng, &self.ring, n, &taken)
                     }
                     Err(_) if arg.is_empty() => return Err(InputError("say how many keys, or a key name".into())),
@@ -565,7 +565,7 @@ impl HashRingModel {
     }
 
     fn next_server_name(&self) -> String {
-        let taken: BTreeSet<&str> = self.ring.servers().collect();
+        let taken: BTreeSet<&str> = crate::order::set_of(self.ring.servers());
         let letters = (b'A'..=b'Z').map(|c| (c as char).to_string());
         letters
             .chain((1..).map(|i| format!("S{i}")))

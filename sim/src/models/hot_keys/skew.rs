@@ -53,7 +53,7 @@ pub fn request_weights(keys: u64, zipf: Option<f64>, celebrity: Option<(u64, f64
 /// keys that always held the most requested ones (and were never invalidated).
 pub fn top_mass(weights: &[f64], top: u32) -> f64 {
     let mut sorted = weights.to_vec();
-    sorted.sort_by(|a, b| b.total_cmp(a));
+    crate::order::sort_by(&mut sorted, |a, b| b.total_cmp(a));
     sorted.iter().take(top as usize).sum()
 }
 

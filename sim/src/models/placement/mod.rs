@@ -246,7 +246,7 @@ impl PlacementModel {
                 modulo_moved += 1;
             }
         }
-        moves.sort_by_key(|m| m.id);
+        crate::order::sort_by_key(&mut moves, |m| m.id);
         let same = |f: fn(&ShardMove) -> u32| {
             let first = moves.first().map(f)?;
             moves.iter().all(|m| f(m) == first).then_some(first)
@@ -325,7 +325,7 @@ impl PlacementModel {
             })?;
         let mut new = Vec::new();
         if self.random_ids {
-            let mut seen: BTreeSet<u64> = self.ids.iter().copied().collect();
+            let mut seen: BTreeSet<u64> = crate::order::set_of(self.ids.iter().copied());
             if (ID_SPACE - seen.len() as u64) < count {
                 return Err(InputError("no unused user ids are left".into()));
             }
@@ -572,7 +572,7 @@ impl Model for PlacementModel {
         if !(1..=MAX_SHARDS as usize).contains(&n) {
             return Err(format!("{n} shards, outside 1..={MAX_SHARDS}"));
         }
-        let numbers: BTreeSet<u32> = self.servers.iter().map(|s| s.number).collect();
+        let numbers: BTreeSet<u32> = crate::order::set_of(self.servers.iter().map(|s| s.number));
         if numbers.len() != n || numbers.iter().any(|&x| x == 0 || x >= self.next_number) {
             return Err("two shards share a server, or a server number was never issued".into());
         }

@@ -229,7 +229,7 @@ impl Placer {
                 let list: Vec<(&str, u32)> = names.iter().map(|(s, w)| (s.as_str(), *w)).collect();
                 let ketama =
                     Ketama::with_flavor(settings.flavor, &list).map_err(|e| e.to_string())?;
-                let index = names.into_iter().map(|(s, _)| s).zip(0u32..).collect();
+                let index = crate::order::map_of(names.into_iter().map(|(s, _)| s).zip(0u32..));
                 Ok(Placer::Ketama {
                     ketama: Rc::new(ketama),
                     index: Rc::new(index),

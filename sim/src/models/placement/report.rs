@@ -76,7 +76,7 @@ impl PlacementModel {
                 hot: false,
             })
             .collect();
-        keys.sort_by_key(|k| k.id);
+        crate::order::sort_by_key(&mut keys, |k| k.id);
         ShardFrame {
             now,
             rule: self.rule(),

@@ -272,7 +272,8 @@ impl RangeTable {
                 self.bounds.len() + 1
             ));
         }
-        let distinct: std::collections::BTreeSet<u32> = self.uids.iter().copied().collect();
+        let distinct: std::collections::BTreeSet<u32> =
+            crate::order::set_of(self.uids.iter().copied());
         if distinct.len() != self.uids.len() {
             return Err("two ranges share a server id".to_string());
         }

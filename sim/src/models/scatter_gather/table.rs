@@ -20,7 +20,6 @@
 
 use crate::rng::SimRng;
 use crate::trace::fnv1a64;
-use std::collections::BTreeSet;
 use std::rc::Rc;
 
 /// The rows and their attribute values. Immutable after it is built, so clones share it.
@@ -127,13 +126,14 @@ pub fn index_partition(value: u64, shards: u32) -> u32 {
 /// The distinct shards holding the rows whose attribute is `value`, in shard order: where a
 /// global-index lookup sends its fetches.
 pub fn fetch_shards(table: &Table, value: u64, shards: u32) -> Vec<u32> {
-    table
-        .rows_with(value)
-        .iter()
-        .map(|id| shard_of(*id, shards))
-        .collect::<BTreeSet<u32>>()
-        .into_iter()
-        .collect()
+    crate::order::set_of(
+        table
+            .rows_with(value)
+            .iter()
+            .map(|id| shard_of(*id, shards)),
+    )
+    .into_iter()
+    .collect()
 }
 
 #[cfg(test)]
