@@ -90,7 +90,8 @@ pub async fn load(id: &str) -> Result<Rc<Lesson>, LoadError> {
 }
 
 /// True when every word of `query` appears in the lesson's title, summary, tags or family title
-/// (case-insensitive). An empty query matches everything.
+/// (ignoring ASCII case: Unicode's case tables would cost every visitor ~10 KB of wasm). An
+/// empty query matches everything.
 pub fn matches(lesson: &Entry, query: &str) -> bool {
     let family = family(lesson.family).map(|f| f.title).unwrap_or("");
     let haystack = format!(
@@ -101,10 +102,10 @@ pub fn matches(lesson: &Entry, query: &str) -> bool {
         family,
         lesson.id
     )
-    .to_lowercase();
+    .to_ascii_lowercase();
     query
         .split_whitespace()
-        .all(|w| haystack.contains(&w.to_lowercase()))
+        .all(|w| haystack.contains(&w.to_ascii_lowercase()))
 }
 
 /// The lessons matching `query`, grouped by family in home-page order; empty groups left out.

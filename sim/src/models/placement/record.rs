@@ -98,12 +98,14 @@ pub enum PlacementRecord {
     },
 }
 
-/// `text` with its first letter in upper case, to start a sentence.
+/// `text` with its first letter in upper case, to start a sentence. The model's own sentences
+/// start with an ASCII letter; ASCII case mapping keeps Unicode's case tables out of the app.
 fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+    let mut s = text.to_string();
+    if let Some(first) = s.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    s
 }
 
 /// `the shard after it was` / `the 6 shards after it were`.

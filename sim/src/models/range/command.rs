@@ -108,7 +108,7 @@ pub fn parse_id(text: &str) -> Option<i64> {
     let t = text.trim();
     let word_end = t
         .char_indices()
-        .find(|(_, c)| !c.is_alphabetic())
+        .find(|(_, c)| !c.is_ascii_alphabetic())
         .map_or(t.len(), |(i, _)| i);
     let (word, rest) = t.split_at(word_end);
     let rest = if word.is_empty() {

@@ -52,7 +52,7 @@ pub fn grouped(n: u64) -> String {
 pub fn parse_bounds(text: &str, min_id: u64, max_id: u64) -> Result<Vec<u64>, String> {
     let mut out = Vec::new();
     for piece in text
-        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .split(|c: char| c == ',' || c == ';' || c.is_ascii_whitespace())
         .filter(|p| !p.is_empty())
     {
         let clean: String = piece.chars().filter(|c| *c != '_').collect();
