@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks (not tests: nothing here passes or fails on a number). Prints:
-#   1. the release bundle's sizes: wasm, JS, CSS, raw / gzip / brotli   (tests/e2e/bench/sizes.mjs)
+#   1. the release bundle's sizes: wasm, JS, CSS, raw / gzip / brotli   (tests/e2e/bench/sizes.mjs),
+#      the first-load gzip bytes of home, a lesson page and an embed, and what one more lesson
+#      adds                                                              (scripts/budget.mjs)
 #   2. time from navigation start to the first rendered lesson in headless Chromium, median of
 #      RUNS cold loads                                                   (tests/e2e/bench/first-render.mjs)
 #   3. hash-ring lookups per second, native                              (sim's lookup benchmark)
@@ -37,8 +39,13 @@ fi
 [ -f dist/index.html ] || die "dist/index.html missing: build first"
 
 echo
-say "1. bundle sizes (dist/)"
+say "1. bundle sizes (dist/), and what a first visit downloads (gzip, as budget.toml counts it)"
 node tests/e2e/bench/sizes.mjs dist
+node scripts/budget.mjs --report || notes+=("first-load sizes: scripts/budget.mjs failed")
+if [ "${BENCH_SKIP_ONE_MORE:-}" != "1" ]; then
+    say "   what one more lesson adds (the wasm built with and without one; BENCH_SKIP_ONE_MORE=1 skips)"
+    node scripts/budget.mjs --one-more || notes+=("one more lesson: the extra build failed")
+fi
 
 echo
 say "2. first rendered lesson in headless Chromium (median of $RUNS cold loads)"
