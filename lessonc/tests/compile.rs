@@ -206,6 +206,29 @@ fn a_preset_with_an_unknown_action_or_parameter_fails_at_the_preset() {
 }
 
 #[test]
+fn a_malformed_answer_names_its_line_and_the_right_form() {
+    let t = Tree::new("answer");
+    t.family("demo").write(
+        "demo/ring.toml",
+        &with(
+            "metric = \"moved_keys\", tolerance = 1.0",
+            "metric = \"moved_keys\"",
+        ),
+    );
+    let errors = t.errors();
+    assert!(
+        errors[0].starts_with("lessons/demo/ring.toml:27:") && errors[0].contains("tolerance"),
+        "{errors:?}"
+    );
+    let t = Tree::new("answer-kind");
+    t.family("demo").write(
+        "demo/ring.toml",
+        &with("kind = \"metric\"", "kind = \"guess\""),
+    );
+    assert!(t.errors()[0].contains("unknown answer kind `guess`"));
+}
+
+#[test]
 fn references_must_resolve() {
     let t = Tree::new("refs");
     t.family("demo").write(

@@ -94,9 +94,12 @@ pub struct Step {
     pub preset: Option<String>,
 }
 
-/// How a question's answer is computed from the sim.
+/// How a question's answer is computed from the sim. Written `{ kind = "owner", key = "…" }` or
+/// `{ kind = "metric", metric = "…", tolerance = … }` (read through the flat [`AnswerFields`]:
+/// an internally tagged enum would make serde buffer the whole table first, which costs the app
+/// ~6 KB of wasm to read).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(try_from = "AnswerFields", into = "AnswerFields")]
 pub enum Answer {
     /// The server that owns `key` afterwards; the choices are the servers before or after the
     /// actions.
@@ -111,6 +114,60 @@ pub enum Answer {
         /// Allowed absolute error.
         tolerance: f64,
     },
+}
+
+/// [`Answer`] as written: a kind and the fields the kinds use.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerFields {
+    /// `owner` or `metric`.
+    pub kind: String,
+    /// For `owner`: the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// For `metric`: the metric's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<String>,
+    /// For `metric`: the allowed absolute error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<f64>,
+}
+
+impl TryFrom<AnswerFields> for Answer {
+    type Error = String;
+    fn try_from(f: AnswerFields) -> Result<Answer, String> {
+        match (f.kind.as_str(), f.key, f.metric, f.tolerance) {
+            ("owner", Some(key), None, None) => Ok(Answer::Owner { key }),
+            ("metric", None, Some(metric), Some(tolerance)) => {
+                Ok(Answer::Metric { metric, tolerance })
+            }
+            ("owner", ..) => Err("an owner answer is { kind = \"owner\", key = \"…\" }".into()),
+            ("metric", ..) => Err(
+                "a metric answer is { kind = \"metric\", metric = \"…\", tolerance = … }".into(),
+            ),
+            (other, ..) => Err(format!(
+                "unknown answer kind `{other}`: expected `owner` or `metric`"
+            )),
+        }
+    }
+}
+
+impl From<Answer> for AnswerFields {
+    fn from(a: Answer) -> AnswerFields {
+        match a {
+            Answer::Owner { key } => AnswerFields {
+                kind: "owner".into(),
+                key: Some(key),
+                ..AnswerFields::default()
+            },
+            Answer::Metric { metric, tolerance } => AnswerFields {
+                kind: "metric".into(),
+                metric: Some(metric),
+                tolerance: Some(tolerance),
+                ..AnswerFields::default()
+            },
+        }
+    }
 }
 
 /// A predict-then-reveal question.
