@@ -295,7 +295,9 @@ pub trait Simulation {
     fn trace_len(&self) -> u64;
     /// The digest of the trace up to now.
     fn digest(&self) -> u64;
-    /// The model's invariants.
+    /// The model's invariants (with the `validate` feature: tests, the CLI and the lesson
+    /// compiler check them; the app does not carry them).
+    #[cfg(feature = "validate")]
     fn validate(&self) -> Result<(), String>;
 }
 
@@ -399,6 +401,7 @@ impl<M: Model> Simulation for Run<M> {
     fn digest(&self) -> u64 {
         self.trace.digest()
     }
+    #[cfg(feature = "validate")]
     fn validate(&self) -> Result<(), String> {
         self.state.model.validate()
     }
