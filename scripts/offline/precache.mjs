@@ -1,6 +1,7 @@
 // The service worker's precache list, made from the files of one build: every file trunk wrote
-// (with the names as trunk hashed them), each with its size and SHA-256, and a version derived
-// from the whole list, so that any change to any file gives a new cache name.
+// (with the names as trunk hashed them), each with its size, its SHA-256 and whether its name is
+// a content hash, and a version derived from the whole list, so that any change to any file gives
+// a new cache name.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,16 @@ export const OFFLINE_DIR = 'offline';
 export const PLACEHOLDER = '/* @sdp-build */ null';
 
 const sha256 = (data) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * True for a name that changes whenever its content does, so a copy under that name never goes
+ * stale: trunk's hashed assets (`main-<16 hex>.css`, `playground-<16 hex>_bg.wasm`) and the
+ * lessons' files (`content/<id>.<16 hex>.json`, `code/<file>.<16 hex>.html`). trunk's worker files
+ * and index.html, embed.js, the manifest and the icons keep their names across builds.
+ */
+export function isHashedName(rel) {
+  return /[.-][0-9a-f]{16}(?:_bg)?\.[a-z0-9]+$/.test(rel);
+}
 
 /** Relative paths ('/'-separated) of every file under `dir`, sorted. */
 function walk(dir, prefix = '') {
@@ -30,13 +41,13 @@ export function isExcluded(rel) {
   return rel === SW_FILE || rel === OFFLINE_DIR || rel.startsWith(`${OFFLINE_DIR}/`) || path.basename(rel).startsWith('.');
 }
 
-/** `[{ path, bytes, sha256 }]` for every file of the build in `dir` that is precached. */
+/** `[{ path, bytes, sha256, hashed }]` for every file of the build in `dir` that is precached. */
 export function listPrecache(dir) {
   const assets = walk(dir)
     .filter((rel) => !isExcluded(rel))
     .map((rel) => {
       const data = readFileSync(path.join(dir, rel));
-      return { path: rel, bytes: data.length, sha256: sha256(data) };
+      return { path: rel, bytes: data.length, sha256: sha256(data), hashed: isHashedName(rel) };
     });
   if (!assets.some((a) => a.path === 'index.html')) throw new Error(`${dir}: no index.html to precache`);
   return assets;
@@ -55,7 +66,7 @@ export function renderServiceWorker(template, assets) {
   }
   const build = {
     version: precacheVersion(assets),
-    assets: assets.map(({ path: p, bytes, sha256: h }) => ({ path: p, bytes, sha256: h })),
+    assets: assets.map(({ path: p, bytes, sha256: h, hashed }) => ({ path: p, bytes, sha256: h, hashed })),
   };
   return template.replace(PLACEHOLDER, () => JSON.stringify(build, null, 1));
 }

@@ -2,6 +2,9 @@
 // - after one visit the service worker controls the page and holds every build file; with the
 //   browser offline and the server gone, a reload still shows the app and a lesson that plays
 //   (served under a sub-path, so relative URLs are tested too);
+// - a first visit downloads the wasm (and every hashed file) once: the service worker takes what
+//   the page has just downloaded from the HTTP cache, also from a server that sends no-cache on
+//   everything and no validators;
 // - a second deployment's service worker takes over, offers a reload to the new version, and
 //   leaves only its own cache; a deployment whose files do not match its list never installs;
 // - the single-file copies open from file:// with no request beyond the file, and play;
@@ -20,7 +23,7 @@ import { launchBrowser, newPage } from './browser.mjs';
 import { DIST_DIR, REPO_ROOT, startServer } from './server.mjs';
 import { WAIT_MS, lessonReady, tid } from './harness.mjs';
 import { buildOffline } from '../../scripts/offline/build.mjs';
-import { listPrecache, precacheVersion } from '../../scripts/offline/precache.mjs';
+import { isHashedName, listPrecache, precacheVersion } from '../../scripts/offline/precache.mjs';
 import { readIndex } from '../../scripts/offline/content.mjs';
 import { inlineGlue } from '../../scripts/offline/single-file.mjs';
 
@@ -216,6 +219,44 @@ test('a deployment whose files do not match its precache list never installs (no
   }
 });
 
+/** The 200 responses the server sent, by path. */
+function transfers(server) {
+  const out = new Map();
+  for (const r of server.requests) if (r.status === 200) out.set(r.path, [...(out.get(r.path) ?? []), r.bytes]);
+  return out;
+}
+
+for (const cache of ['static', 'no-cache']) {
+  test(`a first visit downloads the wasm once: the service worker reuses the page's copy (server cache headers: ${cache})`, { timeout: 8 * WAIT_MS }, async (t) => {
+    const { root, app } = deploy('apps/playground');
+    const server = await startServer({ root, cache });
+    const base = `${server.url}/apps/playground/`;
+    const page = await newPage(browser, { origin: server.url, defaultTimeout: WAIT_MS });
+    try {
+      await page.goto(`${base}#/lesson/consistent-hashing`);
+      await lessonReady(page);
+      await savedForOffline(page);
+      const build = swBuild(app);
+      const sent = transfers(server);
+      const wasm = build.assets.find((a) => a.path.endsWith('.wasm'));
+      assert.deepEqual(sent.get(`/apps/playground/${wasm.path}`), [wasm.bytes], 'the wasm went over the wire exactly once');
+      // Every file under a hashed name at most once; every precached file at least once.
+      for (const a of build.assets) {
+        const times = sent.get(`/apps/playground/${a.path}`)?.length ?? 0;
+        if (a.hashed) assert.ok(times <= 1, `${a.path} downloaded ${times} times`);
+        const revalidated = server.requests.some((r) => r.path === `/apps/playground/${a.path}` && r.status === 304);
+        assert.ok(times >= 1 || revalidated, `${a.path} was fetched (or revalidated) for the precache`);
+      }
+      const total = [...sent.values()].flat().reduce((a, b) => a + b, 0);
+      t.diagnostic(`first visit, ${cache} server: ${server.requests.length} requests, ${(total / 1024).toFixed(1)} KB sent (${(wasm.bytes / 1024).toFixed(1)} KB of it the wasm)`);
+      noErrors(page);
+    } finally {
+      await page.context().close();
+      await server.close();
+    }
+  });
+}
+
 test('the single-file copies open from file://, load nothing else, and play', { timeout: 8 * WAIT_MS }, async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'sdp-single-'));
   scratch.push(dir);
@@ -303,6 +344,9 @@ test('sw.js lists exactly the files trunk wrote, by their hashed names', () => {
   const paths = new Set(listed.map((a) => a.path));
   for (const p of ['index.html', 'manifest.webmanifest', 'icons/favicon.svg', 'icons/icon-512.png']) assert.ok(paths.has(p), p);
   assert.ok(!paths.has('sw.js') && ![...paths].some((p) => p.startsWith('offline/')), 'neither sw.js nor the single files');
+  // The names that are content hashes are marked so (the service worker trusts the HTTP cache's copy).
+  for (const a of listed) assert.equal(a.hashed, isHashedName(a.path), a.path);
+  assert.ok(listed.find((a) => a.path.endsWith('.wasm')).hashed && !listed.find((a) => a.path === 'index.html').hashed);
   // Everything index.html loads is precached: the hashed glue, wasm and stylesheets.
   const html = readFileSync(path.join(DIST_DIR, 'index.html'), 'utf8');
   const refs = [...html.matchAll(/(?:href|src)="\.\/([^"]+)"|'\.\/([^']+\.(?:js|wasm))'/g)].map((m) => m[1] ?? m[2]);
