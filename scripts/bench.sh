@@ -7,8 +7,8 @@
 #   4. hash-ring lookups per second and 50,000-key placement, wasm in headless Chromium (#/bench),
 #      per-strategy lookups, and placing 1,000,000 keys then recomputing after a server joins
 #   5. frame time while the largest presets animate, headless Chromium (tests/e2e/bench/frame-time.mjs)
-#   6. offline: the service worker's precache (files, bytes) and the single-file copies (raw, gzip)
-#                                                                        (scripts/offline/build.mjs --report)
+#   6. offline: the service worker's precache (files, bytes)            (scripts/offline/build.mjs --report)
+#      and what a first visit to a lesson transfers until saved offline  (tests/e2e/bench/first-visit.mjs)
 #
 #   bash scripts/bench.sh                  # setup, release build, all benchmarks
 #   RUNS=9 bash scripts/bench.sh           # more page loads for the median
@@ -74,8 +74,9 @@ say "5. frame time while animating the largest presets (headless Chromium, softw
 node tests/e2e/bench/frame-time.mjs || notes+=("frame time: a page did not play")
 
 echo
-say "6. offline: precache and single-file sizes (dist/sw.js, dist/offline/)"
-node scripts/offline/build.mjs --report dist || notes+=("offline sizes: dist/sw.js or dist/offline/ missing (a debug build?)")
+say "6. offline: the precache (dist/sw.js), and what a first visit transfers"
+node scripts/offline/build.mjs --report dist || notes+=("offline sizes: dist/sw.js missing (a debug build?)")
+node tests/e2e/bench/first-visit.mjs || notes+=("first visit: the page did not load")
 
 if [ ${#notes[@]} -gt 0 ]; then
     echo
