@@ -2,7 +2,8 @@
 // directory that becomes dist/, after trunk has written the hashed assets and index.html.
 //
 //   1. the lessons' compiled files (content/*.json, code/*.html; see content.mjs) and index.html's
-//      boot map of them;
+//      boot map of them; the static shell's images marked data-sdp-inline as data: URLs (so the
+//      first paint needs no request for them, as the app's own header, which compiles them in);
 //   2. index.html stamped with the build's version (<meta name="sdp-build">), which a single-file
 //      download made from this build names;
 //   3. sw.js: www/sw.js with the precache list of this build (every file trunk wrote, by its hashed
@@ -49,8 +50,9 @@ export function buildOffline({ dir, profile = 'release', template = SW_TEMPLATE,
   rmSync(path.join(dir, SW_FILE), { force: true });
   const index = content ? writeContent(dir, { repoRoot: REPO_ROOT, log }) : readIndex(dir);
   const indexPath = path.join(dir, 'index.html');
-  const page = readFileSync(indexPath, 'utf8');
-  if (page.includes('/* @sdp-content */')) writeFileSync(indexPath, fillBootMap(page, index));
+  let page = readFileSync(indexPath, 'utf8');
+  if (page.includes('/* @sdp-content */')) page = fillBootMap(page, index);
+  writeFileSync(indexPath, inlineImages(page, dir));
   if (profile !== 'release') {
     writeFileSync(path.join(dir, SW_FILE), DEV_SW);
     log(`[offline] ${profile} build: self-removing ${SW_FILE}, no precache (release builds have one)`);
@@ -62,6 +64,29 @@ export function buildOffline({ dir, profile = 'release', template = SW_TEMPLATE,
   const total = build.assets.reduce((a, f) => a + f.bytes, 0);
   log(`[offline] ${SW_FILE}: precache ${build.version}: ${build.assets.length} files, ${kb(total)}`);
   return build;
+}
+
+/**
+ * `data:image/svg+xml,…` for an SVG document, encoded exactly as the app's
+ * `icons::svg_data_url` does (bytes outside a safe set percent-encoded).
+ */
+export function svgDataUrl(svg) {
+  let out = 'data:image/svg+xml,';
+  for (const b of Buffer.from(svg.trim(), 'utf8')) {
+    const c = String.fromCharCode(b);
+    out += /[A-Za-z0-9\-_.!~*'()/:;=,+@?&$]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** index.html with each `<img … data-sdp-inline>`'s SVG (a file of the build) as a data: URL. */
+export function inlineImages(html, dir) {
+  return html.replace(/<img\b[^>]*\sdata-sdp-inline\b[^>]*>/gi, (tag) => {
+    const src = tag.match(/\ssrc="([^"]+\.svg)"/)?.[1];
+    if (!src) throw new Error(`index.html: ${tag} has data-sdp-inline but no SVG src`);
+    const url = svgDataUrl(readFileSync(path.join(dir, src), 'utf8'));
+    return tag.replace(/\s+data-sdp-inline(?:="")?/, '').replace(`src="${src}"`, () => `src="${url}"`);
+  });
 }
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
