@@ -235,7 +235,11 @@ async function lessonFiles(source, id, files) {
   } catch {
     throw new Error(`the file of the lesson "${id}" is damaged; reloading the page fetches it again`);
   }
-  for (const href of lesson.code_href ?? []) files[href] = await source.text(href);
+  const code = lesson.code_href ?? [];
+  const texts = await Promise.all(code.map((href) => source.text(href)));
+  code.forEach((href, i) => {
+    files[href] = texts[i];
+  });
   return lesson;
 }
 
@@ -255,15 +259,6 @@ export async function buildSingleFile({ lesson = null, hash = location.hash } = 
     throw new Error('a newer version of the playground is on the server: reload the page, then download');
   }
 
-  // The files the app reads beside its wasm.
-  const files = { 'index.html': html };
-  let title = null;
-  if (lesson) {
-    title = (await lessonFiles(source, lesson, files)).title;
-  } else {
-    for (const id of Object.keys(window.__SDP_CONTENT__ ?? {})) await lessonFiles(source, id, files);
-  }
-
   // trunk's loader: which glue and wasm, and their integrity digests from the preload links.
   const loader = [...doc.querySelectorAll('script[type="module"]')].filter((s) => s.textContent.includes('module_or_path'));
   if (loader.length !== 1) throw new Error(`expected one trunk loader script in index.html, found ${loader.length}`);
@@ -272,10 +267,17 @@ export async function buildSingleFile({ lesson = null, hash = location.hash } = 
   if (!glueHref || !wasmHref) throw new Error('could not find the glue and the wasm in trunk\'s loader script');
   const integrityOf = (href) =>
     [...doc.querySelectorAll('link[rel="modulepreload"], link[rel="preload"]')].find((l) => relOf(l.getAttribute('href') ?? '') === relOf(href))?.getAttribute('integrity') ?? '';
-  const [glue, wasm] = await Promise.all([
+
+  // The files the app reads beside its wasm, while the glue and the wasm are packed.
+  const files = { 'index.html': html };
+  const lessons = lesson ? [lesson] : Object.keys(window.__SDP_CONTENT__ ?? {});
+  const [read, glue, wasm] = await Promise.all([
+    Promise.all(lessons.map((id) => lessonFiles(source, id, files))),
     source.glue(relOf(glueHref), integrityOf(glueHref)),
     source.wasm(relOf(wasmHref), integrityOf(wasmHref)),
   ]);
+  const title = lesson ? read[0].title : null;
+
   const loaderEl = doc.createElement('script');
   loaderEl.type = 'module';
   loaderEl.id = LOADER_ID;
@@ -319,7 +321,8 @@ export async function buildSingleFile({ lesson = null, hash = location.hash } = 
   // The large parts go in last, as text around the serialised page (no megabytes in a DOM). In
   // <head>: the app's first render empties <body> (yew mounts there), and a download of this
   // file reads them again.
-  const parts = { [FILES_ID]: await base64(await gzip(new TextEncoder().encode(JSON.stringify(files)))), [WASM_ID]: wasm };
+  const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const parts = { [FILES_ID]: await base64(await gzip(new TextEncoder().encode(JSON.stringify(sorted)))), [WASM_ID]: wasm };
   for (const id of [FILES_ID, WASM_ID]) {
     const el = doc.createElement('script');
     el.type = 'application/octet-stream';
