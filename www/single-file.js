@@ -218,8 +218,8 @@ function pageSource() {
   };
 }
 
-/** A content-hashed name (the lessons' files): never changes (scripts/offline/precache.mjs). */
-const HASHED = /[.-][0-9a-f]{16}(?:_bg)?\.[a-z0-9]+$/;
+/** A content-hashed name: never changes (scripts/offline/precache.mjs isHashedName). */
+const HASHED = /[.-][0-9a-f]{8,16}(?:_bg)?\.[a-z0-9]+$/;
 const isLocal = (url) => url !== '' && !/^(?:[a-z][a-z0-9+.-]*:|#|\/\/)/i.test(url);
 const relOf = (href) => href.split(/[?#]/)[0].replace(/^(?:\.\/)+/, '');
 

@@ -319,6 +319,20 @@ test('sw.js lists exactly the files trunk wrote, by their hashed names, and inde
   for (const r of refs) assert.ok(paths.has(r), `${r} is precached`);
 });
 
+test('hashed names are told from plain ones, whatever the length of trunk\'s hash', () => {
+  for (const name of [
+    'playground-94c2e3d6f021eab4_bg.wasm',
+    'playground-6d92db0b8ddd22c_bg.wasm', // trunk drops leading zeros: 15 digits
+    'playground-6d92db0b8ddd22c.js',
+    'main-224d5b7a3ba89152.css',
+    'content/consistent-hashing.651cc9b1efea119b.json',
+    'code/models-modulo-rs.2b91b7ebf04a0901.html',
+  ]) assert.ok(isHashedName(name), name);
+  for (const name of ['index.html', 'embed.js', 'single-file.js', 'manifest.webmanifest', 'icons/icon-512.png', 'icons/favicon.svg', 'worker_loader.js', 'worker_bg.wasm', 'content/index.json']) {
+    assert.ok(!isHashedName(name), name);
+  }
+});
+
 test('a debug build gets a self-removing service worker', () => {
   const { app } = deploy();
   buildOffline({ dir: app, profile: 'debug', log: quiet });
