@@ -22,8 +22,8 @@ pub mod route;
 pub mod run_file;
 pub mod startup;
 
-/// Installs the panic hook, then, once the page's stylesheets are in and in a task of its own,
-/// renders the app into `<body>` in place of the static shell.
+/// Installs the panic hook, then, once the page's stylesheets are in, renders the app into
+/// `<body>` in place of the static shell.
 pub fn run() {
     console_error_panic_hook::set_once();
     wasm_bindgen_futures::spawn_local(async {

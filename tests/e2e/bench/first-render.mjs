@@ -60,6 +60,10 @@ async function load(browser, url) {
     await page.waitForFunction(() => window.__sdpFirstPaint !== undefined, null, { timeout });
     // Long tasks are reported when they end: give the one that may be running a frame to land.
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    // The first contentful paint can be reported after the frame that drew it.
+    await page
+      .waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0, null, { timeout })
+      .catch(() => {});
     return await page.evaluate(() => {
       const fcp = performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN;
       const tasks = (window.__sdpLongTasks ?? []).filter(([start]) => start < window.__sdpFirstPaint);
