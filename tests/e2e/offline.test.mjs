@@ -5,7 +5,8 @@
 //   precached) (served under a sub-path, so relative URLs are tested too);
 // - a first visit downloads the wasm (and every hashed file) once: the service worker takes what
 //   the page has just downloaded from the HTTP cache, also from a server that sends no-cache on
-//   everything and no validators;
+//   everything and no validators; a hashed file whose copy does not match its digest is fetched
+//   again from the server, once;
 // - a second deployment's service worker takes over, offers a reload to the new version, and
 //   leaves only its own cache; a deployment whose files do not match its list never installs;
 // - the precache list in sw.js is exactly the build's files, generated at build time, and
@@ -276,6 +277,32 @@ for (const cache of ['static', 'no-cache']) {
     }
   });
 }
+
+test('a hashed file that does not match its digest is fetched again from the server, once', { timeout: 8 * WAIT_MS }, async () => {
+  const { root, app } = deploy();
+  const build = swBuild(app);
+  // A code file: the page does not load it, so the service worker's request is the first. The
+  // first answer is damaged (as a bad copy in the HTTP cache would be), the second is right.
+  const code = build.assets.find((a) => a.hashed && a.path.startsWith('code/'));
+  const server = await startServer({
+    root,
+    replace: (file, nth) => (file === code.path && nth === 0 ? '<p>not this build</p>' : undefined),
+  });
+  const page = await newPage(browser, { origin: server.url, defaultTimeout: WAIT_MS });
+  try {
+    await page.goto(`${server.url}/#/lesson/consistent-hashing`);
+    await lessonReady(page);
+    await savedForOffline(page);
+    const asked = server.requests.filter((r) => r.path === `/${code.path}`);
+    assert.deepEqual(asked.map((r) => r.status), [200, 200], 'asked twice: the damaged copy, then the server again');
+    const cached = await page.evaluate(async (url) => (await (await caches.match(url)).arrayBuffer()).byteLength, `${server.url}/${code.path}`);
+    assert.equal(cached, code.bytes, 'the precache holds the right file');
+    noErrors(page);
+  } finally {
+    await page.context().close();
+    await server.close();
+  }
+});
 
 test('the web app manifest is linked, parses, and its icons exist', { timeout: 4 * WAIT_MS }, async () => {
   const server = await startServer({ root: DIST_DIR });

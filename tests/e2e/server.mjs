@@ -81,13 +81,15 @@ function notModified(req, headers) {
  * Serves `root` on `host:port` (port 0 picks a free port). Unknown paths without a file extension
  * fall back to index.html (the app routes by URL hash, but a deep link must still load the app);
  * unknown files with an extension are 404. Every request is recorded in `server.requests` (and
- * printed with `log`), with the body bytes sent.
+ * printed with `log`), with the body bytes sent. For tests, `replace(file, n)` may return a body
+ * to send instead of `file` (its path under `root`) when it is asked for the n-th time (from 0).
  */
-export async function startServer({ root = DIST_DIR, host = '127.0.0.1', port = 0, log = false, cache = 'static' } = {}) {
+export async function startServer({ root = DIST_DIR, host = '127.0.0.1', port = 0, log = false, cache = 'static', replace } = {}) {
   if (cache !== 'static' && cache !== 'no-cache') throw new Error(`cache: 'static' or 'no-cache', not ${JSON.stringify(cache)}`);
   const requests = [];
+  const entryPath = (req) => decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
   const record = (req, status, bytes) => {
-    const entry = { method: req.method, path: decodeURIComponent(new URL(req.url, 'http://localhost').pathname), status, bytes };
+    const entry = { method: req.method, path: entryPath(req), status, bytes };
     requests.push(entry);
     if (log) console.log(`${status} ${req.method} ${req.url} ${bytes}`);
   };
@@ -127,6 +129,14 @@ export async function startServer({ root = DIST_DIR, host = '127.0.0.1', port = 
       if (notModified(req, headers)) {
         record(req, 304, 0);
         res.writeHead(304, headers).end();
+        return;
+      }
+      const rel = path.relative(rootDir, file).split(path.sep).join('/');
+      const body = replace?.(rel, requests.filter((r) => r.path === entryPath(req)).length);
+      if (body !== undefined) {
+        res.writeHead(200, { 'Content-Type': mimeType(file), 'Content-Length': Buffer.byteLength(body), ...headers });
+        record(req, 200, Buffer.byteLength(body));
+        res.end(req.method === 'HEAD' ? undefined : body);
         return;
       }
       res.writeHead(200, { 'Content-Type': mimeType(file), 'Content-Length': stats.size, ...headers });
