@@ -6,6 +6,7 @@
 //! carries the whole state. Diagrams draw sim frames ([`diagrams`]) with pure geometry from
 //! [`layout`]; lesson prose and highlighted source are rendered at build time ([`content`]).
 //! After one visit the app works offline ([`offline`]: service worker and single-file copies).
+//! [`startup`] hands the page over from `index.html`'s static shell to the app.
 
 pub mod app;
 pub mod components;
@@ -19,10 +20,16 @@ pub mod playback;
 pub mod progress;
 pub mod route;
 pub mod run_file;
+pub mod startup;
 
-/// Installs the panic hook, then renders the app into `<body>`.
+/// Installs the panic hook, then, once the page's stylesheets are in, renders the app into
+/// `<body>` in place of the static shell.
 pub fn run() {
     console_error_panic_hook::set_once();
-    yew::Renderer::<app::App>::new().render();
-    offline::register_service_worker();
+    wasm_bindgen_futures::spawn_local(async {
+        startup::styles_ready().await;
+        // Mounting empties <body>: the static shell goes as the app renders.
+        yew::Renderer::<app::App>::new().render();
+        offline::register_service_worker();
+    });
 }

@@ -1,50 +1,40 @@
 //! Studying offline: how this copy of the app was delivered, the service worker's registration,
-//! and where the single-file downloads live.
+//! and the single-file downloads.
 //!
-//! The build writes `sw.js` (the precache of every build file, see `www/sw.js`) and
-//! `offline/*.html` (the whole app in one file, see `scripts/offline/`). A single file marks itself
-//! with `window.__SDP_SINGLE_FILE__ = { lesson, built }` before the app starts: such a copy
-//! registers no service worker (there is nothing to fetch) and offers no downloads (it is one).
+//! The build writes `sw.js` (the precache of every build file, see `www/sw.js`). A single file is
+//! made in the browser when asked: the app renders the download buttons
+//! (`components::offline`), and index.html's download script, not the wasm, handles their clicks
+//! with `www/single-file.js`, loaded only then: the app, a lesson's files (or every lesson's) and
+//! the URL on screen in one HTML file. It marks itself with
+//! `window.__SDP_SINGLE_FILE__ = { lesson, built, hash }` before the app starts: such a copy
+//! registers no service worker (there is nothing to fetch), and offers again the downloads it
+//! holds the files for.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
-/// The folder of the single-file downloads, relative to the app.
-pub const OFFLINE_DIR: &str = "offline";
-/// The whole app's single file, under [`OFFLINE_DIR`].
-pub const APP_FILE: &str = "system-design-playground.html";
 /// The service worker, relative to the app (its folder is its scope).
 pub const SW_URL: &str = "sw.js";
-
-/// Where a single-file download lives and the name it is saved under.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Download {
-    /// The link, relative to the app (`offline/hot-keys.html`).
-    pub href: String,
-    /// The file name the browser saves it as.
-    pub file_name: String,
-}
-
-/// The single file of the whole app (`lesson: None`) or of one lesson, which opens at it.
-pub fn download(lesson: Option<&str>) -> Download {
-    match lesson {
-        None => Download {
-            href: format!("{OFFLINE_DIR}/{APP_FILE}"),
-            file_name: APP_FILE.to_string(),
-        },
-        Some(id) => Download {
-            href: format!("{OFFLINE_DIR}/{id}.html"),
-            file_name: format!("system-design-playground-{id}.html"),
-        },
-    }
-}
 
 /// What `window.__SDP_SINGLE_FILE__` says about a copy running from one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SingleFile {
-    /// The lesson it opens at, if it is a lesson's file.
+    /// The lesson it holds, if it is a lesson's file (`None`: every lesson, the whole app).
     pub lesson: Option<String>,
     /// The build it was made from (the precache version).
     pub built: String,
+}
+
+impl SingleFile {
+    /// True when this file holds what a download of `lesson` (`None`: the whole app) needs.
+    pub fn holds(&self, lesson: Option<&str>) -> bool {
+        self.lesson.is_none() || self.lesson.as_deref() == lesson
+    }
+}
+
+/// True when this page can offer the download of `lesson` (`None`: the whole app): a served
+/// page always, a single file when it holds that lesson's files.
+pub fn can_download(lesson: Option<&str>) -> bool {
+    single_file().is_none_or(|s| s.holds(lesson))
 }
 
 fn get(target: &JsValue, key: &str) -> JsValue {
@@ -71,7 +61,6 @@ pub fn from_disk() -> bool {
 /// The browser's service-worker container, when this page can have a service worker at all:
 /// served over HTTP(S) in a secure context (HTTPS or localhost), not a single file.
 pub fn service_worker_container() -> Option<web_sys::ServiceWorkerContainer> {
-    use wasm_bindgen::JsCast;
     if from_disk() || single_file().is_some() {
         return None;
     }
@@ -107,7 +96,6 @@ pub fn install_failed() -> bool {
 /// the app works without offline support.
 pub fn register_service_worker() {
     use wasm_bindgen::closure::Closure;
-    use wasm_bindgen::JsCast;
     if cfg!(debug_assertions) {
         return;
     }
@@ -152,21 +140,27 @@ pub fn register_service_worker() {
 mod tests {
     use super::*;
 
-    #[test]
-    fn whole_app_download_is_the_app_file() {
-        assert_eq!(
-            download(None),
-            Download {
-                href: "offline/system-design-playground.html".into(),
-                file_name: "system-design-playground.html".into(),
-            }
-        );
+    fn file(lesson: Option<&str>) -> SingleFile {
+        SingleFile {
+            lesson: lesson.map(String::from),
+            built: "0123abcd".into(),
+        }
     }
 
     #[test]
-    fn lesson_download_is_named_after_the_lesson() {
-        let d = download(Some("hot-keys"));
-        assert_eq!(d.href, "offline/hot-keys.html");
-        assert_eq!(d.file_name, "system-design-playground-hot-keys.html");
+    fn a_whole_app_file_holds_every_download() {
+        assert!(file(None).holds(None));
+        assert!(file(None).holds(Some("hot-keys")));
+    }
+
+    #[test]
+    fn a_lesson_file_holds_only_its_own_lesson() {
+        let f = file(Some("hot-keys"));
+        assert!(f.holds(Some("hot-keys")));
+        assert!(!f.holds(Some("range-sharding")));
+        assert!(
+            !f.holds(None),
+            "not the whole app: the other lessons are not in it"
+        );
     }
 }

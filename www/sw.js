@@ -2,11 +2,15 @@
 //
 // This file is a template. The build (scripts/offline/build.mjs, a trunk post_build hook) writes
 // dist/sw.js with BUILD set to this build's precache list: every file trunk wrote, by its hashed
-// name, with its size and SHA-256, and a version derived from all of them.
+// name, with its size, its SHA-256 and whether its name is a content hash, and a version derived
+// from all of them.
 //
-// - install: fetches every file of the list, revalidated with the server, checks each against its SHA-256
-//   (a file from another deployment fails the install rather than mixing versions), stores them
-//   in this build's own cache, and takes over at once;
+// - install: gets every file of the list and checks each against its SHA-256 (a file from another
+//   deployment fails the install rather than mixing versions), stores them in this build's own
+//   cache, and takes over at once. A file under a content-hashed name is taken from the browser's
+//   HTTP cache when it is there, without asking the server (the page has usually just downloaded
+//   it: the wasm, the largest file, is not downloaded twice, whatever the server's cache headers); any
+//   other file is revalidated with the server;
 // - activate: deletes every other precache of this app at this scope, and claims open pages;
 // - fetch: answers the build's files from this build's cache only (never from another version's),
 //   falling back to the network; a navigation to the app gets index.html from the cache.
@@ -27,18 +31,28 @@ const ASSETS = new Map(BUILD.assets.map((a) => [urlOf(a.path), a]));
 
 const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
 
+/** One file as `{ res, body, digest }`, fetched with the given cache mode. */
+async function download(url, path, cache) {
+  const res = await fetch(new Request(url, { cache, credentials: 'same-origin' }));
+  if (!res.ok) throw new Error(`precache: ${path}: HTTP ${res.status}`);
+  const body = await res.arrayBuffer();
+  return { res, body, digest: hex(await crypto.subtle.digest('SHA-256', body)) };
+}
+
 /** Fetches one file of the build and checks it is this build's. */
 async function fetchVerified(asset) {
   const url = urlOf(asset.path);
-  // 'no-cache': revalidate with the server, so the files the page has just loaded cost a 304 at
-  // most, and a stale copy of an older deployment is never taken for this build's.
-  const res = await fetch(new Request(url, { cache: 'no-cache', credentials: 'same-origin' }));
-  if (!res.ok) throw new Error(`precache: ${asset.path}: HTTP ${res.status}`);
-  const body = await res.arrayBuffer();
-  const digest = hex(await crypto.subtle.digest('SHA-256', body));
-  if (digest !== asset.sha256) {
+  // A hashed name: 'force-cache' takes the HTTP cache's copy even when the server said no-cache
+  // (the page downloaded it moments ago), and goes to the network only when there is none. Any
+  // other name: 'no-cache' revalidates, so a stale copy of an older deployment is never taken for
+  // this build's (and an unchanged file costs a 304 where the server sends validators).
+  let got = await download(url, asset.path, asset.hashed ? 'force-cache' : 'no-cache');
+  // The digest decides, not the name: a damaged or foreign cached copy is fetched again, once.
+  if (got.digest !== asset.sha256 && asset.hashed) got = await download(url, asset.path, 'reload');
+  if (got.digest !== asset.sha256) {
     throw new Error(`precache: ${asset.path} is not the file of build ${BUILD.version} (a newer deployment?)`);
   }
+  const { res, body } = got;
   const headers = new Headers(res.headers);
   return [url, new Response(body, { status: res.status, statusText: res.statusText, headers })];
 }

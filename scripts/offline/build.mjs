@@ -1,31 +1,34 @@
 // The offline layer of the build: run by trunk as a post_build hook (Trunk.toml), over the staging
 // directory that becomes dist/, after trunk has written the hashed assets and index.html.
 //
-//   1. sw.js: www/sw.js with the precache list of this build (every file trunk wrote, by its hashed
-//      name, with size and SHA-256) and a version derived from that list (the cache name);
-//   2. offline/system-design-playground.html and offline/<lesson-id>.html: the whole app in one
-//      self-contained HTML file each (CSS, JS glue and gzipped wasm inlined), opening at home or
-//      at that lesson. Not precached: they are for downloading.
+//   1. the lessons' compiled files (content/*.json, code/*.html; see content.mjs) and index.html's
+//      boot map of them; the static shell's images marked data-sdp-inline as data: URLs (so the
+//      first paint needs no request for them, as the app's own header, which compiles them in);
+//   2. index.html stamped with the build's version (<meta name="sdp-build">), which a single-file
+//      download made from this build names;
+//   3. sw.js: www/sw.js with the precache list of this build (every file trunk wrote, by its hashed
+//      name, with size, SHA-256 and whether the name is a content hash) and that version (the
+//      cache name).
+//
+// Single-file downloads are not built here: the page builds one in the browser when asked
+// (www/single-file.js), from the files it already has and at the state on screen.
 //
 // Debug builds (`trunk serve`) get a service worker that removes itself and its caches instead, so
-// that a development server is never answered from an old precache, and no single files.
+// that a development server is never answered from an old precache.
 //
 //   node scripts/offline/build.mjs                       # as the trunk hook (TRUNK_* variables)
-//   node scripts/offline/build.mjs --dir DIST [--profile release|debug] [--public-url ./]
-//   node scripts/offline/build.mjs --report DIST          # sizes: precache and single files
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+//   node scripts/offline/build.mjs --dir DIST [--profile release|debug]
+//   node scripts/offline/build.mjs --report DIST          # sizes: the precache
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { fillBootMap, readIndex, writeContent } from './content.mjs';
-import { listPrecache, OFFLINE_DIR, precacheVersion, renderServiceWorker, SW_FILE } from './precache.mjs';
-import { buildSingleFile } from './single-file.mjs';
+import { buildVersion, listPrecache, renderServiceWorker, stampBuild, SW_FILE } from './precache.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(HERE, '..', '..');
 export const SW_TEMPLATE = path.join(REPO_ROOT, 'www', 'sw.js');
-/** The whole app's single file, under offline/. */
-export const APP_FILE = 'system-design-playground.html';
 
 // A service worker for debug builds: takes over, deletes this app's precaches, unregisters.
 const DEV_SW = `// Debug build: no offline cache. Removes any precache a release build of this app left here.
@@ -41,59 +44,62 @@ self.addEventListener("activate", (event) => {
 
 /**
  * Writes the lessons' compiled files (unless `content: false`: they are there already), fills
- * index.html's boot map, then sw.js and the single files; returns what it wrote.
+ * index.html's boot map, stamps it and writes sw.js; returns `{ version, assets }`.
  */
-export function buildOffline({ dir, profile = 'release', publicUrl = './', template = SW_TEMPLATE, content = true, log = console.log }) {
-  const offlineDir = path.join(dir, OFFLINE_DIR);
-  rmSync(offlineDir, { recursive: true, force: true });
+export function buildOffline({ dir, profile = 'release', template = SW_TEMPLATE, content = true, log = console.log }) {
   rmSync(path.join(dir, SW_FILE), { force: true });
   const index = content ? writeContent(dir, { repoRoot: REPO_ROOT, log }) : readIndex(dir);
   const indexPath = path.join(dir, 'index.html');
-  const page = readFileSync(indexPath, 'utf8');
-  if (page.includes('/* @sdp-content */')) writeFileSync(indexPath, fillBootMap(page, index));
+  let page = readFileSync(indexPath, 'utf8');
+  if (page.includes('/* @sdp-content */')) page = fillBootMap(page, index);
+  writeFileSync(indexPath, inlineImages(page, dir));
   if (profile !== 'release') {
     writeFileSync(path.join(dir, SW_FILE), DEV_SW);
-    log(`[offline] ${profile} build: self-removing ${SW_FILE}, no precache and no single files (release builds have them)`);
-    return { assets: [], singles: [] };
+    log(`[offline] ${profile} build: self-removing ${SW_FILE}, no precache (release builds have one)`);
+    return { version: null, assets: [] };
   }
 
-  const assets = listPrecache(dir);
-  const version = precacheVersion(assets);
-  writeFileSync(path.join(dir, SW_FILE), renderServiceWorker(readFileSync(template, 'utf8'), assets));
+  const build = stampBuild(dir);
+  writeFileSync(path.join(dir, SW_FILE), renderServiceWorker(readFileSync(template, 'utf8'), build));
+  const total = build.assets.reduce((a, f) => a + f.bytes, 0);
+  log(`[offline] ${SW_FILE}: precache ${build.version}: ${build.assets.length} files, ${kb(total)}`);
+  return build;
+}
 
-  const html = readFileSync(path.join(dir, 'index.html'), 'utf8');
-  mkdirSync(offlineDir, { recursive: true });
-  const targets = [{ file: APP_FILE, lesson: null }, ...index.lessons.map((l) => ({ file: `${l.id}.html`, lesson: l }))];
-  const files = Object.fromEntries(index.files.map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
-  const singles = targets.map(({ file, lesson }) => {
-    const out = buildSingleFile({ root: dir, html, lesson, publicUrl, builtFrom: version, files });
-    writeFileSync(path.join(offlineDir, file), out);
-    return { file: `${OFFLINE_DIR}/${file}`, bytes: Buffer.byteLength(out) };
+/**
+ * `data:image/svg+xml,…` for an SVG document, encoded exactly as the app's
+ * `icons::svg_data_url` does (bytes outside a safe set percent-encoded).
+ */
+export function svgDataUrl(svg) {
+  let out = 'data:image/svg+xml,';
+  for (const b of Buffer.from(svg.trim(), 'utf8')) {
+    const c = String.fromCharCode(b);
+    out += /[A-Za-z0-9\-_.!~*'()/:;=,+@?&$]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** index.html with each `<img … data-sdp-inline>`'s SVG (a file of the build) as a data: URL. */
+export function inlineImages(html, dir) {
+  return html.replace(/<img\b[^>]*\sdata-sdp-inline\b[^>]*>/gi, (tag) => {
+    const src = tag.match(/\ssrc="([^"]+\.svg)"/)?.[1];
+    if (!src) throw new Error(`index.html: ${tag} has data-sdp-inline but no SVG src`);
+    const url = svgDataUrl(readFileSync(path.join(dir, src), 'utf8'));
+    return tag.replace(/\s+data-sdp-inline(?:="")?/, '').replace(`src="${src}"`, () => `src="${url}"`);
   });
-  const total = assets.reduce((a, f) => a + f.bytes, 0);
-  log(`[offline] ${SW_FILE}: precache ${version}: ${assets.length} files, ${kb(total)}`);
-  log(`[offline] ${OFFLINE_DIR}/: ${singles.length} single files, ${kb(singles[0].bytes)} each`);
-  return { assets, singles, version };
 }
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
-/** Prints the precache (files, bytes) and every single file's size (raw, gzip), as in bench.sh. */
+/** Prints the precache (files, bytes raw and gzip), as in bench.sh. */
 export function report(dir) {
   const assets = listPrecache(dir);
   const total = assets.reduce((a, f) => a + f.bytes, 0);
   const gz = assets.reduce((a, f) => a + gzipSync(readFileSync(path.join(dir, f.path)), { level: 9 }).length, 0);
-  console.log(`precache (${SW_FILE}, version ${precacheVersion(assets)}): ${assets.length} files, ${kb(total)} raw, ${kb(gz)} gzip`);
-  const singles = readIndex(dir).lessons.map((l) => `${l.id}.html`);
-  const rows = [APP_FILE, ...singles].map((f) => {
-    const data = readFileSync(path.join(dir, OFFLINE_DIR, f));
-    return { f, raw: data.length, gzip: gzipSync(data, { level: 9 }).length };
-  });
-  const width = Math.max(...rows.map((r) => r.f.length));
-  console.log(`single files (${OFFLINE_DIR}/):`);
-  for (const r of rows) console.log(`  ${r.f.padEnd(width)}  ${kb(r.raw).padStart(10)} raw  ${kb(r.gzip).padStart(10)} gzip`);
+  const hashed = assets.filter((a) => a.hashed);
+  console.log(`precache (${SW_FILE}, version ${buildVersion(dir)}): ${assets.length} files, ${kb(total)} raw, ${kb(gz)} gzip`);
+  console.log(`  ${hashed.length} under content-hashed names (${kb(hashed.reduce((a, f) => a + f.bytes, 0))}): taken from the browser's HTTP cache when it has them`);
   console.log(`precache_files=${assets.length} precache_bytes=${total} precache_gzip_bytes=${gz}`);
-  console.log(`single_file_bytes=${rows[0].raw} single_file_gzip_bytes=${rows[0].gzip}`);
 }
 
 // Command line / trunk hook.
@@ -109,11 +115,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     } else {
       const dir = opt('dir') ?? process.env.TRUNK_STAGING_DIR;
       if (!dir) throw new Error('no build directory: run as a trunk post_build hook, or pass --dir DIST');
-      buildOffline({
-        dir: path.resolve(dir),
-        profile: opt('profile') ?? process.env.TRUNK_PROFILE ?? 'release',
-        publicUrl: opt('public-url') ?? process.env.TRUNK_PUBLIC_URL ?? './',
-      });
+      buildOffline({ dir: path.resolve(dir), profile: opt('profile') ?? process.env.TRUNK_PROFILE ?? 'release' });
     }
   } catch (err) {
     console.error(`[offline] error: ${err.message}`);

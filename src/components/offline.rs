@@ -1,8 +1,8 @@
-//! Offline use in the page: the footer's download link and status ("Saved for offline use"),
-//! the notice when a new version has taken over, and a lesson's own download link.
+//! Offline use in the page: the footer's download and status ("Saved for offline use"), the
+//! notice when a new version has taken over, and a lesson's own download.
 
 use crate::components::icons;
-use crate::offline::{self, Download};
+use crate::offline;
 use gloo::events::EventListener;
 use yew::prelude::*;
 
@@ -83,18 +83,26 @@ fn initial_state() -> OfflineState {
     }
 }
 
-fn download_link(
-    d: &Download,
+/// A "Download … for offline use" button and the note beside it. No Rust handles the click:
+/// index.html's download script does (it loads `www/single-file.js`, which makes the single file
+/// in the browser, only then), and writes how it went into the note (`data-state`: busy, done,
+/// failed). `lesson`: the lesson to put in the file; `None` for the whole app.
+fn download_button(
+    lesson: Option<&str>,
     label: &'static str,
     testid: &'static str,
-    class: &'static str,
+    note: &'static str,
 ) -> Html {
     html! {
-        <a class={class} href={d.href.clone()} download={d.file_name.clone()} data-testid={testid}
-            title="One HTML file with the whole app inside: open it from disk, no network needed">
-            { icons::download() }
-            <span>{ label }</span>
-        </a>
+        <span class="offline-download">
+            <button type="button" class="offline-link" data-testid={testid}
+                data-sdp-download={lesson.unwrap_or_default().to_string()}
+                title="One HTML file with the app inside, at this state: open it from disk, no network needed">
+                { icons::download() }
+                <span>{ label }</span>
+            </button>
+            <span class="offline-note" data-sdp-download-note="" data-testid={note} role="status"></span>
+        </span>
     }
 }
 
@@ -139,12 +147,12 @@ pub fn offline_footer() -> Html {
             move || drop(listeners)
         });
     }
-    let single = matches!(*state, OfflineState::SingleFile(_));
+    let can_download = use_memo((), |_| offline::can_download(None));
     html! {
         <>
             <p class="offline-footer" data-testid="offline-footer">
-                if !single {
-                    { download_link(&offline::download(None), "Download for offline use", "offline-download", "offline-link") }
+                if *can_download {
+                    { download_button(None, "Download the whole app for offline use", "offline-download", "offline-download-note") }
                 }
                 if *state != OfflineState::Unavailable {
                     <span class="offline-status" data-testid="offline-status" data-state={state.as_str()}>
@@ -189,19 +197,22 @@ pub struct LessonDownloadProps {
     pub lesson_id: AttrValue,
 }
 
-/// A lesson's own single file ("Download this lesson for offline use"); nothing in a single file.
+/// A lesson's own single file ("Download this lesson for offline use"), at the state on screen;
+/// offered in a single file too when it holds this lesson.
 #[function_component(LessonDownload)]
 pub fn lesson_download(props: &LessonDownloadProps) -> Html {
-    let single = use_memo((), |_| offline::single_file().is_some());
-    if *single {
+    let offered = use_memo(props.lesson_id.clone(), |id| {
+        offline::can_download(Some(id))
+    });
+    if !*offered {
         return html! {};
     }
-    download_link(
-        &offline::download(Some(&props.lesson_id)),
-        "Download this lesson for offline use",
-        "offline-download-lesson",
-        "offline-link offline-link-lesson",
-    )
+    html! {
+        <div class="offline-link-lesson">
+            { download_button(Some(&props.lesson_id), "Download this lesson for offline use",
+                "offline-download-lesson", "offline-download-lesson-note") }
+        </div>
+    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,17 @@
 // Offline use, end to end, against the release build in dist/:
 // - after one visit the service worker controls the page and holds every build file; with the
-//   browser offline and the server gone, a reload still shows the app and a lesson that plays
-//   (served under a sub-path, so relative URLs are tested too);
+//   browser offline and the server gone, a reload still shows the app and a lesson that plays,
+//   and a lesson the visit never opened shows its prose and its Code tab (the lessons' files are
+//   precached) (served under a sub-path, so relative URLs are tested too);
+// - a first visit downloads the wasm (and every hashed file) once: the service worker takes what
+//   the page has just downloaded from the HTTP cache, also from a server that sends no-cache on
+//   everything and no validators; a hashed file whose copy does not match its digest is fetched
+//   again from the server, once;
 // - a second deployment's service worker takes over, offers a reload to the new version, and
 //   leaves only its own cache; a deployment whose files do not match its list never installs;
-// - the single-file copies open from file:// with no request beyond the file, and play;
-// - the precache list in sw.js is exactly the build's files, generated at build time; the glue
-//   inliner keeps every export and refuses a glue that imports another file.
+// - the precache list in sw.js is exactly the build's files, generated at build time, and
+//   index.html names the build's version.
+// (The single-file downloads: download.test.mjs.)
 //
 // Each test serves its own copy of dist/ (a deployment it may change) on its own port, so service
 // worker registrations and caches never leak between tests.
@@ -15,14 +20,12 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { launchBrowser, newPage } from './browser.mjs';
-import { DIST_DIR, REPO_ROOT, startServer } from './server.mjs';
+import { DIST_DIR, startServer } from './server.mjs';
 import { WAIT_MS, lessonReady, tid } from './harness.mjs';
 import { buildOffline } from '../../scripts/offline/build.mjs';
-import { listPrecache, precacheVersion } from '../../scripts/offline/precache.mjs';
+import { buildVersion, isHashedName, listPrecache, readStamp } from '../../scripts/offline/precache.mjs';
 import { readIndex } from '../../scripts/offline/content.mjs';
-import { inlineGlue } from '../../scripts/offline/single-file.mjs';
 
 const quiet = () => {};
 let browser;
@@ -83,6 +86,24 @@ async function plays(page) {
   await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('aria-pressed') !== 'true', tid('play-button'));
 }
 
+/** The first guided step shows its prose. */
+async function proseShows(page) {
+  const step = page.locator(tid('step-1'));
+  await step.waitFor({ state: 'visible' });
+  assert.ok(((await step.textContent()) ?? '').trim().length > 80, 'the first step has prose');
+}
+
+/** The Code tab shows a highlighted source file (and no error). */
+async function codeShows(page) {
+  await page.locator(tid('tab-code')).click();
+  const code = page.locator(tid('code-view'));
+  await code.waitFor({ state: 'visible' });
+  await page.waitForFunction((sel) => /\bfn\s+\w+/.test(document.querySelector(sel)?.textContent ?? ''), tid('code-view'));
+  assert.ok(await code.evaluate((el) => el.querySelectorAll('span[class]').length > 10), 'the source is highlighted');
+  assert.equal(await page.locator(tid('code-load-error')).count(), 0);
+  await page.locator(tid('tab-lesson')).click();
+}
+
 const noErrors = (page) => assert.deepEqual(page.errors, [], 'no console errors or page errors');
 
 test('after one visit, the app and its lessons work with the network off (under a sub-path)', { timeout: 12 * WAIT_MS }, async () => {
@@ -110,12 +131,15 @@ test('after one visit, the app and its lessons work with the network off (under 
     await lessonReady(page);
     await plays(page);
 
-    // The rest of the app too: home, then another lesson by its card.
+    // The rest of the app too: home, then a lesson this visit never opened, by its card: its
+    // prose and its Code tab (highlighted source) come from the precache.
     await page.goto(`${base}#/`);
     await page.locator(tid('lesson-list')).waitFor();
     await page.locator(tid('lesson-card-modulo-sharding')).click();
     await lessonReady(page, 'shard-diagram');
     await plays(page);
+    await proseShows(page);
+    await codeShows(page);
     // A fresh navigation to the bare sub-path is answered from the cache as well.
     await page.goto(base);
     await page.locator(tid('lesson-list')).waitFor();
@@ -216,70 +240,76 @@ test('a deployment whose files do not match its precache list never installs (no
   }
 });
 
-test('the single-file copies open from file://, load nothing else, and play', { timeout: 8 * WAIT_MS }, async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'sdp-single-'));
-  scratch.push(dir);
-  // Copied alone into an empty folder, as a download would be.
-  for (const f of ['hot-keys.html', 'system-design-playground.html']) cpSync(path.join(DIST_DIR, 'offline', f), path.join(dir, f));
+/** The 200 responses the server sent, by path. */
+function transfers(server) {
+  const out = new Map();
+  for (const r of server.requests) if (r.status === 200) out.set(r.path, [...(out.get(r.path) ?? []), r.bytes]);
+  return out;
+}
 
-  const page = await newPage(browser, { defaultTimeout: 2 * WAIT_MS });
-  const requests = [];
-  page.on('request', (r) => requests.push(r.url()));
+for (const cache of ['static', 'no-cache']) {
+  test(`a first visit downloads the wasm once: the service worker reuses the page's copy (server cache headers: ${cache})`, { timeout: 8 * WAIT_MS }, async (t) => {
+    const { root, app } = deploy('apps/playground');
+    const server = await startServer({ root, cache });
+    const base = `${server.url}/apps/playground/`;
+    const page = await newPage(browser, { origin: server.url, defaultTimeout: WAIT_MS });
+    try {
+      await page.goto(`${base}#/lesson/consistent-hashing`);
+      await lessonReady(page);
+      await savedForOffline(page);
+      const build = swBuild(app);
+      const sent = transfers(server);
+      const wasm = build.assets.find((a) => a.path.endsWith('.wasm'));
+      assert.deepEqual(sent.get(`/apps/playground/${wasm.path}`), [wasm.bytes], 'the wasm went over the wire exactly once');
+      // Every file under a hashed name at most once; every precached file at least once.
+      for (const a of build.assets) {
+        const times = sent.get(`/apps/playground/${a.path}`)?.length ?? 0;
+        if (a.hashed) assert.ok(times <= 1, `${a.path} downloaded ${times} times`);
+        const revalidated = server.requests.some((r) => r.path === `/apps/playground/${a.path}` && r.status === 304);
+        assert.ok(times >= 1 || revalidated, `${a.path} was fetched (or revalidated) for the precache`);
+      }
+      const total = [...sent.values()].flat().reduce((a, b) => a + b, 0);
+      t.diagnostic(`first visit, ${cache} server: ${server.requests.length} requests, ${(total / 1024).toFixed(1)} KB sent (${(wasm.bytes / 1024).toFixed(1)} KB of it the wasm)`);
+      noErrors(page);
+    } finally {
+      await page.context().close();
+      await server.close();
+    }
+  });
+}
+
+test('a hashed file that does not match its digest is fetched again from the server, once', { timeout: 8 * WAIT_MS }, async () => {
+  const { root, app } = deploy();
+  const build = swBuild(app);
+  // A code file: the page does not load it, so the service worker's request is the first. The
+  // first answer is damaged (as a bad copy in the HTTP cache would be), the second is right.
+  const code = build.assets.find((a) => a.hashed && a.path.startsWith('code/'));
+  const server = await startServer({
+    root,
+    replace: (file, nth) => (file === code.path && nth === 0 ? '<p>not this build</p>' : undefined),
+  });
+  const page = await newPage(browser, { origin: server.url, defaultTimeout: WAIT_MS });
   try {
-    // A lesson's file opens at that lesson.
-    await page.goto(pathToFileURL(path.join(dir, 'hot-keys.html')).href);
-    await lessonReady(page, 'shard-diagram');
-    assert.match(page.url(), /#\/lesson\/hot-keys/);
-    assert.match(await page.title(), /^Hot keys/);
-    await plays(page);
-    await page.locator(`${tid('offline-status')}[data-state="single-file"]`).waitFor();
-    assert.equal(await page.locator(tid('offline-download')).count(), 0, 'no download link inside a download');
-    assert.equal(await page.locator(tid('offline-download-lesson')).count(), 0);
-    assert.equal(await page.evaluate(() => navigator.serviceWorker?.controller ?? null), null, 'no service worker');
-
-    // The whole app's file opens at home and reaches every lesson.
-    await page.goto(pathToFileURL(path.join(dir, 'system-design-playground.html')).href);
-    await page.locator(tid('lesson-list')).waitFor();
-    await page.locator(tid('lesson-card-consistent-hashing')).click();
+    await page.goto(`${server.url}/#/lesson/consistent-hashing`);
     await lessonReady(page);
-    await plays(page);
-
-    const outside = requests.filter((u) => !u.startsWith('data:') && !u.startsWith('blob:') && !u.startsWith(pathToFileURL(dir).href));
-    assert.deepEqual(outside, [], 'nothing loaded from outside the file');
-    const files = new Set(requests.filter((u) => u.startsWith('file:')).map((u) => u.split('#')[0]));
-    assert.equal(files.size, 2, `only the two HTML files were read (got ${[...files].join(', ')})`);
+    await savedForOffline(page);
+    const asked = server.requests.filter((r) => r.path === `/${code.path}`);
+    assert.deepEqual(asked.map((r) => r.status), [200, 200], 'asked twice: the damaged copy, then the server again');
+    const cached = await page.evaluate(async (url) => (await (await caches.match(url)).arrayBuffer()).byteLength, `${server.url}/${code.path}`);
+    assert.equal(cached, code.bytes, 'the precache holds the right file');
     noErrors(page);
   } finally {
     await page.context().close();
+    await server.close();
   }
 });
 
-test('the app links each page to its single file, and every lesson has one', { timeout: 6 * WAIT_MS }, async () => {
+test('the web app manifest is linked, parses, and its icons exist', { timeout: 4 * WAIT_MS }, async () => {
   const server = await startServer({ root: DIST_DIR });
   const page = await newPage(browser, { origin: server.url, defaultTimeout: WAIT_MS });
   try {
     await page.goto(`${server.url}/#/`);
     await page.locator(tid('lesson-list')).waitFor();
-    const ids = await page.$$eval('[data-testid^="lesson-card-"]', (els) =>
-      els.map((e) => e.getAttribute('data-testid').slice('lesson-card-'.length)),
-    );
-    assert.ok(ids.length >= 7, 'the home page lists the lessons');
-    assert.deepEqual(readIndex(DIST_DIR).lessons.map((l) => l.id).sort(), [...ids].sort(), 'the build knows every listed lesson');
-    for (const id of ids) assert.ok(existsSync(path.join(DIST_DIR, 'offline', `${id}.html`)), `offline/${id}.html exists`);
-
-    const whole = page.locator(tid('offline-download'));
-    assert.equal(await whole.getAttribute('href'), 'offline/system-design-playground.html');
-    assert.equal(await whole.getAttribute('download'), 'system-design-playground.html');
-    const res = await fetch(new URL(await whole.getAttribute('href'), `${server.url}/`));
-    assert.equal(res.status, 200);
-    assert.match(res.headers.get('content-type'), /text\/html/);
-
-    await page.goto(`${server.url}/#/lesson/range-sharding`);
-    const lesson = page.locator(tid('offline-download-lesson'));
-    assert.equal(await lesson.getAttribute('href'), 'offline/range-sharding.html');
-    assert.equal(await lesson.getAttribute('download'), 'system-design-playground-range-sharding.html');
-
-    // The manifest is linked, parses, and its icons exist.
     const manifestHref = await page.locator('link[rel="manifest"]').getAttribute('href');
     const manifest = await (await fetch(new URL(manifestHref, `${server.url}/`))).json();
     assert.equal(manifest.start_url, './');
@@ -295,14 +325,20 @@ test('the app links each page to its single file, and every lesson has one', { t
   }
 });
 
-test('sw.js lists exactly the files trunk wrote, by their hashed names', () => {
+test('sw.js lists exactly the files trunk wrote, by their hashed names, and index.html names the version', () => {
   const build = swBuild(DIST_DIR);
   const listed = listPrecache(DIST_DIR);
   assert.deepEqual(build.assets, listed, 'the list in sw.js is the build in dist/');
-  assert.equal(build.version, precacheVersion(listed));
+  assert.equal(build.version, buildVersion(DIST_DIR));
+  assert.equal(readStamp(readFileSync(path.join(DIST_DIR, 'index.html'), 'utf8')), build.version, 'index.html is stamped with it');
   const paths = new Set(listed.map((a) => a.path));
-  for (const p of ['index.html', 'manifest.webmanifest', 'icons/favicon.svg', 'icons/icon-512.png']) assert.ok(paths.has(p), p);
-  assert.ok(!paths.has('sw.js') && ![...paths].some((p) => p.startsWith('offline/')), 'neither sw.js nor the single files');
+  for (const p of ['index.html', 'manifest.webmanifest', 'icons/favicon.svg', 'icons/icon-512.png', 'single-file.js']) assert.ok(paths.has(p), p);
+  assert.ok(!paths.has('sw.js') && ![...paths].some((p) => p.startsWith('offline/')), 'neither sw.js nor build-time single files');
+  // Every lesson's files, for offline use; the names that are content hashes are marked so.
+  const index = readIndex(DIST_DIR);
+  for (const f of [...index.lessons.map((l) => l.content), ...index.files]) assert.ok(paths.has(f), `${f} is precached`);
+  for (const a of listed) assert.equal(a.hashed, isHashedName(a.path), a.path);
+  assert.ok(listed.find((a) => a.path.endsWith('.wasm')).hashed && !listed.find((a) => a.path === 'index.html').hashed);
   // Everything index.html loads is precached: the hashed glue, wasm and stylesheets.
   const html = readFileSync(path.join(DIST_DIR, 'index.html'), 'utf8');
   const refs = [...html.matchAll(/(?:href|src)="\.\/([^"]+)"|'\.\/([^']+\.(?:js|wasm))'/g)].map((m) => m[1] ?? m[2]);
@@ -310,22 +346,24 @@ test('sw.js lists exactly the files trunk wrote, by their hashed names', () => {
   for (const r of refs) assert.ok(paths.has(r), `${r} is precached`);
 });
 
-test('a debug build gets a self-removing service worker and no single files', () => {
+test('hashed names are told from plain ones, whatever the length of trunk\'s hash', () => {
+  for (const name of [
+    'playground-94c2e3d6f021eab4_bg.wasm',
+    'playground-6d92db0b8ddd22c_bg.wasm', // trunk drops leading zeros: 15 digits
+    'playground-6d92db0b8ddd22c.js',
+    'main-224d5b7a3ba89152.css',
+    'content/consistent-hashing.651cc9b1efea119b.json',
+    'code/models-modulo-rs.2b91b7ebf04a0901.html',
+  ]) assert.ok(isHashedName(name), name);
+  for (const name of ['index.html', 'embed.js', 'single-file.js', 'manifest.webmanifest', 'icons/icon-512.png', 'icons/favicon.svg', 'worker_loader.js', 'worker_bg.wasm', 'content/index.json']) {
+    assert.ok(!isHashedName(name), name);
+  }
+});
+
+test('a debug build gets a self-removing service worker', () => {
   const { app } = deploy();
   buildOffline({ dir: app, profile: 'debug', log: quiet });
   const sw = readFileSync(path.join(app, 'sw.js'), 'utf8');
   assert.match(sw, /unregister\(\)/);
   assert.doesNotMatch(sw, /const BUILD/);
-  assert.ok(!existsSync(path.join(app, 'offline')));
-});
-
-test('the glue inliner keeps every export and refuses what one file cannot hold', () => {
-  const glue = 'let wasm;\nexport function greet() { return 1; }\nexport class Handle {}\nfunction __wbg_init() {}\nfunction initSync() {}\nexport { initSync, __wbg_init as default };\n';
-  const out = inlineGlue(glue);
-  assert.doesNotMatch(out, /^\s*export\b/m);
-  const bindings = new Function(`${out}; return __sdpBindings;`)();
-  assert.deepEqual(Object.keys(bindings).sort(), ['Handle', 'default', 'greet', 'initSync']);
-  assert.equal(bindings.greet(), 1);
-  assert.throws(() => inlineGlue(`import { f } from './snippets/x.js';\n${glue}`), /imports another module/);
-  assert.throws(() => inlineGlue('export function f() {}\n'), /no default init/);
 });

@@ -3,14 +3,23 @@
 //
 //   import { startServer } from './server.mjs';
 //   const server = await startServer({ root: 'dist' });   // server.url = 'http://127.0.0.1:PORT'
+//   server.requests;                                      // [{ method, path, status, bytes }]
 //   await server.close();
 //
-//   node tests/e2e/server.mjs [--root dist] [--host 127.0.0.1] [--port 8080]
+//   node tests/e2e/server.mjs [--root dist] [--host 127.0.0.1] [--port 8080] [--log] [--cache no-cache]
+//
+// Cache headers, as a good static host sends them (`cache: 'static'`, the default): a file whose
+// name is a content hash (scripts/offline/precache.mjs isHashedName: trunk's assets, the lessons'
+// files) never changes, `Cache-Control: public, max-age=31536000, immutable`; anything else
+// (index.html, sw.js, embed.js, the manifest, icons) `no-cache`, with an ETag and Last-Modified,
+// and a conditional request for an unchanged file gets a 304. `cache: 'no-cache'` is a poor host:
+// `no-cache` on everything and no validators, so every revalidation is a full download.
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isHashedName } from '../../scripts/offline/precache.mjs';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DIST_DIR = path.join(REPO_ROOT, 'dist');
@@ -48,12 +57,42 @@ async function isFile(file) {
   }
 }
 
+/** The caching headers for a file served under `urlPath` with these stats. */
+function cacheHeaders(urlPath, { size, mtimeMs, mtime }, cache) {
+  if (cache === 'no-cache') return { 'Cache-Control': 'no-cache' };
+  if (isHashedName(urlPath)) return { 'Cache-Control': 'public, max-age=31536000, immutable' };
+  return {
+    'Cache-Control': 'no-cache',
+    ETag: `W/"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`,
+    'Last-Modified': mtime.toUTCString(),
+  };
+}
+
+/** True when a conditional request's validators say the client's copy is current. */
+function notModified(req, headers) {
+  const tags = req.headers['if-none-match'];
+  if (tags !== undefined) return headers.ETag !== undefined && tags.split(',').some((t) => t.trim() === headers.ETag || t.trim() === '*');
+  const since = req.headers['if-modified-since'];
+  if (since === undefined || headers['Last-Modified'] === undefined) return false;
+  return Date.parse(headers['Last-Modified']) <= Date.parse(since);
+}
+
 /**
  * Serves `root` on `host:port` (port 0 picks a free port). Unknown paths without a file extension
  * fall back to index.html (the app routes by URL hash, but a deep link must still load the app);
- * unknown files with an extension are 404.
+ * unknown files with an extension are 404. Every request is recorded in `server.requests` (and
+ * printed with `log`), with the body bytes sent. For tests, `replace(file, n)` may return a body
+ * to send instead of `file` (its path under `root`) when it is asked for the n-th time (from 0).
  */
-export async function startServer({ root = DIST_DIR, host = '127.0.0.1', port = 0, log = false } = {}) {
+export async function startServer({ root = DIST_DIR, host = '127.0.0.1', port = 0, log = false, cache = 'static', replace } = {}) {
+  if (cache !== 'static' && cache !== 'no-cache') throw new Error(`cache: 'static' or 'no-cache', not ${JSON.stringify(cache)}`);
+  const requests = [];
+  const entryPath = (req) => decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+  const record = (req, status, bytes) => {
+    const entry = { method: req.method, path: entryPath(req), status, bytes };
+    requests.push(entry);
+    if (log) console.log(`${status} ${req.method} ${req.url} ${bytes}`);
+  };
   const rootDir = path.resolve(root);
   if (!(await isFile(path.join(rootDir, 'index.html')))) {
     throw new Error(
@@ -64,12 +103,14 @@ export async function startServer({ root = DIST_DIR, host = '127.0.0.1', port = 
   const server = createServer(async (req, res) => {
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
+        record(req, 405, 0);
         res.writeHead(405, { Allow: 'GET, HEAD' }).end();
         return;
       }
       const urlPath = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
       let file = path.join(rootDir, path.normalize(urlPath));
       if (file !== rootDir && !file.startsWith(rootDir + path.sep)) {
+        record(req, 403, 0);
         res.writeHead(403).end();
         return;
       }
@@ -78,21 +119,32 @@ export async function startServer({ root = DIST_DIR, host = '127.0.0.1', port = 
         if (await isFile(index)) file = index;
         else if (path.extname(urlPath) === '') file = path.join(rootDir, 'index.html');
         else {
-          if (log) console.log(`404 ${req.url}`);
+          record(req, 404, 0);
           res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
           return;
         }
       }
-      const { size } = await stat(file);
-      res.writeHead(200, {
-        'Content-Type': mimeType(file),
-        'Content-Length': size,
-        'Cache-Control': 'no-cache',
-      });
-      if (log) console.log(`200 ${req.url}`);
+      const stats = await stat(file);
+      const headers = cacheHeaders(path.relative(rootDir, file).split(path.sep).join('/'), stats, cache);
+      if (notModified(req, headers)) {
+        record(req, 304, 0);
+        res.writeHead(304, headers).end();
+        return;
+      }
+      const rel = path.relative(rootDir, file).split(path.sep).join('/');
+      const body = replace?.(rel, requests.filter((r) => r.path === entryPath(req)).length);
+      if (body !== undefined) {
+        res.writeHead(200, { 'Content-Type': mimeType(file), 'Content-Length': Buffer.byteLength(body), ...headers });
+        record(req, 200, Buffer.byteLength(body));
+        res.end(req.method === 'HEAD' ? undefined : body);
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': mimeType(file), 'Content-Length': stats.size, ...headers });
+      record(req, 200, req.method === 'HEAD' ? 0 : stats.size);
       if (req.method === 'HEAD') res.end();
       else createReadStream(file).pipe(res);
     } catch (err) {
+      record(req, 500, 0);
       res.writeHead(500).end(String(err));
     }
   });
@@ -107,6 +159,7 @@ export async function startServer({ root = DIST_DIR, host = '127.0.0.1', port = 
   return {
     url: `http://${host}:${address.port}`,
     port: address.port,
+    requests,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections?.();
@@ -126,7 +179,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const host = opt('host', '127.0.0.1');
   const port = Number(opt('port', '8080'));
   try {
-    const server = await startServer({ root, host, port, log: args.includes('--log') });
+    const server = await startServer({ root, host, port, log: args.includes('--log'), cache: opt('cache', 'static') });
     console.log(`Serving ${path.resolve(root)} at ${server.url}/ (Ctrl-C to stop)`);
     for (const signal of ['SIGINT', 'SIGTERM']) {
       process.on(signal, async () => {
