@@ -22,12 +22,13 @@ pub mod route;
 pub mod run_file;
 pub mod startup;
 
-/// Installs the panic hook, then, once the page's stylesheets are in, renders the app into
-/// `<body>` in place of the static shell.
+/// Installs the panic hook, then, once the page's stylesheets and the lesson the URL opens are in,
+/// renders the app into `<body>` in place of the static shell.
 pub fn run() {
     console_error_panic_hook::set_once();
     wasm_bindgen_futures::spawn_local(async {
         startup::styles_ready().await;
+        startup::lesson_ready().await;
         // Mounting empties <body>: the static shell goes as the app renders.
         yew::Renderer::<app::App>::new().render();
         offline::register_service_worker();

@@ -26,3 +26,14 @@ pub async fn styles_ready() {
         let _ = JsFuture::from(promise).await;
     }
 }
+
+/// Waits for the lesson the URL opens, if it is not here yet: `index.html`'s boot script fetched
+/// it alongside the wasm, so it has usually arrived, and the app's first render is the lesson
+/// page itself rather than a "Loading" placeholder followed by a second render (and layout) of
+/// the whole page. A failure is left for the page to report (`components::lesson_gate`).
+pub async fn lesson_ready() {
+    let hash = gloo::utils::window().location().hash().unwrap_or_default();
+    if let Some(id) = crate::route::lesson_id(&hash).filter(|id| crate::lessons::pending(id)) {
+        let _ = crate::lessons::load(&id).await;
+    }
+}

@@ -4,6 +4,7 @@ pub mod actions;
 pub mod animation;
 pub mod code_view;
 pub mod compare;
+pub mod deferred;
 pub mod download;
 pub mod embed_dialog;
 pub mod embed_height;

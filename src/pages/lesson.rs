@@ -172,6 +172,8 @@ fn lesson_view(props: &LessonViewProps) -> Html {
     let version = pb.version;
     let reduced_motion = use_context::<ReducedMotion>().unwrap_or_default().0;
     let tab = use_state(|| Tab::Lesson);
+    // What is below the first screen is built after the first paint (see `use_deferred`).
+    let below_fold = crate::components::deferred::use_deferred();
 
     let frame = {
         let pb = pb.clone();
@@ -299,7 +301,9 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                     </div>
                     if *tab == Tab::Lesson {
                         <div class="questions-wrap">
-                            <Questions lesson={lesson.clone()} />
+                            if below_fold {
+                                <Questions lesson={lesson.clone()} />
+                            }
                         </div>
                     }
                 </div>
@@ -332,30 +336,36 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                             <h2 class="card-title" id="interventions-title">{ "Intervene" }</h2>
                             <span class="card-hint muted">{ format!("Applied at {now}") }</span>
                         </div>
-                        <ActionsPanel actions={actions} {choices} colors={colors.clone()}
-                            error={pb.action_error.clone()} on_apply={cbs.apply.clone()}
-                            on_dismiss_error={cbs.dismiss.clone()} />
+                        if below_fold {
+                            <ActionsPanel actions={actions} {choices} colors={colors.clone()}
+                                error={pb.action_error.clone()} on_apply={cbs.apply.clone()}
+                                on_dismiss_error={cbs.dismiss.clone()} />
+                        }
                     </section>
-                    <div class="results" hidden={comparing}>
-                        <section class="card" aria-labelledby="metrics-title">
-                            <div class="card-head"><h2 class="card-title" id="metrics-title">{ "Metrics" }</h2></div>
-                            <MetricsPanel metrics={metrics.clone()} />
-                        </section>
-                        <div class="results-side">
-                            <section class="card" aria-label={crate::diagrams::kind(&frame).load_label()}>
-                                <LoadChart metrics={metrics.clone()} colors={colors.clone()} />
+                    if below_fold {
+                        <div class="results" hidden={comparing}>
+                            <section class="card" aria-labelledby="metrics-title">
+                                <div class="card-head"><h2 class="card-title" id="metrics-title">{ "Metrics" }</h2></div>
+                                <MetricsPanel metrics={metrics.clone()} />
                             </section>
-                            <EventLog lines={lines} />
+                            <div class="results-side">
+                                <section class="card" aria-label={crate::diagrams::kind(&frame).load_label()}>
+                                    <LoadChart metrics={metrics.clone()} colors={colors.clone()} />
+                                </section>
+                                <EventLog lines={lines} />
+                            </div>
                         </div>
-                    </div>
+                    }
                     <section class="card parameters" aria-labelledby="params-title">
                         <div class="card-head">
                             <h2 class="card-title" id="params-title">{ "Parameters" }</h2>
                             <span class="card-hint muted">{ "Changes rebuild the run with the same seed and interventions." }</span>
                         </div>
-                        <PresetMenu lesson={lesson.clone()} active={active_preset} on_load={on_preset} />
-                        <ParamControls specs={specs} values={params} errors={pb.param_errors.clone()}
-                            on_set={cbs.set_param.clone()} />
+                        if below_fold {
+                            <PresetMenu lesson={lesson.clone()} active={active_preset} on_load={on_preset} />
+                            <ParamControls specs={specs} values={params} errors={pb.param_errors.clone()}
+                                on_set={cbs.set_param.clone()} />
+                        }
                     </section>
                 </div>
             </div>
