@@ -277,35 +277,25 @@ pub fn top_level_line(text: &str, key: &str) -> Option<u32> {
 
 /// The line of `id = "<id>"` in the `[[<table>]]` entry with that id.
 pub fn entry_line(text: &str, table: &str, id: &str) -> Option<u32> {
-    let header = format!("[[{table}]]");
-    let mut inside = false;
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if t.starts_with('[') {
-            inside = t == header;
-            continue;
-        }
-        if inside && key_of(t) == Some("id") {
-            let value = t.split_once('=').map(|(_, v)| v.trim().trim_matches('"'));
-            if value == Some(id) {
-                return Some(i as u32 + 1);
-            }
-        }
-    }
-    None
+    line_under(text, &format!("[[{table}]]"), |t| {
+        key_of(t) == Some("id")
+            && t.split_once('=').map(|(_, v)| v.trim().trim_matches('"')) == Some(id)
+    })
 }
 
 /// The line of `key = …` inside the `[<table>]` table.
 pub fn table_key_line(text: &str, table: &str, key: &str) -> Option<u32> {
-    let header = format!("[{table}]");
+    line_under(text, &format!("[{table}]"), |t| key_of(t) == Some(key))
+}
+
+/// The first line under a `header` line (until the next header) that `wanted` accepts (trimmed).
+fn line_under(text: &str, header: &str, wanted: impl Fn(&str) -> bool) -> Option<u32> {
     let mut inside = false;
     for (i, line) in text.lines().enumerate() {
         let t = line.trim();
         if t.starts_with('[') {
             inside = t == header;
-            continue;
-        }
-        if inside && key_of(t) == Some(key) {
+        } else if inside && wanted(t) {
             return Some(i as u32 + 1);
         }
     }

@@ -30,7 +30,7 @@ use crate::time::SimTime;
 use std::rc::Rc;
 
 /// Writes [`Frame`] and its `From` impls from the `frames` list, and [`MODELS`], [`specs`] and
-/// [`start_model`] from the `models` list.
+/// [`start_with`] from the `models` list.
 macro_rules! registry {
     (
         frames { $( $(#[$doc:meta])* $kind:ident($frame:ty), )+ }
@@ -62,8 +62,9 @@ macro_rules! registry {
             None
         }
 
-        /// Starts a run of the model with this id from resolved parameters.
-        pub(crate) fn start_model(
+        /// Starts a run of the model with this id from parameters that were already resolved
+        /// (bad overrides dropped).
+        pub fn start_with(
             model: &str,
             params: ParamSet,
             seed: u64,
@@ -116,15 +117,4 @@ pub fn start(scenario: &Scenario) -> Result<Box<dyn Simulation>, BuildError> {
         scenario.inputs.clone(),
         scenario.until,
     )
-}
-
-/// Starts a run from parameters that were already resolved (bad overrides dropped).
-pub fn start_with(
-    model: &str,
-    params: ParamSet,
-    seed: u64,
-    inputs: Vec<TimedInput>,
-    until: SimTime,
-) -> Result<Box<dyn Simulation>, BuildError> {
-    start_model(model, params, seed, inputs, until)
 }

@@ -2,39 +2,30 @@
 // loads: a cold visit to home, a lesson page and an embed (service worker blocked, so only the
 // page's own requests count) requests nothing the budget does not count. The budget figures
 // themselves are checked by the `budget` layer of scripts/test.sh.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, DIST_DIR } from './server.mjs';
-import { launchBrowser } from './browser.mjs';
-import { tid, WAIT_MS } from './harness.mjs';
+import { DIST_DIR } from './server.mjs';
+import { tid, useApp, WAIT_MS } from './harness.mjs';
 import { startupFiles } from '../../scripts/budget.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer({ root: DIST_DIR });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+// One server and one browser for the file (the harness's); pages get their own contexts here.
+const app = useApp();
 
 const index = () => JSON.parse(readFileSync(path.join(DIST_DIR, 'content', 'index.json'), 'utf8'));
 
 /** Every same-origin path a cold load of `hash` requests until the page is ready and idle. */
 async function coldLoad(hash, ready) {
-  const context = await browser.newContext({ serviceWorkers: 'block', viewport: { width: 1280, height: 800 } });
+  const context = await app.browser.newContext({ serviceWorkers: 'block', viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const paths = new Set();
   page.on('request', (r) => {
     const u = new URL(r.url());
-    if (u.origin === server.url) paths.add(u.pathname.replace(/^\//, '') || 'index.html');
+    if (u.origin === app.baseUrl) paths.add(u.pathname.replace(/^\//, '') || 'index.html');
   });
   try {
-    await page.goto(`${server.url}/${hash}`);
+    await page.goto(`${app.baseUrl}/${hash}`);
     await page.locator(ready).waitFor({ timeout: WAIT_MS });
     await page.waitForLoadState('networkidle');
     return [...paths].sort();

@@ -1,26 +1,17 @@
 // Lesson content on demand: a lesson's compiled JSON is fetched when it opens (started by the
 // page's boot script before the wasm arrives), its highlighted source when the Code tab opens;
 // a failed fetch says so and offers a retry that works once the file can be had.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, DIST_DIR } from './server.mjs';
-import { launchBrowser, collectErrors } from './browser.mjs';
-import { tid, WAIT_MS } from './harness.mjs';
+import { collectErrors } from './browser.mjs';
+import { tid, useApp, WAIT_MS } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer({ root: DIST_DIR });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+// One server and one browser for the file (the harness's); pages get their own contexts here.
+const app = useApp();
 
 /** A fresh page whose requests matching `pattern` fail with HTTP 503 while `failing.on` is true. */
 async function pageFailing(pattern) {
-  const context = await browser.newContext({ serviceWorkers: 'block', viewport: { width: 1280, height: 800 } });
+  const context = await app.browser.newContext({ serviceWorkers: 'block', viewport: { width: 1280, height: 800 } });
   context.setDefaultTimeout(WAIT_MS);
   const page = await context.newPage();
   const errors = collectErrors(page);
@@ -39,7 +30,7 @@ const unexpected = (errors) => errors.filter((e) => !/status of 503|Failed to lo
 test('a lesson whose content cannot be fetched says so, and Try again loads it', { timeout: 4 * WAIT_MS }, async () => {
   const { page, context, errors, failing } = await pageFailing(/\/content\/hot-keys\.[0-9a-f]+\.json$/);
   try {
-    await page.goto(`${server.url}/#/lesson/hot-keys?v=1&seed=9`);
+    await page.goto(`${app.baseUrl}/#/lesson/hot-keys?v=1&seed=9`);
     const banner = page.locator(tid('lesson-load-error'));
     await banner.waitFor();
     assert.match(await banner.innerText(), /Hot keys and skew/, 'it names the lesson');
@@ -63,7 +54,7 @@ test('the Code tab fetches the source when it opens, and retries after a failure
     if (/\/code\/[^/]+\.html$/.test(r.url())) codeRequests.push(r.url());
   });
   try {
-    await page.goto(`${server.url}/#/lesson/consistent-hashing`);
+    await page.goto(`${app.baseUrl}/#/lesson/consistent-hashing`);
     await page.locator(`svg${tid('ring-diagram')}`).waitFor();
     assert.equal(codeRequests.length, 0, 'no source is fetched before the Code tab opens');
     await page.locator(tid('tab-code')).click();
@@ -89,7 +80,7 @@ test('the Code tab fetches the source when it opens, and retries after a failure
 test('an embed of a lesson that cannot be fetched says so without the site around it', { timeout: 4 * WAIT_MS }, async () => {
   const { page, context, errors } = await pageFailing(/\/content\/range-sharding\.[0-9a-f]+\.json$/);
   try {
-    await page.goto(`${server.url}/#/embed/range-sharding`);
+    await page.goto(`${app.baseUrl}/#/embed/range-sharding`);
     await page.locator(tid('lesson-load-error')).waitFor();
     assert.equal(await page.locator('.site-header').count(), 0, 'no site chrome in an embed');
     assert.equal(await page.locator('main').count(), 1, 'the message is in a main landmark');

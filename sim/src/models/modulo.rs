@@ -401,12 +401,7 @@ impl Placement for ModuloShards {
 
     /// A key is named by its numeric user id (`12`, or `user-12`).
     fn owners(&self, key: &str) -> Option<Vec<String>> {
-        let id: u64 = key
-            .trim()
-            .trim_start_matches("user")
-            .trim_start_matches(['-', '_', ' ', ':'])
-            .parse()
-            .ok()?;
+        let id = crate::models::sharding::user_id(key)?;
         Some(vec![self.shard_of(id).to_string()])
     }
 

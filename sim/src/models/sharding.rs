@@ -54,6 +54,16 @@ pub trait Placement {
     fn last_moves(&self) -> Option<Vec<Move>>;
 }
 
+/// The user id a key name gives, for the models whose keys are user ids: `13`, `user-13`,
+/// `user_13`, `user 13`, `user:13`.
+pub fn user_id(key: &str) -> Option<u64> {
+    key.trim()
+        .trim_start_matches("user")
+        .trim_start_matches(['-', '_', ' ', ':'])
+        .parse()
+        .ok()
+}
+
 /// The run's model as a [`Placement`], if it places keys.
 pub fn placement(run: &dyn Simulation) -> Option<&dyn Placement> {
     run.query::<dyn Placement>()

@@ -864,12 +864,7 @@ impl Placement for ScatterGather {
 
     /// A key is a user id (`13`, `user-13`); its owner is the shard a by-key query touches.
     fn owners(&self, key: &str) -> Option<Vec<String>> {
-        let id: u64 = key
-            .trim()
-            .trim_start_matches("user")
-            .trim_start_matches(['-', '_', ' ', ':'])
-            .parse()
-            .ok()?;
+        let id = crate::models::sharding::user_id(key)?;
         Some(vec![shard_of(id, self.shards()).to_string()])
     }
 
