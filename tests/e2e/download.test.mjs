@@ -19,7 +19,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launchBrowser, newPage } from './browser.mjs';
 import { DIST_DIR, REPO_ROOT, startServer } from './server.mjs';
-import { WAIT_MS, lessonReady, settledSnapshot, tid } from './harness.mjs';
+import { WAIT_MS, codeShows, lessonReady, settledSnapshot, tid } from './harness.mjs';
 
 let browser;
 let server;
@@ -83,18 +83,6 @@ function loadedOnlyItself(page, file) {
 /** The visible step's text. */
 const stepText = (page) => page.locator('article[data-testid^="step-"]:not([hidden])').textContent();
 
-/** The Code tab shows a highlighted source file; returns its first 200 characters. */
-async function codeShows(page) {
-  await page.locator(tid('tab-code')).click();
-  const code = page.locator(tid('code-view'));
-  await code.waitFor({ state: 'visible' });
-  await page.waitForFunction((sel) => /\bfn\s+\w+/.test(document.querySelector(sel)?.textContent ?? ''), tid('code-view'));
-  assert.ok(await code.evaluate((el) => el.querySelectorAll('span[class]').length > 10), 'the source is highlighted');
-  assert.equal(await page.locator(tid('code-load-error')).count(), 0);
-  const text = (await code.textContent()).slice(0, 200);
-  await page.locator(tid('tab-lesson')).click();
-  return text;
-}
 
 /** `{ testid: data-value }` of every compare-table cell. */
 const compareTable = (page) =>

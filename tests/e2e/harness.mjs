@@ -184,3 +184,19 @@ export async function setInputValue(locator, value) {
 export async function blur(page) {
   await page.evaluate(() => document.activeElement?.blur?.());
 }
+
+/**
+ * Opens the lesson's Code tab, checks it shows a highlighted source file and no error, goes back
+ * to the Lesson tab, and returns the first 200 characters of the source.
+ */
+export async function codeShows(page) {
+  await page.locator(tid('tab-code')).click();
+  const code = page.locator(tid('code-view'));
+  await code.waitFor({ state: 'visible' });
+  await page.waitForFunction((sel) => /\bfn\s+\w+/.test(document.querySelector(sel)?.textContent ?? ''), tid('code-view'));
+  assert.ok(await code.evaluate((el) => el.querySelectorAll('span[class]').length > 10), 'the source is highlighted');
+  assert.equal(await page.locator(tid('code-load-error')).count(), 0);
+  const text = (await code.textContent()).slice(0, 200);
+  await page.locator(tid('tab-lesson')).click();
+  return text;
+}

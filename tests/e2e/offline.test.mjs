@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { launchBrowser, newPage } from './browser.mjs';
 import { DIST_DIR, startServer } from './server.mjs';
-import { WAIT_MS, lessonReady, tid } from './harness.mjs';
+import { WAIT_MS, codeShows, lessonReady, tid } from './harness.mjs';
 import { buildOffline } from '../../scripts/offline/build.mjs';
 import { buildVersion, isHashedName, listPrecache, readStamp } from '../../scripts/offline/precache.mjs';
 import { readIndex } from '../../scripts/offline/content.mjs';
@@ -93,16 +93,6 @@ async function proseShows(page) {
   assert.ok(((await step.textContent()) ?? '').trim().length > 80, 'the first step has prose');
 }
 
-/** The Code tab shows a highlighted source file (and no error). */
-async function codeShows(page) {
-  await page.locator(tid('tab-code')).click();
-  const code = page.locator(tid('code-view'));
-  await code.waitFor({ state: 'visible' });
-  await page.waitForFunction((sel) => /\bfn\s+\w+/.test(document.querySelector(sel)?.textContent ?? ''), tid('code-view'));
-  assert.ok(await code.evaluate((el) => el.querySelectorAll('span[class]').length > 10), 'the source is highlighted');
-  assert.equal(await page.locator(tid('code-load-error')).count(), 0);
-  await page.locator(tid('tab-lesson')).click();
-}
 
 const noErrors = (page) => assert.deepEqual(page.errors, [], 'no console errors or page errors');
 
