@@ -238,14 +238,11 @@ pub struct Metric {
 pub fn empty_hint(id: &str) -> &'static str {
     match id {
         "moved_keys" | "moved_percent" | "modulo_moved_keys" | "modulo_moved_percent" => {
-            "change the servers or shards to see"
+            "change servers to see"
         }
-        "scan_keys" | "scan_shards" => "run a range scan to see",
-        "capacity" | "forwarded_keys" => "with bounded loads only",
-        _ if id.starts_with("p50_") || id.starts_with("p99") || id.ends_with("latency_ms") => {
-            "play to send requests"
-        }
-        _ => "play to see",
+        "scan_keys" | "scan_shards" => "run a scan to see",
+        "capacity" | "forwarded_keys" => "bounded loads only",
+        _ => "press play to see",
     }
 }
 

@@ -138,7 +138,6 @@ pub fn step_guide(props: &StepGuideProps) -> Html {
             <article class="step card" data-testid={format!("step-{n}")} aria-labelledby={format!("step-{n}-title")}>
                 <p class="step-kicker">{ format!("Step {n} of {count}") }</p>
                 <h2 class="step-title" id={format!("step-{n}-title")} tabindex="-1">{ &step.title }</h2>
-                <div class="prose">{ step_body(&step.body) }</div>
                 <div class="try-it">
                     <button type="button" class="button button-primary" data-testid={format!("step-{n}-try")}
                         disabled={props.playing && props.pausing}
@@ -150,6 +149,7 @@ pub fn step_guide(props: &StepGuideProps) -> Html {
                         <span class="muted">{ format!(" · plays to {pause}") }</span>
                     </span>
                 </div>
+                <div class="prose">{ step_body(&step.body) }</div>
             </article>
             <div class="step-nav">
                 <button type="button" class="button button-ghost" data-testid="step-prev"

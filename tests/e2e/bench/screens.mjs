@@ -52,7 +52,7 @@ try {
         diagram: box('.diagram-wrap svg'),
         play: box('[data-testid="play-button"]'),
         tiles: document.querySelectorAll('[data-testid^="metric-"]:not([hidden])').length,
-        visibleTiles: [...document.querySelectorAll('[data-testid^="metric-"]')].filter((e) => e.offsetParent && e.getClientRects().length).length,
+        visibleTiles: [...document.querySelectorAll('[data-testid^="metric-"]')].filter((e) => e.checkVisibility()).length,
         pageHeight: document.documentElement.scrollHeight,
       };
     });
