@@ -242,3 +242,88 @@ fn every_code_file_a_lesson_shows_exists() {
         }
     }
 }
+
+/// The words of compiled prose (HTML tags and entities dropped).
+fn words(html: &str) -> usize {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.split_whitespace()
+        .filter(|w| w.chars().any(|c| c.is_alphanumeric()))
+        .count()
+}
+
+/// The guided format every lesson follows (issue 9): each step has a setup that names the 3–6
+/// metrics that matter to it, a one-line takeaway and a body of about 150 words at most; every
+/// question sits in a step; learner text has no internal references or CLI syntax.
+#[test]
+fn every_lesson_follows_the_guided_step_format() {
+    for lesson in catalog::lessons() {
+        let id = &lesson.id;
+        assert!(!lesson.steps.is_empty(), "{id}: no steps");
+        for (i, s) in lesson.steps.iter().enumerate() {
+            let n = i + 1;
+            assert!(
+                (3..=sim::lesson::MAX_STEP_METRICS).contains(&s.metrics.len()),
+                "{id} step {n}: {} metrics (3 to 6)",
+                s.metrics.len()
+            );
+            assert!(!s.takeaway.trim().is_empty(), "{id} step {n}: no takeaway");
+            let w = words(&s.body);
+            assert!(
+                w <= 160,
+                "{id} step {n}: {w} words (about 150 at most; put derivations in `why`)"
+            );
+            assert!(lesson.step_scenario(i).is_ok(), "{id} step {n}: its setup");
+        }
+        for q in &lesson.questions {
+            assert!(
+                q.step.is_some(),
+                "{id}: question {} belongs to no step",
+                q.id
+            );
+        }
+        let mut texts: Vec<(&str, &str)> = Vec::new();
+        for s in &lesson.steps {
+            texts.extend([
+                ("body", s.body.as_str()),
+                ("takeaway", &s.takeaway),
+                ("why", &s.why),
+            ]);
+        }
+        for q in &lesson.questions {
+            texts.extend([("prompt", q.prompt.as_str()), ("explain", &q.explain)]);
+        }
+        for p in &lesson.presets {
+            texts.extend([
+                ("preset title", p.title.as_str()),
+                ("preset description", &p.description),
+            ]);
+        }
+        for (what, text) in texts {
+            let lower = text.to_lowercase();
+            for banned in [
+                "the notes",
+                "catalogue",
+                "resize:",
+                "remove-server:",
+                "add-server:",
+            ] {
+                assert!(
+                    !lower.contains(banned),
+                    "{id} {what}: {banned:?} in learner text: {text}"
+                );
+            }
+        }
+    }
+}
