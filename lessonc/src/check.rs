@@ -285,6 +285,18 @@ pub fn check_lesson(src: &LessonSource, code_root: &Path, errors: &mut Vec<Compi
                 Err(e) => err(errors, line, format!("question {}: {e}", q.id)),
             }
         }
+        if let Some(run) = &default_run {
+            let m = run.metrics();
+            for h in &q.hides {
+                if !m.scalars.iter().any(|s| s.id == h) {
+                    err(
+                        errors,
+                        line,
+                        format!("question {}: hides {h:?}, which the model does not report", q.id),
+                    );
+                }
+            }
+        }
         if let sim::lesson::Answer::Metric { metric, .. } = &q.answer {
             if let Some(run) = &default_run {
                 let m = run.metrics();

@@ -215,7 +215,11 @@ pub struct Question {
     /// the step's reveal. Absent: after the steps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step: Option<u32>,
-    /// When the actions apply, in ms (see [`Question::run`]). Default: two seconds before the end
+    /// Other metrics (ids) that would give the answer away, hidden with the answer's own until
+    /// the question is answered (a theory figure beside a measured one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hides: Vec<String>,
+    /// When the actions apply, in ms (see [`Lesson::question_run`]). Default: two seconds before the end
     /// of the run, or one second after the preset's last scripted input if that is later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_ms: Option<u64>,
@@ -223,6 +227,17 @@ pub struct Question {
     /// once compiled.
     #[serde(default)]
     pub explain: String,
+}
+
+impl Question {
+    /// The metrics hidden until the question is answered: the answer's own and [`Question::hides`].
+    pub fn concealed_metrics(&self) -> impl Iterator<Item = &str> {
+        let own = match &self.answer {
+            Answer::Metric { metric, .. } => Some(metric.as_str()),
+            Answer::Owner { .. } => None,
+        };
+        own.into_iter().chain(self.hides.iter().map(String::as_str))
+    }
 }
 
 /// A question's answer, computed by running the model.

@@ -50,6 +50,9 @@ pub struct MetricsPanelProps {
     /// Show the focus metrics (highlighted) rather than the others.
     #[prop_or_default]
     pub focus: bool,
+    /// Metrics that would give an open question's answer away: shown without their value.
+    #[prop_or_default]
+    pub concealed: Rc<[String]>,
 }
 
 /// Scalar metrics as labelled tiles.
@@ -72,6 +75,15 @@ pub fn metrics_panel(props: &MetricsPanelProps) -> Html {
         <dl class={classes!("metrics", props.focus.then_some("is-focus"))}
             data-testid={if props.focus { "focus-metrics" } else { "other-metrics" }}>
             { for shown.into_iter().map(|m| {
+                if props.concealed.iter().any(|c| c == m.id) {
+                    return html! {
+                        <div class="metric is-empty is-concealed" data-testid={format!("metric-{}", m.id)}
+                            data-concealed="true" title={m.help}>
+                            <dt class="metric-label">{ m.label }</dt>
+                            <dd class="metric-value"><span class="metric-hint">{ "answer the question first" }</span></dd>
+                        </div>
+                    };
+                }
                 let empty = matches!(m.value, MetricValue::None);
                 html! {
                     <div class={classes!("metric", empty.then_some("is-empty"))} data-testid={format!("metric-{}", m.id)}

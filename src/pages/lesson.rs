@@ -296,6 +296,19 @@ fn lesson_view(props: &LessonViewProps) -> Html {
         .clone()
     };
     let on_check = cbs.check.clone();
+    // What an unanswered question of this step would give away stays hidden until it is answered.
+    let step_number = pb.step as u32 + 1;
+    let open_questions: Vec<&sim::lesson::Question> = lesson
+        .questions
+        .iter()
+        .filter(|q| q.step == Some(step_number) && !answered.contains(&q.id))
+        .collect();
+    let _conceal = !open_questions.is_empty();
+    let concealed: Rc<[String]> = open_questions
+        .iter()
+        .flat_map(|q| q.concealed_metrics())
+        .map(str::to_string)
+        .collect();
     // The tabs are one Tab stop; ←/→ (and Home/End) move between them, as in a tab list.
     let on_tabs_key = {
         let tab = tab.clone();
@@ -391,7 +404,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                         on_shortcuts={props.on_shortcuts.clone()} part={TransportPart::Settings} />
                     // Kept while comparing (hidden by CSS: the columns show theirs), so the page's
                     // own figures stay readable by tests and the layout does not jump.
-                    <MetricsPanel metrics={metrics.clone()} ids={focus.clone()} focus=true />
+                    <MetricsPanel metrics={metrics.clone()} ids={focus.clone()} focus=true concealed={concealed.clone()} />
                 </section>
                 if *tab == Tab::Lesson && below_fold {
                     <StepFollowUp lesson={lesson.clone()} index={pb.step} answered={(*answered).clone()}
@@ -418,7 +431,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                         <section class="card" aria-labelledby="metrics-title">
                             <details class="all-metrics" data-testid="all-metrics">
                                 <summary><h2 class="card-title" id="metrics-title">{ format!("All metrics ({other_count} more)") }</h2></summary>
-                                <MetricsPanel metrics={metrics.clone()} ids={focus.clone()} />
+                                <MetricsPanel metrics={metrics.clone()} ids={focus.clone()} {concealed} />
                             </details>
                         </section>
                         <div class="results-side">

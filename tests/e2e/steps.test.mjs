@@ -188,3 +188,20 @@ app.test('the skip link moves focus to the stage, and Play comes before the ques
   });
   assert.ok(order, 'the questions follow the transport in document (Tab) order');
 });
+
+app.test('a figure that would give an open question away stays hidden until it is answered', async ({ open }) => {
+  // Cross-shard step 3 asks what share of 64-shard reads meet a pause; the theory tile knows.
+  const page = await open('#/lesson/cross-shard-queries?step=3');
+  await lessonReady(page, 'shard-diagram');
+  await page.locator(tid('step-3')).waitFor();
+  const theory = page.locator(tid('metric-slow_hit_theory_percent'));
+  await theory.waitFor({ state: 'attached' });
+  assert.equal(await theory.getAttribute('data-concealed'), 'true');
+  assert.doesNotMatch(await theory.textContent(), /47/, 'no figure before the answer');
+  const q = page.locator(tid('question-pause-share-64'));
+  await q.locator('input').fill('47');
+  await q.locator(tid('question-pause-share-64-submit')).click();
+  await page.locator(tid('question-pause-share-64-result')).waitFor();
+  await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-concealed') === null, tid('metric-slow_hit_theory_percent'));
+  assert.match(await theory.getAttribute('data-value'), /^47\.4/);
+});
