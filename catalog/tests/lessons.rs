@@ -195,6 +195,12 @@ fn the_consistent_hashing_questions_have_the_expected_answers() {
             .reveal(lesson.questions.iter().find(|q| q.id == id).unwrap())
             .unwrap()
     };
+    // Each question is asked in the step whose setup it plays: the crash, then the join.
+    let step = |id: &str| lesson.questions.iter().find(|q| q.id == id).unwrap().step;
+    assert_eq!(step("where-user123"), Some(2));
+    assert_eq!(step("share-moved-b"), Some(2));
+    assert_eq!(step("ring-moved-add"), Some(4));
+    assert_eq!(step("modulo-moved-add"), Some(4));
     let where_ = q("where-user123");
     assert!(where_.is_right("C") && !where_.is_right("A") && !where_.is_right("B"));
     // B's arc is 75° of 360° (20.8%); hashed keys land there about that often.
@@ -202,6 +208,11 @@ fn the_consistent_hashing_questions_have_the_expected_answers() {
         panic!()
     };
     assert!((10.0..35.0).contains(&value), "moved {value}%");
+    // A sixth server with 100 virtual nodes takes about 1/6 of the ring, and only its keys move.
+    let Revealed::Number { value, .. } = q("ring-moved-add") else {
+        panic!()
+    };
+    assert!((12.0..22.0).contains(&value), "ring moved {value}%");
     // hash % N, 5 → 6 servers: a key stays only when hash mod 30 < 5, so about 83% move.
     let Revealed::Number { value, .. } = q("modulo-moved-add") else {
         panic!()

@@ -233,6 +233,22 @@ pub struct Metric {
     pub help: &'static str,
 }
 
+/// What fills a metric that has no value yet, in the words of the page's controls (the empty
+/// tile says it instead of a bare "—").
+pub fn empty_hint(id: &str) -> &'static str {
+    match id {
+        "moved_keys" | "moved_percent" | "modulo_moved_keys" | "modulo_moved_percent" => {
+            "change the servers or shards to see"
+        }
+        "scan_keys" | "scan_shards" => "run a range scan to see",
+        "capacity" | "forwarded_keys" => "with bounded loads only",
+        _ if id.starts_with("p50_") || id.starts_with("p99") || id.ends_with("latency_ms") => {
+            "play to send requests"
+        }
+        _ => "play to see",
+    }
+}
+
 /// A named series of labelled values, such as keys per server (drawn as bars).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricGroup {

@@ -2,7 +2,7 @@
 // shards does not cool it, splitting and caching do, a link reproduces the run, and the question
 // on where the celebrity goes is answered by the sim.
 import assert from 'node:assert/strict';
-import { useApp, tid, lessonReady, waitForDataValue, dataValue, valuesByPrefix, settledSnapshot, setInputValue } from './harness.mjs';
+import { useApp, tid, lessonReady, waitForDataValue, dataValue, valuesByPrefix, settledSnapshot, setInputValue, showQuestion } from './harness.mjs';
 
 const app = useApp();
 const HOT = '#/lesson/hot-keys';
@@ -98,7 +98,7 @@ app.test('splitting the celebrity spreads its load; a cache added live restarts 
 app.test('the question on where the celebrity goes is answered by running the sim', async ({ open }) => {
   const page = await open(HOT);
   await ready(page);
-  const q = page.locator(tid('question-celebrity-after-doubling'));
+  const q = await showQuestion(page, 'celebrity-after-doubling');
   await q.scrollIntoViewIfNeeded();
   await q.locator(tid('choice-15')).click();
   const result = page.locator(tid('question-celebrity-after-doubling-result'));
