@@ -414,7 +414,7 @@ app.test('an edited caption reaches the snippet, the preview and the embed on an
   await preview.locator(`${tid('embed-caption')} h1`).filter({ hasText: heading }).waitFor();
 
   const post = await hostPage(open, `<div style="width:600px">${snippet}</div>`);
-  const pasted = post.frames().find((f) => f.url().includes('#/embed/'));
+  const pasted = post.frameLocator('iframe');
   await pasted.locator(tid('embed-caption')).waitFor();
   assert.equal((await pasted.locator(`${tid('embed-caption')} h1`).textContent()).trim(), heading);
 
@@ -470,11 +470,11 @@ app.test('the width and height options size the snippet’s frame and the previe
   }, tid('embed-preview'));
   // Pasted, the frame keeps that size, and the embed fits its diagram into it.
   const post = await hostPage(open, fixed);
-  const pasted = post.frames().find((f) => f.url().includes('#/embed/'));
-  await pasted.locator(`svg${tid('ring-diagram')}`).waitFor();
-  const fit = await pasted.evaluate(() => {
-    const svg = document.querySelector('svg[data-testid="ring-diagram"]').getBoundingClientRect();
-    return { bottom: svg.bottom, right: svg.right, vw: innerWidth, vh: innerHeight };
+  const diagram = post.frameLocator('iframe').locator(`svg${tid('ring-diagram')}`);
+  await diagram.waitFor();
+  const fit = await diagram.evaluate((svg) => {
+    const r = svg.getBoundingClientRect();
+    return { bottom: r.bottom, right: r.right, vw: innerWidth, vh: innerHeight };
   });
   assert.deepEqual([fit.vw, fit.vh], [360, 400]);
   assert.ok(fit.bottom <= fit.vh && fit.right <= fit.vw, JSON.stringify(fit));
