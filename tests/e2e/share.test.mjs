@@ -277,12 +277,12 @@ app.test('answering a question shows progress on the home page, and it survives 
   await page.locator(tid('lesson-list')).waitFor();
   await page.locator(tid('progress-visited-consistent-hashing')).waitFor();
   const questions = page.locator(tid('progress-questions-consistent-hashing'));
-  assert.equal(await questions.textContent(), '1 of 3 questions');
-  assert.equal(await questions.getAttribute('title'), '1 of 3 answered, 1 right');
+  assert.equal(await questions.textContent(), '1 of 4 questions');
+  assert.equal(await questions.getAttribute('title'), '1 of 4 answered, 1 right');
   assert.equal(await page.locator(tid('progress-visited-modulo-sharding')).count(), 0, 'an unvisited lesson shows nothing');
   await page.reload();
   await page.locator(tid('progress-visited-consistent-hashing')).waitFor();
-  assert.equal(await questions.textContent(), '1 of 3 questions');
+  assert.equal(await questions.textContent(), '1 of 4 questions');
 });
 
 app.test('a lesson opened without state offers to resume the last one, which reproduces it', async ({ open }) => {

@@ -19,24 +19,22 @@ app.test('Next loads the next step’s setup, Previous restores the earlier one,
 
   await page.locator(tid('step-next')).click();
   await page.locator(tid('step-2')).waitFor();
-  await page.locator(tid('step-next')).click();
-  await page.locator(tid('step-3')).waitFor();
-  // Step 3 is "Crash B": its setup scripts B's removal at 2 s.
-  await page.waitForFunction(() => /step=3/.test(location.hash) && /do=2000:remove-server:B/.test(decodeURIComponent(location.hash)));
+  // Step 2 is "Crash B": its setup scripts B's removal at 2 s.
+  await page.waitForFunction(() => /step=2/.test(location.hash) && /do=2000:remove-server:B/.test(decodeURIComponent(location.hash)));
   assert.equal((await simTime(page)).trim(), '0.000 s', 'a step opens at time zero, paused');
   assert.equal(await page.locator(tid('play-button')).getAttribute('aria-pressed'), 'false');
 
   await page.locator(tid('step-prev')).click();
-  await page.locator(tid('step-2')).waitFor();
-  await page.waitForFunction(() => /step=2/.test(location.hash) && !/do=/.test(location.hash));
+  await page.locator(tid('step-1')).waitFor();
+  await page.waitForFunction(() => !/step=/.test(location.hash) && !/do=/.test(location.hash));
 });
 
 app.test('Try it plays the step and pauses just after its key event, with the server gone', async ({ open }) => {
-  const page = await open(`${LESSON}?step=3`);
+  const page = await open(`${LESSON}?step=2`);
   await lessonReady(page);
-  await page.locator(tid('step-3')).waitFor();
+  await page.locator(tid('step-2')).waitFor();
   await ringServer(page, 'B').first().waitFor({ state: 'attached' });
-  await page.locator(tid('step-3-try')).click();
+  await page.locator(tid('step-2-try')).click();
   // B is removed at 2 s; the step pauses one second later.
   await page.waitForFunction(
     (sel) => document.querySelector(sel)?.getAttribute('aria-pressed') === 'false' && document.querySelector('[data-testid="sim-time"]')?.textContent.trim() === '3.000 s',
@@ -52,6 +50,8 @@ app.test('a step link with nothing else loads the step’s setup; a bad step is 
   const page = await open(`${LESSON}?step=4`);
   await lessonReady(page);
   await page.locator(tid('step-4')).waitFor();
+  // Step 4 ("A server joins") runs five servers with virtual nodes and F joining at 2 s.
+  await page.waitForFunction(() => /do=2000:add-server:F/.test(decodeURIComponent(location.hash)));
   const vnodes = await page.locator(tid('param-vnodes')).inputValue();
   assert.notEqual(vnodes, '1', `step 4's setup has virtual nodes (vnodes = ${vnodes})`);
 
@@ -87,11 +87,11 @@ app.test('N and P move between steps; arrows on the step dots move the step, not
 });
 
 app.test('at 1280×800 the step, the whole diagram and Play are in view together, with at most 6 metric tiles', async ({ open }) => {
-  const page = await open(`${LESSON}?step=3`);
+  const page = await open(`${LESSON}?step=2`);
   await lessonReady(page);
-  await page.locator(tid('step-3')).waitFor();
+  await page.locator(tid('step-2')).waitFor();
   const box = async (sel) => page.locator(sel).first().boundingBox();
-  const title = await box(`${tid('step-3')} .step-title`);
+  const title = await box(`${tid('step-2')} .step-title`);
   const diagram = await box(`svg${tid('ring-diagram')}`);
   const play = await box(tid('play-button'));
   const inView = (b) => b && b.y >= 0 && b.y + b.height <= 800;
@@ -109,9 +109,9 @@ app.test('at 1280×800 the step, the whole diagram and Play are in view together
 app.test('on a 390×844 phone the diagram and Play stay in view while the step text scrolls', async () => {
   const page = await newPage(app.browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   try {
-    await page.goto(app.url(`${LESSON}?step=3`));
+    await page.goto(app.url(`${LESSON}?step=2`));
     await lessonReady(page);
-    const step = page.locator(tid('step-3'));
+    const step = page.locator(tid('step-2'));
     await step.waitFor();
     // Scroll until the step's text runs under the pinned stage.
     const stageBottom = async () => (await page.locator(tid('stage-pin')).boundingBox()).height;
@@ -122,7 +122,7 @@ app.test('on a 390×844 phone the diagram and Play stay in view while the step t
     assert.ok(diagram.y >= 0 && diagram.y + diagram.height <= 844, `diagram pinned in view (${JSON.stringify(diagram)})`);
     assert.ok(play.y >= 0 && play.y + play.height <= 844, `Play pinned in view (${JSON.stringify(play)})`);
     assert.ok(diagram.height <= 844 * 0.4, `the pinned diagram is compact (${diagram.height}px)`);
-    const text = await page.locator(`${tid('step-3')} .prose`).boundingBox();
+    const text = await page.locator(`${tid('step-2')} .prose`).boundingBox();
     assert.ok(text.y + text.height > diagram.y + diagram.height, 'the step text is below the pinned stage');
     assert.deepEqual(page.errors, []);
   } finally {
