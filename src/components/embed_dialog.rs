@@ -193,10 +193,15 @@ pub fn embed_dialog(props: &EmbedDialogProps) -> Html {
                 ),
                 props.caption_default.as_deref().unwrap_or_default()
             );
-            html! {
-                <EmbedForm {key} lesson={lesson.clone()} route={route.clone()} share_url={props.share_url.clone()}
-                    caption_default={props.caption_default.clone()} on_close={props.on_close.clone()} />
-            }
+            // On the page's body, above everything: a dialog rendered where its button sits
+            // would share the stacking context of a sticky stage, under the site's header.
+            create_portal(
+                html! {
+                    <EmbedForm {key} lesson={lesson.clone()} route={route.clone()} share_url={props.share_url.clone()}
+                        caption_default={props.caption_default.clone()} on_close={props.on_close.clone()} />
+                },
+                gloo::utils::body().into(),
+            )
         }
         None => html! {},
     }

@@ -428,13 +428,20 @@ app.test('an edited caption reaches the snippet, the preview and the embed on an
 app.test('Copy HTML stays in view on a laptop and on a phone, wherever the options are scrolled', async ({ open }) => {
   const page = await openDialog(open, `${LESSON}?v=1&preset=b-crashes`);
   const body = page.locator(tid('embed-dialog-body'));
-  const copyInView = () =>
+  // In the viewport and not covered (by the page's sticky header, say): the dialog's close
+  // button at its top and Copy at its bottom.
+  const inView = (id) =>
     page.evaluate((sel) => {
       const b = document.querySelector(sel);
       const r = b.getBoundingClientRect();
       const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
       return { inside: r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth, onTop: b.contains(top), r: r.toJSON() };
-    }, tid('embed-copy'));
+    }, tid(id));
+  const copyInView = async () => {
+    const close = await inView('embed-dialog-close');
+    assert.ok(close.inside && close.onTop, `the dialog's close button is visible ${JSON.stringify(close)}`);
+    return inView('embed-copy');
+  };
   for (const [width, height] of [
     [1280, 800],
     [390, 844],
