@@ -69,7 +69,8 @@ struct Row {
     canonical: Option<String>,
 }
 
-/// Every embed option, written out in full (no defaults in the fixture).
+/// Every embed option, written out in full (no defaults in the fixture), except `title`, added
+/// later: the rows written before it have none, which reads as "" (the lesson's title).
 #[derive(Deserialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 struct EmbedRow {
@@ -80,6 +81,8 @@ struct EmbedRow {
     speed: String,
     theme: String,
     caption: bool,
+    #[serde(default)]
+    title: String,
     id: String,
 }
 
@@ -142,6 +145,7 @@ fn embed_row(o: &EmbedOptions) -> EmbedRow {
         speed: fmt_speed(o.speed),
         theme: o.theme.as_str().to_string(),
         caption: o.caption,
+        title: o.title.clone(),
         id: o.frame_id.clone(),
     }
 }
@@ -529,8 +533,10 @@ fn print_fixture_row() {
     }
     if let Some(e) = &n.embed {
         println!(
-            "embed = {{ controls = {}, autoplay = {}, loop = {}, speed = {}, theme = {}, caption = {}, id = {} }}",
-            q(&e.controls), e.autoplay, q(&e.loop_range), q(&e.speed), q(&e.theme), e.caption, q(&e.id)
+            "embed = {{ controls = {}, autoplay = {}, loop = {}, speed = {}, theme = {}, caption = {}, {}id = {} }}",
+            q(&e.controls), e.autoplay, q(&e.loop_range), q(&e.speed), q(&e.theme), e.caption,
+            if e.title.is_empty() { String::new() } else { format!("title = {}, ", q(&e.title)) },
+            q(&e.id)
         );
     }
     if !n.notices.is_empty() {

@@ -2,9 +2,12 @@
 //! preview, and copy the HTML snippet (an iframe of `#/embed/…` at the page's current run, and
 //! the `embed.js` script that sizes it).
 //!
-//! The dialog starts from the share URL of the moment it was opened; everything else is the
-//! options. The preview is the real embed in an iframe, sized by the same height messages a host
-//! page gets ([`crate::components::embed_height`]).
+//! The dialog starts from the share URL of the moment it was opened (its run: the preset it is,
+//! its interventions); everything else is the options. A run with interventions loops around
+//! them by default ([`default_loop`]), and the caption's heading starts as the step's or the
+//! preset's title. The preview is the real embed in an iframe at the snippet's size, sized (at
+//! an automatic height) by the same height messages a host page gets
+//! ([`crate::components::embed_height`]). The actions stay in view below the scrolling options.
 
 use crate::components::embed_height::{message_type, HEIGHT_MESSAGE};
 use crate::components::icons;
@@ -12,7 +15,10 @@ use crate::components::select_sync::use_select_value;
 use crate::components::share::copy_to_clipboard;
 use crate::lessons;
 use crate::playback::SPEEDS;
-use crate::route::embed::{embed_hash, fmt_speed, Controls, EmbedOptions, EmbedTheme, LoopRange};
+use crate::route::embed::{
+    default_loop, embed_hash, fmt_speed, Controls, EmbedOptions, EmbedTheme, LoopRange,
+    MAX_TITLE_LEN,
+};
 use crate::route::{self, fmt_ms, LessonRoute, Route};
 use gloo::events::EventListener;
 use gloo::timers::callback::Timeout;
@@ -28,6 +34,18 @@ use yew::prelude::*;
 
 /// The height written into the snippet before the preview has reported one.
 const DEFAULT_HEIGHT: u32 = 480;
+
+/// The fixed heights a frame may be given, in CSS pixels (the embed fits from 240 up).
+const FIXED_HEIGHTS: (u32, u32) = (240, 2_000);
+
+/// How tall the frame is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameHeight {
+    /// As tall as the embed asks (`embed.js` follows it), starting at this height.
+    Auto(u32),
+    /// This height: the embed fits its diagram into it, and no script is needed.
+    Fixed(u32),
+}
 
 /// `file` next to the page at `page_url` (its hash and query dropped): where `embed.js` is.
 pub fn sibling_url(page_url: &str, file: &str) -> String {
@@ -47,16 +65,43 @@ fn attr(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The HTML a host page pastes: the iframe, then the script that resizes it.
-pub fn snippet(src: &str, script_src: &str, title: &str, height: u32) -> String {
-    format!(
-        "<iframe src=\"{}\" title=\"{}\" data-sdp-embed width=\"100%\" height=\"{height}\" \
-         style=\"border:0;width:100%;max-width:100%\" loading=\"lazy\"></iframe>\n\
-         <script src=\"{}\" async></script>",
+/// The HTML a host page pastes: the iframe `width` px wide (`None`: the page's column), then,
+/// at an automatic height, the script that resizes it.
+pub fn snippet(
+    src: &str,
+    script_src: &str,
+    title: &str,
+    width: Option<u32>,
+    height: FrameHeight,
+) -> String {
+    let (w, w_css) = match width {
+        None => ("100%".to_string(), "100%".to_string()),
+        Some(px) => (px.to_string(), format!("{px}px")),
+    };
+    let (h, auto) = match height {
+        FrameHeight::Auto(h) => (h, true),
+        FrameHeight::Fixed(h) => (h, false),
+    };
+    let frame = format!(
+        "<iframe src=\"{}\" title=\"{}\"{} width=\"{w}\" height=\"{h}\" \
+         style=\"border:0;width:{w_css};max-width:100%{}\" loading=\"lazy\"></iframe>",
         attr(src),
         attr(title),
-        attr(script_src)
-    )
+        if auto { " data-sdp-embed" } else { "" },
+        if auto {
+            String::new()
+        } else {
+            format!(";height:{h}px")
+        },
+    );
+    if auto {
+        format!(
+            "{frame}\n<script src=\"{}\" async></script>",
+            attr(script_src)
+        )
+    } else {
+        frame
+    }
 }
 
 /// ‹/›: embed code.
@@ -74,6 +119,10 @@ fn code_icon() -> Html {
 pub struct EmbedButtonProps {
     /// The full share URL of the page's current moment.
     pub share_url: AttrValue,
+    /// The caption's heading the dialog starts with (a step's title); `None`: the preset's title
+    /// if the run is a preset, else the lesson's.
+    #[prop_or_default]
+    pub caption_default: Option<AttrValue>,
 }
 
 /// "Embed": opens the dialog on the moment shown when it is clicked.
@@ -96,7 +145,7 @@ pub fn embed_button(props: &EmbedButtonProps) -> Html {
                 { code_icon() }<span>{ "Embed" }</span>
             </button>
             if let Some(url) = (*open).clone() {
-                <EmbedDialog share_url={url} {on_close} />
+                <EmbedDialog share_url={url} caption_default={props.caption_default.clone()} {on_close} />
             }
         </>
     }
@@ -105,8 +154,13 @@ pub fn embed_button(props: &EmbedButtonProps) -> Html {
 /// Props of [`EmbedDialog`].
 #[derive(Properties, PartialEq)]
 pub struct EmbedDialogProps {
-    /// The share URL the embed starts from.
+    /// The share URL the embed starts from: its run (parameters, seed, interventions, so the
+    /// preset it is) and its moment.
     pub share_url: AttrValue,
+    /// The caption's heading to start with (a step's title); `None`: the preset's title if the
+    /// run is exactly a preset, else the lesson's.
+    #[prop_or_default]
+    pub caption_default: Option<AttrValue>,
     /// Closes the dialog.
     pub on_close: Callback<()>,
 }
@@ -125,10 +179,30 @@ fn run_of(share_url: &str) -> Option<(Rc<Lesson>, Rc<LessonRoute>)> {
 pub fn embed_dialog(props: &EmbedDialogProps) -> Html {
     let run = use_memo(props.share_url.clone(), |u| run_of(u));
     match &*run {
-        Some((lesson, route)) => html! {
-            <EmbedForm lesson={lesson.clone()} route={route.clone()} share_url={props.share_url.clone()}
-                on_close={props.on_close.clone()} />
-        },
+        Some((lesson, route)) => {
+            // Another run (or another step's heading) starts the options afresh; the same run
+            // at another moment keeps what the author chose.
+            let key = format!(
+                "{}|{}",
+                route::lesson_hash(
+                    lesson,
+                    &route.params,
+                    route.seed,
+                    &route.inputs,
+                    SimTime::ZERO
+                ),
+                props.caption_default.as_deref().unwrap_or_default()
+            );
+            // On the page's body, above everything: a dialog rendered where its button sits
+            // would share the stacking context of a sticky stage, under the site's header.
+            create_portal(
+                html! {
+                    <EmbedForm {key} lesson={lesson.clone()} route={route.clone()} share_url={props.share_url.clone()}
+                        caption_default={props.caption_default.clone()} on_close={props.on_close.clone()} />
+                },
+                gloo::utils::body().into(),
+            )
+        }
         None => html! {},
     }
 }
@@ -138,6 +212,7 @@ struct EmbedFormProps {
     lesson: Rc<Lesson>,
     route: Rc<LessonRoute>,
     share_url: AttrValue,
+    caption_default: Option<AttrValue>,
     on_close: Callback<()>,
 }
 
@@ -146,6 +221,7 @@ impl PartialEq for EmbedFormProps {
         Rc::ptr_eq(&self.lesson, &other.lesson)
             && self.route == other.route
             && self.share_url == other.share_url
+            && self.caption_default == other.caption_default
             && self.on_close == other.on_close
     }
 }
@@ -172,6 +248,31 @@ fn parse_secs(text: &str) -> Option<SimTime> {
     (s.is_finite() && s >= 0.0).then(|| SimTime::from_us((s * 1_000_000.0).round() as u64))
 }
 
+/// The caption's heading the dialog starts with: the one it was given (a step's title), else the
+/// title of the preset the run is, else the lesson's.
+fn caption_start(lesson: &Lesson, route: &LessonRoute, given: Option<&str>) -> String {
+    given
+        .or_else(|| Some(lesson.preset(route.preset.as_deref()?)?.title.as_str()))
+        .unwrap_or(&lesson.title)
+        .to_string()
+}
+
+/// What the caption field's text writes as `title=`: nothing when it is the lesson's own title
+/// (or empty), else the text on one line, at most [`MAX_TITLE_LEN`] characters.
+fn title_field(text: &str, lesson_title: &str) -> String {
+    let line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_TITLE_LEN)
+        .collect();
+    let line = line.trim();
+    if line == lesson_title {
+        String::new()
+    } else {
+        line.to_string()
+    }
+}
+
 #[function_component(EmbedForm)]
 fn embed_form(props: &EmbedFormProps) -> Html {
     let lesson = &props.lesson;
@@ -180,11 +281,16 @@ fn embed_form(props: &EmbedFormProps) -> Html {
         frame_id: lesson.id.clone(),
         ..EmbedOptions::default()
     });
+    let caption_text =
+        use_state(|| caption_start(lesson, &props.route, props.caption_default.as_deref()));
     let from_moment = use_state(|| props.route.t > SimTime::ZERO);
-    let looping = use_state(|| false);
-    let loop_from = use_state(|| SimTime::ZERO);
-    let loop_to = use_state(|| until);
-    let preview_width = use_state(|| "fill".to_string());
+    // A run with interventions loops around them; one without keeps the whole run to tick.
+    let around = default_loop(&props.route.inputs, until);
+    let looping = use_state(|| around.is_some());
+    let loop_from = use_state(|| around.map_or(SimTime::ZERO, |l| l.start));
+    let loop_to = use_state(|| around.map_or(until, |l| l.end));
+    let frame_width = use_state(|| None::<u32>);
+    let fixed_height = use_state(|| None::<u32>);
     let preview_height = use_state(|| None::<u32>);
     let copy_state = use_state(|| CopyState::Idle);
     let copy_timer = use_mut_ref(|| None::<Timeout>);
@@ -241,6 +347,9 @@ fn embed_form(props: &EmbedFormProps) -> Html {
         start: *loop_from,
         end: (*loop_to).min(until),
     });
+    if opts.caption {
+        opts.title = title_field(&caption_text, &lesson.title);
+    }
     let loop_invalid = *looping && opts.loop_range.is_none();
     let shown = LessonRoute {
         t: if *from_moment {
@@ -257,9 +366,24 @@ fn embed_form(props: &EmbedFormProps) -> Html {
         .unwrap_or_default()
         .to_string();
     let src = format!("{base}{}", embed_hash(lesson, &shown, &opts));
-    let title = format!("{} — System Design Playground", lesson.title);
-    let height = preview_height.unwrap_or(DEFAULT_HEIGHT);
-    let code = snippet(&src, &sibling_url(&base, "embed.js"), &title, height);
+    let heading = if opts.title.is_empty() {
+        &lesson.title
+    } else {
+        &opts.title
+    };
+    let title = format!("{heading} — System Design Playground");
+    let auto_height = preview_height.unwrap_or(DEFAULT_HEIGHT);
+    let height = match *fixed_height {
+        Some(h) => FrameHeight::Fixed(h),
+        None => FrameHeight::Auto(auto_height),
+    };
+    let code = snippet(
+        &src,
+        &sibling_url(&base, "embed.js"),
+        &title,
+        *frame_width,
+        height,
+    );
 
     let set = |f: fn(&mut EmbedOptions, &str)| {
         let options = options.clone();
@@ -293,6 +417,13 @@ fn embed_form(props: &EmbedFormProps) -> Html {
     });
     let on_autoplay = set(|o, v| o.autoplay = v == "1");
     let on_caption = set(|o, v| o.caption = v == "1");
+    let on_caption_text = {
+        let caption_text = caption_text.clone();
+        Callback::from(move |e: InputEvent| {
+            let el: HtmlInputElement = e.target_unchecked_into();
+            caption_text.set(el.value());
+        })
+    };
     let on_id = set(|o, v| {
         o.frame_id = v
             .chars()
@@ -331,10 +462,30 @@ fn embed_form(props: &EmbedFormProps) -> Html {
         })
     };
     let on_width = {
-        let preview_width = preview_width.clone();
+        let frame_width = frame_width.clone();
         Callback::from(move |e: Event| {
             let el: HtmlSelectElement = e.target_unchecked_into();
-            preview_width.set(el.value());
+            frame_width.set(el.value().parse().ok());
+        })
+    };
+    let on_height_mode = {
+        let fixed_height = fixed_height.clone();
+        Callback::from(move |e: Event| {
+            let el: HtmlSelectElement = e.target_unchecked_into();
+            // A fixed height starts at the one the embed asked for, so nothing jumps.
+            fixed_height.set((el.value() == "fixed").then_some(auto_height));
+        })
+    };
+    let on_height_px = {
+        let fixed_height = fixed_height.clone();
+        Callback::from(move |e: Event| {
+            let el: HtmlInputElement = e.target_unchecked_into();
+            if let Ok(h) = el.value().trim().parse::<f64>() {
+                if h.is_finite() {
+                    let (lo, hi) = FIXED_HEIGHTS;
+                    fixed_height.set(Some(h.round().clamp(f64::from(lo), f64::from(hi)) as u32));
+                }
+            }
         })
     };
     let on_copy = {
@@ -374,12 +525,26 @@ fn embed_form(props: &EmbedFormProps) -> Html {
     let theme_ref = use_node_ref();
     use_select_value(theme_ref.clone(), opts.theme.as_str().to_string());
     let width_ref = use_node_ref();
-    use_select_value(width_ref.clone(), (*preview_width).clone());
+    use_select_value(
+        width_ref.clone(),
+        frame_width.map_or("fill".to_string(), |w| w.to_string()),
+    );
+    let height_ref = use_node_ref();
+    use_select_value(
+        height_ref.clone(),
+        if fixed_height.is_some() {
+            "fixed"
+        } else {
+            "auto"
+        }
+        .to_string(),
+    );
 
-    let frame_width = match preview_width.as_str() {
-        "fill" => "100%".to_string(),
-        px => format!("{px}px"),
-    };
+    let preview_style = format!(
+        "width: {}; height: {}px",
+        frame_width.map_or("100%".to_string(), |w| format!("{w}px")),
+        fixed_height.unwrap_or(auto_height)
+    );
     let (copy_label, copy_class) = match *copy_state {
         CopyState::Idle => ("Copy HTML", ""),
         CopyState::Copied => ("Copied!", "is-done"),
@@ -394,6 +559,11 @@ fn embed_form(props: &EmbedFormProps) -> Html {
             </label>
         }
     };
+    let note = if fixed_height.is_some() {
+        "At a fixed height the embed fits its diagram into the frame; no script is needed. "
+    } else {
+        "The script (a few lines, no dependencies) sets the frame’s height to fit its content at any width; without it the embed fits the height you give it. "
+    };
 
     html! {
         <div class="dialog-backdrop" onclick={props.on_close.reform(|_: MouseEvent| ())}>
@@ -406,8 +576,18 @@ fn embed_form(props: &EmbedFormProps) -> Html {
                         { icons::close() }
                     </button>
                 </div>
-                <div class="embed-dialog-body">
+                <div class="embed-dialog-body" data-testid="embed-dialog-body">
                     <form class="embed-options" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
+                        <fieldset>
+                            <legend>{ "Caption" }</legend>
+                            <label class="embed-check">
+                                <input type="checkbox" data-testid="embed-opt-caption" checked={opts.caption} onchange={on_caption} />
+                                { "Heading and the lesson’s summary" }
+                            </label>
+                            <input type="text" class="embed-caption-text" data-testid="embed-opt-title" aria-label="Heading"
+                                value={(*caption_text).clone()} oninput={on_caption_text} disabled={!opts.caption}
+                                maxlength={MAX_TITLE_LEN.to_string()} placeholder={lesson.title.clone()} />
+                        </fieldset>
                         <fieldset>
                             <legend>{ "Controls" }</legend>
                             { radio("none", "None", "The diagram alone") }
@@ -435,7 +615,7 @@ fn embed_form(props: &EmbedFormProps) -> Html {
                             </label>
                             <label class="embed-check">
                                 <input type="checkbox" data-testid="embed-opt-loop" checked={*looping} onchange={on_loop} />
-                                { "Loop" }
+                                { if around.is_some() { "Loop around the interventions" } else { "Loop" } }
                             </label>
                             if *looping {
                                 <div class="embed-loop-fields">
@@ -465,6 +645,31 @@ fn embed_form(props: &EmbedFormProps) -> Html {
                             </label>
                         </fieldset>
                         <fieldset>
+                            <legend>{ "Size" }</legend>
+                            <label class="embed-field">
+                                <span>{ "Width" }</span>
+                                <select data-testid="embed-opt-width" ref={width_ref} onchange={on_width}>
+                                    <option value="fill" selected={frame_width.is_none()}>{ "Column (100 %)" }</option>
+                                    <option value="640" selected={*frame_width == Some(640)}>{ "640 px" }</option>
+                                    <option value="360" selected={*frame_width == Some(360)}>{ "360 px" }</option>
+                                </select>
+                            </label>
+                            <label class="embed-field">
+                                <span>{ "Height" }</span>
+                                <select data-testid="embed-opt-height" ref={height_ref} onchange={on_height_mode}>
+                                    <option value="auto" selected={fixed_height.is_none()}>{ "Fits its content" }</option>
+                                    <option value="fixed" selected={fixed_height.is_some()}>{ "Fixed" }</option>
+                                </select>
+                            </label>
+                            if let Some(h) = *fixed_height {
+                                <label class="embed-field">
+                                    <span>{ "Pixels" }</span>
+                                    <input type="number" data-testid="embed-opt-height-px" min={FIXED_HEIGHTS.0.to_string()}
+                                        max={FIXED_HEIGHTS.1.to_string()} step="10" value={h.to_string()} onchange={on_height_px} />
+                                </label>
+                            }
+                        </fieldset>
+                        <fieldset>
                             <legend>{ "Look" }</legend>
                             <label class="embed-field">
                                 <span>{ "Theme" }</span>
@@ -475,10 +680,6 @@ fn embed_form(props: &EmbedFormProps) -> Html {
                                     <option value="dark" selected={opts.theme == EmbedTheme::Dark}>{ "Dark" }</option>
                                 </select>
                             </label>
-                            <label class="embed-check">
-                                <input type="checkbox" data-testid="embed-opt-caption" checked={opts.caption} onchange={on_caption} />
-                                { "Title and summary" }
-                            </label>
                             <label class="embed-field">
                                 <span>{ "Name" }</span>
                                 <input type="text" data-testid="embed-opt-id" value={opts.frame_id.clone()} onchange={on_id}
@@ -488,38 +689,26 @@ fn embed_form(props: &EmbedFormProps) -> Html {
                         </fieldset>
                     </form>
                     <div class="embed-preview-col">
-                        <div class="embed-preview-head">
-                            <h3>{ "Preview" }</h3>
-                            <label class="embed-field">
-                                <span>{ "Width" }</span>
-                                <select data-testid="embed-preview-width" ref={width_ref} onchange={on_width}>
-                                    <option value="fill">{ "Fill" }</option>
-                                    <option value="320">{ "320 px" }</option>
-                                    <option value="480">{ "480 px" }</option>
-                                    <option value="640">{ "640 px" }</option>
-                                </select>
-                            </label>
-                        </div>
+                        <h3 class="embed-preview-head">{ "Preview" }</h3>
                         <div class="embed-preview-box">
                             <iframe ref={frame_ref} class="embed-preview" data-testid="embed-preview" src={src.clone()}
-                                title={format!("Preview: {title}")}
-                                style={format!("width: {frame_width}; height: {height}px")} />
+                                title={format!("Preview: {title}")} style={preview_style} />
                         </div>
                         <label class="embed-snippet-label" for="embed-snippet">{ "HTML for your page" }</label>
                         <textarea id="embed-snippet" class="embed-snippet" data-testid="embed-snippet" readonly=true rows="5"
                             spellcheck="false" value={code.clone()} />
-                        <div class="embed-dialog-actions">
-                            <button type="button" class={classes!("button", "button-primary", copy_class)} data-testid="embed-copy" onclick={on_copy}>
-                                { if *copy_state == CopyState::Copied { icons::check() } else { icons::link() } }
-                                <span aria-live="polite">{ copy_label }</span>
-                            </button>
-                            <a class="text-button" data-testid="embed-direct" href={src} target="_blank" rel="noopener">{ "Open the embed alone" }</a>
-                        </div>
                         <p class="muted embed-note">
-                            { "The script (a few lines, no dependencies) sets the frame’s height to fit its content at any width; without it the embed fits the height you give it. " }
-                            { "It starts paused unless you tick Play on load; readers who ask their system for reduced motion always start paused." }
+                            { note }
+                            { "It starts paused unless you tick Play on load; readers who ask their system for reduced motion always start paused, on the moment after the interventions (the loop’s end)." }
                         </p>
                     </div>
+                </div>
+                <div class="embed-dialog-actions" data-testid="embed-dialog-actions">
+                    <button type="button" class={classes!("button", "button-primary", copy_class)} data-testid="embed-copy" onclick={on_copy}>
+                        { if *copy_state == CopyState::Copied { icons::check() } else { icons::link() } }
+                        <span aria-live="polite">{ copy_label }</span>
+                    </button>
+                    <a class="text-button" data-testid="embed-direct" href={src} target="_blank" rel="noopener">{ "Open the embed alone" }</a>
                 </div>
             </div>
         </div>
@@ -548,7 +737,8 @@ mod tests {
             "https://x.org/#/embed/a?v=1&t=0",
             "https://x.org/embed.js",
             "A \"quoted\" <title>",
-            420,
+            None,
+            FrameHeight::Auto(420),
         );
         assert!(
             s.contains("src=\"https://x.org/#/embed/a?v=1&amp;t=0\""),
@@ -563,6 +753,67 @@ mod tests {
         assert!(
             s.ends_with("<script src=\"https://x.org/embed.js\" async></script>"),
             "{s}"
+        );
+    }
+
+    #[test]
+    fn a_chosen_width_and_a_fixed_height_reach_the_snippet_without_the_script() {
+        let s = snippet(
+            "https://x.org/#/embed/a",
+            "https://x.org/embed.js",
+            "T",
+            Some(360),
+            FrameHeight::Fixed(300),
+        );
+        assert!(s.contains("width=\"360\" height=\"300\""), "{s}");
+        assert!(
+            s.contains("style=\"border:0;width:360px;max-width:100%;height:300px\""),
+            "{s}"
+        );
+        assert!(
+            !s.contains("data-sdp-embed") && !s.contains("<script"),
+            "a fixed height is not resized by embed.js: {s}"
+        );
+        let s = snippet("u", "j", "T", Some(640), FrameHeight::Auto(500));
+        assert!(
+            s.contains("data-sdp-embed width=\"640\" height=\"500\""),
+            "{s}"
+        );
+        assert!(s.contains("width:640px;max-width:100%\""), "{s}");
+    }
+
+    fn run(hash: &str) -> (Rc<Lesson>, Rc<LessonRoute>) {
+        run_of(&format!("http://x.org/{hash}")).expect("a lesson run")
+    }
+
+    #[test]
+    fn the_caption_starts_as_the_steps_then_the_presets_then_the_lessons_title() {
+        let (l, r) = run("#/lesson/consistent-hashing?v=1&do=2000:remove-server:B");
+        assert_eq!(
+            r.preset.as_deref(),
+            Some("b-crashes"),
+            "the run is a preset"
+        );
+        assert_eq!(caption_start(&l, &r, None), "B crashes at 2 s");
+        assert_eq!(caption_start(&l, &r, Some("Crash B")), "Crash B");
+        let (l, r) = run("#/lesson/consistent-hashing?v=1&seed=5");
+        assert_eq!(caption_start(&l, &r, None), "Consistent hashing");
+    }
+
+    #[test]
+    fn the_caption_writes_a_title_only_when_it_is_not_the_lessons() {
+        assert_eq!(
+            title_field(" Consistent hashing ", "Consistent hashing"),
+            ""
+        );
+        assert_eq!(title_field("", "Consistent hashing"), "");
+        assert_eq!(
+            title_field("B crashes\n", "Consistent hashing"),
+            "B crashes"
+        );
+        assert_eq!(
+            title_field(&"x".repeat(500), "L").chars().count(),
+            MAX_TITLE_LEN
         );
     }
 

@@ -1,7 +1,7 @@
 //! The embed view, `#/embed/<lesson>?…`: one lesson's run for an iframe on someone else's page.
 //!
 //! No site chrome: the diagram, the controls the URL asks for (`controls=none|play|full`), the
-//! lesson's title and summary unless `caption=0`, a small notice when part of the URL was
+//! lesson's title (or the author's, `title=`) and summary unless `caption=0`, a small notice when part of the URL was
 //! ignored, and a link back to the full lesson at the state shown. The diagram is fitted into
 //! whatever frame it gets (any width, any height); [`use_height_messages`] tells the host page
 //! how tall the embed would like to be. The run is the lesson page's: the same URL fields, the
@@ -20,7 +20,9 @@ use crate::components::shortcuts::{use_shortcuts, Shortcut};
 use crate::diagrams::Diagram;
 use crate::lessons;
 use crate::playback::{Playback, PlaybackAction, SPEEDS};
-use crate::route::embed::{fmt_speed, Controls, EmbedOptions, EmbedRoute, EmbedTheme};
+use crate::route::embed::{
+    fmt_speed, still_moment, Controls, EmbedOptions, EmbedRoute, EmbedTheme,
+};
 use crate::route::Route;
 use sim::frame::Frame;
 use sim::time::SimTime;
@@ -80,6 +82,14 @@ pub fn embed_page(props: &EmbedPageProps) -> Html {
                 p.speed = o.speed;
                 if let Some(l) = o.loop_range {
                     p = p.with_loop(l.start, l.end);
+                }
+                // A reader who asked for less motion gets the point as a still: the state after
+                // the event, not the frame before it.
+                if reduced_motion {
+                    let still = still_moment(run, o, p.until());
+                    if still != p.now() {
+                        p = (*Rc::new(p).reduce(PlaybackAction::Seek(still))).clone();
+                    }
                 }
                 // Motion the reader did not start waits for them when they asked for less.
                 let held = o.autoplay && reduced_motion;
@@ -255,7 +265,9 @@ fn embed_runner(props: &EmbedRunnerProps) -> Html {
             data-playing={pb.playing.to_string()} data-sim-ms={format!("{}", now.as_us() as f64 / 1_000.0)}>
             if o.caption {
                 <header class="embed-caption" data-testid="embed-caption">
-                    <h1 class="embed-title">{ &lesson.title }</h1>
+                    <h1 class="embed-title" title={(!o.title.is_empty()).then(|| lesson.title.clone())}>
+                        { if o.title.is_empty() { &lesson.title } else { &o.title } }
+                    </h1>
                     <p class="embed-summary">{ &lesson.summary }</p>
                 </header>
             }

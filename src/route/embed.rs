@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! #/embed/<id>?v=1&<every lesson field>&controls=none|play|full&autoplay=1&loop=START-END
-//!             &speed=X&theme=light|dark|auto&caption=0|1&id=NAME
+//!             &speed=X&theme=light|dark|auto&caption=0|1&title=TEXT&id=NAME
 //! ```
 //!
 //! Every lesson field (`seed`, parameters, `preset`, `do`, `t`, `compare`) means exactly what it
@@ -13,13 +13,14 @@
 
 use super::{encode, fmt_ms, parse_lesson_fields, parse_ms, LessonRoute, Notice};
 use sim::lesson::Lesson;
+use sim::scenario::TimedInput;
 use sim::time::SimTime;
 use std::fmt;
 use std::rc::Rc;
 
 /// The names of the embed's own fields, in the order [`embed_hash`] writes them.
 pub const EMBED_FIELDS: &[&str] = &[
-    "controls", "autoplay", "loop", "speed", "theme", "caption", "id",
+    "controls", "autoplay", "loop", "speed", "theme", "caption", "title", "id",
 ];
 
 /// The slowest and fastest `speed=` (simulated seconds per wall-clock second).
@@ -27,6 +28,16 @@ pub const SPEED_RANGE: (f64, f64) = (0.1, 64.0);
 
 /// The longest `id=`, in characters.
 pub const MAX_ID_LEN: usize = 64;
+
+/// The longest `title=` (the caption's heading), in characters.
+pub const MAX_TITLE_LEN: usize = 160;
+
+/// How long before the first intervention [`default_loop`] starts, in µs.
+pub const LOOP_LEAD_US: u64 = 1_000_000;
+
+/// How long after the last intervention [`default_loop`] ends, in µs: long enough to see what the
+/// intervention changed settle.
+pub const LOOP_TAIL_US: u64 = 2_000_000;
 
 /// Which controls an embed shows under its diagram.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -123,6 +134,8 @@ pub struct EmbedOptions {
     pub theme: EmbedTheme,
     /// `caption=`: the lesson's title and summary above the diagram.
     pub caption: bool,
+    /// `title=`: the caption's heading in place of the lesson's title (empty: the lesson's).
+    pub title: String,
     /// `id=`: names this embed in its height messages to the host page (empty: no name).
     pub frame_id: String,
 }
@@ -136,6 +149,7 @@ impl Default for EmbedOptions {
             speed: 1.0,
             theme: EmbedTheme::Auto,
             caption: true,
+            title: String::new(),
             frame_id: String::new(),
         }
     }
@@ -226,6 +240,16 @@ fn parse_options(
                 }
                 Err(expected) => notices.push(bad(&expected)),
             },
+            "title" => {
+                let n = v.chars().count();
+                if n <= MAX_TITLE_LEN && !v.chars().any(char::is_control) {
+                    o.title = v.to_string();
+                } else {
+                    notices.push(bad(&format!(
+                        "a heading of up to {MAX_TITLE_LEN} characters on one line"
+                    )));
+                }
+            }
             "id" => {
                 let ok = !v.is_empty()
                     && v.chars().count() <= MAX_ID_LEN
@@ -315,6 +339,9 @@ pub fn options_query(o: &EmbedOptions) -> String {
     if o.caption != d.caption {
         out.push_str(&format!("&caption={}", u8::from(o.caption)));
     }
+    if !o.title.is_empty() {
+        out.push_str(&format!("&title={}", encode(&o.title)));
+    }
     if !o.frame_id.is_empty() {
         out.push_str(&format!("&id={}", encode(&o.frame_id)));
     }
@@ -332,6 +359,35 @@ pub fn embed_hash(lesson: &Lesson, route: &LessonRoute, options: &EmbedOptions) 
     out.push_str(&super::compare_field(lesson, route.compare.as_deref()));
     out.push_str(&options_query(options));
     out
+}
+
+/// The loop an embed of a run with these interventions gets by default: from shortly before the
+/// first ([`LOOP_LEAD_US`]) to shortly after the last ([`LOOP_TAIL_US`]), in whole milliseconds,
+/// within `0..=until`; so a reader watches the event, not seconds of nothing before and after
+/// it. `None` without interventions (nothing to centre on) or when they all come at or after the
+/// end of the run.
+pub fn default_loop(inputs: &[TimedInput], until: SimTime) -> Option<LoopRange> {
+    let first = inputs.iter().map(|i| i.at).min()?;
+    let last = inputs.iter().map(|i| i.at).max()?;
+    let start = SimTime::from_ms(first.as_us().saturating_sub(LOOP_LEAD_US) / 1_000);
+    let end_us = last.as_us().saturating_add(LOOP_TAIL_US);
+    let end = SimTime::from_ms(end_us.div_ceil(1_000)).min(until);
+    (start < end).then_some(LoopRange { start, end })
+}
+
+/// The moment an embed opens at for a reader who asked their system for reduced motion: the
+/// "after" state as a still instead of the "before" frame. With a loop, its end; without, when
+/// the URL's moment comes before the last intervention, the end of [`default_loop`]; otherwise
+/// the URL's moment.
+pub fn still_moment(run: &LessonRoute, options: &EmbedOptions, until: SimTime) -> SimTime {
+    if let Some(l) = options.loop_range {
+        return l.end;
+    }
+    let last = run.inputs.iter().map(|i| i.at).max();
+    match (last, default_loop(&run.inputs, until)) {
+        (Some(last), Some(l)) if run.t <= last => l.end,
+        _ => run.t,
+    }
 }
 
 #[cfg(test)]
@@ -364,7 +420,8 @@ mod tests {
     fn reads_every_option_and_every_lesson_field() {
         let (r, notices) = embed(
             "#/embed/consistent-hashing?v=1&seed=9&vnodes=20&do=0:remove-server:B&t=1500\
-             &controls=full&autoplay=1&loop=1000-2500.5&speed=2&theme=dark&caption=0&id=fig-3",
+             &controls=full&autoplay=1&loop=1000-2500.5&speed=2&theme=dark&caption=0\
+             &title=B%20crashes%2C%20C%20takes%20over&id=fig-3",
         );
         assert!(notices.is_empty(), "{notices:?}");
         let o = &r.options;
@@ -380,6 +437,7 @@ mod tests {
         assert_eq!(o.speed, 2.0);
         assert_eq!(o.theme, EmbedTheme::Dark);
         assert!(!o.caption);
+        assert_eq!(o.title, "B crashes, C takes over");
         assert_eq!(o.frame_id, "fig-3");
         let run = r.lesson.as_ref().unwrap();
         assert_eq!(run.seed, 9);
@@ -392,9 +450,9 @@ mod tests {
     fn bad_options_are_reported_and_keep_their_defaults() {
         let (r, notices) = embed(
             "#/embed/modulo-sharding?controls=some&autoplay=2&loop=3000-1000&speed=0&theme=pink\
-             &caption=maybe&id=a%20b",
+             &caption=maybe&title=two%0Alines&id=a%20b",
         );
-        assert_eq!(notices.len(), 7, "{notices:?}");
+        assert_eq!(notices.len(), 8, "{notices:?}");
         for (n, field) in notices.iter().zip(EMBED_FIELDS) {
             assert!(n.starts_with(&format!("{field}:")), "{n} names {field}");
         }
@@ -454,7 +512,8 @@ mod tests {
             }),
             speed: 0.5,
             theme: EmbedTheme::Light,
-            caption: false,
+            caption: true,
+            title: "Sequential ids: the hot tail & a split".into(),
             frame_id: "hero".into(),
         };
         let hash = embed_hash(&l, &run, &options);
@@ -477,6 +536,128 @@ mod tests {
         assert_eq!(
             embed_hash(&l, r.lesson.as_ref().unwrap(), &EmbedOptions::default()),
             "#/embed/consistent-hashing?v=1&t=0"
+        );
+    }
+
+    #[test]
+    fn a_title_too_long_is_refused_and_an_empty_one_is_the_lessons() {
+        let long = "x".repeat(MAX_TITLE_LEN + 1);
+        let (r, notices) = embed(&format!("#/embed/consistent-hashing?title={long}"));
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert!(notices[0].starts_with("title:"), "{notices:?}");
+        assert_eq!(r.options.title, "");
+        let (r, notices) = embed("#/embed/consistent-hashing?title=");
+        assert!(notices.is_empty(), "{notices:?}");
+        assert_eq!(r.options, EmbedOptions::default());
+    }
+
+    fn inputs(list: &[&str]) -> Vec<TimedInput> {
+        list.iter()
+            .map(|i| TimedInput::parse(i).expect("a valid input"))
+            .collect()
+    }
+
+    fn range(start_ms: u64, end_ms: u64) -> Option<LoopRange> {
+        Some(LoopRange {
+            start: SimTime::from_ms(start_ms),
+            end: SimTime::from_ms(end_ms),
+        })
+    }
+
+    const TEN_S: SimTime = SimTime::from_ms(10_000);
+
+    #[test]
+    fn without_interventions_there_is_no_default_loop() {
+        assert_eq!(default_loop(&[], TEN_S), None);
+    }
+
+    #[test]
+    fn one_intervention_at_2_s_loops_from_1_s_to_4_s() {
+        assert_eq!(
+            default_loop(&inputs(&["2000:remove-server:B"]), TEN_S),
+            range(1_000, 4_000)
+        );
+    }
+
+    #[test]
+    fn several_interventions_loop_from_before_the_first_to_after_the_last() {
+        // Written out of order: the loop goes by time, not by the URL's order.
+        let list = inputs(&[
+            "5000:add-server:F",
+            "1500:remove-server:B",
+            "3000:add-server",
+        ]);
+        assert_eq!(default_loop(&list, TEN_S), range(500, 7_000));
+    }
+
+    #[test]
+    fn the_default_loop_is_clamped_to_the_run_in_whole_milliseconds() {
+        assert_eq!(
+            default_loop(&inputs(&["0:remove-server:B"]), TEN_S),
+            range(0, 2_000),
+            "clamped at 0"
+        );
+        assert_eq!(
+            default_loop(&inputs(&["400:remove-server:B"]), TEN_S),
+            range(0, 2_400)
+        );
+        assert_eq!(
+            default_loop(&inputs(&["9000:remove-server:B"]), TEN_S),
+            range(8_000, 10_000),
+            "clamped at the run's end"
+        );
+        // Interventions come in whole milliseconds from a URL; the loop stays whole whatever comes.
+        let mut odd = inputs(&["1234:remove-server:B"]);
+        odd[0].at = SimTime::from_us(1_234_567);
+        assert_eq!(
+            default_loop(&odd, TEN_S),
+            range(234, 3_235),
+            "whole milliseconds, around the event"
+        );
+        assert_eq!(
+            default_loop(&inputs(&["10000:remove-server:B"]), TEN_S),
+            range(9_000, 10_000)
+        );
+        assert_eq!(
+            default_loop(&inputs(&["12000:remove-server:B"]), TEN_S),
+            None,
+            "nothing to loop around inside the run"
+        );
+    }
+
+    #[test]
+    fn reduced_motion_opens_after_the_event() {
+        let (r, _) = embed("#/embed/consistent-hashing?preset=b-crashes");
+        let run = r.lesson.clone().unwrap();
+        let o = EmbedOptions::default();
+        assert_eq!(
+            still_moment(&run, &o, TEN_S),
+            SimTime::from_ms(4_000),
+            "before the crash: the end of the default loop"
+        );
+        let later = LessonRoute {
+            t: SimTime::from_ms(6_000),
+            ..(*run).clone()
+        };
+        assert_eq!(
+            still_moment(&later, &o, TEN_S),
+            SimTime::from_ms(6_000),
+            "a moment already after the event stays"
+        );
+        let looped = EmbedOptions {
+            loop_range: range(500, 3_000),
+            ..EmbedOptions::default()
+        };
+        assert_eq!(
+            still_moment(&run, &looped, TEN_S),
+            SimTime::from_ms(3_000),
+            "the loop's end"
+        );
+        let (plain, _) = embed("#/embed/consistent-hashing?t=1500");
+        assert_eq!(
+            still_moment(plain.lesson.as_ref().unwrap(), &o, TEN_S),
+            SimTime::from_ms(1_500),
+            "no intervention: the URL's moment"
         );
     }
 

@@ -5,6 +5,7 @@
 // full lesson at the state shown; the lesson page's Embed dialog builds the snippet.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import { before, after } from 'node:test';
 import { useApp, tid, LESSON, lessonReady, settledSnapshot } from './harness.mjs';
 
@@ -335,8 +336,9 @@ app.test('the Embed dialog previews the options live, and its snippet works on a
   // The preview is sized by the embed's own height message.
   await page.waitForFunction((sel) => document.querySelector(sel).style.height !== '480px', tid('embed-preview'));
 
+  // The run's intervention at 0 s makes the loop 0–2 s by default.
   const snippet = await page.locator(tid('embed-snippet')).inputValue();
-  assert.match(snippet, /^<iframe src="http:\/\/[^"]+#\/embed\/consistent-hashing\?v=1&amp;seed=7&amp;do=0:remove-server:B&amp;t=0&amp;controls=none&amp;autoplay=1&amp;theme=dark&amp;id=consistent-hashing"/);
+  assert.match(snippet, /^<iframe src="http:\/\/[^"]+#\/embed\/consistent-hashing\?v=1&amp;seed=7&amp;do=0:remove-server:B&amp;t=0&amp;controls=none&amp;autoplay=1&amp;loop=0-2000&amp;theme=dark&amp;id=consistent-hashing"/);
   assert.match(snippet, /data-sdp-embed/);
   assert.match(snippet, /<script src="http:\/\/[^"]+\/embed\.js" async><\/script>$/);
   await page.locator(tid('embed-copy')).click();
@@ -359,4 +361,198 @@ app.test('the Embed dialog previews the options live, and its snippet works on a
   const pasted = post.frames().find((f) => f.url().includes('#/embed/'));
   await pasted.locator(`${tid('embed')}[data-controls="none"][data-playing="true"]`).waitFor();
   await pasted.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+});
+
+/** Opens the Embed dialog on the lesson page at `hash` and waits for its preview. */
+async function openDialog(open, hash) {
+  const page = await open(hash);
+  await lessonReady(page);
+  await page.locator(tid('embed-button')).click();
+  await page.locator(tid('embed-dialog')).waitFor();
+  await page.frameLocator(tid('embed-preview')).locator(tid('embed')).waitFor();
+  return page;
+}
+
+const snippetOf = (page) => page.locator(tid('embed-snippet')).inputValue();
+/** Waits until the snippet matches `re`, and returns it. */
+async function snippetMatching(page, re) {
+  await page.waitForFunction(([sel, src]) => new RegExp(src).test(document.querySelector(sel).value), [tid('embed-snippet'), re.source]);
+  return snippetOf(page);
+}
+
+app.test('the dialog loops around a preset’s event and starts its caption with the preset’s title', async ({ open }) => {
+  // b-crashes: server B crashes at 2 s; the loop runs 1 s before it to 2 s after.
+  const page = await openDialog(open, `${LESSON}?v=1&preset=b-crashes`);
+  assert.equal(await page.locator(tid('embed-opt-loop')).isChecked(), true, 'a run with an intervention loops by default');
+  assert.equal(await page.locator(tid('embed-opt-loop-from')).inputValue(), '1');
+  assert.equal(await page.locator(tid('embed-opt-loop-to')).inputValue(), '4');
+  assert.match(await snippetOf(page), /&amp;loop=1000-4000&amp;/);
+  assert.equal(await page.locator(tid('embed-opt-title')).inputValue(), 'B crashes at 2 s');
+  // The preview plays the loop: from 1 s, through the crash, back to 1 s.
+  const preview = page.frames().find((f) => f.url().includes('#/embed/'));
+  await preview.locator(tid('embed')).waitFor();
+  assert.equal(await simMs(preview), 1000, 'the preview waits at the loop’s start');
+  await preview.locator(tid('embed-play')).click();
+  await preview.locator(tid('server-ghost-B')).waitFor();
+  await preview.waitForFunction(() => Number(document.querySelector('[data-testid="embed"]').dataset.simMs) < 2000 && document.querySelector('[data-testid="server-B"]'));
+
+  // A run without interventions keeps the whole run, unticked.
+  const plain = await openDialog(open, `${LESSON}?v=1&seed=5`);
+  assert.equal(await plain.locator(tid('embed-opt-loop')).isChecked(), false);
+  assert.doesNotMatch(await snippetOf(plain), /loop=/);
+  assert.equal(await plain.locator(tid('embed-opt-title')).inputValue(), 'Consistent hashing', 'not a preset: the lesson’s title');
+  assert.doesNotMatch(await snippetOf(plain), /&amp;title=/, 'the lesson’s own title is the default, not written');
+});
+
+app.test('an edited caption reaches the snippet, the preview and the embed on another site', async ({ open }) => {
+  const page = await openDialog(open, `${LESSON}?v=1&preset=b-crashes`);
+  const heading = 'Only B’s keys move & C takes them';
+  await page.locator(tid('embed-opt-title')).fill(heading);
+  const snippet = await snippetMatching(page, /title=Only%20B%E2%80%99s%20keys%20move%20%26%20C%20takes%20them/);
+  assert.match(snippet, /title="Only B’s keys move &amp; C takes them — System Design Playground"/, 'the frame’s accessible name');
+  const preview = page.frameLocator(tid('embed-preview'));
+  await preview.locator(`${tid('embed-caption')} h1`).filter({ hasText: heading }).waitFor();
+
+  const post = await hostPage(open, `<div style="width:600px">${snippet}</div>`);
+  const pasted = post.frameLocator('iframe');
+  await pasted.locator(tid('embed-caption')).waitFor();
+  assert.equal((await pasted.locator(`${tid('embed-caption')} h1`).textContent()).trim(), heading);
+
+  // Unticked, the caption goes, and so does its heading from the link.
+  await page.locator(tid('embed-opt-caption')).uncheck();
+  const without = await snippetMatching(page, /caption=0/);
+  assert.doesNotMatch(without, /title=Only/);
+  assert.equal(await page.locator(tid('embed-opt-title')).isDisabled(), true);
+});
+
+app.test('Copy HTML stays in view on a laptop and on a phone, wherever the options are scrolled', async ({ open }) => {
+  const page = await openDialog(open, `${LESSON}?v=1&preset=b-crashes`);
+  const body = page.locator(tid('embed-dialog-body'));
+  // In the viewport and not covered (by the page's sticky header, say): the dialog's close
+  // button at its top and Copy at its bottom.
+  const inView = (id) =>
+    page.evaluate((sel) => {
+      const b = document.querySelector(sel);
+      const r = b.getBoundingClientRect();
+      const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return { inside: r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth, onTop: b.contains(top), r: r.toJSON() };
+    }, tid(id));
+  const copyInView = async () => {
+    const close = await inView('embed-dialog-close');
+    assert.ok(close.inside && close.onTop, `the dialog's close button is visible ${JSON.stringify(close)}`);
+    return inView('embed-copy');
+  };
+  for (const [width, height] of [
+    [1280, 800],
+    [390, 844],
+  ]) {
+    await page.setViewportSize({ width, height });
+    for (const where of ['top', 'bottom']) {
+      await body.evaluate((b, w) => b.scrollTo(0, w === 'top' ? 0 : b.scrollHeight), where);
+      const seen = await copyInView();
+      assert.ok(seen.inside && seen.onTop, `${width}×${height}, options scrolled to the ${where}: Copy is visible ${JSON.stringify(seen)}`);
+    }
+    const scrolls = await body.evaluate((b) => b.scrollHeight > b.clientHeight);
+    assert.ok(scrolls, `${width}×${height}: the options scroll (so the test means something)`);
+  }
+  await page.locator(tid('embed-copy')).click();
+  await page.locator(`${tid('embed-copy')}.is-done`).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await snippetOf(page));
+});
+
+app.test('the width and height options size the snippet’s frame and the preview', async ({ open }) => {
+  const page = await openDialog(open, `${LESSON}?v=1&preset=b-crashes`);
+  const previewBox = () => page.locator(tid('embed-preview')).evaluate((f) => f.getBoundingClientRect().toJSON());
+
+  await page.locator(tid('embed-opt-width')).selectOption('360');
+  await page.locator(tid('embed-opt-height')).selectOption('fixed');
+  await page.locator(tid('embed-opt-height-px')).fill('400');
+  await page.locator(tid('embed-opt-height-px')).press('Tab');
+  const fixed = await snippetMatching(page, /height="400"/);
+  assert.match(fixed, /width="360" height="400" style="border:0;width:360px;max-width:100%;height:400px"/);
+  assert.doesNotMatch(fixed, /data-sdp-embed|<script/, 'a fixed height needs no resizing script');
+  await page.waitForFunction((sel) => {
+    const r = document.querySelector(sel).getBoundingClientRect();
+    return Math.abs(r.width - 360) < 1 && Math.abs(r.height - 400) < 1;
+  }, tid('embed-preview'));
+  // Pasted, the frame keeps that size, and the embed fits its diagram into it.
+  const post = await hostPage(open, fixed);
+  const diagram = post.frameLocator('iframe').locator(`svg${tid('ring-diagram')}`);
+  await diagram.waitFor();
+  const fit = await diagram.evaluate((svg) => {
+    const r = svg.getBoundingClientRect();
+    return { bottom: r.bottom, right: r.right, vw: innerWidth, vh: innerHeight };
+  });
+  assert.deepEqual([fit.vw, fit.vh], [360, 400]);
+  assert.ok(fit.bottom <= fit.vh && fit.right <= fit.vw, JSON.stringify(fit));
+
+  await page.locator(tid('embed-opt-width')).selectOption('640');
+  await page.locator(tid('embed-opt-height')).selectOption('auto');
+  const auto = await snippetMatching(page, /data-sdp-embed width="640"/);
+  assert.match(auto, /style="border:0;width:640px;max-width:100%"/);
+  assert.match(auto, /<script src="[^"]+\/embed\.js" async><\/script>$/);
+  await page.waitForFunction((sel) => Math.abs(document.querySelector(sel).getBoundingClientRect().width - 640) < 1, tid('embed-preview'));
+  const box = await previewBox();
+  assert.notEqual(Math.round(box.height), 400, 'an automatic height is the one the embed asks for');
+
+  await page.locator(tid('embed-opt-width')).selectOption('fill');
+  const fill = await snippetMatching(page, /width="100%"/);
+  assert.match(fill, /style="border:0;width:100%;max-width:100%"/);
+});
+
+app.test('with reduced motion an embed shows the state after its event as a still', async ({ open }) => {
+  const frames = [
+    frameTag('looped', `${EMBED}?v=1&preset=b-crashes&loop=1000-4000`, { width: 480, height: 420 }),
+    frameTag('unlooped', `${EMBED}?v=1&preset=b-crashes&controls=none`, { width: 480, height: 420 }),
+  ].join('\n');
+  const calm = await hostPage(open, frames, { before: (p) => p.emulateMedia({ reducedMotion: 'reduce' }) });
+  for (const [name, ms] of [
+    ['looped', 4000],
+    ['unlooped', 4000],
+  ]) {
+    const frame = await embedFrame(calm, name);
+    await frame.locator(tid('server-ghost-B')).waitFor();
+    assert.equal(await simMs(frame), ms, `${name}: the still is the loop’s end, after the crash`);
+    assert.equal(await frame.locator(tid('server-B')).count(), 0, `${name}: server B is gone`);
+    assert.equal(await frame.locator(tid('embed')).getAttribute('data-playing'), 'false');
+  }
+  // The same embeds for a reader without the setting: the moment before the crash, B still there.
+  const moving = await hostPage(open, frames);
+  for (const [name, ms] of [
+    ['looped', 1000],
+    ['unlooped', 0],
+  ]) {
+    const frame = await embedFrame(moving, name);
+    await frame.locator(tid('server-B')).waitFor();
+    assert.equal(await simMs(frame), ms, `${name}: the URL's moment`);
+  }
+});
+
+app.test('axe finds no violation in the Embed dialog, light and dark, on a laptop and a phone', async ({ open }) => {
+  const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+  const found = [];
+  for (const theme of ['light', 'dark']) {
+    const page = await open('about:blank');
+    await page.addInitScript((t) => localStorage.setItem('sdp.theme', JSON.stringify(t)), theme);
+    await page.goto(app.url(`${LESSON}?v=1&preset=b-crashes`));
+    await lessonReady(page);
+    await page.locator(tid('embed-button')).click();
+    await page.frameLocator(tid('embed-preview')).locator(tid('embed')).waitFor();
+    await page.locator(tid('embed-opt-height')).selectOption('fixed');
+    await page.locator(tid('embed-opt-height-px')).waitFor();
+    await page.addScriptTag({ path: axePath });
+    for (const [width, height] of [
+      [1280, 800],
+      [390, 844],
+    ]) {
+      await page.setViewportSize({ width, height });
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      const violations = await page.evaluate(
+        (sel) => window.axe.run({ include: [sel], exclude: [[`${sel} iframe`]] }, { resultTypes: ['violations'] }).then((r) => r.violations),
+        tid('embed-dialog'),
+      );
+      for (const v of violations) found.push(`${theme} ${width}: ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    }
+  }
+  assert.deepEqual(found, []);
 });
