@@ -292,7 +292,10 @@ pub fn check_lesson(src: &LessonSource, code_root: &Path, errors: &mut Vec<Compi
                     err(
                         errors,
                         line,
-                        format!("question {}: hides {h:?}, which the model does not report", q.id),
+                        format!(
+                            "question {}: hides {h:?}, which the model does not report",
+                            q.id
+                        ),
                     );
                 }
             }

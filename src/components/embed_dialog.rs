@@ -123,6 +123,12 @@ pub struct EmbedButtonProps {
     /// if the run is a preset, else the lesson's.
     #[prop_or_default]
     pub caption_default: Option<AttrValue>,
+    /// The button's text (default "Embed").
+    #[prop_or_default]
+    pub label: Option<AttrValue>,
+    /// The button's `data-testid` (default `embed-button`).
+    #[prop_or_default]
+    pub testid: Option<AttrValue>,
 }
 
 /// "Embed": opens the dialog on the moment shown when it is clicked.
@@ -140,9 +146,10 @@ pub fn embed_button(props: &EmbedButtonProps) -> Html {
     };
     html! {
         <>
-            <button type="button" class="button button-secondary" data-testid="embed-button" {onclick}
+            <button type="button" class="button button-secondary"
+                data-testid={props.testid.clone().unwrap_or(AttrValue::Static("embed-button"))} {onclick}
                 title="Put this moment of this run on your own page">
-                { code_icon() }<span>{ "Embed" }</span>
+                { code_icon() }<span>{ props.label.clone().unwrap_or(AttrValue::Static("Embed")) }</span>
             </button>
             if let Some(url) = (*open).clone() {
                 <EmbedDialog share_url={url} caption_default={props.caption_default.clone()} {on_close} />

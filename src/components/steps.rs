@@ -6,6 +6,7 @@
 //! reading and Tab order): [`StepGuide`] (the step's text and its controls) and
 //! [`StepFollowUp`] (its questions, takeaway and "Why?").
 
+use crate::components::embed_dialog::EmbedButton;
 use crate::components::icons;
 use crate::components::questions::Questions;
 use crate::playback::PlaybackAction;
@@ -80,6 +81,34 @@ pub fn step_guide(props: &StepGuideProps) -> Html {
             }
         }
     });
+    // The link to this step's setup, for "Embed this step" (the dialog loops it around the
+    // step's key event and starts the caption from the step's title).
+    let step_url: AttrValue = {
+        let lesson = props.lesson.clone();
+        (*use_memo(props.index, move |&index| -> AttrValue {
+            let base = gloo::utils::window().location().href().unwrap_or_default();
+            let base = base.split('#').next().unwrap_or_default().to_string();
+            let run = lesson
+                .step_scenario(index)
+                .ok()
+                .and_then(|s| sim::registry::start(&s).ok());
+            match run {
+                Some(run) => {
+                    let mut hash = crate::route::lesson_hash(
+                        &lesson,
+                        run.params(),
+                        run.seed(),
+                        run.inputs(),
+                        sim::time::SimTime::ZERO,
+                    );
+                    hash.push_str(&crate::route::step_field(index));
+                    format!("{base}{hash}").into()
+                }
+                None => base.into(),
+            }
+        }))
+        .clone()
+    };
     if count == 0 {
         return html! {};
     }
@@ -148,6 +177,9 @@ pub fn step_guide(props: &StepGuideProps) -> Html {
                         { setup }
                         <span class="muted">{ format!(" · plays to {pause}") }</span>
                     </span>
+                    <span class="spacer" />
+                    <EmbedButton share_url={step_url} caption_default={Some(AttrValue::from(step.title.clone()))}
+                        label={AttrValue::Static("Embed this step")} testid={AttrValue::from(format!("step-{n}-embed"))} />
                 </div>
                 <div class="prose">{ step_body(&step.body) }</div>
             </article>

@@ -205,3 +205,18 @@ app.test('a figure that would give an open question away stays hidden until it i
   await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-concealed') === null, tid('metric-slow_hit_theory_percent'));
   assert.match(await theory.getAttribute('data-value'), /^47\.4/);
 });
+
+app.test('Embed this step opens the embed dialog on the step’s setup, looped around its key event, captioned with its title', async ({ open }) => {
+  const page = await open(LESSON);
+  await lessonReady(page);
+  // From step 1, explore something else first: the step's embed still takes the step's setup.
+  await page.locator(tid('step-next')).click();
+  await page.locator(tid('step-2')).waitFor();
+  await page.locator(tid('step-2-embed')).click();
+  await page.locator(tid('embed-dialog')).waitFor();
+  assert.equal(await page.locator(tid('embed-opt-title')).inputValue(), 'Crash B');
+  assert.equal(await page.locator(tid('embed-opt-loop-from')).inputValue(), '1');
+  const snippet = (await page.locator(tid('embed-snippet')).inputValue()).replaceAll('%3A', ':').replaceAll('&amp;', '&');
+  assert.match(snippet, /do=2000:remove-server:B/, 'the step’s setup');
+  assert.match(snippet, /loop=1000-4000/, 'a loop tight around the crash at 2 s');
+});
