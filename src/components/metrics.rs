@@ -80,7 +80,7 @@ pub fn metrics_panel(props: &MetricsPanelProps) -> Html {
                         <div class="metric is-empty is-concealed" data-testid={format!("metric-{}", m.id)}
                             data-concealed="true" title={m.help}>
                             <dt class="metric-label">{ m.label }</dt>
-                            <dd class="metric-value"><span class="metric-hint">{ "answer the question first" }</span></dd>
+                            <dd class="metric-value"><span class="metric-hint">{ "answer first" }</span></dd>
                         </div>
                     };
                 }

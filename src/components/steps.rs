@@ -179,7 +179,7 @@ pub fn step_guide(props: &StepGuideProps) -> Html {
                     </span>
                     <span class="spacer" />
                     <EmbedButton share_url={step_url} caption_default={Some(AttrValue::from(step.title.clone()))}
-                        label={AttrValue::Static("Embed this step")} testid={AttrValue::from(format!("step-{n}-embed"))} />
+                        label={AttrValue::Static("Embed step")} testid={AttrValue::from(format!("step-{n}-embed"))} />
                 </div>
                 <div class="prose">{ step_body(&step.body) }</div>
             </article>
