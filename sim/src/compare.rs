@@ -53,6 +53,9 @@ pub struct MovedAt {
     pub at: SimTime,
     /// The input, as the URL writes it (`resize:5`).
     pub input: String,
+    /// The input in words, from the column's model ([`crate::model::describe_input`]):
+    /// `Crash a server: B`.
+    pub described: String,
     /// Keys it moved (`None`: the model does not move keys, or refused the input).
     pub moved: Option<i64>,
     /// The same as a share of the keys, in percent.
@@ -226,6 +229,7 @@ impl Comparison {
             out.push(MovedAt {
                 at: input.at,
                 input: input.input.to_string(),
+                described: crate::model::describe_input(run.actions(), &input.input),
                 moved: moved.map(|m| m.keys as i64),
                 percent: moved.map(Moved::percent),
                 refused,
