@@ -57,8 +57,8 @@ pub enum RingRecord {
         moved: u64,
         /// Keys on the ring.
         total: u64,
-        /// Keys `hash % N` would have moved.
-        modulo_moved: u64,
+        /// Keys `hash % N` would have moved (`None` when the run places keys by `hash % N`).
+        modulo_moved: Option<u64>,
     },
     /// A server left (crashed).
     ServerRemoved {
@@ -68,8 +68,8 @@ pub enum RingRecord {
         moved_to: BTreeMap<String, u64>,
         /// Keys on the ring.
         total: u64,
-        /// Keys `hash % N` would have moved.
-        modulo_moved: u64,
+        /// Keys `hash % N` would have moved (`None` when the run places keys by `hash % N`).
+        modulo_moved: Option<u64>,
     },
     /// Keys were added.
     KeysAdded {
@@ -117,12 +117,21 @@ impl Narrate for RingRecord {
                 server,
                 moved,
                 total,
-                modulo_moved,
+                modulo_moved: Some(modulo_moved),
             } => format!(
                 "Server {server} joined and took {moved} of {total} keys ({}) from its successors; \
                  hash % N would have moved {modulo_moved} ({}).",
                 pct(*moved, *total),
                 pct(*modulo_moved, *total)
+            ),
+            RingRecord::ServerAdded {
+                server,
+                moved,
+                total,
+                modulo_moved: None,
+            } => format!(
+                "Server {server} joined and hash % N dealt the keys again: {moved} of {total} ({}) moved.",
+                pct(*moved, *total),
             ),
             RingRecord::ServerRemoved {
                 server,
@@ -140,12 +149,18 @@ impl Narrate for RingRecord {
                 } else {
                     dest.join(", ")
                 };
-                format!(
-                    "Server {server} crashed: {moved} of {total} keys ({}) moved clockwise ({dest}); \
-                     hash % N would have moved {modulo_moved} ({}).",
-                    pct(moved, *total),
-                    pct(*modulo_moved, *total)
-                )
+                match modulo_moved {
+                    Some(modulo_moved) => format!(
+                        "Server {server} crashed: {moved} of {total} keys ({}) moved clockwise ({dest}); \
+                         hash % N would have moved {modulo_moved} ({}).",
+                        pct(moved, *total),
+                        pct(*modulo_moved, *total)
+                    ),
+                    None => format!(
+                        "Server {server} crashed and hash % N dealt the keys again: {moved} of {total} ({}) moved ({dest}).",
+                        pct(moved, *total),
+                    ),
+                }
             }
             RingRecord::KeysAdded { count, example } => match example {
                 Some((k, s)) if *count == 1 => format!("Key {k} added; it lands on {s}."),
