@@ -340,11 +340,20 @@ impl Model for HashRingModel {
                 self.requests_per_server.entry(name.clone()).or_insert(0);
                 let after = self.server_names();
                 let change = self.replace(ctx.now, format!("server {name} added"), before, after);
-                ctx.record(RingRecord::ServerAdded {
-                    server: name,
-                    moved: change.moves.len() as u64,
-                    total: change.total,
-                    modulo_moved: (!self.modulo).then_some(change.modulo_moved),
+                ctx.record(if self.modulo {
+                    RingRecord::Redealt {
+                        server: name,
+                        joined: true,
+                        moved_to: moved_to(&change),
+                        total: change.total,
+                    }
+                } else {
+                    RingRecord::ServerAdded {
+                        server: name,
+                        moved: change.moves.len() as u64,
+                        total: change.total,
+                        modulo_moved: change.modulo_moved,
+                    }
                 });
                 Ok(())
             }
@@ -361,15 +370,20 @@ impl Model for HashRingModel {
                 self.removed.insert(arg.to_string(), anchor);
                 let after = self.server_names();
                 let change = self.replace(ctx.now, format!("server {arg} removed"), before, after);
-                let mut moved_to = BTreeMap::new();
-                for m in change.moves.iter() {
-                    *moved_to.entry(m.to.clone()).or_insert(0) += 1;
-                }
-                ctx.record(RingRecord::ServerRemoved {
-                    server: arg.to_string(),
-                    moved_to,
-                    total: change.total,
-                    modulo_moved: (!self.modulo).then_some(change.modulo_moved),
+                ctx.record(if self.modulo {
+                    RingRecord::Redealt {
+                        server: arg.to_string(),
+                        joined: false,
+                        moved_to: moved_to(&change),
+                        total: change.total,
+                    }
+                } else {
+                    RingRecord::ServerRemoved {
+                        server: arg.to_string(),
+                        moved_to: moved_to(&change),
+                        total: change.total,
+                        modulo_moved: change.modulo_moved,
+                    }
                 });
                 Ok(())
             }
@@ -580,6 +594,15 @@ impl Placement for HashRingModel {
                 .collect(),
         )
     }
+}
+
+/// How many of a change's moved keys went to each server.
+fn moved_to(change: &Change) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for m in change.moves.iter() {
+        *out.entry(m.to.clone()).or_insert(0) += 1;
+    }
+    out
 }
 
 /// The owner of `pos`: the first server clockwise, or under `hash % N` the server at index

@@ -57,8 +57,8 @@ pub enum RingRecord {
         moved: u64,
         /// Keys on the ring.
         total: u64,
-        /// Keys `hash % N` would have moved (`None` when the run places keys by `hash % N`).
-        modulo_moved: Option<u64>,
+        /// Keys `hash % N` would have moved.
+        modulo_moved: u64,
     },
     /// A server left (crashed).
     ServerRemoved {
@@ -68,8 +68,20 @@ pub enum RingRecord {
         moved_to: BTreeMap<String, u64>,
         /// Keys on the ring.
         total: u64,
-        /// Keys `hash % N` would have moved (`None` when the run places keys by `hash % N`).
-        modulo_moved: Option<u64>,
+        /// Keys `hash % N` would have moved.
+        modulo_moved: u64,
+    },
+    /// Under `placement = "modulo"`: a server joined or crashed and `hash % N` dealt the keys
+    /// again.
+    Redealt {
+        /// The server.
+        server: String,
+        /// Whether it joined (or crashed).
+        joined: bool,
+        /// Keys that moved, with the server each went to.
+        moved_to: BTreeMap<String, u64>,
+        /// Keys on the ring.
+        total: u64,
     },
     /// Keys were added.
     KeysAdded {
@@ -117,22 +129,35 @@ impl Narrate for RingRecord {
                 server,
                 moved,
                 total,
-                modulo_moved: Some(modulo_moved),
+                modulo_moved,
             } => format!(
                 "Server {server} joined and took {moved} of {total} keys ({}) from its successors; \
                  hash % N would have moved {modulo_moved} ({}).",
                 pct(*moved, *total),
                 pct(*modulo_moved, *total)
             ),
-            RingRecord::ServerAdded {
+            RingRecord::Redealt {
                 server,
-                moved,
+                joined,
+                moved_to,
                 total,
-                modulo_moved: None,
-            } => format!(
-                "Server {server} joined and hash % N dealt the keys again: {moved} of {total} ({}) moved.",
-                pct(*moved, *total),
-            ),
+            } => {
+                let moved: u64 = moved_to.values().sum();
+                let dest: Vec<String> = moved_to
+                    .iter()
+                    .map(|(s, n)| format!("{n} to {s}"))
+                    .collect();
+                let dest = if dest.is_empty() {
+                    "none".to_string()
+                } else {
+                    dest.join(", ")
+                };
+                format!(
+                    "Server {server} {} and hash % N dealt the keys again: {moved} of {total} ({}) moved ({dest}).",
+                    if *joined { "joined" } else { "crashed" },
+                    pct(moved, *total),
+                )
+            }
             RingRecord::ServerRemoved {
                 server,
                 moved_to,
@@ -149,18 +174,12 @@ impl Narrate for RingRecord {
                 } else {
                     dest.join(", ")
                 };
-                match modulo_moved {
-                    Some(modulo_moved) => format!(
-                        "Server {server} crashed: {moved} of {total} keys ({}) moved clockwise ({dest}); \
-                         hash % N would have moved {modulo_moved} ({}).",
-                        pct(moved, *total),
-                        pct(*modulo_moved, *total)
-                    ),
-                    None => format!(
-                        "Server {server} crashed and hash % N dealt the keys again: {moved} of {total} ({}) moved ({dest}).",
-                        pct(moved, *total),
-                    ),
-                }
+                format!(
+                    "Server {server} crashed: {moved} of {total} keys ({}) moved clockwise ({dest}); \
+                     hash % N would have moved {modulo_moved} ({}).",
+                    pct(moved, *total),
+                    pct(*modulo_moved, *total)
+                )
             }
             RingRecord::KeysAdded { count, example } => match example {
                 Some((k, s)) if *count == 1 => format!("Key {k} added; it lands on {s}."),
