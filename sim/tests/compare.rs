@@ -157,3 +157,42 @@ fn consistent_hashing_compares_the_ring_with_hash_mod_n_when_b_crashes() {
     );
     cmp.columns()[0].run.as_ref().unwrap().validate().unwrap();
 }
+
+/// Every lesson's header change is taken by every column, and a column whose model moves no
+/// keys says what happened in its own words (its event-log line), so compare mode never shows
+/// a change without saying what it did.
+#[test]
+fn every_header_change_is_taken_and_said_in_every_column() {
+    for lesson in catalog::lessons() {
+        let Some(action) = lesson.compare_action.clone() else {
+            continue;
+        };
+        let mut run = primary(&lesson.id, None);
+        run.apply_now(sim::scenario::Input::parse(&action.input).unwrap());
+        let mut cmp = Comparison::new(&lesson, &[]);
+        cmp.sync(run.as_ref());
+        for (i, col) in cmp.columns().iter().enumerate() {
+            let changes = cmp.moved_per_change(i, run.now());
+            let c = changes
+                .last()
+                .unwrap_or_else(|| panic!("{}/{}", lesson.id, col.variant.id));
+            assert!(
+                !c.refused,
+                "{}/{} refused {}",
+                lesson.id, col.variant.id, action.input
+            );
+            assert!(
+                c.moved.is_some() || c.said.as_deref().is_some_and(|s| !s.is_empty()),
+                "{}/{}: {c:?}",
+                lesson.id,
+                col.variant.id
+            );
+            assert!(
+                !c.described.contains(&action.input),
+                "{}: {}",
+                lesson.id,
+                c.described
+            );
+        }
+    }
+}

@@ -119,7 +119,8 @@ fn moved_words(c: &MovedAt) -> String {
             crate::layout::format::thousands(m.max(0) as u64)
         ),
         (Some(m), None) => format!("{m} keys moved"),
-        _ => "done".to_string(),
+        // A model that does not move keys says what happened in its own words.
+        _ => c.said.clone().unwrap_or_else(|| "applied".to_string()),
     }
 }
 
