@@ -166,7 +166,12 @@ fn column_summary(id: &str, changes: &[MovedAt], action: Option<&CompareAction>)
             <p class={classes!("cmp-summary", c.refused.then_some("is-refused"))} data-testid={tid}
                data-value={c.moved.map(|m| m.to_string()).unwrap_or_default()}>
                 <span class="cmp-change-what">{ format!("{} — ", c.described) }</span>
-                <strong class="num">{ moved_words(c) }</strong>
+                // A count stands out; a model's own sentence reads as one.
+                if c.moved.is_some() {
+                    <strong class="num">{ moved_words(c) }</strong>
+                } else {
+                    <span>{ moved_words(c) }</span>
+                }
             </p>
         },
     }
