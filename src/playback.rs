@@ -56,6 +56,17 @@ pub enum PlaybackAction {
     DismissActionError,
     /// Turn compare mode on with these variants (empty: all of them), or off (`None`).
     SetCompare(Option<Vec<String>>),
+    /// Show a guided step (from 0) and load its setup, at time zero, paused.
+    GoToStep(usize),
+    /// The next guided step (as [`PlaybackAction::GoToStep`]), if there is one.
+    NextStep,
+    /// The previous guided step, if there is one.
+    PrevStep,
+    /// Load the current step's setup and play it, pausing just after its key event.
+    TryStep,
+    /// Play a question's run (by id) in the diagram: from just before its actions to the moment
+    /// its answer is read.
+    CheckQuestion(String),
 }
 
 /// The state of one lesson's playback.
@@ -83,6 +94,12 @@ pub struct Playback {
     pub compare: Option<Rc<RefCell<Comparison>>>,
     /// A loop `(start, end)` (embeds): playing past `end` jumps back to `start` and keeps playing.
     pub loop_range: Option<(SimTime, SimTime)>,
+    /// The guided step shown (from 0).
+    pub step: usize,
+    /// Where the clock stops by itself ("Try it" and "Check" play up to a moment, then pause).
+    pub pause_at: Option<SimTime>,
+    /// The question whose run the diagram shows, if the last thing loaded was one.
+    pub checking: Option<Rc<str>>,
 }
 
 impl PartialEq for Playback {
@@ -95,6 +112,9 @@ impl PartialEq for Playback {
             && self.param_errors == other.param_errors
             && self.action_error == other.action_error
             && self.loop_range == other.loop_range
+            && self.step == other.step
+            && self.pause_at == other.pause_at
+            && self.checking == other.checking
             && match (&self.compare, &other.compare) {
                 (None, None) => true,
                 (Some(a), Some(b)) => Rc::ptr_eq(a, b),
@@ -148,6 +168,9 @@ impl Playback {
             carry_us: 0.0,
             compare: None,
             loop_range: None,
+            step: route.step.map_or(0, |n| n as usize - 1),
+            pause_at: None,
+            checking: None,
         };
         p.sim.borrow_mut().seek(route.t);
         let mut p = p;
@@ -206,6 +229,7 @@ impl Playback {
         let mut hash = route::lesson_hash(&self.lesson, sim.params(), sim.seed(), sim.inputs(), t);
         let ids = self.compare.as_ref().map(|c| c.borrow().ids());
         hash.push_str(&route::compare_field(&self.lesson, ids.as_deref()));
+        hash.push_str(&route::step_field(self.step));
         hash
     }
 
@@ -242,6 +266,45 @@ impl Playback {
         run.seek(now);
         *self.sim.borrow_mut() = run;
         Ok(())
+    }
+
+    /// Replaces the run with a scenario's, paused at time zero; `preset` is the preset it is (if
+    /// any). False (and the reason noted) if it does not build.
+    fn load(&mut self, scenario: &sim::scenario::Scenario, preset: Option<String>) -> bool {
+        match registry::start(scenario) {
+            Ok(run) => {
+                *self.sim.borrow_mut() = run;
+                self.preset = preset;
+                self.playing = false;
+                self.pause_at = None;
+                self.checking = None;
+                self.carry_us = 0.0;
+                self.param_errors = Rc::default();
+                self.action_error = None;
+                true
+            }
+            Err(e) => {
+                self.action_error = Some(e.to_string().into());
+                false
+            }
+        }
+    }
+
+    /// Loads step `index`'s setup (its preset, or the lesson's defaults).
+    fn load_step(&mut self, index: usize) -> bool {
+        let Ok(scenario) = self.lesson.step_scenario(index) else {
+            return false;
+        };
+        let preset = self.lesson.steps[index].preset.clone();
+        self.step = index;
+        self.load(&scenario, preset)
+    }
+
+    /// Starts the clock towards `until` (it pauses there by itself).
+    fn play_to(&mut self, until: SimTime) {
+        self.pause_at = Some(until);
+        self.playing = true;
+        self.carry_us = 0.0;
     }
 
     /// Records why the input just applied was refused, if the newest trace line says so.
@@ -305,6 +368,7 @@ impl Reducible for Playback {
                     return self;
                 }
                 next.playing = false;
+                next.pause_at = None;
             }
             A::Tick(wall_ms) => {
                 if !self.playing || wall_ms.is_nan() || wall_ms <= 0.0 {
@@ -314,6 +378,14 @@ impl Reducible for Playback {
                 let whole = advance.floor();
                 next.carry_us = advance - whole;
                 let target = next.now().plus_us(whole as u64);
+                if let Some(stop) = next.pause_at.filter(|&p| target >= p) {
+                    next.sim.borrow_mut().seek(stop);
+                    next.playing = false;
+                    next.pause_at = None;
+                    next.carry_us = 0.0;
+                    next.version += 1;
+                    return Rc::new(next);
+                }
                 let until = next.until();
                 match next.loop_range {
                     Some((start, end)) if target >= end => {
@@ -330,10 +402,12 @@ impl Reducible for Playback {
             }
             A::StepForward => {
                 next.playing = false;
+                next.pause_at = None;
                 next.sim.borrow_mut().step_forward();
             }
             A::StepBack => {
                 next.playing = false;
+                next.pause_at = None;
                 next.sim.borrow_mut().step_back();
             }
             A::Seek(t) => {
@@ -384,22 +458,58 @@ impl Reducible for Playback {
             }
             A::Restart => {
                 next.sim.borrow_mut().seek(SimTime::ZERO);
+                next.pause_at = None;
                 next.carry_us = 0.0;
             }
             A::LoadPreset(id) => {
                 let Ok(scenario) = next.lesson.scenario(Some(&id)) else {
                     return self;
                 };
-                match registry::start(&scenario) {
-                    Ok(run) => {
-                        *next.sim.borrow_mut() = run;
-                        next.preset = Some(id);
-                        next.playing = false;
-                        next.param_errors = Rc::default();
-                        next.action_error = None;
-                    }
-                    Err(e) => next.action_error = Some(e.to_string().into()),
+                next.load(&scenario, Some(id));
+            }
+            A::GoToStep(index) => {
+                if index >= next.lesson.steps.len() || !next.load_step(index) {
+                    return self;
                 }
+            }
+            A::NextStep => {
+                let index = next.step + 1;
+                if index >= next.lesson.steps.len() || !next.load_step(index) {
+                    return self;
+                }
+            }
+            A::PrevStep => {
+                if next.step == 0 || !next.load_step(next.step - 1) {
+                    return self;
+                }
+            }
+            A::TryStep => {
+                let index = next.step;
+                if !next.load_step(index) {
+                    return self;
+                }
+                let stop = next.lesson.step_pause(index);
+                next.play_to(stop);
+            }
+            A::CheckQuestion(id) => {
+                let lesson = next.lesson.clone();
+                let Some(q) = lesson.questions.iter().find(|q| q.id == id) else {
+                    return self;
+                };
+                let Ok(run) = lesson.question_run(q) else {
+                    return self;
+                };
+                let preset = q.actions.is_empty().then(|| q.preset.clone()).flatten();
+                if !next.load(&run.scenario, preset) {
+                    return self;
+                }
+                // Play from a moment before the actions (or before the end when there are none)
+                // to the moment the answer is read.
+                let start =
+                    SimTime::from_us(run.at.as_us().saturating_sub(sim::lesson::SETTLE.as_us()));
+                next.sim.borrow_mut().seek(start);
+                next.play_to(run.read);
+                next.checking = Some(id.into());
             }
             A::DismissActionError => {
                 if self.action_error.is_none() {

@@ -3,7 +3,7 @@
 //! ```text
 //! #/                        home
 //! #/?q=ring                 home, search box filled
-//! #/lesson/<id>?v=1&seed=N&<param>=<value>…&preset=<id>&do=<TIME_MS:action[:arg]>…&t=<ms>
+//! #/lesson/<id>?v=1&seed=N&<param>=<value>…&preset=<id>&do=<TIME_MS:action[:arg]>…&t=<ms>&step=<n>
 //! #/embed/<id>?<the lesson fields>&controls=…&autoplay=1&loop=A-B&speed=…&theme=…&caption=0&id=…
 //! ```
 //!
@@ -69,6 +69,8 @@ pub struct LessonRoute {
     pub t: SimTime,
     /// Compare mode: the variants shown side by side (`None`: compare mode is off).
     pub compare: Option<Vec<String>>,
+    /// The guided step shown, numbered from 1 (`None`: the first).
+    pub step: Option<u32>,
 }
 
 /// A message about a field of the URL that was ignored.
@@ -163,8 +165,33 @@ pub fn parse_lesson_fields(
     let mut notices = Vec::new();
     let specs = sim::registry::specs(&lesson.model).unwrap_or_default();
 
+    // `step=N` shows step N. A link that says nothing about the run (no preset, parameter,
+    // seed, input or time: "open this step") runs the step's setup; otherwise the other fields
+    // describe the run, as the app writes them (it always writes `t=`).
+    let mut step = None;
+    for (k, v) in &fields {
+        if k == "step" {
+            match v.trim().parse::<u32>() {
+                Ok(n) if n >= 1 && (n as usize) <= lesson.steps.len() => step = Some(n),
+                _ if lesson.steps.is_empty() => {
+                    notices.push("step: this lesson has no guided steps (ignored)".to_string())
+                }
+                _ => notices.push(format!(
+                    "step: {v:?} is not allowed; expected a step from 1 to {}",
+                    lesson.steps.len()
+                )),
+            }
+        }
+    }
+    let step_only = fields
+        .iter()
+        .all(|(k, _)| matches!(k.as_str(), "v" | "step" | "compare"));
+
     // The preset is the base the other fields override, wherever it appears in the URL.
-    let mut preset = None;
+    let mut preset = match step {
+        Some(n) if step_only => lesson.steps[n as usize - 1].preset.clone(),
+        _ => None,
+    };
     for (k, v) in &fields {
         if k == "preset" {
             if lesson.preset(v).is_some() {
@@ -204,7 +231,7 @@ pub fn parse_lesson_fields(
                     ));
                 }
             }
-            "preset" => {}
+            "preset" | "step" => {}
             "seed" => match v.trim().parse::<u64>() {
                 Ok(s) => seed = s,
                 Err(_) => notices.push(format!(
@@ -252,6 +279,7 @@ pub fn parse_lesson_fields(
         inputs,
         t,
         compare,
+        step,
     };
     (route, notices)
 }
@@ -285,6 +313,16 @@ fn parse_compare(lesson: &Lesson, text: &str, notices: &mut Vec<Notice>) -> Opti
     } else {
         // Columns keep the lesson's order whatever order the link lists them in.
         Some(all.into_iter().filter(|a| ids.contains(a)).collect())
+    }
+}
+
+/// The `step=` field for the step shown (`index` from 0): nothing for the first step, so links
+/// to lessons without steps, or on their first, stay as they were.
+pub fn step_field(index: usize) -> String {
+    if index == 0 {
+        String::new()
+    } else {
+        format!("&step={}", index + 1)
     }
 }
 

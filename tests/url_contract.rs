@@ -60,6 +60,8 @@ struct Row {
     #[serde(default)]
     compare: Option<Vec<String>>,
     #[serde(default)]
+    step: Option<u32>,
+    #[serde(default)]
     embed: Option<EmbedRow>,
     #[serde(default)]
     notices: Vec<String>,
@@ -94,6 +96,7 @@ struct Normal {
     inputs: Vec<String>,
     t: Option<String>,
     compare: Option<Vec<String>>,
+    step: Option<u32>,
     embed: Option<EmbedRow>,
     notices: Vec<String>,
 }
@@ -111,6 +114,7 @@ impl Normal {
             inputs: Vec::new(),
             t: None,
             compare: None,
+            step: None,
             embed: None,
             notices: Vec::new(),
         }
@@ -125,6 +129,7 @@ impl Normal {
         self.inputs = run.inputs.iter().map(ToString::to_string).collect();
         self.t = Some(fmt_ms(run.t));
         self.compare = run.compare.clone();
+        self.step = run.step;
         self
     }
 }
@@ -187,6 +192,7 @@ fn expected(row: &Row) -> Normal {
         inputs: row.inputs.clone(),
         t: row.t.clone(),
         compare: row.compare.clone(),
+        step: row.step,
         embed: row.embed.clone(),
         notices: row.notices.clone(),
     }
@@ -203,6 +209,7 @@ fn rebuild(parsed: &Parsed) -> Option<String> {
             let l = lessons::find(&r.id)?;
             let mut h = lesson_hash(&l, &r.params, r.seed, &r.inputs, r.t);
             h.push_str(&compare_field(&l, r.compare.as_deref()));
+            h.push_str(&route::step_field(r.step.map_or(0, |n| n as usize - 1)));
             Some(h)
         }
         Route::Embed(e) => {
@@ -419,6 +426,11 @@ fn the_fixture_covers_every_lesson_route_field_and_parameter_kind() {
             );
         }
     }
+    assert!(
+        rows.iter()
+            .any(|r| r.route == "lesson" && r.notices.is_empty() && query_has(r, "step")),
+        "no clean lesson row uses `step`"
+    );
     for field in EMBED_FIELDS {
         assert!(
             rows.iter()
@@ -456,6 +468,7 @@ fn the_fixture_covers_every_lesson_route_field_and_parameter_kind() {
         ("a bad intervention", "do:"),
         ("an unknown preset", "preset"),
         ("an unknown compare variant", "compare:"),
+        ("a bad step", "step:"),
     ] {
         assert!(
             rows.iter()

@@ -195,6 +195,12 @@ fn the_consistent_hashing_questions_have_the_expected_answers() {
             .reveal(lesson.questions.iter().find(|q| q.id == id).unwrap())
             .unwrap()
     };
+    // Each question is asked in the step whose setup it plays: the crash, then the join.
+    let step = |id: &str| lesson.questions.iter().find(|q| q.id == id).unwrap().step;
+    assert_eq!(step("where-user123"), Some(2));
+    assert_eq!(step("share-moved-b"), Some(2));
+    assert_eq!(step("ring-moved-add"), Some(4));
+    assert_eq!(step("modulo-moved-add"), Some(4));
     let where_ = q("where-user123");
     assert!(where_.is_right("C") && !where_.is_right("A") && !where_.is_right("B"));
     // B's arc is 75° of 360° (20.8%); hashed keys land there about that often.
@@ -202,6 +208,11 @@ fn the_consistent_hashing_questions_have_the_expected_answers() {
         panic!()
     };
     assert!((10.0..35.0).contains(&value), "moved {value}%");
+    // A sixth server with 100 virtual nodes takes about 1/6 of the ring, and only its keys move.
+    let Revealed::Number { value, .. } = q("ring-moved-add") else {
+        panic!()
+    };
+    assert!((12.0..22.0).contains(&value), "ring moved {value}%");
     // hash % N, 5 → 6 servers: a key stays only when hash mod 30 < 5, so about 83% move.
     let Revealed::Number { value, .. } = q("modulo-moved-add") else {
         panic!()
@@ -228,6 +239,91 @@ fn every_code_file_a_lesson_shows_exists() {
                 "{}: code file {path} does not exist",
                 lesson.id
             );
+        }
+    }
+}
+
+/// The words of compiled prose (HTML tags and entities dropped).
+fn words(html: &str) -> usize {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.split_whitespace()
+        .filter(|w| w.chars().any(|c| c.is_alphanumeric()))
+        .count()
+}
+
+/// The guided format every lesson follows (issue 9): each step has a setup that names the 3–6
+/// metrics that matter to it, a one-line takeaway and a body of about 150 words at most; every
+/// question sits in a step; learner text has no internal references or CLI syntax.
+#[test]
+fn every_lesson_follows_the_guided_step_format() {
+    for lesson in catalog::lessons() {
+        let id = &lesson.id;
+        assert!(!lesson.steps.is_empty(), "{id}: no steps");
+        for (i, s) in lesson.steps.iter().enumerate() {
+            let n = i + 1;
+            assert!(
+                (3..=sim::lesson::MAX_STEP_METRICS).contains(&s.metrics.len()),
+                "{id} step {n}: {} metrics (3 to 6)",
+                s.metrics.len()
+            );
+            assert!(!s.takeaway.trim().is_empty(), "{id} step {n}: no takeaway");
+            let w = words(&s.body);
+            assert!(
+                w <= 160,
+                "{id} step {n}: {w} words (about 150 at most; put derivations in `why`)"
+            );
+            assert!(lesson.step_scenario(i).is_ok(), "{id} step {n}: its setup");
+        }
+        for q in &lesson.questions {
+            assert!(
+                q.step.is_some(),
+                "{id}: question {} belongs to no step",
+                q.id
+            );
+        }
+        let mut texts: Vec<(&str, &str)> = Vec::new();
+        for s in &lesson.steps {
+            texts.extend([
+                ("body", s.body.as_str()),
+                ("takeaway", &s.takeaway),
+                ("why", &s.why),
+            ]);
+        }
+        for q in &lesson.questions {
+            texts.extend([("prompt", q.prompt.as_str()), ("explain", &q.explain)]);
+        }
+        for p in &lesson.presets {
+            texts.extend([
+                ("preset title", p.title.as_str()),
+                ("preset description", &p.description),
+            ]);
+        }
+        for (what, text) in texts {
+            let lower = text.to_lowercase();
+            for banned in [
+                "the notes",
+                "catalogue",
+                "resize:",
+                "remove-server:",
+                "add-server:",
+            ] {
+                assert!(
+                    !lower.contains(banned),
+                    "{id} {what}: {banned:?} in learner text: {text}"
+                );
+            }
         }
     }
 }

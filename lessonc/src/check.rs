@@ -6,7 +6,9 @@
 //! is the registry test's job (`catalog/tests/lessons.rs`): it takes seconds, not milliseconds.
 
 use crate::error::CompileError;
-use crate::source::{entry_line, table_key_line, top_level_line, valid_id, LessonSource};
+use crate::source::{
+    entry_line, nth_entry_line, table_key_line, top_level_line, valid_id, LessonSource,
+};
 use sim::params::ParamSet;
 use sim::registry;
 use sim::scenario::{Input, TimedInput};
@@ -160,25 +162,70 @@ pub fn check_lesson(src: &LessonSource, code_root: &Path, errors: &mut Vec<Compi
 
     // Steps.
     for (i, s) in l.steps.iter().enumerate() {
+        let line = nth_entry_line(&src.text, "step", i);
+        let what = format!("step {} ({:?})", i + 1, s.title);
         if let Some(p) = &s.preset {
             if l.preset(p).is_none() {
                 err(
                     errors,
-                    None,
-                    format!(
-                        "step {} ({:?}) names preset {p:?}, which the lesson does not have",
-                        i + 1,
-                        s.title
-                    ),
+                    line,
+                    format!("{what} names preset {p:?}, which the lesson does not have"),
                 );
             }
         }
         if s.title.trim().is_empty() || s.body.trim().is_empty() {
             err(
                 errors,
-                None,
+                line,
                 format!("step {} needs a title and a body", i + 1),
             );
+        }
+        if s.pause_ms.is_some_and(|ms| ms > l.until_ms) {
+            err(
+                errors,
+                line,
+                format!(
+                    "{what}: pause_ms is after the end of the run ({} ms)",
+                    l.until_ms
+                ),
+            );
+        }
+        if s.metrics.len() > sim::lesson::MAX_STEP_METRICS {
+            err(
+                errors,
+                line,
+                format!(
+                    "{what} names {} metrics; a step shows at most {}",
+                    s.metrics.len(),
+                    sim::lesson::MAX_STEP_METRICS
+                ),
+            );
+        }
+        // The step's metrics must be ones its own setup reports.
+        let step_run = l
+            .step_scenario(i)
+            .ok()
+            .and_then(|sc| registry::start(&sc).ok());
+        if let Some(run) = step_run.as_ref().or(default_run.as_ref()) {
+            let known: Vec<&str> = run.metrics().scalars.iter().map(|m| m.id).collect();
+            for m in &s.metrics {
+                if !known.contains(&m.as_str()) {
+                    err(
+                        errors,
+                        line,
+                        format!(
+                            "{what}: the model reports no metric {m:?} (metrics: {})",
+                            known.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        if s.highlight.iter().any(|h| h.trim().is_empty()) {
+            err(errors, line, format!("{what}: an empty name in highlight"));
+        }
+        if s.takeaway.contains('\n') {
+            err(errors, line, format!("{what}: the takeaway is one line"));
         }
     }
 
@@ -207,6 +254,30 @@ pub fn check_lesson(src: &LessonSource, code_root: &Path, errors: &mut Vec<Compi
             if l.preset(p).is_none() {
                 err(errors, line, format!("question {}: no preset {p:?}", q.id));
             }
+        }
+        if let Some(n) = q.step {
+            if n == 0 || n as usize > l.steps.len() {
+                err(
+                    errors,
+                    line,
+                    format!(
+                        "question {}: step {n} does not exist (the lesson has {} step{}, numbered from 1)",
+                        q.id,
+                        l.steps.len(),
+                        if l.steps.len() == 1 { "" } else { "s" }
+                    ),
+                );
+            }
+        }
+        if q.at_ms.is_some_and(|ms| ms > l.until_ms) {
+            err(
+                errors,
+                line,
+                format!(
+                    "question {}: at_ms is after the end of the run ({} ms)",
+                    q.id, l.until_ms
+                ),
+            );
         }
         for a in &q.actions {
             match Input::parse(a) {

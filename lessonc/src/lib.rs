@@ -150,6 +150,9 @@ pub fn compile_dir(
             }
             for step in &mut lesson.steps {
                 step.body = render::markdown(&step.body);
+                if !step.why.is_empty() {
+                    step.why = render::markdown(&step.why);
+                }
             }
             for q in &mut lesson.questions {
                 q.explain = render::markdown(&q.explain);

@@ -283,6 +283,16 @@ pub fn entry_line(text: &str, table: &str, id: &str) -> Option<u32> {
     })
 }
 
+/// The line of the `n`-th (from 0) `[[<table>]]` header.
+pub fn nth_entry_line(text: &str, table: &str, n: usize) -> Option<u32> {
+    let header = format!("[[{table}]]");
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == header)
+        .nth(n)
+        .map(|(i, _)| i as u32 + 1)
+}
+
 /// The line of `key = …` inside the `[<table>]` table.
 pub fn table_key_line(text: &str, table: &str, key: &str) -> Option<u32> {
     line_under(text, &format!("[{table}]"), |t| key_of(t) == Some(key))

@@ -373,3 +373,46 @@ fn a_compare_action_must_parse_name_an_action_the_model_takes_and_have_variants(
         "{errors:?}"
     );
 }
+
+#[test]
+fn a_step_setup_that_does_not_fit_names_the_step_and_its_line() {
+    let t = Tree::new("steps");
+    t.family("demo").write(
+        "demo/ring.toml",
+        &with(
+            "preset = \"crash\"\n\n[[question]]",
+            "preset = \"crash\"\npause_ms = 5000\nmetrics = [\"moved_keys\", \"nope\", \"a\", \"b\", \"c\", \"d\", \"e\"]\ntakeaway = \"two\\nlines\"\n\n[[question]]",
+        )
+        .replace(
+            "answer = { kind",
+            "step = 3\nat_ms = 2000\nanswer = { kind",
+        ),
+    );
+    let errors = t.errors();
+    let has = |s: &str| errors.iter().any(|e| e.contains(s));
+    // The first `[[step]]` header is line 18 of the fixture.
+    assert!(
+        has("ring.toml:18: step 1 (\"First\"): pause_ms is after the end of the run (1000 ms)"),
+        "{errors:?}"
+    );
+    assert!(
+        has("step 1 (\"First\") names 7 metrics; a step shows at most 6"),
+        "{errors:?}"
+    );
+    assert!(
+        has("step 1 (\"First\"): the model reports no metric \"nope\""),
+        "{errors:?}"
+    );
+    assert!(
+        has("step 1 (\"First\"): the takeaway is one line"),
+        "{errors:?}"
+    );
+    assert!(
+        has("question moved: step 3 does not exist (the lesson has 1 step,"),
+        "{errors:?}"
+    );
+    assert!(
+        has("question moved: at_ms is after the end of the run"),
+        "{errors:?}"
+    );
+}

@@ -82,7 +82,9 @@ pub struct Preset {
     pub seed: Option<u64>,
 }
 
-/// A guided step of the lesson's prose.
+/// A guided step of the lesson: its prose and the setup it puts in the diagram. Arriving at a
+/// step loads its setup (its preset, or the lesson's defaults) at time zero, paused; "Try it"
+/// plays it and pauses just after its key event ([`Step::pause_at`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
@@ -90,9 +92,33 @@ pub struct Step {
     pub title: String,
     /// The body: Markdown in the lesson file, HTML once compiled (what the app receives).
     pub body: String,
-    /// A preset the step's "Try it" button loads, if any.
+    /// The step's setup: a preset of the lesson (the lesson's defaults when absent).
     pub preset: Option<String>,
+    /// Where "Try it" pauses, in ms. Default: one second after the setup's last scripted input,
+    /// or the end of the run when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause_ms: Option<u64>,
+    /// Entities the diagram emphasises on this step (server, shard or key names as the diagram
+    /// labels them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub highlight: Vec<String>,
+    /// The metrics that matter to this step (ids, at most [`MAX_STEP_METRICS`]), shown first;
+    /// the others sit behind "All metrics".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub metrics: Vec<String>,
+    /// One line: what to say about this in an interview.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub takeaway: String,
+    /// A derivation or aside behind a "Why?" disclosure: Markdown in the file, HTML compiled.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub why: String,
 }
+
+/// The most metrics a step may name.
+pub const MAX_STEP_METRICS: usize = 6;
+
+/// How long after the key event "Try it" and "Check" keep playing before they pause.
+pub const SETTLE: SimTime = SimTime::from_ms(1_000);
 
 /// How a question's answer is computed from the sim. Written `{ kind = "owner", key = "…" }` or
 /// `{ kind = "metric", metric = "…", tolerance = … }` (read through the flat [`AnswerFields`]:
@@ -185,6 +211,14 @@ pub struct Question {
     pub actions: Vec<String>,
     /// How the answer is computed.
     pub answer: Answer,
+    /// The step (numbered from 1) the question belongs to: it is asked inside that step, before
+    /// the step's reveal. Absent: after the steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<u32>,
+    /// When the actions apply, in ms (see [`Question::run`]). Default: two seconds before the end
+    /// of the run, or one second after the preset's last scripted input if that is later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_ms: Option<u64>,
     /// Why the answer is what it is, shown after the reveal: Markdown in the lesson file, HTML
     /// once compiled.
     #[serde(default)]
@@ -360,40 +394,102 @@ impl Lesson {
         Ok(s)
     }
 
-    /// Runs a question's setup and computes its answer.
+    /// The setup step `index` (from 0) loads: its preset, or the lesson's defaults.
+    pub fn step_scenario(&self, index: usize) -> Result<Scenario, LessonError> {
+        let step = self
+            .steps
+            .get(index)
+            .ok_or_else(|| LessonError(format!("lesson {} has no step {}", self.id, index + 1)))?;
+        self.scenario(step.preset.as_deref())
+    }
+
+    /// Where step `index`'s "Try it" pauses: its `pause_ms`, else [`SETTLE`] after its setup's
+    /// last scripted input, else the end of the run.
+    pub fn step_pause(&self, index: usize) -> SimTime {
+        let until = SimTime::from_ms(self.until_ms);
+        let Some(step) = self.steps.get(index) else {
+            return until;
+        };
+        if let Some(ms) = step.pause_ms {
+            return SimTime::from_ms(ms).min(until);
+        }
+        self.step_scenario(index)
+            .ok()
+            .and_then(|s| s.inputs.iter().map(|i| i.at).max())
+            .map_or(until, |last| last.plus_us(SETTLE.as_us()).min(until))
+    }
+
+    /// The run a question is checked on: its preset's scenario with the question's actions as
+    /// scripted inputs at [`QuestionRun::at`]; the answer is read at the end of the run. The app
+    /// plays exactly this run in the diagram when the learner checks an answer.
+    pub fn question_run(&self, question: &Question) -> Result<QuestionRun, LessonError> {
+        let mut scenario = self.scenario(question.preset.as_deref())?;
+        let until = scenario.until;
+        let at = match question.at_ms {
+            Some(ms) => SimTime::from_ms(ms).min(until),
+            None => {
+                let last = scenario.inputs.iter().map(|i| i.at).max();
+                let late = SimTime::from_us(until.as_us().saturating_sub(2 * SETTLE.as_us()));
+                last.map_or(late, |l| late.max(l.plus_us(SETTLE.as_us())))
+                    .min(until)
+            }
+        };
+        for a in &question.actions {
+            let input = Input::parse(a)
+                .map_err(|e| LessonError(format!("question {}: {e}", question.id)))?;
+            scenario.inputs.push(TimedInput { at, input });
+        }
+        Ok(QuestionRun {
+            scenario,
+            at,
+            read: until,
+        })
+    }
+
+    /// Runs a question's [`Lesson::question_run`] and computes its answer.
     pub fn reveal(&self, question: &Question) -> Result<Revealed, LessonError> {
-        let scenario = self.scenario(question.preset.as_deref())?;
+        let q = self.question_run(question)?;
         let mut run =
-            registry::start(&scenario).map_err(|e: BuildError| LessonError(e.to_string()))?;
-        run.seek(scenario.until);
+            registry::start(&q.scenario).map_err(|e: BuildError| LessonError(e.to_string()))?;
         let nodes = |run: &dyn Simulation| {
             crate::models::sharding::placement(run)
                 .map(|p| p.nodes())
                 .unwrap_or_default()
         };
-        let choices = nodes(run.as_ref());
-        for a in &question.actions {
-            let input = Input::parse(a)
-                .map_err(|e| LessonError(format!("question {}: {e}", question.id)))?;
-            run.apply_now(input);
-        }
         // Offer every entity that exists before or after the actions (a crashed server is a
         // tempting wrong answer; a new shard may be the right one).
-        let mut choices = choices;
+        run.seek(SimTime::from_us(q.at.as_us().saturating_sub(1)));
+        let mut choices = nodes(run.as_ref());
+        run.seek(q.read);
         for e in nodes(run.as_ref()) {
             if !choices.contains(&e) {
                 choices.push(e);
             }
         }
-        if let Some(last) = run.last_trace_line().filter(|l| l.rejected) {
+        let refused = run
+            .trace_lines()
+            .into_iter()
+            .find(|l| l.rejected && l.time >= q.at);
+        if let Some(line) = refused {
             return Err(LessonError(format!(
                 "question {}: {}",
-                question.id, last.text
+                question.id, line.text
             )));
         }
         reveal_answer(run.as_ref(), &question.answer, choices)
             .map_err(|e| LessonError(format!("question {}: {e}", question.id)))
     }
+}
+
+/// A question's run: see [`Lesson::question_run`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuestionRun {
+    /// The scenario: the question's preset with its actions scripted at `at`.
+    pub scenario: Scenario,
+    /// When the question's actions apply.
+    pub at: SimTime,
+    /// When the answer is read (the end of the run).
+    pub read: SimTime,
 }
 
 fn reveal_answer(

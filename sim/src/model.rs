@@ -255,6 +255,19 @@ pub struct Metric {
     pub help: &'static str,
 }
 
+/// What fills a metric that has no value yet, in the words of the page's controls (the empty
+/// tile says it instead of a bare "—").
+pub fn empty_hint(id: &str) -> &'static str {
+    match id {
+        "moved_keys" | "moved_percent" | "modulo_moved_keys" | "modulo_moved_percent" => {
+            "change servers to see"
+        }
+        "scan_keys" | "scan_shards" => "run a scan to see",
+        "capacity" | "forwarded_keys" => "bounded loads only",
+        _ => "press play to see",
+    }
+}
+
 /// A named series of labelled values, such as keys per server (drawn as bars).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricGroup {

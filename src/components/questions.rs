@@ -1,5 +1,6 @@
-//! Predict-then-reveal questions. The answer is computed by running the lesson's model
-//! ([`Lesson::reveal`]) — never written by hand — and only shown after the learner commits.
+//! Predict-then-reveal questions, each inside the step it belongs to. The answer is computed by
+//! running the lesson's model ([`Lesson::reveal`]) — never written by hand — and only shown after
+//! the learner commits; committing also plays that same run in the diagram.
 
 use crate::components::icons;
 use sim::lesson::{Answer, Lesson, Question, Revealed};
@@ -12,27 +13,52 @@ use yew::prelude::*;
 pub struct QuestionsProps {
     /// The lesson.
     pub lesson: Rc<Lesson>,
+    /// The questions of this step (numbered from 1); `None`: those that belong to no step.
+    pub step: Option<u32>,
+    /// Ids of the questions answered so far (this visit).
+    pub answered: Rc<std::collections::BTreeSet<String>>,
+    /// Plays a question's run in the diagram (by id).
+    pub on_check: Callback<String>,
+    /// Records that a question was answered (by id).
+    pub on_answered: Callback<String>,
 }
 
 impl PartialEq for QuestionsProps {
     /// Lessons are compared by identity: they never change while the page shows them.
     fn eq(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.lesson, &other.lesson)
+            && self.step == other.step
+            && self.answered == other.answered
+            && self.on_check == other.on_check
+            && self.on_answered == other.on_answered
     }
 }
 
-/// Every question of the lesson.
+/// The questions of one step (or those of none).
 #[function_component(Questions)]
 pub fn questions(props: &QuestionsProps) -> Html {
-    if props.lesson.questions.is_empty() {
+    let mine: Vec<usize> = props
+        .lesson
+        .questions
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| q.step == props.step)
+        .map(|(i, _)| i)
+        .collect();
+    if mine.is_empty() {
         return html! {};
     }
+    let title_id = format!("questions-title-{}", props.step.unwrap_or(0));
     html! {
-        <section class="questions" aria-labelledby="questions-title">
-            <h2 class="section-title" id="questions-title">{ "Predict, then check" }</h2>
-            <p class="muted">{ "Commit to an answer first; the playground then runs the model to check it." }</p>
-            { for props.lesson.questions.iter().enumerate().map(|(i, q)| html! {
-                <QuestionCard key={q.id.clone()} lesson={props.lesson.clone()} index={i} />
+        <section class="questions" aria-labelledby={title_id.clone()} data-testid="questions">
+            <h3 class="section-title" id={title_id}>{ "Predict, then check" }</h3>
+            <p class="muted">{ "Commit to an answer first: Check plays the scenario in the diagram and reads the answer from that run." }</p>
+            { for mine.into_iter().map(|i| {
+                let q = &props.lesson.questions[i];
+                html! {
+                    <QuestionCard key={q.id.clone()} lesson={props.lesson.clone()} index={i}
+                        on_check={props.on_check.clone()} on_answered={props.on_answered.clone()} />
+                }
             }) }
         </section>
     }
@@ -45,12 +71,19 @@ pub struct QuestionCardProps {
     pub lesson: Rc<Lesson>,
     /// Which question.
     pub index: usize,
+    /// Plays the question's run in the diagram.
+    pub on_check: Callback<String>,
+    /// Records that it was answered.
+    pub on_answered: Callback<String>,
 }
 
 impl PartialEq for QuestionCardProps {
     /// Lessons are compared by identity: they never change while the page shows them.
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.lesson, &other.lesson) && self.index == other.index
+        Rc::ptr_eq(&self.lesson, &other.lesson)
+            && self.index == other.index
+            && self.on_check == other.on_check
+            && self.on_answered == other.on_answered
     }
 }
 
@@ -99,7 +132,11 @@ pub fn question_card(props: &QuestionCardProps) -> Html {
         let lesson = lesson.clone();
         let index = props.index;
         let owner_choices = owner_choices.clone();
+        let on_check = props.on_check.clone();
+        let on_answered = props.on_answered.clone();
         Callback::from(move |guess: String| {
+            on_check.emit(lesson.questions[index].id.clone());
+            on_answered.emit(lesson.questions[index].id.clone());
             let q = &lesson.questions[index];
             let revealed = match &*owner_choices {
                 Some(r) => r.clone(),
@@ -175,9 +212,9 @@ pub fn question_card(props: &QuestionCardProps) -> Html {
         Ok(r) => {
             let right = r.is_right(&o.guess);
             let computed = match r {
-                Revealed::Owner { answer, .. } => format!("The run says: {answer}."),
+                Revealed::Owner { answer, .. } => format!("The run in the diagram says: {answer}."),
                 Revealed::Number { value, tolerance, unit } => format!(
-                    "The run says: {}{} (answers within ±{} count as right).",
+                    "The run in the diagram says: {}{} (answers within ±{} count as right).",
                     fmt_number(*value),
                     unit.as_deref().unwrap_or(""),
                     fmt_number(*tolerance)
@@ -205,7 +242,7 @@ pub fn question_card(props: &QuestionCardProps) -> Html {
     html! {
         <article class="question card" data-testid={format!("question-{id}")}>
             <p class="question-kicker">{ format!("Question {}", props.index + 1) }</p>
-            <h3 class="question-prompt">{ &q.prompt }</h3>
+            <h4 class="question-prompt">{ &q.prompt }</h4>
             { input }
             { for result }
         </article>

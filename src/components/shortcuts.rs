@@ -13,6 +13,12 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("←", "Step back to before the last event"),
     ("→", "Step forward to the next event"),
     ("R", "Restart from time zero"),
+    ("N", "Next guided step (loads its setup)"),
+    ("P", "Previous guided step"),
+    (
+        "T",
+        "Try the current step: play it to just after its key event",
+    ),
     ("?", "Show this list"),
     ("Esc", "Close this list"),
 ];
@@ -22,6 +28,8 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
 pub enum Shortcut {
     /// A playback action.
     Playback(PlaybackAction),
+    /// A move between guided steps (the lesson page's, not an embed's).
+    Step(PlaybackAction),
     /// Open the shortcuts dialog.
     Help,
     /// Close dialogs.
@@ -35,15 +43,29 @@ pub fn shortcut_for(key: &str) -> Option<Shortcut> {
         "ArrowLeft" => Shortcut::Playback(PlaybackAction::StepBack),
         "ArrowRight" => Shortcut::Playback(PlaybackAction::StepForward),
         "r" | "R" => Shortcut::Playback(PlaybackAction::Restart),
+        "n" | "N" => Shortcut::Step(PlaybackAction::NextStep),
+        "p" | "P" => Shortcut::Step(PlaybackAction::PrevStep),
+        "t" | "T" => Shortcut::Step(PlaybackAction::TryStep),
         "?" => Shortcut::Help,
         "Escape" => Shortcut::Close,
         _ => return None,
     })
 }
 
-/// True when the key belongs to the focused control (typing, a slider, a button's own Space).
+/// True when the key belongs to the focused control (typing, a slider, a button's own Space,
+/// arrows inside a group that moves with them, such as the step dots or a tab list).
 fn owned_by_control(target: Option<Element>, key: &str) -> bool {
     let Some(el) = target else { return false };
+    let arrow = key.starts_with("Arrow");
+    if arrow
+        && el
+            .closest("[data-arrow-keys], [role=tablist], [role=radiogroup], [role=slider]")
+            .ok()
+            .flatten()
+            .is_some()
+    {
+        return true;
+    }
     let tag = el.tag_name().to_ascii_lowercase();
     match tag.as_str() {
         "input" | "textarea" | "select" => true,
@@ -150,6 +172,14 @@ mod tests {
             Some(Shortcut::Playback(PlaybackAction::StepBack))
         );
         assert_eq!(shortcut_for("?"), Some(Shortcut::Help));
+        assert_eq!(
+            shortcut_for("n"),
+            Some(Shortcut::Step(PlaybackAction::NextStep))
+        );
+        assert_eq!(
+            shortcut_for("P"),
+            Some(Shortcut::Step(PlaybackAction::PrevStep))
+        );
         assert_eq!(shortcut_for("x"), None);
     }
 }

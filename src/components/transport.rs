@@ -34,6 +34,19 @@ pub struct Mark {
     pub label: AttrValue,
 }
 
+/// Which part of the transport a [`Transport`] draws: the lesson page pins the clock part (with
+/// the diagram) on phones and lets the settings scroll.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum TransportPart {
+    /// Both rows.
+    #[default]
+    All,
+    /// Restart, step, play, the timeline and the clock.
+    Clock,
+    /// Speed, seed, shortcuts, share and embed.
+    Settings,
+}
+
 /// Props of [`Transport`].
 #[derive(Properties, PartialEq)]
 pub struct TransportProps {
@@ -55,6 +68,9 @@ pub struct TransportProps {
     pub on_action: Callback<PlaybackAction>,
     /// Opens the keyboard shortcuts dialog.
     pub on_shortcuts: Callback<()>,
+    /// Which rows to draw.
+    #[prop_or_default]
+    pub part: TransportPart,
 }
 
 fn speed_text(s: f64) -> String {
@@ -125,8 +141,12 @@ pub fn transport(props: &TransportProps) -> Html {
     let progress = pct(props.now);
     let play_label = if props.playing { "Pause" } else { "Play" };
 
+    let clock = props.part != TransportPart::Settings;
+    let settings = props.part != TransportPart::Clock;
     html! {
-        <div class="transport" role="group" aria-label="Playback">
+        <div class={classes!("transport", (!clock).then_some("transport-extra"))} role="group"
+            aria-label={if clock { "Playback" } else { "Playback settings" }}>
+            if clock {
             <div class="transport-row">
                 <div class="transport-buttons">
                     <button type="button" class="icon-button" data-testid="restart-button" aria-keyshortcuts="r"
@@ -166,6 +186,8 @@ pub fn transport(props: &TransportProps) -> Html {
                 </div>
                 <output class="sim-time" data-testid="sim-time" aria-live="off">{ props.now.to_string() }</output>
             </div>
+            }
+            if settings {
             <div class="transport-row transport-settings">
                 <label class="inline-field">
                     <span class="field-label">{ "Speed" }</span>
@@ -192,6 +214,7 @@ pub fn transport(props: &TransportProps) -> Html {
             </div>
             if let Some(msg) = (*seed_error).clone() {
                 <p class="field-error" role="alert">{ msg }</p>
+            }
             }
         </div>
     }

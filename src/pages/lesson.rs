@@ -15,11 +15,10 @@ use crate::components::param_controls::ParamControls;
 use crate::components::prefs::ReducedMotion;
 use crate::components::preset_menu::PresetMenu;
 use crate::components::progress::LessonMemory;
-use crate::components::questions::Questions;
 use crate::components::run_tools::RunTools;
 use crate::components::shortcuts::{use_shortcuts, Shortcut, ShortcutsDialog};
-use crate::components::steps::Steps;
-use crate::components::transport::{Mark, MarkKind, Transport};
+use crate::components::steps::{StepFollowUp, StepGuide};
+use crate::components::transport::{Mark, MarkKind, Transport, TransportPart};
 use crate::diagrams::Diagram;
 use crate::lessons;
 use crate::playback::{Playback, PlaybackAction};
@@ -69,6 +68,7 @@ struct ViewCallbacks {
     apply: Callback<sim::scenario::Input>,
     dismiss: Callback<()>,
     set_param: Callback<(String, String)>,
+    check: Callback<String>,
 }
 
 /// Props of [`LessonView`].
@@ -128,7 +128,7 @@ fn lesson_runner(props: &LessonRunnerProps) -> Html {
         let dispatch = dispatch.clone();
         let open = shortcuts_open.setter();
         use_shortcuts(Callback::from(move |s: Shortcut| match s {
-            Shortcut::Playback(a) => dispatch.emit(a),
+            Shortcut::Playback(a) | Shortcut::Step(a) => dispatch.emit(a),
             Shortcut::Help => open.set(true),
             Shortcut::Close => open.set(false),
         }));
@@ -244,6 +244,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
         apply: a.reform(PlaybackAction::Apply),
         dismiss: a.reform(|()| PlaybackAction::DismissActionError),
         set_param: a.reform(|(n, v)| PlaybackAction::SetParam(n, v)),
+        check: a.reform(PlaybackAction::CheckQuestion),
     });
     let on_preset = cbs.preset.clone();
     let active_preset: Option<AttrValue> = pb.preset.clone().map(AttrValue::from);
@@ -262,49 +263,107 @@ fn lesson_view(props: &LessonViewProps) -> Html {
         Callback::from(move |_: MouseEvent| a.emit(PlaybackAction::SetCompare(Some(Vec::new()))))
     };
 
+    // The step's focus: the metrics it names (the rest behind "All metrics").
+    let step = lesson.steps.get(pb.step);
+    let focus: Rc<[String]> = {
+        let step_metrics = step.map(|s| s.metrics.clone()).unwrap_or_default();
+        let metrics = metrics.clone();
+        (*use_memo((pb.step, run_key.clone()), move |_| -> Rc<[String]> {
+            crate::components::metrics::focus_ids(&metrics, &step_metrics).into()
+        }))
+        .clone()
+    };
+    let other_count = metrics.scalars.len().saturating_sub(focus.len());
+    // Questions answered on this visit: a step's giveaway labels stay hidden until its questions
+    // are answered.
+    let answered = use_state(|| Rc::new(std::collections::BTreeSet::<String>::new()));
+    let on_answered = {
+        let answered = answered.clone();
+        (*use_memo((), move |_| {
+            Callback::from(move |id: String| {
+                let mut set = (**answered).clone();
+                if set.insert(id) {
+                    answered.set(Rc::new(set));
+                }
+            })
+        }))
+        .clone()
+    };
+    let on_check = cbs.check.clone();
+    // The tabs are one Tab stop; ←/→ (and Home/End) move between them, as in a tab list.
+    let on_tabs_key = {
+        let tab = tab.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let to = match e.key().as_str() {
+                "ArrowLeft" | "Home" => Tab::Lesson,
+                "ArrowRight" | "End" => Tab::Code,
+                _ => return,
+            };
+            e.prevent_default();
+            tab.set(to);
+            use wasm_bindgen::JsCast;
+            let id = if to == Tab::Lesson {
+                "tab-lesson"
+            } else {
+                "tab-code"
+            };
+            if let Some(b) = gloo::utils::document()
+                .get_element_by_id(id)
+                .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = b.focus();
+            }
+        })
+    };
+    let skip_to_stage = Callback::from(|e: MouseEvent| {
+        e.prevent_default();
+        use wasm_bindgen::JsCast;
+        if let Some(stage) = gloo::utils::document()
+            .get_element_by_id("stage")
+            .and_then(|s| s.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = stage.focus();
+        }
+    });
+
     html! {
         <div class="lesson-page" data-testid="lesson-page">
+            <a class="skip-link" href="#stage" data-testid="skip-to-stage" onclick={skip_to_stage}>{ "Skip to the diagram" }</a>
             <UrlNotices notices={props.notices.clone()} />
             <div class={classes!("lesson-grid", (*tab == Tab::Code).then_some("is-code"), comparing.then_some("is-compare"))}>
-                <div class="prose-col">
-                    <header class="lesson-head">
-                        <nav class="breadcrumbs" aria-label="Breadcrumb">
-                            <a href="#/">{ "Lessons" }</a>
-                            <span aria-hidden="true">{ "/" }</span>
-                            <span>{ family.map(|f| f.title).unwrap_or("") }</span>
-                        </nav>
-                        <h1 class="lesson-title">{ &lesson.title }</h1>
-                        <p class="lead">{ &lesson.summary }</p>
-                        <LessonDownload lesson_id={AttrValue::from(lesson.id.clone())} />
-                    </header>
-                    <div class="tabs" role="tablist" aria-label="Lesson or code">
-                        <button type="button" role="tab" id="tab-lesson" class="tab" data-testid="tab-lesson"
-                            aria-selected={(*tab == Tab::Lesson).to_string()} aria-controls="tabpanel"
-                            onclick={set_tab(Tab::Lesson)}>{ "Lesson" }</button>
-                        <button type="button" role="tab" id="tab-code" class="tab" data-testid="tab-code"
-                            aria-selected={(*tab == Tab::Code).to_string()} aria-controls="tabpanel"
-                            onclick={set_tab(Tab::Code)}>{ "Code" }</button>
-                    </div>
-                    <div id="tabpanel" class="tabpanel" role="tabpanel"
-                        aria-labelledby={if *tab == Tab::Lesson { "tab-lesson" } else { "tab-code" }}>
-                        if *tab == Tab::Lesson {
-                            <Steps lesson={lesson.clone()} active_preset={active_preset.clone()} on_preset={on_preset.clone()} />
-                        } else {
-                            <CodeView lesson={lesson.clone()} />
-                        }
-                    </div>
+                <header class="lesson-head">
+                    <nav class="breadcrumbs" aria-label="Breadcrumb">
+                        <a href="#/">{ "Lessons" }</a>
+                        <span aria-hidden="true">{ "/" }</span>
+                        <span>{ family.map(|f| f.title).unwrap_or("") }</span>
+                    </nav>
+                    <h1 class="lesson-title">{ &lesson.title }</h1>
+                    <p class="lead">{ &lesson.summary }</p>
+                    <LessonDownload lesson_id={AttrValue::from(lesson.id.clone())} />
+                </header>
+                <div class="tabs" role="tablist" aria-label="Lesson or code" onkeydown={on_tabs_key}>
+                    <button type="button" role="tab" id="tab-lesson" class="tab" data-testid="tab-lesson"
+                        aria-selected={(*tab == Tab::Lesson).to_string()} aria-controls="tabpanel"
+                        tabindex={if *tab == Tab::Lesson { "0" } else { "-1" }}
+                        onclick={set_tab(Tab::Lesson)}>{ "Lesson" }</button>
+                    <button type="button" role="tab" id="tab-code" class="tab" data-testid="tab-code"
+                        aria-selected={(*tab == Tab::Code).to_string()} aria-controls="tabpanel"
+                        tabindex={if *tab == Tab::Code { "0" } else { "-1" }}
+                        onclick={set_tab(Tab::Code)}>{ "Code" }</button>
+                </div>
+                <div id="tabpanel" class="tabpanel" role="tabpanel"
+                    aria-labelledby={if *tab == Tab::Lesson { "tab-lesson" } else { "tab-code" }}>
                     if *tab == Tab::Lesson {
-                        <div class="questions-wrap">
-                            if below_fold {
-                                <Questions lesson={lesson.clone()} />
-                            }
-                        </div>
+                        <StepGuide lesson={lesson.clone()} index={pb.step} playing={pb.playing}
+                            pausing={pb.pause_at.is_some()} on_action={on_action.clone()} />
+                    } else {
+                        <CodeView lesson={lesson.clone()} />
                     }
                 </div>
-                <div class="sim-col">
-                    <section class="card stage" aria-label="Simulation">
-                        // Compare mode takes the diagram's place, under the same row, and has the
-                        // one way back (its Close button).
+                <section id="stage" class="card stage" aria-label="Simulation" tabindex="-1" data-testid="stage">
+                    <div class="stage-pin" data-testid="stage-pin">
+                        // Compare mode takes the diagram's place (nothing above or beside it moves) and
+                        // has the one way back, its Close button.
                         if !lesson.compare.is_empty() && !comparing {
                             <div class="stage-tools">
                                 <button type="button" class="button button-secondary" data-testid="compare-toggle"
@@ -321,48 +380,64 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                                 <Diagram frame={(*frame).clone()} {reduced_motion} />
                             </div>
                         }
-                        <Transport {playing} {now} {until} {speed} {seed} marks={marks}
-                            share_url={share_url} on_action={on_action.clone()}
-                            on_shortcuts={props.on_shortcuts.clone()} />
-                        <RunTools playback={pb.clone()} />
-                    </section>
-                    <section class="card interventions" aria-labelledby="interventions-title">
-                        <div class="card-head">
-                            <h2 class="card-title" id="interventions-title">{ "Intervene" }</h2>
-                            <span class="card-hint muted">{ format!("Applied at {now}") }</span>
-                        </div>
-                        if below_fold {
-                            <ActionsPanel actions={actions} {choices} colors={colors.clone()}
-                                error={pb.action_error.clone()} on_apply={cbs.apply.clone()}
-                                on_dismiss_error={cbs.dismiss.clone()} />
-                        }
-                    </section>
+                        <Transport {playing} {now} {until} {speed} {seed} marks={marks.clone()}
+                            share_url={share_url.clone()} on_action={on_action.clone()}
+                            on_shortcuts={props.on_shortcuts.clone()} part={TransportPart::Clock} />
+                    </div>
+                    <Transport {playing} {now} {until} {speed} {seed} {marks}
+                        {share_url} on_action={on_action.clone()}
+                        on_shortcuts={props.on_shortcuts.clone()} part={TransportPart::Settings} />
+                    // Kept while comparing (hidden by CSS: the columns show theirs), so the page's
+                    // own figures stay readable by tests and the layout does not jump.
+                    <MetricsPanel metrics={metrics.clone()} ids={focus.clone()} focus=true />
+                </section>
+                if *tab == Tab::Lesson && below_fold {
+                    <StepFollowUp lesson={lesson.clone()} index={pb.step} answered={(*answered).clone()}
+                        {on_check} {on_answered} />
+                }
+            </div>
+            <div class="workbench">
+                <section class="card interventions" aria-labelledby="interventions-title">
+                    <div class="card-head">
+                        <h2 class="card-title" id="interventions-title">{ "Intervene" }</h2>
+                        <span class="card-hint muted">{ format!("Applied at {now}") }</span>
+                    </div>
                     if below_fold {
-                        <div class="results" hidden={comparing}>
-                            <section class="card" aria-labelledby="metrics-title">
-                                <div class="card-head"><h2 class="card-title" id="metrics-title">{ "Metrics" }</h2></div>
-                                <MetricsPanel metrics={metrics.clone()} />
-                            </section>
-                            <div class="results-side">
-                                <section class="card" aria-label={crate::diagrams::kind(&frame).load_label()}>
-                                    <LoadChart metrics={metrics.clone()} colors={colors.clone()} />
-                                </section>
-                                <EventLog lines={lines} />
-                            </div>
-                        </div>
+                        <ActionsPanel actions={actions} {choices} colors={colors.clone()}
+                            error={pb.action_error.clone()} on_apply={cbs.apply.clone()}
+                            on_dismiss_error={cbs.dismiss.clone()} />
                     }
-                    <section class="card parameters" aria-labelledby="params-title">
-                        <div class="card-head">
-                            <h2 class="card-title" id="params-title">{ "Parameters" }</h2>
-                            <span class="card-hint muted">{ "Changes rebuild the run with the same seed and interventions." }</span>
+                </section>
+                if below_fold {
+                    <div class="results" hidden={comparing}>
+                        <section class="card" aria-labelledby="metrics-title">
+                            <details class="all-metrics" data-testid="all-metrics">
+                                <summary><h2 class="card-title" id="metrics-title">{ format!("All metrics ({other_count} more)") }</h2></summary>
+                                <MetricsPanel metrics={metrics.clone()} ids={focus.clone()} />
+                            </details>
+                        </section>
+                        <div class="results-side">
+                            <section class="card" aria-label={crate::diagrams::kind(&frame).load_label()}>
+                                <LoadChart metrics={metrics.clone()} colors={colors.clone()} />
+                            </section>
+                            <EventLog lines={lines} />
                         </div>
-                        if below_fold {
-                            <PresetMenu lesson={lesson.clone()} active={active_preset} on_load={on_preset} />
-                            <ParamControls specs={specs} values={params} errors={pb.param_errors.clone()}
-                                on_set={cbs.set_param.clone()} />
-                        }
-                    </section>
-                </div>
+                    </div>
+                }
+                <section class="card parameters" aria-labelledby="params-title">
+                    <div class="card-head">
+                        <h2 class="card-title" id="params-title">{ "Parameters" }</h2>
+                        <span class="card-hint muted">{ "Changes rebuild the run with the same seed and interventions." }</span>
+                    </div>
+                    if below_fold {
+                        <PresetMenu lesson={lesson.clone()} active={active_preset} on_load={on_preset} />
+                        <ParamControls specs={specs} values={params} errors={pb.param_errors.clone()}
+                            on_set={cbs.set_param.clone()} />
+                    }
+                </section>
+                <section class="card" aria-label="Save and load">
+                    <RunTools playback={pb.clone()} />
+                </section>
             </div>
         </div>
     }

@@ -10,6 +10,7 @@ import {
   valuesByPrefix,
   setInputValue,
   blur,
+  showQuestion,
 } from './harness.mjs';
 
 const app = useApp();
@@ -154,7 +155,7 @@ app.test('the code tab shows the highlighted Rust lookup', async ({ open }) => {
 app.test('answering where User123 lands with C reveals "correct"', async ({ open }) => {
   const page = await open(LESSON);
   await lessonReady(page);
-  const question = page.locator(tid('question-where-user123'));
+  const question = await showQuestion(page, 'where-user123');
   await question.waitFor();
   const result = page.locator(tid('question-where-user123-result'));
   if ((await result.count()) > 0) {

@@ -2,7 +2,7 @@
 // one shard while a read by attribute asks all of them, 64 shards make the scatter's tail the
 // common case (and a link reproduces it), and the owner question is answered by the sim.
 import assert from 'node:assert/strict';
-import { useApp, tid, lessonReady, waitForDataValue, valuesByPrefix, settledSnapshot, setInputValue, dataValue } from './harness.mjs';
+import { useApp, tid, lessonReady, waitForDataValue, valuesByPrefix, settledSnapshot, setInputValue, dataValue, showQuestion } from './harness.mjs';
 
 const app = useApp();
 const LESSON = '#/lesson/cross-shard-queries';
@@ -77,7 +77,7 @@ app.test('64 shards: every read waits for 64 answers and the tail becomes common
 app.test('the question on user 13 is answered by running the sim', async ({ open }) => {
   const page = await open(LESSON);
   await ready(page);
-  const q = page.locator(tid('question-user-13-shard'));
+  const q = await showQuestion(page, 'user-13-shard');
   await q.scrollIntoViewIfNeeded();
   await q.locator(tid('choice-1')).click();
   const result = page.locator(tid('question-user-13-shard-result'));

@@ -12,6 +12,7 @@ import {
   valuesByPrefix,
   settledSnapshot,
   setInputValue,
+  showQuestion,
 } from './harness.mjs';
 
 const app = useApp();
@@ -34,7 +35,7 @@ app.test('twelve tenants sit on four shards by least-loaded placement, the whale
   await page.locator(tid('shard-key-0')).waitFor({ state: 'attached' });
 
   // Predict-then-reveal: after round robin and a rebalance, acme stays on shard 0.
-  const q = page.locator(tid('question-whale-after-rebalance'));
+  const q = await showQuestion(page, 'whale-after-rebalance');
   await q.scrollIntoViewIfNeeded();
   await q.locator(tid('choice-0')).click();
   const result = page.locator(tid('question-whale-after-rebalance-result'));

@@ -200,3 +200,20 @@ export async function codeShows(page) {
   await page.locator(tid('tab-lesson')).click();
   return text;
 }
+
+/**
+ * Shows the guided step that holds question `id` (questions sit inside their step) and returns
+ * the question's card. Visiting a step loads its setup, as a learner's click would.
+ */
+export async function showQuestion(page, id) {
+  const card = page.locator(tid(`question-${id}`));
+  if (await card.count()) return card;
+  const dots = await page.locator('.step-dot').count();
+  for (let n = 1; n <= dots; n++) {
+    await page.locator(tid(`step-dot-${n}`)).click();
+    await page.locator(tid(`step-${n}`)).waitFor();
+    await page.locator(tid('step-follow-up')).waitFor({ state: 'attached' });
+    if (await card.count()) return card;
+  }
+  throw new Error(`no step shows question ${id}`);
+}

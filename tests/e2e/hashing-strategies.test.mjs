@@ -11,6 +11,7 @@ import {
   waitForDataValue,
   valuesByPrefix,
   settledSnapshot,
+  showQuestion,
 } from './harness.mjs';
 
 const app = useApp();
@@ -88,7 +89,7 @@ app.test('a link removing a middle jump shard reproduces the run; bounded loads 
 app.test('the ketama question is answered by running the sim', async ({ open }) => {
   const page = await open(LESSON);
   await ready(page);
-  const q = page.locator(tid('question-ketama-user-13'));
+  const q = await showQuestion(page, 'ketama-user-13');
   await q.scrollIntoViewIfNeeded();
   await q.locator(tid('choice-2')).click();
   const result = page.locator(tid('question-ketama-user-13-result'));

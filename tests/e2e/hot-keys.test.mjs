@@ -1,8 +1,8 @@
 // The hot-keys lesson: a celebrity key pins its shard (request load, not key count), doubling the
 // shards does not cool it, splitting and caching do, a link reproduces the run, and the question
-// on where the celebrity goes is answered by the sim.
+// on the celebrity shard's share is answered by the sim.
 import assert from 'node:assert/strict';
-import { useApp, tid, lessonReady, waitForDataValue, dataValue, valuesByPrefix, settledSnapshot, setInputValue } from './harness.mjs';
+import { useApp, tid, lessonReady, waitForDataValue, dataValue, valuesByPrefix, settledSnapshot, setInputValue, showQuestion } from './harness.mjs';
 
 const app = useApp();
 const HOT = '#/lesson/hot-keys';
@@ -95,13 +95,15 @@ app.test('splitting the celebrity spreads its load; a cache added live restarts 
   assert.ok(ideal < 37.1, `the celebrity and 99 other users: 37% (got ${ideal})`);
 });
 
-app.test('the question on where the celebrity goes is answered by running the sim', async ({ open }) => {
+app.test('the question on the share of the celebrity shard is answered by running the sim', async ({ open }) => {
   const page = await open(HOT);
   await ready(page);
-  const q = page.locator(tid('question-celebrity-after-doubling'));
+  const q = await showQuestion(page, 'celebrity-shard-share');
   await q.scrollIntoViewIfNeeded();
-  await q.locator(tid('choice-15')).click();
-  const result = page.locator(tid('question-celebrity-after-doubling-result'));
+  // 30% + 70%/8 ≈ 39%; the run measures 39.5%.
+  await setInputValue(q.locator(tid('question-celebrity-shard-share-input')), '39');
+  await q.locator(tid('question-celebrity-shard-share-submit')).click();
+  const result = page.locator(tid('question-celebrity-shard-share-result'));
   await result.waitFor();
   assert.match((await result.textContent()) ?? '', /correct/i);
   assert.doesNotMatch((await result.textContent()) ?? '', /not quite/i);

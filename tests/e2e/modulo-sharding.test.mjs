@@ -1,7 +1,7 @@
 // The modulo-sharding lesson: the notes' user_id % 4 layout, resizing moves most keys, the URL
 // reproduces the run, and the predict-then-reveal questions are answered by the sim.
 import assert from 'node:assert/strict';
-import { useApp, tid, lessonReady, waitForDataValue, valuesByPrefix, settledSnapshot, setInputValue } from './harness.mjs';
+import { useApp, tid, lessonReady, waitForDataValue, valuesByPrefix, settledSnapshot, setInputValue, showQuestion } from './harness.mjs';
 
 const app = useApp();
 const MODULO = '#/lesson/modulo-sharding';
@@ -51,7 +51,7 @@ app.test('a 4 -> 8 link reproduces the same run in a fresh page', async ({ open 
 app.test('the question on user 13 is answered by running the sim', async ({ open }) => {
   const page = await open(MODULO);
   await ready(page);
-  const q = page.locator(tid('question-user-13-after-eight'));
+  const q = await showQuestion(page, 'user-13-after-eight');
   await q.scrollIntoViewIfNeeded();
   await q.locator(tid('choice-5')).click();
   const result = page.locator(tid('question-user-13-after-eight-result'));

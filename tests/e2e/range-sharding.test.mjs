@@ -11,6 +11,7 @@ import {
   valuesByPrefix,
   settledSnapshot,
   setInputValue,
+  showQuestion,
 } from './harness.mjs';
 
 const app = useApp();
@@ -112,7 +113,7 @@ app.test('a range-scan link reproduces its run, and hash partitioning asks every
 app.test('the question on family 500,000 is answered by running the sim', async ({ open }) => {
   const page = await open(RANGE);
   await ready(page);
-  const q = page.locator(tid('question-where-500000'));
+  const q = await showQuestion(page, 'where-500000');
   await q.scrollIntoViewIfNeeded();
   await q.locator(tid('choice-2')).click();
   const result = page.locator(tid('question-where-500000-result'));

@@ -4,7 +4,7 @@
 // storage is reported once without breaking the page.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { useApp, tid, LESSON, lessonReady, settledSnapshot, setInputValue } from './harness.mjs';
+import { useApp, tid, LESSON, lessonReady, settledSnapshot, setInputValue, showQuestion } from './harness.mjs';
 
 const app = useApp();
 const RUN = `${LESSON}?v=1&seed=7&vnodes=50&do=0:remove-server:B&t=2500`;
@@ -263,7 +263,7 @@ app.test('storage that throws on every access does not break the page', async ({
   await page.goto(app.url(RUN));
   await page.reload();
   await lessonReady(page);
-  await page.locator(tid('choice-C')).click();
+  await (await showQuestion(page, 'where-user123')).locator(tid('choice-C')).click();
   await page.locator(tid('question-where-user123-result')).waitFor();
   assert.equal(await page.locator(tid('storage-notice')).count(), 0, 'unavailable storage degrades silently');
 });
@@ -271,18 +271,18 @@ app.test('storage that throws on every access does not break the page', async ({
 app.test('answering a question shows progress on the home page, and it survives a reload', async ({ open }) => {
   const page = await open(LESSON);
   await lessonReady(page);
-  await page.locator(tid('choice-C')).click();
+  await (await showQuestion(page, 'where-user123')).locator(tid('choice-C')).click();
   await page.locator(tid('question-where-user123-result')).waitFor();
   await page.locator('.breadcrumbs a[href="#/"]').click();
   await page.locator(tid('lesson-list')).waitFor();
   await page.locator(tid('progress-visited-consistent-hashing')).waitFor();
   const questions = page.locator(tid('progress-questions-consistent-hashing'));
-  assert.equal(await questions.textContent(), '1 of 3 questions');
-  assert.equal(await questions.getAttribute('title'), '1 of 3 answered, 1 right');
+  assert.equal(await questions.textContent(), '1 of 4 questions');
+  assert.equal(await questions.getAttribute('title'), '1 of 4 answered, 1 right');
   assert.equal(await page.locator(tid('progress-visited-modulo-sharding')).count(), 0, 'an unvisited lesson shows nothing');
   await page.reload();
   await page.locator(tid('progress-visited-consistent-hashing')).waitFor();
-  assert.equal(await questions.textContent(), '1 of 3 questions');
+  assert.equal(await questions.textContent(), '1 of 4 questions');
 });
 
 app.test('a lesson opened without state offers to resume the last one, which reproduces it', async ({ open }) => {
