@@ -109,7 +109,7 @@ app.test('modulo sharding beside the ring and jump hash: 4 -> 5 moves 80% agains
   assert.equal(await dataValue(page, 'compare-moves-modulo'), 800);
 });
 
-/** Where the things above and beside compare mode are: the lesson's title, tabs and prose column,
+/** Where the things above and beside compare mode are: the lesson's title, tabs and step card,
  * and the stage it opens in. */
 async function layout(page) {
   return page.evaluate(() => {
@@ -117,7 +117,7 @@ async function layout(page) {
     for (const [name, sel] of [
       ['title', '.lesson-title'],
       ['tabs', '[data-testid="tab-lesson"]'],
-      ['prose', '.prose-col'],
+      ['step', '.lesson-grid > .tabpanel'],
       ['stage', '.stage'],
       ['grid', '.lesson-grid'],
     ]) {
