@@ -261,3 +261,13 @@ app.test('modulo sharding: the header adds a shard in every column', async ({ op
   }
   assert.match(await page.locator(tid('compare-summary-modulo')).textContent(), /^Add a shard — 800 keys moved \(80\.0%\)$/);
 });
+
+app.test('on a phone compare mode fits the screen: the page never scrolls sideways', async ({ open }) => {
+  const page = await open(`${LESSON}?v=1&compare=all`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator(tid('compare-view')).locator(`svg${tid('ring-diagram')}`).first().waitFor();
+  await page.locator(tid('compare-action')).click();
+  await waitForDataValue(page, 'compare-summary-modulo', '>', 0);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the page is ${width} px wide at 390`);
+});
