@@ -826,7 +826,7 @@ mod tests {
             p.share_hash().contains("&compare=all"),
             "every variant: all"
         );
-        assert_eq!(p.compare_ids().unwrap().len(), 3);
+        assert_eq!(p.compare_ids().unwrap().len(), 4);
     }
 
     #[test]

@@ -793,7 +793,7 @@ mod tests {
         assert_eq!(notices.len(), 1, "{notices:?}");
         assert!(notices[0].contains("nope"));
         let (r, notices) = lesson_route("#/lesson/consistent-hashing?compare=all");
-        assert_eq!(r.compare.as_ref().map(Vec::len), Some(3));
+        assert_eq!(r.compare.as_ref().map(Vec::len), Some(4));
         assert!(notices.is_empty());
         let (r, _) = lesson_route("#/lesson/consistent-hashing");
         assert_eq!(r.compare, None, "off unless asked");

@@ -141,7 +141,7 @@ fn compare_runs_every_variant_on_one_timeline() {
     assert!(ok, "{err}");
     let v: Value = serde_json::from_str(out.trim()).unwrap();
     let variants = v["variants"].as_array().unwrap();
-    assert_eq!(variants.len(), 3);
+    assert_eq!(variants.len(), 4, "hash % N and three rings");
     for c in variants {
         let m = &c["metrics"];
         assert!(
@@ -152,7 +152,13 @@ fn compare_runs_every_variant_on_one_timeline() {
         assert_eq!(c["changes"][0]["moved_keys"], m["moved_keys"]);
     }
     // A single point per server is the primary's own run: B's arc goes to C.
-    assert_eq!(variants[0]["metrics"]["owners"]["User123"], "C");
+    let one = variants.iter().find(|c| c["id"] == "one-point").unwrap();
+    assert_eq!(one["metrics"]["owners"]["User123"], "C");
+    // hash % N deals about two keys in three again (the ring, about one in five).
+    let modulo = &variants[0];
+    assert_eq!(modulo["id"], "modulo");
+    let pct = modulo["changes"][0]["moved_percent"].as_f64().unwrap();
+    assert!((55.0..78.0).contains(&pct), "hash % N moved {pct}%");
     let (ok, _, err) = sdp(&["compare", "consistent-hashing", "--only", "nope"]);
     assert!(!ok && err.contains("no variant \"nope\""), "{err}");
 }

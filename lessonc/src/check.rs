@@ -370,6 +370,38 @@ pub fn check_lesson(src: &LessonSource, code_root: &Path, errors: &mut Vec<Compi
             err(errors, line, format!("compare variant {}: {e}", v.id));
         }
     }
+    if let Some(a) = &l.compare_action {
+        let line = table_key_line(&src.text, "compare_action", "input");
+        let what = format!("[compare_action] {:?}", a.input);
+        if l.compare.is_empty() {
+            err(
+                errors,
+                line,
+                format!("{what}: the lesson has no [[compare]] variants"),
+            );
+        }
+        if a.label.trim().is_empty() {
+            err(errors, line, format!("{what}: the button needs a label"));
+        }
+        match Input::parse(&a.input) {
+            Err(e) => err(errors, line, format!("{what}: {e}")),
+            Ok(input) => {
+                check_action(errors, line, &what, &input);
+                // The model must take it at the end of the lesson's own timeline.
+                let scenario = l.scenario(None).ok();
+                let run = scenario
+                    .as_ref()
+                    .and_then(|s| Some((s.until, registry::start(s).ok()?)));
+                if let Some((until, mut run)) = run {
+                    run.seek(until);
+                    run.apply_now(input);
+                    if let Some(refused) = run.last_trace_line().filter(|t| t.rejected) {
+                        err(errors, line, format!("{what}: {}", refused.text));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// `sim/src/<path>` if `path` is a plain relative path (no `..`, not absolute).

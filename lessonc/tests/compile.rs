@@ -321,6 +321,60 @@ fn the_real_lessons_compile() {
 }
 
 #[test]
+fn a_compare_action_must_parse_name_an_action_the_model_takes_and_have_variants() {
+    let variants = "\n[[compare]]\nid = \"one\"\nlabel = \"1 point\"\nparams = { vnodes = 1 }\n\n[[compare]]\nid = \"many\"\nlabel = \"100 points\"\nparams = { vnodes = 100 }\n";
+    let action = |input: &str| {
+        format!("{RING}{variants}\n[compare_action]\ninput = \"{input}\"\nlabel = \"Crash B\"\n")
+    };
+
+    let t = Tree::new("compare-action-good");
+    t.family("demo")
+        .write("demo/ring.toml", &action("remove-server:B"));
+    let c = t.compile().unwrap_or_else(|e| panic!("{e:?}"));
+    let a = c.families[0].lessons[0].lesson.compare_action.clone();
+    assert_eq!(
+        a.map(|a| (a.input, a.label)),
+        Some(("remove-server:B".into(), "Crash B".into()))
+    );
+
+    let t = Tree::new("compare-action-unknown");
+    t.family("demo")
+        .write("demo/ring.toml", &action("explode:B"));
+    let errors = t.errors();
+    assert!(
+        errors.iter().any(|e| e.contains(
+            "[compare_action] \"explode:B\": the model hash-ring has no action \"explode\""
+        )),
+        "{errors:?}"
+    );
+
+    // The model refuses it: there is no server Z to crash.
+    let t = Tree::new("compare-action-refused");
+    t.family("demo")
+        .write("demo/ring.toml", &action("remove-server:Z"));
+    let errors = t.errors();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("[compare_action] \"remove-server:Z\": Refused remove-server:Z")),
+        "{errors:?}"
+    );
+
+    let t = Tree::new("compare-action-alone");
+    t.family("demo").write(
+        "demo/ring.toml",
+        &format!("{RING}\n[compare_action]\ninput = \"remove-server:B\"\nlabel = \"Crash B\"\n"),
+    );
+    let errors = t.errors();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("the lesson has no [[compare]] variants")),
+        "{errors:?}"
+    );
+}
+
+#[test]
 fn a_step_setup_that_does_not_fit_names_the_step_and_its_line() {
     let t = Tree::new("steps");
     t.family("demo").write(

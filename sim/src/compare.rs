@@ -53,12 +53,18 @@ pub struct MovedAt {
     pub at: SimTime,
     /// The input, as the URL writes it (`resize:5`).
     pub input: String,
+    /// The input in words, from the column's model ([`crate::model::describe_input`]):
+    /// `Crash a server: B`.
+    pub described: String,
     /// Keys it moved (`None`: the model does not move keys, or refused the input).
     pub moved: Option<i64>,
     /// The same as a share of the keys, in percent.
     pub percent: Option<f64>,
     /// Whether this column refused the input.
     pub refused: bool,
+    /// What the column's model recorded for it, as its event log says it ("The directory went
+    /// down…"), when it took the input.
+    pub said: Option<String>,
 }
 
 /// One row of the comparison table: a metric across the columns.
@@ -216,19 +222,21 @@ impl Comparison {
         let mut out = Vec::new();
         for input in key.inputs.iter().filter(|i| i.at <= now) {
             run.seek(input.at);
-            // A refused input leaves only its refusal in the trace, so it is the newest line.
-            let refused = run
-                .last_trace_line()
-                .is_some_and(|l| l.rejected && l.time == input.at);
+            // An input's record (or its refusal) is the newest line of the trace at its time.
+            let last = run.last_trace_line().filter(|l| l.time == input.at);
+            let refused = last.as_ref().is_some_and(|l| l.rejected);
+            let said = last.filter(|l| !l.rejected && l.milestone).map(|l| l.text);
             let moved = placement(run.as_ref())
                 .and_then(|p| p.last_moved())
                 .filter(|_| !refused);
             out.push(MovedAt {
                 at: input.at,
                 input: input.input.to_string(),
+                described: crate::model::describe_input(run.actions(), &input.input),
                 moved: moved.map(|m| m.keys as i64),
                 percent: moved.map(Moved::percent),
                 refused,
+                said,
             });
         }
         out

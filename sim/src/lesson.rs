@@ -297,6 +297,18 @@ pub struct CompareVariant {
     pub description: String,
 }
 
+/// The intervention compare mode puts in its header, so one press shows how the strategies
+/// differ (`input = "remove-server:B"`, `label = "Crash B"`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareAction {
+    /// The input, as a link's `do=` writes it without the time (`remove-server:B`); applied at
+    /// the current time.
+    pub input: String,
+    /// The button's text (`Crash B`).
+    pub label: String,
+}
+
 /// A lesson.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -343,6 +355,9 @@ pub struct Lesson {
     /// The strategies compare mode offers (two or more), in column order.
     #[serde(default, rename = "compare")]
     pub compare: Vec<CompareVariant>,
+    /// The intervention compare mode offers in its header, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare_action: Option<CompareAction>,
 }
 
 /// A lesson file that did not parse or does not fit its model.

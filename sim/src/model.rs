@@ -72,6 +72,28 @@ impl ActionSpec {
         self.help = Some(help);
         self
     }
+
+    /// The action applied with `arg`, in words (`Crash a server: B`, `Resize to 5`): how the
+    /// app names an input to a learner, instead of the URL's `remove-server:B`.
+    pub fn describe(&self, arg: Option<&str>) -> String {
+        match arg.map(str::trim).filter(|a| !a.is_empty()) {
+            None => self.label.to_string(),
+            // "Resize to 5", "Split the celebrity into 8": the label already leads into it.
+            Some(a) if self.label.ends_with(" to") || self.label.ends_with(" into") => {
+                format!("{} {a}", self.label)
+            }
+            Some(a) => format!("{}: {a}", self.label),
+        }
+    }
+}
+
+/// An input in words, from its model's actions (see [`ActionSpec::describe`]); an action the
+/// model does not list is shown as written.
+pub fn describe_input(actions: &[ActionSpec], input: &crate::scenario::Input) -> String {
+    match actions.iter().find(|a| a.name == input.action) {
+        Some(a) => a.describe(input.arg.as_deref()),
+        None => input.to_string(),
+    }
 }
 
 /// A value the argument of an action that [picks](ActionSpec::pick) can take now.

@@ -114,3 +114,85 @@ fn an_input_a_column_does_not_know_is_refused_there_alone() {
         "{changes:?}"
     );
 }
+
+/// The consistent-hashing lesson's `hash % N` column, beside the ring, when B crashes on the
+/// notes' ring (A 45°, B 120°, C 280°; 200 keys). Under `hash % N` a key stays only if its
+/// server at index `h mod 3` is the one at index `h mod 2`: of the six residues of `h mod 6`,
+/// 0 (A, A) and 5 (C, C) stay, so about 2/3 of the keys move. On the ring only B's arc moves,
+/// 75° of 360°, about 1/5.
+#[test]
+fn consistent_hashing_compares_the_ring_with_hash_mod_n_when_b_crashes() {
+    let lesson = catalog::lesson("consistent-hashing").expect("lesson");
+    let action = lesson.compare_action.clone().expect("a header action");
+    assert_eq!(action.input, "remove-server:B");
+    let mut run = primary("consistent-hashing", None);
+    run.apply_now(sim::scenario::Input::parse(&action.input).unwrap());
+    let mut cmp = Comparison::new(&lesson, &["modulo".into(), "one-point".into()]);
+    cmp.sync(run.as_ref());
+    let moved = |i: usize| {
+        let m = cmp.moved_per_change(i, run.now());
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].described, "Crash a server: B", "the input in words");
+        m[0].percent.unwrap()
+    };
+    let (modulo, ring) = (moved(0), moved(1));
+    assert!(
+        (55.0..78.0).contains(&modulo),
+        "hash % N moved {modulo}%, about 2/3"
+    );
+    assert!(
+        (12.0..30.0).contains(&ring),
+        "the ring moved {ring}%, about 1/5"
+    );
+    // The ring column is the lesson's own run: it moved what the lesson's run says hash % N
+    // would have moved on the other side.
+    let m = cmp.columns()[1].run.as_ref().unwrap().metrics();
+    let would = m
+        .get("modulo_moved_percent")
+        .and_then(MetricValue::as_f64)
+        .unwrap();
+    assert!(
+        (would - modulo).abs() < 1e-9,
+        "the ring's estimate {would} = the column's {modulo}"
+    );
+    cmp.columns()[0].run.as_ref().unwrap().validate().unwrap();
+}
+
+/// Every lesson's header change is taken by every column, and a column whose model moves no
+/// keys says what happened in its own words (its event-log line), so compare mode never shows
+/// a change without saying what it did.
+#[test]
+fn every_header_change_is_taken_and_said_in_every_column() {
+    for lesson in catalog::lessons() {
+        let Some(action) = lesson.compare_action.clone() else {
+            continue;
+        };
+        let mut run = primary(&lesson.id, None);
+        run.apply_now(sim::scenario::Input::parse(&action.input).unwrap());
+        let mut cmp = Comparison::new(&lesson, &[]);
+        cmp.sync(run.as_ref());
+        for (i, col) in cmp.columns().iter().enumerate() {
+            let changes = cmp.moved_per_change(i, run.now());
+            let c = changes
+                .last()
+                .unwrap_or_else(|| panic!("{}/{}", lesson.id, col.variant.id));
+            assert!(
+                !c.refused,
+                "{}/{} refused {}",
+                lesson.id, col.variant.id, action.input
+            );
+            assert!(
+                c.moved.is_some() || c.said.as_deref().is_some_and(|s| !s.is_empty()),
+                "{}/{}: {c:?}",
+                lesson.id,
+                col.variant.id
+            );
+            assert!(
+                !c.described.contains(&action.input),
+                "{}: {}",
+                lesson.id,
+                c.described
+            );
+        }
+    }
+}

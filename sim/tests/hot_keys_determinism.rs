@@ -87,7 +87,7 @@ fn compare_variants_see_the_same_requests() {
             r
         })
         .collect();
-    assert_eq!(runs.len(), 4);
+    assert_eq!(runs.len(), 5, "none, split, replicas, cache and all three");
     let first = runs[0].model().load();
     for r in &runs[1..] {
         let l = r.model().load();

@@ -3,14 +3,19 @@
 //! what each change on the timeline moved, and the per-shard request load as small bars.
 //!
 //! The columns are runs owned by the playback state (`sim::compare::Comparison`); this view only
-//! reads them.
+//! reads them. Its header holds the lesson's key intervention (`compare_action` in the lesson
+//! file: "Crash B"), applied to the page's run and so to every column, and the one way out.
+//! Inputs are named in words by their model's actions (`sim::model::describe_input`), as the
+//! Intervene panel labels them, never as a URL writes them.
 
 use crate::components::metrics::{display_value, raw_value};
 use crate::diagrams::{palette_class, server_colors, Diagram};
 use crate::playback::{Playback, PlaybackAction};
 use sim::compare::{Comparison, MovedAt};
 use sim::frame::Frame;
+use sim::lesson::CompareAction;
 use sim::model::{MetricGroup, MetricValue, Metrics};
+use sim::scenario::Input;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -102,28 +107,73 @@ fn load_bars(id: &str, metrics: &Metrics, frame: Option<&Frame>) -> Html {
     }
 }
 
-fn changes_cell(id: &str, changes: &[MovedAt]) -> Html {
+/// What one change did in one column, in words: "47 keys moved (23.5%)".
+fn moved_words(c: &MovedAt) -> String {
+    if c.refused {
+        return "this strategy cannot do that".to_string();
+    }
+    match (c.moved, c.percent) {
+        (Some(1), Some(p)) => format!("1 key moved ({p:.1}%)"),
+        (Some(m), Some(p)) => format!(
+            "{} keys moved ({p:.1}%)",
+            crate::layout::format::thousands(m.max(0) as u64)
+        ),
+        (Some(m), None) => format!("{m} keys moved"),
+        // A model that does not move keys says what happened in its own words.
+        _ => c.said.clone().unwrap_or_else(|| "applied".to_string()),
+    }
+}
+
+/// What to do before anything changed: press the header's button, or use Intervene.
+fn nothing_yet(action: Option<&CompareAction>) -> String {
+    match action {
+        Some(a) => format!(
+            "Nothing has changed yet. Press “{}” above to apply it to every column.",
+            a.label
+        ),
+        None => {
+            "Nothing has changed yet. Apply a change under Intervene to see it in every column."
+                .to_string()
+        }
+    }
+}
+
+fn changes_cell(id: &str, changes: &[MovedAt], action: Option<&CompareAction>) -> Html {
     if changes.is_empty() {
-        return html! { <td data-testid={format!("compare-moves-{id}")} data-value="" class="muted">{ "no changes yet" }</td> };
+        return html! { <td data-testid={format!("compare-moves-{id}")} data-value="" class="muted cmp-empty">{ nothing_yet(action) }</td> };
     }
     let total: i64 = changes.iter().filter_map(|c| c.moved).sum();
     html! {
         <td data-testid={format!("compare-moves-{id}")} data-value={total.to_string()}>
             <ul class="cmp-changes">
-                { for changes.iter().map(|c| {
-                    let what = if c.refused {
-                        "refused".to_string()
-                    } else {
-                        match (c.moved, c.percent) {
-                            (Some(m), Some(p)) => format!("{} keys ({p:.1}%)", crate::layout::format::thousands(m.max(0) as u64)),
-                            (Some(m), None) => format!("{m} keys"),
-                            _ => "—".to_string(),
-                        }
-                    };
-                    html! { <li><code>{ &c.input }</code>{ " → " }<span class="num">{ what }</span></li> }
+                { for changes.iter().map(|c| html! {
+                    <li><span class="cmp-change-what">{ format!("{} — ", c.described) }</span><span class="num">{ moved_words(c) }</span></li>
                 }) }
             </ul>
         </td>
+    }
+}
+
+/// A column's one-line summary under its title: the latest change and what it moved here, or
+/// what to do first.
+fn column_summary(id: &str, changes: &[MovedAt], action: Option<&CompareAction>) -> Html {
+    let tid = format!("compare-summary-{id}");
+    match changes.last() {
+        None => {
+            html! { <p class="cmp-summary muted" data-testid={tid} data-value="">{ nothing_yet(action) }</p> }
+        }
+        Some(c) => html! {
+            <p class={classes!("cmp-summary", c.refused.then_some("is-refused"))} data-testid={tid}
+               data-value={c.moved.map(|m| m.to_string()).unwrap_or_default()}>
+                <span class="cmp-change-what">{ format!("{} — ", c.described) }</span>
+                // A count stands out; a model's own sentence reads as one.
+                if c.moved.is_some() {
+                    <strong class="num">{ moved_words(c) }</strong>
+                } else {
+                    <span>{ moved_words(c) }</span>
+                }
+            </p>
+        },
     }
 }
 
@@ -189,13 +239,29 @@ pub fn compare_view(props: &CompareViewProps) -> Html {
         let on_action = props.on_action.clone();
         Callback::from(move |_: MouseEvent| on_action.emit(PlaybackAction::SetCompare(None)))
     };
+    let action = lesson.compare_action.as_ref();
+    let header_action = action.and_then(|a| {
+        let input = Input::parse(&a.input).ok()?;
+        // Once on the timeline, pressing it again would only be refused.
+        let done = pb.sim().inputs().iter().any(|t| t.input == input && t.at <= pb.now());
+        let on_action = props.on_action.clone();
+        let onclick = Callback::from(move |_: MouseEvent| on_action.emit(PlaybackAction::Apply(input.clone())));
+        Some(html! {
+            <button type="button" class="button button-primary cmp-action" data-testid="compare-action"
+                disabled={done} {onclick}
+                title="Applies the change now, to the lesson's run and so to every column">{ &a.label }</button>
+        })
+    });
 
-    let grid = cols.iter().map(|c| {
+    let grid = cols.iter().enumerate().map(|(i, c)| {
         html! {
             <article class="cmp-col" data-testid={format!("compare-column-{}", c.id)} aria-label={c.label.clone()}>
                 <h3 class="cmp-title">{ &c.label }</h3>
                 if !c.description.is_empty() {
                     <p class="cmp-desc muted">{ &c.description }</p>
+                }
+                if c.error.is_none() {
+                    { column_summary(&c.id, changes.get(i).map(Vec::as_slice).unwrap_or(&[]), action) }
                 }
                 if let Some(frame) = &c.frame {
                     <div class="cmp-diagram"><Diagram frame={frame.clone()} reduced_motion={props.reduced_motion} /></div>
@@ -236,29 +302,42 @@ pub fn compare_view(props: &CompareViewProps) -> Html {
             </tr>
         }
     });
-    let moves = cols
-        .iter()
-        .enumerate()
-        .map(|(i, c)| changes_cell(&c.id, changes.get(i).map(Vec::as_slice).unwrap_or(&[])));
+    let moves = cols.iter().enumerate().map(|(i, c)| {
+        changes_cell(
+            &c.id,
+            changes.get(i).map(Vec::as_slice).unwrap_or(&[]),
+            action,
+        )
+    });
+    // Up to three side by side; more, two to a row, so each diagram keeps room for labels.
+    let per_row = match cols.len() {
+        0 | 1 => 1,
+        3 => 3,
+        _ => 2,
+    };
 
     html! {
         <section class="card compare" data-testid="compare-view" aria-labelledby="compare-title">
-            <div class="card-head">
+            <div class="card-head cmp-head">
                 <h2 class="card-title" id="compare-title">{ "Compare strategies" }</h2>
-                <span class="card-hint muted">{ "Same seed, parameters and timeline; each column runs its own strategy." }</span>
-                <button type="button" class="button button-ghost" data-testid="compare-close" onclick={close}>{ "Close compare" }</button>
+                { header_action.unwrap_or_default() }
+                <button type="button" class="button button-ghost cmp-close" data-testid="compare-close" onclick={close}>{ "Close compare" }</button>
             </div>
+            <p class="card-hint muted cmp-hint">{ "Same seed, parameters and timeline; each column runs its own strategy." }</p>
+            if let Some(e) = &pb.action_error {
+                <p class="banner banner-error" role="alert" data-testid="compare-action-error">{ e.to_string() }</p>
+            }
             <fieldset class="cmp-picker">
                 <legend class="visually-hidden">{ "Columns" }</legend>
                 { for picker }
             </fieldset>
-            <div class="cmp-grid" style={format!("--cmp-cols: {}", cols.len().clamp(1, 3))}>{ for grid }</div>
+            <div class="cmp-grid" style={format!("--cmp-cols: {per_row}")}>{ for grid }</div>
             <div class="cmp-table-wrap">
                 <table class="cmp-table" data-testid="compare-table">
                     <thead><tr><th scope="col">{ "Metric" }</th>{ for head }</tr></thead>
                     <tbody>
                         <tr data-testid="compare-row-moves">
-                            <th scope="row" title="Keys each input on the timeline moved, in this column's run.">{ "Moved on each change" }</th>
+                            <th scope="row" title="Keys each input on the timeline moved, in this column's run.">{ "What each change moved" }</th>
                             { for moves }
                         </tr>
                         { for body }

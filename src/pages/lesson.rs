@@ -258,15 +258,9 @@ fn lesson_view(props: &LessonViewProps) -> Html {
     };
 
     let comparing = pb.compare.is_some();
-    let toggle_compare = {
+    let open_compare = {
         let a = on_action.clone();
-        Callback::from(move |_: MouseEvent| {
-            a.emit(PlaybackAction::SetCompare(if comparing {
-                None
-            } else {
-                Some(Vec::new())
-            }))
-        })
+        Callback::from(move |_: MouseEvent| a.emit(PlaybackAction::SetCompare(Some(Vec::new()))))
     };
 
     // The step's focus: the metrics it names (the rest behind "All metrics").
@@ -381,16 +375,20 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                 </div>
                 <section id="stage" class="card stage" aria-label="Simulation" tabindex="-1" data-testid="stage">
                     <div class="stage-pin" data-testid="stage-pin">
-                        if !lesson.compare.is_empty() {
+                        // Compare mode takes the diagram's place (nothing above or beside it moves) and
+                        // has the one way back, its Close button.
+                        if !lesson.compare.is_empty() && !comparing {
                             <div class="stage-tools">
-                                <button type="button" class={classes!("button", "button-secondary", comparing.then_some("is-active"))}
-                                    data-testid="compare-toggle" aria-pressed={comparing.to_string()} onclick={toggle_compare}
+                                <button type="button" class="button button-secondary" data-testid="compare-toggle"
+                                    onclick={open_compare}
                                     title="Run the lesson's strategies side by side on this seed, these parameters and this timeline">
-                                    { if comparing { "Back to one run" } else { "Compare strategies" } }
+                                    { "Compare strategies" }
                                 </button>
                             </div>
                         }
-                        if !comparing {
+                        if comparing {
+                            <CompareView playback={pb.clone()} {reduced_motion} on_action={on_action.clone()} />
+                        } else {
                             <div class="diagram-wrap">
                                 <Diagram frame={(*frame).clone()} {reduced_motion} />
                             </div>
@@ -412,9 +410,6 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                 }
             </div>
             <div class="workbench">
-                if comparing {
-                    <CompareView playback={pb.clone()} {reduced_motion} on_action={on_action.clone()} />
-                }
                 <section class="card interventions" aria-labelledby="interventions-title">
                     <div class="card-head">
                         <h2 class="card-title" id="interventions-title">{ "Intervene" }</h2>

@@ -10,6 +10,11 @@
 //! Invariants checked by `validate`: the ring's own; every key's recorded owner is what a fresh
 //! lookup returns; the per-server key counts add up to the number of keys.
 //!
+//! With `placement = "modulo"` the same servers and keys are placed by `hash % N` instead: a key
+//! belongs to the server at index `position mod N` of the sorted server list, so servers own no
+//! arcs (each owns an interleaved `1/N` of the positions) and a change of `N` deals most keys
+//! again. Compare mode runs it beside the ring on the same keys and timeline.
+//!
 //! Simplifications: a request is routed instantly (no network); replicas are reported, and
 //! `replicas > 1` shows each key's preference list, but requests go to the primary only.
 
@@ -61,6 +66,8 @@ pub enum RingEvent {
 #[derive(Clone, Debug)]
 pub struct HashRingModel {
     ring: HashRing,
+    /// Keys go to `hash % N` of the sorted server list instead of the first server clockwise.
+    modulo: bool,
     replicas: u32,
     colors: BTreeMap<String, u32>,
     /// Crashed servers and where their vnode 0 was.
@@ -96,7 +103,21 @@ impl HashRingModel {
     }
 
     fn owner_of(&self, pos: Position) -> String {
-        self.ring.owner(pos).unwrap_or("").to_string()
+        owner_in(&self.ring, self.modulo, pos)
+    }
+
+    /// The position a request or a moved key is drawn travelling to: the owner's ring point
+    /// clockwise, or (under `hash % N`, where points mean nothing) the owner's marker.
+    fn point_of(&self, pos: Position, owner: &str) -> Position {
+        if self.modulo {
+            let names: Vec<&str> = self.ring.servers().collect();
+            return names
+                .binary_search(&owner)
+                .ok()
+                .and_then(|i| self.shapes.get(i))
+                .map_or(pos, ServerShape::anchor);
+        }
+        self.ring.lookup(pos).map_or(pos, |p| p.position)
     }
 
     fn recount(&mut self) {
@@ -134,10 +155,7 @@ impl HashRingModel {
                     position: k.position,
                     from: old.clone(),
                     to: new.clone(),
-                    point: self
-                        .ring
-                        .lookup(k.position)
-                        .map_or(k.position, |p| p.position),
+                    point: k.position,
                 });
             }
             if modulo_owner(&before, k.position) != modulo_owner(&after, k.position) {
@@ -146,8 +164,11 @@ impl HashRingModel {
             owner.push(new);
         }
         self.owner = Rc::new(owner);
-        self.arcs = self.ring.arcs();
-        self.shapes = Rc::new(server_shapes(&self.ring));
+        self.arcs = arcs_of(&self.ring, self.modulo);
+        self.shapes = Rc::new(server_shapes(&self.ring, self.modulo));
+        for m in &mut moves {
+            m.point = self.point_of(m.position, &m.to);
+        }
         self.recount();
         let change = Change {
             at,
@@ -179,7 +200,7 @@ impl HashRingModel {
                     k.name
                 )));
             }
-            let o = self.ring.owner(k.position).unwrap_or("").to_string();
+            let o = owner_in(&self.ring, self.modulo, k.position);
             if example.is_none() {
                 example = Some((k.name.clone(), o.clone()));
             }
@@ -269,17 +290,19 @@ impl Model for HashRingModel {
             params.int("keys").max(0) as u64,
             &taken,
         ));
+        let modulo = params.text("placement") == "modulo";
         let owner: Vec<String> = keys
             .iter()
-            .map(|k| ring.owner(k.position).unwrap_or("").to_string())
+            .map(|k| owner_in(&ring, modulo, k.position))
             .collect();
         let popularity = Popularity::from_params(params, keys.len() as u64);
         let mut model = HashRingModel {
             replicas: params.int("replicas").clamp(1, 5) as u32,
+            modulo,
             colors,
             removed: BTreeMap::new(),
-            arcs: ring.arcs(),
-            shapes: Rc::new(server_shapes(&ring)),
+            arcs: arcs_of(&ring, modulo),
+            shapes: Rc::new(server_shapes(&ring, modulo)),
             keys: Rc::new(keys),
             owner: Rc::new(owner),
             keys_per_server: BTreeMap::new(),
@@ -317,11 +340,20 @@ impl Model for HashRingModel {
                 self.requests_per_server.entry(name.clone()).or_insert(0);
                 let after = self.server_names();
                 let change = self.replace(ctx.now, format!("server {name} added"), before, after);
-                ctx.record(RingRecord::ServerAdded {
-                    server: name,
-                    moved: change.moves.len() as u64,
-                    total: change.total,
-                    modulo_moved: change.modulo_moved,
+                ctx.record(if self.modulo {
+                    RingRecord::Redealt {
+                        server: name,
+                        joined: true,
+                        moved_to: moved_to(&change),
+                        total: change.total,
+                    }
+                } else {
+                    RingRecord::ServerAdded {
+                        server: name,
+                        moved: change.moves.len() as u64,
+                        total: change.total,
+                        modulo_moved: change.modulo_moved,
+                    }
                 });
                 Ok(())
             }
@@ -338,15 +370,20 @@ impl Model for HashRingModel {
                 self.removed.insert(arg.to_string(), anchor);
                 let after = self.server_names();
                 let change = self.replace(ctx.now, format!("server {arg} removed"), before, after);
-                let mut moved_to = BTreeMap::new();
-                for m in change.moves.iter() {
-                    *moved_to.entry(m.to.clone()).or_insert(0) += 1;
-                }
-                ctx.record(RingRecord::ServerRemoved {
-                    server: arg.to_string(),
-                    moved_to,
-                    total: change.total,
-                    modulo_moved: change.modulo_moved,
+                ctx.record(if self.modulo {
+                    RingRecord::Redealt {
+                        server: arg.to_string(),
+                        joined: false,
+                        moved_to: moved_to(&change),
+                        total: change.total,
+                    }
+                } else {
+                    RingRecord::ServerRemoved {
+                        server: arg.to_string(),
+                        moved_to: moved_to(&change),
+                        total: change.total,
+                        modulo_moved: change.modulo_moved,
+                    }
                 });
                 Ok(())
             }
@@ -436,11 +473,8 @@ impl Model for HashRingModel {
                     self.recent.push(RequestView {
                         id,
                         position: key.position,
+                        point: self.point_of(key.position, &server),
                         server: server.clone(),
-                        point: self
-                            .ring
-                            .lookup(key.position)
-                            .map_or(key.position, |p| p.position),
                         at: ctx.now,
                     });
                     ctx.record(RingRecord::Routed {
@@ -496,10 +530,10 @@ impl Model for HashRingModel {
                 ));
             }
         }
-        if self.arcs != self.ring.arcs() {
+        if self.arcs != arcs_of(&self.ring, self.modulo) {
             return Err("the cached arcs differ from the ring's".into());
         }
-        if *self.shapes != server_shapes(&self.ring) {
+        if *self.shapes != server_shapes(&self.ring, self.modulo) {
             return Err("the cached server shapes differ from the ring's".into());
         }
         let sum: u64 = self.keys_per_server.values().sum();
@@ -527,6 +561,9 @@ impl Placement for HashRingModel {
             .find(|k| k.name == key)
             .map(|k| k.position)
             .unwrap_or_else(|| self.ring.position_of(key));
+        if self.modulo {
+            return Some(vec![self.owner_of(pos)]);
+        }
         Some(
             self.ring
                 .replicas(pos, self.replicas)
@@ -557,6 +594,38 @@ impl Placement for HashRingModel {
                 .collect(),
         )
     }
+}
+
+/// How many of a change's moved keys went to each server.
+fn moved_to(change: &Change) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for m in change.moves.iter() {
+        *out.entry(m.to.clone()).or_insert(0) += 1;
+    }
+    out
+}
+
+/// The owner of `pos`: the first server clockwise, or under `hash % N` the server at index
+/// `pos mod N` of the sorted list.
+fn owner_in(ring: &HashRing, modulo: bool, pos: Position) -> String {
+    if modulo {
+        let servers: Vec<String> = ring.servers().map(str::to_string).collect();
+        return modulo_owner(&servers, pos).unwrap_or("").to_string();
+    }
+    ring.owner(pos).unwrap_or("").to_string()
+}
+
+/// The share of the ring each server owns: its arcs, or under `hash % N` an equal `1/N` of the
+/// positions (interleaved, not an arc).
+fn arcs_of(ring: &HashRing, modulo: bool) -> BTreeMap<String, u64> {
+    if !modulo {
+        return ring.arcs();
+    }
+    let n = u64::from(ring.server_count()).max(1);
+    crate::order::map_of(
+        ring.servers()
+            .map(|s| (s.to_string(), crate::hashing::ring::RING_SIZE / n)),
+    )
 }
 
 impl HashRingModel {

@@ -71,6 +71,18 @@ pub enum RingRecord {
         /// Keys `hash % N` would have moved.
         modulo_moved: u64,
     },
+    /// Under `placement = "modulo"`: a server joined or crashed and `hash % N` dealt the keys
+    /// again.
+    Redealt {
+        /// The server.
+        server: String,
+        /// Whether it joined (or crashed).
+        joined: bool,
+        /// Keys that moved, with the server each went to.
+        moved_to: BTreeMap<String, u64>,
+        /// Keys on the ring.
+        total: u64,
+    },
     /// Keys were added.
     KeysAdded {
         /// How many.
@@ -124,6 +136,28 @@ impl Narrate for RingRecord {
                 pct(*moved, *total),
                 pct(*modulo_moved, *total)
             ),
+            RingRecord::Redealt {
+                server,
+                joined,
+                moved_to,
+                total,
+            } => {
+                let moved: u64 = moved_to.values().sum();
+                let dest: Vec<String> = moved_to
+                    .iter()
+                    .map(|(s, n)| format!("{n} to {s}"))
+                    .collect();
+                let dest = if dest.is_empty() {
+                    "none".to_string()
+                } else {
+                    dest.join(", ")
+                };
+                format!(
+                    "Server {server} {} and hash % N dealt the keys again: {moved} of {total} ({}) moved ({dest}).",
+                    if *joined { "joined" } else { "crashed" },
+                    pct(moved, *total),
+                )
+            }
             RingRecord::ServerRemoved {
                 server,
                 moved_to,

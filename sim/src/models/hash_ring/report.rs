@@ -17,8 +17,16 @@ pub(super) struct ServerShape {
     arcs: Vec<OwnedArc>,
 }
 
-/// Every live server's shape on `ring`, in name order.
-pub(super) fn server_shapes(ring: &HashRing) -> Vec<ServerShape> {
+impl ServerShape {
+    /// Where the server's marker is (its point 0).
+    pub(super) fn anchor(&self) -> Position {
+        self.anchor
+    }
+}
+
+/// Every live server's shape on `ring`, in name order. Under `hash % N` (`modulo`) servers own
+/// no arcs.
+pub(super) fn server_shapes(ring: &HashRing, modulo: bool) -> Vec<ServerShape> {
     let names: Vec<&str> = ring.servers().collect();
     let mut shapes = vec![
         ServerShape {
@@ -36,8 +44,10 @@ pub(super) fn server_shapes(ring: &HashRing) -> Vec<ServerShape> {
             }
         }
     }
-    for a in ring.owned_arcs() {
-        shapes[a.owner].arcs.push(a);
+    if !modulo {
+        for a in ring.owned_arcs() {
+            shapes[a.owner].arcs.push(a);
+        }
     }
     shapes
 }
@@ -77,12 +87,15 @@ impl HashRingModel {
             .map(|k| KeyView {
                 name: k.name.clone(),
                 position: k.position,
-                owners: self
-                    .ring
-                    .replicas(k.position, self.replicas)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect(),
+                owners: if self.modulo {
+                    vec![self.owner_of(k.position)]
+                } else {
+                    self.ring
+                        .replicas(k.position, self.replicas)
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect()
+                },
                 named: k.named,
             })
             .collect();

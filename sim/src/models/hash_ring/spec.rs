@@ -21,6 +21,8 @@ pub(super) fn specs() -> Vec<ParamSpec> {
         ParamSpec::text("named_keys", "Named keys", "User123", 300).help(
             "Keys you want to follow, comma-separated; add @degrees to pin one (User123@100).",
         ),
+        ParamSpec::choice("placement", "Placement", "ring", &[("ring", "First server clockwise (the ring)"), ("modulo", "hash % N over the sorted server list")])
+            .help("How a key's position picks its server. hash % N is what the ring replaces: a change of N deals most keys again."),
         ParamSpec::int("replicas", "Replication factor", 1, 1, 5, 1).help(
             "Each key is stored on this many distinct servers, walking clockwise from its owner.",
         ),
