@@ -77,8 +77,9 @@ pub fn metrics_panel(props: &MetricsPanelProps) -> Html {
             { for shown.into_iter().map(|m| {
                 if props.concealed.iter().any(|c| c == m.id) {
                     return html! {
+                        // The value stays in `data-value` (not shown, not read out) for tools.
                         <div class="metric is-empty is-concealed" data-testid={format!("metric-{}", m.id)}
-                            data-concealed="true" title={m.help}>
+                            data-concealed="true" data-value={raw_value(&m.value)} title={m.help}>
                             <dt class="metric-label">{ m.label }</dt>
                             <dd class="metric-value"><span class="metric-hint">{ "answer first" }</span></dd>
                         </div>
