@@ -214,10 +214,16 @@ fn lesson_view(props: &LessonViewProps) -> Html {
         let lines = lines.clone();
         (*use_memo((run_key.clone(), lines.len()), move |_| -> Rc<[Mark]> {
             let sim = pb.sim();
+            let actions = sim.actions();
             let inputs = sim.inputs().iter().map(|i| Mark {
                 at: i.at,
                 kind: MarkKind::Input,
-                label: format!("{} — {}", i.at, i.input).into(),
+                label: format!(
+                    "{} — {}",
+                    i.at,
+                    sim::model::describe_input(actions, &i.input)
+                )
+                .into(),
             });
             let milestones = lines
                 .iter()
