@@ -124,7 +124,9 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
                     { format!("Axis starts at {} {} (not 0), so the differences show", fmt(base, unit), unit.unwrap_or("")) }
                 </p>
             }
-            <div class={classes!("bars", (base > 0.0).then_some("from-baseline"))} style={format!("--mean: {:.3}%", width(mean))}>
+            // The list scrolls past about 16 bars: focusable, so a keyboard can scroll it.
+            <div class={classes!("bars", (base > 0.0).then_some("from-baseline"))} style={format!("--mean: {:.3}%", width(mean))}
+                 tabindex="0" role="group" aria-label={group.label}>
                 { for group.values.iter().map(|(name, v)| {
                     let color = props.colors.get(name).copied().unwrap_or(0) % 12;
                     html! {

@@ -2,7 +2,10 @@
 // the hot-keys buckets carry their share of the load, a hot shard its badge, moved keys can be
 // traced to where they went, and at 16 shards every bucket is labelled (not told by hue alone).
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { useApp, tid, lessonReady } from './harness.mjs';
+
+const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const app = useApp();
 const shardsReady = (page) => lessonReady(page, 'shard-diagram');
@@ -136,4 +139,31 @@ app.test('after a resize a moved shard key shows its ghost and a line from its o
   await later.locator(tid('shard-key-4')).waitFor({ state: 'attached' });
   assert.equal(await later.locator(tid('shard-key-4')).getAttribute('data-colour'), '4', 'then its new one');
   assert.equal(await later.locator(tid('move-trace')).count(), 16, 'the traces stay a while');
+});
+
+app.test('axe finds no violation in the diagrams mid-run (fan-out, load, badge, traces), light and dark', async ({ open }) => {
+  // a11y.test.mjs opens every lesson at 0 s; these are the states that only exist later.
+  const states = [
+    ['#/lesson/cross-shard-queries?v=1&seed=3&shards=16&by_attribute_percent=100&t=3000', 'fanout-caption'],
+    ['#/lesson/hot-keys?v=1&t=10000', 'hot-badge-4'],
+    ['#/lesson/modulo-sharding?v=1&keys=20&do=1000:resize:5&t=1500', 'move-ghost'],
+    ['#/lesson/consistent-hashing?v=1&do=2000:remove-server:B&t=2500', 'move-ghost'],
+  ];
+  for (const theme of ['light', 'dark']) {
+    for (const [hash, shown] of states) {
+      // The stored theme preference is read when the app starts: store it, then load the state.
+      const page = await open('#/');
+      await page.evaluate((t) => localStorage.setItem('sdp.theme', JSON.stringify(t)), theme);
+      await page.goto(new URL(hash, page.url()).href);
+      await page.reload();
+      await page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached' });
+      await page.locator(tid(shown)).first().waitFor({ state: 'attached' });
+      await page.addScriptTag({ path: AXE_PATH });
+      const violations = await page.evaluate(async () => {
+        const r = await window.axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      });
+      assert.deepEqual(violations, [], `${theme} ${hash}`);
+    }
+  }
 });
