@@ -1,18 +1,22 @@
-//! Shards as buckets: which shard holds which key, what the last resize moved, which shard is
-//! serving. Shared by the sharding lessons (modulo now; range and directory sharding later).
+//! Shards as buckets: which shard holds which key and how much of the load it serves, what the
+//! last change moved and where to, which shards a query asked and which one it waited for.
+//! Shared by every sharding lesson; a placement that lives on a ring is drawn as the ring.
 //!
-//! Layers, bottom to top: the caption (the rule, and the counts or what the last resize moved,
-//! see [`text`]); the buckets with their labels ([`layers::Buckets`]); the keys as chips coloured
-//! by shard, with the keys the last resize moved on top, each with a halo and a one-shot CSS
-//! animation from where it was drawn before the resize ([`layers::Keys`]); and requests, a pulse
-//! on the serving bucket ([`overlay`]). The buckets and keys change only with the shards and the
-//! keys, so they are child components with cheap equality: a frame that only advances requests
-//! re-renders the requests and the caption. Continuous motion (requests) is computed from event
-//! timestamps; discrete changes (a key's shard) are CSS animations on elements keyed by change
-//! time and key id (`www/styles/shards.css`). Geometry comes from `crate::layout::shards`.
+//! Layers, bottom to top: the caption (the rule, and the counts or what the last change moved,
+//! see [`text`]); the front stages ([`front`]); the buckets with their labels, load fill, hot
+//! badge and hatching where hues repeat ([`layers::Buckets`]); the followed query's lines from
+//! the router ([`fanout`]); the keys as chips coloured by shard, a hot key with its popularity,
+//! the keys the last change moved on top with a halo and, for a while after it, a ghost where
+//! each was and a line to where it is ([`keys::Keys`]); the query's response bars and its
+//! status line; and requests, a pulse on the serving bucket ([`overlay`]). The buckets and keys
+//! change only with the shards, the keys and the [`MovePhase`], so they are child components
+//! with cheap equality. Everything that moves is computed from the simulated clock against the
+//! model's times (requests, response bars, move phases), never from a CSS timer. Geometry comes
+//! from `crate::layout::shards`.
 
 mod fanout;
 mod front;
+mod keys;
 mod layers;
 mod overlay;
 mod text;
@@ -21,7 +25,8 @@ use super::ring::RingDiagram;
 use super::{DiagramKind, Emphasis, MovePhase, Shared};
 use crate::layout::polar::Point;
 use crate::layout::shards::{Chrome, ShardLayout, VIEW_H, VIEW_W};
-use layers::{Buckets, Keys};
+use keys::Keys;
+use layers::Buckets;
 use sim::models::shard_view::{ShardChange, ShardFrame};
 use std::collections::BTreeMap;
 use std::rc::Rc;
