@@ -90,14 +90,19 @@ pub(super) fn lines(frame: &ShardFrame, grid: &BucketGrid, pos: &BTreeMap<u32, u
     };
     let (fx, fy) = (from.x + from.w / 2.0, from.y + from.h);
     let now = frame.now;
-    // One line per shard asked (an index lookup and a fetch on one shard share it).
-    let mut shards: BTreeMap<u32, (bool, bool)> = BTreeMap::new();
+    // One line per shard asked (an index lookup and a fetch on one shard share it): by shard,
+    // whether every request to it has been answered and whether one was an index lookup.
+    let mut shards: Vec<(u32, bool, bool)> = Vec::new();
     for l in q.legs.iter().filter(|l| now >= l.sent) {
-        let e = shards.entry(l.shard).or_insert((true, false));
-        e.0 &= now >= l.finish;
-        e.1 |= l.index;
+        match shards.iter_mut().find(|e| e.0 == l.shard) {
+            Some(e) => {
+                e.1 &= now >= l.finish;
+                e.2 |= l.index;
+            }
+            None => shards.push((l.shard, now >= l.finish, l.index)),
+        }
     }
-    let items = shards.iter().filter_map(|(&s, &(answered, index))| {
+    let items = shards.iter().filter_map(|&(s, answered, index)| {
         let at = *pos.get(&s)?;
         if at >= grid.n {
             return None;

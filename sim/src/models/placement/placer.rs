@@ -302,10 +302,10 @@ impl Placer {
     }
 
     /// Every point of a strategy that lives on a ring (the ring, ketama's continuum, bounded
-    /// loads) as `(position, shard index)`, in the ring's order (position, then shard); `None`
-    /// for the others.
+    /// loads) as `(position, shard index)`, in the ring's own order (by position, ties as the
+    /// ring breaks them; both keep their points sorted); `None` for the others.
     pub fn ring_points(&self) -> Option<Vec<(Position, u32)>> {
-        let mut points: Vec<(Position, u32)> = match self {
+        let points: Vec<(Position, u32)> = match self {
             Placer::Ring { ring, index } => ring
                 .points()
                 .iter()
@@ -324,7 +324,10 @@ impl Placer {
                 .collect(),
             _ => return None,
         };
-        points.sort_unstable();
+        debug_assert!(
+            points.windows(2).all(|w| w[0].0 <= w[1].0),
+            "ring points in order"
+        );
         Some(points)
     }
 
