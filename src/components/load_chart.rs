@@ -36,23 +36,21 @@ fn fmt(v: f64, unit: Option<&str>) -> String {
     }
 }
 
-/// A "nice" step near `x` (1, 2 or 5 times a power of ten).
+/// The smallest "nice" step (1, 2 or 5 times a power of ten, from 0.001 to 10⁷) at least `x`,
+/// read from a table (logarithms would cost the wasm their code).
 fn nice_step(x: f64) -> f64 {
     if x.is_nan() || x <= 0.0 || !x.is_finite() {
         return 1.0;
     }
-    let p = 10f64.powf(x.log10().floor());
-    let f = x / p;
-    let m = if f <= 1.0 {
-        1.0
-    } else if f <= 2.0 {
-        2.0
-    } else if f <= 5.0 {
-        5.0
-    } else {
-        10.0
-    };
-    m * p
+    const POWERS: [f64; 10] = [0.001, 0.01, 0.1, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
+    for p in POWERS {
+        for m in [1.0, 2.0, 5.0] {
+            if m * p >= x {
+                return m * p;
+            }
+        }
+    }
+    1e7
 }
 
 /// Where the bars start. Counts and shares start at zero (a bar's length is the quantity). A

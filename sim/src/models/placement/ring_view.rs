@@ -13,7 +13,6 @@ use crate::hashing::ring::{Position, RING_SIZE};
 use crate::models::hash_ring::{Change, KeyView, Move, RingFrame, ServerView};
 use crate::models::shard_view::ShardChange;
 use crate::time::SimTime;
-use std::collections::BTreeMap;
 
 /// Each shard's points, sorted, from the strategy's `(position, shard)` list.
 fn points_per_shard(points: &[(Position, u32)], n: u32) -> Vec<Vec<Position>> {
@@ -77,14 +76,16 @@ impl PlacementModel {
         let indexed: Vec<(Position, usize)> =
             points.iter().map(|&(p, s)| (p, s as usize)).collect();
         let arcs = owned_arcs(&indexed);
-        let mut by_owner: BTreeMap<usize, Vec<_>> = BTreeMap::new();
+        let mut by_owner: Vec<Vec<_>> = vec![Vec::new(); n as usize];
         for a in arcs {
-            by_owner.entry(a.owner).or_default().push(a);
+            if let Some(v) = by_owner.get_mut(a.owner) {
+                v.push(a);
+            }
         }
         let anchors = self.placer.ring_anchors();
         let servers = (0..n)
             .map(|i| {
-                let arcs = by_owner.remove(&(i as usize)).unwrap_or_default();
+                let arcs = std::mem::take(&mut by_owner[i as usize]);
                 let owned: u64 = arcs.iter().map(|a| a.len).sum();
                 let points = per[i as usize].clone();
                 ServerView {
