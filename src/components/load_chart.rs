@@ -36,6 +36,46 @@ fn fmt(v: f64, unit: Option<&str>) -> String {
     }
 }
 
+/// The smallest "nice" step (1, 2 or 5 times a power of ten, from 0.001 to 10⁷) at least `x`,
+/// read from a table (logarithms would cost the wasm their code).
+fn nice_step(x: f64) -> f64 {
+    if x.is_nan() || x <= 0.0 || !x.is_finite() {
+        return 1.0;
+    }
+    const POWERS: [f64; 10] = [0.001, 0.01, 0.1, 1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
+    for p in POWERS {
+        for m in [1.0, 2.0, 5.0] {
+            if m * p >= x {
+                return m * p;
+            }
+        }
+    }
+    1e7
+}
+
+/// Where the bars start. Counts and shares start at zero (a bar's length is the quantity). A
+/// latency (`ms`) group whose values sit close together (their spread under half the largest)
+/// starts at a round value below the smallest, so the differences show: p99s of 50.1 to
+/// 56.4 ms are drawn from 50 ms, and the chart says so.
+pub fn baseline(values: &[f64], unit: Option<&str>) -> f64 {
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    // (`min` is +∞ without values; NaNs are skipped by the folds.)
+    if unit != Some("ms") || values.len() < 2 || !min.is_finite() || min <= 0.0 || !max.is_finite()
+    {
+        return 0.0;
+    }
+    let spread = max - min;
+    if spread <= 0.0 || spread >= 0.5 * max {
+        return 0.0;
+    }
+    let step = nice_step(spread / 4.0);
+    let base = (min / step).floor() * step;
+    // A bar exactly at the base would vanish: keep the smallest visibly above it.
+    let base = if base >= min { base - step } else { base };
+    base.max(0.0)
+}
+
 /// Bars for the chosen group, one per server or shard, coloured as the diagram colours it.
 #[function_component(LoadChart)]
 pub fn load_chart(props: &LoadChartProps) -> Html {
@@ -52,8 +92,11 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
     let max = group.values.iter().map(|(_, v)| *v).fold(0.0, f64::max);
     let n = group.values.len().max(1) as f64;
     let mean = group.values.iter().map(|(_, v)| *v).sum::<f64>() / n;
-    let scale = if max > 0.0 { max } else { 1.0 };
     let unit = group.unit;
+    let values: Vec<f64> = group.values.iter().map(|(_, v)| *v).collect();
+    let base = baseline(&values, unit);
+    let scale = if max - base > 0.0 { max - base } else { 1.0 };
+    let width = |v: f64| ((v - base) / scale * 100.0).clamp(0.0, 100.0);
 
     html! {
         <figure class="load-chart" data-testid="load-chart" data-group={group.id}>
@@ -74,7 +117,14 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
                     <span class="chart-title">{ group.label }</span>
                 }
             </figcaption>
-            <div class="bars" style={format!("--mean: {:.3}%", mean / scale * 100.0)}>
+            if base > 0.0 {
+                <p class="chart-axis" data-testid="load-chart-axis" data-baseline={format!("{base}")}>
+                    { format!("Axis starts at {} {} (not 0), so the differences show", fmt(base, unit), unit.unwrap_or("")) }
+                </p>
+            }
+            // The list scrolls past about 16 bars: focusable, so a keyboard can scroll it.
+            <div class={classes!("bars", (base > 0.0).then_some("from-baseline"))} style={format!("--mean: {:.3}%", width(mean))}
+                 tabindex="0" role="group" aria-label={group.label}>
                 { for group.values.iter().map(|(name, v)| {
                     let color = props.colors.get(name).copied().unwrap_or(0) % 12;
                     html! {
@@ -82,7 +132,7 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
                             <span class="bar-name">{ name }</span>
                             <span class="bar-track">
                                 <span class="bar" data-testid={bar_testid(current, group.id, name)} data-value={format!("{v}")}
-                                    style={format!("width: {:.3}%; --bar-color: var(--server-{color})", v / scale * 100.0)}
+                                    style={format!("width: {:.3}%; --bar-color: var(--server-{color})", width(*v))}
                                     role="img" aria-label={format!("{name}: {}", fmt(*v, unit))} />
                                 <span class="bar-mean" aria-hidden="true" />
                             </span>
@@ -91,7 +141,11 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
                     }
                 }) }
             </div>
-            <p class="chart-foot">{ format!("Dashed line: mean {}", fmt(mean, unit)) }</p>
+            <p class="chart-foot">{ format!("Dashed line: mean {}", fmt(mean, unit)) }
+                if base > 0.0 {
+                    { format!(" · bars start at {} {}", fmt(base, unit), unit.unwrap_or("")) }
+                }
+            </p>
         </figure>
     }
 }
@@ -99,6 +153,25 @@ pub fn load_chart(props: &LoadChartProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn close_latencies_are_drawn_from_a_round_value_below_them() {
+        // The scatter p99s of 1 … 64 shards on the lesson's defaults span about 50–56 ms.
+        let p99 = [50.1, 50.6, 51.4, 52.3, 53.5, 54.9, 56.4];
+        assert_eq!(baseline(&p99, Some("ms")), 50.0);
+        let b = baseline(&[50.0, 53.0], Some("ms"));
+        assert!(b < 50.0, "the smallest bar stays visible: {b}");
+    }
+
+    #[test]
+    fn counts_shares_and_spread_out_values_start_at_zero() {
+        assert_eq!(baseline(&[48.0, 50.0, 53.0], None), 0.0, "keys per shard");
+        assert_eq!(baseline(&[40.0, 45.0], Some("%")), 0.0, "shares");
+        assert_eq!(baseline(&[2.1, 12.0, 52.0], Some("ms")), 0.0, "wide spread");
+        assert_eq!(baseline(&[5.0, 5.0], Some("ms")), 0.0, "all equal");
+        assert_eq!(baseline(&[], Some("ms")), 0.0);
+        assert_eq!(baseline(&[f64::NAN, 3.0], Some("ms")), 0.0);
+    }
 
     #[test]
     fn the_first_group_keeps_the_load_bar_ids() {

@@ -16,7 +16,7 @@ mod layers;
 mod overlay;
 mod text;
 
-use super::{DiagramKind, Shared};
+use super::{DiagramKind, Emphasis, MovePhase, Shared};
 use crate::layout::ring::RingLayout;
 use layers::{Keys, MovedKeys, NamedKeys, RingBase};
 use sim::hashing::ring::Position;
@@ -26,8 +26,8 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 impl DiagramKind for Rc<RingFrame> {
-    fn view(&self, reduced_motion: bool) -> Html {
-        html! { <RingDiagram frame={self.clone()} {reduced_motion} /> }
+    fn view(&self, reduced_motion: bool, emphasis: &Emphasis) -> Html {
+        html! { <RingDiagram frame={self.clone()} {reduced_motion} emphasis={emphasis.clone()} /> }
     }
     fn colors(&self) -> BTreeMap<String, u32> {
         sim::order::map_of(
@@ -52,6 +52,9 @@ pub struct RingDiagramProps {
     pub frame: Rc<RingFrame>,
     /// Skip decorative motion.
     pub reduced_motion: bool,
+    /// What to stress or hide.
+    #[prop_or_default]
+    pub emphasis: Emphasis,
 }
 
 /// What the layout depends on: the servers' names, colours, points, markers and arcs, and the
@@ -87,6 +90,7 @@ impl PartialEq for LayoutKey {
 #[function_component]
 pub fn RingDiagram(props: &RingDiagramProps) -> Html {
     let frame = &props.frame;
+    let emphasis = &props.emphasis;
     let ghosts: Vec<(String, u32, Position)> = frame
         .removed
         .iter()
@@ -116,13 +120,14 @@ pub fn RingDiagram(props: &RingDiagramProps) -> Html {
                 <RingBase layout={shared.clone()} />
                 <Keys frame={frame.clone()} layout={shared.clone()} />
             </svg>
-            <svg data-testid="ring-diagram" class={class} role="img" aria-label={text::describe(frame)}
+            <svg data-testid="ring-diagram" class={class} role="img" aria-label={text::describe(frame, emphasis.conceal)}
                  viewBox="0 0 400 400" preserveAspectRatio="xMidYMid meet">
-                <NamedKeys frame={frame.clone()} layout={shared.clone()} />
-                <MovedKeys frame={frame.clone()} layout={shared.clone()} reduced_motion={props.reduced_motion} />
+                <NamedKeys frame={frame.clone()} layout={shared.clone()} emphasis={emphasis.clone()} />
+                <MovedKeys frame={frame.clone()} layout={shared.clone()} reduced_motion={props.reduced_motion}
+                           phase={MovePhase::since(frame.now, visible_change(frame).map(|c| c.at))} />
                 <g class="requests">{ overlay::requests(frame, &layout, props.reduced_motion) }</g>
-                { text::centre(frame) }
-                <g class="servers">{ overlay::markers(frame, &layout) }</g>
+                { text::centre(frame, emphasis.conceal) }
+                <g class="servers">{ overlay::markers(frame, &layout, emphasis) }</g>
             </svg>
         </div>
     }
@@ -135,6 +140,10 @@ struct FrameLayoutProps {
     layout: Shared<RingLayout>,
     #[prop_or_default]
     reduced_motion: bool,
+    #[prop_or_default]
+    emphasis: Emphasis,
+    #[prop_or_default]
+    phase: MovePhase,
 }
 
 impl PartialEq for FrameLayoutProps {
@@ -144,6 +153,8 @@ impl PartialEq for FrameLayoutProps {
         let (a, b) = (&self.frame, &other.frame);
         self.layout == other.layout
             && self.reduced_motion == other.reduced_motion
+            && self.emphasis == other.emphasis
+            && self.phase == other.phase
             && same_change(visible_change(a), visible_change(b))
             && (Rc::ptr_eq(a, b) || a.keys == b.keys)
     }

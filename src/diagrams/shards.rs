@@ -1,33 +1,44 @@
-//! Shards as buckets: which shard holds which key, what the last resize moved, which shard is
-//! serving. Shared by the sharding lessons (modulo now; range and directory sharding later).
+//! Shards as buckets: which shard holds which key and how much of the load it serves, what the
+//! last change moved and where to, which shards a query asked and which one it waited for.
+//! Shared by every sharding lesson; a placement that lives on a ring is drawn as the ring.
 //!
-//! Layers, bottom to top: the caption (the rule, and the counts or what the last resize moved,
-//! see [`text`]); the buckets with their labels ([`layers::Buckets`]); the keys as chips coloured
-//! by shard, with the keys the last resize moved on top, each with a halo and a one-shot CSS
-//! animation from where it was drawn before the resize ([`layers::Keys`]); and requests, a pulse
-//! on the serving bucket ([`overlay`]). The buckets and keys change only with the shards and the
-//! keys, so they are child components with cheap equality: a frame that only advances requests
-//! re-renders the requests and the caption. Continuous motion (requests) is computed from event
-//! timestamps; discrete changes (a key's shard) are CSS animations on elements keyed by change
-//! time and key id (`www/styles/shards.css`). Geometry comes from `crate::layout::shards`.
+//! Layers, bottom to top: the caption (the rule, and the counts or what the last change moved,
+//! see [`text`]); the front stages ([`front`]); the buckets with their labels, load fill, hot
+//! badge and hatching where hues repeat ([`layers::Buckets`]); the followed query's lines from
+//! the router ([`fanout`]); the keys as chips coloured by shard, a hot key with its popularity,
+//! the keys the last change moved on top with a halo and, for a while after it, a ghost where
+//! each was and a line to where it is ([`keys::Keys`]); the query's response bars and its
+//! status line; and requests, a pulse on the serving bucket ([`overlay`]). The buckets and keys
+//! change only with the shards, the keys and the [`MovePhase`], so they are child components
+//! with cheap equality. Everything that moves is computed from the simulated clock against the
+//! model's times (requests, response bars, move phases), never from a CSS timer. Geometry comes
+//! from `crate::layout::shards`.
 
+mod fanout;
 mod front;
+mod keys;
 mod layers;
 mod overlay;
 mod text;
 
-use super::{DiagramKind, Shared};
+use super::ring::RingDiagram;
+use super::{DiagramKind, Emphasis, MovePhase, Shared};
 use crate::layout::polar::Point;
 use crate::layout::shards::{Chrome, ShardLayout, VIEW_H, VIEW_W};
-use layers::{Buckets, Keys};
+use keys::Keys;
+use layers::Buckets;
 use sim::models::shard_view::{ShardChange, ShardFrame};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
 impl DiagramKind for Rc<ShardFrame> {
-    fn view(&self, reduced_motion: bool) -> Html {
-        html! { <ShardDiagram frame={self.clone()} {reduced_motion} /> }
+    fn view(&self, reduced_motion: bool, emphasis: &Emphasis) -> Html {
+        // A placement that lives on a ring is drawn as the ring (shards named by their index).
+        if let Some(ring) = &self.ring {
+            return html! { <RingDiagram frame={ring.clone()} {reduced_motion} emphasis={emphasis.clone()} /> };
+        }
+        html! { <ShardDiagram frame={self.clone()} {reduced_motion} emphasis={emphasis.clone()} /> }
     }
     fn colors(&self) -> BTreeMap<String, u32> {
         sim::order::map_of(self.shards.iter().map(|s| (s.index.to_string(), s.index)))
@@ -36,7 +47,11 @@ impl DiagramKind for Rc<ShardFrame> {
         "Load per shard"
     }
     fn aspect(&self) -> f64 {
-        VIEW_W / VIEW_H
+        if self.ring.is_some() {
+            1.0
+        } else {
+            VIEW_W / VIEW_H
+        }
     }
 }
 
@@ -47,6 +62,9 @@ pub struct ShardDiagramProps {
     pub frame: Rc<ShardFrame>,
     /// Skip decorative motion.
     pub reduced_motion: bool,
+    /// What to stress or hide.
+    #[prop_or_default]
+    pub emphasis: Emphasis,
 }
 
 /// Where every drawn key goes now and, for the keys the last (visible) resize moved, where it
@@ -66,6 +84,7 @@ pub(super) fn chrome(frame: &ShardFrame) -> Chrome {
     Chrome {
         front: !frame.front.is_empty(),
         captions: frame.shards.iter().any(|s| s.caption.is_some()),
+        footer: frame.fanout.is_some(),
     }
 }
 
@@ -148,6 +167,7 @@ impl PartialEq for PlacementKey {
         let (a, b) = (&self.0, &other.0);
         Rc::ptr_eq(a, b)
             || (a.shards.len() == b.shards.len()
+                && chrome(a) == chrome(b)
                 && same_change(visible_change(a), visible_change(b))
                 && a.keys == b.keys)
     }
@@ -178,19 +198,25 @@ fn visible_change(frame: &ShardFrame) -> Option<&ShardChange> {
 #[function_component]
 pub fn ShardDiagram(props: &ShardDiagramProps) -> Html {
     let frame = &props.frame;
+    let emphasis = &props.emphasis;
     let placement = use_memo(PlacementKey(frame.clone()), |k| Placement::new(&k.0));
     let shared = Shared(placement.clone());
+    let pos = positions(frame);
+    let grid = &placement.layout.grid;
     let class = classes!(
         "shard-diagram",
         props.reduced_motion.then_some("reduced-motion")
     );
     html! {
-        <svg data-testid="shard-diagram" class={class} role="img" aria-label={text::describe(frame)}
+        <svg data-testid="shard-diagram" class={class} role="img" aria-label={text::describe(frame, emphasis.conceal)}
              viewBox={format!("0 0 {VIEW_W} {VIEW_H}")} preserveAspectRatio="xMidYMid meet">
-            { text::caption(frame) }
+            { text::caption(frame, emphasis.conceal) }
             { front::band(frame) }
-            <Buckets frame={frame.clone()} grid={placement.layout.grid} />
-            <Keys frame={frame.clone()} placement={shared} />
+            <Buckets frame={frame.clone()} grid={*grid} emphasis={emphasis.clone()} />
+            { fanout::lines(frame, grid, &pos) }
+            <Keys frame={frame.clone()} placement={shared} phase={MovePhase::since(frame.now, visible_change(frame).map(|c| c.at))} emphasis={emphasis.clone()} />
+            { fanout::bars(frame, grid, &pos) }
+            { fanout::caption(frame) }
             <g class="requests">{ overlay::requests(frame, &placement, props.reduced_motion) }</g>
         </svg>
     }
@@ -214,6 +240,8 @@ mod tests {
             .collect();
         ShardFrame {
             now,
+            ring: None,
+            fanout: None,
             rule: format!("user_id % {n}"),
             shards: (0..n)
                 .map(|i| ShardView::new(i, format!("Shard {i}"), 0, 0))
@@ -224,6 +252,7 @@ mod tests {
                     id,
                     shard: (id % u64::from(n)) as u32,
                     hot: false,
+                    share: None,
                 })
                 .collect(),
             keys_total: keys,

@@ -33,13 +33,26 @@ pub const FRONT_H: f64 = 30.0;
 /// Height of the extra line a full bucket label gets for a shard's caption (`ids 1–100,000`).
 pub const SHARD_CAPTION_H: f64 = 10.0;
 
-/// What sits around the buckets: a band of front stages above them, a caption line in them.
+/// Height of the line under the buckets that says how the followed query ended.
+pub const FOOTER_H: f64 = 14.0;
+
+/// What sits around the buckets: a band of front stages above them, a caption line in them, a
+/// line under them.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Chrome {
     /// Whether a band of front stages sits between the caption and the buckets.
     pub front: bool,
     /// Whether shards carry a caption line.
     pub captions: bool,
+    /// Whether a line under the buckets tells how the followed query ended.
+    pub footer: bool,
+}
+
+impl Chrome {
+    /// The bottom of the bucket grid.
+    pub fn grid_bottom(self) -> f64 {
+        VIEW_H - MARGIN - if self.footer { FOOTER_H } else { 0.0 }
+    }
 }
 
 impl Chrome {
@@ -190,7 +203,7 @@ impl BucketGrid {
         let gap = if n <= 16 { 6.0 } else { 4.0 };
         let top = chrome.grid_top();
         let area_w = VIEW_W - 2.0 * MARGIN;
-        let area_h = VIEW_H - top - MARGIN;
+        let area_h = chrome.grid_bottom() - top;
         let w = (area_w - gap * f64::from(cols - 1)) / f64::from(cols);
         let h = (area_h - gap * f64::from(rows - 1)) / f64::from(rows);
         let widest = format!("Shard {}", n.saturating_sub(1));

@@ -303,7 +303,12 @@ fn lesson_view(props: &LessonViewProps) -> Html {
         .iter()
         .filter(|q| q.step == Some(step_number) && !answered.contains(&q.id))
         .collect();
-    let _conceal = !open_questions.is_empty();
+    let conceal = !open_questions.is_empty();
+    // The entities this step is about, emphasised in the diagram.
+    let highlight: Rc<[String]> = {
+        let names = step.map(|s| s.highlight.clone()).unwrap_or_default();
+        (*use_memo(pb.step, move |_| -> Rc<[String]> { names.into() })).clone()
+    };
     let concealed: Rc<[String]> = open_questions
         .iter()
         .flat_map(|q| q.concealed_metrics())
@@ -396,7 +401,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                             <CompareView playback={pb.clone()} {reduced_motion} on_action={on_action.clone()} />
                         } else {
                             <div class="diagram-wrap">
-                                <Diagram frame={(*frame).clone()} {reduced_motion} />
+                                <Diagram frame={(*frame).clone()} {reduced_motion} {highlight} {conceal} />
                             </div>
                         }
                         <Transport {playing} {now} {until} {speed} {seed} marks={marks.clone()}

@@ -1,7 +1,8 @@
 // The hashing-strategies lesson: the same 1,000 keys under six placement strategies. Switching
 // the strategy changes the balance, a fifth server moves about a fifth of the keys (hash % N would
 // move four fifths), jump hash pays for removing a middle shard, bounded loads cap every shard, a
-// link reproduces the run, and the ketama question is answered by the sim.
+// link reproduces the run, and the ketama question is answered by the sim. The strategies that live
+// on a ring (the ring, ketama, bounded loads) are drawn as a ring; the others as buckets.
 import assert from 'node:assert/strict';
 import {
   useApp,
@@ -17,33 +18,55 @@ import {
 const app = useApp();
 const LESSON = '#/lesson/hashing-strategies';
 const ready = (page) => lessonReady(page, 'shard-diagram');
+/** The default strategy, the ring with 100 virtual nodes per server, is drawn as a ring. */
+const ringReady = (page) => lessonReady(page, 'ring-diagram');
 const sum = (o) => Object.values(o).reduce((a, b) => a + b, 0);
 
-app.test('four shards hold the 1,000 keys, and every shard bucket reports its count', async ({ open }) => {
+app.test('four shards hold the 1,000 keys on a ring, and every shard on it reports its count', async ({ open }) => {
   const page = await open(LESSON);
-  await ready(page);
+  await ringReady(page);
   for (const s of [0, 1, 2, 3]) {
-    await page.locator(tid(`shard-${s}`)).waitFor({ state: 'attached' });
+    await page.locator(tid(`server-${s}`)).waitFor({ state: 'attached' });
   }
-  assert.equal(await page.locator(tid('shard-4')).count(), 0, 'four shards, not five');
+  assert.equal(await page.locator(tid('server-4')).count(), 0, 'four shards, not five');
+  assert.equal(await page.locator(tid('shard-diagram')).count(), 0, 'a ring, not buckets');
   const bars = await valuesByPrefix(page, 'load-bar-');
   assert.deepEqual(Object.keys(bars).sort(), ['0', '1', '2', '3'], 'one key bar per shard');
   assert.equal(sum(bars), 1000, 'every key is on exactly one shard');
-  const bucketKeys = await page.evaluate(() =>
-    [0, 1, 2, 3].map((i) => Number(document.querySelector(`[data-testid="shard-${i}"]`)?.getAttribute('data-keys'))),
+  // Each shard's marker on the ring says how many keys it holds, as its bar does.
+  const ringKeys = await page.evaluate(() =>
+    [0, 1, 2, 3].map((i) => {
+      const title = document.querySelector(`[data-testid="server-${i}"] title`)?.textContent ?? '';
+      return Number((title.match(/([\d,]+) keys?/)?.[1] ?? 'NaN').replace(/,/g, ''));
+    }),
   );
-  assert.deepEqual(bucketKeys, [0, 1, 2, 3].map((i) => bars[i]), 'buckets and bars agree');
+  assert.deepEqual(ringKeys, [0, 1, 2, 3].map((i) => bars[i]), 'the ring and the bars agree');
   // The ring with 100 virtual nodes per server is within about 12% of even.
   const ratio = await dataValue(page, 'metric-max_mean_ratio');
   assert.ok(ratio >= 1 && ratio < 1.3, `max/mean ${ratio}`);
-  await page.locator(tid('shard-key-13')).waitFor({ state: 'attached' });
+  // 400 virtual nodes are drawn as ticks, and the keys as dots.
+  assert.ok((await page.locator('.ring-static .key').count()) > 200, 'the keys sit on the ring');
+});
+
+app.test('ketama and bounded loads are rings too; hash % N, jump and rendezvous stay buckets', async ({ open }) => {
+  for (const strategy of ['ketama', 'bounded']) {
+    const page = await open(`${LESSON}?v=1&strategy=${strategy}`);
+    await ringReady(page);
+    await page.locator(tid('server-3')).waitFor({ state: 'attached' });
+  }
+  for (const strategy of ['modulo', 'jump', 'rendezvous']) {
+    const page = await open(`${LESSON}?v=1&strategy=${strategy}`);
+    await ready(page);
+    await page.locator(tid('shard-3')).waitFor({ state: 'attached' });
+  }
 });
 
 app.test('switching to jump hash evens the load; a fifth shard takes about a fifth of the keys', async ({ open }) => {
   const page = await open(LESSON);
-  await ready(page);
+  await ringReady(page);
   const before = await dataValue(page, 'metric-max_mean_ratio');
   await page.locator(tid('param-strategy')).selectOption('jump');
+  await ready(page);
   const after = await waitForDataValue(page, 'metric-max_mean_ratio', '<', before);
   assert.ok(after < 1.05, `jump hash is nearly perfectly even (${after})`);
 
@@ -75,7 +98,7 @@ app.test('a link removing a middle jump shard reproduces the run; bounded loads 
   assert.deepEqual(await settledSnapshot(second), a);
 
   const bounded = await open(`${LESSON}?v=1&strategy=bounded&vnodes=1&epsilon=0.25`);
-  await ready(bounded);
+  await ringReady(bounded);
   const b = await settledSnapshot(bounded);
   assert.equal(Number(b['metric-capacity']), 313, 'ceil(1.25 x 1000 / 4)');
   const loads = Object.entries(b)
@@ -88,7 +111,7 @@ app.test('a link removing a middle jump shard reproduces the run; bounded loads 
 
 app.test('the ketama question is answered by running the sim', async ({ open }) => {
   const page = await open(LESSON);
-  await ready(page);
+  await ringReady(page);
   const q = await showQuestion(page, 'ketama-user-13');
   await q.scrollIntoViewIfNeeded();
   await q.locator(tid('choice-2')).click();

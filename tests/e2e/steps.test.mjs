@@ -2,7 +2,7 @@
 // just after its key event, going back restores the earlier step's setup, the URL names the step,
 // keys move between steps, and questions sit inside their step and play their run when checked.
 import assert from 'node:assert/strict';
-import { useApp, tid, LESSON, lessonReady } from './harness.mjs';
+import { useApp, tid, LESSON, lessonReady, showQuestion } from './harness.mjs';
 import { newPage } from './browser.mjs';
 
 const app = useApp();
@@ -219,4 +219,22 @@ app.test('Embed this step opens the embed dialog on the step’s setup, looped a
   const snippet = (await page.locator(tid('embed-snippet')).inputValue()).replaceAll('%3A', ':').replaceAll('&amp;', '&');
   assert.match(snippet, /do=2000:remove-server:B/, 'the step’s setup');
   assert.match(snippet, /loop=1000-4000/, 'a loop tight around the crash at 2 s');
+});
+
+app.test('a step highlights its entities, and the ring hides its shares while the step’s questions are open', async ({ open }) => {
+  const page = await open(`${LESSON}?step=2`);
+  await lessonReady(page);
+  await page.locator(tid('step-2')).waitFor();
+  const ring = page.locator(`svg${tid('ring-diagram')}`);
+  await ring.locator('[data-highlighted="true"]').first().waitFor({ state: 'attached' });
+  await ring.locator('[data-concealed="true"]').first().waitFor({ state: 'attached' });
+  assert.doesNotMatch(await ring.textContent(), /20\.8/, 'B’s share of the ring is not on screen before the questions');
+  // Answer both questions of the step: the shares come back.
+  const where = await showQuestion(page, 'where-user123');
+  await where.locator(tid('choice-C')).click();
+  const share = await showQuestion(page, 'share-moved-b');
+  await share.locator('input').fill('21');
+  await share.locator(tid('question-share-moved-b-submit')).click();
+  await page.locator(tid('question-share-moved-b-result')).waitFor();
+  await page.waitForFunction((sel) => !document.querySelector(sel).querySelector('[data-concealed="true"]'), `svg${tid('ring-diagram')}`);
 });

@@ -283,6 +283,8 @@ impl Model for ModuloShards {
     fn frame(&self, now: SimTime) -> ShardFrame {
         ShardFrame {
             now,
+            ring: None,
+            fanout: None,
             rule: format!("user_id % {}", self.shards),
             shards: (0..self.shards)
                 .map(|i| {
@@ -303,6 +305,7 @@ impl Model for ModuloShards {
                     id,
                     shard: self.shard_of(id),
                     hot: false,
+                    share: None,
                 })
                 .collect(),
             keys_total: self.keys.len() as u64,

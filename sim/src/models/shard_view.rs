@@ -3,6 +3,7 @@
 //! Shared by every sharding lesson, so one diagram serves them all; a model fills only the
 //! optional parts it has (a range caption, a down shard, read replicas, a hot key…).
 
+use crate::models::hash_ring::RingFrame;
 use crate::models::sharding::{Move, Moved};
 use crate::time::SimTime;
 use std::rc::Rc;
@@ -26,6 +27,17 @@ pub struct ShardView {
     pub replicas: u32,
     /// Whether the model flags it as a hot spot (drawn with a warning outline).
     pub hot: bool,
+    /// Its share of the load, when the lesson is about load (drawn as a fill and a percentage).
+    pub load: Option<LoadShare>,
+}
+
+/// A shard's share of the load the model counts (requests, or shard requests after a cache).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LoadShare {
+    /// Its share of the load, in percent (the shares add up to 100).
+    pub percent: f64,
+    /// Its load over the mean shard load (`3.2` = 3.2× the mean; `percent × N / 100`).
+    pub of_mean: f64,
 }
 
 impl ShardView {
@@ -66,6 +78,9 @@ pub struct ShardKeyView {
     pub shard: u32,
     /// Whether it is a hot key (a celebrity), drawn highlighted.
     pub hot: bool,
+    /// Its share of the requests, in percent, when the model counts it (a celebrity's
+    /// popularity, drawn as a larger marker with the share).
+    pub share: Option<f64>,
 }
 
 /// One key a resize moved.
@@ -210,6 +225,44 @@ impl RecentRequests {
     }
 }
 
+/// One shard request of a query that fanned out: when the router sent it, when the shard took
+/// it up (after its queue) and when it answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FanLeg {
+    /// The shard asked.
+    pub shard: u32,
+    /// When the router sent it.
+    pub sent: SimTime,
+    /// When the shard started on it (after the requests queued before it).
+    pub start: SimTime,
+    /// When the shard answered.
+    pub finish: SimTime,
+    /// Whether its service met a pause.
+    pub paused: bool,
+    /// Whether it was a lookup in an index partition (rather than a data shard's answer).
+    pub index: bool,
+}
+
+/// The query the diagram follows: the shards a front stage asked, each answer's times, and when
+/// the whole answer was in. Times are the model's, so a view animates from the simulated clock.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FanOut {
+    /// The query's number.
+    pub query: u64,
+    /// What it asked, in words (`by attribute: value 17`).
+    pub what: String,
+    /// The front stage that sent the requests (`router`).
+    pub from: String,
+    /// When it reached that stage.
+    pub issued: SimTime,
+    /// When the stage had the whole answer (the last answer, plus any merge).
+    pub done: SimTime,
+    /// Its shard requests, in the order sent.
+    pub legs: Vec<FanLeg>,
+    /// The shard whose answer came last: what the query waited for.
+    pub slowest: Option<u32>,
+}
+
 /// What the shard diagram draws.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ShardFrame {
@@ -229,4 +282,9 @@ pub struct ShardFrame {
     pub requests: Vec<ShardRequest>,
     /// Stages in front of the shards, left to right (empty: clients reach shards directly).
     pub front: Vec<FrontView>,
+    /// The query whose fan-out the diagram follows, if the model draws one.
+    pub fanout: Option<FanOut>,
+    /// The same shards as a ring, for a placement that lives on one (the ring, ketama, bounded
+    /// loads): the diagram then draws the ring instead of buckets.
+    pub ring: Option<Rc<RingFrame>>,
 }

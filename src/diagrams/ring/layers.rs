@@ -2,7 +2,8 @@
 //! keys, named keys and the keys the last change moved.
 
 use super::{color_of, visible_change, FrameLayoutProps, Shared};
-use crate::diagrams::palette_class;
+use crate::diagrams::MovePhase;
+use crate::diagrams::{highlighted_attr, palette_class};
 use crate::layout::format;
 use crate::layout::polar::{angle_of, clockwise_span, label_outside, num};
 use crate::layout::ring::{
@@ -91,6 +92,7 @@ pub(super) fn NamedKeys(props: &FrameLayoutProps) -> Html {
     let at = track().with_radius(KEY_R);
     let labels = track().with_radius(LABEL_R);
     let named = props.frame.keys.iter().filter(|k| k.named).map(|k| {
+        let stressed = props.emphasis.stresses([k.name.as_str()]);
         let deg = angle_of(k.position);
         let p = at.point_at(deg);
         let label_deg = layout.keys.iter().find(|l| l.name == k.name).map_or(deg, |l| l.label_deg);
@@ -98,8 +100,12 @@ pub(super) fn NamedKeys(props: &FrameLayoutProps) -> Html {
         let a = track().with_radius(KEY_R + 6.0).point_at(deg);
         let b = track().with_radius(LABEL_R - 7.0).point_at(label_deg);
         html! {
-            <g key={k.name.clone()} class="named-key" data-testid={format!("key-{}", k.name)}>
+            <g key={k.name.clone()} class={classes!("named-key", stressed.then_some("highlighted"))} data-testid={format!("key-{}", k.name)}
+               data-highlighted={highlighted_attr(stressed)}>
                 <title>{ format!("{} at {} · on {}", k.name, format::degrees(deg), k.owners.join(", then ")) }</title>
+                if stressed {
+                    <circle class="highlight-halo" cx={num(p.x)} cy={num(p.y)} r="9" />
+                }
                 <path class="key-leader" d={format!("M{} {}L{} {}", num(a.x), num(a.y), num(b.x), num(b.y))} />
                 <circle class={key_class(layout, &k.owners, true)} cx={num(p.x)} cy={num(p.y)} r="4.5" />
                 <text class="key-label" x={num(spot.x)} y={num(spot.y)} text-anchor={spot.anchor.as_str()}>{ &k.name }</text>
@@ -109,18 +115,21 @@ pub(super) fn NamedKeys(props: &FrameLayoutProps) -> Html {
     html! { <g class="named-keys">{ for named }</g> }
 }
 
-/// The keys the last server change moved (those drawn): a halo each, and a dot walking clockwise,
-/// just inside the keys, from the key to the point of its new owner that now serves it, fading
-/// from the old owner's colour to the new one's. Keyed by change time and key, so the animation plays once per change.
+/// The keys the last server change moved (those drawn): a halo each and, for a while after the
+/// change (simulated time, see [`MovePhase`]), a ghost of the key in its old owner's colour and
+/// an arrow along the ring from the key to the point of its new owner that now serves it; just
+/// after the change the key keeps its old owner's colour. Keyed by change time and key.
 #[function_component]
 pub(super) fn MovedKeys(props: &FrameLayoutProps) -> Html {
     let layout = &props.layout.0;
     let Some(change) = visible_change(&props.frame) else {
         return html! {};
     };
+    let phase = props.phase;
     let drawn: BTreeSet<&str> =
         sim::order::set_of(props.frame.keys.iter().map(|k| k.name.as_str()));
     let at = track().with_radius(KEY_R);
+    let walk = track().with_radius(KEY_R - 9.0);
     let stamp = change.at.as_us();
     let moved: Vec<_> = change
         .moves
@@ -134,31 +143,37 @@ pub(super) fn MovedKeys(props: &FrameLayoutProps) -> Html {
                     cx={num(p.x)} cy={num(p.y)} r="4.8" />
         }
     });
-    let travels = moved.iter().filter(|_| !props.reduced_motion).map(|m| {
+    let traces = moved.iter().filter(|_| phase.traced()).map(|m| {
         let a0 = angle_of(m.position);
-        let a1 = a0 + clockwise_span(a0, angle_of(m.point));
+        let span = clockwise_span(a0, angle_of(m.point));
         let c0 = color_of(layout, &m.from).unwrap_or(0);
         let c1 = color_of(layout, &m.to).unwrap_or(0);
-        // The theme's palette variables (`--server-0` … `--server-11`, as `palette_class` uses).
-        let style = format!(
-            "--a0:{}deg;--a1:{}deg;--c0:var(--server-{});--c1:var(--server-{})",
-            num(a0),
-            num(a1),
-            c0 % 12,
-            c1 % 12
-        );
+        let p = at.point_of(m.position);
+        let end = a0 + span;
+        // An arrowhead pointing clockwise at the end of the arc.
+        let back = (4.0 / walk.r).to_degrees();
+        let tip = walk.point_at(end);
+        let w1 = track().with_radius(walk.r + 2.6).point_at(end - back);
+        let w2 = track().with_radius(walk.r - 2.6).point_at(end - back);
+        let head = format!("M{} {}L{} {}L{} {}", num(w1.x), num(w1.y), num(tip.x), num(tip.y), num(w2.x), num(w2.y));
         html! {
-            <g key={format!("{stamp}-{}", m.key)} transform={format!("translate({c} {c})", c = num(CENTRE))}>
-                <g class="travel" style={style}>
-                    <circle cx="0" cy={num(-(KEY_R - 9.0))} r="3.4" />
-                </g>
+            <g key={format!("{stamp}-{}", m.key)} class="move-trace" data-testid="move-trace" data-key={m.key.clone()}
+               data-from={m.from.clone()} data-to={m.to.clone()}>
+                <circle class={classes!("move-ghost", palette_class(c0), (phase == MovePhase::Recent).then_some("old-colour"))}
+                        data-testid="move-ghost" cx={num(p.x)} cy={num(p.y)} r="3.2" />
+                if span > 0.5 {
+                    <g class={classes!("move-arrow", palette_class(c1))} data-testid="move-arrow">
+                        <path d={walk.arc_path(a0, span)} />
+                        <path d={head} />
+                    </g>
+                }
             </g>
         }
     });
     html! {
         <g class="moved">
+            <g class="traces">{ for traces }</g>
             <g class="halos">{ for halos }</g>
-            <g class="travels">{ for travels }</g>
         </g>
     }
 }

@@ -2,7 +2,7 @@
 //! tooltips.
 
 use super::color_of;
-use crate::diagrams::palette_class;
+use crate::diagrams::{concealed_attr, highlighted_attr, palette_class, Emphasis};
 use crate::layout::format::{self, count};
 use crate::layout::polar::{angle_of, clockwise_span, label_outside, num};
 use crate::layout::ring::{
@@ -40,8 +40,10 @@ pub(super) fn requests(frame: &RingFrame, layout: &RingLayout, reduced_motion: b
     html! { <>{ for items }</> }
 }
 
-/// Server markers (live, with their label and tooltip) and crashed servers' ghosts.
-pub(super) fn markers(frame: &RingFrame, layout: &RingLayout) -> Html {
+/// Server markers (live, with their label and tooltip) and crashed servers' ghosts; a stressed
+/// server gets a halo and a thicker marker, and a concealed one only its name.
+pub(super) fn markers(frame: &RingFrame, layout: &RingLayout, emphasis: &Emphasis) -> Html {
+    let conceal = emphasis.conceal;
     let ring = track();
     let labels = ring.with_radius(LABEL_R);
     let teaching = frame.servers.iter().any(|s| s.pinned);
@@ -52,47 +54,63 @@ pub(super) fn markers(frame: &RingFrame, layout: &RingLayout) -> Html {
         let share_text = format::percent(view.arc_percent);
         // In the 0–360° teaching mode the notes speak in degrees of arc (A owns 125°): a line of
         // its own above the share, so the label stays narrow.
-        let arc_text = teaching.then(|| format::arc_degrees(arc_deg));
-        let width = text_width(&s.name, 15.0, true).max(text_width(&share_text, 11.5, false));
-        let lines = if teaching { 3 } else { 2 };
+        let arc_text = (teaching && !conceal).then(|| format::arc_degrees(arc_deg));
+        let stressed = emphasis.stresses([s.name.as_str()]);
+        let width = text_width(&s.name, 15.0, true).max(if conceal { 0.0 } else { text_width(&share_text, 11.5, false) });
+        let lines = if conceal { 1 } else if teaching { 3 } else { 2 };
         let spot = label_outside(&labels, s.label_deg, lines, 12.0).fit(width, MARGIN, VIEW - MARGIN);
         let (lx, ly) = (spot.x - p.x, spot.y - p.y);
         let nudged = clockwise_span(true_deg, s.label_deg).min(clockwise_span(s.label_deg, true_deg)) > 0.5;
         let leader_a = ring.with_radius(RING_R + TRACK_W / 2.0 + 2.0).point_at(true_deg);
         let leader_b = ring.with_radius(LABEL_R - 8.0).point_at(s.label_deg);
         let points = if s.points.len() == 1 { format!("at {}", format::degrees(true_deg)) } else { count(s.points.len() as u64, "point", "points") };
-        let tip_lines = [
-            format!("{} owns {} of the ring ({})", s.name, format::percent(view.arc_percent), format::arc_degrees(arc_deg)),
-            format!("{} · {}", count(view.keys, "key", "keys"), count(view.requests, "request", "requests")),
-            points,
-        ];
+        // Concealed, the tooltip keeps only what gives no share away.
+        let tip_lines: Vec<String> = if conceal {
+            vec![s.name.clone(), points]
+        } else {
+            vec![
+                format!("{} owns {} of the ring ({})", s.name, format::percent(view.arc_percent), format::arc_degrees(arc_deg)),
+                format!("{} · {}", count(view.keys, "key", "keys"), count(view.requests, "request", "requests")),
+                points,
+            ]
+        };
         let title = tip_lines.join("\n");
         html! {
-            <g key={s.name.clone()} data-testid={format!("server-{}", s.name)} class={classes!("server", palette_class(s.color))}
-               transform={format!("translate({} {})", num(p.x), num(p.y))} tabindex="0">
+            <g key={s.name.clone()} data-testid={format!("server-{}", s.name)} class={classes!("server", palette_class(s.color), stressed.then_some("highlighted"))}
+               transform={format!("translate({} {})", num(p.x), num(p.y))} tabindex="0"
+               data-highlighted={highlighted_attr(stressed)} data-concealed={concealed_attr(conceal)}>
                 <title>{ title }</title>
                 if nudged {
                     <line class="leader" x1={num(leader_a.x - p.x)} y1={num(leader_a.y - p.y)} x2={num(leader_b.x - p.x)} y2={num(leader_b.y - p.y)} />
+                }
+                if stressed {
+                    <circle class="highlight-halo" r="13" />
                 }
                 <circle class="marker" r="7" />
                 <text class="server-name" x={num(lx)} y={num(ly)} text-anchor={spot.anchor.as_str()}>{ &s.name }</text>
                 if let Some(arc_text) = arc_text {
                     <text class="server-share server-arc" x={num(lx)} y={num(ly + 12.0)} text-anchor={spot.anchor.as_str()}>{ arc_text }</text>
                 }
-                <text class="server-share" x={num(lx)} y={num(ly + if teaching { 24.0 } else { 12.0 })} text-anchor={spot.anchor.as_str()}>{ share_text }</text>
+                if !conceal {
+                    <text class="server-share" x={num(lx)} y={num(ly + if teaching { 24.0 } else { 12.0 })} text-anchor={spot.anchor.as_str()}>{ share_text }</text>
+                }
                 { tip(&tip_lines, p.x, p.y) }
             </g>
         }
     });
     let ghosts = layout.ghosts.iter().map(|g| {
+        let stressed = emphasis.stresses([g.name.as_str()]);
         let p = ring.point_of(g.anchor);
         let width = text_width(&g.name, 15.0, true).max(text_width("crashed", 11.5, false));
         let spot = label_outside(&labels, g.label_deg, 2, 12.0).fit(width, MARGIN, VIEW - MARGIN);
         let (lx, ly) = (spot.x - p.x, spot.y - p.y);
         html! {
-            <g key={format!("ghost-{}", g.name)} data-testid={format!("server-ghost-{}", g.name)} class={classes!("server", "ghost", palette_class(g.color))}
-               transform={format!("translate({} {})", num(p.x), num(p.y))}>
+            <g key={format!("ghost-{}", g.name)} data-testid={format!("server-ghost-{}", g.name)} class={classes!("server", "ghost", palette_class(g.color), stressed.then_some("highlighted"))}
+               transform={format!("translate({} {})", num(p.x), num(p.y))} data-highlighted={highlighted_attr(stressed)}>
                 <title>{ format!("{} crashed; its keys moved to the next server clockwise", g.name) }</title>
+                if stressed {
+                    <circle class="highlight-halo" r="13" />
+                }
                 <circle class="marker" r="7" />
                 <path class="cross" d="M-3 -3L3 3M3 -3L-3 3" />
                 <text class="server-name" x={num(lx)} y={num(ly)} text-anchor={spot.anchor.as_str()}>{ &g.name }</text>

@@ -30,8 +30,9 @@ fn change_title(what: &str) -> String {
     }
 }
 
-/// The centre: the ring's vital statistics, and what the last server change moved.
-pub(super) fn centre(frame: &RingFrame) -> Html {
+/// The centre: the ring's vital statistics, and what the last server change moved (concealed:
+/// only what changed, not how much moved).
+pub(super) fn centre(frame: &RingFrame, conceal: bool) -> Html {
     let mut lines: Vec<(&'static str, String)> = vec![
         (
             "centre-title",
@@ -66,8 +67,13 @@ pub(super) fn centre(frame: &RingFrame) -> Html {
         ));
     }
     if let Some(c) = visible_change(frame) {
-        let moved = c.moves.len() as u64;
         lines.push(("centre-change", change_title(&c.what)));
+        if conceal {
+            lines.push(("centre-moved", "keys moved: ?".to_string()));
+        }
+    }
+    if let Some(c) = visible_change(frame).filter(|_| !conceal) {
+        let moved = c.moves.len() as u64;
         // Short lines: the space inside the keys is about 200 units wide.
         lines.push((
             "centre-moved",
@@ -98,15 +104,18 @@ pub(super) fn centre(frame: &RingFrame) -> Html {
         y += step;
         html! { <text key={i} class={class} x={num(CENTRE)} y={num(this)} text-anchor="middle">{ text }</text> }
     });
-    html! { <g class="centre" data-testid="ring-centre">{ for items }</g> }
+    html! { <g class="centre" data-testid="ring-centre" data-concealed={crate::diagrams::concealed_attr(conceal)}>{ for items }</g> }
 }
 
-/// The ring in words, for the `aria-label`.
-pub(super) fn describe(frame: &RingFrame) -> String {
+/// The ring in words, for the `aria-label` (concealed: without shares, counts or what moved).
+pub(super) fn describe(frame: &RingFrame, conceal: bool) -> String {
     let servers: Vec<String> = frame
         .servers
         .iter()
         .map(|s| {
+            if conceal {
+                return s.name.clone();
+            }
             format!(
                 "{} owns {} of the ring and {}",
                 s.name,
@@ -126,7 +135,10 @@ pub(super) fn describe(frame: &RingFrame) -> String {
     for g in &frame.removed {
         text.push_str(&format!(" {} has crashed.", g.name));
     }
-    if let Some(c) = visible_change(frame) {
+    if let Some(c) = visible_change(frame).filter(|_| conceal) {
+        text.push_str(&format!(" Last change: {}.", change_title(&c.what)));
+    }
+    if let Some(c) = visible_change(frame).filter(|_| !conceal) {
         text.push_str(&format!(
             " Last change: {}; {} of {} keys moved; hash % N would have moved {}.",
             change_title(&c.what),

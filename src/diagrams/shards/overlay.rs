@@ -1,7 +1,7 @@
 //! Requests: a pulse on the bucket of the shard that served each, and a ring round the key's
 //! chip when it is drawn. Size and fade come from `now − routed_at`, never from a CSS timer.
 
-use super::layers::chip_outline;
+use super::keys::chip_outline;
 use super::Placement;
 use crate::diagrams::palette_class;
 use crate::layout::polar::num;

@@ -41,6 +41,19 @@ pub(super) fn headline(c: &ShardChange) -> String {
     )
 }
 
+/// What the last change did, without how much it moved: `4 → 5 shards · how many keys moved?`.
+fn changed(c: &ShardChange) -> String {
+    if c.from_shards == c.to_shards {
+        "keys moved: ?".to_string()
+    } else {
+        format!(
+            "{} → {} · keys moved: ?",
+            c.from_shards,
+            count(u64::from(c.to_shards), "shard", "shards")
+        )
+    }
+}
+
 /// `4 shards · 20 keys`, and how many are drawn when not all are.
 fn counts(frame: &ShardFrame) -> String {
     let mut s = format!(
@@ -64,8 +77,9 @@ fn formula(rule: &str) -> String {
     }
 }
 
-/// The caption over the buckets: the rule, then the counts or the last resize's headline.
-pub(super) fn caption(frame: &ShardFrame) -> Html {
+/// The caption over the buckets: the rule, then the counts or the last resize's headline
+/// (concealed: what changed, without how much moved).
+pub(super) fn caption(frame: &ShardFrame, conceal: bool) -> Html {
     let width = VIEW_W - 2.0 * MARGIN;
     let rule = formula(&frame.rule);
     // Two sizes each: the usual, and a larger one for phones (shards.css), both fitted.
@@ -78,6 +92,7 @@ pub(super) fn caption(frame: &ShardFrame) -> Html {
     };
     let rule_font = sizes(&rule, 12.0, true);
     let (class, testid, status) = match visible_change(frame) {
+        Some(c) if conceal => ("shard-headline", "shard-change", changed(c)),
         Some(c) => ("shard-headline", "shard-change", headline(c)),
         None => ("shard-status", "shard-status", counts(frame)),
     };
@@ -88,17 +103,35 @@ pub(super) fn caption(frame: &ShardFrame) -> Html {
             <text class="shard-rule" data-testid="shard-rule" x={mid.clone()} y={num(CAPTION_Y)} text-anchor="middle"
                   style={rule_font}>{ rule }</text>
             <text key={testid} class={class} data-testid={testid} x={mid} y={num(STATUS_Y)} text-anchor="middle"
-                  style={status_font}>{ status }</text>
+                  style={status_font} data-concealed={crate::diagrams::concealed_attr(conceal && visible_change(frame).is_some())}>{ status }</text>
         </g>
     }
 }
 
-/// The shards in words, for the `aria-label`.
-pub(super) fn describe(frame: &ShardFrame) -> String {
+/// The shards in words, for the `aria-label` (concealed: without counts, shares or what moved).
+pub(super) fn describe(frame: &ShardFrame, conceal: bool) -> String {
     let shards: Vec<String> = frame
         .shards
         .iter()
-        .map(|s| format!("{} holds {}", s.name, count(s.keys, "key", "keys")))
+        .map(|s| {
+            if conceal {
+                return s.name.clone();
+            }
+            let mut t = format!("{} holds {}", s.name, count(s.keys, "key", "keys"));
+            if let Some(l) = s.load {
+                t.push_str(&format!(
+                    " and serves {} of the load",
+                    super::layers::share_text(l.percent)
+                ));
+                if s.hot {
+                    t.push_str(&format!(
+                        ", hot at {}",
+                        super::layers::of_mean_text(l.of_mean)
+                    ));
+                }
+            }
+            t
+        })
         .collect();
     let mut text = format!(
         "Shards as buckets of keys, placed by {}. {}: {}. {} in all",
@@ -112,8 +145,13 @@ pub(super) fn describe(frame: &ShardFrame) -> String {
         text.push_str(&format!(", {} drawn", thousands(drawn)));
     }
     text.push('.');
-    if let Some(c) = visible_change(frame) {
-        text.push_str(&format!(" Last resize: {}.", headline(c)));
+    match visible_change(frame) {
+        Some(c) if conceal => text.push_str(&format!(" Last resize: {}.", changed(c))),
+        Some(c) => text.push_str(&format!(" Last resize: {}.", headline(c))),
+        None => {}
+    }
+    if let Some(q) = &frame.fanout {
+        text.push_str(&format!(" {}.", super::fanout::status(q, frame.now)));
     }
     text
 }

@@ -96,6 +96,7 @@ impl DirectoryModel {
                 id,
                 shard: self.shard_of_key(id).unwrap_or(0),
                 hot: false,
+                share: None,
             })
             .collect();
         let cache_caption = if self.caches.enabled() {
@@ -114,6 +115,8 @@ impl DirectoryModel {
         };
         ShardFrame {
             now,
+            ring: None,
+            fanout: None,
             rule: "shard = directory[tenant]".to_string(),
             shards,
             keys,

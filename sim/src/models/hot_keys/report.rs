@@ -7,7 +7,7 @@ use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
 use crate::models::common::{
     max_mean_metric, moved_metrics, per_shard, requests_metric, share_percent,
 };
-use crate::models::shard_view::{FrontView, ShardFrame, ShardKeyView, ShardView};
+use crate::models::shard_view::{FrontView, LoadShare, ShardFrame, ShardKeyView, ShardView};
 use crate::time::SimTime;
 
 fn percent_or_none(n: u64, total: u64) -> MetricValue {
@@ -38,6 +38,14 @@ impl HotKeys {
             && self.load.per_key.get(&id).copied().unwrap_or(0) * 100 >= HOT_KEY_PERCENT * n
     }
 
+    /// A hot key's share of this period's client requests, in percent (`None` for the others,
+    /// and before any request).
+    fn key_share(&self, id: u64) -> Option<f64> {
+        let n = self.load.requests;
+        (n > 0 && self.key_is_hot(id))
+            .then(|| share_percent(self.load.per_key.get(&id).copied().unwrap_or(0), n))
+    }
+
     fn drawn_keys(&self) -> Vec<ShardKeyView> {
         let split = self.split_active();
         let mut ids: Vec<u64> = (0..self.keys.min(FRAME_KEYS)).collect();
@@ -52,6 +60,7 @@ impl HotKeys {
                 id,
                 shard: self.shard_of_key(id),
                 hot: self.key_is_hot(id),
+                share: self.key_share(id),
             })
             .collect();
         let hot = self.key_is_hot(self.celebrity);
@@ -64,6 +73,7 @@ impl HotKeys {
                     id: sub_key_id(self.celebrity, j as u32),
                     shard: *s,
                     hot,
+                    share: None,
                 }),
         );
         out
@@ -111,28 +121,31 @@ impl HotKeys {
         let loads = self.shard_loads();
         let total = self.load.hops();
         let per = self.replicas as usize + 1;
+        let n = f64::from(self.shards.max(1));
         let shards = (0..self.shards)
             .map(|i| {
                 let load = loads[i as usize];
-                let caption = (total > 0).then(|| {
-                    let pct = share_percent(load, total);
-                    if self.replicas == 0 {
-                        format!("{pct:.0}% of load")
-                    } else {
-                        let busiest = (0..per)
-                            .map(|r| self.load.node(i as usize * per + r))
-                            .max()
-                            .unwrap_or(0);
-                        format!(
-                            "{pct:.0}% of load · busiest node {:.0}%",
-                            share_percent(busiest, total)
-                        )
+                // The share itself is drawn from `load`; with replicas the caption says how the
+                // busiest node of the shard fares.
+                let caption = (total > 0 && self.replicas > 0).then(|| {
+                    let busiest = (0..per)
+                        .map(|r| self.load.node(i as usize * per + r))
+                        .max()
+                        .unwrap_or(0);
+                    format!("busiest node {:.0}%", share_percent(busiest, total))
+                });
+                let share = (total > 0).then(|| {
+                    let percent = share_percent(load, total);
+                    LoadShare {
+                        percent,
+                        of_mean: percent * n / 100.0,
                     }
                 });
                 ShardView {
                     caption,
                     replicas: self.replicas,
                     hot: self.hot.contains(&i),
+                    load: share,
                     ..ShardView::new(
                         i,
                         format!("Shard {i}"),
@@ -144,6 +157,8 @@ impl HotKeys {
             .collect();
         ShardFrame {
             now,
+            ring: None,
+            fanout: None,
             rule: format!("shard = jump_hash(user:id, {})", self.shards),
             shards,
             keys: self.drawn_keys(),

@@ -67,6 +67,7 @@ use std::rc::Rc;
 pub mod placer;
 mod record;
 mod report;
+mod ring_view;
 mod spec;
 
 pub use placer::{Placer, Server, Settings, Strategy};
@@ -116,6 +117,8 @@ pub struct PlacementModel {
     popularity: Popularity,
     rate_per_sec: f64,
     last_change: Option<ShardChange>,
+    /// The last change as a ring draws it, for a strategy on a ring.
+    ring_change: Option<Rc<crate::models::hash_ring::Change>>,
     last_modulo_moved: Option<u64>,
     /// Bounded loads: keys not on their plain ring owner.
     forwarded: Option<u64>,
@@ -286,6 +289,11 @@ impl PlacementModel {
             total,
         });
         self.last_modulo_moved = Some(modulo_moved);
+        self.ring_change = self
+            .last_change
+            .as_ref()
+            .and_then(|c| self.ring_change(c))
+            .map(Rc::new);
         Ok(())
     }
 
@@ -485,6 +493,7 @@ impl Model for PlacementModel {
             requests_total: 0,
             rate_per_sec: params.int("request_rate").max(0) as f64,
             last_change: None,
+            ring_change: None,
             last_modulo_moved: None,
             forwarded: None,
             recent: RecentRequests::default(),

@@ -3,6 +3,7 @@
 //! [`crate::hashing`]; this file only adapts them to numbered shards with addresses and weights.
 
 use crate::hashing::jump::{jump_hash, key_hash};
+use crate::hashing::ring::Position;
 use crate::hashing::{BoundedLoads, HashFn, HashRing, Ketama, KetamaFlavor, Rendezvous};
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
@@ -297,6 +298,78 @@ impl Placer {
                 Ok(index.get(&placed.server).copied().unwrap_or(0))
             }
             other => Ok(other.owner(key)),
+        }
+    }
+
+    /// Every point of a strategy that lives on a ring (the ring, ketama's continuum, bounded
+    /// loads) as `(position, shard index)`, in the ring's own order (by position, ties as the
+    /// ring breaks them; both keep their points sorted); `None` for the others.
+    pub fn ring_points(&self) -> Option<Vec<(Position, u32)>> {
+        let points: Vec<(Position, u32)> = match self {
+            Placer::Ring { ring, index } => ring
+                .points()
+                .iter()
+                .map(|v| (v.position, index.get(&v.server).copied().unwrap_or(0)))
+                .collect(),
+            Placer::Bounded { bounded, index } => bounded
+                .ring()
+                .points()
+                .iter()
+                .map(|v| (v.position, index.get(&v.server).copied().unwrap_or(0)))
+                .collect(),
+            Placer::Ketama { ketama, index } => ketama
+                .points()
+                .iter()
+                .map(|p| (p.value, index.get(&p.server).copied().unwrap_or(0)))
+                .collect(),
+            _ => return None,
+        };
+        debug_assert!(
+            points.windows(2).all(|w| w[0].0 <= w[1].0),
+            "ring points in order"
+        );
+        Some(points)
+    }
+
+    /// Where each shard's own first point sits (vnode 0 of its un-suffixed ring name; ketama's
+    /// first digest's first point), for a strategy on a ring: where a diagram puts its marker.
+    pub fn ring_anchors(&self) -> BTreeMap<u32, Position> {
+        let base = |index: &BTreeMap<String, u32>, server: &str| {
+            (!server.contains('~'))
+                .then(|| index.get(server).copied())
+                .flatten()
+        };
+        match self {
+            Placer::Ring { ring, index } => ring
+                .points()
+                .iter()
+                .filter(|v| v.index == 0)
+                .filter_map(|v| Some((base(index, &v.server)?, v.position)))
+                .collect(),
+            Placer::Bounded { bounded, index } => bounded
+                .ring()
+                .points()
+                .iter()
+                .filter(|v| v.index == 0)
+                .filter_map(|v| Some((base(index, &v.server)?, v.position)))
+                .collect(),
+            Placer::Ketama { ketama, index } => ketama
+                .points()
+                .iter()
+                .filter(|p| p.digest == 0 && p.slot == 0)
+                .filter_map(|p| Some((*index.get(&p.server)?, p.value)))
+                .collect(),
+            _ => BTreeMap::new(),
+        }
+    }
+
+    /// Where `key` sits on the ring of a strategy that has one (`None` for the others).
+    pub fn key_position(&self, key: &str) -> Option<Position> {
+        match self {
+            Placer::Ring { ring, .. } => Some(ring.position_of(key)),
+            Placer::Bounded { bounded, .. } => Some(bounded.ring().position_of(key)),
+            Placer::Ketama { ketama, .. } => Some(ketama.point_for(key)),
+            _ => None,
         }
     }
 

@@ -6,6 +6,7 @@ use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
 use crate::models::common::{max_mean_metric, moved_metrics, requests_metric, share_percent};
 use crate::models::shard_view::{ShardFrame, ShardKeyView, ShardView};
 use crate::time::SimTime;
+use std::rc::Rc;
 
 impl PlacementModel {
     /// How the current strategy maps a key to a shard, in one line.
@@ -74,11 +75,14 @@ impl PlacementModel {
                 id,
                 shard,
                 hot: false,
+                share: None,
             })
             .collect();
         crate::order::sort_by_key(&mut keys, |k| k.id);
         ShardFrame {
             now,
+            ring: self.ring_frame(now).map(Rc::new),
+            fanout: None,
             rule: self.rule(),
             shards,
             keys,

@@ -102,6 +102,7 @@ impl RangeShards {
                 id,
                 shard: self.shard_of(id),
                 hot: false,
+                share: None,
             })
             .collect()
     }
@@ -110,6 +111,8 @@ impl RangeShards {
     pub(super) fn shard_frame(&self, now: SimTime) -> ShardFrame {
         ShardFrame {
             now,
+            ring: None,
+            fanout: None,
             rule: self.rule(),
             shards: (0..self.shards())
                 .map(|i| ShardView {

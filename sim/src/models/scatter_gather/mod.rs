@@ -217,6 +217,11 @@ pub struct ScatterGather {
     last_change: Option<ShardChange>,
     recent: Vec<ShardRequest>,
     last_query: Option<Rc<QuerySummary>>,
+    /// The newest planned query that fanned out or that a learner fired: the one the diagram
+    /// follows.
+    followed: Option<Rc<QuerySummary>>,
+    /// The newest planned query of any kind, followed when no query has fanned out yet.
+    newest: Option<Rc<QuerySummary>>,
     last_attr_value: Option<u64>,
     now: SimTime,
     broken: Option<String>,
@@ -251,6 +256,12 @@ impl ScatterGather {
     /// The query that completed last.
     pub fn last_query(&self) -> Option<&QuerySummary> {
         self.last_query.as_deref()
+    }
+
+    /// The query the diagram follows: the newest planned one that fanned out or that a learner
+    /// fired, else the newest planned one (it may still be waiting for answers).
+    pub fn followed_query(&self) -> Option<&QuerySummary> {
+        self.followed.as_deref().or(self.newest.as_deref())
     }
 
     /// The latency histogram of one kind of query.
@@ -372,8 +383,8 @@ impl ScatterGather {
     }
 
     /// Schedules a query's completion: the last answer, plus the merge when several data shards
-    /// answered.
-    fn complete_plan(&self, mut q: QuerySummary, ctx: &mut Ctx<'_, Self>) {
+    /// answered; the diagram follows it if it fanned out or a learner fired it.
+    fn complete_plan(&mut self, mut q: QuerySummary, ctx: &mut Ctx<'_, Self>) {
         let last = q
             .all_responses()
             .map(|r| r.finish)
@@ -385,7 +396,12 @@ impl ScatterGather {
             0
         };
         q.done = last.plus_us(merge);
-        ctx.schedule(q.done, ScatterEvent::Done(Rc::new(q)));
+        let q = Rc::new(q);
+        if q.manual || q.fanout() > 1 {
+            self.followed = Some(q.clone());
+        }
+        self.newest = Some(q.clone());
+        ctx.schedule(q.done, ScatterEvent::Done(q));
     }
 
     /// Checks a completed query against the plan's laws; returns the first broken one.
@@ -703,6 +719,8 @@ impl Model for ScatterGather {
             last_change: None,
             recent: Vec::new(),
             last_query: None,
+            followed: None,
+            newest: None,
             last_attr_value: None,
             now: SimTime::ZERO,
             broken: None,

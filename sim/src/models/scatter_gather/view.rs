@@ -1,13 +1,13 @@
 //! What the cross-shard-queries model shows: the shard diagram's frame and the metrics.
 
-use super::record::ms;
-use super::{IndexMode, QueryKind, ScatterGather, FRAME_KEYS, REQUEST_SHOWN_US};
+use super::servers::Response;
+use super::{IndexMode, QueryKind, QuerySummary, ScatterGather, FRAME_KEYS, REQUEST_SHOWN_US};
 use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
 use crate::models::common::per_shard;
 use crate::models::common::{max_mean_metric, moved_metrics, requests_metric};
 use crate::models::scatter_gather::service::{scatter_quantile_us, THEORY_SHARDS};
 use crate::models::scatter_gather::table::shard_of;
-use crate::models::shard_view::{FrontView, ShardFrame, ShardKeyView, ShardView};
+use crate::models::shard_view::{FanLeg, FanOut, FrontView, ShardFrame, ShardKeyView, ShardView};
 use crate::time::SimTime;
 
 /// What the shard diagram draws at `now`.
@@ -21,12 +21,12 @@ pub(super) fn frame(m: &ScatterGather, now: SimTime) -> ShardFrame {
             format!("user_id % {n} · attribute index on partition hash(value) % {n}")
         }
     };
-    let router_caption = m.last_query.as_ref().map(|q| {
+    let followed = m.followed_query();
+    let router_caption = followed.map(|q| {
         format!(
-            "last: {} shard{}, {}",
+            "asked {} shard{}",
             q.fanout(),
             if q.fanout() == 1 { "" } else { "s" },
-            ms(q.latency_us())
         )
     });
     let mut front = vec![FrontView {
@@ -45,6 +45,7 @@ pub(super) fn frame(m: &ScatterGather, now: SimTime) -> ShardFrame {
     }
     ShardFrame {
         now,
+        ring: None,
         rule,
         shards: m
             .servers
@@ -72,6 +73,7 @@ pub(super) fn frame(m: &ScatterGather, now: SimTime) -> ShardFrame {
                 id,
                 shard: shard_of(id, n),
                 hot: hot_value.is_some() && m.table.value_of(id) == hot_value,
+                share: None,
             })
             .collect(),
         keys_total: m.table.rows(),
@@ -87,6 +89,38 @@ pub(super) fn frame(m: &ScatterGather, now: SimTime) -> ShardFrame {
             .cloned()
             .collect(),
         front,
+        fanout: followed.map(fan_out),
+    }
+}
+
+/// The followed query as the diagram draws it: each shard request's times, and the slowest.
+fn fan_out(q: &QuerySummary) -> FanOut {
+    let leg = |r: &Response, index: bool| FanLeg {
+        shard: r.shard,
+        sent: r.arrived,
+        start: r.start,
+        finish: r.finish,
+        paused: r.paused,
+        index,
+    };
+    let what = match q.kind {
+        QueryKind::ByKey => format!("read of user {} by key", q.target),
+        QueryKind::ByAttribute => format!("read by attribute = {}", q.target),
+        QueryKind::Write => format!("write of user {}", q.target),
+    };
+    FanOut {
+        query: q.id,
+        what,
+        from: "router".into(),
+        issued: q.issued,
+        done: q.done,
+        legs: q
+            .index
+            .iter()
+            .map(|r| leg(r, true))
+            .chain(q.responses.iter().map(|r| leg(r, false)))
+            .collect(),
+        slowest: q.slowest().map(|r| r.shard),
     }
 }
 
