@@ -216,7 +216,7 @@ pub(super) fn Buckets(props: &BucketsProps) -> Html {
         html! {
             <g key={s.index} data-testid={format!("shard-{}", s.index)}
                class={classes!("shard", palette_class(s.index), s.hot.then_some("hot"), s.down.then_some("down"), stressed.then_some("highlighted"))}
-               data-keys={(!conceal).then(|| s.keys.to_string())} data-replicas={s.replicas.to_string()}
+               data-keys={s.keys.to_string()} data-replicas={s.replicas.to_string()}
                data-hot={s.hot.to_string()} data-down={s.down.to_string()}
                data-highlighted={highlighted_attr(stressed)} data-concealed={concealed_attr(conceal)}>
                 <title>{ title }</title>
