@@ -173,8 +173,8 @@ pub fn step_guide(props: &StepGuideProps) -> Html {
                         onclick={props.on_action.reform(|_: MouseEvent| PlaybackAction::TryStep)}>
                         { icons::play() }{ try_label }
                     </button>
-                    <span class="try-it-label">
-                        { setup }
+                    <span class="try-it-label" title={format!("{setup} · plays to {pause}")}>
+                        { setup.clone() }
                         <span class="muted">{ format!(" · plays to {pause}") }</span>
                     </span>
                     <span class="spacer" />

@@ -363,7 +363,6 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                     </nav>
                     <h1 class="lesson-title">{ &lesson.title }</h1>
                     <p class="lead">{ &lesson.summary }</p>
-                    <LessonDownload lesson_id={AttrValue::from(lesson.id.clone())} />
                 </header>
                 <div class="tabs" role="tablist" aria-label="Lesson or code" onkeydown={on_tabs_key}>
                     <button type="button" role="tab" id="tab-lesson" class="tab" data-testid="tab-lesson"
@@ -461,6 +460,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                 </section>
                 <section class="card" aria-label="Save and load">
                     <RunTools playback={pb.clone()} />
+                    <LessonDownload lesson_id={AttrValue::from(lesson.id.clone())} />
                 </section>
             </div>
         </div>

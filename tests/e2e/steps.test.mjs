@@ -238,3 +238,35 @@ app.test('a step highlights its entities, and the ring hides its shares while th
   await page.locator(tid('question-share-moved-b-result')).waitFor();
   await page.waitForFunction((sel) => !document.querySelector(sel).querySelector('[data-concealed="true"]'), `svg${tid('ring-diagram')}`);
 });
+
+app.test('at 1280×800 every step of every lesson shares the first screen with the whole diagram and Play', async ({ open }) => {
+  const home = await open('#/');
+  await home.locator(tid('lesson-list')).waitFor();
+  const ids = await home.$$eval('[data-testid^="lesson-card-"]', (els) => els.map((e) => e.dataset.testid.replace('lesson-card-', '')));
+  assert.ok(ids.length >= 7, `lessons: ${ids}`);
+  const misses = [];
+  for (const id of ids) {
+    const page = await open(`#/lesson/${id}`);
+    await page.locator(tid('play-button')).waitFor();
+    const steps = await page.locator('.step-dot').count();
+    for (let n = 1; n <= steps; n++) {
+      await page.locator(tid(`step-dot-${n}`)).click();
+      await page.locator(tid(`step-${n}`)).waitFor();
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const fits = await page.evaluate((n) => {
+        const bottom = (sel) => document.querySelector(sel)?.getBoundingClientRect().bottom ?? Infinity;
+        const top = (sel) => document.querySelector(sel)?.getBoundingClientRect().top ?? -1;
+        return {
+          text: bottom(`[data-testid="step-${n}"] .prose`),
+          title: top(`[data-testid="step-${n}"] .step-title`),
+          diagram: bottom('.diagram-wrap svg'),
+          play: bottom('[data-testid="play-button"]'),
+        };
+      }, n);
+      if (!(fits.title >= 0 && fits.text <= 800 && fits.diagram <= 800 && fits.play <= 800)) {
+        misses.push(`${id} step ${n}: ${JSON.stringify(fits)}`);
+      }
+    }
+  }
+  assert.deepEqual(misses, [], 'steps whose text, diagram or Play leave the first screen');
+});
