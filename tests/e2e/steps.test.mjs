@@ -124,6 +124,7 @@ app.test('on a 390×844 phone the diagram and Play stay in view while the step t
     assert.ok(diagram.height <= 844 * 0.4, `the pinned diagram is compact (${diagram.height}px)`);
     const text = await page.locator(`${tid('step-2')} .prose`).boundingBox();
     assert.ok(text.y + text.height > diagram.y + diagram.height, 'the step text is below the pinned stage');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'nothing runs off the side');
     assert.deepEqual(page.errors, []);
   } finally {
     await page.context().close();
