@@ -72,6 +72,9 @@ app.test('N and P move between steps; arrows on the step dots move the step, not
   await page.locator(tid('step-3')).waitFor();
   await page.locator('body').press('p');
   await page.locator(tid('step-2')).waitFor();
+  // After moving on, the new step's heading is in view, clear of the sticky header.
+  const heading = await page.locator(`${tid('step-2')} .step-title`).boundingBox();
+  assert.ok(heading.y >= 56 && heading.y + heading.height <= 800, `heading in view (${JSON.stringify(heading)})`);
 
   await page.locator(tid('step-dot-2')).focus();
   await page.keyboard.press('ArrowRight');
@@ -246,6 +249,7 @@ app.test('at 1280×800 every step of every lesson shares the first screen with t
   const ids = await home.$$eval('[data-testid^="lesson-card-"]', (els) => els.map((e) => e.dataset.testid.replace('lesson-card-', '')));
   assert.ok(ids.length >= 7, `lessons: ${ids}`);
   const misses = [];
+  const hashes = [];
   for (const id of ids) {
     const page = await open(`#/lesson/${id}`);
     await page.locator(tid('play-button')).waitFor();
@@ -253,6 +257,8 @@ app.test('at 1280×800 every step of every lesson shares the first screen with t
     for (let n = 1; n <= steps; n++) {
       await page.locator(tid(`step-dot-${n}`)).click();
       await page.locator(tid(`step-${n}`)).waitFor();
+      if (n > 1) await page.waitForFunction((n) => location.hash.includes(`step=${n}`), n);
+      hashes.push([id, n, await page.evaluate(() => location.hash)]);
       await page.evaluate(() => window.scrollTo(0, 0));
       const fits = await page.evaluate((n) => {
         const bottom = (sel) => document.querySelector(sel)?.getBoundingClientRect().bottom ?? Infinity;
@@ -270,4 +276,16 @@ app.test('at 1280×800 every step of every lesson shares the first screen with t
     }
   }
   assert.deepEqual(misses, [], 'steps whose text, diagram or Play leave the first screen');
+
+  // Arriving by a link loads the same setup as arriving by the step's dot, in every lesson.
+  const page = await open('#/');
+  const differ = [];
+  for (const [id, n, hash] of hashes) {
+    await page.goto(app.url(`#/lesson/${id}?step=${n}`));
+    await page.locator(tid(`step-${n}`)).waitFor();
+    await page.waitForFunction(() => /[?&]t=/.test(location.hash));
+    const got = await page.evaluate(() => location.hash);
+    if (got !== hash) differ.push(`${id} step ${n}: by dot ${hash}, by link ${got}`);
+  }
+  assert.deepEqual(differ, [], 'a step link loads what the step dot loads');
 });
