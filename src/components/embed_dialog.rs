@@ -577,7 +577,7 @@ fn embed_form(props: &EmbedFormProps) -> Html {
             <div class="dialog card embed-dialog" role="dialog" aria-modal="true" aria-labelledby="embed-dialog-title"
                 data-testid="embed-dialog" onclick={Callback::from(|e: MouseEvent| e.stop_propagation())} onkeydown={on_keydown}>
                 <div class="dialog-head">
-                    <h2 id="embed-dialog-title">{ "Embed this run" }</h2>
+                    <h2 id="embed-dialog-title">{ if props.caption_default.is_some() { "Embed this step" } else { "Embed this run" } }</h2>
                     <button type="button" class="icon-button" aria-label="Close (Esc)" ref={close_ref}
                         data-testid="embed-dialog-close" onclick={props.on_close.reform(|_: MouseEvent| ())}>
                         { icons::close() }

@@ -218,6 +218,7 @@ app.test('Embed this step opens the embed dialog on the step’s setup, looped a
   await page.locator(tid('step-2')).waitFor();
   await page.locator(tid('step-2-embed')).click();
   await page.locator(tid('embed-dialog')).waitFor();
+  assert.equal(await page.locator('#embed-dialog-title').textContent(), 'Embed this step');
   assert.equal(await page.locator(tid('embed-opt-title')).inputValue(), 'Crash B');
   assert.equal(await page.locator(tid('embed-opt-loop-from')).inputValue(), '1');
   const snippet = (await page.locator(tid('embed-snippet')).inputValue()).replaceAll('%3A', ':').replaceAll('&amp;', '&');
