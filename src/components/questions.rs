@@ -21,6 +21,9 @@ pub struct QuestionsProps {
     pub on_check: Callback<String>,
     /// Records that a question was answered (by id).
     pub on_answered: Callback<String>,
+    /// The question whose run the diagram is playing towards the moment its answer is read.
+    #[prop_or_default]
+    pub running: Option<AttrValue>,
 }
 
 impl PartialEq for QuestionsProps {
@@ -31,6 +34,7 @@ impl PartialEq for QuestionsProps {
             && self.answered == other.answered
             && self.on_check == other.on_check
             && self.on_answered == other.on_answered
+            && self.running == other.running
     }
 }
 
@@ -57,7 +61,8 @@ pub fn questions(props: &QuestionsProps) -> Html {
                 let q = &props.lesson.questions[i];
                 html! {
                     <QuestionCard key={q.id.clone()} lesson={props.lesson.clone()} index={i}
-                        on_check={props.on_check.clone()} on_answered={props.on_answered.clone()} />
+                        on_check={props.on_check.clone()} on_answered={props.on_answered.clone()}
+                        running={props.running.as_deref() == Some(q.id.as_str())} />
                 }
             }) }
         </section>
@@ -75,6 +80,9 @@ pub struct QuestionCardProps {
     pub on_check: Callback<String>,
     /// Records that it was answered.
     pub on_answered: Callback<String>,
+    /// Its run is playing in the diagram: the answer waits for the moment it is read.
+    #[prop_or_default]
+    pub running: bool,
 }
 
 impl PartialEq for QuestionCardProps {
@@ -84,6 +92,7 @@ impl PartialEq for QuestionCardProps {
             && self.index == other.index
             && self.on_check == other.on_check
             && self.on_answered == other.on_answered
+            && self.running == other.running
     }
 }
 
@@ -209,6 +218,11 @@ pub fn question_card(props: &QuestionCardProps) -> Html {
     };
 
     let result = outcome.as_ref().map(|o| match &o.revealed {
+        Ok(_) if props.running => html! {
+            <p class="question-running muted" data-testid={format!("question-{id}-running")} role="status">
+                { "Your answer is in. The diagram is playing the scenario; the answer is read when it stops." }
+            </p>
+        },
         Ok(r) => {
             let right = r.is_right(&o.guess);
             let computed = match r {

@@ -211,6 +211,9 @@ pub struct StepFollowUpProps {
     pub on_check: Callback<String>,
     /// Records that a question was answered.
     pub on_answered: Callback<String>,
+    /// The question whose run is playing in the diagram, if one is.
+    #[prop_or_default]
+    pub running: Option<AttrValue>,
 }
 
 impl PartialEq for StepFollowUpProps {
@@ -220,6 +223,7 @@ impl PartialEq for StepFollowUpProps {
             && self.answered == other.answered
             && self.on_check == other.on_check
             && self.on_answered == other.on_answered
+            && self.running == other.running
     }
 }
 
@@ -249,12 +253,14 @@ pub fn step_follow_up(props: &StepFollowUpProps) -> Html {
     html! {
         <div class="step-follow-up" data-testid="step-follow-up">
             <Questions lesson={lesson.clone()} step={Some(number)} answered={props.answered.clone()}
-                on_check={props.on_check.clone()} on_answered={props.on_answered.clone()} />
+                on_check={props.on_check.clone()} on_answered={props.on_answered.clone()}
+                running={props.running.clone()} />
             { for takeaway }
             { for why }
             if last || lesson.steps.is_empty() {
                 <Questions lesson={lesson.clone()} step={None::<u32>} answered={props.answered.clone()}
-                    on_check={props.on_check.clone()} on_answered={props.on_answered.clone()} />
+                    on_check={props.on_check.clone()} on_answered={props.on_answered.clone()}
+                    running={props.running.clone()} />
             }
         </div>
     }

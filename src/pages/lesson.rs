@@ -296,6 +296,12 @@ fn lesson_view(props: &LessonViewProps) -> Html {
         .clone()
     };
     let on_check = cbs.check.clone();
+    // While a question's run plays towards the moment its answer is read, the answer waits.
+    let running_question: Option<AttrValue> = pb
+        .checking
+        .as_ref()
+        .filter(|_| pb.playing && pb.pause_at.is_some())
+        .map(|id| AttrValue::from(id.to_string()));
     // What an unanswered question of this step would give away stays hidden until it is answered.
     let step_number = pb.step as u32 + 1;
     let open_questions: Vec<&sim::lesson::Question> = lesson
@@ -416,7 +422,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                 </section>
                 if *tab == Tab::Lesson && below_fold {
                     <StepFollowUp lesson={lesson.clone()} index={pb.step} answered={(*answered).clone()}
-                        {on_check} {on_answered} />
+                        {on_check} {on_answered} running={running_question} />
                 }
             </div>
             <div class="workbench">

@@ -158,8 +158,10 @@ app.test('a question sits in its step, shows no answer before it is answered, an
     await card.locator('input').fill('50');
     await card.locator(tid(`question-${id}-submit`)).click();
   }
+  // Check plays the question's run in the diagram; the answer waits for the moment it is read.
+  await page.locator(tid(`question-${id}-running`)).waitFor();
   await page.locator(tid(`question-${id}-result`)).waitFor();
-  // Check plays the question's run in the diagram, to the end of the run where the answer is read.
+  assert.equal((await simTime(page)).trim(), '10.000 s', 'the answer appears when the run reaches the end, where it is read');
   await page.waitForFunction(() => document.querySelector('[data-testid="sim-time"]')?.textContent.trim() === '10.000 s', null, { timeout: 15_000 });
   assert.match(await page.locator(tid(`question-${id}-result`)).textContent(), /The run in the diagram says/);
 });
