@@ -466,8 +466,11 @@ app.test('the width and height options size the snippet’s frame and the previe
 
   await page.locator(tid('embed-opt-width')).selectOption('360');
   await page.locator(tid('embed-opt-height')).selectOption('fixed');
-  await page.locator(tid('embed-opt-height-px')).fill('400');
-  await page.locator(tid('embed-opt-height-px')).press('Tab');
+  // fill() then an explicit change (what leaving the field fires), on the same element: a Tab
+  // after fill() raced the form's re-render under load (CI, once).
+  const px = page.locator(tid('embed-opt-height-px'));
+  await px.fill('400');
+  await px.dispatchEvent('change');
   const fixed = await snippetMatching(page, /height="400"/);
   assert.match(fixed, /width="360" height="400" style="border:0;width:360px;max-width:100%;height:400px"/);
   assert.doesNotMatch(fixed, /data-sdp-embed|<script/, 'a fixed height needs no resizing script');
