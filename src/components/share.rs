@@ -22,6 +22,12 @@ enum CopyState {
 }
 
 /// Copies `text` to the clipboard; `done(true)` once written, `done(false)` if refused.
+/// The page URL without its hash: what share, embed and step links start from.
+pub fn page_base() -> String {
+    let href = gloo::utils::window().location().href().unwrap_or_default();
+    href.split('#').next().unwrap_or_default().to_string()
+}
+
 pub(crate) fn copy_to_clipboard(text: &str, done: Callback<bool>) {
     let promise = gloo::utils::window()
         .navigator()

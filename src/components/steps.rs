@@ -86,8 +86,7 @@ pub fn step_guide(props: &StepGuideProps) -> Html {
     let step_url: AttrValue = {
         let lesson = props.lesson.clone();
         (*use_memo(props.index, move |&index| -> AttrValue {
-            let base = gloo::utils::window().location().href().unwrap_or_default();
-            let base = base.split('#').next().unwrap_or_default().to_string();
+            let base = crate::components::share::page_base();
             let run = lesson
                 .step_scenario(index)
                 .ok()

@@ -42,11 +42,7 @@ pub fn forced_theme(route: &Route) -> Option<ThemePref> {
     }
 }
 
-/// The page URL without its hash (what the back link and the snippet start from).
-fn page_base() -> String {
-    let href = gloo::utils::window().location().href().unwrap_or_default();
-    href.split('#').next().unwrap_or_default().to_string()
-}
+use crate::components::share::page_base;
 
 /// ↗ (an arrow out of a box): opens elsewhere.
 fn external_icon() -> Html {

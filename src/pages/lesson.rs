@@ -46,11 +46,7 @@ enum Tab {
     Code,
 }
 
-/// The page URL without its hash.
-fn page_base() -> String {
-    let href = gloo::utils::window().location().href().unwrap_or_default();
-    href.split('#').next().unwrap_or_default().to_string()
-}
+use crate::components::share::page_base;
 
 fn replace_hash(hash: &str) {
     let window = gloo::utils::window();

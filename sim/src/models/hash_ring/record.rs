@@ -142,16 +142,7 @@ impl Narrate for RingRecord {
                 moved_to,
                 total,
             } => {
-                let moved: u64 = moved_to.values().sum();
-                let dest: Vec<String> = moved_to
-                    .iter()
-                    .map(|(s, n)| format!("{n} to {s}"))
-                    .collect();
-                let dest = if dest.is_empty() {
-                    "none".to_string()
-                } else {
-                    dest.join(", ")
-                };
+                let (moved, dest) = moves_summary(moved_to);
                 format!(
                     "Server {server} {} and hash % N dealt the keys again: {moved} of {total} ({}) moved ({dest}).",
                     if *joined { "joined" } else { "crashed" },
@@ -164,16 +155,7 @@ impl Narrate for RingRecord {
                 total,
                 modulo_moved,
             } => {
-                let moved: u64 = moved_to.values().sum();
-                let dest: Vec<String> = moved_to
-                    .iter()
-                    .map(|(s, n)| format!("{n} to {s}"))
-                    .collect();
-                let dest = if dest.is_empty() {
-                    "none".to_string()
-                } else {
-                    dest.join(", ")
-                };
+                let (moved, dest) = moves_summary(moved_to);
                 format!(
                     "Server {server} crashed: {moved} of {total} keys ({}) moved clockwise ({dest}); \
                      hash % N would have moved {modulo_moved} ({}).",
@@ -206,4 +188,19 @@ impl Narrate for RingRecord {
 
 fn pct(n: u64, total: u64) -> String {
     format!("{:.1}%", share_percent(n, total))
+}
+
+/// How many keys moved in all, and where they went ("12 to C, 3 to A", or "none").
+fn moves_summary(moved_to: &BTreeMap<String, u64>) -> (u64, String) {
+    let moved = moved_to.values().sum();
+    let dest: Vec<String> = moved_to
+        .iter()
+        .map(|(s, n)| format!("{n} to {s}"))
+        .collect();
+    let dest = if dest.is_empty() {
+        "none".to_string()
+    } else {
+        dest.join(", ")
+    };
+    (moved, dest)
 }
