@@ -128,44 +128,14 @@ impl Comparison {
         self.columns.iter().map(|c| c.variant.id.clone()).collect()
     }
 
-    /// The parameters of a variant's run given the primary's parameters: its model's defaults,
-    /// then the lesson's defaults and the primary's values wherever its model has a parameter of
-    /// that name, then the variant's own values. Returns the reasons any shared value was
-    /// dropped.
     fn params_for(&self, col: &Column, shared: &[(String, String)]) -> (ParamSet, Vec<String>) {
-        let Some(specs) = registry::specs(&col.model) else {
-            return (ParamSet::default(), Vec::new());
-        };
-        let known = |k: &str| specs.iter().any(|s| s.name == k);
-        let base: Vec<(String, String)> = if col.model == self.lesson_model {
-            Vec::new()
-        } else {
-            self.defaults
-                .iter()
-                .filter(|(k, _)| known(k))
-                .cloned()
-                .collect()
-        };
-        let shared: Vec<(String, String)> = shared
-            .iter()
-            .filter(|(k, _)| known(k) && !col.variant.params.contains_key(k))
-            .cloned()
-            .collect();
-        let (_, shared_errors) =
-            ParamSet::resolve(&specs, shared.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let own: Vec<(String, String)> = col
-            .variant
-            .params
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_text()))
-            .collect();
-        let all = base.iter().chain(&shared).chain(&own);
-        let (set, _) = ParamSet::resolve(&specs, all.map(|(k, v)| (k.as_str(), v.as_str())));
-        let notes = shared_errors
-            .iter()
-            .map(|e| format!("{e}; this column uses its default"))
-            .collect();
-        (set, notes)
+        params_of(
+            &self.lesson_model,
+            &self.defaults,
+            &col.model,
+            &col.variant,
+            shared,
+        )
     }
 
     fn start(
@@ -272,4 +242,63 @@ impl Comparison {
         }
         rows
     }
+}
+
+/// The parameters of a variant's run given the primary's parameters (`shared`, name → text):
+/// its model's defaults, then the lesson's defaults and the primary's values wherever its model
+/// has a parameter of that name, then the variant's own values. Returns the reasons any shared
+/// value was dropped. Compare mode's columns and a sweep's series are built by it.
+pub fn variant_params(
+    lesson: &Lesson,
+    variant: &CompareVariant,
+    model: &str,
+    shared: &[(String, String)],
+) -> (ParamSet, Vec<String>) {
+    let defaults: Vec<(String, String)> = lesson
+        .defaults
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_text()))
+        .collect();
+    params_of(&lesson.model, &defaults, model, variant, shared)
+}
+
+fn params_of(
+    lesson_model: &str,
+    defaults: &[(String, String)],
+    model: &str,
+    variant: &CompareVariant,
+    shared: &[(String, String)],
+) -> (ParamSet, Vec<String>) {
+    let Some(specs) = registry::specs(model) else {
+        return (ParamSet::default(), Vec::new());
+    };
+    let known = |k: &str| specs.iter().any(|s| s.name == k);
+    let base: Vec<(String, String)> = if model == lesson_model {
+        Vec::new()
+    } else {
+        defaults
+            .iter()
+            .filter(|(k, _)| known(k))
+            .cloned()
+            .collect()
+    };
+    let shared: Vec<(String, String)> = shared
+        .iter()
+        .filter(|(k, _)| known(k) && !variant.params.contains_key(k))
+        .cloned()
+        .collect();
+    let (_, shared_errors) =
+        ParamSet::resolve(&specs, shared.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let own: Vec<(String, String)> = variant
+        .params
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_text()))
+        .collect();
+    let all = base.iter().chain(&shared).chain(&own);
+    let (set, _) = ParamSet::resolve(&specs, all.map(|(k, v)| (k.as_str(), v.as_str())));
+    let notes = shared_errors
+        .iter()
+        .map(|e| format!("{e}; this column uses its default"))
+        .collect();
+    (set, notes)
 }

@@ -358,6 +358,9 @@ pub struct Lesson {
     /// The intervention compare mode offers in its header, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compare_action: Option<CompareAction>,
+    /// Declared sweeps (`[[sweep]]`): a parameter across a range, plotted with its theory.
+    #[serde(default, rename = "sweep", skip_serializing_if = "Vec::is_empty")]
+    pub sweeps: Vec<crate::sweep::SweepDef>,
 }
 
 /// A lesson file that did not parse or does not fit its model.

@@ -45,6 +45,8 @@ pub mod query;
 pub mod registry;
 pub mod rng;
 pub mod scenario;
+pub mod sweep;
+pub mod theory;
 pub mod time;
 pub mod trace;
 pub mod workload;
