@@ -402,6 +402,106 @@ pub fn check_lesson(src: &LessonSource, code_root: &Path, errors: &mut Vec<Compi
             }
         }
     }
+    check_sweeps(src, default_run.as_deref(), errors);
+}
+
+/// Declared sweeps: ids, titles, presets, and everything [`SweepRequest::new`] checks (the
+/// parameter is numeric and the range inside its bounds, points, seeds and runs within the
+/// limits, variants exist, theory curves are known and for a plotted metric), plus: each metric
+/// is one of the model's numeric metrics, and each theory curve describes the model it is
+/// drawn beside.
+fn check_sweeps(
+    src: &LessonSource,
+    default_run: Option<&dyn sim::engine::Simulation>,
+    errors: &mut Vec<CompileError>,
+) {
+    use sim::sweep::SweepRequest;
+    let l = &src.lesson;
+    let mut ids = BTreeSet::new();
+    for (n, sw) in l.sweeps.iter().enumerate() {
+        let line = entry_line(&src.text, "sweep", &sw.id).or(nth_entry_line(&src.text, "sweep", n));
+        let mut err = |msg: String| {
+            errors.push(CompileError::at(
+                &src.path,
+                line,
+                None,
+                format!("sweep {}: {msg}", sw.id),
+            ));
+        };
+        if !valid_id(&sw.id) {
+            err("use lowercase letters, digits and dashes for the id".into());
+        }
+        if !ids.insert(sw.id.as_str()) {
+            err("the id is used twice".into());
+            continue;
+        }
+        if sw.title.trim().is_empty() {
+            err("a declared sweep needs a title".into());
+        }
+        let scenario = match l.scenario(sw.preset.as_deref()) {
+            Ok(s) => s,
+            Err(e) => {
+                err(e.to_string());
+                continue;
+            }
+        };
+        let Some(specs) = registry::specs(&l.model) else {
+            continue;
+        };
+        let (params, _) = ParamSet::resolve(
+            &specs,
+            scenario
+                .params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        if let Err(e) = SweepRequest::new(
+            l,
+            &params,
+            scenario.seed,
+            &scenario.inputs,
+            scenario.until,
+            sw,
+        ) {
+            err(e.to_string());
+            continue;
+        }
+        if let Some(run) = default_run {
+            let scalars = run.metrics().scalars;
+            for m in &sw.metrics {
+                match scalars.iter().find(|s| &s.id == m) {
+                    None => err(format!(
+                        "the model {} has no metric {m:?} (metrics: {})",
+                        l.model,
+                        scalars.iter().map(|s| s.id).collect::<Vec<_>>().join(", ")
+                    )),
+                    Some(s) if matches!(s.value, sim::model::MetricValue::Text(_)) => {
+                        err(format!("metric {m:?} is text, not a number"))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        for t in &sw.theory {
+            if let Some(info) = sim::theory::info(&t.curve) {
+                let models: Vec<String> = if sw.variants.is_empty() {
+                    vec![l.model.clone()]
+                } else {
+                    l.compare
+                        .iter()
+                        .filter(|c| sw.variants.contains(&c.id))
+                        .map(|c| c.model.clone().unwrap_or_else(|| l.model.clone()))
+                        .collect()
+                };
+                if !models.iter().any(|m| m == info.model) {
+                    err(format!(
+                        "theory curve {:?} describes the model {}, which this sweep does not run",
+                        t.curve, info.model
+                    ));
+                }
+            }
+        }
+    }
 }
 
 /// `sim/src/<path>` if `path` is a plain relative path (no `..`, not absolute).

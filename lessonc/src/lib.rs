@@ -157,6 +157,11 @@ pub fn compile_dir(
             for q in &mut lesson.questions {
                 q.explain = render::markdown(&q.explain);
             }
+            for sw in &mut lesson.sweeps {
+                if !sw.description.is_empty() {
+                    sw.description = render::markdown(&sw.description);
+                }
+            }
             let json = serde_json::to_vec(&lesson).map_err(|e| {
                 Errors(vec![CompileError::file(
                     &src.path,

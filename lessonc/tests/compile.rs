@@ -416,3 +416,64 @@ fn a_step_setup_that_does_not_fit_names_the_step_and_its_line() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn a_sweep_is_checked_against_its_model_and_named_by_its_line() {
+    // Errors point at the sweep's `id = …` line: RING's lines, a blank, the header, then it.
+    let sweep = |body: &str| {
+        format!("{RING}\n[[sweep]]\nid = \"imbalance\"\ntitle = \"Imbalance\"\n{body}\n")
+    };
+    let good = "param = \"vnodes\"\nfrom = 1\nto = 100\nsteps = 5\nlog = true\nmetrics = [\"max_mean_ratio\"]\nseeds = 3";
+
+    let t = Tree::new("sweep-good");
+    t.family("demo").write("demo/ring.toml", &sweep(good));
+    let c = t.compile().unwrap_or_else(|e| panic!("{e:?}"));
+    let s = &c.families[0].lessons[0].lesson.sweeps[0];
+    assert_eq!(
+        (s.param.as_str(), s.from, s.to, s.steps, s.log, s.seeds),
+        ("vnodes", 1.0, 100.0, 5, true, 3)
+    );
+
+    let cases = [
+        (
+            good.replace("\"vnodes\"", "\"servers\""),
+            "parameter `servers` is not a number",
+        ),
+        (
+            good.replace("to = 100", "to = 5000"),
+            "sweep to 5000: parameter `vnodes` takes a whole number from 1 to 1000",
+        ),
+        (
+            good.replace("max_mean_ratio", "happiness"),
+            "the model hash-ring has no metric \"happiness\"",
+        ),
+        (
+            good.replace("steps = 5", "steps = 1"),
+            "a sweep has from 2 to 60 points",
+        ),
+        (
+            format!("{good}\nvariants = [\"nope\"]"),
+            "the lesson has no compare variant \"nope\"",
+        ),
+        (
+            format!("{good}\ntheory = [{{ metric = \"max_mean_ratio\", curve = \"astrology\" }}]"),
+            "no theory curve is called \"astrology\"",
+        ),
+        (
+            format!("{good}\npreset = \"missing\""),
+            "no preset \"missing\"",
+        ),
+    ];
+    for (i, (body, want)) in cases.iter().enumerate() {
+        let t = Tree::new(&format!("sweep-bad-{i}"));
+        t.family("demo").write("demo/ring.toml", &sweep(body));
+        let errors = t.errors();
+        let line = RING.lines().count() + 3;
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains(want) && e.contains(&format!("ring.toml:{line}"))),
+            "want {want:?} at line {line}: {errors:?}"
+        );
+    }
+}

@@ -276,11 +276,7 @@ fn params_of(
     let base: Vec<(String, String)> = if model == lesson_model {
         Vec::new()
     } else {
-        defaults
-            .iter()
-            .filter(|(k, _)| known(k))
-            .cloned()
-            .collect()
+        defaults.iter().filter(|(k, _)| known(k)).cloned().collect()
     };
     let shared: Vec<(String, String)> = shared
         .iter()

@@ -163,7 +163,12 @@ impl SweepDef {
             } else {
                 x
             };
-            let x = if integer { libm::round(x) } else { x };
+            // Ten significant digits: 10, not 9.999999999999998, in links and tables.
+            let x = if integer {
+                libm::round(x)
+            } else {
+                format!("{x:.9e}").parse().unwrap_or(x)
+            };
             if xs.last() != Some(&x) {
                 xs.push(x);
             }
@@ -291,13 +296,19 @@ impl SweepDef {
             ))
         };
         let mut fields = head.split(':');
-        let param = fields.next().filter(|p| !p.is_empty()).ok_or_else(bad_head)?;
+        let param = fields
+            .next()
+            .filter(|p| !p.is_empty())
+            .ok_or_else(bad_head)?;
         let (from, to) = fields
             .next()
             .and_then(|r| r.split_once(".."))
             .ok_or_else(bad_head)?;
         let num = |t: &str| t.trim().parse::<f64>().ok().filter(|v| v.is_finite());
-        let (from, to) = (num(from).ok_or_else(bad_head)?, num(to).ok_or_else(bad_head)?);
+        let (from, to) = (
+            num(from).ok_or_else(bad_head)?,
+            num(to).ok_or_else(bad_head)?,
+        );
         let steps = fields
             .next()
             .and_then(|s| s.trim().parse::<u32>().ok())
@@ -440,7 +451,9 @@ impl SweepRequest {
                     id: v.id.clone(),
                     label: v.label.clone(),
                     model,
-                    params: crate::order::map_of(set.iter().map(|(k, v)| (k.to_string(), v.to_text()))),
+                    params: crate::order::map_of(
+                        set.iter().map(|(k, v)| (k.to_string(), v.to_text())),
+                    ),
                 });
             }
             out
@@ -642,25 +655,20 @@ impl SweepPlan {
         let params = self.params[job.series as usize][job.point as usize].clone();
         let until = SimTime::from_ms(self.request.until_ms);
         let seed = replicate_seed(self.request.seed, job.replicate);
-        let values = match registry::start_with(
-            &series.model,
-            params,
-            seed,
-            self.inputs.clone(),
-            until,
-        ) {
-            Ok(mut run) => {
-                run.seek(until);
-                let m = run.metrics();
-                self.request
-                    .def
-                    .metrics
-                    .iter()
-                    .map(|id| m.get(id).and_then(|v| v.as_f64()))
-                    .collect()
-            }
-            Err(_) => vec![None; self.request.def.metrics.len()],
-        };
+        let values =
+            match registry::start_with(&series.model, params, seed, self.inputs.clone(), until) {
+                Ok(mut run) => {
+                    run.seek(until);
+                    let m = run.metrics();
+                    self.request
+                        .def
+                        .metrics
+                        .iter()
+                        .map(|id| m.get(id).and_then(|v| v.as_f64()))
+                        .collect()
+                }
+                Err(_) => vec![None; self.request.def.metrics.len()],
+            };
         JobResult { run: k, values }
     }
 
@@ -1011,4 +1019,159 @@ pub enum FromWorker {
         /// Why, in words.
         message: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn def(param: &str, from: f64, to: f64, steps: u32, log: bool) -> SweepDef {
+        SweepDef {
+            id: String::new(),
+            title: String::new(),
+            description: String::new(),
+            preset: None,
+            param: param.into(),
+            from,
+            to,
+            steps,
+            log,
+            metrics: vec!["max_mean_ratio".into()],
+            seeds: DEFAULT_SEEDS,
+            variants: Vec::new(),
+            theory: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn linear_and_log_values_hit_both_ends() {
+        assert_eq!(
+            def("x", 0.0, 1.0, 5, false).values(false),
+            vec![0.0, 0.25, 0.5, 0.75, 1.0]
+        );
+        assert_eq!(
+            def("x", 1.0, 1000.0, 4, true).values(false),
+            vec![1.0, 10.0, 100.0, 1000.0]
+        );
+        // Whole numbers: rounded, repeats dropped (1, 1.58, 2.5, 3.98, 6.3, 10 → 1, 2, 3, 4, 6, 10).
+        assert_eq!(
+            def("x", 1.0, 10.0, 6, true).values(true),
+            vec![1.0, 2.0, 3.0, 4.0, 6.0, 10.0]
+        );
+        assert_eq!(
+            def("x", 1.0, 3.0, 20, false).values(true),
+            vec![1.0, 2.0, 3.0]
+        );
+    }
+
+    #[test]
+    fn replicate_seeds_follow_splitmix64() {
+        assert_eq!(
+            replicate_seed(42, 0),
+            42,
+            "replicate 0 is the page's own run"
+        );
+        // Vigna's splitmix64.c from state 0: the first outputs are these.
+        assert_eq!(replicate_seed(0, 1), 0xe220_a839_7b1d_cdaf);
+        assert_eq!(replicate_seed(0, 2), 0x6e78_9e6a_a1b9_65f4);
+        assert_eq!(replicate_seed(0, 3), 0x06c4_5d18_8009_454f);
+        let seeds: std::collections::BTreeSet<u64> =
+            (0..1000).map(|j| replicate_seed(7, j)).collect();
+        assert_eq!(seeds.len(), 1000, "a thousand distinct seeds");
+    }
+
+    #[test]
+    fn quantiles_interpolate_between_order_statistics() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile_sorted(&v, 0.5), 2.5);
+        assert!((quantile_sorted(&v, 0.1) - 1.3).abs() < 1e-12);
+        assert!((quantile_sorted(&v, 0.9) - 3.7).abs() < 1e-12);
+        assert_eq!(quantile_sorted(&v, 0.0), 1.0);
+        assert_eq!(quantile_sorted(&v, 1.0), 4.0);
+        let s = Summary::of(&[5.0, 1.0, 3.0]).unwrap();
+        assert_eq!(
+            (s.median, s.min, s.max, s.mean, s.n),
+            (3.0, 1.0, 5.0, 3.0, 3)
+        );
+        assert!(Summary::of(&[]).is_none());
+    }
+
+    #[test]
+    fn links_round_trip_custom_and_declared_sweeps() {
+        let mut d = def("vnodes", 1.0, 500.0, 12, true);
+        d.metrics.push("load_stddev".into());
+        d.seeds = 10;
+        d.variants = vec!["a".into(), "b".into()];
+        d.theory = vec![TheoryRef {
+            metric: "max_mean_ratio".into(),
+            curve: "ring-max-mean".into(),
+        }];
+        let url = d.to_url(None);
+        assert_eq!(
+            url,
+            "vnodes:1..500:12:log;m=max_mean_ratio,load_stddev;s=10;v=a,b;t=max_mean_ratio=ring-max-mean"
+        );
+        assert_eq!(SweepDef::parse_url(&url, &[]).unwrap(), d);
+        let plain = def("shards", 0.5, 2.25, 3, false);
+        assert_eq!(plain.to_url(None), "shards:0.5..2.25:3;m=max_mean_ratio");
+        assert_eq!(
+            SweepDef::parse_url(&plain.to_url(None), &[]).unwrap(),
+            plain
+        );
+
+        let mut declared = d.clone();
+        declared.id = "imbalance".into();
+        assert_eq!(declared.to_url(Some(&declared)), "imbalance");
+        assert_eq!(
+            SweepDef::parse_url("imbalance", std::slice::from_ref(&declared)).unwrap(),
+            declared
+        );
+        // Changed from the declared one: written out in full.
+        let mut changed = declared.clone();
+        changed.seeds = 3;
+        assert!(changed
+            .to_url(Some(&declared))
+            .starts_with("vnodes:1..500:12:log;"));
+    }
+
+    #[test]
+    fn malformed_links_say_what_is_wrong() {
+        let e = |t: &str| SweepDef::parse_url(t, &[]).unwrap_err().0;
+        assert!(e("").contains("empty"));
+        assert!(e("nope").contains("no sweep"));
+        assert!(e("vnodes:1-5:3;m=a").contains("PARAM:FROM..TO:STEPS"));
+        assert!(e("vnodes:1..x:3;m=a").contains("PARAM:FROM..TO:STEPS"));
+        assert!(e("vnodes:1..5:3:lin;m=a").contains("PARAM:FROM..TO:STEPS"));
+        assert!(e("vnodes:1..5:3").contains("no metric"));
+        assert!(e("vnodes:1..5:3;m=a;s=many").contains("seeds"));
+        assert!(e("vnodes:1..5:3;m=a;q=1").contains("not part of a sweep"));
+        assert!(e("vnodes:1..5:3;m=a;t=oops").contains("METRIC=CURVE"));
+    }
+
+    #[test]
+    fn checks_bounds_points_seeds_and_log_ranges() {
+        let spec = ParamSpec::int("vnodes", "V", 1, 1, 1000, 1);
+        assert!(def("vnodes", 1.0, 500.0, 12, true).check(&spec).is_ok());
+        let msg = |d: SweepDef| d.check(&spec).unwrap_err().0;
+        assert!(msg(def("vnodes", 0.0, 500.0, 12, false)).contains("from 1 to 1000"));
+        assert!(msg(def("vnodes", 1.0, 5000.0, 12, false)).contains("sweep to 5000"));
+        assert!(msg(def("vnodes", 1.0, 1.0, 12, false)).contains("two different ends"));
+        assert!(msg(def("vnodes", 1.0, 9.0, 1, false)).contains("from 2 to"));
+        assert!(msg(def("vnodes", 1.0, 9.0, MAX_POINTS + 1, false)).contains("from 2 to"));
+        let mut no_seeds = def("vnodes", 1.0, 9.0, 3, false);
+        no_seeds.seeds = 0;
+        assert!(msg(no_seeds).contains("seeds"));
+        let fspec = ParamSpec::float("f", "F", 0.5, -1.0, 1.0, 0.1);
+        assert!(def("f", -1.0, 1.0, 3, true)
+            .check(&fspec)
+            .unwrap_err()
+            .0
+            .contains("above zero"));
+        let text = ParamSpec::text("servers", "S", "A", 10);
+        assert!(def("servers", 1.0, 2.0, 3, false)
+            .check(&text)
+            .unwrap_err()
+            .0
+            .contains("not a number"));
+    }
 }

@@ -5,6 +5,9 @@
 //! sdp run <lesson> [--preset NAME] [--set name=value]... [--seed N] [--until TIME_MS]
 //!         [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--moves] [--json] [--trace]
 //! sdp compare <lesson> [--only ID,ID...] [the run options above but --moves/--trace]
+//! sdp sweep <lesson> (--sweep ID | --param NAME --from A --to B --steps N [--log] --metric M...)
+//!         [--seeds K] [--only ID,ID...] [--theory METRIC=CURVE]... [the run options]
+//!         [--json | --csv]
 //! ```
 
 use serde_json::{json, Map, Value};
@@ -23,7 +26,11 @@ const USAGE: &str = "usage:
   sdp run <lesson> [--preset NAME] [--set name=value]... [--seed N] [--until TIME_MS]
           [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--moves] [--json] [--trace]
   sdp compare <lesson> [--only ID,ID...] [--preset NAME] [--set name=value]... [--seed N]
-          [--until TIME_MS] [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--json]";
+          [--until TIME_MS] [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--json]
+  sdp sweep <lesson> (--sweep ID | --param NAME --from A --to B --steps N [--log] --metric M...)
+          [--seeds K] [--only ID,ID...] [--theory METRIC=CURVE]... [--preset NAME]
+          [--set name=value]... [--seed N] [--until TIME_MS] [--do TIME_MS:ACTION[:ARG]]...
+          [--json | --csv]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,6 +38,7 @@ fn main() -> ExitCode {
         Some("list") => list(),
         Some("run") => run(&args[1..]),
         Some("compare") => compare(&args[1..]),
+        Some("sweep") => sweep(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             Ok(())
@@ -86,9 +94,25 @@ struct Options {
     json: bool,
     trace: bool,
     moves: bool,
+    /// `sdp sweep`: a declared sweep's id, and the pieces of one built on the command line.
+    sweep: Option<String>,
+    sweep_def: Vec<(String, String)>,
+    metrics: Vec<String>,
+    theory: Vec<String>,
+    log: bool,
+    csv: bool,
 }
 
-fn options(args: &[String], compare: bool) -> Result<(String, Options), String> {
+#[derive(Clone, Copy, PartialEq)]
+enum Command {
+    Run,
+    Compare,
+    Sweep,
+}
+
+fn options(args: &[String], cmd: Command) -> Result<(String, Options), String> {
+    let compare = cmd == Command::Compare;
+    let sweep = cmd == Command::Sweep;
     let mut it = args.iter();
     let id = it.next().ok_or("name a lesson (see `sdp list`)")?.clone();
     let mut o = Options::default();
@@ -126,11 +150,19 @@ fn options(args: &[String], compare: bool) -> Result<(String, Options), String> 
                 .push(TimedInput::parse(&val()?).map_err(|e| format!("--do: {e}"))?),
             "--key" => o.keys.push(val()?),
             "--json" => o.json = true,
-            "--only" if compare => {
+            "--only" if compare || sweep => {
                 o.only = val()?.split(',').map(|s| s.trim().to_string()).collect()
             }
-            "--trace" if !compare => o.trace = true,
-            "--moves" if !compare => o.moves = true,
+            "--trace" if cmd == Command::Run => o.trace = true,
+            "--moves" if cmd == Command::Run => o.moves = true,
+            "--sweep" if sweep => o.sweep = Some(val()?),
+            "--param" | "--from" | "--to" | "--steps" | "--seeds" if sweep => {
+                o.sweep_def.push((flag.clone(), val()?))
+            }
+            "--metric" if sweep => o.metrics.push(val()?),
+            "--theory" if sweep => o.theory.push(val()?),
+            "--log" if sweep => o.log = true,
+            "--csv" if sweep => o.csv = true,
             other => return Err(format!("unknown flag {other:?}\n{USAGE}")),
         }
     }
@@ -225,7 +257,7 @@ fn print(out: &Value, compact: bool) -> Result<(), String> {
 }
 
 fn compare(args: &[String]) -> Result<(), String> {
-    let (id, o) = options(args, true)?;
+    let (id, o) = options(args, Command::Compare)?;
     let (lesson, sim) = primary(&id, &o)?;
     if lesson.compare.is_empty() {
         return Err(format!("lesson {id:?} declares no compare variants"));
@@ -277,7 +309,7 @@ fn compare(args: &[String]) -> Result<(), String> {
 }
 
 fn run(args: &[String]) -> Result<(), String> {
-    let (id, o) = options(args, false)?;
+    let (id, o) = options(args, Command::Run)?;
     let (lesson, sim) = primary(&id, &o)?;
     let (keys, as_json, trace, moves) = (&o.keys, o.json, o.trace, o.moves);
     let end = sim.now();
@@ -320,5 +352,221 @@ fn run(args: &[String]) -> Result<(), String> {
     if as_json || !trace {
         print(&out, as_json)?;
     }
+    Ok(())
+}
+
+/// The sweep the command line asks for: a declared one (`--sweep ID`, its fields overridden by
+/// any flag given) or one built from `--param`, `--from`, `--to`, `--steps` and `--metric`.
+fn sweep_def(lesson: &Lesson, o: &Options) -> Result<sim::sweep::SweepDef, String> {
+    use sim::sweep::{SweepDef, TheoryRef, DEFAULT_SEEDS};
+    let mut def = match &o.sweep {
+        Some(id) => SweepDef::parse_url(id, &lesson.sweeps).map_err(|e| e.to_string())?,
+        None => {
+            let has = |f: &str| o.sweep_def.iter().any(|(k, _)| k == f);
+            if let Some(missing) = ["--param", "--from", "--to", "--steps"]
+                .into_iter()
+                .find(|f| !has(f))
+            {
+                let ids: Vec<&str> = lesson.sweeps.iter().map(|s| s.id.as_str()).collect();
+                return Err(format!(
+                    "name a declared sweep with --sweep ID ({}) or give {missing}",
+                    if ids.is_empty() {
+                        "this lesson declares none".to_string()
+                    } else {
+                        ids.join(", ")
+                    }
+                ));
+            }
+            SweepDef {
+                id: String::new(),
+                title: String::new(),
+                description: String::new(),
+                preset: None,
+                param: String::new(),
+                from: 0.0,
+                to: 0.0,
+                steps: 0,
+                log: false,
+                metrics: Vec::new(),
+                seeds: DEFAULT_SEEDS,
+                variants: Vec::new(),
+                theory: Vec::new(),
+            }
+        }
+    };
+    for (flag, v) in &o.sweep_def {
+        let num = || {
+            v.parse::<f64>()
+                .map_err(|_| format!("{flag} needs a number, not {v:?}"))
+        };
+        let whole = || {
+            v.parse::<u32>()
+                .map_err(|_| format!("{flag} needs a whole number, not {v:?}"))
+        };
+        match flag.as_str() {
+            "--param" => def.param = v.clone(),
+            "--from" => def.from = num()?,
+            "--to" => def.to = num()?,
+            "--steps" => def.steps = whole()?,
+            "--seeds" => def.seeds = whole()?,
+            _ => {}
+        }
+    }
+    if o.log {
+        def.log = true;
+    }
+    if !o.metrics.is_empty() {
+        def.metrics = o
+            .metrics
+            .iter()
+            .flat_map(|m| m.split(','))
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty())
+            .collect();
+    }
+    if !o.only.is_empty() {
+        def.variants = o.only.clone();
+    }
+    for t in &o.theory {
+        let (metric, curve) = t
+            .split_once('=')
+            .ok_or_else(|| format!("--theory {t:?}: expected METRIC=CURVE"))?;
+        def.theory.push(TheoryRef {
+            metric: metric.to_string(),
+            curve: curve.to_string(),
+        });
+    }
+    if def.metrics.is_empty() {
+        return Err("name a metric to plot with --metric".into());
+    }
+    Ok(def)
+}
+
+fn sweep(args: &[String]) -> Result<(), String> {
+    use sim::params::ParamSet;
+    use sim::sweep::{SweepPlan, SweepRequest, SweepResult};
+    let (id, mut o) = options(args, Command::Sweep)?;
+    let lesson =
+        catalog::lesson(&id).ok_or_else(|| format!("no lesson {id:?} (see `sdp list`)"))?;
+    let def = sweep_def(&lesson, &o)?;
+    // A declared sweep runs on its own setup unless --preset says otherwise, as the page loads it.
+    if o.preset.is_none() {
+        o.preset = def.preset.clone();
+    }
+    let mut scenario = lesson
+        .scenario(o.preset.as_deref())
+        .map_err(|e| e.to_string())?;
+    scenario.params.extend(o.sets.iter().cloned());
+    if let Some(s) = o.seed {
+        scenario.seed = s;
+    }
+    scenario.inputs.extend(o.inputs.iter().cloned());
+    if let Some(u) = o.until {
+        scenario.until = SimTime::from_ms(u);
+    }
+    let specs = registry::specs(&scenario.model).unwrap_or_default();
+    let (params, bad) = ParamSet::resolve(
+        &specs,
+        scenario
+            .params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    if let Some(e) = bad.first() {
+        return Err(e.to_string());
+    }
+    let request = SweepRequest::new(
+        &lesson,
+        &params,
+        scenario.seed,
+        &scenario.inputs,
+        scenario.until,
+        &def,
+    )
+    .map_err(|e| e.to_string())?;
+    let plan = SweepPlan::new(request).map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let mut result = SweepResult::new(plan.meta());
+    for k in 0..plan.total() {
+        result.add(plan.run(k));
+    }
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "sdp sweep: {} runs ({} points) in {secs:.2} s: {:.0} runs/s, {:.1} points/s",
+        plan.total(),
+        plan.xs().len(),
+        f64::from(plan.total()) / secs.max(1e-9),
+        plan.xs().len() as f64 / secs.max(1e-9),
+    );
+    if o.csv {
+        print!("{}", result.to_csv());
+        return Ok(());
+    }
+    let meta = &result.meta;
+    let mut points = Vec::new();
+    for (si, s) in meta.series.iter().enumerate() {
+        for (mi, m) in meta.metrics.iter().enumerate() {
+            for (pi, &x) in meta.xs.iter().enumerate() {
+                if let Some(sum) = result.summary(si, mi, pi) {
+                    points.push(json!({"series": s.id, "metric": m.id, "x": x, "n": sum.n,
+                        "median": sum.median, "p10": sum.p10, "p90": sum.p90,
+                        "min": sum.min, "max": sum.max, "mean": sum.mean}));
+                }
+            }
+        }
+    }
+    let declared = lesson.sweeps.iter().find(|d| d.id == def.id);
+    let out = json!({
+        "lesson": lesson.id,
+        "sweep": def.to_url(declared),
+        "seed": scenario.seed,
+        "runs": plan.total(),
+        "param": meta.param,
+        "metrics": meta.metrics,
+        "series": meta.series,
+        "xs": meta.xs,
+        "points": points,
+        "theory": meta.theory,
+        "digest": format!("{:016x}", result.digest()),
+    });
+    if o.json {
+        return print(&out, true);
+    }
+    for (si, s) in meta.series.iter().enumerate() {
+        for (mi, m) in meta.metrics.iter().enumerate() {
+            let unit = m
+                .unit
+                .as_deref()
+                .map(|u| format!(" ({u})"))
+                .unwrap_or_default();
+            let name = if s.id.is_empty() {
+                s.label.clone()
+            } else {
+                format!("{} [{}]", s.label, s.id)
+            };
+            println!("{name}: {}{unit} against {}", m.label, meta.param.label);
+            for (pi, &x) in meta.xs.iter().enumerate() {
+                let Some(sum) = result.summary(si, mi, pi) else {
+                    continue;
+                };
+                let theory = meta
+                    .theory
+                    .iter()
+                    .filter(|t| t.metric == m.id)
+                    .filter_map(|t| {
+                        t.points
+                            .iter()
+                            .find(|p| p.0 == x)
+                            .map(|p| format!("  theory {:.4}", p.1))
+                    })
+                    .collect::<String>();
+                println!(
+                    "  {:>10}  median {:>10.4}  10–90 % [{:.4}, {:.4}]  min–max [{:.4}, {:.4}]{theory}",
+                    sim::sweep::format_x(x), sum.median, sum.p10, sum.p90, sum.min, sum.max
+                );
+            }
+        }
+    }
+    println!("digest {:016x}", result.digest());
     Ok(())
 }
