@@ -469,7 +469,7 @@ fn check_sweeps(
         if let Some(run) = default_run {
             let scalars = run.metrics().scalars;
             for m in &sw.metrics {
-                match scalars.iter().find(|s| &s.id == m) {
+                match scalars.iter().find(|s| s.id == m) {
                     None => err(format!(
                         "the model {} has no metric {m:?} (metrics: {})",
                         l.model,
