@@ -402,19 +402,14 @@ pub fn check_lesson(src: &LessonSource, code_root: &Path, errors: &mut Vec<Compi
             }
         }
     }
-    check_sweeps(src, default_run.as_deref(), errors);
+    check_sweeps(src, errors);
 }
 
 /// Declared sweeps: ids, titles, presets, and everything [`SweepRequest::new`] checks (the
 /// parameter is numeric and the range inside its bounds, points, seeds and runs within the
-/// limits, variants exist, theory curves are known and for a plotted metric), plus: each metric
-/// is one of the model's numeric metrics, and each theory curve describes the model it is
-/// drawn beside.
-fn check_sweeps(
-    src: &LessonSource,
-    default_run: Option<&dyn sim::engine::Simulation>,
-    errors: &mut Vec<CompileError>,
-) {
+/// limits, variants exist, each metric is one of the model's numbers, theory curves are known
+/// and for a plotted metric), plus: each theory curve describes a model the sweep runs.
+fn check_sweeps(src: &LessonSource, errors: &mut Vec<CompileError>) {
     use sim::sweep::SweepRequest;
     let l = &src.lesson;
     let mut ids = BTreeSet::new();
@@ -465,22 +460,6 @@ fn check_sweeps(
         ) {
             err(e.to_string());
             continue;
-        }
-        if let Some(run) = default_run {
-            let scalars = run.metrics().scalars;
-            for m in &sw.metrics {
-                match scalars.iter().find(|s| s.id == m) {
-                    None => err(format!(
-                        "the model {} has no metric {m:?} (metrics: {})",
-                        l.model,
-                        scalars.iter().map(|s| s.id).collect::<Vec<_>>().join(", ")
-                    )),
-                    Some(s) if matches!(s.value, sim::model::MetricValue::Text(_)) => {
-                        err(format!("metric {m:?} is text, not a number"))
-                    }
-                    Some(_) => {}
-                }
-            }
         }
         for t in &sw.theory {
             if let Some(info) = sim::theory::info(&t.curve) {

@@ -445,7 +445,7 @@ fn a_sweep_is_checked_against_its_model_and_named_by_its_line() {
         ),
         (
             good.replace("max_mean_ratio", "happiness"),
-            "the model hash-ring has no metric \"happiness\"",
+            "the model hash-ring has no metric \"happiness\"; its numeric metrics are",
         ),
         (
             good.replace("steps = 5", "steps = 1"),

@@ -226,9 +226,10 @@ impl SweepDef {
         Ok(())
     }
 
-    /// The definition as a link's `sweep=` field writes it. A declared sweep, unchanged, is its
-    /// id; any other is `PARAM:FROM..TO:STEPS[:log];m=METRIC,…[;s=SEEDS][;v=VARIANT,…]
-    /// [;t=METRIC=CURVE,…]` (for example `vnodes:1..500:12:log;m=max_mean_ratio;s=10`).
+    /// The definition as a link's `sweep=` field writes it, in characters a URL leaves
+    /// readable. A declared sweep, unchanged, is its id; any other is
+    /// `PARAM:FROM..TO:STEPS[:log]/METRIC,…[/seeds:K][/only:VARIANT,…][/theory:METRIC@CURVE,…]`,
+    /// for example `vnodes:1..500:12:log/max_mean_ratio,load_stddev/seeds:10`.
     pub fn to_url(&self, declared: Option<&SweepDef>) -> String {
         if !self.id.is_empty() && declared == Some(self) {
             return self.id.clone();
@@ -243,22 +244,22 @@ impl SweepDef {
         if self.log {
             s.push_str(":log");
         }
-        s.push_str(";m=");
+        s.push('/');
         s.push_str(&self.metrics.join(","));
         if self.seeds != DEFAULT_SEEDS {
-            s.push_str(&format!(";s={}", self.seeds));
+            s.push_str(&format!("/seeds:{}", self.seeds));
         }
         if !self.variants.is_empty() {
-            s.push_str(";v=");
+            s.push_str("/only:");
             s.push_str(&self.variants.join(","));
         }
         if !self.theory.is_empty() {
             let t: Vec<String> = self
                 .theory
                 .iter()
-                .map(|t| format!("{}={}", t.metric, t.curve))
+                .map(|t| format!("{}@{}", t.metric, t.curve))
                 .collect();
-            s.push_str(";t=");
+            s.push_str("/theory:");
             s.push_str(&t.join(","));
         }
         s
@@ -272,7 +273,7 @@ impl SweepDef {
         if text.is_empty() {
             return err("the sweep is empty");
         }
-        if !text.contains(':') {
+        if !text.contains(':') && !text.contains('/') {
             return declared.iter().find(|d| d.id == text).cloned().map_or_else(
                 || {
                     let ids: Vec<&str> = declared.iter().map(|d| d.id.as_str()).collect();
@@ -288,7 +289,7 @@ impl SweepDef {
                 Ok,
             );
         }
-        let mut parts = text.split(';');
+        let mut parts = text.split('/');
         let head = parts.next().unwrap_or_default();
         let bad_head = || {
             SweepError(format!(
@@ -321,6 +322,17 @@ impl SweepDef {
         if fields.next().is_some() {
             return Err(bad_head());
         }
+        let list = |v: &str| -> Vec<String> {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let metrics = parts.next().map(list).unwrap_or_default();
+        if metrics.is_empty() {
+            return err("the sweep names no metric: add /METRIC after the range");
+        }
         let mut def = SweepDef {
             id: String::new(),
             title: String::new(),
@@ -331,32 +343,24 @@ impl SweepDef {
             to,
             steps,
             log,
-            metrics: Vec::new(),
+            metrics,
             seeds: DEFAULT_SEEDS,
             variants: Vec::new(),
             theory: Vec::new(),
         };
-        let list = |v: &str| -> Vec<String> {
-            v.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        };
         for part in parts {
-            match part.split_once('=') {
-                Some(("m", v)) => def.metrics = list(v),
-                Some(("s", v)) => {
+            match part.split_once(':') {
+                Some(("seeds", v)) => {
                     def.seeds = v.trim().parse().map_err(|_| {
                         SweepError(format!("seeds {v:?} is not a whole number"))
                     })?
                 }
-                Some(("v", v)) => def.variants = list(v),
-                Some(("t", v)) => {
+                Some(("only", v)) => def.variants = list(v),
+                Some(("theory", v)) => {
                     for pair in list(v) {
-                        let (metric, curve) = pair.split_once('=').ok_or_else(|| {
+                        let (metric, curve) = pair.split_once('@').ok_or_else(|| {
                             SweepError(format!(
-                                "theory {pair:?} is not METRIC=CURVE, e.g. max_mean_ratio=ring-max-mean"
+                                "theory {pair:?} is not METRIC@CURVE, e.g. max_mean_ratio@ring-max-mean"
                             ))
                         })?;
                         def.theory.push(TheoryRef {
@@ -367,13 +371,10 @@ impl SweepDef {
                 }
                 _ => {
                     return err(format!(
-                        "{part:?} is not part of a sweep: expected m=METRICS, s=SEEDS, v=VARIANTS or t=THEORY"
+                        "{part:?} is not part of a sweep: expected seeds:K, only:VARIANTS or theory:METRIC@CURVE"
                     ))
                 }
             }
-        }
-        if def.metrics.is_empty() {
-            return err("the sweep names no metric: add ;m=METRIC");
         }
         Ok(def)
     }
@@ -465,7 +466,39 @@ impl SweepRequest {
             inputs: inputs.to_vec(),
             series,
         };
-        SweepPlan::new(req.clone())?;
+        let plan = SweepPlan::new(req.clone())?;
+        // Every metric must be one of the model's numbers: the model reports its metrics at
+        // time zero already (a value may be empty until something happens, never text later).
+        let first = &req.series[0];
+        let run = registry::start_with(
+            &first.model,
+            plan.params[0][0].clone(),
+            seed,
+            Vec::new(),
+            SimTime::ZERO,
+        )
+        .map_err(|e| SweepError(e.to_string()))?;
+        let scalars = run.metrics().scalars;
+        for m in &def.metrics {
+            match scalars.iter().find(|s| s.id == m) {
+                None => {
+                    let numeric: Vec<&str> = scalars
+                        .iter()
+                        .filter(|s| !matches!(s.value, crate::model::MetricValue::Text(_)))
+                        .map(|s| s.id)
+                        .collect();
+                    return err(format!(
+                        "the model {} has no metric {m:?}; its numeric metrics are {}",
+                        first.model,
+                        numeric.join(", ")
+                    ));
+                }
+                Some(s) if matches!(s.value, crate::model::MetricValue::Text(_)) => {
+                    return err(format!("metric {m:?} is text, not a number"));
+                }
+                Some(_) => {}
+            }
+        }
         Ok(req)
     }
 }
@@ -1109,11 +1142,11 @@ mod tests {
         let url = d.to_url(None);
         assert_eq!(
             url,
-            "vnodes:1..500:12:log;m=max_mean_ratio,load_stddev;s=10;v=a,b;t=max_mean_ratio=ring-max-mean"
+            "vnodes:1..500:12:log/max_mean_ratio,load_stddev/seeds:10/only:a,b/theory:max_mean_ratio@ring-max-mean"
         );
         assert_eq!(SweepDef::parse_url(&url, &[]).unwrap(), d);
         let plain = def("shards", 0.5, 2.25, 3, false);
-        assert_eq!(plain.to_url(None), "shards:0.5..2.25:3;m=max_mean_ratio");
+        assert_eq!(plain.to_url(None), "shards:0.5..2.25:3/max_mean_ratio");
         assert_eq!(
             SweepDef::parse_url(&plain.to_url(None), &[]).unwrap(),
             plain
@@ -1131,7 +1164,7 @@ mod tests {
         changed.seeds = 3;
         assert!(changed
             .to_url(Some(&declared))
-            .starts_with("vnodes:1..500:12:log;"));
+            .starts_with("vnodes:1..500:12:log/"));
     }
 
     #[test]
@@ -1139,13 +1172,13 @@ mod tests {
         let e = |t: &str| SweepDef::parse_url(t, &[]).unwrap_err().0;
         assert!(e("").contains("empty"));
         assert!(e("nope").contains("no sweep"));
-        assert!(e("vnodes:1-5:3;m=a").contains("PARAM:FROM..TO:STEPS"));
-        assert!(e("vnodes:1..x:3;m=a").contains("PARAM:FROM..TO:STEPS"));
-        assert!(e("vnodes:1..5:3:lin;m=a").contains("PARAM:FROM..TO:STEPS"));
+        assert!(e("vnodes:1-5:3/a").contains("PARAM:FROM..TO:STEPS"));
+        assert!(e("vnodes:1..x:3/a").contains("PARAM:FROM..TO:STEPS"));
+        assert!(e("vnodes:1..5:3:lin/a").contains("PARAM:FROM..TO:STEPS"));
         assert!(e("vnodes:1..5:3").contains("no metric"));
-        assert!(e("vnodes:1..5:3;m=a;s=many").contains("seeds"));
-        assert!(e("vnodes:1..5:3;m=a;q=1").contains("not part of a sweep"));
-        assert!(e("vnodes:1..5:3;m=a;t=oops").contains("METRIC=CURVE"));
+        assert!(e("vnodes:1..5:3/a/seeds:many").contains("seeds"));
+        assert!(e("vnodes:1..5:3/a/q:1").contains("not part of a sweep"));
+        assert!(e("vnodes:1..5:3/a/theory:oops").contains("METRIC@CURVE"));
     }
 
     #[test]
