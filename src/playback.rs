@@ -11,6 +11,7 @@ use sim::lesson::Lesson;
 use sim::params::ParamSet;
 use sim::registry;
 use sim::scenario::{Input, TimedInput};
+use sim::sweep::SweepDef;
 use sim::time::SimTime;
 use std::cell::{Ref, RefCell};
 use std::collections::BTreeMap;
@@ -67,6 +68,10 @@ pub enum PlaybackAction {
     /// Play a question's run (by id) in the diagram: from just before its actions to the moment
     /// its answer is read.
     CheckQuestion(String),
+    /// Show this sweep (`None`: none) over the current run.
+    SetSweep(Option<SweepDef>),
+    /// Show one of the lesson's declared sweeps (by id) and load its setup, at time zero, paused.
+    LoadSweep(String),
 }
 
 /// The state of one lesson's playback.
@@ -100,6 +105,8 @@ pub struct Playback {
     pub pause_at: Option<SimTime>,
     /// The question whose run the diagram shows, if the last thing loaded was one.
     pub checking: Option<Rc<str>>,
+    /// The sweep shown under the run, if any: its definition (the panel runs it over this run).
+    pub sweep: Option<Rc<SweepDef>>,
 }
 
 impl PartialEq for Playback {
@@ -115,6 +122,7 @@ impl PartialEq for Playback {
             && self.step == other.step
             && self.pause_at == other.pause_at
             && self.checking == other.checking
+            && self.sweep == other.sweep
             && match (&self.compare, &other.compare) {
                 (None, None) => true,
                 (Some(a), Some(b)) => Rc::ptr_eq(a, b),
@@ -171,6 +179,7 @@ impl Playback {
             step: route.step.map_or(0, |n| n as usize - 1),
             pause_at: None,
             checking: None,
+            sweep: route.sweep.clone().map(Rc::new),
         };
         p.sim.borrow_mut().seek(route.t);
         let mut p = p;
@@ -230,6 +239,7 @@ impl Playback {
         let ids = self.compare.as_ref().map(|c| c.borrow().ids());
         hash.push_str(&route::compare_field(&self.lesson, ids.as_deref()));
         hash.push_str(&route::step_field(self.step));
+        hash.push_str(&route::sweep_field(&self.lesson, self.sweep.as_deref()));
         hash
     }
 
@@ -522,6 +532,26 @@ impl Reducible for Playback {
                     return self;
                 }
                 next.set_compare(ids);
+            }
+            A::SetSweep(def) => {
+                let def = def.map(Rc::new);
+                if def == self.sweep {
+                    return self;
+                }
+                next.sweep = def;
+            }
+            A::LoadSweep(id) => {
+                let lesson = next.lesson.clone();
+                let Some(def) = lesson.sweeps.iter().find(|d| d.id == id) else {
+                    return self;
+                };
+                let Ok(scenario) = lesson.scenario(def.preset.as_deref()) else {
+                    return self;
+                };
+                if !next.load(&scenario, def.preset.clone()) {
+                    return self;
+                }
+                next.sweep = Some(Rc::new(def.clone()));
             }
         }
         // Compare mode's columns follow the run: rebuilt when its seed, parameters or inputs

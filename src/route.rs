@@ -4,6 +4,7 @@
 //! #/                        home
 //! #/?q=ring                 home, search box filled
 //! #/lesson/<id>?v=1&seed=N&<param>=<value>…&preset=<id>&do=<TIME_MS:action[:arg]>…&t=<ms>&step=<n>
+//!     &sweep=<id | PARAM:FROM..TO:STEPS[:log]/METRICS…>
 //! #/embed/<id>?<the lesson fields>&controls=…&autoplay=1&loop=A-B&speed=…&theme=…&caption=0&id=…
 //! ```
 //!
@@ -18,6 +19,7 @@
 use sim::lesson::Lesson;
 use sim::params::ParamSet;
 use sim::scenario::TimedInput;
+use sim::sweep::{SweepDef, SweepRequest};
 use sim::time::SimTime;
 use std::rc::Rc;
 
@@ -71,6 +73,8 @@ pub struct LessonRoute {
     pub compare: Option<Vec<String>>,
     /// The guided step shown, numbered from 1 (`None`: the first).
     pub step: Option<u32>,
+    /// The sweep shown (`None`: none), checked against the lesson and the run's parameters.
+    pub sweep: Option<SweepDef>,
 }
 
 /// A message about a field of the URL that was ignored.
@@ -183,13 +187,25 @@ pub fn parse_lesson_fields(
             }
         }
     }
+    // `sweep=` names a declared sweep or writes one out; the last one wins. A link that says
+    // nothing about the run opens a declared sweep on its own setup, as a step link does.
+    let mut sweep = None;
+    for (k, v) in &fields {
+        if k == "sweep" {
+            match SweepDef::parse_url(v, &lesson.sweeps) {
+                Ok(def) => sweep = Some(def),
+                Err(e) => notices.push(format!("sweep: {e} (ignored)")),
+            }
+        }
+    }
     let step_only = fields
         .iter()
-        .all(|(k, _)| matches!(k.as_str(), "v" | "step" | "compare"));
+        .all(|(k, _)| matches!(k.as_str(), "v" | "step" | "compare" | "sweep"));
 
     // The preset is the base the other fields override, wherever it appears in the URL.
-    let mut preset = match step {
-        Some(n) if step_only => lesson.steps[n as usize - 1].preset.clone(),
+    let mut preset = match (step, &sweep) {
+        (_, Some(def)) if step_only && def.preset.is_some() => def.preset.clone(),
+        (Some(n), _) if step_only => lesson.steps[n as usize - 1].preset.clone(),
         _ => None,
     };
     for (k, v) in &fields {
@@ -231,7 +247,7 @@ pub fn parse_lesson_fields(
                     ));
                 }
             }
-            "preset" | "step" => {}
+            "preset" | "step" | "sweep" => {}
             "seed" => match v.trim().parse::<u64>() {
                 Ok(s) => seed = s,
                 Err(_) => notices.push(format!(
@@ -271,6 +287,16 @@ pub fn parse_lesson_fields(
     let (params, errors) = ParamSet::resolve(&specs, all);
     notices.extend(errors.iter().map(ToString::to_string));
     let preset = preset.or_else(|| matching_preset(lesson, &params, seed, &inputs));
+    // The sweep must fit this run: its parameter, range, metrics and variants.
+    let sweep = sweep.filter(|def| {
+        match SweepRequest::new(lesson, &params, seed, &inputs, until, def) {
+            Ok(_) => true,
+            Err(e) => {
+                notices.push(format!("sweep: {e} (ignored)"));
+                false
+            }
+        }
+    });
     let route = LessonRoute {
         id: lesson.id.clone(),
         preset,
@@ -280,6 +306,7 @@ pub fn parse_lesson_fields(
         t,
         compare,
         step,
+        sweep,
     };
     (route, notices)
 }
@@ -323,6 +350,18 @@ pub fn step_field(index: usize) -> String {
         String::new()
     } else {
         format!("&step={}", index + 1)
+    }
+}
+
+/// The `sweep=` field for the sweep shown (nothing when there is none): a declared sweep's id
+/// while it is unchanged, else the sweep written out ([`SweepDef::to_url`]).
+pub fn sweep_field(lesson: &Lesson, sweep: Option<&SweepDef>) -> String {
+    match sweep {
+        None => String::new(),
+        Some(def) => {
+            let declared = lesson.sweeps.iter().find(|d| d.id == def.id);
+            format!("&sweep={}", encode(&def.to_url(declared)))
+        }
     }
 }
 

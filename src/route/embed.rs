@@ -357,6 +357,7 @@ pub fn embed_hash(lesson: &Lesson, route: &LessonRoute, options: &EmbedOptions) 
         .unwrap_or(&lesson_hash);
     let mut out = format!("#/embed/{rest}");
     out.push_str(&super::compare_field(lesson, route.compare.as_deref()));
+    out.push_str(&super::sweep_field(lesson, route.sweep.as_ref()));
     out.push_str(&options_query(options));
     out
 }
