@@ -61,6 +61,9 @@ struct Row {
     compare: Option<Vec<String>>,
     #[serde(default)]
     step: Option<u32>,
+    /// The sweep shown, as the app writes it (a declared sweep's id, or written out).
+    #[serde(default)]
+    sweep: Option<String>,
     #[serde(default)]
     embed: Option<EmbedRow>,
     #[serde(default)]
@@ -100,6 +103,7 @@ struct Normal {
     t: Option<String>,
     compare: Option<Vec<String>>,
     step: Option<u32>,
+    sweep: Option<String>,
     embed: Option<EmbedRow>,
     notices: Vec<String>,
 }
@@ -118,6 +122,7 @@ impl Normal {
             t: None,
             compare: None,
             step: None,
+            sweep: None,
             embed: None,
             notices: Vec::new(),
         }
@@ -133,6 +138,10 @@ impl Normal {
         self.t = Some(fmt_ms(run.t));
         self.compare = run.compare.clone();
         self.step = run.step;
+        self.sweep = run.sweep.as_ref().map(|d| {
+            let declared = lesson.sweeps.iter().find(|x| x.id == d.id);
+            d.to_url(declared)
+        });
         self
     }
 }
@@ -197,6 +206,7 @@ fn expected(row: &Row) -> Normal {
         t: row.t.clone(),
         compare: row.compare.clone(),
         step: row.step,
+        sweep: row.sweep.clone(),
         embed: row.embed.clone(),
         notices: row.notices.clone(),
     }
@@ -214,6 +224,7 @@ fn rebuild(parsed: &Parsed) -> Option<String> {
             let mut h = lesson_hash(&l, &r.params, r.seed, &r.inputs, r.t);
             h.push_str(&compare_field(&l, r.compare.as_deref()));
             h.push_str(&route::step_field(r.step.map_or(0, |n| n as usize - 1)));
+            h.push_str(&route::sweep_field(&l, r.sweep.as_ref()));
             Some(h)
         }
         Route::Embed(e) => {
@@ -530,6 +541,12 @@ fn print_fixture_row() {
     }
     if let Some(c) = &n.compare {
         println!("compare = {}", list(c));
+    }
+    if let Some(step) = n.step {
+        println!("step = {step}");
+    }
+    if let Some(sweep) = &n.sweep {
+        println!("sweep = {}", q(sweep));
     }
     if let Some(e) = &n.embed {
         println!(
