@@ -51,6 +51,8 @@ pub struct RunRecord<'a> {
     pub t: SimTime,
     /// Compare mode's variants, if it is on.
     pub compare: Option<&'a [String]>,
+    /// The sweep shown, if any (written as a link's `sweep=` writes it).
+    pub sweep: Option<&'a sim::sweep::SweepDef>,
     /// The digest of the trace up to `t`, checked when the file is imported.
     pub digest: u64,
 }
@@ -75,6 +77,10 @@ pub fn export(run: &RunRecord<'_>) -> String {
     });
     if let Some(ids) = run.compare {
         doc["compare"] = json!(ids);
+    }
+    if let Some(def) = run.sweep {
+        let declared = run.lesson.sweeps.iter().find(|d| d.id == def.id);
+        doc["sweep"] = json!(def.to_url(declared));
     }
     doc["digest"] = json!(format!("{:016x}", run.digest));
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
@@ -222,6 +228,7 @@ pub fn import(
     let (run, mut problems) = read_run(&lesson, &fields);
     let mut hash = route::lesson_hash(&lesson, &run.params, run.seed, &run.inputs, run.t);
     hash.push_str(&route::compare_field(&lesson, run.compare.as_deref()));
+    hash.push_str(&route::sweep_field(&lesson, run.sweep.as_ref()));
     if let Some(expected) = run.digest {
         if let Some(actual) = replay_digest(&lesson, &run) {
             if actual != expected {
@@ -248,11 +255,13 @@ struct Run {
     inputs: Vec<TimedInput>,
     t: SimTime,
     compare: Option<Vec<String>>,
+    sweep: Option<sim::sweep::SweepDef>,
     digest: Option<u64>,
 }
 
 const KNOWN: &[&str] = &[
-    "format", "version", "lesson", "title", "seed", "params", "inputs", "t", "compare", "digest",
+    "format", "version", "lesson", "title", "seed", "params", "inputs", "t", "compare", "sweep",
+    "digest",
 ];
 
 fn read_run(lesson: &Lesson, fields: &Map<String, Value>) -> (Run, Vec<Notice>) {
@@ -370,6 +379,29 @@ fn read_run(lesson: &Lesson, fields: &Map<String, Value>) -> (Run, Vec<Notice>) 
     }
 
     let compare = read_compare(lesson, fields.get("compare"), &mut problems);
+    let sweep = match fields.get("sweep") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => {
+            let until = SimTime::from_ms(lesson.until_ms);
+            match sim::sweep::SweepDef::parse_url(text, &lesson.sweeps).and_then(|def| {
+                sim::sweep::SweepRequest::new(lesson, &params, seed, &inputs, until, &def)
+                    .map(|_| def)
+            }) {
+                Ok(def) => Some(def),
+                Err(e) => {
+                    problems.push(format!("sweep: {e} (ignored)"));
+                    None
+                }
+            }
+        }
+        Some(other) => {
+            problems.push(format!(
+                "sweep: expected a sweep as a link writes it, found {} (ignored)",
+                kind(other)
+            ));
+            None
+        }
+    };
 
     let digest = match fields.get("digest") {
         None => None,
@@ -392,6 +424,7 @@ fn read_run(lesson: &Lesson, fields: &Map<String, Value>) -> (Run, Vec<Notice>) 
             inputs,
             t,
             compare,
+            sweep,
             digest,
         },
         problems,
@@ -502,6 +535,7 @@ mod tests {
             inputs: &inputs,
             t,
             compare: None,
+            sweep: None,
             digest,
         })
     }
@@ -575,6 +609,7 @@ mod tests {
             inputs: &inputs,
             t,
             compare: Some(&ids),
+            sweep: None,
             digest,
         });
         let imported = import(&text, find).unwrap();
@@ -583,6 +618,53 @@ mod tests {
             lesson_route(&imported.hash).compare,
             Some(vec!["one-point".to_string(), "vnodes-100".to_string()])
         );
+    }
+
+    #[test]
+    fn a_sweep_round_trips_and_a_bad_one_is_reported() {
+        let lesson = find("consistent-hashing").unwrap();
+        let params = lesson.default_params();
+        let def = sim::sweep::SweepDef::parse_url(
+            "vnodes:1..200:6:log/max_mean_ratio,load_stddev/seeds:3",
+            &[],
+        )
+        .unwrap();
+        let text = export(&RunRecord {
+            lesson: &lesson,
+            params: &params,
+            seed: 42,
+            inputs: &[],
+            t: SimTime::ZERO,
+            compare: None,
+            sweep: Some(&def),
+            digest: 0,
+        });
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            doc["sweep"],
+            json!("vnodes:1..200:6:log/max_mean_ratio,load_stddev/seeds:3")
+        );
+        let imported = import(&text, find).unwrap();
+        assert_eq!(lesson_route(&imported.hash).sweep, Some(def));
+
+        let mut bad: Value = serde_json::from_str(&text).unwrap();
+        bad["sweep"] = json!("vnodes:1..9000:6/max_mean_ratio");
+        let imported = import(&bad.to_string(), find).unwrap();
+        assert!(
+            imported
+                .problems
+                .iter()
+                .any(|p| p.starts_with("sweep: sweep to 9000")),
+            "{:?}",
+            imported.problems
+        );
+        assert_eq!(lesson_route(&imported.hash).sweep, None);
+        bad["sweep"] = json!(7);
+        let imported = import(&bad.to_string(), find).unwrap();
+        assert!(imported
+            .problems
+            .iter()
+            .any(|p| p.starts_with("sweep: expected a sweep as a link writes it")));
     }
 
     #[test]

@@ -116,6 +116,7 @@ pub fn run_tools(props: &RunToolsProps) -> Html {
                 inputs: sim.inputs(),
                 t: sim.now(),
                 compare: ids.as_deref(),
+                sweep: pb.sweep.as_deref(),
                 digest: sim.digest(),
             });
             let name = run_file::file_name(&pb.lesson.id, sim.now(), "json");
