@@ -48,16 +48,19 @@ export function useApp() {
   app.url = (where = '#/') => new URL(where.startsWith('#') ? `/${where}` : where, `${app.baseUrl}/`).href;
 
   /**
-   * Registers a test. `fn` receives { open, t }: `open(where)` opens `where` in a fresh page (new
-   * browser context, so nothing carries over) and returns the Playwright page. After `fn`, every
+   * Registers a test. `fn` receives { open, t }: `open(where, { init })` opens `where` in a fresh
+   * page (new browser context, so nothing carries over), after running `init` in it if given, and
+   * returns the Playwright page. After `fn`, every
    * page opened must have collected no console errors or page errors.
    */
   app.test = (name, fn, { timeout = 6 * WAIT_MS } = {}) =>
     test(name, { timeout }, async (t) => {
       const pages = [];
-      const open = async (where = '#/') => {
+      // `init`: a script run in the page before the app's own (Playwright's addInitScript).
+      const open = async (where = '#/', { init } = {}) => {
         const page = await newPage(app.browser, { origin: app.baseUrl, defaultTimeout: WAIT_MS });
         pages.push(page);
+        if (init) await page.addInitScript(init);
         await page.goto(app.url(where));
         return page;
       };
