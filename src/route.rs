@@ -288,15 +288,16 @@ pub fn parse_lesson_fields(
     notices.extend(errors.iter().map(ToString::to_string));
     let preset = preset.or_else(|| matching_preset(lesson, &params, seed, &inputs));
     // The sweep must fit this run: its parameter, range, metrics and variants.
-    let sweep = sweep.filter(|def| {
-        match SweepRequest::new(lesson, &params, seed, &inputs, until, def) {
-            Ok(_) => true,
-            Err(e) => {
-                notices.push(format!("sweep: {e} (ignored)"));
-                false
-            }
-        }
-    });
+    let sweep =
+        sweep.filter(
+            |def| match SweepRequest::new(lesson, &params, seed, &inputs, until, def) {
+                Ok(_) => true,
+                Err(e) => {
+                    notices.push(format!("sweep: {e} (ignored)"));
+                    false
+                }
+            },
+        );
     let route = LessonRoute {
         id: lesson.id.clone(),
         preset,
