@@ -212,6 +212,9 @@ pub fn ring_max_mean(n: u32, k: u32, keys: u64) -> Option<f64> {
     if keys == 0 {
         return None;
     }
+    if n <= 1 {
+        return Some(1.0);
+    }
     let mean = keys as f64 / f64::from(n);
     Some(negbin_expected_max(n, f64::from(k), mean) / mean)
 }

@@ -253,6 +253,10 @@ fn ring_curves_read_the_parameters() {
     close("servers and keys counted", s1, want, 1e-12);
     let s100 = at("100").unwrap();
     close("1/√k", s1 / s100, (401.0f64 / 5.0).sqrt(), 0.01);
+    // One server holds every key.
+    let one = params("hash-ring", &[("servers", "A"), ("keys", "50000")]);
+    assert_eq!(theory::curve("ring-max-mean", &one), Some(1.0));
+    assert_eq!(theory::curve("ring-load-stddev", &one), Some(0.0));
     let modulo = params("hash-ring", &[("placement", "modulo")]);
     assert_eq!(theory::curve("ring-load-stddev", &modulo), None);
     assert_eq!(theory::curve("ring-max-mean", &modulo), None);
