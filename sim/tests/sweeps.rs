@@ -1,0 +1,453 @@
+//! The sharding lessons' declared sweeps (`[[sweep]]`), run whole from the compiled catalog and
+//! held to their theory curves (`sim::theory`), with tolerances derived from the randomness each
+//! sweep leaves in (how many keys, requests or queries a run has), not fitted to the results.
+//! Each test also runs its sweep twice and prints the digest, runs and native time:
+//!
+//! ```text
+//! cargo test --release -p sim --test sweeps -- --nocapture
+//! ```
+
+use sim::hashing::ring::{HashRing, RING_SIZE};
+use sim::hashing::HashFn;
+use sim::lesson::Lesson;
+use sim::models::hot_keys::{request_weights, shard_of};
+use sim::models::scatter_gather::service::ServiceDist;
+use sim::params::ParamSet;
+use sim::registry;
+use sim::sweep::{run_all, SweepDef, SweepRequest, SweepResult};
+use std::time::Instant;
+
+/// A declared sweep, its request (the sweep's preset, as the page resolves it) and its result.
+struct Ran {
+    def: SweepDef,
+    params: ParamSet,
+    /// The runs' length in seconds.
+    seconds: f64,
+    result: SweepResult,
+}
+
+impl Ran {
+    /// Runs `lesson`'s sweep `id` twice: checks the two digests agree and prints one.
+    fn new(lesson: &str, id: &str) -> Ran {
+        let lesson: Lesson = catalog::lesson(lesson).expect("lesson exists");
+        let def = lesson
+            .sweeps
+            .iter()
+            .find(|s| s.id == id)
+            .unwrap_or_else(|| panic!("{} declares sweep {id}", lesson.id))
+            .clone();
+        let scenario = lesson
+            .scenario(def.preset.as_deref())
+            .expect("preset exists");
+        let specs = registry::specs(&lesson.model).unwrap();
+        let (params, errors) = ParamSet::resolve(
+            &specs,
+            scenario
+                .params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let request = SweepRequest::new(
+            &lesson,
+            &params,
+            scenario.seed,
+            &scenario.inputs,
+            scenario.until,
+            &def,
+        )
+        .expect("the declared sweep is valid");
+        let started = Instant::now();
+        let result = run_all(request.clone()).unwrap();
+        let secs = started.elapsed().as_secs_f64();
+        assert!(result.complete());
+        let again = run_all(request).unwrap();
+        assert_eq!(
+            result.digest(),
+            again.digest(),
+            "{id}: the same request, another digest"
+        );
+        assert_eq!(result.to_csv(), again.to_csv());
+        let points = result.meta.xs.len();
+        println!(
+            "sweep {}/{id}: {} points × {} series × {} seeds = {} runs in {secs:.2} s ({:.0} points/s, {:.0} runs/s); digest {:#018x}",
+            lesson.id,
+            points,
+            result.meta.series.len(),
+            def.seeds,
+            result.total(),
+            points as f64 / secs,
+            f64::from(result.total()) / secs,
+            result.digest()
+        );
+        Ran {
+            def,
+            params,
+            seconds: scenario.until.as_ms() as f64 / 1_000.0,
+            result,
+        }
+    }
+
+    fn metric(&self, id: &str) -> usize {
+        self.result
+            .meta
+            .metrics
+            .iter()
+            .position(|m| m.id == id)
+            .unwrap()
+    }
+
+    fn series(&self, id: &str) -> usize {
+        self.result
+            .meta
+            .series
+            .iter()
+            .position(|s| s.id == id)
+            .unwrap()
+    }
+
+    /// The median over the seeds of `metric` at point `p` of `series`.
+    fn median(&self, series: usize, metric: &str, p: usize) -> f64 {
+        self.result
+            .summary(series, self.metric(metric), p)
+            .unwrap()
+            .median
+    }
+
+    /// The theory curve `curve` at the sweep's value `x` (the curves' grid holds every `x`).
+    fn theory(&self, curve: &str, x: f64) -> f64 {
+        let c = self
+            .result
+            .meta
+            .theory
+            .iter()
+            .find(|t| t.curve == curve)
+            .unwrap();
+        c.points
+            .iter()
+            .find(|p| (p.0 - x).abs() < 1e-9)
+            .unwrap_or_else(|| panic!("{curve} has no point at {x}"))
+            .1
+    }
+}
+
+/// Least-squares slope of `ys` on `xs`.
+fn slope(xs: &[f64], ys: &[f64]) -> f64 {
+    let n = xs.len() as f64;
+    let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
+    let sxy: f64 = xs.iter().zip(ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let sxx: f64 = xs.iter().map(|x| (x - mx) * (x - mx)).sum();
+    sxy / sxx
+}
+
+/// Consistent hashing, 5 servers × 1…500 points, 5,001 keys.
+///
+/// The server points are hashes of the names, so every seed of a point runs on the *same* ring
+/// and only the keys differ. So: (1) against the ring each point actually built (rebuilt here
+/// with the same hash), the runs must match the exact conditional expectation of multinomial key
+/// counts, which checks that `load_stddev` is the population standard deviation in keys and
+/// `max_mean_ratio` the busiest over the mean; (2) those rings, as a family, must follow the
+/// random-ring theory: arc variance falling as 1/(nk + 1) (slope −1 on log–log) at the Beta
+/// variance's level, within the spread χ²₄ gives one ring's variance. The Monte Carlo over
+/// random rings in `tests/theory.rs` checks the curves themselves.
+#[test]
+fn vnodes_imbalance_follows_the_ring_theory() {
+    let ran = Ran::new("consistent-hashing", "vnodes-imbalance");
+    let servers: Vec<&str> = ran.params.text("servers").split(',').collect();
+    let n = servers.len() as f64;
+    let keys = ran.params.int("keys") as f64 + 1.0; // plus the named key User123
+    let seeds = f64::from(ran.def.seeds);
+    let (mut log_k, mut log_ratio) = (Vec::new(), Vec::new());
+    for (p, &k) in ran.result.meta.xs.iter().enumerate() {
+        let mut ring = HashRing::new(HashFn::Murmur3_32, k as u32).unwrap();
+        for s in &servers {
+            ring.add_server(s, None).unwrap();
+        }
+        let arcs: Vec<f64> = ring
+            .arcs()
+            .values()
+            .map(|a| *a as f64 / RING_SIZE as f64)
+            .collect();
+        // Given the arcs aᵢ, a server's count is Binomial(K, aᵢ): E[(Lᵢ − K/n)²] is the squared
+        // bias (K aᵢ − K/n)² plus the variance K aᵢ(1 − aᵢ).
+        let (mut want_var, mut var_of_var) = (0.0, 0.0);
+        for a in &arcs {
+            let (d2, v) = ((keys * a - keys / n).powi(2), keys * a * (1.0 - a));
+            want_var += (d2 + v) / n;
+            var_of_var += (2.0 * v * v + 4.0 * d2 * v) / (n * n);
+        }
+        let sds = ran.result.samples(0, ran.metric("load_stddev"), p);
+        let mean_var = sds.iter().map(|s| s * s).sum::<f64>() / sds.len() as f64;
+        let se = (var_of_var / seeds).sqrt();
+        assert!(
+            (mean_var - want_var).abs() <= 4.0 * se + 0.01 * want_var,
+            "k={k}: mean s² {mean_var}, expected {want_var} ± {se} for this ring"
+        );
+        // The busiest server: at least the largest arc's expected count, and not much more.
+        let a_max = arcs.iter().copied().fold(0.0, f64::max);
+        let sigma = (keys * a_max * (1.0 - a_max)).sqrt() / (keys / n);
+        let (mm, at) = (ran.median(0, "max_mean_ratio", p), n * a_max);
+        assert!(
+            mm >= at - 3.0 * sigma && mm <= at + (2.0 * n.ln()).sqrt() * sigma + 3.0 * sigma,
+            "k={k}: max/mean {mm}, this ring's largest arc gives {at} ± {sigma}"
+        );
+        // The curves the chart draws are the formulas at this point.
+        let t = ran.theory("ring-load-stddev", k);
+        assert_eq!(
+            t,
+            sim::theory::ring_load_stddev(n as u32, k as u32, keys as u64)
+        );
+        // This ring's arc variance against the Beta variance.
+        let arc_var = arcs.iter().map(|a| (a - 1.0 / n).powi(2)).sum::<f64>() / n;
+        let beta = sim::theory::ring_share_variance(n as u32, k as u32) * (n - 1.0) / n;
+        log_k.push((n * k + 1.0).ln());
+        log_ratio.push((arc_var / beta).ln());
+        let sd = ran.median(0, "load_stddev", p);
+        println!(
+            "  k={k:>3}: std dev {sd:>7.1} (theory {t:>7.1}, this ring {:>7.1}); max/mean {mm:.3} (theory {:.3}, this ring {at:.3})",
+            want_var.sqrt(),
+            ran.theory("ring-max-mean", k)
+        );
+    }
+    // `beta` above is E[(1/n) Σ (aᵢ − 1/n)²] = (n − 1)/n · Var(aᵢ), so log(arc_var/beta) is the
+    // log of a χ²₄/4-like ratio: mean −0.27, sd 0.8 per ring. The slope of log arc variance on
+    // log(nk + 1) must be −1 (the fitted slope of the ratio 0) within ~3 standard errors (0.12
+    // each for 12 independent rings), and the mean level within 3 standard errors of −0.27.
+    let ys: Vec<f64> = log_ratio.iter().zip(&log_k).map(|(r, x)| r - x).collect();
+    let b = slope(&log_k, &ys);
+    assert!(
+        (-1.4..=-0.6).contains(&b),
+        "arc variance ∝ (nk+1)^{b}, not ^−1"
+    );
+    let level = log_ratio.iter().sum::<f64>() / log_ratio.len() as f64;
+    assert!(
+        (-0.27 - 0.7..=-0.27 + 0.7).contains(&level),
+        "level {level}"
+    );
+    // And the measured curve falls: 1 → 500 points cut the std dev at least fivefold.
+    let last = ran.result.meta.xs.len() - 1;
+    assert!(ran.median(0, "load_stddev", 0) > 5.0 * ran.median(0, "load_stddev", last));
+}
+
+/// Moved share when a shard joins, every strategy. `hash % N` must move N/(N+1) and jump hash
+/// and rendezvous 1/(N+1), within four binomial standard errors for 1,000 keys; the ring and
+/// ketama add the spread of the newcomer's arc share, Beta(v, Nv) for v points per server; bounded
+/// loads moves at least the minimum.
+#[test]
+fn moved_share_follows_n_over_n_plus_one_and_its_complement() {
+    let ran = Ran::new("hashing-strategies", "moved-vs-shards");
+    let keys = ran.params.int("keys") as f64;
+    let vnodes = ran.params.int("vnodes") as f64;
+    for (p, &x) in ran.result.meta.xs.iter().enumerate() {
+        let modulo = ran.theory("modulo-moved", x) / 100.0;
+        let minimal = ran.theory("minimal-moved", x) / 100.0;
+        assert!(
+            (modulo - x / (x + 1.0)).abs() < 1e-12 && (minimal - 1.0 / (x + 1.0)).abs() < 1e-12
+        );
+        let binomial = |q: f64| (q * (1.0 - q) / keys).sqrt();
+        let arc = |v: f64| (minimal * (1.0 - minimal) / ((x + 1.0) * v + 1.0)).sqrt();
+        let mut line = format!("  N={x:>2}:");
+        for (id, want, sd) in [
+            ("modulo", modulo, binomial(modulo)),
+            ("ring", minimal, binomial(minimal).hypot(arc(vnodes))),
+            ("ketama", minimal, binomial(minimal).hypot(arc(160.0))),
+            ("jump", minimal, binomial(minimal)),
+            ("rendezvous", minimal, binomial(minimal)),
+            ("bounded", minimal, binomial(minimal)),
+        ] {
+            let got = ran.median(ran.series(id), "moved_percent", p) / 100.0;
+            line.push_str(&format!(" {id} {:.1}", got * 100.0));
+            if id == "bounded" {
+                assert!(got >= want - 4.0 * sd, "N={x} {id}: {got} < {want}");
+            } else {
+                assert!(
+                    (got - want).abs() <= 4.0 * sd,
+                    "N={x} {id}: {got}, theory {want} ± {sd}"
+                );
+            }
+        }
+        println!(
+            "{line} (theory {:.1} / {:.1})",
+            modulo * 100.0,
+            minimal * 100.0
+        );
+    }
+}
+
+/// Scatter latency against the shard count. A run's p50/p99 are sample quantiles of its
+/// queries, so the median over the seeds must lie between the theory's quantiles at
+/// q ∓ 4 standard errors of a share of the pooled queries (less 10 % and plus 15 % for the
+/// histogram's 3 % buckets and the little queueing at 10 reads a second). Where the quantile
+/// is away from the pause's edge — the p99 from two shards on, the p50 while a read's chance
+/// of meeting a pause or a queue behind one stays well below 1 − 0.5^(1/N) — it must also be
+/// within 15 % of the curve.
+#[test]
+fn scatter_latency_follows_the_order_statistics() {
+    let ran = Ran::new("cross-shard-queries", "tail-vs-shards");
+    let ps = &ran.params;
+    assert_eq!(ps.text("index"), "none");
+    let dist = ServiceDist {
+        median_us: ps.float("service_ms") * 1_000.0,
+        sigma: ps.float("service_sigma"),
+        slow_p: ps.float("slow_percent") / 100.0,
+        slow_us: ps.int("slow_ms") as f64 * 1_000.0,
+    };
+    let gather = ps.float("gather_ms");
+    let rate = ps.int("query_rate") as f64;
+    let per_run = rate * ran.seconds * ps.int("by_attribute_percent") as f64 / 100.0;
+    let pooled = per_run * f64::from(ran.def.seeds);
+    // The chance a shard request waits behind another's pause: arrivals per second at a shard
+    // (every read asks every shard) × the chance of a pause × its length.
+    let wait = rate * dist.slow_p * dist.slow_us / 1e6;
+    for (p, &x) in ran.result.meta.xs.iter().enumerate() {
+        let n = x as u32;
+        let q_at = |q: f64| {
+            let merge = if n > 1 { gather } else { 0.0 };
+            dist.max_quantile(q.clamp(1e-9, 1.0 - 1e-9), n) / 1_000.0 + merge
+        };
+        let mut line = format!("  N={n:>2}:");
+        for (metric, curve, q) in [
+            ("p50_attr_ms", "scatter-p50", 0.5),
+            ("p99_attr_ms", "scatter-p99", 0.99),
+        ] {
+            let got = ran.median(0, metric, p);
+            let t = ran.theory(curve, x);
+            assert!((t - q_at(q)).abs() < 1e-9, "{curve} at {n}: {t}");
+            let d = 4.0 * (q * (1.0 - q) / pooled).sqrt();
+            let (lo, hi) = (0.9 * q_at(q - d), 1.15 * q_at(q + d));
+            assert!(
+                lo <= got && got <= hi,
+                "N={n} {metric}: {got} outside [{lo}, {hi}] (theory {t})"
+            );
+            let clear = if q == 0.5 {
+                1.0 - 0.5f64.powf(1.0 / x) >= 1.2 * (dist.slow_p + wait)
+            } else {
+                n >= 2
+            };
+            if clear {
+                assert!(
+                    (got / t - 1.0).abs() <= 0.15,
+                    "N={n} {metric}: {got} vs theory {t}"
+                );
+            }
+            line.push_str(&format!(" {metric} {got:.1} (theory {t:.1})"));
+        }
+        println!("{line}");
+    }
+}
+
+/// Hottest shard against the Zipf exponent. With 2,000 requests a run, the hottest shard's share
+/// must be at least the top key's 1/H(K, s) and within three standard deviations of the top
+/// key's shard's expected share, counting both the requests' sampling and where random placement
+/// could put the other keys (variance (1/N)(1 − 1/N) Σᵢ₌₂ pᵢ²). And, sharper: within three
+/// binomial standard errors of the exact busiest-shard share of *this* placement (jump hash of
+/// user:0 … user:999), which checks `hottest_share` is a percentage of shard requests.
+#[test]
+fn hottest_shard_follows_the_zipf_top_key() {
+    let ran = Ran::new("hot-keys", "zipf-hottest");
+    let keys = ran.params.int("keys") as u64;
+    let shards = ran.params.int("shards") as u32;
+    let requests = ran.params.int("request_rate") as f64 * ran.seconds;
+    assert_eq!(ran.params.text("popularity"), "zipf");
+    assert_eq!(ran.params.int("celebrity_share"), 0);
+    let home: Vec<u32> = (0..keys)
+        .map(|id| shard_of(&format!("user:{id}"), shards))
+        .collect();
+    for (p, &s) in ran.result.meta.xs.iter().enumerate() {
+        let w = request_weights(keys, Some(s), None);
+        let got = ran.median(0, "hottest_share", p) / 100.0;
+        let top = ran.theory("zipf-top-key", s) / 100.0;
+        let shard = ran.theory("zipf-hottest-shard", s) / 100.0;
+        assert!(
+            (top - w[0]).abs() < 1e-12,
+            "s={s}: top key {top} vs {}",
+            w[0]
+        );
+        let nf = f64::from(shards);
+        assert!((shard - (w[0] + (1.0 - w[0]) / nf)).abs() < 1e-12);
+        let req = |q: f64| (q * (1.0 - q) / requests).sqrt();
+        assert!(
+            got >= top - 3.0 * req(top),
+            "s={s}: hottest {got} below the top key's {top}"
+        );
+        let place: f64 = w[1..].iter().map(|x| x * x).sum::<f64>() * (1.0 / nf) * (1.0 - 1.0 / nf);
+        let sd = (place + req(shard).powi(2)).sqrt();
+        assert!(
+            (got - shard).abs() <= 3.0 * sd,
+            "s={s}: hottest {got}, theory {shard} ± {sd}"
+        );
+        let mut per_shard = vec![0.0; shards as usize];
+        for (id, x) in w.iter().enumerate() {
+            per_shard[home[id] as usize] += x;
+        }
+        let exact = per_shard.iter().copied().fold(0.0, f64::max);
+        // The busiest of 8 noisy shares sits a little above the busiest expected one.
+        assert!(
+            got >= exact - 3.0 * req(exact) && got <= exact + 4.0 * req(exact),
+            "s={s}: hottest {got}, this placement's busiest shard {exact}"
+        );
+        println!(
+            "  s={s:.1}: hottest {:.1} %, this placement {:.1} %, theory top key {:.1} %, its shard {:.1} %",
+            got * 100.0,
+            exact * 100.0,
+            top * 100.0,
+            shard * 100.0
+        );
+    }
+}
+
+/// Every sweep a lesson declares builds into a valid request with its theory curves defined at
+/// every point (the other declared sweeps, if any, included).
+#[test]
+fn every_declared_sweep_is_valid() {
+    for entry in catalog::LESSONS {
+        let lesson = catalog::lesson(entry.id).unwrap();
+        for def in &lesson.sweeps {
+            let scenario = lesson.scenario(def.preset.as_deref()).unwrap();
+            let specs = registry::specs(&lesson.model).unwrap();
+            let (params, _) = ParamSet::resolve(
+                &specs,
+                scenario
+                    .params
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+            let request = SweepRequest::new(
+                &lesson,
+                &params,
+                scenario.seed,
+                &scenario.inputs,
+                scenario.until,
+                def,
+            )
+            .unwrap_or_else(|e| panic!("{}/{}: {e}", lesson.id, def.id));
+            let plan = sim::sweep::SweepPlan::new(request).unwrap();
+            assert!(
+                plan.total() <= 1_000,
+                "{}/{}: {} runs is more than a few seconds in a browser",
+                lesson.id,
+                def.id,
+                plan.total()
+            );
+            for t in plan.theory() {
+                let fine = (def.steps - 1) * 4 + 1;
+                assert!(
+                    t.points.len() as u32 >= plan.xs().len() as u32
+                        && t.points.len() as u32 <= fine,
+                    "{}/{}: {} defined at {} points",
+                    lesson.id,
+                    def.id,
+                    t.curve,
+                    t.points.len()
+                );
+                for x in plan.xs() {
+                    assert!(
+                        t.points.iter().any(|p| p.0 == *x),
+                        "{}: no point at {x}",
+                        t.curve
+                    );
+                }
+            }
+        }
+    }
+}
