@@ -567,3 +567,51 @@ fn print_fixture_row() {
         println!("canonical = {}", q(&c));
     }
 }
+
+/// Every declared sweep of every lesson, as a link that names only it: it opens on the sweep's
+/// own setup with no notice, and the link the app writes for that state reads back the same.
+#[test]
+fn every_declared_sweep_opens_from_a_link_and_reads_back() {
+    let mut failures = Vec::new();
+    for entry in catalog::LESSONS {
+        let lesson = lessons::find(entry.id).expect("registered");
+        for sweep in &lesson.sweeps {
+            for kind in ["lesson", "embed"] {
+                let url = format!("#/{kind}/{}?sweep={}", lesson.id, sweep.id);
+                let parsed = parse(&url);
+                let run = match &parsed.route {
+                    Route::Lesson(r) => Some(r.clone()),
+                    Route::Embed(e) => e.lesson.clone(),
+                    _ => None,
+                };
+                let Some(run) = run else {
+                    failures.push(format!("{url}: no run"));
+                    continue;
+                };
+                if !parsed.notices.is_empty() || run.sweep.as_ref() != Some(sweep) {
+                    failures.push(format!(
+                        "{url}: {:?}, sweep {:?}",
+                        parsed.notices, run.sweep
+                    ));
+                    continue;
+                }
+                let want_preset = sweep.preset.clone().or(run.preset.clone());
+                if run.preset != want_preset {
+                    failures.push(format!(
+                        "{url}: opens preset {:?}, not {want_preset:?}",
+                        run.preset
+                    ));
+                }
+                let Some(written) = rebuild(&parsed) else {
+                    failures.push(format!("{url}: the app writes no link"));
+                    continue;
+                };
+                let again = parse(&written);
+                if !again.notices.is_empty() || normalise(&again).sweep != Some(sweep.id.clone()) {
+                    failures.push(format!("{written}: reads back as {:?}", normalise(&again)));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
