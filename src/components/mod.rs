@@ -28,4 +28,5 @@ pub mod share;
 pub mod shortcuts;
 pub mod snapshot;
 pub mod steps;
+pub mod sweep_chart;
 pub mod transport;

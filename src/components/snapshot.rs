@@ -242,6 +242,17 @@ fn label_text(
     x: f64,
     y: f64,
 ) -> Result<Option<Element>, String> {
+    text_at(document, label, x, y + LABEL_H / 2.0)
+}
+
+/// An HTML element's text as SVG text in its font and colour, starting at `x` and vertically
+/// centred on `y`.
+fn text_at(
+    document: &web_sys::Document,
+    label: &Element,
+    x: f64,
+    y: f64,
+) -> Result<Option<Element>, String> {
     let text = label.text_content().unwrap_or_default();
     let (Some(style), false) = (computed(label), text.trim().is_empty()) else {
         return Ok(None);
@@ -254,14 +265,7 @@ fn label_text(
         prop(&style, "font-size"),
         prop(&style, "font-weight"),
     );
-    set_all(
-        &t,
-        &[
-            ("x", &num(x)),
-            ("y", &num(y + LABEL_H / 2.0)),
-            ("style", &css),
-        ],
-    )?;
+    set_all(&t, &[("x", &num(x)), ("y", &num(y)), ("style", &css)])?;
     t.set_text_content(Some(text.trim()));
     Ok(Some(t))
 }
@@ -269,10 +273,25 @@ fn label_text(
 /// Serialises the panels' `<svg>` layers as one standalone SVG, styles inlined: one panel as it
 /// is on screen, several side by side (each under its label, when it has one).
 pub fn take(panels: &[Panel], title: &str) -> Result<Snapshot, String> {
+    take_with_text(panels, &[], title)
+}
+
+/// As [`take`], with the text of some HTML elements of the first panel (a chart's legend
+/// labels) drawn where they are on screen, in their font and colour.
+pub fn take_with_text(
+    panels: &[Panel],
+    texts: &[Element],
+    title: &str,
+) -> Result<Snapshot, String> {
     let document = gloo::utils::document();
     let labelled = panels.iter().any(|p| p.label.is_some());
-    // One diagram keeps its own padding; several get a margin around them.
-    let pad = if panels.len() > 1 { PAD } else { 0.0 };
+    // One diagram keeps its own padding; several, or one with text laid over it, get a margin
+    // around them.
+    let pad = if panels.len() > 1 || !texts.is_empty() {
+        PAD
+    } else {
+        0.0
+    };
     let top = pad + if labelled { LABEL_H } else { 0.0 };
     let out = svg_element(&document, "svg")?;
     let t = svg_element(&document, "title")?;
@@ -282,7 +301,7 @@ pub fn take(panels: &[Panel], title: &str) -> Result<Snapshot, String> {
     out.append_child(&bg).map_err(describe)?;
 
     let (mut x, mut height, mut drawn) = (pad, 0.0_f64, 0);
-    for panel in panels {
+    for (i, panel) in panels.iter().enumerate() {
         settle_animations(&panel.area);
         let frame = panel.area.get_bounding_client_rect();
         if let Some(label) = &panel.label {
@@ -311,6 +330,15 @@ pub fn take(panels: &[Panel], title: &str) -> Result<Snapshot, String> {
             }
             out.append_child(&copy).map_err(describe)?;
             drawn += 1;
+        }
+        if i == 0 {
+            for el in texts {
+                let r = el.get_bounding_client_rect();
+                let (tx, ty) = (x + r.left() - frame.left(), top + r.top() - frame.top());
+                if let Some(t) = text_at(&document, el, tx, ty + r.height() / 2.0)? {
+                    out.append_child(&t).map_err(describe)?;
+                }
+            }
         }
         x += frame.width() + GAP;
         height = height.max(frame.height());
