@@ -1,0 +1,188 @@
+//! # sweep-worker — a sweep's runs off the page's thread
+//!
+//! The `sim` crate compiled to a wasm of its own, without the UI, started by the page as a
+//! classic Web Worker (`src/sweep_runner.rs` in the app). The page posts a
+//! [`ToWorker::Run`](sim::sweep::ToWorker) with a sweep's [`SweepRequest`]; the worker answers
+//! [`FromWorker::Started`] with the chart's axes, then [`FromWorker::Results`] in batches as the
+//! runs finish, in run order, then [`FromWorker::Done`] (or [`FromWorker::Failed`] when the request
+//! cannot run). Both directions are the typed Rust values of `sim::sweep`, converted with
+//! serde-wasm-bindgen on each side. To stop a sweep the page terminates the worker.
+//!
+//! This library is the part with no browser in it, so it is tested natively: [`run`] takes the
+//! clock and the way to post a message as arguments. `src/main.rs` is the browser glue.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use sim::sweep::{FromWorker, SweepPlan, SweepRequest, ToWorker};
+
+/// How much work, in milliseconds of the worker's clock, goes into one batch of results: the
+/// chart gets about 30 updates a second, whatever a run costs (a run longer than this is posted
+/// on its own), and the page is never flooded with one message per run.
+pub const BATCH_MS: f64 = 30.0;
+
+/// Answers one message from the page: every reply goes to `post`, in order. `now` is a clock in
+/// milliseconds (the worker's `performance.now()`); it only decides where batches end.
+pub fn handle(message: ToWorker, now: impl FnMut() -> f64, post: impl FnMut(FromWorker)) {
+    match message {
+        ToWorker::Run { id, request } => run(id, request, now, post),
+    }
+}
+
+/// Runs sweep `id`: [`FromWorker::Failed`] if the request cannot run; otherwise
+/// [`FromWorker::Started`], then every run in order, posted in [`FromWorker::Results`] batches of
+/// about [`BATCH_MS`] of work, then [`FromWorker::Done`].
+pub fn run(
+    id: u32,
+    request: SweepRequest,
+    mut now: impl FnMut() -> f64,
+    mut post: impl FnMut(FromWorker),
+) {
+    let plan = match SweepPlan::new(request) {
+        Ok(plan) => plan,
+        Err(e) => {
+            post(FromWorker::Failed {
+                id,
+                message: e.to_string(),
+            });
+            return;
+        }
+    };
+    post(FromWorker::Started {
+        id,
+        meta: plan.meta(),
+    });
+    let mut batch = Vec::new();
+    let mut since = now();
+    for k in 0..plan.total() {
+        batch.push(plan.run(k));
+        let t = now();
+        if t - since >= BATCH_MS {
+            post(FromWorker::Results {
+                id,
+                results: std::mem::take(&mut batch),
+            });
+            since = t;
+        }
+    }
+    if !batch.is_empty() {
+        post(FromWorker::Results { id, results: batch });
+    }
+    post(FromWorker::Done { id });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim::sweep::{run_all, SweepDef, SweepResult};
+
+    /// A small sweep of the consistent-hashing lesson's "add a sixth server" setup (500 keys):
+    /// virtual nodes 1 to 40, three points, two seeds each, two metrics, a theory curve.
+    fn request() -> SweepRequest {
+        let lesson = catalog::lesson("consistent-hashing").unwrap();
+        let scenario = lesson.scenario(Some("add-a-server")).unwrap();
+        let specs = sim::registry::specs(&lesson.model).unwrap();
+        let (params, errors) = sim::params::ParamSet::resolve(
+            &specs,
+            scenario
+                .params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .chain([("keys", "500")]),
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let def =
+            SweepDef::parse_url("vnodes:1..40:3/max_mean_ratio,moved_percent/seeds:2/theory:max_mean_ratio@ring-max-mean", &[]).unwrap();
+        SweepRequest::new(
+            &lesson,
+            &params,
+            scenario.seed,
+            &scenario.inputs,
+            scenario.until,
+            &def,
+        )
+        .unwrap()
+    }
+
+    /// Every message a run posts, with a clock that moves `step` ms each time it is read.
+    fn messages(id: u32, request: SweepRequest, step: f64) -> Vec<FromWorker> {
+        let mut t = 0.0;
+        let mut out = Vec::new();
+        handle(
+            ToWorker::Run { id, request },
+            || {
+                t += step;
+                t
+            },
+            |m| out.push(m),
+        );
+        out
+    }
+
+    #[test]
+    fn a_sweep_streams_every_run_in_order_and_gives_what_run_all_gives() {
+        let req = request();
+        let want = run_all(req.clone()).unwrap();
+        let out = messages(7, req, 1.0);
+        let Some(FromWorker::Started { id: 7, meta }) = out.first() else {
+            panic!("Started comes first: {:?}", out.first());
+        };
+        assert_eq!(meta, &want.meta);
+        assert_eq!(meta.theory.len(), 1, "with its theory curve");
+        assert_eq!(out.last(), Some(&FromWorker::Done { id: 7 }));
+        let mut got = SweepResult::new(meta.clone());
+        let mut next = 0;
+        for m in &out[1..out.len() - 1] {
+            let FromWorker::Results { id: 7, results } = m else {
+                panic!("only results between Started and Done: {m:?}");
+            };
+            assert!(!results.is_empty(), "no empty batch");
+            for r in results {
+                assert_eq!(r.run, next, "runs arrive in order");
+                next += 1;
+                got.add(r.clone());
+            }
+        }
+        assert!(got.complete());
+        assert_eq!(got.digest(), want.digest());
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn results_are_batched_by_the_time_they_took() {
+        let req = request();
+        let total = SweepPlan::new(req.clone()).unwrap().total() as usize;
+        // A run "takes" 1 ms: batches of BATCH_MS runs; 40 ms: a run a batch.
+        let batches = |step: f64| {
+            messages(1, req.clone(), step)
+                .iter()
+                .filter_map(|m| match m {
+                    FromWorker::Results { results, .. } => Some(results.len()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(total, 6);
+        assert_eq!(batches(1.0), vec![6], "6 runs in 6 ms: one batch");
+        assert_eq!(
+            batches(40.0),
+            vec![1; 6],
+            "a run longer than a batch: one a batch"
+        );
+        assert_eq!(batches(10.0), vec![3, 3]);
+    }
+
+    #[test]
+    fn a_request_that_cannot_run_fails_with_the_plans_reason() {
+        let mut req = request();
+        req.def.param = "no_such_param".into();
+        let reason = SweepPlan::new(req.clone()).err().unwrap().to_string();
+        assert_eq!(
+            messages(3, req, 1.0),
+            vec![FromWorker::Failed {
+                id: 3,
+                message: reason
+            }]
+        );
+    }
+}
