@@ -6,7 +6,8 @@
 //! carries the whole state. Diagrams draw sim frames ([`diagrams`]) with pure geometry from
 //! [`layout`]; lesson prose and highlighted source are rendered at build time ([`content`]).
 //! After one visit the app works offline ([`offline`]: service worker and single-file copies).
-//! [`startup`] hands the page over from `index.html`'s static shell to the app.
+//! [`startup`] hands the page over from `index.html`'s static shell to the app. [`sweep_runner`]
+//! runs a sweep in the background worker (`worker/`), or on the page where none can start.
 
 pub mod app;
 pub mod components;
@@ -21,6 +22,7 @@ pub mod progress;
 pub mod route;
 pub mod run_file;
 pub mod startup;
+pub mod sweep_runner;
 
 /// Installs the panic hook, then, once the page's stylesheets and the lesson the URL opens are in,
 /// renders the app into `<body>` in place of the static shell.
