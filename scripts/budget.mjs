@@ -12,6 +12,10 @@
 // loader imports, the web app manifest, and for a lesson page or an embed the lesson's compiled
 // JSON (the largest lesson's, the worst case). tests/e2e/budget.test.mjs checks in a real browser
 // that a cold load requests nothing else, so this list cannot drift from what pages really load.
+//
+// trunk's Web Workers (the sweep worker: sweep-worker.js, sweep-worker_bg.wasm and the loader
+// sweep-worker_loader.js) are not part of a first load: a page starts one only when it needs it.
+// Their gzip size is printed beside the figures (`worker_<name>_gzip_bytes`), not held to a budget.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -71,6 +75,29 @@ export function startupFiles(dist) {
   return [...files].sort();
 }
 
+/**
+ * trunk's workers in `dist`, each `{ name, files }` with its files relative to `dist`: a worker
+ * `NAME` is `NAME_loader.js` (the shim a page starts), `NAME.js` (the glue) and `NAME_bg.wasm`.
+ */
+export function workerFiles(dist) {
+  const all = new Set(readdirSync(dist));
+  return [...all]
+    .filter((f) => f.endsWith('_loader.js'))
+    .sort()
+    .map((loader) => {
+      const name = loader.slice(0, -'_loader.js'.length);
+      return { name, files: [`${name}_bg.wasm`, `${name}.js`, loader].filter((f) => all.has(f)) };
+    });
+}
+
+/** `[{ name, total, files: [{ file, gzip }] }]`: the gzip size of each of trunk's workers. */
+export function measureWorkers(dist) {
+  return workerFiles(dist).map(({ name, files }) => {
+    const rows = files.map((file) => ({ file, gzip: gzipBytes(readFileSync(path.join(dist, file))) }));
+    return { name, total: rows.reduce((a, r) => a + r.gzip, 0), files: rows };
+  });
+}
+
 /** The registry as the build wrote it (content/index.json). */
 function readIndex(dist) {
   return JSON.parse(readFileSync(path.join(dist, 'content', 'index.json'), 'utf8'));
@@ -111,6 +138,14 @@ function printMeasure(m) {
     for (const r of [...files].sort((a, b) => b.gzip - a.gzip)) console.log(`  ${kb(r.gzip).padStart(10)}  ${r.file}`);
   }
   console.log(Object.entries(m).map(([k, v]) => `first_load_${k}_gzip_bytes=${v.total}`).join(' '));
+}
+
+function printWorkers(workers) {
+  for (const w of workers) {
+    const parts = w.files.map((r) => `${r.file} ${r.gzip}`).join(', ');
+    console.log(`worker ${w.name} (loaded when the page starts it, not on a first load): ${w.total} bytes gzip (${kb(w.total)}): ${parts}`);
+  }
+  if (workers.length) console.log(workers.map((w) => `worker_${w.name.replace(/[^a-z0-9]+/gi, '_')}_gzip_bytes=${w.total}`).join(' '));
 }
 
 /** Checks the measured figures against the budget; returns the failures (empty when within). */
@@ -207,6 +242,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     } else {
       const m = measure(dist);
       printMeasure(m);
+      printWorkers(measureWorkers(dist));
       if (!args.includes('--report')) {
         const failures = check(m, readBudget(budgetFile));
         if (failures.length) {

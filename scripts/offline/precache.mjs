@@ -20,8 +20,10 @@ const sha256 = (data) => createHash('sha256').update(data).digest('hex');
  * True for a name that changes whenever its content does, so a copy under that name never goes
  * stale: trunk's hashed assets (`main-<hash>.css`, `playground-<hash>_bg.wasm`: a 64-bit hash in
  * hex without leading zeros, so up to 16 digits, 15 one build in 16) and the lessons' files
- * (`content/<id>.<16 hex>.json`, `code/<file>.<16 hex>.html`). trunk's worker files and
- * index.html, embed.js, single-file.js, the manifest and the icons keep their names across builds.
+ * (`content/<id>.<16 hex>.json`, `code/<file>.<16 hex>.html`). trunk's worker files (the sweep
+ * worker's `sweep-worker.js`, `sweep-worker_bg.wasm`, `sweep-worker_loader.js`) and index.html,
+ * embed.js, single-file.js, the manifest and the icons keep their names across builds: precached
+ * under those names, revalidated, and checked by their SHA-256 like every file.
  * (Fewer than 8 digits, one build in 4 billion, is taken for a plain name: revalidated, no harm.)
  */
 export function isHashedName(rel) {

@@ -1,7 +1,8 @@
 // The size budget's list of first-load files (scripts/budget.mjs) against what a real browser
 // loads: a cold visit to home, a lesson page and an embed (service worker blocked, so only the
-// page's own requests count) requests nothing the budget does not count. The budget figures
-// themselves are checked by the `budget` layer of scripts/test.sh.
+// page's own requests count) requests nothing the budget does not count, and not the sweep worker,
+// which waits for a sweep. The budget figures themselves are checked by the `budget` layer of
+// scripts/test.sh.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -46,6 +47,7 @@ for (const [name, hash, ready] of [
     const uncounted = requested.filter((p) => !counted.has(p));
     assert.deepEqual(uncounted, [], `requested but not in the budget's first-load list: ${uncounted.join(', ')}`);
     assert.ok(requested.some((p) => p.endsWith('.wasm')), 'the wasm was loaded');
+    assert.ok(!requested.some((p) => p.startsWith('sweep-worker')), 'the sweep worker waits for a sweep');
     if (hash.includes('/lesson/') || hash.includes('/embed/')) {
       const id = hash.split('/')[2];
       const lesson = index().lessons.find((l) => l.id === id);

@@ -220,3 +220,53 @@ export async function showQuestion(page, id) {
   }
   throw new Error(`no step shows question ${id}`);
 }
+
+/**
+ * A sweep request for the sweep worker, as plain JS (serde-wasm-bindgen reads a
+ * `sim::sweep::SweepRequest` from it): the hash ring, five servers, F joins at 2 s; virtual nodes
+ * 1..60 at 4 points, `seeds` seeds each, with the theory curve of max/mean.
+ */
+export function ringRequest({ seeds = 3, seed = 42 } = {}) {
+  return {
+    def: {
+      param: 'vnodes',
+      from: 1,
+      to: 60,
+      steps: 4,
+      metrics: ['max_mean_ratio', 'moved_percent'],
+      seeds,
+      theory: [{ metric: 'max_mean_ratio', curve: 'ring-max-mean' }],
+    },
+    seed,
+    until_ms: 4000,
+    inputs: [{ at: 2_000_000, input: { action: 'add-server', arg: 'F' } }],
+    series: [{ id: '', label: 'Consistent hashing', model: 'hash-ring', params: { servers: 'A,B,C,D,E', keys: '500', vnodes: '100' } }],
+  };
+}
+
+/**
+ * In `page`: starts the worker, waits for Ready, posts `{ Run: { id, request } }` and returns
+ * every message until Done or Failed (Ready first), then terminates the worker.
+ */
+export async function askWorker(page, id, request) {
+  return page.evaluate(
+    ([id, request]) =>
+      new Promise((resolve, reject) => {
+        const worker = new Worker('./sweep-worker_loader.js');
+        const log = [];
+        const timer = setTimeout(() => reject(new Error(`no answer in 20 s; got ${JSON.stringify(log)}`)), 20_000);
+        worker.onerror = (e) => reject(new Error(`the worker failed: ${e.message ?? e.type}`));
+        worker.onmessage = (e) => {
+          log.push(e.data);
+          if (e.data === 'Ready') worker.postMessage({ Run: { id, request } });
+          const done = e.data?.Done ?? e.data?.Failed;
+          if (done && done.id === id) {
+            clearTimeout(timer);
+            worker.terminate();
+            resolve(log);
+          }
+        };
+      }),
+    [id, request],
+  );
+}

@@ -2,7 +2,8 @@
 // - after one visit the service worker controls the page and holds every build file; with the
 //   browser offline and the server gone, a reload still shows the app and a lesson that plays,
 //   and a lesson the visit never opened shows its prose and its Code tab (the lessons' files are
-//   precached) (served under a sub-path, so relative URLs are tested too);
+//   precached), and the sweep worker starts and runs a sweep (its files are not content-hashed:
+//   precached by their SHA-256) (served under a sub-path, so relative URLs are tested too);
 // - a first visit downloads the wasm (and every hashed file) once: the service worker takes what
 //   the page has just downloaded from the HTTP cache, also from a server that sends no-cache on
 //   everything and no validators; a hashed file whose copy does not match its digest is fetched
@@ -22,7 +23,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { launchBrowser, newPage } from './browser.mjs';
 import { DIST_DIR, startServer } from './server.mjs';
-import { WAIT_MS, codeShows, lessonReady, tid } from './harness.mjs';
+import { WAIT_MS, askWorker, codeShows, lessonReady, ringRequest, tid } from './harness.mjs';
 import { buildOffline } from '../../scripts/offline/build.mjs';
 import { buildVersion, isHashedName, listPrecache, readStamp } from '../../scripts/offline/precache.mjs';
 import { readIndex } from '../../scripts/offline/content.mjs';
@@ -120,6 +121,10 @@ test('after one visit, the app and its lessons work with the network off (under 
     await page.reload();
     await lessonReady(page);
     await plays(page);
+    // The sweep worker starts from the precache (a fetch of its own, never made before) and runs.
+    const log = await askWorker(page, 1, ringRequest({ seeds: 1 }));
+    assert.equal(log[0], 'Ready');
+    assert.deepEqual(log.at(-1), { Done: { id: 1 } }, JSON.stringify(log.at(-1)));
 
     // The rest of the app too: home, then a lesson this visit never opened, by its card: its
     // prose and its Code tab (highlighted source) come from the precache.
@@ -249,7 +254,7 @@ for (const cache of ['static', 'no-cache']) {
       await savedForOffline(page);
       const build = swBuild(app);
       const sent = transfers(server);
-      const wasm = build.assets.find((a) => a.path.endsWith('.wasm'));
+      const wasm = build.assets.find((a) => a.hashed && a.path.endsWith('.wasm'));
       assert.deepEqual(sent.get(`/apps/playground/${wasm.path}`), [wasm.bytes], 'the wasm went over the wire exactly once');
       // Every file under a hashed name at most once; every precached file at least once.
       for (const a of build.assets) {
@@ -328,7 +333,11 @@ test('sw.js lists exactly the files trunk wrote, by their hashed names, and inde
   const index = readIndex(DIST_DIR);
   for (const f of [...index.lessons.map((l) => l.content), ...index.files]) assert.ok(paths.has(f), `${f} is precached`);
   for (const a of listed) assert.equal(a.hashed, isHashedName(a.path), a.path);
-  assert.ok(listed.find((a) => a.path.endsWith('.wasm')).hashed && !listed.find((a) => a.path === 'index.html').hashed);
+  assert.ok(listed.find((a) => /^playground-.*\.wasm$/.test(a.path)).hashed && !listed.find((a) => a.path === 'index.html').hashed);
+  // The sweep worker's files, under plain names: revalidated and checked by their SHA-256.
+  for (const p of ['sweep-worker_loader.js', 'sweep-worker.js', 'sweep-worker_bg.wasm']) {
+    assert.equal(listed.find((a) => a.path === p)?.hashed, false, `${p} is precached under its plain name`);
+  }
   // Everything index.html loads is precached: the hashed glue, wasm and stylesheets.
   const html = readFileSync(path.join(DIST_DIR, 'index.html'), 'utf8');
   const refs = [...html.matchAll(/(?:href|src)="\.\/([^"]+)"|'\.\/([^']+\.(?:js|wasm))'/g)].map((m) => m[1] ?? m[2]);
@@ -345,7 +354,7 @@ test('hashed names are told from plain ones, whatever the length of trunk\'s has
     'content/consistent-hashing.651cc9b1efea119b.json',
     'code/models-modulo-rs.2b91b7ebf04a0901.html',
   ]) assert.ok(isHashedName(name), name);
-  for (const name of ['index.html', 'embed.js', 'single-file.js', 'manifest.webmanifest', 'icons/icon-512.png', 'icons/favicon.svg', 'worker_loader.js', 'worker_bg.wasm', 'content/index.json']) {
+  for (const name of ['index.html', 'embed.js', 'single-file.js', 'manifest.webmanifest', 'icons/icon-512.png', 'icons/favicon.svg', 'worker_loader.js', 'worker_bg.wasm', 'sweep-worker.js', 'sweep-worker_bg.wasm', 'sweep-worker_loader.js', 'content/index.json']) {
     assert.ok(!isHashedName(name), name);
   }
 });
