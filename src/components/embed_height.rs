@@ -73,18 +73,31 @@ fn measure(root: &HtmlElement, stage: &HtmlElement, aspect: Option<f64>) -> f64 
     )
 }
 
+/// The height message, as the host page receives it (a plain object, by serde-wasm-bindgen).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct HeightMessage<'a> {
+    /// Always [`HEIGHT_MESSAGE`].
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// [`MESSAGE_VERSION`].
+    pub version: u32,
+    /// The embed's `id=` field, or empty.
+    pub id: &'a str,
+    /// The lesson's id.
+    pub lesson: &'a str,
+    /// The wanted height in CSS pixels, whole.
+    pub height: f64,
+}
+
 fn message(frame_id: &str, lesson: &str, height: f64) -> JsValue {
-    let msg = Object::new();
-    for (k, v) in [
-        ("type", JsValue::from_str(HEIGHT_MESSAGE)),
-        ("version", JsValue::from(MESSAGE_VERSION)),
-        ("id", JsValue::from_str(frame_id)),
-        ("lesson", JsValue::from_str(lesson)),
-        ("height", JsValue::from_f64(height)),
-    ] {
-        let _ = Reflect::set(&msg, &JsValue::from_str(k), &v);
-    }
-    msg.into()
+    let msg = HeightMessage {
+        kind: HEIGHT_MESSAGE,
+        version: MESSAGE_VERSION,
+        id: frame_id,
+        lesson,
+        height,
+    };
+    serde_wasm_bindgen::to_value(&msg).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// The `type` of a posted message, if it is an object with a string `type`.
