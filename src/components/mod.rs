@@ -29,4 +29,5 @@ pub mod shortcuts;
 pub mod snapshot;
 pub mod steps;
 pub mod sweep_chart;
+pub mod sweep_panel;
 pub mod transport;

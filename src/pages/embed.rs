@@ -17,6 +17,7 @@ use crate::components::prefs::{ReducedMotion, ThemePref};
 use crate::components::preset_menu::PresetMenu;
 use crate::components::select_sync::use_select_value;
 use crate::components::shortcuts::{use_shortcuts, Shortcut};
+use crate::components::sweep_panel::SweepPanel;
 use crate::diagrams::Diagram;
 use crate::lessons;
 use crate::playback::{Playback, PlaybackAction, SPEEDS};
@@ -210,6 +211,7 @@ fn embed_runner(props: &EmbedRunnerProps) -> Html {
         AttrValue::from(pb.lesson.id.clone()),
     );
 
+    let sweep_base = crate::components::sweep_panel::use_sweep_base(&pb);
     let lesson = pb.lesson.clone();
     let now = pb.now();
     let until = pb.until();
@@ -281,6 +283,11 @@ fn embed_runner(props: &EmbedRunnerProps) -> Html {
                 }
             </div>
             { controls }
+            if pb.sweep.is_some() {
+                <section class="embed-sweep" aria-label="Sweep" data-testid="embed-sweep">
+                    <SweepPanel base={sweep_base} on_action={dispatch.clone()} compact=true />
+                </section>
+            }
         </main>
     }
 }

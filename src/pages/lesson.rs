@@ -18,6 +18,7 @@ use crate::components::progress::LessonMemory;
 use crate::components::run_tools::RunTools;
 use crate::components::shortcuts::{use_shortcuts, Shortcut, ShortcutsDialog};
 use crate::components::steps::{StepFollowUp, StepGuide};
+use crate::components::sweep_panel::SweepPanel;
 use crate::components::transport::{Mark, MarkKind, Transport, TransportPart};
 use crate::diagrams::Diagram;
 use crate::lessons;
@@ -238,6 +239,7 @@ fn lesson_view(props: &LessonViewProps) -> Html {
         .clone()
     };
 
+    let sweep_base = crate::components::sweep_panel::use_sweep_base(pb);
     let share_url: AttrValue = format!("{}{}", page_base(), pb.share_hash()).into();
     let family = lessons::family(&lesson.family);
     let on_action = props.on_action.clone();
@@ -458,6 +460,15 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                         <PresetMenu lesson={lesson.clone()} active={active_preset} on_load={on_preset} />
                         <ParamControls specs={specs} values={params} errors={pb.param_errors.clone()}
                             on_set={cbs.set_param.clone()} />
+                    }
+                </section>
+                <section class="card sweep-card" aria-labelledby="sweep-title" data-testid="sweep-card">
+                    <div class="card-head">
+                        <h2 class="card-title" id="sweep-title">{ "Sweep" }</h2>
+                        <span class="card-hint muted">{ "One parameter across a range, many seeds per point, in the background." }</span>
+                    </div>
+                    if below_fold {
+                        <SweepPanel base={sweep_base} on_action={on_action.clone()} />
                     }
                 </section>
                 <section class="card" aria-label="Save and load">
