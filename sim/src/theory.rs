@@ -30,42 +30,42 @@ pub struct CurveInfo {
 pub const CURVES: &[CurveInfo] = &[
     CurveInfo {
         id: "ring-load-stddev",
-        label: "theory: E[std dev], random points (Beta arcs + key sampling)",
+        label: "E[std dev], random points (Beta arcs + key sampling)",
         model: "hash-ring",
     },
     CurveInfo {
         id: "ring-max-mean",
-        label: "theory: E[max]/mean, random points (Gamma arcs, Poisson keys)",
+        label: "E[max]/mean, random points (Gamma arcs, Poisson keys)",
         model: "hash-ring",
     },
     CurveInfo {
         id: "modulo-moved",
-        label: "theory: hash % N moves N/(N+1) when a shard joins",
+        label: "hash % N moves N/(N+1) when a shard joins",
         model: "placement",
     },
     CurveInfo {
         id: "minimal-moved",
-        label: "theory: the minimum, 1/(N+1) moves when a shard joins",
+        label: "the minimum, 1/(N+1) moves when a shard joins",
         model: "placement",
     },
     CurveInfo {
         id: "scatter-p50",
-        label: "theory: p50 of the slowest of N idle shards + merge (no queueing)",
+        label: "p50 of the slowest of N idle shards + merge (no queueing)",
         model: "scatter-gather",
     },
     CurveInfo {
         id: "scatter-p99",
-        label: "theory: p99 of the slowest of N idle shards + merge (no queueing)",
+        label: "p99 of the slowest of N idle shards + merge (no queueing)",
         model: "scatter-gather",
     },
     CurveInfo {
         id: "zipf-top-key",
-        label: "theory: the top key's share 1/H(K,s), a floor for its shard",
+        label: "the top key's share 1/H(K,s), a floor for its shard",
         model: "hot-keys",
     },
     CurveInfo {
         id: "zipf-hottest-shard",
-        label: "theory: E[share of the top key's shard], p₁ + (1 − p₁)/N",
+        label: "E[share of the top key's shard], p₁ + (1 − p₁)/N",
         model: "hot-keys",
     },
 ];

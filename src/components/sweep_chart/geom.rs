@@ -111,7 +111,8 @@ pub fn theory_at(curve: &TheoryCurve, x: f64) -> Option<f64> {
 
 /// An axis title: `p99 latency (ms)`.
 pub fn axis_title(label: &str, unit: Option<&str>) -> String {
-    match unit.filter(|u| !u.is_empty()) {
+    // "Virtual nodes per server", unit "per server": the label says it already.
+    match unit.filter(|u| !u.is_empty() && !label.ends_with(u)) {
         Some(u) => format!("{label} ({u})"),
         None => label.to_string(),
     }
