@@ -221,11 +221,17 @@ impl HashRingModel {
         count: u64,
         taken: &BTreeSet<String>,
     ) -> Vec<KeyPlace> {
-        let mut names = BTreeSet::new();
+        // Distinct draws give distinct names, so repeats are found on the numbers (cheaper than
+        // on the names, with the same outcome).
+        let mut drawn = BTreeSet::new();
         let mut out = Vec::new();
         while (out.len() as u64) < count {
-            let name = format!("user-{}", rng.below(10_000_000));
-            if taken.contains(&name) || !names.insert(name.clone()) {
+            let n = rng.below(10_000_000);
+            if !drawn.insert(n) {
+                continue;
+            }
+            let name = format!("user-{n}");
+            if taken.contains(&name) {
                 continue;
             }
             out.push(KeyPlace {
