@@ -142,10 +142,15 @@ fn hashed_tokens_are_the_default_and_unchanged() {
         assert_eq!(p.position, HashFn::Fnv1a32.hash(p.label().as_bytes()));
     }
     // Through the model: leaving the parameter out and writing its default give the same run,
-    // for every preset of the lesson.
+    // for every preset of the lesson that leaves it out.
     let lesson = catalog::lesson("consistent-hashing").unwrap();
+    let mut compared = 0;
     for preset in &lesson.presets {
         let s = lesson.scenario(Some(&preset.id)).unwrap();
+        if s.params.contains_key("tokens") {
+            continue;
+        }
+        compared += 1;
         let mut explicit = s.clone();
         explicit.params.insert("tokens".into(), "hashed".into());
         let (mut x, mut y) = (
@@ -156,6 +161,7 @@ fn hashed_tokens_are_the_default_and_unchanged() {
         y.seek(s.until);
         assert_eq!(x.digest(), y.digest(), "{}", preset.id);
     }
+    assert!(compared >= 7, "{compared} presets compared");
 }
 
 #[test]
