@@ -15,9 +15,9 @@
 //!   `hash("S#i")`, as ketama places a server's points by hashing its name, so the same servers
 //!   always give the same ring. With [`Tokens::Random`] each point is a random *token* drawn when
 //!   the server joins, as in Dynamo's first partitioning strategy ("T random tokens per node",
-//!   DeCandia et al. 2007, §6.2) and Cassandra's `num_tokens` without
-//!   `allocate_tokens_for_keyspace` (the default before 4.0): the draws come from a seed the ring
-//!   is given, so a ring is still a function of its inputs ([`random_tokens`]).
+//!   DeCandia et al. 2007, §6.2) and Cassandra's `num_tokens` when no token allocation option
+//!   (`allocate_tokens_for_keyspace`, …) is set, its default before 4.0: the draws come from a
+//!   seed the ring is given, so a ring is still a function of its inputs ([`random_tokens`]).
 //! - **The replica walk** (Dynamo's *preference list*, §4.3). [`HashRing::replicas`] walks
 //!   clockwise from the owner and keeps the first `n` *distinct* physical servers, skipping further
 //!   points of servers already chosen.
