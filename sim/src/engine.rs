@@ -111,6 +111,7 @@ impl<M: Model> Run<M> {
             let mut ctx = Ctx {
                 now: SimTime::ZERO,
                 rng: &mut rng,
+                seed,
                 queue: &mut queue,
                 trace: &mut trace,
             };
@@ -166,6 +167,7 @@ impl<M: Model> Run<M> {
         let mut ctx = Ctx {
             now: t,
             rng: &mut st.rng,
+            seed: self.seed,
             queue: &mut st.queue,
             trace: &mut self.trace,
         };

@@ -141,6 +141,10 @@ pub struct Ctx<'a, M: Model> {
     pub now: SimTime,
     /// The run's random stream.
     pub rng: &'a mut SimRng,
+    /// The run's seed, for a model that derives an independent stream from it
+    /// ([`SimRng::stream`]) rather than drawing from `rng`, so that its draws leave the numbers
+    /// the rest of the run sees unchanged.
+    pub seed: u64,
     pub(crate) queue: &'a mut EventQueue<M::Event>,
     pub(crate) trace: &'a mut Trace<M::Record>,
 }

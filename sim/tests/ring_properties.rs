@@ -1,7 +1,8 @@
 //! The laws of consistent hashing, checked with proptest against the public API of
 //! `sim::hashing`: lookup agrees with a naive scan, membership changes move only the keys they
 //! must, virtual nodes even out load, the replica walk picks distinct successors, and random
-//! add/remove sequences keep the ring valid and equal to a from-scratch reference.
+//! add/remove sequences keep the ring valid and equal to a from-scratch reference; with random
+//! tokens, each server's points are its own and the same laws hold.
 // proptest needs OS randomness for its own seeds; these laws run natively only.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -12,7 +13,9 @@ use common::name_sets;
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
-use sim::hashing::{HashFn, HashRing, Position, RingError, VirtualNode, RING_SIZE};
+use sim::hashing::{
+    random_tokens, HashFn, HashRing, Position, RingError, Tokens, VirtualNode, RING_SIZE,
+};
 
 /// Any position, with extra weight on a few values so that fixed positions collide.
 fn position() -> impl Strategy<Value = Position> {
@@ -407,5 +410,69 @@ fn load_imbalance_falls_as_vnodes_grow() {
                 pair[1].0
             );
         }
+    }
+}
+
+/// A ring whose servers take random tokens drawn from `seed`, added in the order given.
+fn build_random(
+    hash: HashFn,
+    vnodes: u32,
+    seed: u64,
+    servers: &[(&String, &Option<Position>)],
+) -> HashRing {
+    let mut ring =
+        HashRing::with_tokens(hash, vnodes, Tokens::Random { seed }).expect("vnodes in range");
+    for (name, fixed) in servers {
+        ring.add_server(name, **fixed)
+            .expect("distinct, non-empty names");
+    }
+    ring
+}
+
+proptest! {
+    #![proptest_config(common::config("ring_properties"))]
+
+    /// (7) Random tokens: every point of server `S` sits at `S`'s own token (its pin for vnode 0),
+    /// whatever the other servers, the order they joined in and the hash function; the ring
+    /// validates and lookup agrees with the naive scan; adding a server moves keys only to it,
+    /// from its successor, and removing it again restores the ring exactly.
+    #[test]
+    fn random_tokens_are_each_servers_own_and_keep_the_laws(
+        (hash, vnodes, servers, seed) in (hash_fn(), 1u32..=16, server_set(10), any::<u64>()),
+        newcomer in server_name(),
+        fixed in prop::option::weighted(0.3, position()),
+        random in prop::collection::vec(any::<Position>(), 0..100),
+    ) {
+        let entries: Vec<_> = servers.iter().collect();
+        let ring = build_random(hash, vnodes, seed, &entries);
+        let reversed: Vec<_> = entries.iter().rev().copied().collect();
+        let other_hash = if hash == HashFn::Murmur3_32 { HashFn::Fnv1a32 } else { HashFn::Murmur3_32 };
+        let other = build_random(other_hash, vnodes, seed, &reversed);
+        prop_assert_eq!(ring.points(), other.points(), "the same points in any join order and with either hash");
+        prop_assert!(ring.validate().is_ok(), "{:?}", ring.validate());
+        for p in ring.points() {
+            let want = match (p.index, servers[&p.server]) {
+                (0, Some(at)) => at,
+                _ => random_tokens(seed, &p.server, vnodes)[p.index as usize],
+            };
+            prop_assert_eq!(p.position, want, "{} sits at its own token", p.label());
+        }
+        for pos in probe_positions(&ring, &random) {
+            prop_assert_eq!(ring.lookup(pos), ring.lookup_linear(pos), "lookup of {}", pos);
+        }
+        prop_assume!(!servers.contains_key(&newcomer));
+        let mut after = ring.clone();
+        after.add_server(&newcomer, fixed).expect("new name");
+        prop_assert!(after.validate().is_ok(), "valid after addition: {:?}", after.validate());
+        for pos in probe_positions(&after, &random) {
+            let old = ring.owner(pos).expect("non-empty");
+            let new = after.owner(pos).expect("non-empty");
+            if new != old {
+                prop_assert_eq!(new, newcomer.as_str(), "a key at {} moves only to the newcomer", pos);
+                prop_assert_eq!(old, after.replicas(pos, 2)[1], "from its successor");
+            }
+        }
+        after.remove_server(&newcomer).expect("newcomer is on the ring");
+        prop_assert_eq!(after, ring, "add then remove is the identity");
     }
 }

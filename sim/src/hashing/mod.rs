@@ -12,8 +12,9 @@
 //! - [`bounded`]: consistent hashing with bounded loads (Mirrokni, Thorup & Zadimoghaddam, 2018)
 //!   over a [`HashRing`] ([`BoundedLoads`]).
 //!
-//! All are plain data with no clock and no randomness: the same operations give the same
-//! placement on every platform.
+//! All are plain data with no clock and no randomness of their own (a ring with random tokens
+//! draws them from the seed it is given): the same operations give the same placement on every
+//! platform.
 
 pub mod arcs;
 pub mod bounded;
@@ -30,6 +31,6 @@ pub use jump::{jump_bucket, jump_hash};
 pub use ketama::{Ketama, KetamaError, KetamaFlavor};
 pub use rendezvous::{Rendezvous, RendezvousError};
 pub use ring::{
-    degrees_to_position, position_to_degrees, HashRing, Position, RingError, VirtualNode,
-    MAX_VNODES_PER_SERVER, RING_SIZE,
+    degrees_to_position, position_to_degrees, random_tokens, HashRing, Position, RingError, Tokens,
+    VirtualNode, MAX_VNODES_PER_SERVER, RING_SIZE,
 };

@@ -11,6 +11,13 @@
 //!   SOSP 2007, §4.2; Cassandra's `num_tokens`). Each physical server sits at
 //!   `vnodes_per_server` points ([`VirtualNode`]s), so it owns many short arcs rather than one long
 //!   one and the load evens out as the count grows.
+//! - **Where the points go** ([`Tokens`]). By default vnode `i` of server `S` sits at
+//!   `hash("S#i")`, as ketama places a server's points by hashing its name, so the same servers
+//!   always give the same ring. With [`Tokens::Random`] each point is a random *token* drawn when
+//!   the server joins, as in Dynamo's first partitioning strategy ("T random tokens per node",
+//!   DeCandia et al. 2007, §6.2) and Cassandra's `num_tokens` when no token allocation option
+//!   (`allocate_tokens_for_keyspace`, …) is set, its default before 4.0: the draws come from a
+//!   seed the ring is given, so a ring is still a function of its inputs ([`random_tokens`]).
 //! - **The replica walk** (Dynamo's *preference list*, §4.3). [`HashRing::replicas`] walks
 //!   clockwise from the owner and keeps the first `n` *distinct* physical servers, skipping further
 //!   points of servers already chosen.
@@ -27,13 +34,16 @@
 //! 1. The points are strictly sorted by the tie-break order.
 //! 2. Every point belongs to a known server, and each server has exactly `vnodes_per_server` points,
 //!    with indices `0..vnodes_per_server`.
-//! 3. Every point sits where it should: vnode `i` of server `S` at `hash("S#i")`, except that vnode
-//!    0 of a server added with a fixed position sits at that position.
+//! 3. Every point sits where it should: vnode `i` of server `S` at `hash("S#i")` (or, with random
+//!    tokens, at `S`'s `i`-th token), except that vnode 0 of a server added with a fixed position
+//!    sits at that position.
 //!
 //! # What it simplifies
 //!
-//! - Vnode positions come from hashing the labels `"S#i"`, not from random tokens chosen at join
-//!   time as in Dynamo and Cassandra, so the same servers always give the same ring.
+//! - Random tokens are uniform and independent: no check that a token is new (two points may
+//!   share a position; the tie-break above decides), and no token allocation algorithm that
+//!   places a joining server's tokens to even out the load (Cassandra 4.0's
+//!   `allocate_tokens_for_local_replication_factor`; Dynamo's strategy 3 of equal partitions).
 //! - Every server has the same number of vnodes (no per-server weights or capacities).
 //! - Membership changes are global and instant: no gossip, no hinted hand-off, and no time or
 //!   bandwidth spent moving data.
@@ -44,6 +54,7 @@ use std::fmt;
 
 use super::arcs::{owned_arcs, OwnedArc};
 use super::hash::HashFn;
+use crate::rng::SimRng;
 
 /// A point on the ring: 0 is the top, and positions grow clockwise up to 2^32 − 1, then wrap.
 pub type Position = u32;
@@ -71,6 +82,37 @@ pub fn degrees_to_position(deg: f64) -> Position {
 /// The angle in degrees, in `[0, 360)`, of ring position `p`.
 pub fn position_to_degrees(p: Position) -> f64 {
     f64::from(p) * 360.0 / RING_SIZE as f64
+}
+
+/// Where a server's points go on the ring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tokens {
+    /// Vnode `i` of server `S` at `hash("S#i")`, hashed with the ring's hash function (the
+    /// ketama style): the same server names always give the same ring.
+    Hashed,
+    /// Vnode `i` of server `S` at `S`'s `i`-th random token, [`random_tokens`]`(seed, S, …)`:
+    /// the same seed and names give the same ring, and another seed another ring.
+    Random {
+        /// The seed every server's tokens are drawn from (a run's seed).
+        seed: u64,
+    },
+}
+
+/// The first `count` random tokens of server `server` on a ring seeded with `seed`: token `i` is
+/// the high 32 bits of the `i`-th output of [`SimRng::stream`]`(seed, "ring-tokens/" + server)`
+/// (xoshiro256++ seeded through SplitMix64, so `u64` draws only and the same tokens on every
+/// platform).
+///
+/// A server's tokens depend on the seed and its own name only: not on the other servers, the
+/// order servers joined in, the hash function or the number of points per server (with more
+/// points a server keeps its first tokens and gains new ones). A server that leaves and rejoins
+/// under the same name gets the same tokens back, as a restarted Cassandra node keeps the tokens
+/// it saved.
+pub fn random_tokens(seed: u64, server: &str, count: u32) -> Vec<Position> {
+    let mut rng = SimRng::stream(seed, &format!("ring-tokens/{server}"));
+    (0..count)
+        .map(|_| (rng.next_u64() >> 32) as Position)
+        .collect()
 }
 
 /// One of a physical server's points on the ring.
@@ -132,6 +174,7 @@ impl std::error::Error for RingError {}
 pub struct HashRing {
     hash: HashFn,
     vnodes_per_server: u32,
+    tokens: Tokens,
     /// Server name → the position of its vnode 0, if it was placed by hand.
     servers: BTreeMap<String, Option<Position>>,
     /// Every server's points, sorted by (position, server name, index).
@@ -139,18 +182,30 @@ pub struct HashRing {
 }
 
 impl HashRing {
-    /// An empty ring hashing with `hash` and placing `vnodes_per_server` points per server.
+    /// An empty ring hashing with `hash` and placing `vnodes_per_server` points per server, each
+    /// at the hash of its label ([`Tokens::Hashed`]).
     pub fn new(hash: HashFn, vnodes_per_server: u32) -> Result<Self, RingError> {
+        Self::with_tokens(hash, vnodes_per_server, Tokens::Hashed)
+    }
+
+    /// An empty ring like [`HashRing::new`] whose servers' points are placed as `tokens` says.
+    pub fn with_tokens(
+        hash: HashFn,
+        vnodes_per_server: u32,
+        tokens: Tokens,
+    ) -> Result<Self, RingError> {
         check_vnodes(vnodes_per_server)?;
         Ok(HashRing {
             hash,
             vnodes_per_server,
+            tokens,
             servers: BTreeMap::new(),
             points: Vec::new(),
         })
     }
 
-    /// Adds server `name`, with its vnode 0 at `fixed` if given (its other vnodes are hashed).
+    /// Adds server `name`, with its vnode 0 at `fixed` if given (its other vnodes are hashed, or
+    /// take their random tokens).
     /// Returns the points added, in index order.
     pub fn add_server(
         &mut self,
@@ -295,9 +350,14 @@ impl HashRing {
         self.vnodes_per_server
     }
 
-    /// The hash function placing servers and keys.
+    /// The hash function placing keys, and servers' points unless they take random tokens.
     pub fn hash_fn(&self) -> HashFn {
         self.hash
+    }
+
+    /// How servers' points are placed.
+    pub fn tokens(&self) -> Tokens {
+        self.tokens
     }
 
     /// Changes the number of points per server and re-places every server's points.
@@ -308,7 +368,8 @@ impl HashRing {
         Ok(())
     }
 
-    /// Changes the hash function and re-places every server's points.
+    /// Changes the hash function and re-places every server's points (with random tokens they
+    /// stay where they are; only keys are hashed).
     pub fn set_hash_fn(&mut self, hash: HashFn) {
         self.hash = hash;
         self.rebuild();
@@ -329,6 +390,9 @@ impl HashRing {
             }
         }
         let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
+        // Each server's expected positions, computed once (a server's random tokens are drawn
+        // in sequence).
+        let mut expected: BTreeMap<&str, Vec<Position>> = BTreeMap::new();
         for p in &self.points {
             let Some(&fixed) = self.servers.get(&p.server) else {
                 return Err(format!("point {} belongs to no known server", p.label()));
@@ -340,7 +404,9 @@ impl HashRing {
                     self.vnodes_per_server
                 ));
             }
-            let want = self.expected_position(&p.server, fixed, p.index);
+            let want = expected
+                .entry(p.server.as_str())
+                .or_insert_with(|| self.positions_of(&p.server, fixed))[p.index as usize];
             if p.position != want {
                 return Err(format!(
                     "point {} sits at {} but belongs at {want}",
@@ -365,19 +431,29 @@ impl HashRing {
         Ok(())
     }
 
-    /// Where vnode `index` of server `name` belongs.
-    fn expected_position(&self, name: &str, fixed: Option<Position>, index: u32) -> Position {
-        match fixed {
-            Some(at) if index == 0 => at,
-            _ => self.hash.hash(vnode_label(name, index).as_bytes()),
+    /// Where each of server `name`'s vnodes belongs, in index order: vnode 0 at `fixed` if
+    /// given, the others (or all) at the hashes of their labels or at the server's random tokens.
+    /// A pinned server still draws its token 0 (and drops it), so its token `i` is the same
+    /// whether or not it is pinned.
+    fn positions_of(&self, name: &str, fixed: Option<Position>) -> Vec<Position> {
+        let mut positions = match self.tokens {
+            Tokens::Hashed => (0..self.vnodes_per_server)
+                .map(|index| self.hash.hash(vnode_label(name, index).as_bytes()))
+                .collect(),
+            Tokens::Random { seed } => random_tokens(seed, name, self.vnodes_per_server),
+        };
+        if let (Some(at), Some(first)) = (fixed, positions.first_mut()) {
+            *first = at;
         }
+        positions
     }
 
     /// All the points of server `name`, in index order.
     fn points_of(&self, name: &str, fixed: Option<Position>) -> Vec<VirtualNode> {
-        (0..self.vnodes_per_server)
-            .map(|index| VirtualNode {
-                position: self.expected_position(name, fixed, index),
+        (0u32..)
+            .zip(self.positions_of(name, fixed))
+            .map(|(index, position)| VirtualNode {
+                position,
                 server: name.to_owned(),
                 index,
             })

@@ -1,7 +1,11 @@
 //! The consistent-hashing lesson's model: a [`HashRing`] with keys on it and a request stream.
 //!
 //! Keys are placed on the ring by hashing their names (or at an explicit angle in the 0–360°
-//! teaching mode, written `User123@100`). Every server change recomputes each key's owner and
+//! teaching mode, written `User123@100`). Servers' points are hashed from their names too
+//! (`S#0`, `S#1`, …), or with `tokens = "random"` are random tokens drawn from the run's seed
+//! ([`crate::hashing::ring::random_tokens`]`(seed, S, vnodes)`, a stream of its own, so the keys,
+//! requests and every other number of the run are the same as with hashed points, and a
+//! server's tokens do not depend on the other servers). Every server change recomputes each key's owner and
 //! reports exactly which keys moved from where to where, beside the number of the same keys that
 //! `hash % N` placement would have moved under the same change. Requests arrive as a Poisson
 //! process; each picks a key (uniformly or by Zipf popularity) and is routed to the key's owner,
@@ -18,7 +22,7 @@
 //! Simplifications: a request is routed instantly (no network); replicas are reported, and
 //! `replicas > 1` shows each key's preference list, but requests go to the primary only.
 
-use crate::hashing::ring::{HashRing, Position};
+use crate::hashing::ring::{HashRing, Position, Tokens};
 use crate::hashing::HashFn;
 use crate::model::{ActionSpec, Choice, Ctx, InputError, Metrics, Model};
 use crate::models::sharding::{self, Moved, Placement};
@@ -217,11 +221,17 @@ impl HashRingModel {
         count: u64,
         taken: &BTreeSet<String>,
     ) -> Vec<KeyPlace> {
-        let mut names = BTreeSet::new();
+        // Distinct draws give distinct names, so repeats are found on the numbers (cheaper than
+        // on the names, with the same outcome).
+        let mut drawn = BTreeSet::new();
         let mut out = Vec::new();
         while (out.len() as u64) < count {
-            let name = format!("user-{}", rng.below(10_000_000));
-            if taken.contains(&name) || !names.insert(name.clone()) {
+            let n = rng.below(10_000_000);
+            if !drawn.insert(n) {
+                continue;
+            }
+            let name = format!("user-{n}");
+            if taken.contains(&name) {
                 continue;
             }
             out.push(KeyPlace {
@@ -251,7 +261,11 @@ impl Model for HashRingModel {
     fn build(params: &ParamSet, ctx: &mut Ctx<'_, Self>) -> Result<Self, ParamError> {
         let hash = HashFn::parse(params.text("hash")).unwrap_or(HashFn::Murmur3_32);
         let vnodes = params.int("vnodes").clamp(1, 1000) as u32;
-        let mut ring = HashRing::new(hash, vnodes).map_err(|e| ParamError {
+        let tokens = match params.text("tokens") {
+            "random" => Tokens::Random { seed: ctx.seed },
+            _ => Tokens::Hashed,
+        };
+        let mut ring = HashRing::with_tokens(hash, vnodes, tokens).map_err(|e| ParamError {
             param: "vnodes".into(),
             value: vnodes.to_string(),
             allowed: e.to_string(),

@@ -11,7 +11,10 @@ pub(super) fn specs() -> Vec<ParamSpec> {
             "Comma-separated server names. Add @degrees to pin a server's first point in the 0–360° teaching mode (A@45); the rest are placed by hashing their names.",
         ),
         ParamSpec::int("vnodes", "Virtual nodes per server", 1, 1, 1000, 1).unit("per server").help(
-            "Each server is hashed onto the ring this many times (as S#0, S#1, …). More points per server even out the arcs each one owns.",
+            "Each server is placed on the ring this many times (hashed as S#0, S#1, …, or at random tokens). More points per server even out the arcs each one owns.",
+        ),
+        ParamSpec::choice("tokens", "Server points", "hashed", &[("hashed", "Hashed from the names (S#0, S#1, …)"), ("random", "Random tokens, drawn as a server joins")]).help(
+            "Where each server's virtual nodes go. Hashed: at hash(S#0), hash(S#1), …, as ketama places them, so the same names always give the same ring. Random: at random tokens drawn from the seed when the server joins, as Cassandra places its num_tokens tokens when no token allocation option is set (its default before 4.0; cassandra.yaml) and as Dynamo's first strategy did (T random tokens per node; DeCandia et al. 2007, §6.2), so each seed gives another ring. Keys are hashed either way; a pinned server (A@45) keeps its angle for its first point.",
         ),
         ParamSpec::choice("hash", "Hash function", "murmur3", &[("murmur3", "MurmurHash3 x86_32"), ("fnv1a", "FNV-1a 32-bit")])
             .help("How names become positions on the 2^32 ring."),

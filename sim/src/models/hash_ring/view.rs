@@ -19,8 +19,8 @@ pub struct ServerView {
     pub color: u32,
     /// Its virtual nodes' positions.
     pub points: Vec<Position>,
-    /// Where its vnode 0 sits (its own, un-suffixed place: the pinned angle in the 0–360°
-    /// teaching mode, else `hash("S#0")`): where its marker goes.
+    /// Where its vnode 0 sits (the pinned angle in the 0–360° teaching mode, else `hash("S#0")`
+    /// or its first random token): where its marker goes.
     pub anchor: Position,
     /// The stretches of the ring it owns, in ring order (`owner` is its place in the frame's
     /// `servers`).
