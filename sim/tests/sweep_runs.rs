@@ -105,3 +105,51 @@ fn a_ring_sweep_gives_the_same_numbers_on_every_platform() {
         result.to_csv()
     );
 }
+
+/// A lesson's declared sweep as the page runs it on opening `?sweep=ID`: on its own setup.
+fn declared(lesson: &str, id: &str) -> SweepRequest {
+    let lesson = catalog::lesson(lesson).expect("lesson");
+    let def = lesson
+        .sweeps
+        .iter()
+        .find(|s| s.id == id)
+        .expect("sweep")
+        .clone();
+    let scenario = lesson.scenario(def.preset.as_deref()).unwrap();
+    let specs = registry::specs(&lesson.model).unwrap();
+    let (params, _) = ParamSet::resolve(
+        &specs,
+        scenario
+            .params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    SweepRequest::new(
+        &lesson,
+        &params,
+        scenario.seed,
+        &scenario.inputs,
+        scenario.until,
+        &def,
+    )
+    .expect("request")
+}
+
+#[test]
+fn declared_sweeps_give_the_same_numbers_on_every_platform() {
+    // Pinned natively and checked again in wasm32 (the sim-wasm layer); `sim/tests/sweeps.rs`
+    // checks the same sweeps against their theory.
+    for (lesson, id, digest) in [
+        ("hashing-strategies", "moved-vs-shards", "19ed563df60dfce2"),
+        ("hot-keys", "zipf-hottest", "bef915e83906d339"),
+        ("cross-shard-queries", "tail-vs-shards", "4edcfac3902f0340"),
+    ] {
+        let result = run_all(declared(lesson, id)).unwrap();
+        assert!(result.complete());
+        assert_eq!(
+            format!("{:016x}", result.digest()),
+            digest,
+            "{lesson} / {id}"
+        );
+    }
+}

@@ -202,3 +202,37 @@ app.test('an embed shows a sweep from its link', async ({ open }) => {
   const cli = JSON.parse(sdp(...RING_ARGS, '--json'));
   assert.deepEqual(await pageMedians(page, 'lesson', 'load_stddev'), cliMedians(cli, '', 'load_stddev'));
 });
+
+// Every declared sweep of the sharding family, started from its button on the lesson page: it
+// loads its setup, runs in the worker with progress, draws every series with its band and each
+// theory curve, and every median is the CLI's.
+const DECLARED = [
+  ['consistent-hashing', 'vnodes-imbalance'],
+  ['hashing-strategies', 'moved-vs-shards'],
+  ['cross-shard-queries', 'tail-vs-shards'],
+  ['hot-keys', 'zipf-hottest'],
+];
+for (const [lesson, id] of DECLARED) {
+  app.test(`${lesson}: the declared sweep ${id} runs from its button and equals \`sdp sweep --sweep ${id}\``, async ({ open }) => {
+    const page = await open(`#/lesson/${lesson}`, { init: RECORD_PROGRESS });
+    await page.locator(tid(`sweep-load-${id}`)).click();
+    assert.equal(await sweepDone(page), 'done');
+    assert.equal(await page.locator(tid('sweep-fallback')).count(), 0, 'in the worker');
+    const seen = await page.evaluate(() => window.__sweepDone);
+    assert.ok(seen.length >= 2, `progress was shown on the way (${seen})`);
+    await page.waitForFunction((want) => decodeURIComponent(location.hash).includes(`sweep=${want}`), id);
+
+    const cli = JSON.parse(sdp(lesson, '--sweep', id, '--json'));
+    for (const s of cli.series) {
+      for (const m of cli.metrics) {
+        const series = s.id === '' ? 'lesson' : s.id;
+        assert.deepEqual(await pageMedians(page, series, m.id), cliMedians(cli, s.id, m.id), `${series} / ${m.id}`);
+        await page.locator(tid(`sweep-band-${series}-${m.id}`)).first().waitFor({ state: 'attached' });
+      }
+    }
+    for (const t of cli.theory) {
+      assert.ok(t.points.length > 0, `${t.curve} has points`);
+      await page.locator(tid(`sweep-theory-${t.curve}`)).first().waitFor({ state: 'attached' });
+    }
+  });
+}
