@@ -75,6 +75,24 @@ app.test('a sweep link runs in the worker with progress, and its medians are exa
   }
   // The table view holds the same numbers for screen readers.
   await page.locator(tid('sweep-table')).first().waitFor({ state: 'attached' });
+
+  // Keyboard: the plot takes focus and End/Home/arrows move the readout between the points.
+  const plot = page.locator(tid('sweep-plot-max_mean_ratio'));
+  await plot.focus();
+  await page.keyboard.press('End');
+  const readout = page.locator(tid('sweep-readout'));
+  await readout.waitFor();
+  assert.equal(await readout.getAttribute('data-point'), '5');
+  assert.equal(await readout.getAttribute('data-x'), '200');
+  await page.keyboard.press('ArrowLeft');
+  await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.point === '4', tid('sweep-readout'));
+  await page.keyboard.press('Home');
+  await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.x === '1', tid('sweep-readout'));
+  // The pointer: hovering near the right edge of the plot reads the last point.
+  await plot.blur();
+  const box = await plot.boundingBox();
+  await page.mouse.move(box.x + box.width - 8, box.y + box.height / 2);
+  await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.point === '5', tid('sweep-readout'));
 });
 
 app.test('Cancel stops a long sweep where it is; Run again starts it over', async ({ open }) => {
