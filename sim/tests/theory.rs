@@ -35,7 +35,11 @@ fn close(what: &str, got: f64, want: f64, rel: f64) {
 fn every_curve_is_defined_at_its_models_defaults() {
     for c in theory::CURVES {
         // The chart says "theory:" before the label; the label does not repeat it.
-        assert!(!c.label.is_empty() && !c.label.starts_with("theory"), "{}", c.id);
+        assert!(
+            !c.label.is_empty() && !c.label.starts_with("theory"),
+            "{}",
+            c.id
+        );
         let p = params(c.model, &[]);
         let y = theory::curve(c.id, &p).unwrap_or_else(|| panic!("{} at defaults", c.id));
         assert!(y.is_finite() && y >= 0.0, "{}: {y}", c.id);
