@@ -192,6 +192,8 @@ impl Reducible for SweepUi {
                 next.last_ms = at;
             }
             SweepMsg::Clear => {
+                // Whatever the closed sweep still had on its way is not this panel's any more.
+                next.run = self.run.wrapping_add(1);
                 next.result = None;
                 next.status = Status::Idle;
                 next.fallback = None;
@@ -303,6 +305,7 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
         let base = base.clone();
         let start = start.clone();
         let ui = ui.clone();
+        let handle = handle.clone();
         use_effect_with(def.clone(), move |def| match def {
             Some(def) => match base.request(def) {
                 Ok(req) => start.emit(req),
@@ -312,7 +315,13 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
                     at: now_ms(),
                 }),
             },
-            None => ui.dispatch(SweepMsg::Clear),
+            None => {
+                // Closing the sweep stops its runs.
+                if let Some(h) = handle.borrow_mut().take() {
+                    h.cancel();
+                }
+                ui.dispatch(SweepMsg::Clear);
+            }
         });
     }
     // Stop the runs when the panel goes away (another lesson, another page).

@@ -95,7 +95,7 @@ app.test('a sweep link runs in the worker with progress, and its medians are exa
   await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.point === '5', tid('sweep-readout'));
 });
 
-app.test('Cancel stops a long sweep where it is; Run again starts it over', async ({ open }) => {
+app.test('Cancel stops a long sweep where it is; Run again starts it over; Close stops it and leaves the link', async ({ open }) => {
   const big = 'vnodes:1..1000:40:log/max_mean_ratio/seeds:100';
   const page = await open(`#/lesson/consistent-hashing?preset=virtual-nodes&sweep=${big}`);
   await lessonReady(page);
@@ -116,7 +116,17 @@ app.test('Cancel stops a long sweep where it is; Run again starts it over', asyn
   assert.equal(Number(await page.locator(tid('sweep-run-status')).getAttribute('data-done')), at);
   await page.locator(tid('sweep-rerun')).click();
   await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.status === 'running', tid('sweep-panel'));
-  await page.locator(tid('sweep-cancel')).click();
+  // Closing the sweep while it runs stops it and takes it out of the link.
+  await page.locator(tid('sweep-clear')).click();
+  await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.status === 'idle', tid('sweep-panel'));
+  await page.locator(tid('sweep-run')).waitFor({ state: 'detached' });
+  await page.waitForFunction(() => !location.hash.includes('sweep='));
+  await page.evaluate(() => new Promise((resolve) => {
+    let n = 0;
+    const tick = () => (++n >= 30 ? resolve() : requestAnimationFrame(tick));
+    requestAnimationFrame(tick);
+  }));
+  assert.equal(await page.locator(tid('sweep-panel')).getAttribute('data-status'), 'idle', 'nothing arrives after Close');
 });
 
 app.test('a sweep built in the form is in the link, and the link draws the same chart', async ({ open }) => {
