@@ -117,8 +117,8 @@ enum Status {
 struct SweepUi {
     /// Bumped on every start; events carry the number of the sweep they belong to.
     run: u32,
-    /// What the results were computed from (the request as JSON): stale when the run changes.
-    key: Rc<str>,
+    /// What the results were computed from (the request): stale when the run changes.
+    ran: Option<Rc<SweepRequest>>,
     result: Option<Rc<SweepResult>>,
     status: Status,
     /// `performance.now()` at the start, and at the last event.
@@ -131,7 +131,7 @@ struct SweepUi {
 enum SweepMsg {
     Begin {
         run: u32,
-        key: Rc<str>,
+        ran: Rc<SweepRequest>,
         at: f64,
     },
     Event {
@@ -150,9 +150,9 @@ impl Reducible for SweepUi {
     fn reduce(self: Rc<Self>, msg: SweepMsg) -> Rc<Self> {
         let mut next = (*self).clone();
         match msg {
-            SweepMsg::Begin { run, key, at } => {
+            SweepMsg::Begin { run, ran, at } => {
                 next.run = run;
-                next.key = key;
+                next.ran = Some(ran);
                 next.result = None;
                 next.status = Status::Starting;
                 next.started_ms = at;
@@ -197,7 +197,7 @@ impl Reducible for SweepUi {
                 next.result = None;
                 next.status = Status::Idle;
                 next.fallback = None;
-                next.key = Rc::from("");
+                next.ran = None;
             }
             _ => return self,
         }
@@ -210,10 +210,6 @@ const FLUSH_MS: u32 = 250;
 
 fn now_ms() -> f64 {
     gloo::utils::window().performance().map_or(0.0, |p| p.now())
-}
-
-fn key_of(req: &SweepRequest) -> Rc<str> {
-    Rc::from(serde_json::to_string(req).unwrap_or_default())
 }
 
 /// Seconds as the progress line writes them (`0.4 s`, `12 s`, `2 min 5 s`).
@@ -234,7 +230,7 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
     let base = &props.base;
     let ui = use_reducer(|| SweepUi {
         run: 0,
-        key: Rc::from(""),
+        ran: None,
         result: None,
         status: Status::Idle,
         started_ms: 0.0,
@@ -255,7 +251,7 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
             let run = ui.run.wrapping_add(1);
             ui.dispatch(SweepMsg::Begin {
                 run,
-                key: key_of(&req),
+                ran: Rc::new(req.clone()),
                 at: now_ms(),
             });
             // Results arrive every few tens of milliseconds; the chart is redrawn with what has
@@ -353,7 +349,7 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
         (*use_memo(base, |base| base.sweep.as_ref().map(|d| base.request(d)))).clone()
     };
     let stale = match (&current, ui.result.is_some()) {
-        (Some(Ok(req)), true) => *key_of(req) != *ui.key,
+        (Some(Ok(req)), true) => ui.ran.as_deref() != Some(req),
         _ => false,
     };
     let rerun = {

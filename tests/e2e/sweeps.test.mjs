@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { useApp, tid, lessonReady, WAIT_MS } from './harness.mjs';
+import { useApp, tid, lessonReady, setInputValue, WAIT_MS } from './harness.mjs';
 
 const app = useApp();
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -155,6 +155,14 @@ app.test('a sweep built in the form is in the link, and the link draws the same 
   await lessonReady(again);
   assert.equal(await sweepDone(again), 'done');
   assert.deepEqual(await pageMedians(again, 'lesson', 'load_stddev'), medians, 'the link reproduces the numbers');
+
+  // A parameter changed after the sweep: the chart stays, says it is stale and offers to rerun.
+  assert.equal(await again.locator(tid('sweep-stale')).count(), 0);
+  await setInputValue(again.locator(tid('param-keys')), '1000');
+  await again.locator(tid('sweep-stale')).waitFor();
+  await again.locator(tid('sweep-stale')).getByRole('button').click();
+  assert.equal(await sweepDone(again), 'done');
+  await again.locator(tid('sweep-stale')).waitFor({ state: 'detached' });
 });
 
 app.test('CSV export is byte for byte what `sdp sweep --csv` prints', async ({ open }) => {
