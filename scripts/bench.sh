@@ -12,6 +12,8 @@
 #   5. frame time while the largest presets animate, headless Chromium (tests/e2e/bench/frame-time.mjs)
 #   6. offline: the service worker's precache (files, bytes)            (scripts/offline/build.mjs --report)
 #      and what a first visit to a lesson transfers until saved offline  (tests/e2e/bench/first-visit.mjs)
+#   7. sweeps: each declared sweep's runs and points per second, natively (release `sdp sweep`)
+#      and in the page's background worker                              (tests/e2e/bench/sweep-bench.mjs)
 #
 #   bash scripts/bench.sh                  # setup, release build, all benchmarks
 #   RUNS=9 bash scripts/bench.sh           # more page loads for the median
@@ -87,6 +89,14 @@ echo
 say "6. offline: the precache (dist/sw.js), and what a first visit transfers"
 node scripts/offline/build.mjs --report dist || notes+=("offline sizes: dist/sw.js missing (a debug build?)")
 node tests/e2e/bench/first-visit.mjs || notes+=("first visit: the page did not load")
+
+echo
+say "7. sweeps: runs and points per second, native (release sdp) and in the page's worker (median of 3)"
+if cargo build -q --release -p catalog --bin sdp 2>/tmp/sdp-bench-sdp.log; then
+    node tests/e2e/bench/sweep-bench.mjs --sdp target/release/sdp || notes+=("sweeps: a sweep did not finish")
+else
+    notes+=("sweeps: the release sdp did not build; log: /tmp/sdp-bench-sdp.log")
+fi
 
 if [ ${#notes[@]} -gt 0 ]; then
     echo
