@@ -383,6 +383,11 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
 
     let running = matches!(ui.status, Status::Starting | Status::Running);
     let progress = ui.result.as_ref().map_or((0, 0), |r| (r.done(), r.total()));
+    // Points whose every run has finished, of all the points.
+    let points = ui.result.as_ref().map_or((0, 0), |r| {
+        let n = r.meta.xs.len();
+        ((0..n).filter(|&p| r.point_complete(p)).count(), n)
+    });
     let elapsed = ui.last_ms - ui.started_ms;
     let status_line = match &ui.status {
         Status::Idle => String::new(),
@@ -397,7 +402,12 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
             } else {
                 String::new()
             };
-            format!("{done} of {total} runs · {}{left}", secs(elapsed))
+            format!(
+                "{} of {} points ({done} of {total} runs) · {}{left}",
+                points.0,
+                points.1,
+                secs(elapsed)
+            )
         }
         Status::Done => format!("{} runs in {}", progress.1, secs(elapsed)),
         Status::Cancelled => format!(

@@ -101,6 +101,9 @@ app.test('Cancel stops a long sweep where it is; Run again starts it over; Close
   await lessonReady(page);
   await page.waitForFunction((sel) => Number(document.querySelector(sel)?.dataset.done) > 0, tid('sweep-run-status'), { timeout: 3 * WAIT_MS });
   await page.locator(tid('sweep-progress')).waitFor();
+  // Points done of all, the runs, the time so far and an estimate of the rest.
+  assert.match(await page.locator(tid('sweep-run-status')).textContent(),
+    /^\d+ of \d+ points \(\d+ of \d+ runs\) · [\d.]+ s · about .+ left$/);
   await page.locator(tid('sweep-cancel')).click();
   await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.status === 'cancelled', tid('sweep-panel'));
   const at = Number(await page.locator(tid('sweep-run-status')).getAttribute('data-done'));
