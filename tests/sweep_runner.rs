@@ -35,31 +35,14 @@ fn set_no_worker(on: bool) {
 /// nodes from 1 to 60 at `points` points, `seeds` seeds each, two metrics.
 fn request(points: u32, seeds: u32) -> SweepRequest {
     let lesson = catalog::lesson("consistent-hashing").unwrap();
-    let scenario = lesson.scenario(Some("add-a-server")).unwrap();
-    let specs = sim::registry::specs(&lesson.model).unwrap();
-    let (params, errors) = sim::params::ParamSet::resolve(
-        &specs,
-        scenario
-            .params
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .chain([("keys", "500")]),
-    );
-    assert!(errors.is_empty(), "{errors:?}");
+    let mut scenario = lesson.scenario(Some("add-a-server")).unwrap();
+    scenario.params.insert("keys".into(), "500".into());
     let def = SweepDef::parse_url(
         &format!("vnodes:1..60:{points}/max_mean_ratio,moved_percent/seeds:{seeds}"),
         &[],
     )
     .unwrap();
-    SweepRequest::new(
-        &lesson,
-        &params,
-        scenario.seed,
-        &scenario.inputs,
-        scenario.until,
-        &def,
-    )
-    .unwrap()
+    SweepRequest::for_scenario(&lesson, &scenario, &def).unwrap()
 }
 
 /// The lesson's declared "virtual nodes against imbalance" sweep (with its theory curves) on its
@@ -74,24 +57,7 @@ fn declared(steps: u32, seeds: u32) -> SweepRequest {
         .clone();
     (def.steps, def.seeds) = (steps, seeds);
     let scenario = lesson.scenario(def.preset.as_deref()).unwrap();
-    let specs = sim::registry::specs(&lesson.model).unwrap();
-    let (params, errors) = sim::params::ParamSet::resolve(
-        &specs,
-        scenario
-            .params
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-    );
-    assert!(errors.is_empty(), "{errors:?}");
-    SweepRequest::new(
-        &lesson,
-        &params,
-        scenario.seed,
-        &scenario.inputs,
-        scenario.until,
-        &def,
-    )
-    .unwrap()
+    SweepRequest::for_scenario(&lesson, &scenario, &def).unwrap()
 }
 
 /// Starts a sweep whose events go into the returned list.

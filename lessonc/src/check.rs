@@ -440,24 +440,7 @@ fn check_sweeps(src: &LessonSource, errors: &mut Vec<CompileError>) {
                 continue;
             }
         };
-        let Some(specs) = registry::specs(&l.model) else {
-            continue;
-        };
-        let (params, _) = ParamSet::resolve(
-            &specs,
-            scenario
-                .params
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-        );
-        if let Err(e) = SweepRequest::new(
-            l,
-            &params,
-            scenario.seed,
-            &scenario.inputs,
-            scenario.until,
-            sw,
-        ) {
+        if let Err(e) = SweepRequest::for_scenario(l, &scenario, sw) {
             err(e.to_string());
             continue;
         }

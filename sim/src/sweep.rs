@@ -139,6 +139,27 @@ pub fn format_x(x: f64) -> String {
 }
 
 impl SweepDef {
+    /// A sweep built in the page or on the command line (no id, title, description or preset):
+    /// `param` from `from` to `to` at `steps` points, linearly, plotting `metrics`, with the
+    /// default seeds, no variants and no theory.
+    pub fn new(param: &str, from: f64, to: f64, steps: u32, metrics: Vec<String>) -> SweepDef {
+        SweepDef {
+            id: String::new(),
+            title: String::new(),
+            description: String::new(),
+            preset: None,
+            param: param.to_string(),
+            from,
+            to,
+            steps,
+            log: false,
+            metrics,
+            seeds: DEFAULT_SEEDS,
+            variants: Vec::new(),
+            theory: Vec::new(),
+        }
+    }
+
     /// The values the parameter takes, in order: `steps` values from `from` to `to`, linear or
     /// log-spaced; a whole-number parameter (`integer`) rounds them and drops repeats.
     pub fn values(&self, integer: bool) -> Vec<f64> {
@@ -334,19 +355,8 @@ impl SweepDef {
             return err("the sweep names no metric: add /METRIC after the range");
         }
         let mut def = SweepDef {
-            id: String::new(),
-            title: String::new(),
-            description: String::new(),
-            preset: None,
-            param: param.to_string(),
-            from,
-            to,
-            steps,
             log,
-            metrics,
-            seeds: DEFAULT_SEEDS,
-            variants: Vec::new(),
-            theory: Vec::new(),
+            ..SweepDef::new(param, from, to, steps, metrics)
         };
         for part in parts {
             match part.split_once(':') {
@@ -391,6 +401,26 @@ pub struct SeriesSpec {
     pub model: String,
     /// Every parameter as text, by name.
     pub params: BTreeMap<String, String>,
+}
+
+impl SeriesSpec {
+    /// Its parameters with `param` set to `x`, validated against the model's `specs` (with the
+    /// reasons any value was refused): one point of a sweep, as the runs and the theory see it.
+    fn params_at(
+        &self,
+        specs: &[ParamSpec],
+        param: &str,
+        x: f64,
+    ) -> (ParamSet, Vec<crate::params::ParamError>) {
+        let text = format_x(x);
+        let all = self
+            .params
+            .iter()
+            .filter(|(k, _)| *k != param)
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(std::iter::once((param, text.as_str())));
+        ParamSet::resolve(specs, all)
+    }
 }
 
 /// Everything a sweep is a function of, resolved: what the worker receives.
@@ -500,6 +530,38 @@ impl SweepRequest {
             }
         }
         Ok(req)
+    }
+}
+
+impl SweepRequest {
+    /// The request for `def` on a scenario of the lesson (its parameters as text, seed, inputs
+    /// and end), as `sdp sweep` and the tests build it; a parameter the model refuses is an
+    /// error.
+    pub fn for_scenario(
+        lesson: &crate::lesson::Lesson,
+        scenario: &crate::scenario::Scenario,
+        def: &SweepDef,
+    ) -> Result<SweepRequest, SweepError> {
+        let specs = registry::specs(&scenario.model)
+            .ok_or_else(|| SweepError(format!("no model is called {:?}", scenario.model)))?;
+        let (params, errors) = ParamSet::resolve(
+            &specs,
+            scenario
+                .params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        if let Some(e) = errors.first() {
+            return err(e.to_string());
+        }
+        SweepRequest::new(
+            lesson,
+            &params,
+            scenario.seed,
+            &scenario.inputs,
+            scenario.until,
+            def,
+        )
     }
 }
 
@@ -628,14 +690,7 @@ impl SweepPlan {
                 .ok_or_else(|| SweepError(format!("no model is called {:?}", s.model)))?;
             let mut row = Vec::with_capacity(xs.len());
             for &x in &xs {
-                let text = format_x(x);
-                let all = s
-                    .params
-                    .iter()
-                    .filter(|(k, _)| **k != def.param)
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-                    .chain(std::iter::once((def.param.as_str(), text.as_str())));
-                let (set, errors) = ParamSet::resolve(&specs, all);
+                let (set, errors) = s.params_at(&specs, &def.param, x);
                 if let Some(e) = errors.first() {
                     let who = if s.label.is_empty() { &s.id } else { &s.label };
                     return err(format!("{who}: {e}"));
@@ -778,14 +833,7 @@ impl SweepPlan {
                 let points = grid
                     .iter()
                     .filter_map(|&x| {
-                        let text = format_x(x);
-                        let all = first
-                            .params
-                            .iter()
-                            .filter(|(k, _)| **k != def.param)
-                            .map(|(k, v)| (k.as_str(), v.as_str()))
-                            .chain(std::iter::once((def.param.as_str(), text.as_str())));
-                        let (set, _) = ParamSet::resolve(&specs, all);
+                        let (set, _) = first.params_at(&specs, &def.param, x);
                         crate::theory::curve(&t.curve, &set)
                             .filter(|y| y.is_finite())
                             .map(|y| (x, y))
@@ -1060,19 +1108,8 @@ mod tests {
 
     fn def(param: &str, from: f64, to: f64, steps: u32, log: bool) -> SweepDef {
         SweepDef {
-            id: String::new(),
-            title: String::new(),
-            description: String::new(),
-            preset: None,
-            param: param.into(),
-            from,
-            to,
-            steps,
             log,
-            metrics: vec!["max_mean_ratio".into()],
-            seeds: DEFAULT_SEEDS,
-            variants: Vec::new(),
-            theory: Vec::new(),
+            ..SweepDef::new(param, from, to, steps, vec!["max_mean_ratio".into()])
         }
     }
 

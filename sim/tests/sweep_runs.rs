@@ -15,23 +15,7 @@ fn ring_request(text: &str) -> SweepRequest {
     let lesson = catalog::lesson("consistent-hashing").expect("lesson");
     let def = SweepDef::parse_url(text, &lesson.sweeps).expect("sweep");
     let scenario = lesson.scenario(Some("virtual-nodes")).unwrap();
-    let specs = registry::specs(&lesson.model).unwrap();
-    let (params, _) = ParamSet::resolve(
-        &specs,
-        scenario
-            .params
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-    );
-    SweepRequest::new(
-        &lesson,
-        &params,
-        scenario.seed,
-        &scenario.inputs,
-        scenario.until,
-        &def,
-    )
-    .expect("request")
+    SweepRequest::for_scenario(&lesson, &scenario, &def).expect("request")
 }
 
 #[test]
@@ -116,23 +100,7 @@ fn declared(lesson: &str, id: &str) -> SweepRequest {
         .expect("sweep")
         .clone();
     let scenario = lesson.scenario(def.preset.as_deref()).unwrap();
-    let specs = registry::specs(&lesson.model).unwrap();
-    let (params, _) = ParamSet::resolve(
-        &specs,
-        scenario
-            .params
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-    );
-    SweepRequest::new(
-        &lesson,
-        &params,
-        scenario.seed,
-        &scenario.inputs,
-        scenario.until,
-        &def,
-    )
-    .expect("request")
+    SweepRequest::for_scenario(&lesson, &scenario, &def).expect("request")
 }
 
 #[test]

@@ -41,24 +41,17 @@ impl Ran {
         let scenario = lesson
             .scenario(def.preset.as_deref())
             .expect("preset exists");
+        let request = SweepRequest::for_scenario(&lesson, &scenario, &def)
+            .expect("the declared sweep is valid");
+        // The run's parameters the theory is read with.
         let specs = registry::specs(&lesson.model).unwrap();
-        let (params, errors) = ParamSet::resolve(
+        let (params, _) = ParamSet::resolve(
             &specs,
             scenario
                 .params
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str())),
         );
-        assert!(errors.is_empty(), "{errors:?}");
-        let request = SweepRequest::new(
-            &lesson,
-            &params,
-            scenario.seed,
-            &scenario.inputs,
-            scenario.until,
-            &def,
-        )
-        .expect("the declared sweep is valid");
         let started = Instant::now();
         let result = run_all(request.clone()).unwrap();
         let secs = started.elapsed().as_secs_f64();
@@ -453,23 +446,8 @@ fn every_declared_sweep_is_valid() {
         let lesson = catalog::lesson(entry.id).unwrap();
         for def in &lesson.sweeps {
             let scenario = lesson.scenario(def.preset.as_deref()).unwrap();
-            let specs = registry::specs(&lesson.model).unwrap();
-            let (params, _) = ParamSet::resolve(
-                &specs,
-                scenario
-                    .params
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str())),
-            );
-            let request = SweepRequest::new(
-                &lesson,
-                &params,
-                scenario.seed,
-                &scenario.inputs,
-                scenario.until,
-                def,
-            )
-            .unwrap_or_else(|e| panic!("{}/{}: {e}", lesson.id, def.id));
+            let request = SweepRequest::for_scenario(&lesson, &scenario, def)
+                .unwrap_or_else(|e| panic!("{}/{}: {e}", lesson.id, def.id));
             let plan = sim::sweep::SweepPlan::new(request).unwrap();
             assert!(
                 plan.total() <= 1_000,

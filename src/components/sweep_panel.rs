@@ -16,7 +16,7 @@ use gloo::timers::callback::Timeout;
 use sim::model::MetricValue;
 use sim::params::{ParamKind, ParamSpec};
 use sim::sweep::JobResult;
-use sim::sweep::{SweepDef, SweepRequest, SweepResult, DEFAULT_SEEDS, MAX_METRICS};
+use sim::sweep::{SweepDef, SweepRequest, SweepResult, MAX_METRICS};
 use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -553,12 +553,13 @@ struct SweepFormProps {
 /// whole range against the first numeric metric.
 fn draft_for(specs: &[ParamSpec], metrics: &[String], current: Option<&SweepDef>) -> SweepDef {
     if let Some(d) = current {
+        // A declared sweep, once edited, is a sweep of the page's own.
         return SweepDef {
-            id: String::new(),
-            title: String::new(),
-            description: String::new(),
-            preset: None,
-            ..d.clone()
+            log: d.log,
+            seeds: d.seeds,
+            variants: d.variants.clone(),
+            theory: d.theory.clone(),
+            ..SweepDef::new(&d.param, d.from, d.to, d.steps, d.metrics.clone())
         };
     }
     let (param, from, to) = specs
@@ -569,21 +570,13 @@ fn draft_for(specs: &[ParamSpec], metrics: &[String], current: Option<&SweepDef>
             _ => None,
         })
         .unwrap_or_default();
-    SweepDef {
-        id: String::new(),
-        title: String::new(),
-        description: String::new(),
-        preset: None,
-        param,
+    SweepDef::new(
+        &param,
         from,
         to,
-        steps: 10,
-        log: false,
-        metrics: metrics.first().cloned().into_iter().collect(),
-        seeds: DEFAULT_SEEDS,
-        variants: Vec::new(),
-        theory: Vec::new(),
-    }
+        10,
+        metrics.first().cloned().into_iter().collect(),
+    )
 }
 
 /// Build a sweep: any numeric parameter, range, points, scale, metrics, seeds and variants.

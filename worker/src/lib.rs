@@ -80,28 +80,11 @@ mod tests {
     /// virtual nodes 1 to 40, three points, two seeds each, two metrics, a theory curve.
     fn request() -> SweepRequest {
         let lesson = catalog::lesson("consistent-hashing").unwrap();
-        let scenario = lesson.scenario(Some("add-a-server")).unwrap();
-        let specs = sim::registry::specs(&lesson.model).unwrap();
-        let (params, errors) = sim::params::ParamSet::resolve(
-            &specs,
-            scenario
-                .params
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .chain([("keys", "500")]),
-        );
-        assert!(errors.is_empty(), "{errors:?}");
+        let mut scenario = lesson.scenario(Some("add-a-server")).unwrap();
+        scenario.params.insert("keys".into(), "500".into());
         let def =
             SweepDef::parse_url("vnodes:1..40:3/max_mean_ratio,moved_percent/seeds:2/theory:max_mean_ratio@ring-max-mean", &[]).unwrap();
-        SweepRequest::new(
-            &lesson,
-            &params,
-            scenario.seed,
-            &scenario.inputs,
-            scenario.until,
-            &def,
-        )
-        .unwrap()
+        SweepRequest::for_scenario(&lesson, &scenario, &def).unwrap()
     }
 
     /// Every message a run posts, with a clock that moves `step` ms each time it is read.

@@ -358,7 +358,7 @@ fn run(args: &[String]) -> Result<(), String> {
 /// The sweep the command line asks for: a declared one (`--sweep ID`, its fields overridden by
 /// any flag given) or one built from `--param`, `--from`, `--to`, `--steps` and `--metric`.
 fn sweep_def(lesson: &Lesson, o: &Options) -> Result<sim::sweep::SweepDef, String> {
-    use sim::sweep::{SweepDef, TheoryRef, DEFAULT_SEEDS};
+    use sim::sweep::{SweepDef, TheoryRef};
     let mut def = match &o.sweep {
         Some(id) => SweepDef::parse_url(id, &lesson.sweeps).map_err(|e| e.to_string())?,
         None => {
@@ -377,21 +377,7 @@ fn sweep_def(lesson: &Lesson, o: &Options) -> Result<sim::sweep::SweepDef, Strin
                     }
                 ));
             }
-            SweepDef {
-                id: String::new(),
-                title: String::new(),
-                description: String::new(),
-                preset: None,
-                param: String::new(),
-                from: 0.0,
-                to: 0.0,
-                steps: 0,
-                log: false,
-                metrics: Vec::new(),
-                seeds: DEFAULT_SEEDS,
-                variants: Vec::new(),
-                theory: Vec::new(),
-            }
+            SweepDef::new("", 0.0, 0.0, 0, Vec::new())
         }
     };
     for (flag, v) in &o.sweep_def {
@@ -443,7 +429,6 @@ fn sweep_def(lesson: &Lesson, o: &Options) -> Result<sim::sweep::SweepDef, Strin
 }
 
 fn sweep(args: &[String]) -> Result<(), String> {
-    use sim::params::ParamSet;
     use sim::sweep::{SweepPlan, SweepRequest, SweepResult};
     let (id, mut o) = options(args, Command::Sweep)?;
     let lesson =
@@ -464,26 +449,8 @@ fn sweep(args: &[String]) -> Result<(), String> {
     if let Some(u) = o.until {
         scenario.until = SimTime::from_ms(u);
     }
-    let specs = registry::specs(&scenario.model).unwrap_or_default();
-    let (params, bad) = ParamSet::resolve(
-        &specs,
-        scenario
-            .params
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-    );
-    if let Some(e) = bad.first() {
-        return Err(e.to_string());
-    }
-    let request = SweepRequest::new(
-        &lesson,
-        &params,
-        scenario.seed,
-        &scenario.inputs,
-        scenario.until,
-        &def,
-    )
-    .map_err(|e| e.to_string())?;
+    let request =
+        SweepRequest::for_scenario(&lesson, &scenario, &def).map_err(|e| e.to_string())?;
     let plan = SweepPlan::new(request).map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
     let mut result = SweepResult::new(plan.meta());
