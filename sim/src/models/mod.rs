@@ -7,6 +7,7 @@ pub mod hash_ring;
 pub mod hot_keys;
 pub mod modulo;
 pub mod placement;
+pub mod queueing;
 pub mod range;
 pub mod scatter_gather;
 pub mod shard_view;
