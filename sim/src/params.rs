@@ -279,6 +279,19 @@ pub struct ParamSet {
     values: BTreeMap<String, ParamValue>,
 }
 
+/// The panic of a typed read of a parameter the set does not hold with that type.
+#[cold]
+#[track_caller]
+fn undeclared(name: &str, kind: &str, found: Option<&ParamValue>) -> ! {
+    match found {
+        None => panic!(
+            "the model reads parameter `{name}`, which its specs() do not declare \
+             (a typo, or a missing ParamSpec)"
+        ),
+        Some(v) => panic!("the model reads parameter `{name}` as {kind}, but it holds {v:?}"),
+    }
+}
+
 impl ParamSet {
     /// All defaults of `specs`, then `overrides` (name → text) applied in order. Every bad
     /// override is reported; the good ones still apply, so one typo does not lose the rest.
@@ -336,31 +349,55 @@ impl ParamSet {
     pub fn get(&self, name: &str) -> Option<&ParamValue> {
         self.values.get(name)
     }
-    /// An integer parameter (0 if missing or of another type; the spec guarantees the type).
+    /// An integer parameter.
+    ///
+    /// # Panics
+    ///
+    /// If the set has no integer parameter `name`. A set built from a model's specs
+    /// ([`ParamSet::resolve`], [`ParamSet::defaults`]) holds every parameter they declare with
+    /// its declared type, so this is a programming error — a typo in the name, or a parameter the
+    /// model reads but forgot to declare — and it fails loudly (every model is built with its
+    /// defaults and every preset in the tests) instead of reading a silent 0. Use
+    /// [`ParamSet::get`] for a parameter that may be absent.
     pub fn int(&self, name: &str) -> i64 {
         match self.values.get(name) {
             Some(ParamValue::Int(i)) => *i,
-            _ => 0,
+            other => undeclared(name, "whole-number", other),
         }
     }
     /// A float parameter (integers widen).
+    ///
+    /// # Panics
+    ///
+    /// If the set has no numeric parameter `name` (see [`ParamSet::int`]).
     pub fn float(&self, name: &str) -> f64 {
         match self.values.get(name) {
             Some(ParamValue::Float(f)) => *f,
             Some(ParamValue::Int(i)) => *i as f64,
-            _ => 0.0,
+            other => undeclared(name, "numeric", other),
         }
     }
     /// A text or choice parameter.
+    ///
+    /// # Panics
+    ///
+    /// If the set has no text or choice parameter `name` (see [`ParamSet::int`]).
     pub fn text(&self, name: &str) -> &str {
         match self.values.get(name) {
             Some(ParamValue::Text(s)) => s,
-            _ => "",
+            other => undeclared(name, "text or choice", other),
         }
     }
     /// A boolean parameter.
+    ///
+    /// # Panics
+    ///
+    /// If the set has no on/off parameter `name` (see [`ParamSet::int`]).
     pub fn boolean(&self, name: &str) -> bool {
-        matches!(self.values.get(name), Some(ParamValue::Bool(true)))
+        match self.values.get(name) {
+            Some(ParamValue::Bool(b)) => *b,
+            other => undeclared(name, "on/off", other),
+        }
     }
     /// `(name, value)` pairs, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &ParamValue)> {
@@ -397,6 +434,26 @@ mod tests {
             ParamSpec::text("servers", "Servers", "A,B,C", 20),
             ParamSpec::boolean("show", "Show", true),
         ]
+    }
+
+    #[test]
+    #[cfg(not(target_arch = "wasm32"))] // catching a panic needs unwinding, which wasm32 lacks
+    fn typed_reads_of_undeclared_parameters_fail_loudly() {
+        let set = ParamSet::defaults(&specs());
+        assert_eq!(set.int("vnodes"), 1);
+        assert_eq!(set.float("vnodes"), 1.0);
+        let typo = std::panic::catch_unwind(|| set.int("vnode")).unwrap_err();
+        let message = typo.downcast_ref::<String>().expect("a formatted message");
+        assert!(
+            message.contains("`vnode`") && message.contains("specs()"),
+            "{message}"
+        );
+        let wrong_type = std::panic::catch_unwind(|| set.text("vnodes")).unwrap_err();
+        let message = wrong_type
+            .downcast_ref::<String>()
+            .expect("a formatted message");
+        assert!(message.contains("as text or choice"), "{message}");
+        assert!(std::panic::catch_unwind(|| set.boolean("nope")).is_err());
     }
 
     #[test]
