@@ -256,6 +256,10 @@ pub fn parse_lesson_fields(
                 )),
             },
             "do" => match TimedInput::parse(&v) {
+                Ok(i) if i.at > SimTime::from_ms(lesson.until_ms) => notices.push(format!(
+                    "do: {v} is after the end of the run ({} ms); ignored",
+                    lesson.until_ms
+                )),
                 Ok(i) => inputs.push(i),
                 Err(e) => notices.push(format!("do: {e}")),
             },

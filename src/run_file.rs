@@ -336,6 +336,12 @@ fn read_run(lesson: &Lesson, fields: &Map<String, Value>) -> (Run, Vec<Notice>) 
             for (i, v) in list.iter().enumerate() {
                 match v {
                     Value::String(s) => match TimedInput::parse(s) {
+                        Ok(input) if input.at > SimTime::from_ms(lesson.until_ms) => {
+                            problems.push(format!(
+                                "inputs[{i}]: {s:?} is after the end of the run ({} ms) (ignored)",
+                                lesson.until_ms
+                            ))
+                        }
                         Ok(input) => inputs.push(input),
                         Err(e) => problems.push(format!("inputs[{i}]: {e} (ignored)")),
                     },
@@ -808,6 +814,24 @@ mod tests {
         assert_eq!(r.t, SimTime::from_ms(l.until_ms));
         assert_eq!(r.seed, u64::MAX, "a seed past 2^53 survives as text");
         assert_eq!(r.params.int("vnodes"), 20);
+    }
+
+    #[test]
+    fn an_intervention_past_the_end_is_named_and_left_out() {
+        let imported = import_edited(|d| {
+            d["inputs"] = json!(["1000:remove-server:B", "999999999:add-server"]);
+            d.as_object_mut().unwrap().remove("digest");
+        })
+        .unwrap();
+        assert_eq!(imported.problems.len(), 1, "{:?}", imported.problems);
+        assert!(
+            imported.problems[0].contains("inputs[1]")
+                && imported.problems[0].contains("after the end of the run"),
+            "{:?}",
+            imported.problems
+        );
+        let r = lesson_route(&imported.hash);
+        assert_eq!(r.inputs.len(), 1, "only the intervention inside the run is kept");
     }
 
     #[test]

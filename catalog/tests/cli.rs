@@ -104,6 +104,45 @@ fn bad_input_is_a_clear_error_not_a_panic() {
 }
 
 #[test]
+fn work_past_the_end_of_the_run_is_refused_at_once() {
+    // `--do 999999999:…` once stretched the run to reach it: eleven simulated days of requests,
+    // minutes of work. Now it is refused with the run's end named, as fast as any other error.
+    let started = std::time::Instant::now();
+    let (ok, _, err) = sdp(&["run", "hot-keys", "--do", "999999999:add-keys:"]);
+    assert!(!ok);
+    assert!(err.contains("after the end of the run (10000 ms)"), "{err}");
+    assert!(err.contains("--until"), "{err}");
+    let (ok, _, err) = sdp(&["run", "hot-keys", "--until", "999999999"]);
+    assert!(!ok);
+    assert!(err.contains("at most 3600000 ms"), "{err}");
+    let (ok, _, err) = sdp(&[
+        "sweep",
+        "consistent-hashing",
+        "--sweep",
+        "vnodes-imbalance",
+        "--do",
+        "20000:add-server",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("after the end of the run"), "{err}");
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "refusals must not run the work"
+    );
+    // Within --until, a later intervention runs.
+    let out = run_json(&[
+        "consistent-hashing",
+        "--until",
+        "20000",
+        "--do",
+        "15000:remove-server:B",
+    ]);
+    assert_eq!(out["until_ms"], 20000);
+    assert_eq!(out["inputs"][0], "15000:remove-server:B");
+    assert_eq!(out["metrics"]["servers"], 2);
+}
+
+#[test]
 fn modulo_lesson_reports_shards_moves_and_owners() {
     let v = run_json(&[
         "modulo-sharding",

@@ -47,3 +47,12 @@ app.test('an invalid URL value is reported and the valid ones still apply', asyn
   assert.match(await error.textContent(), /vnodes/, 'the message names the bad parameter');
   assert.equal(await page.locator(tid('seed-input')).inputValue(), '7', 'seed=7 from the same URL applies');
 });
+
+app.test('an intervention after the end of the run is named in the page, not silently dropped', async ({ open }) => {
+  const page = await open('#/lesson/hot-keys?v=1&do=999999999:add-keys:');
+  await lessonReady(page);
+  const error = page.locator(tid('url-error'));
+  await error.waitFor({ state: 'visible' });
+  await page.waitForFunction((sel) => /after the end/.test(document.querySelector(sel)?.textContent ?? ''), tid('url-error'));
+  assert.match(await error.textContent(), /do: 999999999:add-keys: is after the end of the run \(10000 ms\); ignored/);
+});

@@ -180,21 +180,41 @@ fn primary(id: &str, o: &Options) -> Result<(Lesson, Box<dyn Simulation>), Strin
         scenario.seed = s;
     }
     scenario.inputs.extend(o.inputs.iter().cloned());
-    let end = o.until.map(SimTime::from_ms).unwrap_or_else(|| {
-        let last = scenario
-            .inputs
-            .iter()
-            .map(|t| t.at)
-            .max()
-            .unwrap_or(SimTime::ZERO);
-        scenario.until.max(last)
-    });
+    let end = run_end(&scenario, o)?;
     scenario.until = end;
     let mut sim = registry::start(&scenario).map_err(|e| e.to_string())?;
     sim.seek(end);
     sim.validate()
         .map_err(|e| format!("invariant broken: {e}"))?;
     Ok((lesson, sim))
+}
+
+/// The longest run `--until` may ask for, in simulated milliseconds: an hour, 360 times the
+/// longest lesson timeline. Work grows with simulated time (every request is an event), so an
+/// unbounded `--until` or a far-off `--do` could run for minutes; this keeps any run to seconds.
+const MAX_UNTIL_MS: u64 = 3_600_000;
+
+/// Where the run ends: `--until` if given (at most [`MAX_UNTIL_MS`]), else the lesson's timeline.
+/// An intervention after the end is refused with a message, not silently dropped (and it no longer
+/// stretches the run to reach it: `--do 999999999:…` once meant eleven simulated days).
+fn run_end(scenario: &sim::scenario::Scenario, o: &Options) -> Result<SimTime, String> {
+    let end = match o.until {
+        Some(ms) if ms > MAX_UNTIL_MS => {
+            return Err(format!(
+                "--until {ms}: at most {MAX_UNTIL_MS} ms (one simulated hour) per run"
+            ))
+        }
+        Some(ms) => SimTime::from_ms(ms),
+        None => scenario.until,
+    };
+    if let Some(late) = scenario.inputs.iter().find(|i| i.at > end) {
+        return Err(format!(
+            "--do {late}: after the end of the run ({} ms); pass --until to run longer \
+             (at most {MAX_UNTIL_MS} ms)",
+            end.as_ms()
+        ));
+    }
+    Ok(end)
 }
 
 /// A run's metrics as one JSON object: scalars, groups as objects, and `owners` of `keys`.
@@ -446,9 +466,7 @@ fn sweep(args: &[String]) -> Result<(), String> {
         scenario.seed = s;
     }
     scenario.inputs.extend(o.inputs.iter().cloned());
-    if let Some(u) = o.until {
-        scenario.until = SimTime::from_ms(u);
-    }
+    scenario.until = run_end(&scenario, &o)?;
     let request =
         SweepRequest::for_scenario(&lesson, &scenario, &def).map_err(|e| e.to_string())?;
     let plan = SweepPlan::new(request).map_err(|e| e.to_string())?;
