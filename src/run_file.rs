@@ -831,7 +831,11 @@ mod tests {
             imported.problems
         );
         let r = lesson_route(&imported.hash);
-        assert_eq!(r.inputs.len(), 1, "only the intervention inside the run is kept");
+        assert_eq!(
+            r.inputs.len(),
+            1,
+            "only the intervention inside the run is kept"
+        );
     }
 
     #[test]

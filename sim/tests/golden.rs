@@ -1,6 +1,16 @@
-//! Known answers from the source material, and pinned digests. This file also runs as wasm32
-//! (`cargo test -p sim --target wasm32-unknown-unknown --test golden`), so any drift between
-//! targets — a float formatted differently, a platform-sized integer — fails CI.
+//! Two kinds of test, kept apart by name:
+//!
+//! - **Known answers** from outside the implementation: the source material's worked ring (A at
+//!   45°, B at 120°, C at 280°; User123 at 100° on B, then on C; arcs of 125°, 75° and 160°, then
+//!   235°), each checkable by hand on a circle.
+//! - **Change detectors** (`change_detector_*`): digests and metrics pinned from this
+//!   implementation's own output. They are not evidence that the output is right — the known
+//!   answers and the fidelity tests are — only that it has not changed: every saved link replays
+//!   these runs, so a change must be deliberate.
+//!
+//! This file also runs as wasm32 (`cargo test -p sim --target wasm32-unknown-unknown --test
+//! golden`), so any drift between targets — a float formatted differently, a platform-sized
+//! integer — fails CI.
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -139,9 +149,10 @@ fn the_ring_frame_carries_anchors_arcs_and_serving_points() {
     assert!(change.moves.iter().all(|m| m.point == at(280.0)));
 }
 
+/// A change detector, not a known answer: the values were pinned from this implementation's
+/// output. If one changes, every saved link's run changes: update only on purpose.
 #[test]
-fn pinned_digests_and_metrics() {
-    // If one of these changes, every saved link's run changes: update only on purpose.
+fn change_detector_pinned_digests_and_metrics() {
     let run = source_example(&["0:remove-server:B"]);
     let mut lesson_run = {
         let lesson = catalog::lesson("consistent-hashing").unwrap();
