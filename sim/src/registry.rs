@@ -16,6 +16,7 @@
 
 use crate::engine::{BuildError, Run, Simulation};
 use crate::model::Model;
+use crate::models::chat_shards::ChatShards;
 use crate::models::directory::DirectoryModel;
 use crate::models::hash_ring::{HashRingModel, RingFrame};
 use crate::models::hot_keys::HotKeys;
@@ -95,6 +96,7 @@ registry! {
         ScatterGather,
         DirectoryModel,
         RangeShards,
+        ChatShards,
     }
 }
 

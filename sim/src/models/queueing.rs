@@ -198,6 +198,18 @@ impl LatencyHistogram {
         self.max_us = self.max_us.max(us);
     }
 
+    /// Adds every latency `other` holds.
+    pub fn merge(&mut self, other: &LatencyHistogram) {
+        if self.counts.len() < other.counts.len() {
+            self.counts.resize(other.counts.len(), 0);
+        }
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += *b;
+        }
+        self.total += other.total;
+        self.max_us = self.max_us.max(other.max_us);
+    }
+
     /// How many latencies it holds.
     pub fn count(&self) -> u64 {
         self.total
