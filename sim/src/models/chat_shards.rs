@@ -70,9 +70,9 @@ impl ShardKey {
     }
     fn rule(self, n: u32) -> String {
         match self {
-            ShardKey::Chat => format!("messages by hash(chat_id) % {n}"),
-            ShardKey::Sender => format!("messages by hash(sender_id) % {n}"),
-            ShardKey::Recipient => format!("a copy per member, by hash(user_id) % {n}"),
+            ShardKey::Chat => format!("hash(chat_id) % {n}"),
+            ShardKey::Sender => format!("hash(sender_id) % {n}"),
+            ShardKey::Recipient => format!("hash(user_id) % {n}, a copy per member"),
         }
     }
 }
