@@ -11,3 +11,4 @@ pub mod range;
 pub mod scatter_gather;
 pub mod shard_view;
 pub mod sharding;
+pub mod slots;
