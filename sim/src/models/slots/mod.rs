@@ -136,18 +136,6 @@ pub enum Reply {
 }
 
 impl Reply {
-    fn text(self) -> &'static str {
-        match self {
-            Reply::Served => "served",
-            Reply::Moved => "-MOVED, retried at the owner and served",
-            Reply::Ask => "-ASK, retried with ASKING at the importing node and served",
-            Reply::MovedAsk => "-MOVED, then -ASK, then served at the importing node",
-            Reply::CrossSlot => "-CROSSSLOT: the keys hash to different slots",
-            Reply::ClusterDown => "-CLUSTERDOWN: a slot is not served",
-            Reply::TryAgain => "-TRYAGAIN: the slot is half moved",
-            Reply::NoAnswer => "no answer: the node is down",
-        }
-    }
     fn failed(self) -> bool {
         matches!(
             self,
@@ -246,6 +234,8 @@ pub enum SlotRecord {
         command: String,
         /// Its slot.
         slot: u16,
+        /// The node the client sent it to.
+        sent: String,
         /// The node that answered last.
         node: String,
         /// How it ended.
@@ -263,7 +253,7 @@ impl Narrate for SlotRecord {
                 format!("Node {node} joined as a master with no slots.")
             }
             SlotRecord::ReshardStarted { slots, to } => {
-                format!("Reshard: {slots} slots to move to {to}, one at a time.")
+                format!("Reshard: {} to move to {to}, one at a time.", plural(*slots, "slot"))
             }
             SlotRecord::SlotOpened {
                 slot,
@@ -271,16 +261,23 @@ impl Narrate for SlotRecord {
                 to,
                 keys,
             } => {
-                format!("Slot {slot} MIGRATING on {from}, IMPORTING on {to} ({keys} keys to move).")
+                format!(
+                    "Slot {slot} MIGRATING on {from}, IMPORTING on {to} ({} to move).",
+                    plural(*keys as u32, "key")
+                )
             }
             SlotRecord::KeysMigrated { slot, keys } => {
-                format!("MIGRATE moved {keys} keys of slot {slot}.")
+                format!("MIGRATE moved {} of slot {slot}.", plural(*keys as u32, "key"))
             }
             SlotRecord::SlotAssigned { slot, to } => {
                 format!("SETSLOT {slot} NODE {to}: the slot belongs to {to} now.")
             }
             SlotRecord::ReshardDone { slots, keys } => {
-                format!("Reshard done: {slots} slots and {keys} keys moved.")
+                format!(
+                    "Reshard done: {} and {} moved.",
+                    plural(*slots, "slot"),
+                    plural(*keys as u32, "key")
+                )
             }
             SlotRecord::Crashed { node } => format!("Node {node} crashed."),
             SlotRecord::Flagged { node, then } => {
@@ -293,10 +290,32 @@ impl Narrate for SlotRecord {
             SlotRecord::Request {
                 command,
                 slot,
+                sent,
                 node,
                 reply,
                 ..
-            } => format!("{command} (slot {slot}) at {node}: {}.", reply.text()),
+            } => match reply {
+                Reply::Served => format!("{command} (slot {slot}): served by {node}."),
+                Reply::Moved => format!(
+                    "{command} (slot {slot}): {sent} answered -MOVED {slot} {node}; retried and served by {node}."
+                ),
+                Reply::Ask => format!(
+                    "{command} (slot {slot}): {sent} answered -ASK {slot} {node} (the keys have moved); ASKING, then served by {node}."
+                ),
+                Reply::MovedAsk => format!(
+                    "{command} (slot {slot}): {sent} answered -MOVED, the owner -ASK; served by {node} after ASKING."
+                ),
+                Reply::CrossSlot => {
+                    format!("{command}: -CROSSSLOT, the keys hash to different slots.")
+                }
+                Reply::ClusterDown => {
+                    format!("{command} (slot {slot}): -CLUSTERDOWN, a slot is not served.")
+                }
+                Reply::TryAgain => format!(
+                    "{command} (slot {slot}): {node} answered -TRYAGAIN, some keys have moved and some have not."
+                ),
+                Reply::NoAnswer => format!("{command} (slot {slot}): no answer, {node} is down."),
+            },
         }
     }
     fn is_milestone(&self) -> bool {
@@ -384,6 +403,15 @@ pub struct HashSlots {
     served_by: Vec<u64>,
     last_change: Option<ShardChange>,
     recent: RecentRequests,
+}
+
+/// `1 slot`, `2 slots`.
+fn plural(n: u32, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
 }
 
 fn letter(i: usize) -> String {
@@ -830,6 +858,7 @@ impl HashSlots {
         } else {
             vec![first + ctx.rng.below(2) as u32]
         };
+        let sent = self.maps[client][self.keys[keys[0] as usize].slot as usize];
         let (reply, node) = self.route(client, &keys);
         let c = &mut self.counts;
         c.requests += 1;
@@ -866,6 +895,7 @@ impl HashSlots {
             id,
             command,
             slot,
+            sent: self.name(sent),
             node: self.name(node),
             reply,
         });
@@ -896,6 +926,30 @@ impl HashSlots {
             }
         }
         text
+    }
+}
+
+/// Read access for tests and tools.
+impl HashSlots {
+    /// The node (by number) that owns each slot in the cluster's table.
+    pub fn table(&self) -> &[u8] {
+        &self.owner
+    }
+    /// Every key of the sample: its name, its slot and the node (by number) holding it now.
+    pub fn key_locations(&self) -> Vec<(String, u16, u8)> {
+        self.keys
+            .iter()
+            .zip(&self.at)
+            .map(|(k, &n)| (k.name.clone(), k.slot, n))
+            .collect()
+    }
+    /// The node names, by number.
+    pub fn node_names(&self) -> Vec<String> {
+        self.nodes.iter().map(|n| n.name.clone()).collect()
+    }
+    /// Whether a reshard is under way.
+    pub fn resharding(&self) -> bool {
+        self.migration.is_some()
     }
 }
 
