@@ -14,6 +14,8 @@
 //!   `{user1}.following` → 8106;
 //! - the redis-protocol crate's documented `redis-cli cluster keyslot` run:
 //!   `8xjx7vWrfPq54mKfFD3Y1CcjjofpnAcQ` → 5458;
+//! - Python's standard library: `binascii.crc_hqx(b"somekey", 0)` is `0x6B32` (27,442, and
+//!   27,442 − 16,384 = 11,058, the documented slot);
 //! - `redis-cli --cluster create` with three masters prints `Master[0] -> Slots 0 - 5460`,
 //!   `Master[1] -> Slots 5461 - 10922`, `Master[2] -> Slots 10923 - 16383` (the Redis Cluster
 //!   tutorial's transcript, "Create a Redis Cluster").
@@ -28,6 +30,7 @@ use sim::time::SimTime;
 #[test]
 fn crc16_check_value_is_31c3() {
     assert_eq!(crc16(b"123456789"), 0x31C3);
+    assert_eq!(crc16(b"somekey"), 0x6B32);
     assert_eq!(crc16(b""), 0, "XMODEM starts from 0 and has no final XOR");
 }
 
