@@ -25,6 +25,7 @@ use crate::models::placement::PlacementModel;
 use crate::models::range::RangeShards;
 use crate::models::scatter_gather::ScatterGather;
 use crate::models::shard_view::ShardFrame;
+use crate::models::slots::HashSlots;
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{Scenario, TimedInput};
 use crate::time::SimTime;
@@ -97,6 +98,7 @@ registry! {
         DirectoryModel,
         RangeShards,
         ChatShards,
+        HashSlots,
     }
 }
 

@@ -9,6 +9,9 @@
 //!         [--seeds K] [--only ID,ID...] [--theory METRIC=CURVE]... [the run options]
 //!         [--json | --csv]
 //! ```
+//!
+//! `--key NAME` reports the node serving a key (`metrics.owners`); for the hash-slots lesson
+//! also the key's hash slot and that slot's node by name (`metrics.slots`).
 
 use serde_json::{json, Map, Value};
 use sim::compare::Comparison;
@@ -30,7 +33,10 @@ const USAGE: &str = "usage:
   sdp sweep <lesson> (--sweep ID | --param NAME --from A --to B --steps N [--log] --metric M...)
           [--seeds K] [--only ID,ID...] [--theory METRIC=CURVE]... [--preset NAME]
           [--set name=value]... [--seed N] [--until TIME_MS] [--do TIME_MS:ACTION[:ARG]]...
-          [--json | --csv]";
+          [--json | --csv]
+
+  --key NAME  prints the node serving the key under metrics.owners; for hash-slots also its
+              hash slot and that node's name under metrics.slots (CLUSTER KEYSLOT's answer)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -255,6 +261,17 @@ fn metrics_json(sim: &dyn Simulation, keys: &[String]) -> Map<String, Value> {
             })
             .collect();
         m.insert("owners".into(), Value::Object(owners));
+        // A slot-table model (hash-slots) also names each key's hash slot and its node by name.
+        let slots: Map<String, Value> = keys
+            .iter()
+            .filter_map(|k| {
+                let s = placement?.slot_of(k)?;
+                Some((k.clone(), json!({"slot": s.slot, "node": s.node})))
+            })
+            .collect();
+        if !slots.is_empty() {
+            m.insert("slots".into(), Value::Object(slots));
+        }
     }
     m
 }

@@ -13,3 +13,4 @@ pub mod range;
 pub mod scatter_gather;
 pub mod shard_view;
 pub mod sharding;
+pub mod slots;

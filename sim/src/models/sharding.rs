@@ -38,6 +38,15 @@ impl Moved {
     }
 }
 
+/// Where a key sits in a slot table (Redis Cluster): its hash slot and the node serving it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlotOf {
+    /// The slot (`CLUSTER KEYSLOT`'s answer).
+    pub slot: u32,
+    /// The node that owns the slot, by name (`B`).
+    pub node: String,
+}
+
 /// What a key-placement model answers beyond the common model shape.
 pub trait Placement {
     /// The nodes keys are placed on now, in the model's order: servers on a ring (`A`, `B`),
@@ -52,6 +61,11 @@ pub trait Placement {
     /// Every key the last placement change moved, in the model's order; `None` before the
     /// first change.
     fn last_moves(&self) -> Option<Vec<Move>>;
+    /// The key's slot and the node serving it, for a model that places keys through a table of
+    /// fixed slots (`hash-slots`); `None` (the default) for every other model.
+    fn slot_of(&self, _key: &str) -> Option<SlotOf> {
+        None
+    }
 }
 
 /// The user id a key name gives, for the models whose keys are user ids: `13`, `user-13`,
