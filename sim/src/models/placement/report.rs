@@ -13,7 +13,11 @@ impl PlacementModel {
     pub fn rule(&self) -> String {
         let n = self.servers.len();
         match &self.placer {
-            Placer::Modulo { .. } => format!("shard = fnv1a64(user:id) % {n}"),
+            Placer::Modulo { hash, .. } => format!("shard = {}(user:id) % {n}", hash.id()),
+            Placer::Ring { .. } if self.live.is_some() => format!(
+                "request → next ring server clockwise with fewer live requests than its slots (factor {} %)",
+                self.live.as_ref().map_or(0, |l| l.loads.factor())
+            ),
             Placer::Jump { .. } => format!("shard = jump_hash(fnv1a64(user:id), {n})"),
             Placer::Ring { ring, .. } => format!(
                 "shard = next of {} ring points clockwise ({})",
@@ -47,6 +51,15 @@ impl PlacementModel {
             .map(|(s, i)| {
                 let keys = self.keys_per_shard[i as usize];
                 let mut caption = s.address();
+                let fill = self.fill_percent(i as usize);
+                if let Some(f) = fill {
+                    caption.push_str(&format!(" · {f:.0} % of capacity"));
+                }
+                let live = self.live.as_ref().map(|l| {
+                    let n = l.loads.live()[i as usize];
+                    caption.push_str(&format!(" · {n} live"));
+                    n >= l.loads.slots_of(i as usize)
+                });
                 if s.weight != 1 {
                     caption.push_str(&format!(" · weight {}", s.weight));
                     if !honours {
@@ -55,7 +68,9 @@ impl PlacementModel {
                 }
                 ShardView {
                     caption: Some(caption),
-                    hot: capacity.is_some_and(|c| keys >= u64::from(s.weight) * c),
+                    hot: capacity.is_some_and(|c| keys >= u64::from(s.weight) * c)
+                        || fill.is_some_and(|f| f > 100.0)
+                        || live == Some(true),
                     ..ShardView::new(
                         i,
                         format!("Shard {i}"),
@@ -93,6 +108,157 @@ impl PlacementModel {
         }
     }
 
+    /// Shard `i`'s users over its capacity, in per cent, when it has a capacity: its keys times
+    /// the users each key stands for (1 without a population).
+    pub fn fill_percent(&self, i: usize) -> Option<f64> {
+        let cap = self.servers.get(i)?.capacity?;
+        let users = self.keys_per_shard[i] as f64 * self.users_per_key.unwrap_or(1.0);
+        Some(100.0 * users / cap as f64)
+    }
+
+    /// The key requested most so far (lowest index on ties) under bounded live loads, with its
+    /// requests and forwarded requests.
+    fn hottest(&self) -> Option<(usize, [u32; 2])> {
+        let live = self.live.as_ref()?;
+        let (i, k) = live
+            .per_key
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, k)| (k[0], std::cmp::Reverse(*i)))?;
+        (k[0] > 0).then_some((i, *k))
+    }
+
+    /// The metrics of bounded live loads (all empty for other runs).
+    fn live_metrics(&self) -> (Vec<Metric>, Vec<MetricGroup>) {
+        let live = self.live.as_ref();
+        let pct = |a: u64, b: u64| {
+            if b > 0 {
+                MetricValue::Float(share_percent(a, b))
+            } else {
+                MetricValue::None
+            }
+        };
+        let (fwd, fwd_keys, ratio, hot_fwd, now) = match live {
+            Some(l) => {
+                let asked = l.per_key.iter().filter(|k| k[0] > 0).count() as u64;
+                let hit = l.per_key.iter().filter(|k| k[1] > 0).count() as u64;
+                let hot = self.hottest();
+                (
+                    pct(l.forwarded, l.routed),
+                    pct(hit, asked),
+                    if l.routed > 0 {
+                        MetricValue::Float(l.ratio_sum / l.routed as f64)
+                    } else {
+                        MetricValue::None
+                    },
+                    hot.map_or(MetricValue::None, |(_, k)| {
+                        pct(u64::from(k[1]), u64::from(k[0]))
+                    }),
+                    MetricValue::Int(l.loads.total() as i64),
+                )
+            }
+            None => (
+                MetricValue::None,
+                MetricValue::None,
+                MetricValue::None,
+                MetricValue::None,
+                MetricValue::None,
+            ),
+        };
+        let scalars = vec![
+            Metric {
+                id: "forwarded_requests_percent",
+                label: "Requests forwarded",
+                value: fwd,
+                unit: Some("%"),
+                help: "Bounded live requests: requests served by a server other than their key's ring owner, because the owner had no free slot.",
+            },
+            Metric {
+                id: "forwarded_keys_percent",
+                label: "Keys ever forwarded",
+                value: fwd_keys,
+                unit: Some("%"),
+                help: "Bounded live requests: of the keys requested so far, the share with at least one request forwarded.",
+            },
+            Metric {
+                id: "live_max_mean",
+                label: "Max / mean live",
+                value: ratio,
+                unit: Some("×"),
+                help: "Bounded live requests: the busiest server's live requests over the mean, averaged over the moments requests arrive.",
+            },
+            Metric {
+                id: "hot_key_forwarded_percent",
+                label: "Hottest key forwarded",
+                value: hot_fwd,
+                unit: Some("%"),
+                help: "Bounded live requests: the share of the most requested key's requests that spilled past its ring owner.",
+            },
+            Metric {
+                id: "live_requests",
+                label: "Live requests",
+                value: now,
+                unit: None,
+                help: "Bounded live requests: requests being served right now, all servers together.",
+            },
+        ];
+        let mut groups = Vec::new();
+        if let Some(l) = live {
+            groups.push(MetricGroup {
+                id: "live_per_shard",
+                label: "Live requests per shard",
+                unit: Some("requests"),
+                values: l
+                    .loads
+                    .live()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (i.to_string(), *n as f64))
+                    .collect(),
+            });
+            if let Some((k, _)) = self.hottest() {
+                let values = (0..self.servers.len() as u32)
+                    .map(|s| {
+                        let n = l.key_shard.get(&(k as u32, s)).copied().unwrap_or(0);
+                        (s.to_string(), f64::from(n))
+                    })
+                    .collect();
+                groups.push(MetricGroup {
+                    id: "hot_key_by_shard",
+                    label: "Hottest key's requests per shard",
+                    unit: Some("requests"),
+                    values,
+                });
+            }
+        }
+        (scalars, groups)
+    }
+
+    /// The fill metrics: the fullest shard's fill and every shard's (empty without capacities).
+    fn fill_metrics(&self) -> (Metric, Option<MetricGroup>) {
+        let fills: Vec<(String, f64)> = (0..self.servers.len())
+            .filter_map(|i| Some((self.servers[i].address(), self.fill_percent(i)?)))
+            .collect();
+        let max = fills
+            .iter()
+            .map(|(_, f)| *f)
+            .fold(None, |m: Option<f64>, f| Some(m.map_or(f, |m| m.max(f))));
+        let metric = Metric {
+            id: "max_fill_percent",
+            label: "Fullest vs capacity",
+            value: max.map_or(MetricValue::None, MetricValue::Float),
+            unit: Some("%"),
+            help: "The shard with the most users for its capacity: users placed (keys × population / keys) over capacity.",
+        };
+        let group = (!fills.is_empty()).then_some(MetricGroup {
+            id: "fill_percent",
+            label: "Users vs capacity",
+            unit: Some("%"),
+            values: fills,
+        });
+        (metric, group)
+    }
+
     /// The metrics now.
     pub(super) fn metrics_now(&self) -> Metrics {
         let loads: Vec<f64> = self.keys_per_shard.iter().map(|c| *c as f64).collect();
@@ -128,7 +294,7 @@ impl PlacementModel {
                 .collect()
         };
         let requests: Vec<f64> = self.requests_per_shard.iter().map(|c| *c as f64).collect();
-        Metrics {
+        let mut metrics = Metrics {
             scalars: vec![
                 Metric {
                     id: "strategy",
@@ -222,6 +388,13 @@ impl PlacementModel {
                     values: bars(&fair),
                 },
             ],
-        }
+        };
+        let (fill, fill_group) = self.fill_metrics();
+        metrics.scalars.push(fill);
+        metrics.groups.extend(fill_group);
+        let (scalars, groups) = self.live_metrics();
+        metrics.scalars.extend(scalars);
+        metrics.groups.extend(groups);
+        metrics
     }
 }

@@ -2,7 +2,7 @@
 //! parameters mean exactly what they mean for the modulo model, so compare mode can run both on
 //! one timeline.
 
-use super::{MAX_KEYS, MAX_SHARDS};
+use super::{MAX_CAPACITY, MAX_KEYS, MAX_SERVICE_MS, MAX_SHARDS};
 use crate::model::ActionSpec;
 use crate::params::ParamSpec;
 
@@ -66,6 +66,35 @@ pub(super) fn specs() -> Vec<ParamSpec> {
         .help("Ketama: which client's continuum to build; a key lands where that client sends it."),
         ParamSpec::float("epsilon", "Bounded-load ε", 0.25, 0.0, 4.0, 0.05).help(
             "Bounded: no server holds more than ⌈(1 + ε) · keys / servers⌉ keys; 0 is perfectly even.",
+        ),
+        ParamSpec::choice(
+            "bound",
+            "Bounded loads bound",
+            "keys",
+            &[
+                ("keys", "Keys placed (Mirrokni et al.)"),
+                ("requests", "Live requests (HAProxy)"),
+            ],
+        )
+        .help("Bounded: cap the keys each server holds, or the requests each is serving right now (HAProxy's hash-balance-factor, 100 × (1 + ε) %)."),
+        ParamSpec::int("service_ms", "Service time", 50, 1, MAX_SERVICE_MS, 1)
+            .unit("ms")
+            .help("Bounded live requests: how long a request holds its server, on average (exponential)."),
+        ParamSpec::choice(
+            "modulo_hash",
+            "hash % N hash",
+            "fnv1a64",
+            &[("fnv1a64", "FNV-1a 64-bit"), ("md5", "MD5 (as a 128-bit number)")],
+        )
+        .help("hash % N: the hash taken modulo N. MD5 reads the digest as one big-endian number, as Python's int(md5(key).hexdigest(), 16) does."),
+        ParamSpec::text("names", "Server names", "", 400).help(
+            "Comma-separated names, one per shard in index order (mumbai,delhi); they replace the addresses in every hash. Missing ones keep the address.",
+        ),
+        ParamSpec::text("capacities", "Capacities", "", 400).help(
+            "Comma-separated whole numbers, one per shard, in the unit of Population (150,120,180,50). Shards then show how full they are.",
+        ),
+        ParamSpec::int("population", "Population", 0, 0, MAX_CAPACITY as i64, 1).help(
+            "How many users the keys stand for, in the unit of Capacities (0: the keys themselves). The keys are a sample scaled up to it.",
         ),
     ];
     specs.extend(crate::workload::specs(10));
