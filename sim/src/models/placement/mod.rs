@@ -54,6 +54,8 @@
 //! - Per-shard key counts add up to the number of keys; bounded loads never put more than
 //!   `weight × capacity` keys on a shard.
 //! - Every key the last change moved is now on the shard the move names.
+//! - Bounded live requests: every request went to a server with a free slot at that moment,
+//!   one live count per shard, and the per-key request and forward counts add up to the totals.
 //!
 //! # Simplifications
 //!
@@ -138,6 +140,9 @@ pub struct LiveState {
     pub key_shard: Rc<std::collections::BTreeMap<(u32, u32), u32>>,
     /// Sum over requests of max live / mean live right after each was placed.
     pub ratio_sum: f64,
+    /// Requests placed on a server that had no free slot (the slot arithmetic rules it out;
+    /// `validate` insists on 0).
+    pub overflows: u64,
 }
 
 /// The hashing-strategies lesson model.
@@ -552,6 +557,7 @@ impl PlacementModel {
             Some(walk) => live.loads.choose(walk).unwrap_or(owner),
             None => owner,
         };
+        live.overflows += u64::from(!live.loads.eligible(chosen as usize));
         live.loads.start(chosen as usize);
         live.routed += 1;
         let forwarded = chosen != owner;
@@ -662,6 +668,7 @@ impl Model for PlacementModel {
                 per_key: Rc::new(vec![[0, 0]; count as usize]),
                 key_shard: Rc::default(),
                 ratio_sum: 0.0,
+                overflows: 0,
             }
         });
         let keys: Vec<String> = ids.iter().map(|&id| key_name(id)).collect();
@@ -833,6 +840,12 @@ impl Model for PlacementModel {
         }
         if let Some(live) = &self.live {
             live.loads.validate()?;
+            if live.overflows > 0 {
+                return Err(format!(
+                    "{} requests went to a server with no free slot",
+                    live.overflows
+                ));
+            }
             if live.loads.live().len() != n {
                 return Err(format!(
                     "{} live counts for {n} shards",
