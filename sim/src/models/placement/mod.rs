@@ -136,8 +136,8 @@ pub struct LiveState {
     pub forwarded: u64,
     /// Per key (parallel to the ids): requests, and how many of them were forwarded.
     pub per_key: Rc<Vec<[u32; 2]>>,
-    /// Per (key index, shard): requests served there.
-    pub key_shard: Rc<std::collections::BTreeMap<(u32, u32), u32>>,
+    /// Requests for the first key (rank 1, the hottest under Zipf) per shard that served them.
+    pub top_by_shard: Vec<u64>,
     /// Sum over requests of max live / mean live right after each was placed.
     pub ratio_sum: f64,
     /// Requests placed on a server that had no free slot (the slot arithmetic rules it out;
@@ -426,8 +426,16 @@ impl PlacementModel {
                 }
             }
         }
+        let top_by_shard = servers
+            .iter()
+            .map(|s| {
+                let j = self.servers.iter().position(|o| o.number == s.number);
+                j.map_or(0, |j| old.top_by_shard[j])
+            })
+            .collect();
         Some(LiveState {
             loads,
+            top_by_shard,
             ..old.clone()
         })
     }
@@ -566,9 +574,9 @@ impl PlacementModel {
             k[0] += 1;
             k[1] += u32::from(forwarded);
         }
-        *Rc::make_mut(&mut live.key_shard)
-            .entry((idx as u32, chosen))
-            .or_default() += 1;
+        if idx == 0 {
+            live.top_by_shard[chosen as usize] += 1;
+        }
         let loads = live.loads.live();
         let max = loads.iter().copied().max().unwrap_or(0) as f64;
         let mean = loads.iter().sum::<u64>() as f64 / loads.len().max(1) as f64;
@@ -666,7 +674,7 @@ impl Model for PlacementModel {
                 routed: 0,
                 forwarded: 0,
                 per_key: Rc::new(vec![[0, 0]; count as usize]),
-                key_shard: Rc::default(),
+                top_by_shard: vec![0; n as usize],
                 ratio_sum: 0.0,
                 overflows: 0,
             }

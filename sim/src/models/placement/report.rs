@@ -8,6 +8,14 @@ use crate::models::shard_view::{ShardFrame, ShardKeyView, ShardView};
 use crate::time::SimTime;
 use std::rc::Rc;
 
+/// One bar per shard index for whole-number counts.
+fn count_bars(v: &[u64]) -> Vec<(String, f64)> {
+    (0u32..)
+        .zip(v)
+        .map(|(i, c)| (i.to_string(), *c as f64))
+        .collect()
+}
+
 impl PlacementModel {
     /// How the current strategy maps a key to a shard, in one line.
     pub fn rule(&self) -> String {
@@ -53,7 +61,7 @@ impl PlacementModel {
                 let mut caption = s.address();
                 let fill = self.fill_percent(i as usize);
                 if let Some(f) = fill {
-                    caption.push_str(&format!(" · {f:.0} % of capacity"));
+                    caption.push_str(&format!(" · {f:.0} % full"));
                 }
                 let live = self.live.as_ref().map(|l| {
                     let n = l.loads.live()[i as usize];
@@ -116,19 +124,8 @@ impl PlacementModel {
         Some(100.0 * users / cap as f64)
     }
 
-    /// The key requested most so far (lowest index on ties) under bounded live loads, with its
-    /// requests and forwarded requests.
-    fn hottest(&self) -> Option<(usize, [u32; 2])> {
-        let live = self.live.as_ref()?;
-        let (i, k) = live
-            .per_key
-            .iter()
-            .enumerate()
-            .max_by_key(|(i, k)| (k[0], std::cmp::Reverse(*i)))?;
-        (k[0] > 0).then_some((i, *k))
-    }
-
-    /// The metrics of bounded live loads (all empty for other runs).
+    /// The metrics of bounded live loads (all empty for other runs). The "top key" is the first
+    /// key, rank 1: the hottest under Zipf popularity.
     fn live_metrics(&self) -> (Vec<Metric>, Vec<MetricGroup>) {
         let live = self.live.as_ref();
         let pct = |a: u64, b: u64| {
@@ -142,7 +139,7 @@ impl PlacementModel {
             Some(l) => {
                 let asked = l.per_key.iter().filter(|k| k[0] > 0).count() as u64;
                 let hit = l.per_key.iter().filter(|k| k[1] > 0).count() as u64;
-                let hot = self.hottest();
+                let top = l.per_key.first().filter(|k| k[0] > 0);
                 (
                     pct(l.forwarded, l.routed),
                     pct(hit, asked),
@@ -151,9 +148,7 @@ impl PlacementModel {
                     } else {
                         MetricValue::None
                     },
-                    hot.map_or(MetricValue::None, |(_, k)| {
-                        pct(u64::from(k[1]), u64::from(k[0]))
-                    }),
+                    top.map_or(MetricValue::None, |k| pct(u64::from(k[1]), u64::from(k[0]))),
                     MetricValue::Int(l.loads.total() as i64),
                 )
             }
@@ -171,35 +166,35 @@ impl PlacementModel {
                 label: "Requests forwarded",
                 value: fwd,
                 unit: Some("%"),
-                help: "Bounded live requests: requests served by a server other than their key's ring owner, because the owner had no free slot.",
+                help: "Live bound: requests served past their key's ring owner.",
             },
             Metric {
                 id: "forwarded_keys_percent",
                 label: "Keys ever forwarded",
                 value: fwd_keys,
                 unit: Some("%"),
-                help: "Bounded live requests: of the keys requested so far, the share with at least one request forwarded.",
+                help: "Live bound: requested keys with a request forwarded.",
             },
             Metric {
                 id: "live_max_mean",
                 label: "Max / mean live",
                 value: ratio,
                 unit: Some("×"),
-                help: "Bounded live requests: the busiest server's live requests over the mean, averaged over the moments requests arrive.",
+                help: "Live bound: busiest server over the mean, averaged over arrivals.",
             },
             Metric {
                 id: "hot_key_forwarded_percent",
-                label: "Hottest key forwarded",
+                label: "Top key forwarded",
                 value: hot_fwd,
                 unit: Some("%"),
-                help: "Bounded live requests: the share of the most requested key's requests that spilled past its ring owner.",
+                help: "Live bound: the rank-1 key's requests served past its ring owner.",
             },
             Metric {
                 id: "live_requests",
                 label: "Live requests",
                 value: now,
                 unit: None,
-                help: "Bounded live requests: requests being served right now, all servers together.",
+                help: "Live bound: requests in service now.",
             },
         ];
         let mut groups = Vec::new();
@@ -208,28 +203,14 @@ impl PlacementModel {
                 id: "live_per_shard",
                 label: "Live requests per shard",
                 unit: Some("requests"),
-                values: l
-                    .loads
-                    .live()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| (i.to_string(), *n as f64))
-                    .collect(),
+                values: count_bars(l.loads.live()),
             });
-            if let Some((k, _)) = self.hottest() {
-                let values = (0..self.servers.len() as u32)
-                    .map(|s| {
-                        let n = l.key_shard.get(&(k as u32, s)).copied().unwrap_or(0);
-                        (s.to_string(), f64::from(n))
-                    })
-                    .collect();
-                groups.push(MetricGroup {
-                    id: "hot_key_by_shard",
-                    label: "Hottest key's requests per shard",
-                    unit: Some("requests"),
-                    values,
-                });
-            }
+            groups.push(MetricGroup {
+                id: "hot_key_by_shard",
+                label: "Top key's requests per shard",
+                unit: Some("requests"),
+                values: count_bars(&l.top_by_shard),
+            });
         }
         (scalars, groups)
     }
@@ -248,7 +229,7 @@ impl PlacementModel {
             label: "Fullest vs capacity",
             value: max.map_or(MetricValue::None, MetricValue::Float),
             unit: Some("%"),
-            help: "The shard with the most users for its capacity: users placed (keys × population / keys) over capacity.",
+            help: "The fullest shard's users over its capacity.",
         };
         let group = (!fills.is_empty()).then_some(MetricGroup {
             id: "fill_percent",

@@ -76,25 +76,25 @@ pub(super) fn specs() -> Vec<ParamSpec> {
                 ("requests", "Live requests (HAProxy)"),
             ],
         )
-        .help("Bounded: cap the keys each server holds, or the requests each is serving right now (HAProxy's hash-balance-factor, 100 × (1 + ε) %)."),
+        .help("Bounded: cap keys held, or requests in service now (HAProxy)."),
         ParamSpec::int("service_ms", "Service time", 50, 1, MAX_SERVICE_MS, 1)
             .unit("ms")
-            .help("Bounded live requests: how long a request holds its server, on average (exponential)."),
+            .help("Live bound: mean time a request holds its server."),
         ParamSpec::choice(
             "modulo_hash",
             "hash % N hash",
             "fnv1a64",
             &[("fnv1a64", "FNV-1a 64-bit"), ("md5", "MD5 (as a 128-bit number)")],
         )
-        .help("hash % N: the hash taken modulo N. MD5 reads the digest as one big-endian number, as Python's int(md5(key).hexdigest(), 16) does."),
+        .help("hash % N: the hash; MD5 is read as one 128-bit number."),
         ParamSpec::text("names", "Server names", "", 400).help(
-            "Comma-separated names, one per shard in index order (mumbai,delhi); they replace the addresses in every hash. Missing ones keep the address.",
+            "One name per shard (mumbai,delhi), hashed in place of the address.",
         ),
         ParamSpec::text("capacities", "Capacities", "", 400).help(
-            "Comma-separated whole numbers, one per shard, in the unit of Population (150,120,180,50). Shards then show how full they are.",
+            "One whole number per shard (150,120,180,50), in the unit of Population.",
         ),
         ParamSpec::int("population", "Population", 0, 0, MAX_CAPACITY as i64, 1).help(
-            "How many users the keys stand for, in the unit of Capacities (0: the keys themselves). The keys are a sample scaled up to it.",
+            "Users the keys stand for, in the unit of Capacities (0: the keys).",
         ),
     ];
     specs.extend(crate::workload::specs(10));
