@@ -120,3 +120,32 @@ app.test('the ketama question is answered by running the sim', async ({ open }) 
   assert.match((await result.textContent()) ?? '', /correct/i);
   assert.doesNotMatch((await result.textContent()) ?? '', /not quite/i);
 });
+
+app.test('md5(user_id) % 4 over four data centres puts hyderabad at about 250 % of its capacity', async ({ open }) => {
+  const page = await open(`${LESSON}?v=1&preset=whatsapp-even&t=1000`);
+  await ready(page);
+  const s = await settledSnapshot(page);
+  // 500 M users / 4 = 125 M on a site of 50 M: 250 %, give or take the 20,000-user sample.
+  const fill = Number(s['metric-max_fill_percent']);
+  assert.ok(fill > 237 && fill < 263, `hyderabad is about 250 % full (${fill})`);
+  const caption = page.locator(tid('shard-caption-3'));
+  await caption.waitFor({ state: 'attached' });
+  assert.match((await caption.textContent()) ?? '', /hyderabad · 2\d\d % full/);
+  // Losing hyderabad under % 3 moves about three quarters of the users.
+  const lost = await open(`${LESSON}?v=1&preset=whatsapp-lose-site&t=3000`);
+  await ready(lost);
+  const moved = Number((await settledSnapshot(lost))['metric-moved_percent']);
+  assert.ok(moved > 72 && moved < 78, `about 75 % move (${moved})`);
+});
+
+app.test('bounded loads on live requests forward part of a hot key\'s requests to other servers', async ({ open }) => {
+  const page = await open(`${LESSON}?v=1&preset=bounded-live-hot&t=5000`);
+  await ringReady(page);
+  const s = await settledSnapshot(page);
+  const forwarded = Number(s['metric-forwarded_requests_percent']);
+  const hot = Number(s['metric-hot_key_forwarded_percent']);
+  assert.ok(forwarded > 0, `some requests are forwarded (${forwarded} %)`);
+  assert.ok(hot > 0, `the hot key spills over (${hot} %)`);
+  const ratio = Number(s['metric-live_max_mean']);
+  assert.ok(ratio >= 1 && ratio < 1.5, `max / mean live near the factor 1.25 (${ratio})`);
+});

@@ -10,7 +10,10 @@
 //! - [`jump`]: jump consistent hash (Lamping & Veach, 2014): no ring, numbered buckets.
 //! - [`rendezvous`]: highest-random-weight hashing, weighted ([`Rendezvous`]).
 //! - [`bounded`]: consistent hashing with bounded loads (Mirrokni, Thorup & Zadimoghaddam, 2018)
-//!   over a [`HashRing`] ([`BoundedLoads`]).
+//!   over a [`HashRing`] ([`BoundedLoads`]): the bound on keys placed.
+//! - [`live`]: the same bound on live requests, as HAProxy's `hash-balance-factor` applies it
+//!   ([`LiveLoads`]).
+//! - [`modulo`]: `hash % N` with FNV-1a 64 or MD5 ([`KeyHash`]).
 //!
 //! All are plain data with no clock and no randomness of their own (a ring with random tokens
 //! draws them from the seed it is given): the same operations give the same placement on every
@@ -21,6 +24,8 @@ pub mod bounded;
 pub mod hash;
 pub mod jump;
 pub mod ketama;
+pub mod live;
+pub mod modulo;
 pub mod rendezvous;
 pub mod ring;
 
@@ -29,6 +34,8 @@ pub use bounded::{BoundedError, BoundedLoads, Move, Placement};
 pub use hash::HashFn;
 pub use jump::{jump_bucket, jump_hash};
 pub use ketama::{Ketama, KetamaError, KetamaFlavor};
+pub use live::LiveLoads;
+pub use modulo::KeyHash;
 pub use rendezvous::{Rendezvous, RendezvousError};
 pub use ring::{
     degrees_to_position, position_to_degrees, random_tokens, HashRing, Position, RingError, Tokens,

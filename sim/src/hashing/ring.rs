@@ -257,6 +257,14 @@ impl HashRing {
             .min_by_key(|p| (p.position.wrapping_sub(pos), p.server.as_str(), p.index))
     }
 
+    /// Every point once, clockwise from the one that owns `pos` ([`HashRing::lookup`]) round to
+    /// the point just before it: the order a walk that skips servers visits them in.
+    pub fn clockwise(&self, pos: Position) -> impl Iterator<Item = &VirtualNode> + '_ {
+        let start = self.owner_index(pos).unwrap_or(0);
+        let (before, from) = self.points.split_at(start);
+        from.iter().chain(before)
+    }
+
     /// The name of the physical server that owns `pos`, or `None` on an empty ring.
     pub fn owner(&self, pos: Position) -> Option<&str> {
         self.lookup(pos).map(|p| p.server.as_str())

@@ -8,7 +8,9 @@
 //! key is a user id; the string every strategy hashes is **`user:{id}`**. The strategies are the
 //! mechanisms of [`crate::hashing`], not re-implementations:
 //!
-//! - `modulo`: `fnv1a64(key) % N` (the 64-bit FNV-1a of [`crate::hashing::jump::key_hash`]).
+//! - `modulo`: `hash(key) % N` with the 64-bit FNV-1a of [`crate::hashing::jump::key_hash`], or
+//!   MD5 read as a big-endian 128-bit number as Python's `int(md5(key).hexdigest(), 16)` does
+//!   ([`crate::hashing::KeyHash`]).
 //! - `ring`: a [`crate::hashing::HashRing`] with `vnodes` points per server; a server of weight
 //!   `w` is `w` ring servers (`addr`, `addr~1`, …), so it owns about `w` times the arc.
 //! - `ketama`: the [`crate::hashing::Ketama`] continuum of the chosen memcached client over the
@@ -21,7 +23,17 @@
 //!   addresses.
 //! - `bounded`: [`crate::hashing::BoundedLoads`] over the weighted ring with `epsilon`: keys
 //!   arrive in creation order and each takes the first ring point clockwise whose server is below
-//!   `⌈(1 + ε) · m / n⌉` keys per unit of weight (`m` keys so far, `n` total weight).
+//!   `⌈(1 + ε) · m / n⌉` keys per unit of weight (`m` keys so far, `n` total weight). With
+//!   `bound = requests` the bound is on **live requests** instead, as HAProxy's
+//!   `hash-balance-factor` applies it ([`crate::hashing::LiveLoads`]): keys sit on their plain
+//!   ring owner; every request holds a server for an exponential service time (mean
+//!   `service_ms`) and goes to the first server clockwise from its key whose live count is below
+//!   its slots, `⌈(served + 1) · factor / 100⌉` shared by weight, `factor = round(100 (1 + ε))`.
+//!
+//! Servers may be **named** (`names`, e.g. data centres): a name replaces the address in every
+//! hash and caption. They may have a **capacity** (`capacities`) in the unit of `population`, the
+//! number of users the keys stand for: the keys are a sample, each standing for
+//! `population / keys` users, and a shard's **fill** is its keys × that over its capacity.
 //!
 //! A server's identity is its address, not its index. Removing shard `i` renumbers the shards
 //! after it down by one; strategies that place by address (ring, ketama, rendezvous, bounded)
@@ -42,16 +54,21 @@
 //! - Per-shard key counts add up to the number of keys; bounded loads never put more than
 //!   `weight × capacity` keys on a shard.
 //! - Every key the last change moved is now on the shard the move names.
+//! - Bounded live requests: every request went to a server with a free slot at that moment,
+//!   one live count per shard, and the per-key request and forward counts add up to the totals.
 //!
 //! # Simplifications
 //!
 //! - Moving a key is instant (no copy traffic); requests go straight to the key's shard.
-//! - Bounded loads bound *keys*, not requests: a hot key still makes its shard hot.
+//! - With `bound = keys`, bounded loads bound *keys*, not requests: a hot key still makes its
+//!   shard hot. With `bound = requests` a request holds its server for a service time and
+//!   nothing queues; HAProxy picks the *nearer* of the two ring points around the hash before
+//!   walking clockwise, this ring the next one clockwise, as the rest of the lesson does.
+//! - Fill is keys × (population / keys) over capacity: a sample scaled up, not every user.
 //! - Each change rebuilds the strategy from scratch; real clients update incrementally, with the
 //!   same result.
 
-use crate::hashing::jump::key_hash;
-use crate::hashing::{HashFn, KetamaFlavor};
+use crate::hashing::{HashFn, KetamaFlavor, KeyHash, LiveLoads};
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
 use crate::models::shard_view::{RecentRequests, ShardFrame};
 use crate::models::shard_view::{ShardChange, ShardMove, ShardRequest};
@@ -82,6 +99,10 @@ pub const MAX_WEIGHT: u32 = 1_000;
 /// How many keys a frame draws.
 pub const FRAME_KEYS: usize = 256;
 pub use crate::models::shard_view::REQUEST_SHOWN_US;
+/// The largest capacity (and population) a run may state.
+pub const MAX_CAPACITY: u64 = 1_000_000_000_000;
+/// The longest mean service time of a live request, in milliseconds.
+pub const MAX_SERVICE_MS: i64 = 10_000;
 /// Random user ids are drawn below this (as the modulo model draws them).
 pub const ID_SPACE: u64 = 1_000_000;
 
@@ -95,6 +116,33 @@ pub fn key_name(id: u64) -> String {
 pub enum PlacementEvent {
     /// The next request arrives.
     Request,
+    /// A live request on server `number` (its serial number) ends (bounded live requests).
+    Done {
+        /// The server's serial number.
+        number: u32,
+    },
+}
+
+/// Bounded loads on live requests: the live counts and what routing did.
+#[derive(Clone, Debug)]
+pub struct LiveState {
+    /// Live requests per shard, with HAProxy's slots.
+    pub loads: LiveLoads,
+    /// Mean service time, in microseconds.
+    pub service_us: u64,
+    /// Requests routed.
+    pub routed: u64,
+    /// Requests served by a server other than their key's ring owner.
+    pub forwarded: u64,
+    /// Per key (parallel to the ids): requests, and how many of them were forwarded.
+    pub per_key: Rc<Vec<[u32; 2]>>,
+    /// Requests for the first key (rank 1, the hottest under Zipf) per shard that served them.
+    pub top_by_shard: Vec<u64>,
+    /// Sum over requests of max live / mean live right after each was placed.
+    pub ratio_sum: f64,
+    /// Requests placed on a server that had no free slot (the slot arithmetic rules it out;
+    /// `validate` insists on 0).
+    pub overflows: u64,
 }
 
 /// The hashing-strategies lesson model.
@@ -122,6 +170,10 @@ pub struct PlacementModel {
     last_modulo_moved: Option<u64>,
     /// Bounded loads: keys not on their plain ring owner.
     forwarded: Option<u64>,
+    /// Bounded loads on live requests.
+    live: Option<LiveState>,
+    /// Users each key stands for (population / keys), when a population is given.
+    users_per_key: Option<f64>,
     recent: RecentRequests,
 }
 
@@ -145,6 +197,62 @@ pub fn parse_weights(raw: &str, n: u32) -> Result<Vec<u32>, ParamError> {
         out.push(w);
     }
     out.resize(out.len().max(n as usize), 1);
+    out.truncate(n as usize);
+    Ok(out)
+}
+
+/// Parses the `names` list for `n` shards: missing entries keep the default address.
+pub fn parse_names(raw: &str, n: u32) -> Result<Vec<Option<String>>, ParamError> {
+    let bad = |allowed: String| ParamError {
+        param: "names".into(),
+        value: raw.to_string(),
+        allowed,
+    };
+    let mut out: Vec<Option<String>> = Vec::new();
+    if !raw.trim().is_empty() {
+        for item in raw.split(',').map(str::trim) {
+            let ok = (1..=40).contains(&item.len())
+                && item
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c));
+            if !ok {
+                return Err(bad(format!(
+                    "comma-separated names of 1 to 40 letters, digits, '-', '_', '.' or ':', one per shard (mumbai,delhi); {item:?} is not one"
+                )));
+            }
+            if out.iter().flatten().any(|o| o == item) {
+                return Err(bad(format!(
+                    "every shard needs its own name; {item:?} is given twice"
+                )));
+            }
+            out.push(Some(item.to_string()));
+        }
+    }
+    out.resize(out.len().max(n as usize), None);
+    out.truncate(n as usize);
+    Ok(out)
+}
+
+/// Parses the `capacities` list for `n` shards: missing entries have no capacity.
+pub fn parse_capacities(raw: &str, n: u32) -> Result<Vec<Option<u64>>, ParamError> {
+    let mut out = Vec::new();
+    if !raw.trim().is_empty() {
+        for item in raw.split(',').map(str::trim) {
+            let c: u64 = item
+                .parse()
+                .ok()
+                .filter(|c| (1..=MAX_CAPACITY).contains(c))
+                .ok_or_else(|| ParamError {
+                    param: "capacities".into(),
+                    value: raw.to_string(),
+                    allowed: format!(
+                        "comma-separated whole numbers from 1 to {MAX_CAPACITY}, one per shard (150,120,180,50); {item:?} is not one"
+                    ),
+                })?;
+            out.push(Some(c));
+        }
+    }
+    out.resize(out.len().max(n as usize), None);
     out.truncate(n as usize);
     Ok(out)
 }
@@ -244,8 +352,12 @@ impl PlacementModel {
                     to: b,
                 });
             }
-            let h = key_hash(key);
-            if self.servers[(h % n_old) as usize].number != servers[(h % n_new) as usize].number {
+            let hash = self.settings.modulo_hash;
+            let (bo, bn) = (
+                hash.bucket(key, n_old as u32),
+                hash.bucket(key, n_new as u32),
+            );
+            if self.servers[bo as usize].number != servers[bn as usize].number {
                 modulo_moved += 1;
             }
         }
@@ -265,6 +377,7 @@ impl PlacementModel {
             })
             .collect();
         let from_shards = self.servers.len() as u32;
+        self.live = self.live_for(&servers);
         self.servers = servers;
         self.placer = placer;
         self.owner = Rc::new(owner);
@@ -298,10 +411,33 @@ impl PlacementModel {
     }
 
     fn new_server(&self, offset: u32) -> Server {
-        Server {
-            number: self.next_number + offset,
-            weight: 1,
+        Server::new(self.next_number + offset, 1)
+    }
+
+    /// The live state rebuilt for `servers`, keeping each surviving server's live requests.
+    fn live_for(&self, servers: &[Server]) -> Option<LiveState> {
+        let old = self.live.as_ref()?;
+        let weights: Vec<u32> = servers.iter().map(|s| s.weight).collect();
+        let mut loads = LiveLoads::new(old.loads.factor(), &weights);
+        for (i, s) in servers.iter().enumerate() {
+            if let Some(j) = self.servers.iter().position(|o| o.number == s.number) {
+                for _ in 0..old.loads.live()[j] {
+                    loads.start(i);
+                }
+            }
         }
+        let top_by_shard = servers
+            .iter()
+            .map(|s| {
+                let j = self.servers.iter().position(|o| o.number == s.number);
+                j.map_or(0, |j| old.top_by_shard[j])
+            })
+            .collect();
+        Some(LiveState {
+            loads,
+            top_by_shard,
+            ..old.clone()
+        })
     }
 
     fn resize(&mut self, to: u32, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
@@ -417,6 +553,45 @@ impl PlacementModel {
         self.change(servers, kind, ctx)
     }
 
+    /// Routes one request for key `idx` under bounded live loads: the first server clockwise
+    /// from the key that is below its slots takes it and holds it for a service time.
+    fn route_live(&mut self, idx: usize, ctx: &mut Ctx<'_, Self>) -> u32 {
+        let owner = self.owner[idx];
+        let key = key_name(self.ids[idx]);
+        let Some(live) = self.live.as_mut() else {
+            return owner;
+        };
+        let chosen = match self.placer.ring_walk(&key) {
+            Some(walk) => live.loads.choose(walk).unwrap_or(owner),
+            None => owner,
+        };
+        live.overflows += u64::from(!live.loads.eligible(chosen as usize));
+        live.loads.start(chosen as usize);
+        live.routed += 1;
+        let forwarded = chosen != owner;
+        live.forwarded += u64::from(forwarded);
+        if let Some(k) = Rc::make_mut(&mut live.per_key).get_mut(idx) {
+            k[0] += 1;
+            k[1] += u32::from(forwarded);
+        }
+        if idx == 0 {
+            live.top_by_shard[chosen as usize] += 1;
+        }
+        let loads = live.loads.live();
+        let max = loads.iter().copied().max().unwrap_or(0) as f64;
+        let mean = loads.iter().sum::<u64>() as f64 / loads.len().max(1) as f64;
+        if mean > 0.0 {
+            live.ratio_sum += max / mean;
+        }
+        let gap = crate::workload::poisson_gap_us(ctx.rng, 1e6 / live.service_us as f64);
+        let number = self.servers[chosen as usize].number;
+        ctx.schedule(
+            ctx.now.plus_us(gap.unwrap_or(live.service_us)),
+            PlacementEvent::Done { number },
+        );
+        chosen
+    }
+
     fn schedule_request(&self, ctx: &mut Ctx<'_, Self>) {
         ctx.schedule_poisson(self.rate_per_sec, PlacementEvent::Request);
     }
@@ -461,13 +636,49 @@ impl Model for PlacementModel {
             flavor: KetamaFlavor::parse(params.text("ketama_flavor"))
                 .unwrap_or(KetamaFlavor::Libketama),
             epsilon: params.float("epsilon").clamp(0.0, 4.0),
+            live: params.text("bound") == "requests",
+            modulo_hash: KeyHash::parse(params.text("modulo_hash")).unwrap_or(KeyHash::Fnv1a64),
         };
         let n = params.int("shards").clamp(1, i64::from(MAX_SHARDS)) as u32;
         let weights = parse_weights(params.text("weights"), n)?;
+        let names = parse_names(params.text("names"), n)?;
+        let capacities = parse_capacities(params.text("capacities"), n)?;
         let servers: Vec<Server> = (1u32..)
             .zip(weights)
-            .map(|(number, weight)| Server { number, weight })
+            .zip(names.into_iter().zip(capacities))
+            .map(|((number, weight), (name, capacity))| Server {
+                name,
+                capacity,
+                ..Server::new(number, weight)
+            })
             .collect();
+        if let Some(s) = servers.iter().find(|s| {
+            s.name.is_some()
+                && (1..=MAX_SHARDS + 1).any(|k| placer::default_address(k) == s.address())
+        }) {
+            return Err(ParamError {
+                param: "names".into(),
+                value: params.text("names").to_string(),
+                allowed: format!(
+                    "names other than the default addresses; {} is the address of a numbered server",
+                    s.address()
+                ),
+            });
+        }
+        let population = params.int("population").clamp(0, MAX_CAPACITY as i64) as f64;
+        let live = (settings.strategy == Strategy::Bounded && settings.live).then(|| {
+            let w: Vec<u32> = servers.iter().map(|s| s.weight).collect();
+            LiveState {
+                loads: LiveLoads::new(crate::hashing::live::factor_percent(settings.epsilon), &w),
+                service_us: params.int("service_ms").clamp(1, MAX_SERVICE_MS) as u64 * 1_000,
+                routed: 0,
+                forwarded: 0,
+                per_key: Rc::new(vec![[0, 0]; count as usize]),
+                top_by_shard: vec![0; n as usize],
+                ratio_sum: 0.0,
+                overflows: 0,
+            }
+        });
         let keys: Vec<String> = ids.iter().map(|&id| key_name(id)).collect();
         let placer = Placer::build(&settings, &servers, &keys).map_err(|allowed| {
             let weighted = servers.iter().any(|s| s.weight != 1);
@@ -496,6 +707,8 @@ impl Model for PlacementModel {
             ring_change: None,
             last_modulo_moved: None,
             forwarded: None,
+            live,
+            users_per_key: (population > 0.0).then(|| population / count as f64),
             recent: RecentRequests::default(),
         };
         model.recount();
@@ -551,7 +764,10 @@ impl Model for PlacementModel {
             PlacementEvent::Request => {
                 if let Some(idx) = self.popularity.pick(ctx.rng, self.ids.len() as u64) {
                     let key = self.ids[idx as usize];
-                    let shard = self.owner[idx as usize];
+                    let shard = match self.live.is_some() {
+                        true => self.route_live(idx as usize, ctx),
+                        false => self.owner[idx as usize],
+                    };
                     self.requests_total += 1;
                     self.requests_per_shard[shard as usize] += 1;
                     let id = self.requests_total;
@@ -560,6 +776,12 @@ impl Model for PlacementModel {
                     ctx.record(PlacementRecord::Routed { id, key, shard });
                 }
                 self.schedule_request(ctx);
+            }
+            PlacementEvent::Done { number } => {
+                let i = self.servers.iter().position(|s| s.number == number);
+                if let (Some(live), Some(i)) = (self.live.as_mut(), i) {
+                    live.loads.finish(i);
+                }
             }
         }
     }
@@ -622,6 +844,32 @@ impl Model for PlacementModel {
                         s.weight
                     ));
                 }
+            }
+        }
+        if let Some(live) = &self.live {
+            live.loads.validate()?;
+            if live.overflows > 0 {
+                return Err(format!(
+                    "{} requests went to a server with no free slot",
+                    live.overflows
+                ));
+            }
+            if live.loads.live().len() != n {
+                return Err(format!(
+                    "{} live counts for {n} shards",
+                    live.loads.live().len()
+                ));
+            }
+            if live.per_key.len() != self.ids.len() {
+                return Err("one request count per key".into());
+            }
+            let routed: u64 = live.per_key.iter().map(|k| u64::from(k[0])).sum();
+            let fwd: u64 = live.per_key.iter().map(|k| u64::from(k[1])).sum();
+            if routed != live.routed || fwd != live.forwarded || fwd > routed {
+                return Err(format!(
+                    "per-key counts ({routed} routed, {fwd} forwarded) differ from the totals ({}, {})",
+                    live.routed, live.forwarded
+                ));
             }
         }
         if let Some(c) = &self.last_change {

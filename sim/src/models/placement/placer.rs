@@ -4,7 +4,7 @@
 
 use crate::hashing::jump::{jump_hash, key_hash};
 use crate::hashing::ring::Position;
-use crate::hashing::{BoundedLoads, HashFn, HashRing, Ketama, KetamaFlavor, Rendezvous};
+use crate::hashing::{BoundedLoads, HashFn, HashRing, Ketama, KetamaFlavor, KeyHash, Rendezvous};
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 use std::rc::Rc;
@@ -15,7 +15,7 @@ pub const MAX_RING_POINTS: u64 = 200_000;
 /// Which placement rule a run uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Strategy {
-    /// `fnv1a64(key) % N`.
+    /// `hash(key) % N` (FNV-1a 64 or MD5).
     Modulo,
     /// The hash ring with virtual nodes ([`HashRing`]).
     Ring,
@@ -93,6 +93,10 @@ pub struct Settings {
     pub flavor: KetamaFlavor,
     /// ε of bounded loads.
     pub epsilon: f64,
+    /// Bounded loads: bound live requests (HAProxy) rather than keys placed.
+    pub live: bool,
+    /// The hash of `hash % N`.
+    pub modulo_hash: KeyHash,
 }
 
 /// One server.
@@ -103,14 +107,31 @@ pub struct Server {
     pub number: u32,
     /// Its weight (1 = an ordinary server).
     pub weight: u32,
+    /// The name a run gave it (`mumbai`), which replaces its address everywhere.
+    pub name: Option<String>,
+    /// How many users it can serve, in the unit of the run's `population`, if given.
+    pub capacity: Option<u64>,
 }
 
 impl Server {
-    /// Its memcached-style address: `10.0.1.1:11211` for server 1, … `10.0.1.254:11211`, then
-    /// `10.0.2.1:11211`.
+    /// An unnamed server of no stated capacity.
+    pub fn new(number: u32, weight: u32) -> Self {
+        Server {
+            number,
+            weight,
+            name: None,
+            capacity: None,
+        }
+    }
+
+    /// Its name if it has one, else its memcached-style address: `10.0.1.1:11211` for server 1,
+    /// … `10.0.1.254:11211`, then `10.0.2.1:11211`. Every strategy that places by name hashes
+    /// this string.
     pub fn address(&self) -> String {
-        let n = self.number.max(1) - 1;
-        format!("10.0.{}.{}:11211", 1 + n / 254, n % 254 + 1)
+        if let Some(name) = &self.name {
+            return name.clone();
+        }
+        default_address(self.number)
     }
 
     /// The string ketama hashes for this server, as the client `flavor` writes it: libmemcached
@@ -127,6 +148,12 @@ impl Server {
     }
 }
 
+/// The memcached-style address of the `number`-th server: `10.0.1.1:11211` for 1.
+pub fn default_address(number: u32) -> String {
+    let n = number.max(1) - 1;
+    format!("10.0.{}.{}:11211", 1 + n / 254, n % 254 + 1)
+}
+
 /// The ring name of unit `k` of a weighted server: the address itself for `k = 0`, then
 /// `address~k`. A weight-`w` server is `w` ring servers of `vnodes` points each.
 pub fn ring_name(server: &Server, k: u32) -> String {
@@ -140,10 +167,12 @@ pub fn ring_name(server: &Server, k: u32) -> String {
 /// A built strategy: answers which shard index holds a key.
 #[derive(Clone, Debug)]
 pub enum Placer {
-    /// `fnv1a64(key) % n`.
+    /// `hash(key) % n`.
     Modulo {
         /// Shards.
         n: u32,
+        /// The hash.
+        hash: KeyHash,
     },
     /// `jump_hash(fnv1a64(key), n)`.
     Jump {
@@ -213,15 +242,15 @@ impl Placer {
         let n = u32::try_from(servers.len()).unwrap_or(u32::MAX);
         let n = NonZeroU32::new(n).ok_or("a run needs at least one shard")?;
         match settings.strategy {
-            Strategy::Modulo => Ok(Placer::Modulo { n: n.get() }),
+            Strategy::Modulo => Ok(Placer::Modulo {
+                n: n.get(),
+                hash: settings.modulo_hash,
+            }),
             Strategy::Jump => Ok(Placer::Jump { n }),
-            Strategy::Ring => {
-                let (ring, index) = build_ring(settings, servers)?;
-                Ok(Placer::Ring {
-                    ring: Rc::new(ring),
-                    index: Rc::new(index),
-                })
-            }
+            // Bounded live requests: keys have no fixed server, only a ring owner; the bound
+            // acts per request, in the model.
+            Strategy::Ring => Self::plain_ring(settings, servers),
+            Strategy::Bounded if settings.live => Self::plain_ring(settings, servers),
             Strategy::Ketama => {
                 let names: Vec<(String, u32)> = servers
                     .iter()
@@ -264,6 +293,14 @@ impl Placer {
         }
     }
 
+    fn plain_ring(settings: &Settings, servers: &[Server]) -> Result<Self, String> {
+        let (ring, index) = build_ring(settings, servers)?;
+        Ok(Placer::Ring {
+            ring: Rc::new(ring),
+            index: Rc::new(index),
+        })
+    }
+
     /// The shard index holding `key` now. For bounded loads, a key not placed yet is answered
     /// with where it would go if it arrived now.
     pub fn owner(&self, key: &str) -> u32 {
@@ -271,7 +308,7 @@ impl Placer {
             name.and_then(|n| index.get(n)).copied().unwrap_or(0)
         };
         match self {
-            Placer::Modulo { n } => (key_hash(key) % u64::from(*n)) as u32,
+            Placer::Modulo { n, hash } => hash.bucket(key, *n),
             Placer::Jump { n } => jump_hash(key_hash(key), *n),
             Placer::Ring { ring, index } => look(index, ring.owner(ring.position_of(key))),
             Placer::Ketama { ketama, index } => look(index, ketama.server_for(key)),
@@ -373,6 +410,18 @@ impl Placer {
         }
     }
 
+    /// The shard of every ring point once, clockwise from `key`'s owner: the order a walk that
+    /// skips full servers tries them in (the plain ring only).
+    pub fn ring_walk<'a>(&'a self, key: &str) -> Option<impl Iterator<Item = u32> + 'a> {
+        match self {
+            Placer::Ring { ring, index } => Some(
+                ring.clockwise(ring.position_of(key))
+                    .map(|v| index.get(&v.server).copied().unwrap_or(0)),
+            ),
+            _ => None,
+        }
+    }
+
     /// The bounded-loads placement, when this is one.
     pub fn bounded(&self) -> Option<&BoundedLoads> {
         match self {
@@ -405,7 +454,7 @@ impl Placer {
         };
         let units: u64 = servers.iter().map(|s| u64::from(s.weight)).sum();
         match self {
-            Placer::Modulo { n: m } => (u64::from(*m) == n)
+            Placer::Modulo { n: m, .. } => (u64::from(*m) == n)
                 .then_some(())
                 .ok_or_else(|| format!("hash % {m} over {n} shards")),
             Placer::Jump { n: m } => (u64::from(m.get()) == n)

@@ -8,12 +8,24 @@ use crate::models::shard_view::{ShardFrame, ShardKeyView, ShardView};
 use crate::time::SimTime;
 use std::rc::Rc;
 
+/// One bar per shard index for whole-number counts.
+fn count_bars(v: &[u64]) -> Vec<(String, f64)> {
+    (0u32..)
+        .zip(v)
+        .map(|(i, c)| (i.to_string(), *c as f64))
+        .collect()
+}
+
 impl PlacementModel {
     /// How the current strategy maps a key to a shard, in one line.
     pub fn rule(&self) -> String {
         let n = self.servers.len();
         match &self.placer {
-            Placer::Modulo { .. } => format!("shard = fnv1a64(user:id) % {n}"),
+            Placer::Modulo { hash, .. } => format!("shard = {}(user:id) % {n}", hash.id()),
+            Placer::Ring { .. } if self.live.is_some() => format!(
+                "request → next ring server clockwise with fewer live requests than its slots (factor {} %)",
+                self.live.as_ref().map_or(0, |l| l.loads.factor())
+            ),
             Placer::Jump { .. } => format!("shard = jump_hash(fnv1a64(user:id), {n})"),
             Placer::Ring { ring, .. } => format!(
                 "shard = next of {} ring points clockwise ({})",
@@ -47,6 +59,15 @@ impl PlacementModel {
             .map(|(s, i)| {
                 let keys = self.keys_per_shard[i as usize];
                 let mut caption = s.address();
+                let fill = self.fill_percent(i as usize);
+                if let Some(f) = fill {
+                    caption.push_str(&format!(" · {f:.0} % full"));
+                }
+                let live = self.live.as_ref().map(|l| {
+                    let n = l.loads.live()[i as usize];
+                    caption.push_str(&format!(" · {n} live"));
+                    n >= l.loads.slots_of(i as usize)
+                });
                 if s.weight != 1 {
                     caption.push_str(&format!(" · weight {}", s.weight));
                     if !honours {
@@ -55,7 +76,9 @@ impl PlacementModel {
                 }
                 ShardView {
                     caption: Some(caption),
-                    hot: capacity.is_some_and(|c| keys >= u64::from(s.weight) * c),
+                    hot: capacity.is_some_and(|c| keys >= u64::from(s.weight) * c)
+                        || fill.is_some_and(|f| f > 100.0)
+                        || live == Some(true),
                     ..ShardView::new(
                         i,
                         format!("Shard {i}"),
@@ -93,6 +116,130 @@ impl PlacementModel {
         }
     }
 
+    /// Shard `i`'s users over its capacity, in per cent, when it has a capacity: its keys times
+    /// the users each key stands for (1 without a population).
+    pub fn fill_percent(&self, i: usize) -> Option<f64> {
+        let cap = self.servers.get(i)?.capacity?;
+        let users = self.keys_per_shard[i] as f64 * self.users_per_key.unwrap_or(1.0);
+        Some(100.0 * users / cap as f64)
+    }
+
+    /// The metrics of bounded live loads (all empty for other runs). The "top key" is the first
+    /// key, rank 1: the hottest under Zipf popularity.
+    fn live_metrics(&self) -> (Vec<Metric>, Vec<MetricGroup>) {
+        let live = self.live.as_ref();
+        let pct = |a: u64, b: u64| {
+            if b > 0 {
+                MetricValue::Float(share_percent(a, b))
+            } else {
+                MetricValue::None
+            }
+        };
+        let (fwd, fwd_keys, ratio, hot_fwd, now) = match live {
+            Some(l) => {
+                let asked = l.per_key.iter().filter(|k| k[0] > 0).count() as u64;
+                let hit = l.per_key.iter().filter(|k| k[1] > 0).count() as u64;
+                let top = l.per_key.first().filter(|k| k[0] > 0);
+                (
+                    pct(l.forwarded, l.routed),
+                    pct(hit, asked),
+                    if l.routed > 0 {
+                        MetricValue::Float(l.ratio_sum / l.routed as f64)
+                    } else {
+                        MetricValue::None
+                    },
+                    top.map_or(MetricValue::None, |k| pct(u64::from(k[1]), u64::from(k[0]))),
+                    MetricValue::Int(l.loads.total() as i64),
+                )
+            }
+            None => (
+                MetricValue::None,
+                MetricValue::None,
+                MetricValue::None,
+                MetricValue::None,
+                MetricValue::None,
+            ),
+        };
+        let scalars = vec![
+            Metric {
+                id: "forwarded_requests_percent",
+                label: "Requests forwarded",
+                value: fwd,
+                unit: Some("%"),
+                help: "Live bound: requests served past their key's ring owner.",
+            },
+            Metric {
+                id: "forwarded_keys_percent",
+                label: "Keys ever forwarded",
+                value: fwd_keys,
+                unit: Some("%"),
+                help: "Live bound: requested keys with a request forwarded.",
+            },
+            Metric {
+                id: "live_max_mean",
+                label: "Max / mean live",
+                value: ratio,
+                unit: Some("×"),
+                help: "Live bound: busiest server over the mean, averaged over arrivals.",
+            },
+            Metric {
+                id: "hot_key_forwarded_percent",
+                label: "Top key forwarded",
+                value: hot_fwd,
+                unit: Some("%"),
+                help: "Live bound: the rank-1 key's requests served past its ring owner.",
+            },
+            Metric {
+                id: "live_requests",
+                label: "Live requests",
+                value: now,
+                unit: None,
+                help: "Live bound: requests in service now.",
+            },
+        ];
+        let mut groups = Vec::new();
+        if let Some(l) = live {
+            groups.push(MetricGroup {
+                id: "live_per_shard",
+                label: "Live requests per shard",
+                unit: Some("requests"),
+                values: count_bars(l.loads.live()),
+            });
+            groups.push(MetricGroup {
+                id: "hot_key_by_shard",
+                label: "Top key's requests per shard",
+                unit: Some("requests"),
+                values: count_bars(&l.top_by_shard),
+            });
+        }
+        (scalars, groups)
+    }
+
+    /// The fill metrics: the fullest shard's fill and every shard's (empty without capacities).
+    fn fill_metrics(&self) -> (Metric, Option<MetricGroup>) {
+        let fills: Vec<(String, f64)> = (0..self.servers.len())
+            .filter_map(|i| Some((self.servers[i].address(), self.fill_percent(i)?)))
+            .collect();
+        let max = fills
+            .iter()
+            .map(|(_, f)| *f)
+            .fold(None, |m: Option<f64>, f| Some(m.map_or(f, |m| m.max(f))));
+        let metric = Metric {
+            id: "max_fill_percent",
+            label: "Fullest vs capacity",
+            value: max.map_or(MetricValue::None, MetricValue::Float),
+            unit: Some("%"),
+            help: "The fullest shard's users over its capacity.",
+        };
+        let group = (!fills.is_empty()).then_some(MetricGroup {
+            id: "fill_percent",
+            label: "Users vs capacity",
+            unit: Some("%"),
+            values: fills,
+        });
+        (metric, group)
+    }
+
     /// The metrics now.
     pub(super) fn metrics_now(&self) -> Metrics {
         let loads: Vec<f64> = self.keys_per_shard.iter().map(|c| *c as f64).collect();
@@ -128,7 +275,7 @@ impl PlacementModel {
                 .collect()
         };
         let requests: Vec<f64> = self.requests_per_shard.iter().map(|c| *c as f64).collect();
-        Metrics {
+        let mut metrics = Metrics {
             scalars: vec![
                 Metric {
                     id: "strategy",
@@ -222,6 +369,13 @@ impl PlacementModel {
                     values: bars(&fair),
                 },
             ],
-        }
+        };
+        let (fill, fill_group) = self.fill_metrics();
+        metrics.scalars.push(fill);
+        metrics.groups.extend(fill_group);
+        let (scalars, groups) = self.live_metrics();
+        metrics.scalars.extend(scalars);
+        metrics.groups.extend(groups);
+        metrics
     }
 }

@@ -2,7 +2,7 @@
 //! parameters mean exactly what they mean for the modulo model, so compare mode can run both on
 //! one timeline.
 
-use super::{MAX_KEYS, MAX_SHARDS};
+use super::{MAX_CAPACITY, MAX_KEYS, MAX_SERVICE_MS, MAX_SHARDS};
 use crate::model::ActionSpec;
 use crate::params::ParamSpec;
 
@@ -66,6 +66,35 @@ pub(super) fn specs() -> Vec<ParamSpec> {
         .help("Ketama: which client's continuum to build; a key lands where that client sends it."),
         ParamSpec::float("epsilon", "Bounded-load ε", 0.25, 0.0, 4.0, 0.05).help(
             "Bounded: no server holds more than ⌈(1 + ε) · keys / servers⌉ keys; 0 is perfectly even.",
+        ),
+        ParamSpec::choice(
+            "bound",
+            "Bounded loads bound",
+            "keys",
+            &[
+                ("keys", "Keys placed (Mirrokni et al.)"),
+                ("requests", "Live requests (HAProxy)"),
+            ],
+        )
+        .help("Bounded: cap keys held, or requests in service now (HAProxy)."),
+        ParamSpec::int("service_ms", "Service time", 50, 1, MAX_SERVICE_MS, 1)
+            .unit("ms")
+            .help("Live bound: mean time a request holds its server."),
+        ParamSpec::choice(
+            "modulo_hash",
+            "hash % N hash",
+            "fnv1a64",
+            &[("fnv1a64", "FNV-1a 64-bit"), ("md5", "MD5 (as a 128-bit number)")],
+        )
+        .help("hash % N: the hash; MD5 is read as one 128-bit number."),
+        ParamSpec::text("names", "Server names", "", 400).help(
+            "One name per shard (mumbai,delhi), hashed in place of the address.",
+        ),
+        ParamSpec::text("capacities", "Capacities", "", 400).help(
+            "One whole number per shard (150,120,180,50), in the unit of Population.",
+        ),
+        ParamSpec::int("population", "Population", 0, 0, MAX_CAPACITY as i64, 1).help(
+            "Users the keys stand for, in the unit of Capacities (0: the keys).",
         ),
     ];
     specs.extend(crate::workload::specs(10));
