@@ -39,6 +39,111 @@ pub enum IdOrder {
     TimeOrdered,
 }
 
+/// What a split does with the new range's keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SplitMoves {
+    /// The upper half goes to a new node at once (split and move as one step).
+    Now,
+    /// A split only changes the range table: both halves stay on their node until a move (the
+    /// `move` action, or the rebalancer after `rebalance_ms`) relocates one, as in HBase and
+    /// CockroachDB.
+    Later,
+}
+
+/// Where a split without a given point cuts a range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SplitBy {
+    /// At the median key: each half holds half the keys (size-based splitting).
+    Size,
+    /// At the median of the range's recent requests: each half took half of them (load-based
+    /// splitting).
+    Load,
+}
+
+impl SplitMoves {
+    /// From the `split_moves` parameter.
+    pub fn from_param(v: &str) -> Self {
+        if v == "later" {
+            SplitMoves::Later
+        } else {
+            SplitMoves::Now
+        }
+    }
+}
+
+impl SplitBy {
+    /// From the `split_by` parameter.
+    pub fn from_param(v: &str) -> Self {
+        if v == "load" {
+            SplitBy::Load
+        } else {
+            SplitBy::Size
+        }
+    }
+}
+
+/// The columns an SQL expression reads: its identifiers that are not function names
+/// (`TO_DAYS(created_at)` → `created_at`), lower-cased, in order of first use.
+pub fn columns_of(expr: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let chars: Vec<char> = expr.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_ascii_alphabetic() || c == '_' || c == '`' {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '`')
+            {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().filter(|c| **c != '`').collect();
+            let mut j = i;
+            while j < chars.len() && chars[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            let is_call = chars.get(j) == Some(&'(');
+            let word = word.to_ascii_lowercase();
+            if !is_call && !word.is_empty() && !out.contains(&word) {
+                out.push(word);
+            }
+        } else if c == '\'' {
+            // Skip a string literal ('2025-03-01').
+            i += 1;
+            while i < chars.len() && chars[i] != '\'' {
+                i += 1;
+            }
+            i += 1;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// MySQL's rule for a partitioned table (Reference Manual, "Partitioning Keys, Primary Keys, and
+/// Unique Keys"): every unique key, the primary key included, must use every column of the
+/// partitioning expression. Returns MySQL's own error (ER_UNIQUE_KEY_NEED_ALL_FIELDS_IN_PF, 1503)
+/// and the columns missing from the key.
+pub fn check_primary_key(
+    partition_by: &str,
+    primary_key: &str,
+) -> Result<(), (String, Vec<String>)> {
+    let key = columns_of(primary_key);
+    let missing: Vec<String> = columns_of(partition_by)
+        .into_iter()
+        .filter(|c| !key.contains(c))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err((
+            "ERROR 1503 (HY000): A PRIMARY KEY must include all columns in the table's partitioning function".to_string(),
+            missing,
+        ))
+    }
+}
+
 impl Partition {
     /// From the `partition` parameter.
     pub fn from_param(v: &str) -> Self {
@@ -144,6 +249,51 @@ pub fn specs() -> Vec<ParamSpec> {
             .unit("writes/s")
             .help("New keys per simulated second (a Poisson stream), with ids from the Ids rule."),
     ];
+    specs.extend([
+        ParamSpec::choice(
+            "split_moves",
+            "A split",
+            "now",
+            &[
+                ("now", "Moves the upper half to a new node"),
+                ("later", "Changes only the table; a move comes later"),
+            ],
+        )
+        .help(
+            "Later: a split is a metadata change, both halves stay on their node (as in HBase \
+             and CockroachDB), and keys move only when a range is moved: by the Move action, \
+             or by the rebalancer after its delay.",
+        ),
+        ParamSpec::int("rebalance_ms", "Rebalancer delay", 0, 0, 60_000, 100)
+            .unit("ms")
+            .help(
+                "With splits that change only the table: this long after a split, the rebalancer \
+                 moves the new upper range to the node holding the fewest keys. 0: only the Move \
+                 action moves ranges.",
+            ),
+        ParamSpec::choice(
+            "split_by",
+            "Split point",
+            "size",
+            &[
+                ("size", "Size: the median key"),
+                ("load", "Load: halves the recent requests"),
+            ],
+        )
+        .help(
+            "Where a split without a given point cuts: at the median key (each half holds half \
+             the keys), or at the median of the range's last requests (each half took half of \
+             them), as load-based splitting does.",
+        ),
+        ParamSpec::text("partition_by", "Partitioning expression", "id", 120).help(
+            "The SQL expression the ranges are cut on, e.g. TO_DAYS(created_at). Only its \
+             columns matter here: MySQL requires every one of them in the primary key.",
+        ),
+        ParamSpec::text("primary_key", "Primary key", "id", 120).help(
+            "The table's primary key columns, comma-separated. MySQL refuses a partitioned table \
+             whose primary key leaves out a column of the partitioning expression.",
+        ),
+    ]);
     specs.extend(crate::workload::specs(5));
     specs
 }
@@ -156,6 +306,7 @@ pub fn actions() -> Vec<ActionSpec> {
         ActionSpec::new("set-boundaries", "Set split points")
             .arg("ascending ids", Some("100000,200000")),
         ActionSpec::new("add-shard", "Split the fullest shard"),
+        ActionSpec::new("move", "Move a range").arg("shard[:node]", Some("1")),
         ActionSpec::new("remove-shard", "Remove a shard").arg("shard (optional)", None),
         ActionSpec::new("resize", "Resize to").arg("shard count", Some("4")),
         ActionSpec::new("add-keys", "Add new keys").arg("count", Some("10")),
