@@ -867,12 +867,7 @@ impl Model for DirectoryModel {
                     ("versioned", "Entries kept, checked by version"),
                 ],
             )
-            .help(
-                "TTL: a client re-asks the directory when an entry is older than the TTL. \
-                 Versioned: entries never expire; each request carries the entry's version and a \
-                 shard that no longer owns the tenant answers stale-version, so the client refreshes \
-                 (MongoDB's routers).",
-            ),
+            .help("Versioned: entries never expire; a shard refuses an old version and the client refreshes."),
             ParamSpec::int("cache_ttl_ms", "Cache TTL", 1_000, 0, 600_000, 100)
                 .unit("ms")
                 .help("How long a client trusts a cached directory entry; 0 turns caching off. Versioned caches ignore it."),
@@ -887,10 +882,10 @@ impl Model for DirectoryModel {
                 .help("How fast a move copies a tenant's keys before the directory flips; 0 is instant."),
             ParamSpec::int("write_percent", "Writes", 0, 0, 100, 1)
                 .unit("%")
-                .help("Share of requests that are writes. Writes to a tenant while it is copied are replayed on the new shard (catch-up rounds at the copy rate) before the cutover."),
+                .help("Writes to a tenant during its copy are replayed before the cutover."),
             ParamSpec::int("freeze_ms", "Cutover freeze", 0, 0, 10_000, 1)
                 .unit("ms")
-                .help("After the catch-up, requests for the moving tenant are held this long while the last writes are replayed and the new owner is committed; then the directory flips. 0: no freeze."),
+                .help("Requests for a moving tenant are held this long before the flip."),
         ];
         specs.extend(crate::workload::specs(50));
         specs

@@ -258,32 +258,32 @@ impl DirectoryModel {
                     MetricValue::None
                 },
                 unit: None,
-                help: "Versioned caches: requests a shard refused because their entry's version was older than the shard's (the tenant had moved).",
+                help: "Requests a shard refused for an old entry version.",
             },
             int(
                 "cache_refreshes",
                 "Cache refreshes",
                 s.refreshes,
-                "Directory lookups by a client that already held an entry for the tenant: expired (TTL) or refused as stale.",
+                "Lookups for an entry that had expired or was refused as stale.",
             ),
             int(
                 "blocked_requests",
                 "Held by a freeze",
                 s.blocked,
-                "Requests for a moving tenant that waited out a cutover freeze.",
+                "Requests that waited out a cutover freeze.",
             ),
             Metric {
                 id: "freeze_ms",
                 label: "Last freeze",
                 value: float_or_none(self.last_freeze_us.map(ms)),
                 unit: Some("ms"),
-                help: "How long the last cutover froze its tenant's requests, from the end of the catch-up to the flip.",
+                help: "From the end of the catch-up to the flip.",
             },
             int(
                 "catch_up_writes",
                 "Writes caught up",
                 self.catch_up_total,
-                "Writes made to moving tenants during their copy, replayed on the new shard before the flip.",
+                "Writes made during a copy, replayed before the flip.",
             ),
             Metric {
                 id: "directory",

@@ -83,39 +83,23 @@ impl SplitBy {
 }
 
 /// The columns an SQL expression reads: its identifiers that are not function names
-/// (`TO_DAYS(created_at)` → `created_at`), lower-cased, in order of first use.
+/// (`TO_DAYS(created_at)` → `created_at`) or inside a string literal, lower-cased.
 pub fn columns_of(expr: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let chars: Vec<char> = expr.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_ascii_alphabetic() || c == '_' || c == '`' {
-            let start = i;
-            while i < chars.len()
-                && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '`')
-            {
-                i += 1;
-            }
-            let word: String = chars[start..i].iter().filter(|c| **c != '`').collect();
-            let mut j = i;
-            while j < chars.len() && chars[j].is_ascii_whitespace() {
-                j += 1;
-            }
-            let is_call = chars.get(j) == Some(&'(');
-            let word = word.to_ascii_lowercase();
-            if !is_call && !word.is_empty() && !out.contains(&word) {
-                out.push(word);
-            }
-        } else if c == '\'' {
-            // Skip a string literal ('2025-03-01').
-            i += 1;
-            while i < chars.len() && chars[i] != '\'' {
-                i += 1;
-            }
-            i += 1;
-        } else {
-            i += 1;
+    let mut rest = expr;
+    while let Some(i) = rest.find(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '\'') {
+        rest = &rest[i..];
+        if let Some(lit) = rest.strip_prefix('\'') {
+            rest = lit.split_once('\'').map_or("", |(_, r)| r);
+            continue;
+        }
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let word = rest[..end].to_ascii_lowercase();
+        rest = &rest[end..];
+        if !rest.trim_start().starts_with('(') && !out.contains(&word) {
+            out.push(word);
         }
     }
     out
@@ -259,17 +243,12 @@ pub fn specs() -> Vec<ParamSpec> {
                 ("later", "Changes only the table; a move comes later"),
             ],
         )
-        .help(
-            "Later: a split is a metadata change, both halves stay on their node (as in HBase \
-             and CockroachDB), and keys move only when a range is moved: by the Move action, \
-             or by the rebalancer after its delay.",
-        ),
+        .help("Later: a split only edits the range table; keys move when a range is moved."),
         ParamSpec::int("rebalance_ms", "Rebalancer delay", 0, 0, 60_000, 100)
             .unit("ms")
             .help(
-                "With splits that change only the table: this long after a split, the rebalancer \
-                 moves the new upper range to the node holding the fewest keys. 0: only the Move \
-                 action moves ranges.",
+                "After a split that only edits the table, the rebalancer moves the new range to \
+                   the node with the fewest keys this long later; 0: never.",
             ),
         ParamSpec::choice(
             "split_by",
@@ -280,19 +259,11 @@ pub fn specs() -> Vec<ParamSpec> {
                 ("load", "Load: halves the recent requests"),
             ],
         )
-        .help(
-            "Where a split without a given point cuts: at the median key (each half holds half \
-             the keys), or at the median of the range's last requests (each half took half of \
-             them), as load-based splitting does.",
-        ),
-        ParamSpec::text("partition_by", "Partitioning expression", "id", 120).help(
-            "The SQL expression the ranges are cut on, e.g. TO_DAYS(created_at). Only its \
-             columns matter here: MySQL requires every one of them in the primary key.",
-        ),
-        ParamSpec::text("primary_key", "Primary key", "id", 120).help(
-            "The table's primary key columns, comma-separated. MySQL refuses a partitioned table \
-             whose primary key leaves out a column of the partitioning expression.",
-        ),
+        .help("Where a split cuts: at the median key, or at the median of recent requests."),
+        ParamSpec::text("partition_by", "Partitioning expression", "id", 120)
+            .help("The SQL expression the ranges cut, e.g. TO_DAYS(created_at)."),
+        ParamSpec::text("primary_key", "Primary key", "id", 120)
+            .help("Its columns, comma-separated; MySQL needs every partitioning column in it."),
     ]);
     specs.extend(crate::workload::specs(5));
     specs

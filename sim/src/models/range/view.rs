@@ -234,7 +234,7 @@ impl RangeShards {
                         .busiest_write_share()
                         .map_or(MetricValue::None, MetricValue::Float),
                     unit: Some("%"),
-                    help: "The largest share of the writes since the last change of shards that one shard took: 100% means one range takes every insert, wherever it sits.",
+                    help: "The busiest shard's share of the writes since the last change of shards.",
                 },
                 Metric {
                     id: "scan_shards",
