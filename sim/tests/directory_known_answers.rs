@@ -104,6 +104,17 @@ fn tenant_sizes_are_a_zipf_split_of_the_keys() {
     // Independent check of the whale: 1 + 588 / H(12) rounds to 190.
     let h12: f64 = (1..=12).map(|r| 1.0 / f64::from(r)).sum();
     assert_eq!(1 + (588.0 / h12).floor() as u64, 190);
+    // And of every size, by the largest-remainder (Hamilton) method written out here: quotas
+    // 588·(1/r)/H(12), floors first, the keys left over to the largest fractions.
+    let quota: Vec<f64> = (1..=12).map(|r| 588.0 / f64::from(r) / h12).collect();
+    let mut hamilton: Vec<u64> = quota.iter().map(|q| 1 + q.floor() as u64).collect();
+    let left = 600 - hamilton.iter().sum::<u64>();
+    let mut by_fraction: Vec<usize> = (0..12).collect();
+    by_fraction.sort_by(|a, b| (quota[*b].fract()).total_cmp(&quota[*a].fract()));
+    for i in by_fraction.into_iter().take(left as usize) {
+        hamilton[i] += 1;
+    }
+    assert_eq!(zipf_sizes(600, 12, 1.0), hamilton);
     assert_eq!(zipf_sizes(600, 12, 0.0), [50; 12]);
 }
 

@@ -92,3 +92,31 @@ app.test('a directory outage without a cache fails requests, and its link reprod
   await ready(second);
   assert.deepEqual(await settledSnapshot(second), a);
 });
+
+app.test('version-checked caches ride out the outage; a phased move holds only the moving tenant', async ({ open }) => {
+  const versioned = await open(`${DIRECTORY}?v=1&preset=outage-versioned&t=10000`);
+  await ready(versioned);
+  const v = await settledSnapshot(versioned);
+  const ttl = await open(`${DIRECTORY}?v=1&cache=ttl&cache_ttl_ms=1000&do=3000:directory-down&do=6000:directory-up&t=10000`);
+  await ready(ttl);
+  const t = await settledSnapshot(ttl);
+  assert.equal(Number(v['metric-requests']), Number(t['metric-requests']), 'the same arrivals');
+  assert.ok(
+    Number(v['metric-failed_requests']) * 5 < Number(t['metric-failed_requests']),
+    `versioned ${v['metric-failed_requests']} vs TTL ${t['metric-failed_requests']} failures`,
+  );
+  assert.equal(Number(v['metric-cache_refreshes']), 0, 'nothing expires');
+
+  const phases = await open(`${DIRECTORY}?v=1&preset=move-phases&t=10000`);
+  await ready(phases);
+  assert.equal(await waitForDataValue(phases, 'metric-freeze_ms', '==', 50), 50);
+  assert.equal(await dataValue(phases, 'metric-stale_version_errors'), 4, 'one per client');
+  assert.ok((await dataValue(phases, 'metric-blocked_requests')) > 0);
+  assert.ok((await dataValue(phases, 'metric-catch_up_writes')) > 0);
+  for (const re of [/Copy caught up, round 1/, /Cutover freeze/, /Directory flipped/]) {
+    await phases.waitForFunction(
+      ([sel, src]) => [...document.querySelectorAll(sel)].some((e) => new RegExp(src).test(e.textContent)),
+      [`${tid('event-log')} ${tid('event-log-entry')}`, re.source],
+    );
+  }
+});

@@ -121,3 +121,50 @@ app.test('the question on family 500,000 is answered by running the sim', async 
   assert.match((await result.textContent()) ?? '', /correct/i);
   assert.doesNotMatch((await result.textContent()) ?? '', /not quite/i);
 });
+
+app.test('a split that only edits the table moves no key; the move action moves exactly the range', async ({ open }) => {
+  // Ids 1-40 on ranges 1-10, 11-20, 21-30 and 31 up; twenty more sign-ups get ids 41-60.
+  const page = await open(
+    `${RANGE}?v=1&min_id=1&max_id=1000&boundaries=10,20,30&keys=40&ids=sequential&request_rate=0&split_moves=later&do=0:add-keys:20&t=500`,
+  );
+  await ready(page);
+  assert.deepEqual(await valuesByPrefix(page, 'load-bar-'), { 0: 10, 1: 10, 2: 10, 3: 30 });
+
+  // Split range 3 after id 45: both halves stay on node 3 and no key moves.
+  await setInputValue(page.locator(tid('action-split-input')), '3:45');
+  await page.locator(tid('action-split-submit')).click();
+  await page.locator(tid('shard-4')).waitFor({ state: 'attached' });
+  assert.equal(await waitForDataValue(page, 'metric-moved_keys', '==', 0), 0);
+  assert.deepEqual(await bucketKeys(page, 5), { 0: 10, 1: 10, 2: 10, 3: 15, 4: 15 });
+  assert.equal(await page.locator(tid('moved-key')).count(), 0, 'no key flies');
+  await page.waitForFunction(
+    (sel) => [...document.querySelectorAll(sel)].some((e) => /still on node 3/.test(e.textContent)),
+    `${tid('event-log')} ${tid('event-log-entry')}`,
+  );
+
+  // Move range 4 (ids 46-60): exactly its 15 keys move, to node 0, the one with the fewest keys.
+  await setInputValue(page.locator(tid('action-move-input')), '4');
+  await page.locator(tid('action-move-submit')).click();
+  assert.equal(await waitForDataValue(page, 'metric-moved_keys', '==', 15), 15);
+  await page.locator(tid('moved-key')).first().waitFor({ state: 'attached' });
+  assert.deepEqual(await bucketKeys(page, 5), { 0: 10, 1: 10, 2: 10, 3: 15, 4: 15 }, 'ranges keep their keys');
+  await page.waitForFunction(
+    (sel) => [...document.querySelectorAll(sel)].some((e) => /from node 3 to node 0/.test(e.textContent)),
+    `${tid('event-log')} ${tid('event-log-entry')}`,
+  );
+});
+
+app.test('a load split still leaves the hot tail on one range, and MySQL refuses a key without created_at', async ({ open }) => {
+  const page = await open(`${RANGE}?v=1&preset=split-then-move&t=10000`);
+  await ready(page);
+  assert.equal(await waitForDataValue(page, 'metric-last_shard_write_share', '==', 100), 100);
+  assert.ok((await dataValue(page, 'metric-moved_keys')) > 0, 'the rebalancer moved the new range');
+
+  const mysql = await open(`${RANGE}?v=1&preset=mysql-messages&t=10000`);
+  await ready(mysql);
+  assert.equal(await waitForDataValue(mysql, 'metric-busiest_write_share', '==', 100), 100);
+  await setInputValue(mysql.locator(tid('param-primary_key')), 'id');
+  await mysql.waitForFunction(
+    () => /A PRIMARY KEY must include all columns in the table's partitioning function/.test(document.body.textContent),
+  );
+});

@@ -23,6 +23,15 @@
 //!   client drops the entry and asks the directory (an extra shard hop of latency; a failure if
 //!   the directory is down).
 //!
+//! - *Versioned caches* (`cache = versioned`, MongoDB's routers): entries never expire; each
+//!   carries its tenant's entry version, bumped at every flip; a request whose version is older
+//!   than the shard's gets a stale-version error and the client refreshes. During a directory
+//!   outage every tenant a client has seen stays routable.
+//! - *A move in phases*: the copy; catch-up rounds that replay, at `copy_rate`, the writes
+//!   (`write_percent` of requests) made to the tenant meanwhile, at most
+//!   [`MAX_CATCH_UP_ROUNDS`]; a cutover freeze of `freeze_ms` in which the tenant's requests are
+//!   held (their wait adds to their latency); then the flip.
+//!
 //! Invariants checked by `validate`: the table is total (every tenant has exactly one entry and
 //! it names a live shard); per-tenant key counts match the keys; per-shard key counts add up to
 //! all keys; every request is served or failed, served requests add up over shards and over the
@@ -31,8 +40,7 @@
 //!
 //! Simplifications: latency is accounted, not queued (a fixed cost per hop, no contention at
 //! the directory or the shards); a cache lookup costs nothing; clients pick requests at random;
-//! writes during a copy are assumed caught up at the flip (a short write freeze in a real
-//! system); the directory itself is one node (no replicas) so that its failure is visible;
+//! with `write_percent = 0` and `freeze_ms = 0` the copy is the whole move; the directory itself is one node (no replicas) so that its failure is visible;
 //! tenant sizes are a deterministic Zipf split of `keys` so the worked examples have exact
 //! numbers — the seed drives the traffic.
 
@@ -71,7 +79,15 @@ pub enum DirectoryEvent {
     Request,
     /// The running migration's copy is complete.
     CopyDone,
+    /// A catch-up round (replaying the writes made meanwhile) is complete.
+    CatchUpDone,
+    /// The cutover freeze ends: the directory flips.
+    FreezeEnd,
 }
+
+/// At most this many catch-up rounds run before the cutover freeze; whatever is left is replayed
+/// inside the freeze (MongoDB enters its critical section once the remaining changes are few).
+pub const MAX_CATCH_UP_ROUNDS: u32 = 3;
 
 /// A migration in progress: tenants being copied, and shards to remove once they are empty.
 #[derive(Clone, Debug, PartialEq)]
@@ -90,6 +106,14 @@ pub struct Migration {
     pub done_at: SimTime,
     /// True once copied but waiting for the directory to come back.
     pub copied: bool,
+    /// Writes to the moving tenants since the last copy or catch-up round began.
+    pub pending_writes: u64,
+    /// Writes replayed so far (catch-up rounds and the freeze).
+    pub caught_up: u64,
+    /// Catch-up rounds run.
+    pub rounds: u32,
+    /// When the cutover freeze began, if it has.
+    pub frozen_since: Option<SimTime>,
 }
 
 /// Request counters.
@@ -113,6 +137,12 @@ pub struct Stats {
     pub latency_sum_us: u64,
     /// Served requests by latency (µs → count).
     pub latency: BTreeMap<u64, u64>,
+    /// Versioned caches: requests a shard refused with a stale-version error.
+    pub stale_errors: u64,
+    /// Lookups by a client that already held an entry for the tenant (expired or stale).
+    pub refreshes: u64,
+    /// Requests held by a cutover freeze.
+    pub blocked: u64,
 }
 
 impl Stats {
@@ -165,6 +195,20 @@ pub struct DirectoryModel {
     recent: RecentRequests,
     visits: u64,
     last_request: Option<RequestLine>,
+    /// The version of each tenant's directory entry (bumped at every flip that moves it).
+    versions: Vec<u32>,
+    /// Percent of requests that are writes (they must be caught up when their tenant moves).
+    write_percent: u64,
+    /// How long a cutover freeze holds the moving tenants' requests.
+    freeze_us: u64,
+    /// Draws whether a request is a write, apart from the run's stream.
+    writes_rng: crate::rng::SimRng,
+    /// Requests held by the running freeze: (arrival, client, key).
+    held: Vec<(SimTime, u32, u64)>,
+    /// How long the last freeze lasted.
+    last_freeze_us: Option<u64>,
+    /// Writes replayed by every migration so far.
+    catch_up_total: u64,
 }
 
 /// Which keys of each tenant a frame draws: every tenant's first keys, in proportion to its
@@ -307,11 +351,21 @@ impl DirectoryModel {
         };
         let done_at = ctx.now.plus_us(copy_us);
         if copy_us > 0 {
-            ctx.record(DirectoryRecord::CopyStarted {
-                kind,
-                moves: self.move_lines(&moves),
-                keys,
-                done_at,
+            let moves = self.move_lines(&moves);
+            ctx.record(if self.write_percent > 0 || self.freeze_us > 0 {
+                DirectoryRecord::CopyPhaseStarted {
+                    kind,
+                    moves,
+                    keys,
+                    done_at,
+                }
+            } else {
+                DirectoryRecord::CopyStarted {
+                    kind,
+                    moves,
+                    keys,
+                    done_at,
+                }
             });
             ctx.schedule(done_at, DirectoryEvent::CopyDone);
         }
@@ -323,14 +377,78 @@ impl DirectoryModel {
             started: ctx.now,
             done_at,
             copied: copy_us == 0,
+            pending_writes: 0,
+            caught_up: 0,
+            rounds: 0,
+            frozen_since: None,
         });
         if copy_us == 0 {
             if self.directory_up {
-                self.flip(ctx);
+                self.cut_over(ctx);
             } else {
                 ctx.record(DirectoryRecord::FlipWaiting { keys });
             }
         }
+    }
+
+    /// After the copy or a catch-up round: replay the writes made meanwhile in another round, or
+    /// go on to the cutover.
+    fn after_copy(&mut self, ctx: &mut Ctx<'_, Self>) {
+        let Some(m) = self.migration.as_mut() else {
+            return;
+        };
+        if m.pending_writes > 0 && m.rounds < MAX_CATCH_UP_ROUNDS && self.copy_rate > 0 {
+            let writes = std::mem::take(&mut m.pending_writes);
+            m.rounds += 1;
+            m.caught_up += writes;
+            let until = ctx
+                .now
+                .plus_us((writes * 1_000_000).div_ceil(self.copy_rate));
+            ctx.record(DirectoryRecord::CatchingUp {
+                writes,
+                round: m.rounds,
+                until,
+            });
+            ctx.schedule(until, DirectoryEvent::CatchUpDone);
+            return;
+        }
+        self.cut_over(ctx);
+    }
+
+    /// The copy is caught up: freeze the moving tenants' requests for `freeze_us` (if any), then
+    /// flip. The flip waits while the directory is down.
+    fn cut_over(&mut self, ctx: &mut Ctx<'_, Self>) {
+        let Some(m) = self.migration.as_mut() else {
+            return;
+        };
+        if !self.directory_up {
+            if !m.copied {
+                m.copied = true;
+                let keys = m.keys;
+                ctx.record(DirectoryRecord::FlipWaiting { keys });
+            }
+            return;
+        }
+        if self.freeze_us > 0 && m.frozen_since.is_none() {
+            m.copied = false;
+            m.frozen_since = Some(ctx.now);
+            let writes = std::mem::take(&mut m.pending_writes);
+            m.caught_up += writes;
+            let until = ctx.now.plus_us(self.freeze_us);
+            let tenants: Vec<String> = m
+                .moves
+                .iter()
+                .map(|mv| self.dir.tenants()[mv.tenant as usize].name.clone())
+                .collect();
+            ctx.record(DirectoryRecord::FreezeStarted {
+                tenants,
+                writes,
+                until,
+            });
+            ctx.schedule(until, DirectoryEvent::FreezeEnd);
+            return;
+        }
+        self.flip(ctx);
     }
 
     /// Points the migrating tenants at their new shards, removes drained shards, and records
@@ -339,6 +457,15 @@ impl DirectoryModel {
         let Some(m) = self.migration.take() else {
             return;
         };
+        for mv in &m.moves {
+            if let Some(v) = self.versions.get_mut(mv.tenant as usize) {
+                *v += 1;
+            }
+        }
+        self.catch_up_total += m.caught_up + m.pending_writes;
+        if let Some(f) = m.frozen_since {
+            self.last_freeze_us = Some(ctx.now.since(f));
+        }
         let before = self.dir.shard_count();
         let from_index: BTreeMap<u32, u32> = crate::order::map_of(
             m.moves
@@ -406,6 +533,10 @@ impl DirectoryModel {
             moves: moves.into(),
             total,
         });
+        // The requests the freeze held go on now, to the new owner.
+        for (at, client, key) in std::mem::take(&mut self.held) {
+            self.serve(client, key, ctx.now.since(at), ctx);
+        }
     }
 
     fn add_shards(&mut self, count: u32, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
@@ -559,6 +690,7 @@ impl DirectoryModel {
                     .unwrap_or_default();
                 self.dir
                     .add_tenant(self.naming.name(number), count, self.placement, &avoid);
+                self.versions.resize(self.dir.tenants().len(), 1);
                 (number, 0, false)
             }
         };
@@ -577,10 +709,40 @@ impl DirectoryModel {
         let Some(key) = self.popularity.pick(ctx.rng, self.key_tenant.len() as u64) else {
             return;
         };
+        let write = self.write_percent > 0 && self.writes_rng.below(100) < self.write_percent;
+        let tenant = self.key_tenant[key as usize];
+        if let Some(m) = self.migration.as_mut() {
+            if m.moves.iter().any(|mv| mv.tenant == tenant) {
+                if m.frozen_since.is_some() {
+                    self.stats.blocked += 1;
+                    self.held.push((ctx.now, client, key));
+                    return;
+                }
+                if write {
+                    m.pending_writes += 1;
+                }
+            }
+        }
+        self.serve(client, key, 0, ctx);
+    }
+
+    /// Routes and serves one request of `client` for `key`, which waited `waited_us` before it
+    /// could start (held by a cutover freeze).
+    fn serve(&mut self, client: u32, key: u64, waited_us: u64, ctx: &mut Ctx<'_, Self>) {
         let tenant = self.key_tenant[key as usize];
         let truth = self.dir.phys_of(tenant);
-        let cached = self.caches.fresh(client, tenant, ctx.now);
-        let route = Route::decide(cached, truth, self.directory_up);
+        let version = self.versions.get(tenant as usize).copied().unwrap_or(1);
+        let had_entry = self.caches.entry(client, tenant).is_some();
+        let (route, cached) = if self.caches.is_versioned() {
+            let e = self.caches.fresh_entry(client, tenant, ctx.now);
+            (
+                Route::decide_versioned(e, version, self.directory_up),
+                e.map(|e| e.phys),
+            )
+        } else {
+            let c = self.caches.fresh(client, tenant, ctx.now);
+            (Route::decide(c, truth, self.directory_up), c)
+        };
         let s = &mut self.stats;
         s.requests += 1;
         let id = s.requests;
@@ -592,12 +754,21 @@ impl DirectoryModel {
         }
         if route.misrouted() {
             s.misrouted += 1;
+            if self.caches.is_versioned() {
+                s.stale_errors += 1;
+            }
             self.caches.forget(client, tenant);
         }
-        let latency = route.latency_us(self.directory_us, self.shard_us);
+        let latency = route
+            .latency_us(self.directory_us, self.shard_us)
+            .map(|l| l + waited_us);
         if matches!(route, Route::Lookup | Route::StaleThenLookup) {
             s.lookups += 1;
-            self.caches.store(client, tenant, truth, ctx.now);
+            if had_entry {
+                s.refreshes += 1;
+            }
+            self.caches
+                .store_version(client, tenant, truth, version, ctx.now);
         }
         match latency {
             Some(l) => {
@@ -687,9 +858,19 @@ impl Model for DirectoryModel {
             .help("How the directory places a tenant it has not seen; after that the table rules."),
             ParamSpec::int("clients", "Clients", 4, 1, 32, 1)
                 .help("Application servers sending requests; each keeps its own directory cache."),
+            ParamSpec::choice(
+                "cache",
+                "Client cache",
+                "ttl",
+                &[
+                    ("ttl", "Entries expire after a TTL"),
+                    ("versioned", "Entries kept, checked by version"),
+                ],
+            )
+            .help("Versioned: entries never expire; a shard refuses an old version and the client refreshes."),
             ParamSpec::int("cache_ttl_ms", "Cache TTL", 1_000, 0, 600_000, 100)
                 .unit("ms")
-                .help("How long a client trusts a cached directory entry; 0 turns caching off."),
+                .help("How long a client trusts a cached directory entry; 0 turns caching off. Versioned caches ignore it."),
             ParamSpec::int("directory_latency_ms", "Directory lookup", 2, 0, 1_000, 1)
                 .unit("ms")
                 .help("Time for one round trip to the directory."),
@@ -699,6 +880,12 @@ impl Model for DirectoryModel {
             ParamSpec::int("copy_rate", "Copy rate", 500, 0, 100_000, 1)
                 .unit("keys/s")
                 .help("How fast a move copies a tenant's keys before the directory flips; 0 is instant."),
+            ParamSpec::int("write_percent", "Writes", 0, 0, 100, 1)
+                .unit("%")
+                .help("Writes to a tenant during its copy are replayed before the cutover."),
+            ParamSpec::int("freeze_ms", "Cutover freeze", 0, 0, 10_000, 1)
+                .unit("ms")
+                .help("Requests for a moving tenant are held this long before the flip."),
         ];
         specs.extend(crate::workload::specs(50));
         specs
@@ -750,7 +937,11 @@ impl Model for DirectoryModel {
             drawn: Rc::new(drawn_keys(&key_tenant, dir.tenants(), FRAME_KEYS)),
             key_tenant: Rc::new(key_tenant),
             key_ordinal: Rc::new(key_ordinal),
-            caches: ClientCaches::new(clients, ms("cache_ttl_ms")),
+            caches: if params.text("cache") == "versioned" {
+                ClientCaches::versioned(clients)
+            } else {
+                ClientCaches::new(clients, ms("cache_ttl_ms"))
+            },
             clients,
             directory_up: true,
             directory_us: ms("directory_latency_ms"),
@@ -766,6 +957,13 @@ impl Model for DirectoryModel {
             recent: RecentRequests::default(),
             visits: 0,
             last_request: None,
+            versions: vec![1; tenants as usize],
+            write_percent: params.int("write_percent").clamp(0, 100) as u64,
+            freeze_us: ms("freeze_ms"),
+            writes_rng: crate::rng::SimRng::stream(ctx.seed, "directory-writes"),
+            held: Vec::new(),
+            last_freeze_us: None,
+            catch_up_total: 0,
             dir,
         };
         ctx.record(DirectoryRecord::Built {
@@ -843,7 +1041,7 @@ impl Model for DirectoryModel {
                 self.directory_up = true;
                 ctx.record(DirectoryRecord::DirectoryUp);
                 if self.migration.as_ref().is_some_and(|m| m.copied) {
-                    self.flip(ctx);
+                    self.cut_over(ctx);
                 }
                 Ok(())
             }
@@ -859,18 +1057,8 @@ impl Model for DirectoryModel {
                 self.request(ctx);
                 self.schedule_request(ctx);
             }
-            DirectoryEvent::CopyDone => {
-                let Some(m) = self.migration.as_mut() else {
-                    return;
-                };
-                if self.directory_up {
-                    self.flip(ctx);
-                } else if !m.copied {
-                    m.copied = true;
-                    let keys = m.keys;
-                    ctx.record(DirectoryRecord::FlipWaiting { keys });
-                }
-            }
+            DirectoryEvent::CopyDone | DirectoryEvent::CatchUpDone => self.after_copy(ctx),
+            DirectoryEvent::FreezeEnd => self.cut_over(ctx),
         }
     }
 
@@ -954,6 +1142,43 @@ impl Model for DirectoryModel {
                     self.shard_of_key(m.id)
                 ));
             }
+        }
+        if self.versions.len() != tenants.len() {
+            return Err(format!(
+                "{} entry versions for {} tenants",
+                self.versions.len(),
+                tenants.len()
+            ));
+        }
+        // A versioned entry that matches the tenant's current version names its current shard:
+        // the version check can never let a request be served by the wrong shard.
+        if self.caches.is_versioned() {
+            for client in 0..self.clients {
+                for t in tenants {
+                    if let Some(e) = self.caches.entry(client, t.number) {
+                        if e.version == self.versions[t.number as usize]
+                            && e.phys != self.dir.phys_of(t.number)
+                        {
+                            return Err(format!(
+                                "client {client} holds {}'s current version {} pointing at the wrong shard",
+                                t.name, e.version
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        if !self.held.is_empty()
+            && self
+                .migration
+                .as_ref()
+                .and_then(|m| m.frozen_since)
+                .is_none()
+        {
+            return Err(format!(
+                "{} requests held with no freeze running",
+                self.held.len()
+            ));
         }
         if let Some(m) = &self.migration {
             for mv in &m.moves {

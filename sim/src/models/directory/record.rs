@@ -107,12 +107,42 @@ pub enum DirectoryRecord {
         /// When the copy ends.
         done_at: SimTime,
     },
+    /// A copy began, to be followed by catch-up rounds and a cutover freeze before the flip.
+    CopyPhaseStarted {
+        /// Why.
+        kind: MoveKind,
+        /// The tenants.
+        moves: Vec<MoveLine>,
+        /// Keys to copy.
+        keys: u64,
+        /// When the copy ends.
+        done_at: SimTime,
+    },
     /// A rebalance found no single move that helps.
     NothingToRebalance {
         /// Keys on the fullest shard.
         peak: u64,
         /// The largest tenant and its keys.
         largest: (String, u64),
+    },
+    /// A catch-up round: the writes made during the copy (or the previous round) are replayed on
+    /// the new shard.
+    CatchingUp {
+        /// Writes to replay.
+        writes: u64,
+        /// Which round.
+        round: u32,
+        /// When it ends.
+        until: SimTime,
+    },
+    /// The cutover freeze: the moving tenants' requests are held until the flip.
+    FreezeStarted {
+        /// The moving tenants.
+        tenants: Vec<String>,
+        /// Writes still to replay, inside the freeze.
+        writes: u64,
+        /// When the directory flips.
+        until: SimTime,
     },
     /// The copy ended while the directory was down; the flip waits for it.
     FlipWaiting {
@@ -231,9 +261,40 @@ impl Narrate for DirectoryRecord {
                     tenants_text(moves, true)
                 )
             }
+            DirectoryRecord::CopyPhaseStarted {
+                kind,
+                moves,
+                keys,
+                done_at,
+            } => {
+                let why = match kind {
+                    MoveKind::Manual => "Moving",
+                    MoveKind::Rebalance => "Rebalance: moving",
+                    MoveKind::Drain => "Draining: moving",
+                };
+                format!(
+                    "{why} {}: copying {keys} keys until {done_at} while requests still go to the old shard; then the writes made meanwhile are caught up and a freeze precedes the flip.",
+                    tenants_text(moves, true)
+                )
+            }
             DirectoryRecord::NothingToRebalance { peak, largest } => format!(
                 "Rebalance: no single tenant move narrows the fullest shard ({peak} keys); nothing moved. The largest tenant, {} ({} keys), cannot be split.",
                 largest.0, largest.1
+            ),
+            DirectoryRecord::CatchingUp {
+                writes,
+                round,
+                until,
+            } => format!(
+                "Copy caught up, round {round}: replaying the {writes} writes made meanwhile on the new shard, until {until}; requests still go to the old one."
+            ),
+            DirectoryRecord::FreezeStarted {
+                tenants,
+                writes,
+                until,
+            } => format!(
+                "Cutover freeze: requests for {} are held until {until} while the last {writes} writes are replayed and the new owner is committed.",
+                tenants.join(", ")
             ),
             DirectoryRecord::FlipWaiting { keys } => format!(
                 "Copy of {keys} keys done, but the directory is down: the flip waits until it is back."

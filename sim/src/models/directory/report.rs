@@ -99,7 +99,12 @@ impl DirectoryModel {
                 share: None,
             })
             .collect();
-        let cache_caption = if self.caches.enabled() {
+        let cache_caption = if self.caches.is_versioned() {
+            match self.hit_rate() {
+                Some(r) => format!("versioned · hit {r:.0}%"),
+                None => "versioned".to_string(),
+            }
+        } else if self.caches.enabled() {
             match self.hit_rate() {
                 Some(r) => format!("TTL {} · hit {r:.0}%", ttl_text(self.caches.ttl_us())),
                 None => format!("TTL {}", ttl_text(self.caches.ttl_us())),
@@ -244,6 +249,42 @@ impl DirectoryModel {
                 unit: Some("ms"),
                 help: "99% of served requests took at most this long.",
             },
+            Metric {
+                id: "stale_version_errors",
+                label: "Stale-version errors",
+                value: if self.caches.is_versioned() {
+                    MetricValue::Int(s.stale_errors as i64)
+                } else {
+                    MetricValue::None
+                },
+                unit: None,
+                help: "Requests a shard refused for an old entry version.",
+            },
+            int(
+                "cache_refreshes",
+                "Cache refreshes",
+                s.refreshes,
+                "Lookups for an entry that had expired or was refused as stale.",
+            ),
+            int(
+                "blocked_requests",
+                "Held by a freeze",
+                s.blocked,
+                "Requests that waited out a cutover freeze.",
+            ),
+            Metric {
+                id: "freeze_ms",
+                label: "Last freeze",
+                value: float_or_none(self.last_freeze_us.map(ms)),
+                unit: Some("ms"),
+                help: "From the end of the catch-up to the flip.",
+            },
+            int(
+                "catch_up_writes",
+                "Writes caught up",
+                self.catch_up_total,
+                "Writes made during a copy, replayed before the flip.",
+            ),
             Metric {
                 id: "directory",
                 label: "Directory",

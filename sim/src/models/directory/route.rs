@@ -3,6 +3,12 @@
 //! directory, then goes to the shard. A cached entry that has gone stale (the tenant moved since
 //! it was fetched) sends the request to the old shard, which answers "moved"; the client drops
 //! the entry and asks the directory. Plain data with methods, usable without the scheduler.
+//!
+//! *Versioned* caches ([`ClientCaches::versioned`]) work as MongoDB's routers do: an entry never
+//! expires; it carries the version of the tenant's directory entry, every request sends that
+//! version to the shard, and a shard whose version for the tenant is newer (the tenant moved)
+//! answers with a stale-version error, after which the client refreshes the entry from the
+//! directory ([`Route::decide_versioned`]).
 
 use crate::time::SimTime;
 
@@ -13,12 +19,15 @@ pub struct CacheEntry {
     pub phys: u32,
     /// When it was fetched.
     pub fetched: SimTime,
+    /// The version of the tenant's directory entry it was fetched at.
+    pub version: u32,
 }
 
 /// Every client's cache of directory entries (per client, per tenant).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientCaches {
     ttl_us: u64,
+    versioned: bool,
     rows: Vec<Vec<Option<CacheEntry>>>,
 }
 
@@ -27,8 +36,24 @@ impl ClientCaches {
     pub fn new(clients: u32, ttl_us: u64) -> Self {
         ClientCaches {
             ttl_us,
+            versioned: false,
             rows: vec![Vec::new(); clients as usize],
         }
+    }
+    /// `clients` empty caches whose entries never expire: they are checked by version instead.
+    pub fn versioned(clients: u32) -> Self {
+        ClientCaches {
+            ttl_us: 0,
+            versioned: true,
+            rows: vec![Vec::new(); clients as usize],
+        }
+    }
+    /// Whether entries are version-checked (and never expire).
+    pub fn is_versioned(&self) -> bool {
+        self.versioned
+    }
+    fn alive(&self, e: &CacheEntry, now: SimTime) -> bool {
+        self.versioned || now.since(e.fetched) < self.ttl_us
     }
     /// The time to live, in µs.
     pub fn ttl_us(&self) -> u64 {
@@ -36,7 +61,7 @@ impl ClientCaches {
     }
     /// Whether caching is on.
     pub fn enabled(&self) -> bool {
-        self.ttl_us > 0
+        self.versioned || self.ttl_us > 0
     }
     /// The entry a client holds for a tenant, fresh or not.
     pub fn entry(&self, client: u32, tenant: u32) -> Option<CacheEntry> {
@@ -49,12 +74,26 @@ impl ClientCaches {
     /// The physical shard of a client's entry for a tenant if it is still fresh at `now`
     /// (younger than the TTL).
     pub fn fresh(&self, client: u32, tenant: u32, now: SimTime) -> Option<u32> {
-        self.entry(client, tenant)
-            .filter(|e| now.since(e.fetched) < self.ttl_us)
-            .map(|e| e.phys)
+        self.fresh_entry(client, tenant, now).map(|e| e.phys)
+    }
+    /// A client's entry for a tenant if it is still usable at `now` (versioned entries always
+    /// are).
+    pub fn fresh_entry(&self, client: u32, tenant: u32, now: SimTime) -> Option<CacheEntry> {
+        self.entry(client, tenant).filter(|e| self.alive(e, now))
     }
     /// Remembers what the directory answered (nothing when caching is off).
     pub fn store(&mut self, client: u32, tenant: u32, phys: u32, now: SimTime) {
+        self.store_version(client, tenant, phys, 0, now);
+    }
+    /// Remembers what the directory answered, with the entry's version.
+    pub fn store_version(
+        &mut self,
+        client: u32,
+        tenant: u32,
+        phys: u32,
+        version: u32,
+        now: SimTime,
+    ) {
         if !self.enabled() {
             return;
         }
@@ -64,7 +103,11 @@ impl ClientCaches {
         if row.len() <= tenant as usize {
             row.resize(tenant as usize + 1, None);
         }
-        row[tenant as usize] = Some(CacheEntry { phys, fetched: now });
+        row[tenant as usize] = Some(CacheEntry {
+            phys,
+            fetched: now,
+            version,
+        });
     }
     /// Drops a client's entry for a tenant (after a "moved" answer).
     pub fn forget(&mut self, client: u32, tenant: u32) {
@@ -82,7 +125,7 @@ impl ClientCaches {
             .iter()
             .flatten()
             .flatten()
-            .filter(|e| now.since(e.fetched) < self.ttl_us)
+            .filter(|e| self.alive(e, now))
             .count() as u64
     }
 }
@@ -109,6 +152,18 @@ impl Route {
     pub fn decide(cached: Option<u32>, truth: u32, directory_up: bool) -> Route {
         match (cached, directory_up) {
             (Some(p), _) if p == truth => Route::CacheHit,
+            (Some(_), true) => Route::StaleThenLookup,
+            (Some(_), false) => Route::FailedStale,
+            (None, true) => Route::Lookup,
+            (None, false) => Route::FailedNoEntry,
+        }
+    }
+    /// Decides the route of a versioned request: the client's entry (if any) and the version the
+    /// shards hold for the tenant. A matching version is served where the entry points; an older
+    /// one meets a stale-version error and a refresh from the directory.
+    pub fn decide_versioned(cached: Option<CacheEntry>, version: u32, directory_up: bool) -> Route {
+        match (cached, directory_up) {
+            (Some(e), _) if e.version == version => Route::CacheHit,
             (Some(_), true) => Route::StaleThenLookup,
             (Some(_), false) => Route::FailedStale,
             (None, true) => Route::Lookup,
@@ -165,6 +220,22 @@ mod tests {
         let mut off = ClientCaches::new(2, 0);
         off.store(0, 0, 1, SimTime::ZERO);
         assert_eq!(off.entry(0, 0), None);
+    }
+
+    #[test]
+    fn versioned_entries_never_expire_and_are_checked_by_version() {
+        let mut c = ClientCaches::versioned(1);
+        assert!(c.enabled());
+        c.store_version(0, 2, 5, 3, SimTime::ZERO);
+        let e = c.fresh_entry(0, 2, SimTime::from_secs(3_600));
+        assert_eq!(e.map(|e| (e.phys, e.version)), Some((5, 3)));
+        assert_eq!(Route::decide_versioned(e, 3, false), Route::CacheHit);
+        assert_eq!(Route::decide_versioned(e, 4, true), Route::StaleThenLookup);
+        assert_eq!(Route::decide_versioned(e, 4, false), Route::FailedStale);
+        assert_eq!(
+            Route::decide_versioned(None, 4, false),
+            Route::FailedNoEntry
+        );
     }
 
     #[test]

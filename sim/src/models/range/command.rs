@@ -21,6 +21,13 @@ pub enum Command {
     SetBoundaries(String),
     /// Split the fullest shard at its median key.
     AddShard,
+    /// Move a range's keys to another node.
+    Move {
+        /// The range (shard position).
+        shard: u32,
+        /// Where to: a node, a new node, or (None) the node holding the fewest keys.
+        to: Option<MoveTo>,
+    },
     /// Hand a shard's range to a neighbour (the last shard when None).
     RemoveShard(Option<u32>),
     /// Split or merge until there are this many shards.
@@ -33,6 +40,15 @@ pub enum Command {
     Lookup(i64),
     /// Read every id in a span.
     Scan(i64, i64),
+}
+
+/// The node a `move` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MoveTo {
+    /// An existing node.
+    Node(u32),
+    /// A node with no range yet.
+    New,
 }
 
 impl Command {
@@ -68,6 +84,20 @@ impl Command {
             "merge" => Command::Merge(shard("merge")?),
             "set-boundaries" => Command::SetBoundaries(arg.to_string()),
             "add-shard" => Command::AddShard,
+            "move" => {
+                let usage = "move needs a shard and optionally a node, e.g. move:4, move:4:0 or move:4:new";
+                let (s, to) = match arg.split_once(':') {
+                    Some((s, t)) => (s.trim(), Some(t.trim())),
+                    None => (arg, None),
+                };
+                let shard = s.parse().map_err(|_| usage.to_string())?;
+                let to = match to {
+                    None | Some("") => None,
+                    Some("new") => Some(MoveTo::New),
+                    Some(t) => Some(MoveTo::Node(t.parse().map_err(|_| usage.to_string())?)),
+                };
+                Command::Move { shard, to }
+            }
             "remove-shard" if arg.is_empty() => Command::RemoveShard(None),
             "remove-shard" => Command::RemoveShard(Some(shard("remove-shard")?)),
             "resize" => Command::Resize(arg.parse().map_err(|_| {
@@ -95,7 +125,7 @@ impl Command {
             }
             other => {
                 return Err(format!(
-                    "unknown action {other:?}; this lesson knows split, merge, set-boundaries, add-shard, remove-shard, resize, add-keys, insert, lookup and scan"
+                    "unknown action {other:?}; this lesson knows split, merge, set-boundaries, add-shard, move, remove-shard, resize, add-keys, insert, lookup and scan"
                 ))
             }
         })
@@ -167,6 +197,22 @@ mod tests {
         assert!(parse("add-keys:0").unwrap_err().contains("1 to 10000"));
         assert!(parse("scan:9-3").unwrap_err().contains("at most"));
         assert!(parse("jump").unwrap_err().contains("unknown action"));
+        assert_eq!(parse("move:4"), Ok(Command::Move { shard: 4, to: None }));
+        assert_eq!(
+            parse("move:4:new"),
+            Ok(Command::Move {
+                shard: 4,
+                to: Some(MoveTo::New)
+            })
+        );
+        assert_eq!(
+            parse("move:4:0"),
+            Ok(Command::Move {
+                shard: 4,
+                to: Some(MoveTo::Node(0))
+            })
+        );
+        assert!(parse("move:x").unwrap_err().contains("move:4:new"));
     }
 
     #[test]

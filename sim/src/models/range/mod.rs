@@ -12,6 +12,17 @@
 //! by `murmur3(id) % N`: writes spread evenly, but every scan must ask every shard and every
 //! change of N re-hashes most keys.
 //!
+//! Split and move can be two steps (`split_moves = later`), as in HBase and CockroachDB: a split
+//! then only edits the range table (both halves stay on their node, no key moves), and a range's
+//! keys move when it is relocated, by `move:S[:NODE|new]` or by the rebalancer `rebalance_ms`
+//! after the split (to the node holding the fewest keys). Without a given point a split cuts at
+//! the median key (`split_by = size`) or at the median of the range's last [`RECENT_LOAD`]
+//! requests (`split_by = load`); with sequential ids neither spreads the writes.
+//!
+//! `partition_by` and `primary_key` check MySQL's rule for partitioned tables: every column of the
+//! partitioning expression must be in the primary key, or the table is refused with MySQL's
+//! error 1503 ([`spec::check_primary_key`]).
+//!
 //! Inputs: `split:S[:AT]` (AT is the last id kept by S; without it, S's lower median key, so each
 //! half holds half the keys), `merge:S` (with its right neighbour, on S's server),
 //! `set-boundaries:LIST`, `add-shard` (split the fullest range at its median), `remove-shard[:S]`
@@ -28,7 +39,7 @@
 //! distinct and — under `reject` — inside the space; the per-shard key counts equal a recount and
 //! add up to the number of keys; every key the last change moved sits on the shard it moved to.
 //!
-//! Simplifications: moving a key is instant (no copy traffic or double reads during a split);
+//! Simplifications: moving a key is instant (no copy traffic or double reads during a move);
 //! every read takes the notes' fixed 0.05 s and every write their 0.1 s, with no queueing; shards
 //! never fail (without replicas each range is a single point of failure for its ids — the notes'
 //! "no single point of failure" is wrong); per-shard read and write counts restart at every
@@ -43,7 +54,7 @@ mod traffic;
 mod view;
 
 pub use record::{RangeRecord, Reshape, SplitHow};
-pub use spec::{IdOrder, OutOfRange, Partition};
+pub use spec::{IdOrder, OutOfRange, Partition, SplitBy, SplitMoves};
 pub use table::RangeTable;
 
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
@@ -88,6 +99,9 @@ pub enum Route {
     Refused,
 }
 
+/// How many recent requests (reads and writes, by key) a load-based split looks at.
+pub const RECENT_LOAD: usize = 200;
+
 /// The model's own events.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RangeEvent {
@@ -95,6 +109,8 @@ pub enum RangeEvent {
     Read,
     /// The next new key is written.
     Insert,
+    /// The rebalancer's turn for the range starting at this id (the upper half of a split).
+    Rebalance(u64),
 }
 
 /// The range-sharding lesson model.
@@ -129,6 +145,12 @@ pub struct RangeShards {
     insert_rate: f64,
     last_change: Option<ShardChange>,
     recent: RecentRequests,
+    split_moves: SplitMoves,
+    split_by: SplitBy,
+    rebalance_ms: u64,
+    /// The keys of the last [`RECENT_LOAD`] requests, oldest first (what load-based splitting
+    /// measures).
+    recent_load: std::collections::VecDeque<u64>,
 }
 
 impl RangeShards {
@@ -201,10 +223,30 @@ impl RangeShards {
         self.keys_per_shard = counts;
     }
 
+    /// The node (server) holding shard `i`.
+    pub fn node(&self, i: u32) -> u32 {
+        self.server(i)
+    }
+
+    /// Whether splits change only the range table (moves come later).
+    pub fn splits_in_place(&self) -> bool {
+        self.split_moves == SplitMoves::Later && matches!(self.layout, Layout::Range(_))
+    }
+
+    /// Keys per node (server), by server id.
+    pub fn keys_per_node(&self) -> std::collections::BTreeMap<u32, u64> {
+        let mut out = std::collections::BTreeMap::new();
+        for i in 0..self.shards() {
+            *out.entry(self.server(i)).or_insert(0) += self.keys_per_shard[i as usize];
+        }
+        out
+    }
+
     fn schedule(&self, ctx: &mut Ctx<'_, Self>, event: RangeEvent) {
         let rate = match event {
             RangeEvent::Read => self.read_rate,
             RangeEvent::Insert => self.insert_rate,
+            RangeEvent::Rebalance(_) => return,
         };
         ctx.schedule_poisson(rate, event);
     }
@@ -233,6 +275,17 @@ impl Model for RangeShards {
     }
 
     fn build(params: &ParamSet, ctx: &mut Ctx<'_, Self>) -> Result<Self, ParamError> {
+        let (partition_by, primary_key) = (params.text("partition_by"), params.text("primary_key"));
+        if let Err((mysql, missing)) = spec::check_primary_key(partition_by, primary_key) {
+            return Err(param_error(
+                "primary_key",
+                primary_key,
+                format!(
+                    "a key that also holds {} (the partitioning column); MySQL refuses this table with {mysql}",
+                    missing.join(", ")
+                ),
+            ));
+        }
         let min_id = params.int("min_id").max(0) as u64;
         let max_id = params.int("max_id").max(0) as u64;
         if max_id <= min_id {
@@ -286,6 +339,10 @@ impl Model for RangeShards {
             insert_rate: params.int("insert_rate").max(0) as f64,
             last_change: None,
             recent: RecentRequests::default(),
+            split_moves: SplitMoves::from_param(params.text("split_moves")),
+            split_by: SplitBy::from_param(params.text("split_by")),
+            rebalance_ms: params.int("rebalance_ms").max(0) as u64,
+            recent_load: std::collections::VecDeque::new(),
         };
         model.recount();
         ctx.record(RangeRecord::Built {
@@ -305,6 +362,7 @@ impl Model for RangeShards {
             Command::Merge(shard) => self.merge(shard, ctx),
             Command::SetBoundaries(text) => self.set_boundaries(&text, ctx),
             Command::AddShard => self.add_shard(ctx),
+            Command::Move { shard, to } => self.move_range(shard, to, false, ctx),
             Command::RemoveShard(shard) => {
                 self.remove_shard(shard.unwrap_or(self.shards() - 1), ctx)
             }
@@ -326,6 +384,10 @@ impl Model for RangeShards {
         match event {
             RangeEvent::Read => self.read(ctx),
             RangeEvent::Insert => self.stream_insert(ctx),
+            RangeEvent::Rebalance(lo) => {
+                self.rebalance(lo, ctx);
+                return;
+            }
         }
         self.schedule(ctx, event);
     }

@@ -27,6 +27,20 @@ pub enum SplitHow {
     Median,
     /// The middle of the id range (a shard with fewer than two keys has no median).
     Midpoint,
+    /// After the lower median of the range's recent requests (load-based splitting).
+    Load,
+}
+
+impl SplitHow {
+    /// How the narration says it.
+    pub fn words(self) -> &'static str {
+        match self {
+            SplitHow::Given => "at the given point",
+            SplitHow::Median => "at its median key",
+            SplitHow::Midpoint => "at the middle of its ids (too few keys for a median)",
+            SplitHow::Load => "where it halves the recent requests",
+        }
+    }
 }
 
 /// A change of the shards' layout, for the narration.
@@ -43,6 +57,36 @@ pub enum Reshape {
         /// How `at` was chosen.
         how: SplitHow,
         /// Whether `add-shard` picked the shard (the fullest).
+        auto: bool,
+    },
+    /// A range was split in two by editing the range table only: both halves stay on one node.
+    SplitInPlace {
+        /// The split shard's name.
+        name: String,
+        /// The new shard's name.
+        new_name: String,
+        /// Last id of the lower part.
+        at: u64,
+        /// How `at` was chosen.
+        how: SplitHow,
+        /// Whether `add-shard` picked the shard (the fullest).
+        auto: bool,
+        /// The node both halves stay on.
+        node: u32,
+    },
+    /// A range was relocated to another node.
+    Moved {
+        /// The range's name.
+        name: String,
+        /// Its ids.
+        lo: u64,
+        /// Its ids' end.
+        hi: u64,
+        /// The node it left.
+        from_node: u32,
+        /// The node it went to.
+        to_node: u32,
+        /// Whether the rebalancer moved it (not the learner).
         auto: bool,
     },
     /// Two neighbouring ranges became one.
@@ -211,16 +255,37 @@ impl Narrate for RangeRecord {
                         auto,
                     } => {
                         let why = if *auto { " (the fullest)" } else { "" };
-                        let how = match how {
-                            SplitHow::Given => "at the given point",
-                            SplitHow::Median => "at its median key",
-                            SplitHow::Midpoint => "at the middle of its ids (too few keys for a median)",
-                        };
                         format!(
-                            "Split {name}{why} {how}: it keeps ids up to {}, the rest go to the new {new_name}. {cost}; no other shard was touched.",
+                            "Split {name}{why} {}: it keeps ids up to {}, the rest go to the new {new_name}. {cost}; no other shard was touched.",
+                            how.words(),
                             grouped(*at)
                         )
                     }
+                    Reshape::SplitInPlace {
+                        name,
+                        new_name,
+                        at,
+                        how,
+                        auto,
+                        node,
+                    } => format!(
+                        "Split {name}{} {}: it keeps ids up to {}, the rest form {new_name}, still on node {node}. The split changed only the range table: {cost}.",
+                        if *auto { " (the fullest)" } else { "" },
+                        how.words(),
+                        grouped(*at)
+                    ),
+                    Reshape::Moved {
+                        name,
+                        lo,
+                        hi,
+                        from_node,
+                        to_node,
+                        auto,
+                    } => format!(
+                        "{} moved {name} (ids {}) from node {from_node} to node {to_node}. {cost}, exactly the range's keys.",
+                        if *auto { "The rebalancer" } else { "You" },
+                        span(*lo, *hi)
+                    ),
                     Reshape::Merged { kept, gone, lo, hi } => format!(
                         "Merged {gone} into {kept}, which now holds ids {}. {cost}, all of them {gone}'s.",
                         span(*lo, *hi)

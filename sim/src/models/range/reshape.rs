@@ -1,10 +1,12 @@
-//! Changes of the shards: split, merge, new split points, add, remove, resize. Each records
+//! Changes of the shards: split, move, merge, new split points, add, remove, resize. Each records
 //! which keys changed *server* (not merely number: splitting shard 1 renumbers the shards above
 //! it, but their keys stay put).
 
+use super::command::MoveTo;
 use super::record::{RangeRecord, Reshape, SplitHow};
+use super::spec::SplitBy;
 use super::table::{self, MAX_SHARDS};
-use super::{Layout, RangeShards};
+use super::{Layout, RangeEvent, RangeShards};
 use crate::model::{Ctx, InputError};
 use crate::models::shard_view::{ShardChange, ShardMove};
 
@@ -135,29 +137,126 @@ impl RangeShards {
         Ok(())
     }
 
-    /// Splits range `i` in place (no recording): after `at`, or at its median key.
-    fn split_range(&mut self, i: u32, at: Option<u64>) -> Result<(u64, SplitHow), String> {
+    /// The lower median of the recent requests' keys that fall in `lo..=hi`, if there are two.
+    fn load_median(&self, lo: u64, hi: u64) -> Option<u64> {
+        let mut recent: Vec<u64> = self
+            .recent_load
+            .iter()
+            .copied()
+            .filter(|k| (lo..=hi).contains(k))
+            .collect();
+        if recent.len() < 2 {
+            return None;
+        }
+        recent.sort_unstable();
+        Some(recent[recent.len() / 2 - 1])
+    }
+
+    /// Splits range `i` (no recording): after `at`, or where the split rule puts it. With
+    /// `in_place` the new range stays on range `i`'s node.
+    fn split_range(
+        &mut self,
+        i: u32,
+        at: Option<u64>,
+        in_place: bool,
+    ) -> Result<(u64, SplitHow), String> {
         self.check_shard(i)?;
         let span = self.key_span(i);
-        let Layout::Range(t) = &mut self.layout else {
+        let Layout::Range(t) = &self.layout else {
             return Err("not a range table".into());
         };
         let (lo, hi) = t.range(i);
-        let (at, how) = match at {
-            Some(at) => (at, SplitHow::Given),
-            None if hi == lo => (lo, SplitHow::Midpoint),
-            None if span.len() >= 2 => {
+        let by_load = match (at, self.split_by) {
+            (None, SplitBy::Load) if hi > lo => self.load_median(lo, hi),
+            _ => None,
+        };
+        let (at, how) = match (at, by_load) {
+            (Some(at), _) => (at, SplitHow::Given),
+            (None, Some(m)) => (m.clamp(lo, hi - 1), SplitHow::Load),
+            (None, None) if hi == lo => (lo, SplitHow::Midpoint),
+            (None, None) if span.len() >= 2 => {
                 let lower_last = self.keys[span.start + span.len() / 2 - 1];
                 (lower_last.clamp(lo, hi - 1), SplitHow::Median)
             }
-            None => (lo + (hi - lo) / 2, SplitHow::Midpoint),
+            (None, None) => (lo + (hi - lo) / 2, SplitHow::Midpoint),
         };
-        t.split(i, at)?;
+        let Layout::Range(t) = &mut self.layout else {
+            return Err("not a range table".into());
+        };
+        t.split_onto(i, at, in_place)?;
         let name = self.names[i as usize]
             .as_deref()
             .map(|n| split_name(n, &self.names));
         self.names.insert(i as usize + 1, name);
         Ok((at, how))
+    }
+
+    /// `move:i[:node]`, and the rebalancer (`auto`): put range `i`'s keys on another node (the
+    /// one holding the fewest keys when none is named; a new node when there is no other).
+    pub(super) fn move_range(
+        &mut self,
+        i: u32,
+        to: Option<MoveTo>,
+        auto: bool,
+        ctx: &mut Ctx<'_, Self>,
+    ) -> Result<(), InputError> {
+        let Layout::Range(t) = &self.layout else {
+            return Err(InputError(
+                "under hash partitioning there are no ranges to move; every shard is one residue of hash % N"
+                    .into(),
+            ));
+        };
+        self.check_shard(i).map_err(InputError)?;
+        let from = t.uid(i);
+        let target = match to {
+            Some(MoveTo::Node(u)) => u,
+            Some(MoveTo::New) => t.fresh_server(),
+            None => self
+                .keys_per_node()
+                .into_iter()
+                .filter(|(u, _)| *u != from)
+                .min_by_key(|(u, keys)| (*keys, *u))
+                .map_or(t.fresh_server(), |(u, _)| u),
+        };
+        if target == from {
+            return Err(InputError(format!(
+                "{} is already on node {from}",
+                self.name(i)
+            )));
+        }
+        let (lo, hi) = t.range(i);
+        let name = self.name(i);
+        self.reshape(ctx, |m| {
+            let Layout::Range(t) = &mut m.layout else {
+                return Err("not a range table".into());
+            };
+            t.relocate(i, target)?;
+            Ok(Reshape::Moved {
+                name,
+                lo,
+                hi,
+                from_node: from,
+                to_node: target,
+                auto,
+            })
+        })
+    }
+
+    /// The rebalancer's turn for the range that starts at `lo`: if it still exists and still
+    /// shares its node with another range, move it to the node holding the fewest keys.
+    pub(super) fn rebalance(&mut self, lo: u64, ctx: &mut Ctx<'_, Self>) {
+        let Layout::Range(t) = &self.layout else {
+            return;
+        };
+        let Some(i) = (0..t.shards()).find(|&i| t.range(i).0 == lo) else {
+            return;
+        };
+        let node = t.uid(i);
+        let shared = (0..t.shards()).filter(|&j| t.uid(j) == node).count() > 1;
+        if shared {
+            // A refusal (no other node can take it) leaves the table as it was.
+            let _ = self.move_range(i, None, true, ctx);
+        }
     }
 
     /// Merges range `i` with `i + 1` in place (no recording).
@@ -185,6 +284,7 @@ impl RangeShards {
         auto: bool,
         ctx: &mut Ctx<'_, Self>,
     ) -> Result<(), InputError> {
+        let mut new_lo = None;
         self.reshape(ctx, |m| {
             m.check_shard(i)?;
             if let Layout::Hash { n } = m.layout {
@@ -196,15 +296,36 @@ impl RangeShards {
                 return m.rehash(n + 1, action);
             }
             let name = m.name(i);
-            let (at, how) = m.split_range(i, at)?;
-            Ok(Reshape::Split {
-                name,
-                new_name: m.name(i + 1),
-                at,
-                how,
-                auto,
+            let in_place = m.splits_in_place();
+            let (at, how) = m.split_range(i, at, in_place)?;
+            new_lo = Some(at + 1);
+            let new_name = m.name(i + 1);
+            Ok(if in_place {
+                Reshape::SplitInPlace {
+                    name,
+                    new_name,
+                    at,
+                    how,
+                    auto,
+                    node: m.server(i),
+                }
+            } else {
+                Reshape::Split {
+                    name,
+                    new_name,
+                    at,
+                    how,
+                    auto,
+                }
             })
-        })
+        })?;
+        if let Some(lo) = new_lo.filter(|_| self.splits_in_place() && self.rebalance_ms > 0) {
+            ctx.schedule(
+                ctx.now.plus_us(self.rebalance_ms * 1_000),
+                RangeEvent::Rebalance(lo),
+            );
+        }
+        Ok(())
     }
 
     /// `merge:i`: shard `i` absorbs `i + 1`.
@@ -287,7 +408,7 @@ impl RangeShards {
             while m.shards() != to {
                 if m.shards() < to {
                     let i = m.fullest();
-                    m.split_range(i, None)?;
+                    m.split_range(i, None, false)?;
                 } else {
                     let i = (0..m.shards() - 1)
                         .min_by_key(|&i| {

@@ -39,6 +39,95 @@ pub enum IdOrder {
     TimeOrdered,
 }
 
+/// What a split does with the new range's keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SplitMoves {
+    /// The upper half goes to a new node at once (split and move as one step).
+    Now,
+    /// A split only changes the range table: both halves stay on their node until a move (the
+    /// `move` action, or the rebalancer after `rebalance_ms`) relocates one, as in HBase and
+    /// CockroachDB.
+    Later,
+}
+
+/// Where a split without a given point cuts a range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SplitBy {
+    /// At the median key: each half holds half the keys (size-based splitting).
+    Size,
+    /// At the median of the range's recent requests: each half took half of them (load-based
+    /// splitting).
+    Load,
+}
+
+impl SplitMoves {
+    /// From the `split_moves` parameter.
+    pub fn from_param(v: &str) -> Self {
+        if v == "later" {
+            SplitMoves::Later
+        } else {
+            SplitMoves::Now
+        }
+    }
+}
+
+impl SplitBy {
+    /// From the `split_by` parameter.
+    pub fn from_param(v: &str) -> Self {
+        if v == "load" {
+            SplitBy::Load
+        } else {
+            SplitBy::Size
+        }
+    }
+}
+
+/// The columns an SQL expression reads: its identifiers that are not function names
+/// (`TO_DAYS(created_at)` → `created_at`) or inside a string literal, lower-cased.
+pub fn columns_of(expr: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = expr;
+    while let Some(i) = rest.find(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '\'') {
+        rest = &rest[i..];
+        if let Some(lit) = rest.strip_prefix('\'') {
+            rest = lit.split_once('\'').map_or("", |(_, r)| r);
+            continue;
+        }
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let word = rest[..end].to_ascii_lowercase();
+        rest = &rest[end..];
+        if !rest.trim_start().starts_with('(') && !out.contains(&word) {
+            out.push(word);
+        }
+    }
+    out
+}
+
+/// MySQL's rule for a partitioned table (Reference Manual, "Partitioning Keys, Primary Keys, and
+/// Unique Keys"): every unique key, the primary key included, must use every column of the
+/// partitioning expression. Returns MySQL's own error (ER_UNIQUE_KEY_NEED_ALL_FIELDS_IN_PF, 1503)
+/// and the columns missing from the key.
+pub fn check_primary_key(
+    partition_by: &str,
+    primary_key: &str,
+) -> Result<(), (String, Vec<String>)> {
+    let key = columns_of(primary_key);
+    let missing: Vec<String> = columns_of(partition_by)
+        .into_iter()
+        .filter(|c| !key.contains(c))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err((
+            "ERROR 1503 (HY000): A PRIMARY KEY must include all columns in the table's partitioning function".to_string(),
+            missing,
+        ))
+    }
+}
+
 impl Partition {
     /// From the `partition` parameter.
     pub fn from_param(v: &str) -> Self {
@@ -144,6 +233,38 @@ pub fn specs() -> Vec<ParamSpec> {
             .unit("writes/s")
             .help("New keys per simulated second (a Poisson stream), with ids from the Ids rule."),
     ];
+    specs.extend([
+        ParamSpec::choice(
+            "split_moves",
+            "A split",
+            "now",
+            &[
+                ("now", "Moves the upper half to a new node"),
+                ("later", "Changes only the table; a move comes later"),
+            ],
+        )
+        .help("Later: a split only edits the range table; keys move when a range is moved."),
+        ParamSpec::int("rebalance_ms", "Rebalancer delay", 0, 0, 60_000, 100)
+            .unit("ms")
+            .help(
+                "After a split that only edits the table, the rebalancer moves the new range to \
+                   the node with the fewest keys this long later; 0: never.",
+            ),
+        ParamSpec::choice(
+            "split_by",
+            "Split point",
+            "size",
+            &[
+                ("size", "Size: the median key"),
+                ("load", "Load: halves the recent requests"),
+            ],
+        )
+        .help("Where a split cuts: at the median key, or at the median of recent requests."),
+        ParamSpec::text("partition_by", "Partitioning expression", "id", 120)
+            .help("The SQL expression the ranges cut, e.g. TO_DAYS(created_at)."),
+        ParamSpec::text("primary_key", "Primary key", "id", 120)
+            .help("Its columns, comma-separated; MySQL needs every partitioning column in it."),
+    ]);
     specs.extend(crate::workload::specs(5));
     specs
 }
@@ -156,6 +277,7 @@ pub fn actions() -> Vec<ActionSpec> {
         ActionSpec::new("set-boundaries", "Set split points")
             .arg("ascending ids", Some("100000,200000")),
         ActionSpec::new("add-shard", "Split the fullest shard"),
+        ActionSpec::new("move", "Move a range").arg("shard[:node]", Some("1")),
         ActionSpec::new("remove-shard", "Remove a shard").arg("shard (optional)", None),
         ActionSpec::new("resize", "Resize to").arg("shard count", Some("4")),
         ActionSpec::new("add-keys", "Add new keys").arg("count", Some("10")),

@@ -13,8 +13,11 @@
 //! by position (0 is the lowest range), so splitting shard 1 renumbers shards 2, 3… one up, but
 //! their keys stay on the same server. A key *moves* only when its server id changes.
 //!
+//! Several ranges may share a server: a metadata-only split leaves both halves on the parent's
+//! server until a move relocates one ([`RangeTable::split_onto`], [`RangeTable::relocate`]).
+//!
 //! Invariants checked by [`RangeTable::validate`]: the split points are strictly ascending and
-//! inside the space; there is one distinct server id per range.
+//! inside the space; every range has a server id that has been handed out.
 
 use crate::hashing::HashFn;
 
@@ -191,6 +194,12 @@ impl RangeTable {
     /// Splits shard `i` after id `at`: shard `i` keeps `lo..=at`, a new shard `i + 1` on a new
     /// server takes `at + 1..=hi`, and the shards above are renumbered one up.
     pub fn split(&mut self, i: u32, at: u64) -> Result<(), String> {
+        self.split_onto(i, at, false)
+    }
+
+    /// Splits shard `i` after id `at`; with `in_place` the new range `i + 1` stays on shard `i`'s
+    /// server (a metadata-only split: no key changes server), otherwise it gets a new server.
+    pub fn split_onto(&mut self, i: u32, at: u64, in_place: bool) -> Result<(), String> {
         self.check_index(i)?;
         if self.shards() >= MAX_SHARDS {
             return Err(format!("a table has at most {MAX_SHARDS} shards"));
@@ -214,8 +223,40 @@ impl RangeTable {
         }
         let pos = i as usize;
         self.bounds.insert(pos, at);
-        self.uids.insert(pos + 1, self.next_uid);
-        self.next_uid += 1;
+        if in_place {
+            self.uids.insert(pos + 1, self.uids[pos]);
+        } else {
+            self.uids.insert(pos + 1, self.next_uid);
+            self.next_uid += 1;
+        }
+        Ok(())
+    }
+
+    /// The servers that hold at least one range, ascending.
+    pub fn servers(&self) -> Vec<u32> {
+        crate::order::set_of(self.uids.iter().copied())
+            .into_iter()
+            .collect()
+    }
+
+    /// A server id no range has had yet.
+    pub fn fresh_server(&self) -> u32 {
+        self.next_uid
+    }
+
+    /// Puts range `i` on server `uid` (an existing one, or [`Self::fresh_server`]).
+    pub fn relocate(&mut self, i: u32, uid: u32) -> Result<(), String> {
+        self.check_index(i)?;
+        if uid > self.next_uid {
+            return Err(format!(
+                "there is no node {uid}; nodes are numbered up to {}",
+                self.next_uid.saturating_sub(1)
+            ));
+        }
+        if uid == self.next_uid {
+            self.next_uid += 1;
+        }
+        self.uids[i as usize] = uid;
         Ok(())
     }
 
@@ -272,10 +313,11 @@ impl RangeTable {
                 self.bounds.len() + 1
             ));
         }
-        let distinct: std::collections::BTreeSet<u32> =
-            crate::order::set_of(self.uids.iter().copied());
-        if distinct.len() != self.uids.len() {
-            return Err("two ranges share a server id".to_string());
+        if let Some(u) = self.uids.iter().find(|u| **u >= self.next_uid) {
+            return Err(format!(
+                "range on server {u}, but only servers below {} exist",
+                self.next_uid
+            ));
         }
         Ok(())
     }

@@ -87,6 +87,10 @@ impl RangeShards {
     }
 
     fn show(&mut self, request: ShardRequest) {
+        if self.recent_load.len() == super::RECENT_LOAD {
+            self.recent_load.pop_front();
+        }
+        self.recent_load.push_back(request.key);
         self.recent.push(request);
     }
 

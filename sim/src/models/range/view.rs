@@ -22,6 +22,15 @@ impl RangeShards {
     /// Shard `i`'s range in words (`ids 100,001–200,000`; `ids ≤ 100,000` for an end range that
     /// takes out-of-range ids), or its hash residue.
     pub fn caption(&self, i: u32) -> String {
+        let range = self.range_caption(i);
+        if self.splits_in_place() {
+            format!("{range} · node {}", self.node(i))
+        } else {
+            range
+        }
+    }
+
+    fn range_caption(&self, i: u32) -> String {
         match &self.layout {
             Layout::Hash { n } => format!("hash % {n} = {i}"),
             Layout::Range(t) => {
@@ -44,6 +53,13 @@ impl RangeShards {
         let total: u64 = self.writes_per_shard.iter().sum();
         let last = *self.writes_per_shard.last()?;
         (total > 0).then(|| share_percent(last, total))
+    }
+
+    /// The largest share (percent) of the writes since the last change that one shard took.
+    fn busiest_write_share(&self) -> Option<f64> {
+        let total: u64 = self.writes_per_shard.iter().sum();
+        let most = self.writes_per_shard.iter().copied().max()?;
+        (total > 0).then(|| share_percent(most, total))
     }
 
     fn is_hot(&self, i: u32) -> bool {
@@ -210,6 +226,15 @@ impl RangeShards {
                         .map_or(MetricValue::None, MetricValue::Float),
                     unit: Some("%"),
                     help: "The last shard's share of the writes since the last change of shards: 100% is a hot tail.",
+                },
+                Metric {
+                    id: "busiest_write_share",
+                    label: "Writes on the busiest shard",
+                    value: self
+                        .busiest_write_share()
+                        .map_or(MetricValue::None, MetricValue::Float),
+                    unit: Some("%"),
+                    help: "The busiest shard's share of the writes since the last change of shards.",
                 },
                 Metric {
                     id: "scan_shards",
