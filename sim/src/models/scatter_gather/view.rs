@@ -159,7 +159,7 @@ const SCALARS: [(&str, &str, Option<&str>, &str); 24] = [
     ("utilisation_percent", "Mean shard utilisation", Some("%"), "Share of time the shards were busy, averaged over the shards."),
     ("max_utilisation_percent", "Busiest shard utilisation", Some("%"), "Share of time the busiest shard was busy."),
     ("extra_requests_percent", "Extra requests", Some("%"), "Second copies sent (hedges, tied twins, cancelled ones included) per read request a run without a cure would send."),
-    ("extra_busy_percent", "Extra busy time", Some("%"), "Work the servers did on copies whose answer lost, as a share of the rest of their work."),
+    ("extra_busy_percent", "Extra busy time", Some("%"), "Work the servers did on second copies (hedges that ran, the losing twin when both tied copies ran), as a share of the rest of their work."),
     ("hedge_delay_ms", "Hedge delay now", Some("ms"), "How long a read waits before hedging: the fixed delay, or the 95th percentile of the recent first-copy latencies."),
     ("tied_both_percent", "Tied legs run twice", Some("%"), "Share of tied requests whose two copies both started within the cancellation delay, so both did the work."),
     ("complete_percent", "Scatters answered complete", Some("%"), "Share of scatter reads that answered with every shard (partial results answer at the deadline without the late ones)."),
@@ -245,7 +245,9 @@ pub(super) fn metrics(m: &ScatterGather) -> Metrics {
     };
     let quantile_ms =
         |q: f64| move |k: u32| scatter_quantile_us(&m.dist, q, k, m.gather_us) / 1_000.0;
-    let per_shard_requests: Vec<u64> = m.servers.iter().map(|s| s.requests).collect();
+    let per_shard_requests: Vec<u64> = (0..n)
+        .map(|i| (0..m.replicas).map(|r| m.server(i, r).requests).sum())
+        .collect();
     Metrics {
         scalars,
         groups: vec![
@@ -257,7 +259,7 @@ pub(super) fn metrics(m: &ScatterGather) -> Metrics {
             },
             MetricGroup {
                 id: "requests_per_shard",
-                label: "Requests per shard",
+                label: "Requests per shard (all its replicas)",
                 unit: Some("requests"),
                 values: per_shard(&per_shard_requests),
             },
