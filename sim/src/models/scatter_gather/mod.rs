@@ -283,7 +283,8 @@ pub struct ScatterGather {
     copies_sent: u64,
     /// Second copies or first copies removed from their queue before they started.
     copies_cancelled: u64,
-    /// Work done on copies whose answer lost, in microseconds.
+    /// Work done on second copies, in microseconds: every hedge that ran, and the losing twin
+    /// of a tied pair that both ran (a run without a cure would do one copy's work).
     dup_busy_us: u64,
     /// Tied legs, and those whose copies both started within the cancellation delay.
     tied_legs: u64,
@@ -710,12 +711,11 @@ impl ScatterGather {
                 self.copies_cancelled += 1;
                 continue;
             }
+            // The hedge's work is the extra: the first copy's was done without a cure too.
             let r = self.send_draw(a.shard, b, now, a.key, &mut first, draw);
+            self.dup_busy_us += r.service_us();
             if r.finish < a.finish {
-                self.dup_busy_us += a.service_us();
                 q.responses[i as usize] = r;
-            } else {
-                self.dup_busy_us += r.service_us();
             }
         }
         self.complete_plan(q, ctx);
