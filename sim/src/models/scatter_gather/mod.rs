@@ -73,7 +73,6 @@ use crate::time::SimTime;
 use crate::workload::poisson_gap_us;
 use servers::{LatencyHistogram, Response, ShardServer};
 use service::{Draw, ServiceDist};
-use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 use table::{fetch_shards, index_partition, shard_of, Table};
 
@@ -252,8 +251,9 @@ pub struct ScatterGather {
     table: Table,
     /// Each shard's first copy.
     servers: Vec<ShardServer>,
-    /// Each shard's other replicas (`replicas − 1` each), each its own server.
-    copies: Vec<Vec<ShardServer>>,
+    /// Each shard's other replicas, each its own server: shard `i`'s replica `r ≥ 1` is
+    /// `copies[i · (replicas − 1) + r − 1]`.
+    copies: Vec<ShardServer>,
     replicas: u32,
     cure: Cure,
     /// A fixed hedge delay; `None`: the 95th percentile of recent first-copy latencies.
@@ -296,10 +296,12 @@ pub struct ScatterGather {
     scatter_done: u64,
     /// Busy time of servers that have since been removed.
     busy_removed_us: u64,
-    /// First-copy latencies not yet seen by the client: (answer time, sequence) → latency.
-    unseen: BTreeMap<(SimTime, u64), u64>,
-    /// The newest first-copy latencies the client has seen, oldest first.
-    seen: VecDeque<u64>,
+    /// First-copy latencies the client has not seen yet: (answer time, latency), in send order.
+    unseen: Vec<(SimTime, u64)>,
+    /// The newest first-copy latencies the client has seen: a ring of [`HEDGE_WINDOW`], the
+    /// next to overwrite at `seen_next`.
+    seen: Vec<u64>,
+    seen_next: u32,
     /// Latencies seen since the percentile was last estimated.
     since_estimate: u32,
     /// The hedge delay now: the percentile of `seen` (None before the warm-up).
@@ -392,20 +394,20 @@ impl ScatterGather {
     pub fn server(&self, shard: u32, replica: u32) -> &ShardServer {
         match replica {
             0 => &self.servers[shard as usize],
-            r => &self.copies[shard as usize][r as usize - 1],
+            r => &self.copies[(shard * (self.replicas - 1) + r - 1) as usize],
         }
     }
 
     fn server_mut(&mut self, shard: u32, replica: u32) -> &mut ShardServer {
         match replica {
             0 => &mut self.servers[shard as usize],
-            r => &mut self.copies[shard as usize][r as usize - 1],
+            r => &mut self.copies[(shard * (self.replicas - 1) + r - 1) as usize],
         }
     }
 
     /// Every server, first copies then the other replicas.
     fn all_servers(&self) -> impl Iterator<Item = &ShardServer> {
-        self.servers.iter().chain(self.copies.iter().flatten())
+        self.servers.iter().chain(self.copies.iter())
     }
 
     /// A draw's time on `shard`'s copy `replica` (a degraded server multiplies it).
@@ -584,24 +586,29 @@ impl ScatterGather {
     /// Moves the first-copy latencies answered by `now` into the client's window, and
     /// re-estimates the percentile every 50 of them.
     fn see_latencies(&mut self, now: SimTime) {
-        while let Some(entry) = self.unseen.first_entry() {
-            if entry.key().0 > now {
-                break;
+        let mut i = 0;
+        while i < self.unseen.len() {
+            let (at, us) = self.unseen[i];
+            if at > now {
+                i += 1;
+                continue;
             }
-            let us = entry.remove();
-            if self.seen.len() >= HEDGE_WINDOW {
-                self.seen.pop_front();
+            self.unseen.remove(i);
+            if self.seen.len() < HEDGE_WINDOW {
+                self.seen.push(us);
+            } else {
+                self.seen[self.seen_next as usize] = us;
+                self.seen_next = (self.seen_next + 1) % HEDGE_WINDOW as u32;
             }
-            self.seen.push_back(us);
             self.since_estimate += 1;
         }
         if self.seen.len() >= HEDGE_WARMUP
             && (self.since_estimate >= 50 || self.hedge_estimate_us.is_none())
         {
-            let mut sorted: Vec<u64> = self.seen.iter().copied().collect();
+            let mut sorted = self.seen.clone();
+            sorted.sort_unstable();
             let k = (sorted.len() * HEDGE_PERMILLE).div_ceil(1_000).max(1) - 1;
-            let (_, v, _) = sorted.select_nth_unstable(k);
-            self.hedge_estimate_us = Some(*v);
+            self.hedge_estimate_us = Some(sorted[k]);
             self.since_estimate = 0;
         }
     }
@@ -625,8 +632,7 @@ impl ScatterGather {
             return Leg::Done(r);
         }
         // The client learns this latency when the answer arrives, not before.
-        self.unseen
-            .insert((r.finish, self.requests_total), r.latency_us());
+        self.unseen.push((r.finish, r.latency_us()));
         match self.hedge_delay_us() {
             Some(d) if r.finish > now.plus_us(d) => Leg::Hedge(r),
             _ => Leg::Done(r),
@@ -899,14 +905,14 @@ impl ScatterGather {
         if to > from {
             self.servers
                 .extend((from..to).map(|_| ShardServer::new(ctx.now)));
-            let others = self.replicas as usize - 1;
+            let others = self.replicas - 1;
             self.copies
-                .extend((from..to).map(|_| vec![ShardServer::new(ctx.now); others]));
+                .extend((from * others..to * others).map(|_| ShardServer::new(ctx.now)));
         } else {
             let removed: Vec<ShardServer> = self
                 .servers
                 .drain(to as usize..)
-                .chain(self.copies.drain(to as usize..).flatten())
+                .chain(self.copies.drain((to * (self.replicas - 1)) as usize..))
                 .collect();
             for s in removed {
                 self.requests_removed += s.requests;
@@ -1060,7 +1066,7 @@ impl Model for ScatterGather {
                     ("partial", "Partial results at a deadline"),
                 ],
             )
-            .help("Hedged: a second copy to another replica once the first is late. Tied: two copies at once, the first to start cancels the other. Partial: a scatter answers at the deadline with the shards it has. Hedged and tied need 2 replicas."),
+            .help("Hedged: a second copy once the first is late. Tied: two copies, the first to start cancels the other. Partial: answer at the deadline. Hedged and tied need 2 replicas."),
             ParamSpec::float("hedge_ms", "Hedge delay", 0.0, 0.0, 500.0, 0.5)
                 .unit("ms")
                 .help("How long a read waits before hedging; 0 waits for the 95th percentile of recent first-copy latencies."),
@@ -1114,8 +1120,8 @@ impl Model for ScatterGather {
             servers: (0..shards)
                 .map(|_| ShardServer::new(SimTime::ZERO))
                 .collect(),
-            copies: (0..shards)
-                .map(|_| vec![ShardServer::new(SimTime::ZERO); replicas as usize - 1])
+            copies: (0..shards * (replicas - 1))
+                .map(|_| ShardServer::new(SimTime::ZERO))
                 .collect(),
             replicas,
             cure,
@@ -1150,8 +1156,9 @@ impl Model for ScatterGather {
             scatter_complete: 0,
             scatter_done: 0,
             busy_removed_us: 0,
-            unseen: BTreeMap::new(),
-            seen: VecDeque::new(),
+            unseen: Vec::new(),
+            seen: Vec::new(),
+            seen_next: 0,
             since_estimate: 0,
             hedge_estimate_us: None,
             queries_issued: 0,
@@ -1309,29 +1316,16 @@ impl Model for ScatterGather {
                 self.fanout_total, self.requests_total
             ));
         }
-        if self.copies.len() != n as usize
-            || self
-                .copies
-                .iter()
-                .any(|c| c.len() != self.replicas as usize - 1)
-        {
-            return Err(format!(
-                "{n} shards of {} replicas, but the copies do not match",
-                self.replicas
-            ));
+        if self.copies.len() != (n * (self.replicas - 1)) as usize {
+            return Err("the replicas do not match the shards".into());
         }
-        if self.tied_both + self.copies_cancelled > self.copies_sent {
-            return Err(format!(
-                "{} tied legs ran twice and {} copies were cancelled, more than the {} sent",
-                self.tied_both, self.copies_cancelled, self.copies_sent
-            ));
+        // Each second copy ran, or was cancelled, or (tied) its twin was: never two of these.
+        if self.tied_both + self.copies_cancelled > self.copies_sent || self.copies_sent > self.legs
+        {
+            return Err("more second copies accounted for than sent".into());
         }
         if self.dup_busy_us > self.busy_total_us() {
-            return Err(format!(
-                "{} µs of duplicated work, more than the {} µs of work done",
-                self.dup_busy_us,
-                self.busy_total_us()
-            ));
+            return Err("more duplicated work than work done".into());
         }
         if self.scatter_legs_answered > self.scatter_legs
             || self.scatter_complete > self.scatter_done

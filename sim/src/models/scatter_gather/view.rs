@@ -158,12 +158,12 @@ const SCALARS: [(&str, &str, Option<&str>, &str); 24] = [
     ("slow_hit_theory_percent", "Scatters meeting a pause (theory)", Some("%"), "1 − (1 − p)^N: the chance that at least one of N shards pauses during a scatter."),
     ("utilisation_percent", "Mean shard utilisation", Some("%"), "Share of time the shards were busy, averaged over the shards."),
     ("max_utilisation_percent", "Busiest shard utilisation", Some("%"), "Share of time the busiest shard was busy."),
-    ("extra_requests_percent", "Extra requests", Some("%"), "Second copies sent (hedges, tied twins, cancelled ones included) per read request a run without a cure would send."),
-    ("extra_busy_percent", "Extra busy time", Some("%"), "Work the servers did on second copies (hedges that ran, the losing twin when both tied copies ran), as a share of the rest of their work."),
-    ("hedge_delay_ms", "Hedge delay now", Some("ms"), "How long a read waits before hedging: the fixed delay, or the 95th percentile of the recent first-copy latencies."),
-    ("tied_both_percent", "Tied legs run twice", Some("%"), "Share of tied requests whose two copies both started within the cancellation delay, so both did the work."),
-    ("complete_percent", "Scatters answered complete", Some("%"), "Share of scatter reads that answered with every shard (partial results answer at the deadline without the late ones)."),
-    ("coverage_percent", "Mean coverage", Some("%"), "Share of the shards whose answer a scatter read used, on average."),
+    ("extra_requests_percent", "Extra requests", Some("%"), "Second copies sent (hedges, tied twins), per read request sent without a cure."),
+    ("extra_busy_percent", "Extra busy time", Some("%"), "Work done on second copies, as a share of the rest of the work."),
+    ("hedge_delay_ms", "Hedge delay now", Some("ms"), "How long a request waits before hedging: fixed, or the p95 of recent latencies."),
+    ("tied_both_percent", "Tied legs run twice", Some("%"), "Tied requests whose copies both started within the cancellation delay, so both ran."),
+    ("complete_percent", "Scatters answered complete", Some("%"), "Scatter reads answered with every shard."),
+    ("coverage_percent", "Mean coverage", Some("%"), "Share of the shards a scatter read's answer used, on average."),
 ];
 
 /// Counts as bars labelled by shard index.
