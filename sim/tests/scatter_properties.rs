@@ -143,6 +143,59 @@ proptest! {
         }
     }
 
+    /// The tail's cures keep every law: the invariants hold (requests conserved over every
+    /// replica, duplicated work within the work done, at most one second copy per request), no
+    /// answered shard is later than its query, a partial answer comes by the deadline plus the
+    /// merge, and only hedged and tied requests send extra copies.
+    #[test]
+    fn the_cures_keep_the_laws(
+        shards in 1u32..=32, replicas in 1u32..=3, cure in 0u8..4,
+        rate in 0u32..=300, attr in 0u32..=100, write in 0u32..=40,
+        hedge_ms in prop_oneof![Just(0.0f64), 0.5f64..40.0], cancel_ms in 0.0f64..5.0,
+        deadline_ms in 1.0f64..60.0, global in any::<bool>(), seed in any::<u64>(),
+        resize_to in 1u32..=32, degrade in any::<bool>(),
+    ) {
+        let cure = ["none", "hedged", "tied", "partial"][cure as usize];
+        let replicas = if matches!(cure, "hedged" | "tied") { replicas.max(2) } else { replicas };
+        let mut inputs = vec![format!("300:resize:{resize_to}"), "310:query:by-attribute".into()];
+        if degrade {
+            inputs.push("100:slow-shard:0".to_string());
+        }
+        let s = scenario(seed, &[
+            ("shards", shards.to_string()), ("replicas", replicas.to_string()),
+            ("cure", cure.into()), ("hedge_ms", format!("{hedge_ms:.1}")),
+            ("cancel_ms", format!("{cancel_ms:.1}")), ("deadline_ms", format!("{deadline_ms:.0}")),
+            ("query_rate", rate.to_string()), ("by_attribute_percent", attr.to_string()),
+            ("write_percent", write.to_string()),
+            ("index", if global { "global" } else { "none" }.into()),
+        ], &inputs, 800);
+        let r = run(&s);
+        prop_assert!(r.validate().is_ok(), "{:?}", r.validate());
+        prop_assert!(r.trace_lines().iter().all(|l| !l.rejected));
+        if let Some(q) = r.model().last_query() {
+            for x in q.answered() {
+                prop_assert!(q.latency_us() >= x.finish.since(q.issued));
+            }
+            if let Some(c) = q.cutoff {
+                prop_assert!(q.done <= c.plus_us(500), "answered after the deadline and merge");
+            }
+        }
+        let extra = metric(&r, "extra_requests_percent");
+        if matches!(cure, "none" | "partial") {
+            prop_assert!(extra == 0.0 || extra.is_nan(), "{cure} sent extra copies: {extra}");
+        } else {
+            prop_assert!(extra.is_nan() || extra <= 100.0, "{extra}");
+        }
+        if resize_to >= shards {
+            let per_shard: f64 = r.metrics().group("requests_per_shard").unwrap()
+                .values.iter().map(|(_, v)| v).sum();
+            prop_assert_eq!(per_shard, metric(&r, "requests"));
+        }
+        if cure == "tied" {
+            prop_assert!(extra.is_nan() || extra == 100.0, "a tied request always sends its twin");
+        }
+    }
+
     /// With only fired queries, once all have completed, the fan-outs add up to the requests.
     #[test]
     fn fired_queries_account_for_every_request(

@@ -111,6 +111,11 @@ fn declared_sweeps_give_the_same_numbers_on_every_platform() {
         ("hashing-strategies", "moved-vs-shards", "19ed563df60dfce2"),
         ("hot-keys", "zipf-hottest", "bef915e83906d339"),
         ("cross-shard-queries", "tail-vs-shards", "4edcfac3902f0340"),
+        (
+            "cross-shard-queries",
+            "hedging-vs-shards",
+            "419d3400c7f424dd",
+        ),
     ] {
         let result = run_all(declared(lesson, id)).unwrap();
         assert!(result.complete());

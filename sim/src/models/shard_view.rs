@@ -153,8 +153,9 @@ impl ShardChange {
 pub struct ShardRequest {
     /// Its number (stable id for the view).
     pub id: u64,
-    /// The key asked for.
-    pub key: u64,
+    /// The key asked for; `None` for a request that asks for no particular row (an index
+    /// partition, a shard searched for a match it does not hold).
+    pub key: Option<u64>,
     /// The shard that served it (or would have, for a request answered in front or failed).
     pub shard: u32,
     /// When it was routed.
@@ -174,7 +175,7 @@ impl ShardRequest {
     pub fn served(id: u64, key: u64, shard: u32, at: SimTime) -> Self {
         ShardRequest {
             id,
-            key,
+            key: Some(key),
             shard,
             at,
             query: id,

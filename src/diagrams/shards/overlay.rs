@@ -94,7 +94,7 @@ pub(super) fn requests(frame: &ShardFrame, placement: &Placement, reduced_motion
         b.x += d;
         b.y -= d;
         let b = b.inflate(grow);
-        let key = placement.points.get(&r.key).filter(|_| ring_key).map(|k| {
+        let key = r.key.and_then(|k| placement.points.get(&k)).filter(|_| ring_key).map(|k| {
             let grow = if reduced_motion { 2.5 } else { 1.5 + 4.0 * p };
             html! {
                 <g transform={format!("translate({} {})", num(k.x), num(k.y))}>

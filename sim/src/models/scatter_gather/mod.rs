@@ -72,7 +72,7 @@ use crate::scenario::Input;
 use crate::time::SimTime;
 use crate::workload::poisson_gap_us;
 use servers::{LatencyHistogram, Response, ShardServer};
-use service::ServiceDist;
+use service::{Draw, ServiceDist};
 use std::rc::Rc;
 use table::{fetch_shards, index_partition, shard_of, Table};
 
@@ -83,9 +83,13 @@ pub const FRAME_KEYS: usize = 256;
 pub use crate::models::shard_view::REQUEST_SHOWN_US;
 /// Most requests a frame carries (the newest).
 pub const FRAME_REQUESTS: usize = 256;
-/// The `key` of a shard request that asks for no particular row (a shard with no match, an
-/// index partition).
-pub const NO_KEY: u64 = u64::MAX;
+/// Read latencies of first copies the hedging client keeps to estimate its delay (the newest).
+pub const HEDGE_WINDOW: usize = 1_000;
+/// First-copy latencies a hedging client needs before it estimates a percentile and hedges.
+pub const HEDGE_WARMUP: usize = 100;
+/// The percentile (per mille) of recent first-copy latencies a hedge waits for by default: the
+/// 95th, as Dean and Barroso suggest.
+pub const HEDGE_PERMILLE: usize = 950;
 
 /// What a query does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -132,6 +136,32 @@ pub enum IndexMode {
     Global,
 }
 
+/// A cure for the tail (Dean and Barroso, "The Tail at Scale", CACM 2013).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cure {
+    /// Each shard request goes to one copy and the router waits for it.
+    None,
+    /// A second copy goes to another replica once the first has been out longer than the hedge
+    /// delay; the first answer wins.
+    Hedged,
+    /// Two copies go to two replicas at once, each tagged with the other; the first to start
+    /// cancels the other, which is removed if the cancellation reaches it before it starts.
+    Tied,
+    /// A scatter answers at the deadline with the shards that have answered.
+    Partial,
+}
+
+impl Cure {
+    fn parse(text: &str) -> Self {
+        match text {
+            "hedged" => Cure::Hedged,
+            "tied" => Cure::Tied,
+            "partial" => Cure::Partial,
+            _ => Cure::None,
+        }
+    }
+}
+
 /// One query from start to end: what it asked and how every shard it touched answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuerySummary {
@@ -155,6 +185,10 @@ pub struct QuerySummary {
     pub done: SimTime,
     /// The id of its first shard request (the `query` of its [`ShardRequest`]s).
     pub first_request: u64,
+    /// With partial results: the deadline, after which answers are left out.
+    pub cutoff: Option<SimTime>,
+    /// Hedge copies it sent (including those cancelled before they started).
+    pub hedges: u32,
 }
 
 impl QuerySummary {
@@ -172,8 +206,24 @@ impl QuerySummary {
     }
     /// The answer that came back last, measured from the query's issue.
     pub fn slowest(&self) -> Option<&Response> {
-        self.all_responses().max_by_key(|r| (r.finish, r.shard))
+        self.answered().max_by_key(|r| (r.finish, r.shard))
     }
+    /// The answers the router used: every one, or with partial results those in by the deadline.
+    pub fn answered(&self) -> impl Iterator<Item = &Response> {
+        let cutoff = self.cutoff;
+        self.all_responses()
+            .filter(move |r| cutoff.is_none_or(|c| r.finish <= c))
+    }
+}
+
+/// A query waiting for its hedge timer: the legs (indexes into its responses) whose first copy
+/// had not answered when the timer fired.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PendingHedge {
+    /// The query, with its first copies' answers.
+    pub query: QuerySummary,
+    /// Legs to hedge.
+    pub legs: Vec<u32>,
 }
 
 /// The model's own events.
@@ -185,13 +235,31 @@ pub enum ScatterEvent {
     Fetch(Rc<QuerySummary>),
     /// A query has its whole answer.
     Done(Rc<QuerySummary>),
+    /// A query's hedge timer fired: send second copies of the legs still out.
+    Hedge(Rc<PendingHedge>),
+}
+
+/// How one read leg went out: answered, or waiting for its hedge.
+enum Leg {
+    Done(Response),
+    Hedge(Response),
 }
 
 /// The cross-shard-queries lesson model.
 #[derive(Clone, Debug)]
 pub struct ScatterGather {
     table: Table,
+    /// Each shard's first copy.
     servers: Vec<ShardServer>,
+    /// Each shard's other replicas, each its own server: shard `i`'s replica `r ≥ 1` is
+    /// `copies[i · (replicas − 1) + r − 1]`.
+    copies: Vec<ShardServer>,
+    replicas: u32,
+    cure: Cure,
+    /// A fixed hedge delay; `None`: the 95th percentile of recent first-copy latencies.
+    hedge_fixed_us: Option<u64>,
+    cancel_us: u64,
+    deadline_us: u64,
     dist: ServiceDist,
     degraded_factor: u64,
     index: IndexMode,
@@ -205,6 +273,39 @@ pub struct ScatterGather {
     service: SimRng,
     /// Targets of queries a learner fires.
     manual: SimRng,
+    /// Which replica each copy goes to (drawn only with two or more replicas).
+    route: SimRng,
+    /// Service-time draws of second copies (hedges, tied twins, replicated writes).
+    copy_service: SimRng,
+    /// Read legs planned through the cures: the requests a run without a cure would send.
+    legs: u64,
+    /// Second copies sent (hedges, tied twins), including those cancelled before they started.
+    copies_sent: u64,
+    /// Second copies or first copies removed from their queue before they started.
+    copies_cancelled: u64,
+    /// Work done on second copies, in microseconds: every hedge that ran, and the losing twin
+    /// of a tied pair that both ran (a run without a cure would do one copy's work).
+    dup_busy_us: u64,
+    /// Tied legs, and those whose copies both started within the cancellation delay.
+    tied_legs: u64,
+    tied_both: u64,
+    /// Scatter reads that completed, those answered complete, and the shards answered in all.
+    scatter_legs_answered: u64,
+    scatter_legs: u64,
+    scatter_complete: u64,
+    scatter_done: u64,
+    /// Busy time of servers that have since been removed.
+    busy_removed_us: u64,
+    /// First-copy latencies the client has not seen yet: (answer time, latency), in send order.
+    unseen: Vec<(SimTime, u64)>,
+    /// The newest first-copy latencies the client has seen: a ring of [`HEDGE_WINDOW`], the
+    /// next to overwrite at `seen_next`.
+    seen: Vec<u64>,
+    seen_next: u32,
+    /// Latencies seen since the percentile was last estimated.
+    since_estimate: u32,
+    /// The hedge delay now: the percentile of `seen` (None before the warm-up).
+    hedge_estimate_us: Option<u64>,
     queries_issued: u64,
     requests_total: u64,
     /// Requests served by shards that have since been removed.
@@ -275,26 +376,84 @@ impl ScatterGather {
         }
     }
 
-    /// The first row with attribute `value` on `shard`, or [`NO_KEY`].
-    fn match_on(&self, value: u64, shard: u32, shards: u32) -> u64 {
+    /// The first row with attribute `value` on `shard`, if it holds one.
+    fn match_on(&self, value: u64, shard: u32, shards: u32) -> Option<u64> {
         self.table
             .rows_with(value)
             .iter()
             .copied()
             .find(|id| shard_of(*id, shards) == shard)
-            .unwrap_or(NO_KEY)
     }
 
-    /// Sends one request to `shard`, arriving at `at`, and queues it there.
-    fn send(&mut self, shard: u32, at: SimTime, key: u64, first: &mut u64) -> Response {
-        let draw = self.dist.sample(&mut self.service);
-        let server = &mut self.servers[shard as usize];
-        let us = if server.degraded {
+    /// Replicas per shard (each its own server).
+    pub fn replicas(&self) -> u32 {
+        self.replicas
+    }
+
+    /// The server holding `shard`'s copy `replica`.
+    pub fn server(&self, shard: u32, replica: u32) -> &ShardServer {
+        match replica {
+            0 => &self.servers[shard as usize],
+            r => &self.copies[(shard * (self.replicas - 1) + r - 1) as usize],
+        }
+    }
+
+    fn server_mut(&mut self, shard: u32, replica: u32) -> &mut ShardServer {
+        match replica {
+            0 => &mut self.servers[shard as usize],
+            r => &mut self.copies[(shard * (self.replicas - 1) + r - 1) as usize],
+        }
+    }
+
+    /// Every server, first copies then the other replicas.
+    fn all_servers(&self) -> impl Iterator<Item = &ShardServer> {
+        self.servers.iter().chain(self.copies.iter())
+    }
+
+    /// A draw's time on `shard`'s copy `replica` (a degraded server multiplies it).
+    fn service_on(&self, shard: u32, replica: u32, draw: Draw) -> u64 {
+        if self.server(shard, replica).degraded {
             draw.us.saturating_mul(self.degraded_factor)
         } else {
             draw.us
-        };
-        let (start, finish) = server.serve(at, us);
+        }
+    }
+
+    /// When a request arriving at `at` would start on `shard`'s copy `replica` (FIFO: after all
+    /// the work queued there), without queueing it.
+    fn start_on(&self, shard: u32, replica: u32, at: SimTime) -> SimTime {
+        at.max(self.server(shard, replica).free_at)
+    }
+
+    /// A replica of `shard` other than `not`, drawn uniformly (needs two or more replicas).
+    fn other_replica(&mut self, not: u32) -> u32 {
+        let r = self.route.below(u64::from(self.replicas - 1)) as u32;
+        if r >= not {
+            r + 1
+        } else {
+            r
+        }
+    }
+
+    /// Sends one request to `shard`, arriving at `at`, with a first copy's service draw.
+    fn send(&mut self, shard: u32, at: SimTime, key: Option<u64>, first: &mut u64) -> Response {
+        let draw = self.dist.sample(&mut self.service);
+        self.send_draw(shard, 0, at, key, first, draw)
+    }
+
+    /// Sends one request with service draw `draw` to `shard`'s copy `replica`, arriving at `at`,
+    /// and queues it there.
+    fn send_draw(
+        &mut self,
+        shard: u32,
+        replica: u32,
+        at: SimTime,
+        key: Option<u64>,
+        first: &mut u64,
+        draw: Draw,
+    ) -> Response {
+        let us = self.service_on(shard, replica, draw);
+        let (start, finish) = self.server_mut(shard, replica).serve(at, us);
         self.requests_total += 1;
         let id = self.requests_total;
         if *first == 0 {
@@ -312,12 +471,14 @@ impl ScatterGather {
             shard,
             at,
             query: *first,
-            replica: 0,
+            replica,
             outcome: RequestOutcome::Served,
             latency_us: Some(finish.since(at)),
         });
         Response {
             shard,
+            replica,
+            key,
             arrived: at,
             start,
             finish,
@@ -330,6 +491,9 @@ impl ScatterGather {
         self.queries_issued += 1;
         let n = self.shards();
         let now = ctx.now;
+        if self.cure == Cure::Hedged {
+            self.see_latencies(now);
+        }
         let mut q = QuerySummary {
             id: self.queries_issued,
             kind,
@@ -341,6 +505,8 @@ impl ScatterGather {
             responses: Vec::new(),
             done: now,
             first_request: 0,
+            cutoff: None,
+            hedges: 0,
         };
         if manual {
             ctx.record(ScatterRecord::Fired {
@@ -350,28 +516,46 @@ impl ScatterGather {
             });
         }
         let mut first = 0;
+        let mut hedge = Vec::new();
         match (kind, self.index) {
-            (QueryKind::ByKey, _) | (QueryKind::Write, IndexMode::Local) => {
-                let r = self.send(shard_of(target, n), now, target, &mut first);
+            (QueryKind::ByKey, _) => {
+                match self.read_leg(shard_of(target, n), now, Some(target), &mut first) {
+                    Leg::Done(r) => q.responses.push(r),
+                    Leg::Hedge(r) => {
+                        hedge.push(0);
+                        q.responses.push(r);
+                    }
+                }
+            }
+            (QueryKind::Write, IndexMode::Local) => {
+                let r = self.write_leg(shard_of(target, n), now, Some(target), &mut first);
                 q.responses.push(r);
             }
             (QueryKind::Write, IndexMode::Global) => {
-                let r = self.send(shard_of(target, n), now, target, &mut first);
+                let r = self.write_leg(shard_of(target, n), now, Some(target), &mut first);
                 q.responses.push(r);
                 let value = self.table.value_of(target).unwrap_or(0);
-                q.index = Some(self.send(index_partition(value, n), now, NO_KEY, &mut first));
+                q.index = Some(self.write_leg(index_partition(value, n), now, None, &mut first));
             }
             (QueryKind::ByAttribute, IndexMode::Local) => {
                 self.last_attr_value = Some(target);
                 for s in 0..n {
                     let key = self.match_on(target, s, n);
-                    let r = self.send(s, now, key, &mut first);
-                    q.responses.push(r);
+                    match self.read_leg(s, now, key, &mut first) {
+                        Leg::Done(r) => q.responses.push(r),
+                        Leg::Hedge(r) => {
+                            hedge.push(s);
+                            q.responses.push(r);
+                        }
+                    }
+                }
+                if self.cure == Cure::Partial {
+                    q.cutoff = Some(now.plus_us(self.deadline_us));
                 }
             }
             (QueryKind::ByAttribute, IndexMode::Global) => {
                 self.last_attr_value = Some(target);
-                let lookup = self.send(index_partition(target, n), now, NO_KEY, &mut first);
+                let lookup = self.send(index_partition(target, n), now, None, &mut first);
                 q.index = Some(lookup);
                 q.first_request = first;
                 ctx.schedule(lookup.finish, ScatterEvent::Fetch(Rc::new(q)));
@@ -379,17 +563,181 @@ impl ScatterGather {
             }
         }
         q.first_request = first;
+        if hedge.is_empty() {
+            self.complete_plan(q, ctx);
+        } else {
+            let at = now.plus_us(self.hedge_delay_us().unwrap_or(0));
+            ctx.schedule(
+                at,
+                ScatterEvent::Hedge(Rc::new(PendingHedge {
+                    query: q,
+                    legs: hedge,
+                })),
+            );
+        }
+    }
+
+    /// The hedge delay a query issued now waits for: the fixed one, or the percentile of the
+    /// recent first-copy latencies the client has seen (None until it has seen enough).
+    fn hedge_delay_us(&self) -> Option<u64> {
+        self.hedge_fixed_us.or(self.hedge_estimate_us)
+    }
+
+    /// Moves the first-copy latencies answered by `now` into the client's window, and
+    /// re-estimates the percentile every 50 of them.
+    fn see_latencies(&mut self, now: SimTime) {
+        let mut i = 0;
+        while i < self.unseen.len() {
+            let (at, us) = self.unseen[i];
+            if at > now {
+                i += 1;
+                continue;
+            }
+            self.unseen.remove(i);
+            if self.seen.len() < HEDGE_WINDOW {
+                self.seen.push(us);
+            } else {
+                self.seen[self.seen_next as usize] = us;
+                self.seen_next = (self.seen_next + 1) % HEDGE_WINDOW as u32;
+            }
+            self.since_estimate += 1;
+        }
+        if self.seen.len() >= HEDGE_WARMUP
+            && (self.since_estimate >= 50 || self.hedge_estimate_us.is_none())
+        {
+            let mut sorted = self.seen.clone();
+            sorted.sort_unstable();
+            let k = (sorted.len() * HEDGE_PERMILLE).div_ceil(1_000).max(1) - 1;
+            self.hedge_estimate_us = Some(sorted[k]);
+            self.since_estimate = 0;
+        }
+    }
+
+    /// Sends one read leg to `shard` the way the cure says: to one copy (on a replica drawn at
+    /// random when there are several), or to two tied copies, or to one copy with a hedge to
+    /// follow if it is still out when the hedge timer fires.
+    fn read_leg(&mut self, shard: u32, now: SimTime, key: Option<u64>, first: &mut u64) -> Leg {
+        self.legs += 1;
+        if self.cure == Cure::Tied && self.replicas >= 2 {
+            return Leg::Done(self.tied_leg(shard, now, key, first));
+        }
+        let replica = if self.replicas > 1 {
+            self.route.below(u64::from(self.replicas)) as u32
+        } else {
+            0
+        };
+        let draw = self.dist.sample(&mut self.service);
+        let r = self.send_draw(shard, replica, now, key, first, draw);
+        if self.cure != Cure::Hedged || self.replicas < 2 {
+            return Leg::Done(r);
+        }
+        // The client learns this latency when the answer arrives, not before.
+        self.unseen.push((r.finish, r.latency_us()));
+        match self.hedge_delay_us() {
+            Some(d) if r.finish > now.plus_us(d) => Leg::Hedge(r),
+            _ => Leg::Done(r),
+        }
+    }
+
+    /// Two copies to two replicas at once, each tagged with the other. The first to start sends
+    /// a cancellation that reaches its twin `cancel_us` later: a twin that has not started by
+    /// then is removed from its queue (it is never queued here, which is the same for every
+    /// later request); if both start within the delay, both do the work.
+    fn tied_leg(
+        &mut self,
+        shard: u32,
+        now: SimTime,
+        key: Option<u64>,
+        first: &mut u64,
+    ) -> Response {
+        let a = self.route.below(u64::from(self.replicas)) as u32;
+        let b = self.other_replica(a);
+        let da = self.dist.sample(&mut self.service);
+        let db = self.dist.sample(&mut self.copy_service);
+        let (sa, sb) = (self.start_on(shard, a, now), self.start_on(shard, b, now));
+        self.copies_sent += 1;
+        self.tied_legs += 1;
+        if sb > sa.plus_us(self.cancel_us) {
+            self.copies_cancelled += 1;
+            self.send_draw(shard, a, now, key, first, da)
+        } else if sa > sb.plus_us(self.cancel_us) {
+            self.copies_cancelled += 1;
+            self.send_draw(shard, b, now, key, first, db)
+        } else {
+            self.tied_both += 1;
+            let ra = self.send_draw(shard, a, now, key, first, da);
+            let rb = self.send_draw(shard, b, now, key, first, db);
+            let (win, lose) = if (rb.finish, rb.replica) < (ra.finish, ra.replica) {
+                (rb, ra)
+            } else {
+                (ra, rb)
+            };
+            self.dup_busy_us += lose.service_us();
+            win
+        }
+    }
+
+    /// A write goes to every replica of its shard, and is done when the last has it
+    /// (synchronous replication); returns the last answer.
+    fn write_leg(
+        &mut self,
+        shard: u32,
+        now: SimTime,
+        key: Option<u64>,
+        first: &mut u64,
+    ) -> Response {
+        let mut last = self.send(shard, now, key, first);
+        for replica in 1..self.replicas {
+            let draw = self.dist.sample(&mut self.copy_service);
+            let r = self.send_draw(shard, replica, now, key, first, draw);
+            if r.finish > last.finish {
+                last = r;
+            }
+        }
+        last
+    }
+
+    /// The hedge timer fired: each leg still out gets a second copy on another replica, which
+    /// is cancelled if the first copy's answer (plus the cancellation delay) beats its start.
+    /// The first copy is not withdrawn when the hedge wins: its work stays in its queue.
+    fn hedge(&mut self, pending: &PendingHedge, ctx: &mut Ctx<'_, Self>) {
+        let mut q = pending.query.clone();
+        let mut first = q.first_request;
+        let now = ctx.now;
+        for &i in &pending.legs {
+            let a = q.responses[i as usize];
+            if a.shard >= self.shards() {
+                continue; // the shard was removed meanwhile: nowhere to hedge to
+            }
+            let b = self.other_replica(a.replica);
+            let draw = self.dist.sample(&mut self.copy_service);
+            self.copies_sent += 1;
+            q.hedges += 1;
+            if self.start_on(a.shard, b, now) > a.finish.plus_us(self.cancel_us) {
+                self.copies_cancelled += 1;
+                continue;
+            }
+            // The hedge's work is the extra: the first copy's was done without a cure too.
+            let r = self.send_draw(a.shard, b, now, a.key, &mut first, draw);
+            self.dup_busy_us += r.service_us();
+            if r.finish < a.finish {
+                q.responses[i as usize] = r;
+            }
+        }
         self.complete_plan(q, ctx);
     }
 
     /// Schedules a query's completion: the last answer, plus the merge when several data shards
     /// answered; the diagram follows it if it fanned out or a learner fired it.
     fn complete_plan(&mut self, mut q: QuerySummary, ctx: &mut Ctx<'_, Self>) {
-        let last = q
+        let mut last = q
             .all_responses()
             .map(|r| r.finish)
             .max()
             .unwrap_or(q.issued);
+        if let Some(cutoff) = q.cutoff {
+            last = last.min(cutoff);
+        }
         let merge = if q.responses.len() > 1 {
             self.gather_us
         } else {
@@ -448,8 +796,17 @@ impl ScatterGather {
             }
         }
         let latency = q.latency_us();
+        if let Some(c) = q.cutoff {
+            if q.done > c.plus_us(self.gather_us) {
+                return Err(format!(
+                    "query {} answered {} µs after its deadline",
+                    q.id,
+                    q.done.since(c)
+                ));
+            }
+        }
         if let Some(r) = q
-            .all_responses()
+            .answered()
             .find(|r| r.finish.since(q.issued) > latency || r.arrived < q.issued)
         {
             return Err(format!(
@@ -476,6 +833,25 @@ impl ScatterGather {
             if paused > 0 {
                 self.attr_paused += 1;
             }
+            if q.index.is_none() {
+                let answered = q.answered().count() as u64;
+                self.scatter_done += 1;
+                self.scatter_legs += q.responses.len() as u64;
+                self.scatter_legs_answered += answered;
+                if answered == q.responses.len() as u64 {
+                    self.scatter_complete += 1;
+                }
+            }
+        }
+        let answered = q.answered().count() as u32;
+        let asked = q.fanout();
+        if q.hedges > 0 || answered < asked {
+            ctx.record(ScatterRecord::Cured {
+                query: q.id,
+                hedges: q.hedges,
+                answered,
+                asked,
+            });
         }
         let (slowest, slowest_us) = q
             .slowest()
@@ -529,9 +905,18 @@ impl ScatterGather {
         if to > from {
             self.servers
                 .extend((from..to).map(|_| ShardServer::new(ctx.now)));
+            let others = self.replicas - 1;
+            self.copies
+                .extend((from * others..to * others).map(|_| ShardServer::new(ctx.now)));
         } else {
-            for s in self.servers.drain(to as usize..) {
+            let removed: Vec<ShardServer> = self
+                .servers
+                .drain(to as usize..)
+                .chain(self.copies.drain((to * (self.replicas - 1)) as usize..))
+                .collect();
+            for s in removed {
                 self.requests_removed += s.requests;
+                self.busy_removed_us += s.busy_us;
             }
         }
         let total = self.table.rows();
@@ -602,6 +987,11 @@ impl ScatterGather {
         Ok(())
     }
 
+    /// Work given to every server so far (removed ones included), in microseconds.
+    fn busy_total_us(&self) -> u64 {
+        self.all_servers().map(|s| s.busy_us).sum::<u64>() + self.busy_removed_us
+    }
+
     fn percentile_ms(&self, kind: QueryKind, permille: u64) -> MetricValue {
         self.latency[kind.slot()]
             .quantile_us(permille)
@@ -663,6 +1053,29 @@ impl Model for ScatterGather {
             ParamSpec::int("degraded_factor", "Degraded slowdown", 10, 2, 100, 1)
                 .unit("×")
                 .help("A degraded shard (slow-shard) takes this many times as long per request."),
+            ParamSpec::int("replicas", "Replicas per shard", 1, 1, 3, 1)
+                .help("Copies of each shard, each on its own server. A read goes to one of them (or two, with a cure); a write goes to all."),
+            ParamSpec::choice(
+                "cure",
+                "Tail cure",
+                "none",
+                &[
+                    ("none", "None: wait for every shard"),
+                    ("hedged", "Hedged requests"),
+                    ("tied", "Tied requests"),
+                    ("partial", "Partial results at a deadline"),
+                ],
+            )
+            .help("Hedged: a second copy once the first is late. Tied: two copies, the first to start cancels the other. Partial: answer at the deadline. Hedged and tied need 2 replicas."),
+            ParamSpec::float("hedge_ms", "Hedge delay", 0.0, 0.0, 500.0, 0.5)
+                .unit("ms")
+                .help("How long a read waits before hedging; 0 waits for the 95th percentile of recent first-copy latencies."),
+            ParamSpec::float("cancel_ms", "Cancellation delay", 1.0, 0.0, 20.0, 0.1)
+                .unit("ms")
+                .help("Time a cancellation takes to reach the other copy (tied and hedged requests)."),
+            ParamSpec::float("deadline_ms", "Deadline", 20.0, 1.0, 1_000.0, 1.0)
+                .unit("ms")
+                .help("With partial results, a scatter answers this long after it was issued with the shards that answered."),
         ]
     }
 
@@ -689,10 +1102,32 @@ impl Model for ScatterGather {
             "global" => IndexMode::Global,
             _ => IndexMode::Local,
         };
+        let replicas = params.int("replicas").clamp(1, 3) as u32;
+        let cure = Cure::parse(params.text("cure"));
+        if matches!(cure, Cure::Hedged | Cure::Tied) && replicas < 2 {
+            return Err(ParamError {
+                param: "replicas".into(),
+                value: replicas.to_string(),
+                allowed: format!(
+                    "2 or 3 with {} requests: a second copy needs another replica to go to",
+                    params.text("cure")
+                ),
+            });
+        }
+        let us = |name: &str| libm::round(params.float(name).max(0.0) * 1_000.0) as u64;
+        let hedge_us = us("hedge_ms");
         let mut model = ScatterGather {
             servers: (0..shards)
                 .map(|_| ShardServer::new(SimTime::ZERO))
                 .collect(),
+            copies: (0..shards * (replicas - 1))
+                .map(|_| ShardServer::new(SimTime::ZERO))
+                .collect(),
+            replicas,
+            cure,
+            hedge_fixed_us: (hedge_us > 0).then_some(hedge_us),
+            cancel_us: us("cancel_ms"),
+            deadline_us: us("deadline_ms").max(1),
             dist: ServiceDist {
                 median_us: params.float("service_ms") * 1_000.0,
                 sigma: params.float("service_sigma"),
@@ -708,6 +1143,24 @@ impl Model for ScatterGather {
             arrivals: SimRng::stream(base, "scatter-gather/arrivals"),
             service: SimRng::stream(base, "scatter-gather/service"),
             manual: SimRng::stream(base, "scatter-gather/manual"),
+            route: SimRng::stream(base, "scatter-gather/route"),
+            copy_service: SimRng::stream(base, "scatter-gather/copies"),
+            legs: 0,
+            copies_sent: 0,
+            copies_cancelled: 0,
+            dup_busy_us: 0,
+            tied_legs: 0,
+            tied_both: 0,
+            scatter_legs_answered: 0,
+            scatter_legs: 0,
+            scatter_complete: 0,
+            scatter_done: 0,
+            busy_removed_us: 0,
+            unseen: Vec::new(),
+            seen: Vec::new(),
+            seen_next: 0,
+            since_estimate: 0,
+            hedge_estimate_us: None,
             queries_issued: 0,
             requests_total: 0,
             requests_removed: 0,
@@ -745,7 +1198,7 @@ impl Model for ScatterGather {
             "slow-shard" | "heal-shard" => {
                 let shard = self.shard_arg(&input.action, arg)?;
                 let slow = input.action == "slow-shard";
-                let server = &mut self.servers[shard as usize];
+                let server = &mut self.servers[shard as usize]; // the shard's first copy
                 if server.degraded == slow {
                     return Err(InputError(format!(
                         "shard {shard} is already {}",
@@ -811,6 +1264,7 @@ impl Model for ScatterGather {
                 self.complete_plan(q, ctx);
             }
             ScatterEvent::Done(q) => self.done(q, ctx),
+            ScatterEvent::Hedge(h) => self.hedge(&h, ctx),
         }
     }
 
@@ -842,7 +1296,7 @@ impl Model for ScatterGather {
             ));
         }
         let served: u64 =
-            self.servers.iter().map(|s| s.requests).sum::<u64>() + self.requests_removed;
+            self.all_servers().map(|s| s.requests).sum::<u64>() + self.requests_removed;
         if served != self.requests_total {
             return Err(format!(
                 "shards were sent {served} requests but the router sent {}",
@@ -862,7 +1316,23 @@ impl Model for ScatterGather {
                 self.fanout_total, self.requests_total
             ));
         }
-        for (i, s) in self.servers.iter().enumerate() {
+        if self.copies.len() != (n * (self.replicas - 1)) as usize {
+            return Err("the replicas do not match the shards".into());
+        }
+        // Each second copy ran, or was cancelled, or (tied) its twin was: never two of these.
+        if self.tied_both + self.copies_cancelled > self.copies_sent || self.copies_sent > self.legs
+        {
+            return Err("more second copies accounted for than sent".into());
+        }
+        if self.dup_busy_us > self.busy_total_us() {
+            return Err("more duplicated work than work done".into());
+        }
+        if self.scatter_legs_answered > self.scatter_legs
+            || self.scatter_complete > self.scatter_done
+        {
+            return Err("more scatter answers than scatter requests".into());
+        }
+        for (i, s) in self.all_servers().enumerate() {
             if s.busy_until(self.now) > self.now.since(s.since) {
                 return Err(format!(
                     "shard {i} was busy {} µs in the {} µs it existed",

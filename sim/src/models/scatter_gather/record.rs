@@ -52,6 +52,18 @@ pub enum ScatterRecord {
         /// User id or attribute value.
         target: u64,
     },
+    /// A cure changed how a query was answered (recorded just before its `Completed`, only when
+    /// something happened: a hedge sent, or an answer at the deadline without some shards).
+    Cured {
+        /// Its number.
+        query: u64,
+        /// Hedge copies it sent.
+        hedges: u32,
+        /// Shards whose answer it used.
+        answered: u32,
+        /// Shards it asked.
+        asked: u32,
+    },
     /// A query completed.
     Completed {
         /// Its number.
@@ -123,6 +135,27 @@ impl Narrate for ScatterRecord {
                 QueryKind::ByAttribute => format!("You fired query {query}: a read of the users with attribute = {target}."),
                 QueryKind::Write => format!("You fired query {query}: a write to user {target}."),
             },
+            ScatterRecord::Cured {
+                query,
+                hedges,
+                answered,
+                asked,
+            } => {
+                let mut text = format!("Query {query}:");
+                match hedges {
+                    0 => {}
+                    1 => text.push_str(" one request was late, so a hedge went to another replica."),
+                    n => text.push_str(&format!(
+                        " {n} requests were late, so hedges went to other replicas."
+                    )),
+                }
+                if answered < asked {
+                    text.push_str(&format!(
+                        " It answered at the deadline with {answered} of {asked} shards."
+                    ));
+                }
+                text
+            }
             ScatterRecord::Completed {
                 query,
                 kind,
@@ -172,6 +205,7 @@ impl Narrate for ScatterRecord {
     fn is_milestone(&self) -> bool {
         match self {
             ScatterRecord::Completed { manual, .. } => *manual,
+            ScatterRecord::Cured { .. } => false,
             _ => true,
         }
     }

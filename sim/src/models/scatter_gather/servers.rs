@@ -11,6 +11,10 @@ pub use crate::models::queueing::{FifoServer as ShardServer, LatencyHistogram};
 pub struct Response {
     /// The shard.
     pub shard: u32,
+    /// Which of the shard's copies served it (0 = the first; 1.. = the other replicas).
+    pub replica: u32,
+    /// The row it asked for, if any (an index partition or a shard without a match asks for none).
+    pub key: Option<u64>,
     /// When the request reached it.
     pub arrived: SimTime,
     /// When the worker took it up (after the requests queued before it).
@@ -25,5 +29,10 @@ impl Response {
     /// Time from arrival to answer (queueing plus service), in microseconds.
     pub fn latency_us(&self) -> u64 {
         self.finish.since(self.arrived)
+    }
+
+    /// The worker's time on it, in microseconds.
+    pub fn service_us(&self) -> u64 {
+        self.finish.since(self.start)
     }
 }

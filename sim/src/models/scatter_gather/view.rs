@@ -1,7 +1,9 @@
 //! What the cross-shard-queries model shows: the shard diagram's frame and the metrics.
 
 use super::servers::Response;
-use super::{IndexMode, QueryKind, QuerySummary, ScatterGather, FRAME_KEYS, REQUEST_SHOWN_US};
+use super::{
+    Cure, IndexMode, QueryKind, QuerySummary, ScatterGather, FRAME_KEYS, REQUEST_SHOWN_US,
+};
 use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
 use crate::models::common::per_shard;
 use crate::models::common::{max_mean_metric, moved_metrics, requests_metric};
@@ -52,7 +54,10 @@ pub(super) fn frame(m: &ScatterGather, now: SimTime) -> ShardFrame {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let mut caption = format!("{:.0}% busy", s.utilisation_percent(m.now));
+                let mut caption = format!("{:.0}% busy", shard_utilisation(m, i as u32));
+                if m.replicas > 1 {
+                    caption.push_str(&format!(" · {} replicas", m.replicas));
+                }
                 let queued = s.backlog_us(now);
                 if queued >= 1_000 {
                     caption.push_str(&format!(" · {} ms queued", queued / 1_000));
@@ -93,6 +98,14 @@ pub(super) fn frame(m: &ScatterGather, now: SimTime) -> ShardFrame {
     }
 }
 
+/// A shard's utilisation: the mean over the servers holding its replicas.
+fn shard_utilisation(m: &ScatterGather, shard: u32) -> f64 {
+    let sum: f64 = (0..m.replicas)
+        .map(|r| m.server(shard, r).utilisation_percent(m.now))
+        .sum();
+    sum / f64::from(m.replicas)
+}
+
 /// The followed query as the diagram draws it: each shard request's times, and the slowest.
 fn fan_out(q: &QuerySummary) -> FanOut {
     let leg = |r: &Response, index: bool| FanLeg {
@@ -126,7 +139,7 @@ fn fan_out(q: &QuerySummary) -> FanOut {
 
 /// `(id, label, unit, help)` of the lesson's own scalars, in display order; [`metrics`] gives
 /// their values in the same order.
-const SCALARS: [(&str, &str, Option<&str>, &str); 18] = [
+const SCALARS: [(&str, &str, Option<&str>, &str); 24] = [
     ("shards", "Shards", None, "N in user_id % N; a scatter query asks all of them."),
     ("rows", "Users", None, "Rows in the sharded table."),
     ("queries", "Queries completed", None, "Queries (reads and writes) that have their whole answer."),
@@ -145,6 +158,12 @@ const SCALARS: [(&str, &str, Option<&str>, &str); 18] = [
     ("slow_hit_theory_percent", "Scatters meeting a pause (theory)", Some("%"), "1 − (1 − p)^N: the chance that at least one of N shards pauses during a scatter."),
     ("utilisation_percent", "Mean shard utilisation", Some("%"), "Share of time the shards were busy, averaged over the shards."),
     ("max_utilisation_percent", "Busiest shard utilisation", Some("%"), "Share of time the busiest shard was busy."),
+    ("extra_requests_percent", "Extra requests", Some("%"), "Second copies sent (hedges, tied twins), per read request sent without a cure."),
+    ("extra_busy_percent", "Extra busy time", Some("%"), "Work done on second copies, as a share of the rest of the work."),
+    ("hedge_delay_ms", "Hedge delay now", Some("ms"), "How long a request waits before hedging: fixed, or the p95 of recent latencies."),
+    ("tied_both_percent", "Tied legs run twice", Some("%"), "Tied requests whose copies both started within the cancellation delay, so both ran."),
+    ("complete_percent", "Scatters answered complete", Some("%"), "Scatter reads answered with every shard."),
+    ("coverage_percent", "Mean coverage", Some("%"), "Share of the shards a scatter read's answer used, on average."),
 ];
 
 /// Counts as bars labelled by shard index.
@@ -154,11 +173,8 @@ pub(super) fn metrics(m: &ScatterGather) -> Metrics {
     let n = m.shards();
     let rows = m.table.rows_per_shard(n);
     let loads: Vec<f64> = rows.iter().map(|c| *c as f64).collect();
-    let utilisation: Vec<f64> = m
-        .servers
-        .iter()
-        .map(|s| s.utilisation_percent(m.now))
-        .collect();
+    // Per shard: the mean over its replicas (one server each).
+    let utilisation: Vec<f64> = (0..n).map(|i| shard_utilisation(m, i)).collect();
     let mean_util = utilisation.iter().sum::<f64>() / f64::from(n.max(1));
     let max_util = utilisation.iter().copied().fold(0.0, f64::max);
     let ratio = |num: u64, den: u64, scale: f64| {
@@ -188,6 +204,16 @@ pub(super) fn metrics(m: &ScatterGather) -> Metrics {
         MetricValue::Float(m.dist.any_paused(n) * 100.0),
         MetricValue::Float(mean_util),
         MetricValue::Float(max_util),
+        ratio(m.copies_sent, m.legs, 100.0),
+        ratio(m.dup_busy_us, m.busy_total_us() - m.dup_busy_us, 100.0),
+        m.hedge_delay_us()
+            .filter(|_| m.cure == Cure::Hedged)
+            .map_or(MetricValue::None, |us| {
+                MetricValue::Float(us as f64 / 1_000.0)
+            }),
+        ratio(m.tied_both, m.tied_legs, 100.0),
+        ratio(m.scatter_complete, m.scatter_done, 100.0),
+        ratio(m.scatter_legs_answered, m.scatter_legs, 100.0),
     ];
     let mut scalars: Vec<Metric> = SCALARS
         .iter()
@@ -219,7 +245,9 @@ pub(super) fn metrics(m: &ScatterGather) -> Metrics {
     };
     let quantile_ms =
         |q: f64| move |k: u32| scatter_quantile_us(&m.dist, q, k, m.gather_us) / 1_000.0;
-    let per_shard_requests: Vec<u64> = m.servers.iter().map(|s| s.requests).collect();
+    let per_shard_requests: Vec<u64> = (0..n)
+        .map(|i| (0..m.replicas).map(|r| m.server(i, r).requests).sum())
+        .collect();
     Metrics {
         scalars,
         groups: vec![
@@ -231,7 +259,7 @@ pub(super) fn metrics(m: &ScatterGather) -> Metrics {
             },
             MetricGroup {
                 id: "requests_per_shard",
-                label: "Requests per shard",
+                label: "Requests per shard (all its replicas)",
                 unit: Some("requests"),
                 values: per_shard(&per_shard_requests),
             },
