@@ -365,7 +365,7 @@ impl ChatShards {
             };
             self.recent.push(ShardRequest {
                 id: self.next_id * 256 + u64::from(shard % 256),
-                key: u64::from(if op == Op::Inbox { user } else { chat }),
+                key: Some(u64::from(if op == Op::Inbox { user } else { chat })),
                 shard,
                 at: now,
                 query: id,

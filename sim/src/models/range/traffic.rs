@@ -87,10 +87,13 @@ impl RangeShards {
     }
 
     fn show(&mut self, request: ShardRequest) {
-        if self.recent_load.len() == super::RECENT_LOAD {
-            self.recent_load.pop_front();
+        // Every range request names its key (the model routes only by key).
+        if let Some(key) = request.key {
+            if self.recent_load.len() == super::RECENT_LOAD {
+                self.recent_load.pop_front();
+            }
+            self.recent_load.push_back(key);
         }
-        self.recent_load.push_back(request.key);
         self.recent.push(request);
     }
 
