@@ -64,9 +64,18 @@ impl HotKeys {
         }
     }
 
-    /// The cache node a cached id is hashed to (jump hash over the cache nodes).
+    /// The cache node of a cached id: a user's by jump hash of its name over the cache nodes;
+    /// copy `j` of a user on the `j`-th node after the user's own (wrapping), so `r` copies on at
+    /// least `r` nodes sit on `r` different nodes, like a preference list.
     pub fn cache_node_of(&self, id: u64) -> u32 {
-        shard_of(&Self::cached_name(id), self.cache_nodes)
+        let user = id % SUB_KEY_STRIDE;
+        let home = shard_of(&key_name(user), self.cache_nodes);
+        if id >= SUB_KEY_STRIDE {
+            let j = (id / SUB_KEY_STRIDE - 1) % u64::from(self.cache_nodes);
+            (home + j as u32) % self.cache_nodes
+        } else {
+            home
+        }
     }
 
     /// The cache nodes holding the celebrity: one per copy.
@@ -351,7 +360,10 @@ impl HotKeys {
             }
             CacheStep::Invalidated { was_cached }
         } else {
-            let (node, id) = fill.unwrap_or_else(|| (self.cache_node_of(key), key));
+            // The cache may have been reshaped while the read was at the shards: fill where the
+            // entry belongs now.
+            let id = fill.map_or(key, |(_, id)| id);
+            let node = self.cache_node_of(id);
             let set = offer(&mut self.cache_servers, node as usize, now, self.cache_us);
             if current {
                 self.load.cache_ops[node as usize] += 1;

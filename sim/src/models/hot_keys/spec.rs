@@ -45,7 +45,7 @@ pub(super) fn specs() -> Vec<ParamSpec> {
         ParamSpec::int("cache_nodes", "Cache nodes", 1, 1, i64::from(MAX_CACHE_NODES), 1)
             .help("The cache is sharded over this many nodes: each key (and each copy of the celebrity) is hashed to one node, which holds an equal part of the cache size."),
         ParamSpec::int("hot_copies", "Copies of the celebrity in the cache", 1, 1, i64::from(MAX_CACHE_NODES), 1)
-            .help("Store the celebrity in the cache as r copies user:ID#0 … #r−1, each hashed to a cache node: a read asks one copy at random, a write deletes all r (1 = one copy)."),
+            .help("Store the celebrity in the cache as r copies user:ID#0 … #r−1: copy j on the j-th cache node after the celebrity's own, so up to one copy per node. A read asks one copy at random, a write deletes all r (1 = one copy)."),
         ParamSpec::int("l1_size", "Local cache per app server", 0, 0, i64::from(MAX_L1), 1)
             .unit("keys")
             .help("Each app server keeps its own small LRU cache of this many users (0 = none). Nobody invalidates it: an entry is dropped when its TTL runs out, so it can serve a value a write has replaced."),
