@@ -10,11 +10,19 @@
 //! `celebrity_share` %, otherwise for a key drawn by the popularity (uniform, or Zipf(s) by id
 //! order as rank); it is a write with probability `write_percent` %.
 //!
-//! A request passes, in order:
-//! 1. **The cache** (`cache_size` > 0): an LRU of user ids ([`Lru`]), cache-aside. A read that
-//!    hits is answered there and never reaches a shard. A read that misses asks the shards and
-//!    then fills the cache (evicting the least recently used user). A write goes to the shards
-//!    and deletes the cached copy.
+//! A request comes through one of `app_servers` app servers (drawn uniformly) and passes, in
+//! order:
+//! 0. **The app server's local cache** (`l1_size` > 0, [`LocalCache`]): a small LRU whose
+//!    entries live `l1_ttl_ms` and are never invalidated by other servers' writes (a server's own
+//!    write drops its copy). A read it answers costs nothing else; it is **stale** when the key
+//!    has been written since the entry was filled.
+//! 1. **The cache** (`cache_size` > 0): an LRU of user ids per cache node ([`Lru`]), cache-aside,
+//!    sharded over `cache_nodes` nodes by jump hash of the key (each node holds an equal part of
+//!    `cache_size`). With `hot_copies` = r > 1 the celebrity is cached as r keys `user:ID#j`, copy
+//!    j on the j-th node after its own: a read asks one copy at random, a write deletes all r. A
+//!    read that hits is answered there and never reaches a shard. A read that misses asks the
+//!    shards and then fills the entry (evicting the least recently used). A write goes to the
+//!    shards and then deletes the cached copies.
 //! 2. **The split router** (`split` = k > 1, for the celebrity only): the celebrity is stored as
 //!    k sub-keys `user:ID#0 … #k−1`, each hashed to a shard like any key — so two sub-keys can
 //!    land on the same shard (with k = N, only about N·(1 − (1 − 1/N)^k) distinct shards get
@@ -24,6 +32,14 @@
 //!    writes spread k ways, reads cost k). `read_fanout` and `write_fanout` show the price.
 //! 3. **The shard's nodes** (`replicas` = R): a read is served by the primary or one of its R
 //!    read replicas, uniformly; a write is always served by the primary.
+//!
+//! **Capacity.** With `cache_op_us` > 0 every cache node, and with `shard_op_us` > 0 every
+//! shard node (primary and replicas), is a [`FifoServer`]: one operation at a time, that long
+//! each, at most `queue_limit` waiting; an arrival that finds the queue full is dropped and the
+//! request fails. A tier that takes time hands the request to the next one in an event at the
+//! moment it finishes, so latencies (`read_p50_ms`, `read_p99_ms`, from a [`LatencyHistogram`])
+//! are the queues' own. With both times 0 (the default) every tier answers at once, exactly as
+//! before capacity was modelled.
 //!
 //! Load is counted per node (primary and each replica) and per shard (the sum over its nodes).
 //! Every accepted input starts a new **measurement period**: the load counters restart, so the
@@ -38,19 +54,25 @@
 //! # Invariants checked by `validate`
 //!
 //! Every key's and sub-key's recorded shard is what jump hash gives now; per-shard key counts add
-//! up to the stored keys; requests are conserved (reads + writes = requests, cache hits + reads
-//! that reached shards = reads, node counters add up to the shard requests); no replica ever
-//! served a write; the cache holds at most `cache_size` keys and its two indexes agree; the
+//! up to the stored keys; requests are conserved (reads + writes = requests; local hits + cache
+//! hits + reads a cache node dropped + reads on their way + reads that reached shards = reads;
+//! node counters add up to the shard requests); no replica ever served a write; each cache node
+//! holds at most its part of `cache_size`, only keys that hash to it, and its two indexes agree;
+//! the local caches agree with their LRUs; there is one server per node that takes time; the
 //! celebrity is one of the users.
 //!
 //! # Simplifications
 //!
-//! Routing is instant (no latency or queueing: load is a count, not a delay), so the cache-aside
-//! race (a slow read that misses, a write that deletes the entry, then the slow read filling the
-//! cache with the old value) cannot happen here; replicas apply
-//! writes by replication, which is not counted as request load, and are never stale (see the
-//! replication lesson for lag); copies of a split key are updated together; the cache has no
-//! TTL; moving keys on a resize is instant.
+//! Service times are fixed, not drawn; a dropped request is not retried; a dropped cache delete
+//! is still applied (real invalidation pipelines retry until it lands) and a dropped refill is
+//! skipped. Whether a read hits the cache is decided when it reaches the cache node; the fill
+//! happens when the shards answer, so while the shards work, other reads of the key miss too
+//! (the herd leases prevent), and the cache-aside race (a slow read refilling a value a write has
+//! just replaced) can happen once tiers take time — the model neither prevents nor counts it.
+//! Every accepted input starts the servers afresh (queues are forgotten). Replicas apply writes by
+//! replication, which is not counted as request load, and are never stale (see the replication
+//! lesson for lag); copies of a split key are updated together; moving keys on a resize is
+//! instant.
 
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
 use crate::models::queueing::{FifoServer, LatencyHistogram};
