@@ -96,17 +96,17 @@ impl HotKeys {
         if !self.locals.is_empty() {
             let l = &self.load;
             let caption = if l.l1_lookups == 0 {
-                format!("{} app servers · no reads yet", self.app_servers)
+                format!("{} servers · no reads yet", self.app_servers)
             } else {
                 format!(
-                    "hit rate {:.0}% · {} stale",
+                    "hit {:.0}% · {} stale",
                     share_percent(l.l1_hits, l.l1_lookups),
                     l.l1_stale
                 )
             };
             front.push(FrontView {
                 id: "local".to_string(),
-                label: format!("Local caches (TTL {} ms)", self.l1_ttl_us / 1_000),
+                label: "Local caches".to_string(),
                 caption: Some(caption),
                 down: false,
             });
@@ -123,19 +123,16 @@ impl HotKeys {
                     share_percent(self.load.cache_hits, lookups)
                 )
             };
+            // With several nodes the caption is the busiest node's (the hit rate is a metric).
             if let Some((node, share)) = self.busiest_cache_node().filter(|_| self.cache_nodes > 1)
             {
                 caption = match self.cache_servers.get(node) {
-                    Some(s) => format!(
-                        "{caption} · node {node}: {:.0}% busy, {} dropped",
-                        s.utilisation_percent(self.now),
-                        s.dropped
-                    ),
-                    None => format!("{caption} · node {node}: {share:.0}% of ops"),
+                    Some(s) => format!("node {node}: {:.0}% busy", s.utilisation_percent(self.now)),
+                    None => format!("node {node}: {share:.0}% of ops"),
                 };
             }
             let label = if self.cache_nodes > 1 {
-                format!("LRU cache, {} nodes", self.cache_nodes)
+                format!("{} cache nodes", self.cache_nodes)
             } else {
                 "LRU cache".to_string()
             };
