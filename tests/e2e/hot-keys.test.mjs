@@ -159,5 +159,11 @@ app.test('on a 360 px phone the hot-keys page never scrolls sideways', async ({ 
     await page.locator(tid('load-bar-0')).waitFor({ state: 'attached' });
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `${where}: the page is ${width} px wide at 360`);
+    // A container that clips would hide an overflow from scrollWidth: the intervention forms
+    // (the widest: "Make a user the celebrity" beside its input) must fit on the screen too.
+    const widest = await page.evaluate(() =>
+      Math.max(...[...document.querySelectorAll('.action-form, .action-form *')].map((e) => e.getBoundingClientRect().right)),
+    );
+    assert.ok(widest <= 360, `${where}: an intervention form reaches ${widest} px at 360`);
   }
 });
