@@ -54,6 +54,22 @@ fn pinned_digests() {
 }
 
 #[test]
+fn pinned_digests_with_queues_and_local_caches() {
+    // Change detectors, natively computed like the ones above (the presets that give nodes a
+    // service time, local caches a TTL and the celebrity copies): event times come from the
+    // FIFO servers' integer arithmetic, so the wasm32 run must agree bit for bit.
+    for (id, want) in [
+        ("shard-queues", 0xf205_798a_b253_6900_u64),
+        ("cache-nodes", 0xccb7_49ee_3da2_3ca0),
+        ("local-cache", 0x7afd_329d_4529_aebf),
+        ("hot-copies", 0x32c1_6df2_e136_6a1e),
+    ] {
+        let got = digest_at(&preset(id), 3_000);
+        assert_eq!(got, want, "{id}: {got:#018x}");
+    }
+}
+
+#[test]
 fn a_live_intervention_equals_the_same_one_scripted() {
     let base = preset("celebrity");
     let mut live = registry::start(&base).unwrap();

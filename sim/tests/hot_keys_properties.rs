@@ -18,8 +18,47 @@ use sim::time::SimTime;
 
 const UNTIL_MS: u64 = 1_500;
 
+/// Random capacity features: cache nodes, copies of the celebrity, local caches, and service
+/// times with bounded queues (0 = the feature is off).
+fn capacity() -> impl Strategy<Value = Vec<(String, String)>> {
+    (
+        1u32..=5,
+        1u32..=4,
+        prop_oneof![Just(0u32), 1u32..=5],
+        1u32..=300,
+        1u32..=4,
+        prop_oneof![Just(0u32), Just(500), Just(3_000)],
+        prop_oneof![Just(0u32), Just(1_000), Just(8_000)],
+        0u32..=10,
+    )
+        .prop_map(
+            |(nodes, copies, l1, ttl, apps, cache_us, shard_us, limit)| {
+                [
+                    ("cache_nodes", nodes),
+                    ("hot_copies", copies),
+                    ("l1_size", l1),
+                    ("l1_ttl_ms", ttl),
+                    ("app_servers", apps),
+                    ("cache_op_us", cache_us),
+                    ("shard_op_us", shard_us),
+                    ("queue_limit", limit),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+            },
+        )
+}
+
 /// A random setup of the model, as parameter overrides.
 fn setup() -> impl Strategy<Value = Vec<(String, String)>> {
+    (base_setup(), capacity()).prop_map(|(mut a, b)| {
+        a.extend(b);
+        a
+    })
+}
+
+fn base_setup() -> impl Strategy<Value = Vec<(String, String)>> {
     (
         1u32..=12,
         1u64..=300,
@@ -69,6 +108,7 @@ fn action() -> impl Strategy<Value = String> {
         Just("add-replica".to_string()),
         Just("remove-replica".to_string()),
         (0u32..=60).prop_map(|n| format!("cache:{n}")),
+        (1u32..=6).prop_map(|n| format!("cache-nodes:{n}")),
     ]
 }
 
@@ -93,7 +133,16 @@ fn scenario(seed: u64, params: &[(String, String)], inputs: &[String]) -> Scenar
 fn conserved(r: &Run<HotKeys>) -> Result<(), TestCaseError> {
     let m = r.model();
     let l = m.load();
-    prop_assert_eq!(l.cache_hits + l.read_queries + l.write_queries, l.requests);
+    prop_assert_eq!(
+        l.l1_hits
+            + l.cache_hits
+            + l.cache_drops
+            + l.awaiting_shards
+            + l.read_queries
+            + l.write_queries,
+        l.requests
+    );
+    prop_assert!(l.l1_stale <= l.l1_hits && l.l1_hits <= l.l1_lookups);
     prop_assert_eq!(l.reads + l.writes, l.requests);
     let per = m.replicas() as usize + 1;
     for (i, w) in l.node_writes.iter().enumerate() {
@@ -119,8 +168,17 @@ fn conserved(r: &Run<HotKeys>) -> Result<(), TestCaseError> {
     };
     prop_assert_eq!(sum("requests_per_shard"), l.hops() as f64);
     prop_assert_eq!(sum("requests_per_node"), l.hops() as f64);
-    prop_assert!(m.cache().len() <= m.cache().capacity());
-    prop_assert!(l.read_hops >= l.read_queries && l.write_hops >= l.write_queries);
+    for c in m.caches() {
+        prop_assert!(c.len() <= c.capacity());
+    }
+    prop_assert!(l.read_hops + l.write_hops + l.dropped_hops >= l.read_queries + l.write_queries);
+    if l.dropped_hops == 0 {
+        prop_assert!(l.read_hops >= l.read_queries && l.write_hops >= l.write_queries);
+    }
+    // Every queue the model builds is bounded (a full one drops).
+    for s in m.cache_servers().iter().chain(m.shard_servers()) {
+        prop_assert!(s.limit().is_some());
+    }
     Ok(())
 }
 
@@ -155,7 +213,7 @@ proptest! {
         for (k, v) in params.iter_mut() {
             match k.as_str() {
                 "split" => *v = "1".to_string(),
-                "cache_size" => *v = "0".to_string(),
+                "cache_size" | "l1_size" | "shard_op_us" => *v = "0".to_string(),
                 _ => {}
             }
         }

@@ -108,3 +108,62 @@ app.test('the question on the share of the celebrity shard is answered by runnin
   assert.match((await result.textContent()) ?? '', /correct/i);
   assert.doesNotMatch((await result.textContent()) ?? '', /not quite/i);
 });
+
+// The lesson's `cache-nodes` setup as a link: 200 users at 500 req/s, a cache hashed over 4 nodes
+// that take 5 ms an operation (the same numbers as `sdp run hot-keys --preset cache-nodes`).
+const CACHE_NODES = 'celebrity_share=30&keys=200&request_rate=500&cache_size=200&cache_nodes=4&cache_op_us=5000';
+
+app.test('a sharded cache: the celebrity pins one cache node, which saturates and drops while the others idle', async ({ open }) => {
+  const page = await open(`${HOT}?v=1&${CACHE_NODES}&t=5000`);
+  await ready(page);
+  assert.equal(await waitForDataValue(page, 'metric-cache_dropped', '==', 340), 340);
+  assert.ok((await dataValue(page, 'metric-busiest_cache_util')) > 99.9, 'the celebrity\'s node is always busy');
+  assert.ok((await dataValue(page, 'metric-cache_node_share')) > 45, 'it serves about half of all cache operations');
+  // The p99 read waited behind a full queue: 100 operations × 5 ms.
+  const p99 = await dataValue(page, 'metric-read_p99_ms');
+  assert.ok(p99 > 450 && p99 <= 505, `p99 ${p99} ms`);
+  const caption = await page.locator(tid('front-cache')).textContent();
+  assert.match(caption ?? '', /4 cache nodes/);
+  assert.match(caption ?? '', /node 1: 100% busy/);
+});
+
+app.test('a local cache in each app server cools the hot cache node and serves stale reads', async ({ open }) => {
+  const page = await open(`${HOT}?v=1&${CACHE_NODES}&l1_size=10&l1_ttl_ms=1000&t=5000`);
+  await ready(page);
+  assert.equal(await waitForDataValue(page, 'metric-stale_reads', '==', 484), 484);
+  assert.equal(await dataValue(page, 'metric-cache_dropped'), 0);
+  assert.ok((await dataValue(page, 'metric-busiest_cache_util')) < 75);
+  assert.ok((await dataValue(page, 'metric-l1_hit_rate')) > 25);
+  assert.ok((await dataValue(page, 'metric-read_p99_ms')) < 60, 'no read waits behind a full queue');
+  assert.match((await page.locator(tid('front-local')).textContent()) ?? '', /484 stale/);
+});
+
+app.test('the question on doubling the cache nodes is answered by the sim: still saturated', async ({ open }) => {
+  const page = await open(`${HOT}?v=1&step=8`);
+  await ready(page);
+  const q = await showQuestion(page, 'double-cache-nodes');
+  await q.scrollIntoViewIfNeeded();
+  await setInputValue(q.locator(tid('question-double-cache-nodes-input')), '50');
+  await q.locator(tid('question-double-cache-nodes-submit')).click();
+  const result = page.locator(tid('question-double-cache-nodes-result'));
+  await result.waitFor();
+  assert.match((await result.textContent()) ?? '', /not quite/i, 'halving is the wrong guess');
+  assert.match((await result.textContent()) ?? '', /100%/);
+});
+
+app.test('on a 360 px phone the hot-keys page never scrolls sideways', async ({ open }) => {
+  for (const where of [`${HOT}?v=1&t=5000`, `${HOT}?v=1&step=9`]) {
+    const page = await open(where);
+    await page.setViewportSize({ width: 360, height: 740 });
+    await ready(page);
+    await page.locator(tid('load-bar-0')).waitFor({ state: 'attached' });
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `${where}: the page is ${width} px wide at 360`);
+    // A container that clips would hide an overflow from scrollWidth: the intervention forms
+    // (the widest: "Make a user the celebrity" beside its input) must fit on the screen too.
+    const widest = await page.evaluate(() =>
+      Math.max(...[...document.querySelectorAll('.action-form, .action-form *')].map((e) => e.getBoundingClientRect().right)),
+    );
+    assert.ok(widest <= 360, `${where}: an intervention form reaches ${widest} px at 360`);
+  }
+});

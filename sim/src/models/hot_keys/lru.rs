@@ -169,6 +169,98 @@ mod tests {
         c.validate().unwrap();
     }
 
+    /// The obvious LRU: a list of keys, least recently used first. Slow and plainly right.
+    struct Naive {
+        capacity: u32,
+        order: Vec<u64>,
+    }
+
+    impl Naive {
+        fn get(&mut self, key: u64) -> bool {
+            match self.order.iter().position(|k| *k == key) {
+                Some(i) => {
+                    let k = self.order.remove(i);
+                    self.order.push(k);
+                    true
+                }
+                None => false,
+            }
+        }
+        fn insert(&mut self, key: u64) -> Option<u64> {
+            if self.capacity == 0 {
+                return None;
+            }
+            if self.get(key) {
+                return None;
+            }
+            let evicted = (self.order.len() as u32 >= self.capacity).then(|| self.order.remove(0));
+            self.order.push(key);
+            evicted
+        }
+        fn invalidate(&mut self, key: u64) -> bool {
+            let at = self.order.iter().position(|k| *k == key);
+            at.map(|i| self.order.remove(i)).is_some()
+        }
+        fn set_capacity(&mut self, capacity: u32) -> Vec<u64> {
+            self.capacity = capacity;
+            let over = self.order.len().saturating_sub(capacity as usize);
+            self.order.drain(..over).collect()
+        }
+    }
+
+    #[test]
+    fn random_operations_agree_with_a_naive_list() {
+        // Model-based: 200 random sequences of 400 operations over a small key space (so hits,
+        // evictions and invalidations of present keys are all common), each result compared
+        // with the naive list's, `validate()` and the full recency order checked after every one.
+        for seed in 0..200u64 {
+            let mut rng = crate::rng::SimRng::new(seed);
+            let capacity = rng.below(6) as u32;
+            let mut lru = Lru::new(capacity);
+            let mut naive = Naive {
+                capacity,
+                order: Vec::new(),
+            };
+            for step in 0..400 {
+                let key = rng.below(10);
+                let what = match rng.below(10) {
+                    0..=3 => {
+                        let (a, b) = (lru.get(key), naive.get(key));
+                        assert_eq!(a, b, "seed {seed} step {step}: get({key})");
+                        "get"
+                    }
+                    4..=7 => {
+                        let (a, b) = (lru.insert(key), naive.insert(key));
+                        assert_eq!(a, b, "seed {seed} step {step}: insert({key})");
+                        "insert"
+                    }
+                    8 => {
+                        let (a, b) = (lru.invalidate(key), naive.invalidate(key));
+                        assert_eq!(a, b, "seed {seed} step {step}: invalidate({key})");
+                        "invalidate"
+                    }
+                    _ => {
+                        let cap = rng.below(6) as u32;
+                        let (a, b) = (lru.set_capacity(cap), naive.set_capacity(cap));
+                        assert_eq!(a, b, "seed {seed} step {step}: set_capacity({cap})");
+                        "set_capacity"
+                    }
+                };
+                lru.validate()
+                    .unwrap_or_else(|e| panic!("seed {seed} step {step} after {what}: {e}"));
+                assert_eq!(
+                    lru.keys_by_age().collect::<Vec<_>>(),
+                    naive.order,
+                    "seed {seed} step {step} after {what}"
+                );
+                assert_eq!(lru.len() as usize, naive.order.len());
+                for k in 0..10 {
+                    assert_eq!(lru.contains(k), naive.order.contains(&k));
+                }
+            }
+        }
+    }
+
     #[test]
     fn reinserting_a_cached_key_evicts_nothing() {
         let mut c = Lru::new(2);

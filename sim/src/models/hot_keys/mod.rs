@@ -10,11 +10,19 @@
 //! `celebrity_share` %, otherwise for a key drawn by the popularity (uniform, or Zipf(s) by id
 //! order as rank); it is a write with probability `write_percent` %.
 //!
-//! A request passes, in order:
-//! 1. **The cache** (`cache_size` > 0): an LRU of user ids ([`Lru`]), cache-aside. A read that
-//!    hits is answered there and never reaches a shard. A read that misses asks the shards and
-//!    then fills the cache (evicting the least recently used user). A write goes to the shards
-//!    and deletes the cached copy.
+//! A request comes through one of `app_servers` app servers (drawn uniformly) and passes, in
+//! order:
+//! 0. **The app server's local cache** (`l1_size` > 0, [`LocalCache`]): a small LRU whose
+//!    entries live `l1_ttl_ms` and are never invalidated by other servers' writes (a server's own
+//!    write drops its copy). A read it answers costs nothing else; it is **stale** when the key
+//!    has been written since the entry was filled.
+//! 1. **The cache** (`cache_size` > 0): an LRU of user ids per cache node ([`Lru`]), cache-aside,
+//!    sharded over `cache_nodes` nodes by jump hash of the key (each node holds an equal part of
+//!    `cache_size`). With `hot_copies` = r > 1 the celebrity is cached as r keys `user:ID#j`, copy
+//!    j on the j-th node after its own: a read asks one copy at random, a write deletes all r. A
+//!    read that hits is answered there and never reaches a shard. A read that misses asks the
+//!    shards and then fills the entry (evicting the least recently used). A write goes to the
+//!    shards and then deletes the cached copies.
 //! 2. **The split router** (`split` = k > 1, for the celebrity only): the celebrity is stored as
 //!    k sub-keys `user:ID#0 … #k−1`, each hashed to a shard like any key — so two sub-keys can
 //!    land on the same shard (with k = N, only about N·(1 − (1 − 1/N)^k) distinct shards get
@@ -24,6 +32,14 @@
 //!    writes spread k ways, reads cost k). `read_fanout` and `write_fanout` show the price.
 //! 3. **The shard's nodes** (`replicas` = R): a read is served by the primary or one of its R
 //!    read replicas, uniformly; a write is always served by the primary.
+//!
+//! **Capacity.** With `cache_op_us` > 0 every cache node, and with `shard_op_us` > 0 every
+//! shard node (primary and replicas), is a [`FifoServer`]: one operation at a time, that long
+//! each, at most `queue_limit` waiting; an arrival that finds the queue full is dropped and the
+//! request fails. A tier that takes time hands the request to the next one in an event at the
+//! moment it finishes, so latencies (`read_p50_ms`, `read_p99_ms`, from a [`LatencyHistogram`])
+//! are the queues' own. With both times 0 (the default) every tier answers at once, exactly as
+//! before capacity was modelled.
 //!
 //! Load is counted per node (primary and each replica) and per shard (the sum over its nodes).
 //! Every accepted input starts a new **measurement period**: the load counters restart, so the
@@ -38,23 +54,30 @@
 //! # Invariants checked by `validate`
 //!
 //! Every key's and sub-key's recorded shard is what jump hash gives now; per-shard key counts add
-//! up to the stored keys; requests are conserved (reads + writes = requests, cache hits + reads
-//! that reached shards = reads, node counters add up to the shard requests); no replica ever
-//! served a write; the cache holds at most `cache_size` keys and its two indexes agree; the
+//! up to the stored keys; requests are conserved (reads + writes = requests; local hits + cache
+//! hits + reads a cache node dropped + reads on their way + reads that reached shards = reads;
+//! node counters add up to the shard requests); no replica ever served a write; each cache node
+//! holds at most its part of `cache_size`, only keys that hash to it, and its two indexes agree;
+//! the local caches agree with their LRUs; there is one server per node that takes time; the
 //! celebrity is one of the users.
 //!
 //! # Simplifications
 //!
-//! Routing is instant (no latency or queueing: load is a count, not a delay), so the cache-aside
-//! race (a slow read that misses, a write that deletes the entry, then the slow read filling the
-//! cache with the old value) cannot happen here; replicas apply
-//! writes by replication, which is not counted as request load, and are never stale (see the
-//! replication lesson for lag); copies of a split key are updated together; the cache has no
-//! TTL; moving keys on a resize is instant.
+//! Service times are fixed, not drawn; a dropped request is not retried; a dropped cache delete
+//! is still applied (real invalidation pipelines retry until it lands) and a dropped refill is
+//! skipped. Whether a read hits the cache is decided when it reaches the cache node; the fill
+//! happens when the shards answer, so while the shards work, other reads of the key miss too
+//! (the herd leases prevent), and the cache-aside race (a slow read refilling a value a write has
+//! just replaced) can happen once tiers take time — the model neither prevents nor counts it.
+//! Every accepted input starts the servers afresh (queues are forgotten). Replicas apply writes by
+//! replication, which is not counted as request load, and are never stale (see the replication
+//! lesson for lag); copies of a split key are updated together; moving keys on a resize is
+//! instant.
 
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
+use crate::models::queueing::{FifoServer, LatencyHistogram};
 use crate::models::shard_view::{RecentRequests, ShardFrame};
-use crate::models::shard_view::{RequestOutcome, ShardChange, ShardMove, ShardRequest};
+use crate::models::shard_view::{ShardChange, ShardMove, ShardRequest};
 use crate::models::sharding::{Move, Moved, Placement};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::query::Queries;
@@ -65,15 +88,19 @@ use crate::workload::Popularity;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
+mod local;
 mod lru;
+mod pipeline;
 mod record;
 mod report;
 mod route;
 mod skew;
 mod spec;
 
+pub use local::{Local, LocalCache};
 pub use lru::Lru;
-pub use record::{CacheStep, HotKeysRecord};
+pub use pipeline::InFlight;
+pub use record::{CacheStep, HotKeysRecord, Tier};
 pub use route::{
     key_name, route, shard_of, sub_key_id, sub_key_name, Hop, SplitMode, Target, SUB_KEY_STRIDE,
 };
@@ -89,6 +116,16 @@ pub const MAX_SPLIT: u32 = 64;
 pub const MAX_REPLICAS: u32 = 5;
 /// Largest cache, in keys.
 pub const MAX_CACHE: u32 = 2_000;
+/// Most cache nodes (and copies of the celebrity in the cache).
+pub const MAX_CACHE_NODES: u32 = 16;
+/// Most app servers.
+pub const MAX_APP_SERVERS: u32 = 64;
+/// Largest local cache per app server, in keys.
+pub const MAX_L1: u32 = 1_000;
+/// Longest service time of one operation, in microseconds (1 s).
+pub const MAX_OP_US: u64 = 1_000_000;
+/// Longest queue at one node.
+pub const MAX_QUEUE: u32 = 10_000;
 /// How many users a frame draws (the celebrity and its sub-keys are always drawn).
 pub const FRAME_KEYS: u64 = 256;
 pub use crate::models::shard_view::REQUEST_SHOWN_US;
@@ -103,6 +140,8 @@ pub const HOT_KEY_PERCENT: u64 = 5;
 pub enum HotKeysEvent {
     /// The next request arrives.
     Request,
+    /// A request a tier made wait moves on to the next tier.
+    Stage(Box<InFlight>),
 }
 
 /// The load counters of one measurement period (since the last accepted input).
@@ -136,15 +175,35 @@ pub struct Load {
     pub sub_hops: Vec<u64>,
     /// Requests per user id.
     pub per_key: BTreeMap<u64, u64>,
+    /// Reads that looked in their app server's local cache.
+    pub l1_lookups: u64,
+    /// Of which it answered.
+    pub l1_hits: u64,
+    /// Of which with a value a write had already replaced.
+    pub l1_stale: u64,
+    /// Operations per cache node (gets, sets and deletes).
+    pub cache_ops: Vec<u64>,
+    /// Reads refused by a full cache node (they fail).
+    pub cache_drops: u64,
+    /// Requests that failed because a shard node they needed was full.
+    pub shard_drops: u64,
+    /// Shard requests refused by full shard nodes.
+    pub dropped_hops: u64,
+    /// Reads that missed the caches and have not reached the shards yet (waiting in a cache
+    /// node's queue).
+    pub awaiting_shards: u64,
+    /// Read latencies, from arrival to answer, in microseconds (local hits count 0).
+    pub latency: LatencyHistogram,
 }
 
 impl Load {
-    fn new(since: SimTime, shards: u32, replicas: u32, split: u32) -> Self {
+    fn new(since: SimTime, shards: u32, replicas: u32, split: u32, cache_nodes: u32) -> Self {
         let nodes = shards as usize * (replicas as usize + 1);
         Load {
             since,
             node_reads: vec![0; nodes],
             node_writes: vec![0; nodes],
+            cache_ops: vec![0; cache_nodes as usize],
             sub_hops: vec![0; if split > 1 { split as usize } else { 0 }],
             ..Load::default()
         }
@@ -177,7 +236,33 @@ pub struct HotKeys {
     /// Each sub-key's shard, by suffix (empty unless split > 1).
     sub_shards: Vec<u32>,
     replicas: u32,
-    cache: Lru,
+    /// The cache's total size in keys, split evenly over its nodes.
+    cache_size: u32,
+    /// One LRU per cache node.
+    caches: Vec<Lru>,
+    cache_nodes: u32,
+    /// Copies of the celebrity in the cache (1 = just the key).
+    hot_copies: u32,
+    /// Service time of one cache operation (0: no queueing).
+    cache_us: u64,
+    /// Service time of one shard request (0: no queueing).
+    shard_us: u64,
+    queue_limit: u32,
+    /// One FIFO server per cache node, when cache operations take time.
+    cache_servers: Vec<FifoServer>,
+    /// One FIFO server per shard node (`shard × (replicas + 1) + node`), when shard requests take
+    /// time.
+    shard_servers: Vec<FifoServer>,
+    app_servers: u32,
+    /// One local cache per app server (empty when there are none).
+    locals: Vec<LocalCache>,
+    l1_ttl_us: u64,
+    /// Writes applied per user: the version a reader sees.
+    versions: BTreeMap<u64, u64>,
+    /// Measurement periods so far (a request carries the one it arrived in).
+    period: u64,
+    /// When the last event happened (utilisations are measured up to it).
+    now: SimTime,
     zipf: Option<f64>,
     popularity: Popularity,
     rate_per_sec: f64,
@@ -246,9 +331,61 @@ impl HotKeys {
         &self.load
     }
 
-    /// The cache in front of the shards.
-    pub fn cache(&self) -> &Lru {
-        &self.cache
+    /// The cache in front of the shards: one LRU per cache node.
+    pub fn caches(&self) -> &[Lru] {
+        &self.caches
+    }
+
+    /// The cache nodes' FIFO servers (empty when cache operations take no time).
+    pub fn cache_servers(&self) -> &[FifoServer] {
+        &self.cache_servers
+    }
+
+    /// The shard nodes' FIFO servers, at `shard × (replicas + 1) + node` (empty when shard
+    /// requests take no time).
+    pub fn shard_servers(&self) -> &[FifoServer] {
+        &self.shard_servers
+    }
+
+    /// The app servers' local caches (empty when there are none).
+    pub fn locals(&self) -> &[LocalCache] {
+        &self.locals
+    }
+
+    fn cache_on(&self) -> bool {
+        self.cache_size > 0
+    }
+
+    /// Node `i`'s part of a cache of `size` keys over `nodes` nodes (equal, the first ones
+    /// taking the remainder).
+    fn node_capacity(size: u32, nodes: u32, i: u32) -> u32 {
+        size / nodes + u32::from(i < size % nodes)
+    }
+
+    /// Resizes the cache to `size` keys over `nodes` nodes, keeping what still fits where its key
+    /// now hashes; returns how many cached keys were evicted.
+    fn reshape_cache(&mut self, size: u32, nodes: u32) -> u64 {
+        let before: u64 = self.caches.iter().map(|c| u64::from(c.len())).sum();
+        if nodes == self.cache_nodes && self.caches.len() == nodes as usize {
+            for (i, c) in self.caches.iter_mut().enumerate() {
+                c.set_capacity(Self::node_capacity(size, nodes, i as u32));
+            }
+        } else {
+            let old = std::mem::take(&mut self.caches);
+            self.cache_nodes = nodes;
+            self.caches = (0..nodes)
+                .map(|i| Lru::new(Self::node_capacity(size, nodes, i)))
+                .collect();
+            for c in &old {
+                for id in c.keys_by_age() {
+                    let node = self.cache_node_of(id) as usize;
+                    self.caches[node].insert(id);
+                }
+            }
+        }
+        self.cache_size = size;
+        let after: u64 = self.caches.iter().map(|c| u64::from(c.len())).sum();
+        before - after
     }
 
     /// Shard requests this period per shard (primary and replicas together).
@@ -301,20 +438,44 @@ impl HotKeys {
     }
 
     fn refresh_cache_top(&mut self) {
-        self.cache_top = (self.cache.capacity() > 0).then(|| {
+        self.cache_top = (self.cache_size > 0).then(|| {
             let celeb = (self.share > 0).then(|| (self.celebrity, f64::from(self.share) / 100.0));
             top_mass(
                 &request_weights(self.keys, self.zipf, celeb),
-                self.cache.capacity(),
+                self.cache_size,
             )
         });
     }
 
     /// Starts a new measurement period at `now`.
+    /// Requests still queued at a node from before belong to the old period: they still occupy
+    /// nothing in the new servers, which start idle (a simplification: a change forgets queues).
     fn restart(&mut self, now: SimTime) {
-        self.load = Load::new(now, self.shards, self.replicas, self.split);
+        self.period += 1;
+        self.load = Load::new(
+            now,
+            self.shards,
+            self.replicas,
+            self.split,
+            self.cache_nodes,
+        );
         self.hot.clear();
         self.recent.clear();
+        let bounded = |n: u32| -> Vec<FifoServer> {
+            (0..n)
+                .map(|_| FifoServer::bounded(now, self.queue_limit))
+                .collect()
+        };
+        self.cache_servers = if self.cache_us > 0 && self.cache_on() {
+            bounded(self.cache_nodes)
+        } else {
+            Vec::new()
+        };
+        self.shard_servers = if self.shard_us > 0 {
+            bounded(self.shards * (self.replicas + 1))
+        } else {
+            Vec::new()
+        };
     }
 
     fn resize(&mut self, to: u32, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
@@ -385,107 +546,6 @@ impl HotKeys {
         self.recent.push(request);
     }
 
-    /// Serves one client request for user `key`.
-    fn serve(&mut self, key: u64, write: bool, ctx: &mut Ctx<'_, Self>) {
-        let now = ctx.now;
-        self.queries += 1;
-        let query = self.queries;
-        let celebrity = key == self.celebrity;
-        let load = &mut self.load;
-        load.requests += 1;
-        *load.per_key.entry(key).or_insert(0) += 1;
-        if celebrity {
-            load.celebrity_requests += 1;
-        }
-        if write {
-            load.writes += 1;
-        } else {
-            load.reads += 1;
-        }
-        let cached = self.cache.capacity() > 0;
-        if cached && !write && self.cache.get(key) {
-            self.load.cache_hits += 1;
-            // Drawn at the chip the request would have reached: the key, or the split
-            // celebrity's first sub-key.
-            let (drawn, shard) = if celebrity && self.split_active() {
-                (sub_key_id(key, 0), self.sub_shards[0])
-            } else {
-                (key, self.shard_of_key(key))
-            };
-            self.pulses += 1;
-            let mut r = ShardRequest::served(self.pulses, drawn, shard, now);
-            r.query = query;
-            r.outcome = RequestOutcome::AnsweredInFront;
-            self.pulse(r);
-            ctx.record(HotKeysRecord::Routed {
-                query,
-                key,
-                write,
-                celebrity,
-                cache: CacheStep::Hit,
-                hops: Vec::new(),
-            });
-            return;
-        }
-        let home = self.shard_of_key(key);
-        let target = if celebrity && self.split_active() {
-            Target::Split(&self.sub_shards, self.mode)
-        } else {
-            Target::Single(home)
-        };
-        let hops = route(target, write, self.replicas, &mut self.route_rng);
-        let per = self.replicas as usize + 1;
-        let load = &mut self.load;
-        for h in &hops {
-            let i = h.shard as usize * per + h.replica as usize;
-            if write {
-                load.node_writes[i] += 1;
-            } else {
-                load.node_reads[i] += 1;
-            }
-            if let Some(j) = h.sub {
-                load.sub_hops[j as usize] += 1;
-            }
-        }
-        let n = hops.len() as u64;
-        if write {
-            load.write_queries += 1;
-            load.write_hops += n;
-        } else {
-            load.read_queries += 1;
-            load.read_hops += n;
-        }
-        let cache = match (cached, write) {
-            (false, _) => CacheStep::NoCache,
-            (true, true) => CacheStep::Invalidated {
-                was_cached: self.cache.invalidate(key),
-            },
-            (true, false) => CacheStep::Filled {
-                evicted: self.cache.insert(key),
-            },
-        };
-        for h in &hops {
-            self.pulses += 1;
-            let drawn = match h.sub {
-                Some(j) => sub_key_id(key, j),
-                None => key,
-            };
-            let mut r = ShardRequest::served(self.pulses, drawn, h.shard, now);
-            r.query = query;
-            r.replica = h.replica;
-            self.pulse(r);
-        }
-        ctx.record(HotKeysRecord::Routed {
-            query,
-            key,
-            write,
-            celebrity,
-            cache,
-            hops,
-        });
-        self.update_hot(ctx);
-    }
-
     /// Flags shards over twice the mean load, and unflags those back under 1.75× (integer
     /// arithmetic: load × N against multiples of the total).
     fn update_hot(&mut self, ctx: &mut Ctx<'_, Self>) {
@@ -549,6 +609,13 @@ impl Model for HotKeys {
         let split = params.int("split").clamp(1, i64::from(MAX_SPLIT)) as u32;
         let zipf = (params.text("popularity") == "zipf").then(|| params.float("zipf_s"));
         let route_seed = ctx.rng.next_u64();
+        let cache_nodes = params
+            .int("cache_nodes")
+            .clamp(1, i64::from(MAX_CACHE_NODES)) as u32;
+        let app_servers = params
+            .int("app_servers")
+            .clamp(1, i64::from(MAX_APP_SERVERS)) as u32;
+        let l1_size = params.int("l1_size").clamp(0, i64::from(MAX_L1)) as u32;
         let mut model = HotKeys {
             shards,
             keys,
@@ -565,7 +632,25 @@ impl Model for HotKeys {
             mode: SplitMode::parse(params.text("split_mode")),
             sub_shards: Vec::new(),
             replicas,
-            cache: Lru::new(params.int("cache_size").clamp(0, i64::from(MAX_CACHE)) as u32),
+            cache_size: 0,
+            caches: Vec::new(),
+            cache_nodes,
+            hot_copies: params
+                .int("hot_copies")
+                .clamp(1, i64::from(MAX_CACHE_NODES)) as u32,
+            cache_us: params.int("cache_op_us").clamp(0, MAX_OP_US as i64) as u64,
+            shard_us: params.int("shard_op_us").clamp(0, MAX_OP_US as i64) as u64,
+            queue_limit: params.int("queue_limit").clamp(0, i64::from(MAX_QUEUE)) as u32,
+            cache_servers: Vec::new(),
+            shard_servers: Vec::new(),
+            app_servers,
+            locals: (0..if l1_size > 0 { app_servers } else { 0 })
+                .map(|_| LocalCache::new(l1_size))
+                .collect(),
+            l1_ttl_us: params.int("l1_ttl_ms").clamp(1, 60_000) as u64 * 1_000,
+            versions: BTreeMap::new(),
+            period: 0,
+            now: ctx.now,
             zipf,
             popularity: Popularity::from_params(params, keys),
             rate_per_sec: params.int("request_rate").max(0) as f64,
@@ -578,6 +663,10 @@ impl Model for HotKeys {
             pulses: 0,
             cache_top: None,
         };
+        model.reshape_cache(
+            params.int("cache_size").clamp(0, i64::from(MAX_CACHE)) as u32,
+            cache_nodes,
+        );
         model.place_subs();
         model.recount();
         model.refresh_cache_top();
@@ -594,6 +683,7 @@ impl Model for HotKeys {
     }
 
     fn apply(&mut self, input: &Input, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        self.now = ctx.now;
         let arg = input.arg.as_deref().unwrap_or("").trim();
         match input.action.as_str() {
             "add-shard" => self.resize(self.shards + 1, ctx),
@@ -692,8 +782,8 @@ impl Model for HotKeys {
                         "the cache holds 0 to {MAX_CACHE} keys, not {size}"
                     )));
                 }
-                let from = self.cache.capacity();
-                let evicted = self.cache.set_capacity(size as u32).len() as u64;
+                let from = self.cache_size;
+                let evicted = self.reshape_cache(size as u32, self.cache_nodes);
                 self.refresh_cache_top();
                 ctx.record(HotKeysRecord::CacheResized {
                     from,
@@ -703,14 +793,34 @@ impl Model for HotKeys {
                 self.restart(ctx.now);
                 Ok(())
             }
+            "cache-nodes" => {
+                let n = parse_count(arg, "cache-nodes", "cache-nodes:8")?;
+                if !(1..=u64::from(MAX_CACHE_NODES)).contains(&n) {
+                    return Err(InputError(format!(
+                        "the cache has 1 to {MAX_CACHE_NODES} nodes, not {n}"
+                    )));
+                }
+                let from = self.cache_nodes;
+                let evicted = self.reshape_cache(self.cache_size, n as u32);
+                ctx.record(HotKeysRecord::CacheNodes {
+                    from,
+                    to: n as u32,
+                    evicted,
+                    celebrity: self.celebrity_cache_nodes(),
+                });
+                self.restart(ctx.now);
+                Ok(())
+            }
             other => Err(InputError(format!(
-                "unknown action {other:?}; this lesson knows celebrity, add-shard, remove-shard, resize, add-keys, split, add-replica, remove-replica and cache"
+                "unknown action {other:?}; this lesson knows celebrity, add-shard, remove-shard, resize, add-keys, split, add-replica, remove-replica, cache and cache-nodes"
             ))),
         }
     }
 
     fn handle(&mut self, event: HotKeysEvent, ctx: &mut Ctx<'_, Self>) {
+        self.now = ctx.now;
         match event {
+            HotKeysEvent::Stage(f) => self.advance(*f, ctx),
             HotKeysEvent::Request => {
                 // The workload's draws (celebrity or not, which key, read or write) come from
                 // the run's stream in a fixed order; routing draws come from `route_rng`.
@@ -744,7 +854,7 @@ impl Model for HotKeys {
     fn validate(&self) -> Result<(), String> {
         self.check_placement()?;
         self.check_load()?;
-        self.cache.validate()?;
+        self.check_caches()?;
         if let Some(s) = self.hot.iter().find(|s| **s >= self.shards) {
             return Err(format!("shard {s} is flagged hot but does not exist"));
         }
@@ -854,6 +964,62 @@ impl HotKeys {
         Ok(())
     }
 
+    fn check_caches(&self) -> Result<(), String> {
+        if self.caches.len() != self.cache_nodes as usize {
+            return Err(format!(
+                "{} cache LRUs for {} cache nodes",
+                self.caches.len(),
+                self.cache_nodes
+            ));
+        }
+        let mut total = 0;
+        for (i, c) in self.caches.iter().enumerate() {
+            c.validate()?;
+            total += c.capacity();
+            if let Some(id) = c
+                .keys_by_age()
+                .find(|id| self.cache_node_of(*id) != i as u32)
+            {
+                return Err(format!(
+                    "cache node {i} holds {} but it hashes to node {}",
+                    Self::cached_name(id),
+                    self.cache_node_of(id)
+                ));
+            }
+        }
+        if total != self.cache_size {
+            return Err(format!(
+                "the cache nodes hold {total} keys between them, not the cache's {}",
+                self.cache_size
+            ));
+        }
+        for l in &self.locals {
+            l.validate()?;
+        }
+        let l = &self.load;
+        if l.l1_hits > l.l1_lookups || l.l1_stale > l.l1_hits {
+            return Err(format!(
+                "{} local hits ({} stale) of {} lookups",
+                l.l1_hits, l.l1_stale, l.l1_lookups
+            ));
+        }
+        if l.cache_ops.len() != self.cache_nodes as usize {
+            return Err("cache op counters do not match the cache nodes".to_string());
+        }
+        let shard_nodes = if self.shard_us > 0 {
+            self.shards * (self.replicas + 1)
+        } else {
+            0
+        };
+        if self.shard_servers.len() != shard_nodes as usize {
+            return Err(format!(
+                "{} shard servers for {shard_nodes} shard nodes",
+                self.shard_servers.len()
+            ));
+        }
+        Ok(())
+    }
+
     fn check_load(&self) -> Result<(), String> {
         let l = &self.load;
         let nodes = self.shards as usize * (self.replicas as usize + 1);
@@ -874,9 +1040,9 @@ impl HotKeys {
         let checks = [
             (l.reads + l.writes, l.requests, "reads + writes", "requests"),
             (
-                l.cache_hits + l.read_queries,
+                l.l1_hits + l.cache_hits + l.cache_drops + l.read_queries + l.awaiting_shards,
                 l.reads,
-                "cache hits + reads that reached shards",
+                "local hits + cache hits + reads a cache node refused + reads that reached shards + reads on their way",
                 "reads",
             ),
             (
@@ -915,7 +1081,7 @@ impl HotKeys {
                 return Err(format!("{what} ({a}) differ from {whole} ({b})"));
             }
         }
-        if l.read_hops < l.read_queries || l.write_hops < l.write_queries {
+        if l.read_hops + l.write_hops + l.dropped_hops < l.read_queries + l.write_queries {
             return Err("a request that reached the shards made no shard request".to_string());
         }
         let subs: u64 = l.sub_hops.iter().sum();

@@ -23,6 +23,15 @@ pub enum CacheStep {
     },
 }
 
+/// Where a request was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tier {
+    /// A cache node, by number.
+    Cache(u32),
+    /// A shard's node: (shard, node), node 0 = the primary.
+    Shard(u32, u32),
+}
+
 /// What the hot-keys model records.
 #[derive(Clone, Debug, PartialEq)]
 pub enum HotKeysRecord {
@@ -53,6 +62,39 @@ pub enum HotKeysRecord {
         cache: CacheStep,
         /// The shard requests it became (none on a cache hit).
         hops: Vec<Hop>,
+    },
+    /// An app server answered a read from its local cache.
+    LocalHit {
+        /// The request's number.
+        query: u64,
+        /// The user read.
+        key: u64,
+        /// The app server.
+        app: u32,
+        /// The value had been replaced by a write since it was cached.
+        stale: bool,
+    },
+    /// A node's queue was full: the request failed.
+    Dropped {
+        /// The request's number.
+        query: u64,
+        /// The user asked for.
+        key: u64,
+        /// A write (else a read).
+        write: bool,
+        /// The node that refused it.
+        tier: Tier,
+    },
+    /// The number of cache nodes changed.
+    CacheNodes {
+        /// Before.
+        from: u32,
+        /// After.
+        to: u32,
+        /// Cached keys that no longer fit on their new node.
+        evicted: u64,
+        /// The cache nodes holding the celebrity now (one per copy).
+        celebrity: Vec<u32>,
     },
     /// The shard count changed.
     Resized {
@@ -223,6 +265,36 @@ impl Narrate for HotKeysRecord {
                 };
                 format!("{verb} {who}: {where_}{tail}.")
             }
+            HotKeysRecord::LocalHit {
+                key, app, stale, ..
+            } => {
+                let stale = if *stale {
+                    " — a stale value: a write has replaced it since it was cached"
+                } else {
+                    ""
+                };
+                format!("Read user {key}: app server {app}'s local cache answered{stale}.")
+            }
+            HotKeysRecord::Dropped {
+                key, write, tier, ..
+            } => {
+                let verb = if *write { "Write" } else { "Read" };
+                let node = match tier {
+                    Tier::Cache(n) => format!("cache node {n}"),
+                    Tier::Shard(s, 0) => format!("shard {s}'s primary"),
+                    Tier::Shard(s, r) => format!("shard {s}'s replica {r}"),
+                };
+                format!("{verb} user {key} dropped: {node}'s queue is full.")
+            }
+            HotKeysRecord::CacheNodes {
+                from,
+                to,
+                evicted,
+                celebrity,
+            } => format!(
+                "Cache nodes: {from} → {to} ({evicted} cached keys evicted); the celebrity is cached on node {}. {RESTART}",
+                list(celebrity)
+            ),
             HotKeysRecord::Resized {
                 from,
                 to,
@@ -323,6 +395,11 @@ impl Narrate for HotKeysRecord {
     }
 
     fn is_milestone(&self) -> bool {
-        !matches!(self, HotKeysRecord::Routed { .. })
+        !matches!(
+            self,
+            HotKeysRecord::Routed { .. }
+                | HotKeysRecord::LocalHit { .. }
+                | HotKeysRecord::Dropped { .. }
+        )
     }
 }

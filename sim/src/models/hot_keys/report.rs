@@ -7,6 +7,7 @@ use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
 use crate::models::common::{
     max_mean_metric, moved_metrics, per_shard, requests_metric, share_percent,
 };
+use crate::models::queueing::FifoServer;
 use crate::models::shard_view::{FrontView, LoadShare, ShardFrame, ShardKeyView, ShardView};
 use crate::time::SimTime;
 
@@ -79,22 +80,62 @@ impl HotKeys {
         out
     }
 
+    /// The busiest cache node by operations this period: (node, its share of all cache ops).
+    fn busiest_cache_node(&self) -> Option<(usize, f64)> {
+        let ops = &self.load.cache_ops;
+        let total: u64 = ops.iter().sum();
+        let (i, max) = ops
+            .iter()
+            .enumerate()
+            .fold((0, 0), |b, (i, c)| if *c > b.1 { (i, *c) } else { b });
+        (total > 0).then(|| (i, share_percent(max, total)))
+    }
+
     fn front(&self) -> Vec<FrontView> {
         let mut front = Vec::new();
-        let cap = self.cache.capacity();
+        if !self.locals.is_empty() {
+            let l = &self.load;
+            let caption = if l.l1_lookups == 0 {
+                format!("{} servers · no reads yet", self.app_servers)
+            } else {
+                // Short: the box is narrow (the hit rate is a metric).
+                format!("{} stale reads", l.l1_stale)
+            };
+            front.push(FrontView {
+                id: "local".to_string(),
+                label: "Local caches".to_string(),
+                caption: Some(caption),
+                down: false,
+            });
+        }
+        let cap = self.cache_size;
         if cap > 0 {
-            let caption = if self.load.reads == 0 {
-                format!("{} of {cap} keys · no reads yet", self.cache.len())
+            let held: u32 = self.caches.iter().map(|c| c.len()).sum();
+            let lookups = self.load.reads - self.load.l1_hits;
+            let mut caption = if lookups == 0 {
+                format!("{held} of {cap} keys · no reads yet")
             } else {
                 format!(
-                    "hit rate {:.0}% · {} of {cap} keys",
-                    share_percent(self.load.cache_hits, self.load.reads),
-                    self.cache.len()
+                    "hit rate {:.0}% · {held} of {cap} keys",
+                    share_percent(self.load.cache_hits, lookups)
                 )
+            };
+            // With several nodes the caption is the busiest node's (the hit rate is a metric).
+            if let Some((node, share)) = self.busiest_cache_node().filter(|_| self.cache_nodes > 1)
+            {
+                caption = match self.cache_servers.get(node) {
+                    Some(s) => format!("node {node}: {:.0}% busy", s.utilisation_percent(self.now)),
+                    None => format!("node {node}: {share:.0}% of ops"),
+                };
+            }
+            let label = if self.cache_nodes > 1 {
+                format!("{} cache nodes", self.cache_nodes)
+            } else {
+                "LRU cache".to_string()
             };
             front.push(FrontView {
                 id: "cache".to_string(),
-                label: "LRU cache".to_string(),
+                label,
                 caption: Some(caption),
                 down: false,
             });
@@ -127,12 +168,31 @@ impl HotKeys {
                 let load = loads[i as usize];
                 // The share itself is drawn from `load`; with replicas the caption says how the
                 // busiest node of the shard fares.
-                let caption = (total > 0 && self.replicas > 0).then(|| {
-                    let busiest = (0..per)
-                        .map(|r| self.load.node(i as usize * per + r))
-                        .max()
-                        .unwrap_or(0);
-                    format!("busiest node {:.0}%", share_percent(busiest, total))
+                let servers = self
+                    .shard_servers
+                    .get(i as usize * per..(i as usize + 1) * per)
+                    .unwrap_or(&[]);
+                let queued = servers
+                    .iter()
+                    .max_by(|a, b| {
+                        a.utilisation_percent(self.now)
+                            .total_cmp(&b.utilisation_percent(self.now))
+                    })
+                    .map(|s| {
+                        let dropped: u64 = servers.iter().map(|s| s.dropped).sum();
+                        format!(
+                            "{:.0}% busy · {dropped} dropped",
+                            s.utilisation_percent(self.now)
+                        )
+                    });
+                let caption = queued.or_else(|| {
+                    (total > 0 && self.replicas > 0).then(|| {
+                        let busiest = (0..per)
+                            .map(|r| self.load.node(i as usize * per + r))
+                            .max()
+                            .unwrap_or(0);
+                        format!("busiest node {:.0}%", share_percent(busiest, total))
+                    })
                 });
                 let share = (total > 0).then(|| {
                     let percent = share_percent(load, total);
@@ -251,7 +311,7 @@ impl HotKeys {
                 Metric {
                     id: "cache_hit_rate",
                     label: "Cache hit rate",
-                    value: if self.cache.capacity() > 0 {
+                    value: if self.cache_size > 0 {
                         percent_or_none(l.cache_hits, l.reads)
                     } else {
                         MetricValue::None
@@ -284,8 +344,11 @@ impl HotKeys {
                 },
                 moved,
                 pct,
-            ],
-            groups: vec![
+            ]
+            .into_iter()
+            .chain(self.capacity_metrics())
+            .collect(),
+            groups: [
                 MetricGroup {
                     id: "requests_per_shard",
                     label: "Requests per shard",
@@ -304,7 +367,157 @@ impl HotKeys {
                     unit: Some("requests"),
                     values: node_bars,
                 },
-            ],
+            ]
+            .into_iter()
+            .chain(self.cache_groups())
+            .collect(),
         }
+    }
+
+    /// The busiest utilisation among `servers`, in percent (None without servers).
+    fn busiest_utilisation(&self, servers: &[FifoServer]) -> MetricValue {
+        servers
+            .iter()
+            .map(|s| s.utilisation_percent(self.now))
+            .max_by(f64::total_cmp)
+            .map_or(MetricValue::None, MetricValue::Float)
+    }
+
+    /// Queues, drops, latency and the two cache fixes' figures.
+    fn capacity_metrics(&self) -> Vec<Metric> {
+        let l = &self.load;
+        let timed = self.cache_us > 0 || self.shard_us > 0;
+        let quantile = |permille| {
+            l.latency
+                .quantile_us(permille)
+                .filter(|_| timed)
+                .map_or(MetricValue::None, |us| {
+                    MetricValue::Float(us as f64 / 1_000.0)
+                })
+        };
+        let count_if = |on: bool, n: u64| {
+            if on {
+                MetricValue::Int(n as i64)
+            } else {
+                MetricValue::None
+            }
+        };
+        let local = !self.locals.is_empty();
+        vec![
+            Metric {
+                id: "read_p50_ms",
+                label: "Read latency p50",
+                value: quantile(500),
+                unit: Some("ms"),
+                help: "Half the reads answered since the last change took at most this long, from arrival to answer, queueing included (local cache hits count 0). Needs a cache or shard operation time.",
+            },
+            Metric {
+                id: "read_p99_ms",
+                label: "Read latency p99",
+                value: quantile(990),
+                unit: Some("ms"),
+                help: "99% of the reads answered took at most this long, queueing at cache nodes and shards included; dropped reads are not in it (see the drops).",
+            },
+            Metric {
+                id: "busiest_shard_util",
+                label: "Busiest shard node's utilisation",
+                value: self.busiest_utilisation(&self.shard_servers),
+                unit: Some("%"),
+                help: "The share of the time since the last change that the busiest shard node (primary or replica) spent serving requests. Needs a shard request time.",
+            },
+            Metric {
+                id: "shard_dropped",
+                label: "Requests dropped by shards",
+                value: count_if(self.shard_us > 0, l.shard_drops),
+                unit: None,
+                help: "Requests that failed because a shard node they needed had a full queue.",
+            },
+            Metric {
+                id: "cache_node_share",
+                label: "Busiest cache node's share",
+                value: self
+                    .busiest_cache_node()
+                    .map_or(MetricValue::None, |(_, s)| MetricValue::Float(s)),
+                unit: Some("%"),
+                help: "The share of all cache operations (gets, sets, deletes) the busiest cache node served. Keys are hashed to nodes, so the celebrity's node serves at least its share.",
+            },
+            Metric {
+                id: "busiest_cache_util",
+                label: "Busiest cache node's utilisation",
+                value: self.busiest_utilisation(&self.cache_servers),
+                unit: Some("%"),
+                help: "The share of the time since the last change that the busiest cache node spent serving operations. Needs a cache operation time.",
+            },
+            Metric {
+                id: "cache_dropped",
+                label: "Reads dropped by cache nodes",
+                value: count_if(!self.cache_servers.is_empty(), l.cache_drops),
+                unit: None,
+                help: "Reads that failed because their cache node's queue was full.",
+            },
+            Metric {
+                id: "l1_hit_rate",
+                label: "Local cache hit rate",
+                value: if local {
+                    percent_or_none(l.l1_hits, l.l1_lookups)
+                } else {
+                    MetricValue::None
+                },
+                unit: Some("%"),
+                help: "The share of reads an app server answered from its own memory, without asking the cache.",
+            },
+            Metric {
+                id: "stale_reads",
+                label: "Stale reads",
+                value: count_if(local, l.l1_stale),
+                unit: None,
+                help: "Reads a local cache answered with a value a write had already replaced: nobody invalidates local caches, so this lasts until the entry's TTL runs out.",
+            },
+            Metric {
+                id: "stale_read_percent",
+                label: "Stale reads, share of reads",
+                value: if local {
+                    percent_or_none(l.l1_stale, l.reads)
+                } else {
+                    MetricValue::None
+                },
+                unit: Some("%"),
+                help: "Stale reads as a share of all reads.",
+            },
+        ]
+    }
+
+    /// Operations and utilisation per cache node, when the cache has several nodes.
+    fn cache_groups(&self) -> Vec<MetricGroup> {
+        if self.cache_size == 0 || self.cache_nodes < 2 {
+            return Vec::new();
+        }
+        let label = |i: usize| format!("c{i}");
+        let mut groups = vec![MetricGroup {
+            id: "ops_per_cache_node",
+            label: "Operations per cache node",
+            unit: Some("operations"),
+            values: self
+                .load
+                .cache_ops
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (label(i), *c as f64))
+                .collect(),
+        }];
+        if !self.cache_servers.is_empty() {
+            groups.push(MetricGroup {
+                id: "cache_node_utilisation",
+                label: "Utilisation per cache node",
+                unit: Some("%"),
+                values: self
+                    .cache_servers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (label(i), s.utilisation_percent(self.now)))
+                    .collect(),
+            });
+        }
+        groups
     }
 }

@@ -1,5 +1,5 @@
 //! How skewed a workload is, computed exactly rather than sampled: the share of requests the most
-//! popular keys receive (catalogue C7, the "80/20 rule" check) and the ideal hit rate of a cache
+//! popular keys receive (the "80/20 rule" check) and the ideal hit rate of a cache
 //! that holds exactly those keys.
 //!
 //! Zipf weights are `1 / rank^s`, computed with `libm::pow` like [`crate::workload::Popularity`],
@@ -9,7 +9,7 @@
 /// `H(top, s) / H(keys, s)` with `H(n, s) = Σ_{r=1..n} 1/r^s`. 0 when there are no keys.
 ///
 /// Caching the top 20 % of 1,000,000 keys serves 52 % of requests at s = 0.6, 71 % at 0.8,
-/// 89 % at 1.0 and 98 % at 1.2 (catalogue C7); with 10,000 keys and s = 1.0 it is 84 %.
+/// 89 % at 1.0 and 98 % at 1.2; with 10,000 keys and s = 1.0 it is 84 %.
 pub fn zipf_top_share(keys: u64, s: f64, top: u64) -> f64 {
     let top = top.min(keys);
     let mut head = 0.0;
