@@ -50,7 +50,7 @@ app.test('an invalid URL value is reported and the valid ones still apply', asyn
 
 app.test('an intervention after the end of the run is named in the page, not silently dropped', async ({ open }) => {
   const page = await open('#/lesson/hot-keys?v=1&do=999999999:add-keys:');
-  await lessonReady(page);
+  await lessonReady(page, 'shard-diagram');
   const error = page.locator(tid('url-error'));
   await error.waitFor({ state: 'visible' });
   await page.waitForFunction((sel) => /after the end/.test(document.querySelector(sel)?.textContent ?? ''), tid('url-error'));
