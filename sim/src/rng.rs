@@ -59,6 +59,15 @@ impl SimRng {
     }
 }
 
+/// SplitMix64's output function (Steele, Lea & Flood, "Fast splittable pseudorandom number
+/// generators", 2014): two xor-shift-multiply rounds and a final xor-shift. It spreads every input
+/// bit over all 64 output bits, so the low bits `% n` reads depend on the whole input.
+pub fn splitmix64_fmix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -127,10 +127,9 @@ pub fn replicate_seed(base: u64, j: u32) -> u64 {
         return base;
     }
     // SplitMix64: the state advances by the golden gamma; output j is the mix of state·j.
-    let mut z = base.wrapping_add(0x9e37_79b9_7f4a_7c15_u64.wrapping_mul(u64::from(j)));
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+    crate::rng::splitmix64_fmix(
+        base.wrapping_add(0x9e37_79b9_7f4a_7c15_u64.wrapping_mul(u64::from(j))),
+    )
 }
 
 /// Formats a swept value the way the URL and CSV write it (`1`, `0.25`, `3.5e-5`).

@@ -227,7 +227,7 @@ pub fn score_hash(server: &str, key: &str) -> u64 {
     bytes.extend_from_slice(server.as_bytes());
     bytes.push(0);
     bytes.extend_from_slice(key.as_bytes());
-    splitmix64_fmix(fnv1a64(&bytes))
+    crate::rng::splitmix64_fmix(fnv1a64(&bytes))
 }
 
 /// Step 2 of the score: `((h >> 11) | 1) / 2^53`, a uniform draw in `(0, 1)` that is never 0 or 1.
@@ -241,13 +241,6 @@ pub fn unit_interval(h: u64) -> f64 {
 pub fn score(server: &str, key: &str, weight: f64) -> f64 {
     let u = unit_interval(score_hash(server, key));
     -weight / libm::log(u)
-}
-
-/// The SplitMix64 output function: two xor-shift-multiply rounds and a final xor-shift.
-fn splitmix64_fmix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 fn check_name(name: &str) -> Result<(), RendezvousError> {
@@ -337,10 +330,10 @@ mod tests {
     fn splitmix_finaliser_matches_the_reference() {
         // splitmix64.c: the first output for seed 0 is fmix(0x9e3779b97f4a7c15).
         assert_eq!(
-            splitmix64_fmix(0x9e37_79b9_7f4a_7c15),
+            crate::rng::splitmix64_fmix(0x9e37_79b9_7f4a_7c15),
             0xe220_a839_7b1d_cdaf
         );
-        assert_eq!(splitmix64_fmix(0), 0, "zero is a fixed point");
+        assert_eq!(crate::rng::splitmix64_fmix(0), 0, "zero is a fixed point");
     }
 
     #[test]

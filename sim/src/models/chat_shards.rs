@@ -236,10 +236,9 @@ pub struct ChatShards {
 /// The shard of an id in a namespace (`chat` or `user`): FNV-1a of `"chat:17"`, finished with
 /// SplitMix64's mixer so that every bit of the hash reaches the low bits `% n` reads.
 fn shard_of(namespace: &str, id: u32, n: u32) -> u32 {
-    let mut z = crate::trace::fnv1a64(format!("{namespace}:{id}").as_bytes());
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^= z >> 31;
+    let z = crate::rng::splitmix64_fmix(crate::trace::fnv1a64(
+        format!("{namespace}:{id}").as_bytes(),
+    ));
     (z % u64::from(n)) as u32
 }
 
