@@ -100,13 +100,8 @@ impl FifoServer {
 
     /// [`FifoServer::offer`] on a server that cannot refuse (unbounded).
     pub fn serve(&mut self, at: SimTime, service_us: u64) -> (SimTime, SimTime) {
-        debug_assert!(self.limit.is_none(), "serve() on a bounded server");
-        let start = at.max(self.free_at);
-        let finish = start.plus_us(service_us);
-        self.free_at = finish;
-        self.busy_us += service_us;
-        self.requests += 1;
-        (start, finish)
+        self.offer(at, service_us)
+            .expect("serve() is for unbounded servers, which never refuse")
     }
 
     /// Requests waiting (accepted, not started) at `now`, for a bounded server; 0 for an
