@@ -31,6 +31,7 @@
 #![deny(missing_docs)]
 
 pub mod bench;
+pub mod cache;
 pub mod compare;
 pub mod engine;
 pub mod event;
