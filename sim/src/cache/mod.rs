@@ -34,8 +34,11 @@ pub mod workload;
 /// MIN reads `next`; [`annotate_next`] fills it for a whole trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Request {
+    /// The object's key.
     pub key: u64,
+    /// Its size in capacity units.
     pub size: u32,
+    /// The index of the next request for this key, or [`NEVER`].
     pub next: u64,
 }
 
@@ -70,6 +73,7 @@ pub type Segment = &'static str;
 /// What a policy did while serving one request, in order. A lesson narrates each one
 /// ("evicted k17: its visited bit was 0"), the diagram animates them.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(missing_docs)] // variant fields: key, segment, why, as named
 pub enum CacheEvent {
     /// The object was in the cache.
     Hit { key: u64, segment: Segment },
@@ -100,7 +104,9 @@ pub enum CacheEvent {
 /// Whether a request hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
+    /// Served from the cache.
     Hit,
+    /// Not in the cache.
     Miss,
 }
 
@@ -141,8 +147,11 @@ pub trait Policy {
 /// bit as 0/1, a frequency count, S3-FIFO's 0–3 counter), if it keeps one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ViewEntry {
+    /// The key.
     pub key: u64,
+    /// Its size in units.
     pub size: u32,
+    /// The policy's mark, if it keeps one.
     pub mark: Option<u32>,
 }
 
@@ -150,11 +159,13 @@ pub struct ViewEntry {
 /// (for an LRU list: most recent first, least recent last).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ViewSegment {
+    /// The segment's name.
     pub name: Segment,
     /// Ghost lists hold keys only (ARC's B1/B2, S3-FIFO's ghost queue, 2Q's A1out).
     pub ghost: bool,
     /// The segment's own capacity in units, where it has one.
     pub capacity: Option<u64>,
+    /// Its entries, the next victim last.
     pub entries: Vec<ViewEntry>,
 }
 
@@ -162,18 +173,26 @@ pub struct ViewSegment {
 /// named numbers (ARC's `p`, TinyLFU's sketch estimates of the last duel, the sample size…).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct CacheView {
+    /// The segments.
     pub segments: Vec<ViewSegment>,
+    /// The hand: (segment index, entry index).
     pub hand: Option<(u32, u32)>,
+    /// Named numbers.
     pub values: Vec<(&'static str, i64)>,
 }
 
 /// Totals of a run over a trace.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
+    /// Requests served.
     pub requests: u64,
+    /// Hits.
     pub hits: u64,
+    /// Misses.
     pub misses: u64,
+    /// Bytes (units) requested.
     pub bytes_requested: u64,
+    /// Bytes (units) served from the cache.
     pub bytes_hit: u64,
 }
 
