@@ -116,7 +116,7 @@ pub enum Outcome {
 /// push one [`CacheEvent`] per thing they do when `events` is `Some` (and do no narration work
 /// when it is `None`: the miss-ratio sweeps run millions of requests), and check their own
 /// invariants in `validate`.
-pub trait Policy {
+pub trait Policy: PolicyClone {
     /// The policy's id (`lru`, `s3fifo`, …).
     fn id(&self) -> &'static str;
     /// Serves one request: a hit, or a miss after which the policy decides whether and where
@@ -141,6 +141,25 @@ pub trait Policy {
     fn view(&self) -> CacheView;
     /// Checks the policy's invariants (capacity respected, indexes agree with lists, …).
     fn validate(&self) -> Result<(), String>;
+}
+
+/// Cloning a boxed policy: every `Policy + Clone` gets it, so a model holding a
+/// `Box<dyn Policy>` stays `Clone` (the engine checkpoints models by cloning them).
+pub trait PolicyClone {
+    /// A boxed copy.
+    fn clone_box(&self) -> Box<dyn Policy>;
+}
+
+impl<T: Policy + Clone + 'static> PolicyClone for T {
+    fn clone_box(&self) -> Box<dyn Policy> {
+        Box::new(self.clone())
+    }
+}
+
+impl Clone for Box<dyn Policy> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
 }
 
 /// One entry as drawn: the key, its size, and the policy's mark on it (a visited or reference
