@@ -9,6 +9,9 @@
 //! the alternative it must tell apart (a frequency-perfect cache, a refreshing TTL, another
 //! exponent) lies well outside that tolerance, so it can fail.
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use sim::cache::ttl::{TtlAccess, TtlCache};
 use sim::cache::workload::{SizeModel, Workload};
 use sim::cache::{Outcome, Request};

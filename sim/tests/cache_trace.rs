@@ -3,6 +3,9 @@
 //! clear errors, and properties on arbitrary input (never a panic; the streaming reader agrees
 //! with itself however the bytes are chunked; CSV written with quoting reads back).
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use sim::cache::trace::{
     read_csv, read_oracle_general, read_text, OracleGeneralReader, OracleRecord, Position,
     TraceError, TraceRead,
