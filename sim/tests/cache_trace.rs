@@ -37,7 +37,10 @@ fn text_maps_keys_to_ids_by_first_appearance() {
     let input = b"\xEF\xBB\xBFuser:7\nuser:9\r\nuser:7\n\n   \n  cart/42  \nuser:9";
     let t = read_text(input, u64::MAX).unwrap();
     assert_eq!(keys(&t), [0, 1, 0, 2, 1]);
-    assert_eq!(names(&t), ["user:7", "user:9", "user:7", "cart/42", "user:9"]);
+    assert_eq!(
+        names(&t),
+        ["user:7", "user:9", "user:7", "cart/42", "user:9"]
+    );
     assert_eq!(t.names.id("cart/42"), Some(2));
     assert_eq!(t.names.len(), 3);
     assert_eq!(t.read, 5);
@@ -54,7 +57,11 @@ fn text_cap_truncates_and_says_so() {
     let t = read_text(input, 2).unwrap();
     assert_eq!((t.read, t.truncated), (2, true));
     let exact = read_text(input, 3).unwrap();
-    assert_eq!((exact.read, exact.truncated), (3, false), "trailing blanks are not requests");
+    assert_eq!(
+        (exact.read, exact.truncated),
+        (3, false),
+        "trailing blanks are not requests"
+    );
     let none = read_text(b"", 0).unwrap();
     assert_eq!((none.read, none.truncated), (0, false));
 }
@@ -113,8 +120,16 @@ fn csv_errors_name_the_line_and_the_problem() {
         (b"time,key\n1,a\nx,b\n", 3, "not a whole number"),
         (b"1,a\n2\n", 2, "found 1 fields"),
         (b"1,a,1,9\n", 1, "found 4 fields"),
-        (b"1,a,10\n2,b\n", 2, "has no size but the lines before it do"),
-        (b"1,a\n2,b,10\n", 2, "has a size but the lines before it do not"),
+        (
+            b"1,a,10\n2,b\n",
+            2,
+            "has no size but the lines before it do",
+        ),
+        (
+            b"1,a\n2,b,10\n",
+            2,
+            "has a size but the lines before it do not",
+        ),
         (b"1,a,0\n", 1, "the size \"0\""),
         (b"1,a,4294967296\n", 1, "the size"),
         (b"1,\"abc\n", 1, "never closed"),
@@ -126,7 +141,11 @@ fn csv_errors_name_the_line_and_the_problem() {
     for (input, line, words) in cases {
         let e = read_csv(input, u64::MAX).unwrap_err();
         let text = e.to_string();
-        assert!(text.contains(words), "{:?}: {text}", String::from_utf8_lossy(input));
+        assert!(
+            text.contains(words),
+            "{:?}: {text}",
+            String::from_utf8_lossy(input)
+        );
         assert_eq!(line_of(e), *line, "{text}");
     }
 }
@@ -183,7 +202,10 @@ fn oracle_general_known_records() {
         ]
     );
     assert_eq!(t.times, [1, 70_000]);
-    assert_eq!((t.read, t.skipped, t.truncated, t.has_sizes), (2, 1, false, true));
+    assert_eq!(
+        (t.read, t.skipped, t.truncated, t.has_sizes),
+        (2, 1, false, true)
+    );
     assert!(t.names.is_empty());
 }
 
@@ -209,7 +231,10 @@ fn oracle_general_cap_truncates_and_stops_reading() {
     reader.push(&ORACLE[..10]).unwrap();
     assert!(!reader.is_done());
     reader.push(&ORACLE[10..30]).unwrap();
-    assert!(reader.is_done(), "the cap is reached and a further byte was seen");
+    assert!(
+        reader.is_done(),
+        "the cap is reached and a further byte was seen"
+    );
     assert_eq!(reader.read(), 1);
     let t = reader.finish().unwrap();
     assert_eq!((t.read, t.truncated), (1, true));
@@ -237,7 +262,10 @@ fn oracle_general_errors_name_the_byte() {
     let mut reader = OracleGeneralReader::new(u64::MAX);
     let e = reader.push(&bad).unwrap_err();
     assert_eq!(e.at, Position::Byte(40));
-    assert!(e.to_string().contains("record 2 has next-access time -5"), "{e}");
+    assert!(
+        e.to_string().contains("record 2 has next-access time -5"),
+        "{e}"
+    );
     assert_eq!(reader.push(&[1, 2, 3]), Err(e.clone()), "the error sticks");
     assert!(reader.is_done());
     assert_eq!(reader.finish(), Err(e));

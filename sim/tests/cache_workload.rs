@@ -126,7 +126,10 @@ fn uniform_spreads_evenly() {
 fn a_loop_larger_than_the_cache_defeats_lru() {
     let len = 100;
     let trace = take(&Workload::Loop { len }, 1, 10_000);
-    assert!(trace.iter().enumerate().all(|(i, r)| r.key == i as u64 % len));
+    assert!(trace
+        .iter()
+        .enumerate()
+        .all(|(i, r)| r.key == i as u64 % len));
     // Every request misses with 99 slots; with 100 only the first pass misses.
     assert_eq!(lru_misses(99, &trace), 10_000);
     assert_eq!(lru_misses(100, &trace), 100);
@@ -182,7 +185,10 @@ fn one_hit_wonders_are_requested_exactly_once_at_the_stated_share() {
     // Binomial(40,000, 0.3): σ ≈ 92; 5σ bounds.
     let share = wonders.len() as f64 / n as f64;
     assert!((0.2885..=0.3115).contains(&share), "share {share}");
-    assert!(c.keys().filter(|k| **k < FRESH_KEY_BASE).all(|k| *k < 1_000));
+    assert!(c
+        .keys()
+        .filter(|k| **k < FRESH_KEY_BASE)
+        .all(|k| *k < 1_000));
     // Share 0: none.
     let none = take(
         &Workload::OneHitWonders {
@@ -239,7 +245,12 @@ fn a_key_always_has_the_same_size() {
         .unwrap();
     let mut size_of: BTreeMap<u64, u32> = BTreeMap::new();
     for r in &trace {
-        assert_eq!(*size_of.entry(r.key).or_insert(r.size), r.size, "key {}", r.key);
+        assert_eq!(
+            *size_of.entry(r.key).or_insert(r.size),
+            r.size,
+            "key {}",
+            r.key
+        );
         assert!((100..=1_000_000).contains(&r.size));
         assert_eq!(r.size, sizes.size_of(6, r.key));
     }
@@ -263,7 +274,10 @@ fn size_distributions_have_their_stated_shape() {
     };
     let below = (0..keys).filter(|k| ln.size_of(1, *k) <= 1_000).count();
     let share = below as f64 / keys as f64;
-    assert!((share - 0.5).abs() < 0.02, "log-normal share ≤ median {share}");
+    assert!(
+        (share - 0.5).abs() < 0.02,
+        "log-normal share ≤ median {share}"
+    );
     let pa = SizeModel::Pareto {
         min: 100,
         alpha: 1.0,

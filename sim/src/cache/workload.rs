@@ -193,7 +193,9 @@ impl Workload {
             } => {
                 check_keys(keys, "the hot set")?;
                 check_s(s)?;
-                check(period >= 1, || "the hot set must stay at least 1 request".into())?;
+                check(period >= 1, || {
+                    "the hot set must stay at least 1 request".into()
+                })?;
                 check(shift <= FRESH_KEY_BASE / 1_000_000, || {
                     format!("the shift is too large (got {shift})")
                 })
@@ -252,7 +254,9 @@ impl SizeModel {
     /// Checks the parameters.
     pub fn validate(&self) -> Result<(), WorkloadError> {
         match *self {
-            SizeModel::Fixed(size) => check(size >= 1, || "objects need a size of at least 1".into()),
+            SizeModel::Fixed(size) => {
+                check(size >= 1, || "objects need a size of at least 1".into())
+            }
             SizeModel::LogNormal { median, sigma, max } => {
                 check(median.is_finite() && median >= 1.0, || {
                     format!("the median size must be at least 1 (got {median})")
