@@ -62,6 +62,9 @@ fn text_cap_truncates_and_says_so() {
         (3, false),
         "trailing blanks are not requests"
     );
+    // Whatever lies past the cap is not read, so it cannot be an error.
+    let cut = read_text(b"a\nb\xff\n", 1).unwrap();
+    assert_eq!((cut.read, cut.truncated), (1, true));
     let none = read_text(b"", 0).unwrap();
     assert_eq!((none.read, none.truncated), (0, false));
 }
@@ -110,6 +113,10 @@ fn csv_cap_truncates() {
     let t = read_csv(input, 2).unwrap();
     assert_eq!((t.read, t.truncated), (2, true));
     assert_eq!(t.times, [1, 2]);
+    let cut = read_csv(b"time,key\n1,a\n\"never closed\n", 1).unwrap();
+    assert_eq!((cut.read, cut.truncated), (1, true));
+    let header_only = read_csv(b"time,key\n", 0).unwrap();
+    assert_eq!((header_only.read, header_only.truncated), (0, false));
     let all = read_csv(input, 3).unwrap();
     assert_eq!((all.read, all.truncated), (3, false));
 }

@@ -156,11 +156,20 @@ fn lines(input: &[u8]) -> impl Iterator<Item = (u64, Result<&str, TraceError>)> 
 pub fn read_text(input: &[u8], cap: u64) -> Result<TraceRead, TraceError> {
     let mut out = TraceRead::default();
     for (_, line) in lines(input) {
-        let key = line?.trim();
+        let full = out.requests.len() as u64 >= cap;
+        let key = match line {
+            Ok(text) => text.trim(),
+            // Past the cap, any further line means the trace was cut, whatever it holds.
+            Err(_) if full => {
+                out.truncated = true;
+                break;
+            }
+            Err(e) => return Err(e),
+        };
         if key.is_empty() {
             continue;
         }
-        if out.requests.len() as u64 >= cap {
+        if full {
             out.truncated = true;
             break;
         }
@@ -247,9 +256,23 @@ pub fn read_csv(input: &[u8], cap: u64) -> Result<TraceRead, TraceError> {
     let mut first = true;
     let mut sized: Option<bool> = None;
     for (n, line) in lines(input) {
-        let line = line?;
+        let full = out.requests.len() as u64 >= cap;
+        // Past the cap, any further non-blank line means the trace was cut, whatever it holds
+        // (the first line may still be the header).
+        let line = match line {
+            Ok(text) => text,
+            Err(_) if full && !first => {
+                out.truncated = true;
+                break;
+            }
+            Err(e) => return Err(e),
+        };
         if line.trim().is_empty() {
             continue;
+        }
+        if full && !first {
+            out.truncated = true;
+            break;
         }
         let fields = csv_fields(line).map_err(|m| line_error(n, m))?;
         if first {
@@ -258,7 +281,7 @@ pub fn read_csv(input: &[u8], cap: u64) -> Result<TraceRead, TraceError> {
                 continue;
             }
         }
-        if out.requests.len() as u64 >= cap {
+        if full {
             out.truncated = true;
             break;
         }

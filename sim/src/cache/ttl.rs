@@ -203,6 +203,50 @@ mod tests {
     }
 
     #[test]
+    fn random_accesses_agree_with_a_naive_table_of_insertion_times() {
+        // Model-based: the naive cache remembers when each key was last inserted and nothing
+        // else; a key is live iff now < inserted + ttl. 200 random sequences of 300 operations
+        // (time steps of 0–3 against TTLs of 0–6, so hits, expiries and re-insertions are all
+        // common), `validate()` after every one.
+        for seed in 0..200u64 {
+            let mut rng = crate::rng::SimRng::new(seed);
+            let ttl = rng.below(7);
+            let mut cache = TtlCache::new(ttl);
+            let mut inserted: BTreeMap<u64, u64> = BTreeMap::new();
+            let mut now = 0u64;
+            for step in 0..300 {
+                now += rng.below(4);
+                let key = rng.below(8);
+                let live = |ins: &BTreeMap<u64, u64>, k: u64| {
+                    ins.get(&k).is_some_and(|t| now < t.saturating_add(ttl))
+                };
+                if rng.below(10) == 0 {
+                    cache.advance(now);
+                    let was = live(&inserted, key);
+                    assert_eq!(cache.remove(key), was, "seed {seed} step {step}: remove");
+                    inserted.remove(&key);
+                } else {
+                    let want_hit = live(&inserted, key);
+                    let got = cache.access(key, now);
+                    assert_eq!(
+                        got == TtlAccess::Hit,
+                        want_hit,
+                        "seed {seed} step {step}: key {key} at {now}"
+                    );
+                    if !want_hit {
+                        inserted.insert(key, now);
+                    }
+                }
+                cache
+                    .validate()
+                    .unwrap_or_else(|e| panic!("seed {seed} step {step}: {e}"));
+                let live_count = (0..8).filter(|k| live(&inserted, *k)).count() as u64;
+                assert_eq!(cache.len(), live_count, "seed {seed} step {step}");
+            }
+        }
+    }
+
+    #[test]
     fn zero_ttl_never_hits_and_time_never_goes_back() {
         let mut c = TtlCache::new(0);
         assert!(matches!(c.access(1, 5), TtlAccess::Miss { .. }));
