@@ -21,6 +21,7 @@
 //! number and refused with a message saying to decompress them first.
 
 use super::{annotate_next, Request};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -181,13 +182,13 @@ pub fn read_text(input: &[u8], cap: u64) -> Result<TraceRead, TraceError> {
 
 /// Splits one CSV line into fields (RFC 4180 quoting within a line: `"a,b"` is one field and
 /// `""` inside quotes is a quote). `Err` names the 1-based column of the problem.
-fn csv_fields(line: &str) -> Result<Vec<String>, String> {
+fn csv_fields(line: &str) -> Result<Vec<Cow<'_, str>>, String> {
     let mut fields = Vec::new();
     let mut chars = line.char_indices().peekable();
     loop {
-        let mut field = String::new();
         if let Some((start, '"')) = chars.peek().copied() {
             chars.next();
+            let mut field = String::new();
             loop {
                 match chars.next() {
                     Some((_, '"')) => {
@@ -207,12 +208,10 @@ fn csv_fields(line: &str) -> Result<Vec<String>, String> {
                     }
                 }
             }
+            fields.push(Cow::Owned(field));
             match chars.next() {
-                None => {
-                    fields.push(field);
-                    return Ok(fields);
-                }
-                Some((_, ',')) => fields.push(field),
+                None => return Ok(fields),
+                Some((_, ',')) => {}
                 Some((i, _)) => {
                     return Err(format!(
                         "unexpected text after a closing quote at column {}",
@@ -221,14 +220,16 @@ fn csv_fields(line: &str) -> Result<Vec<String>, String> {
                 }
             }
         } else {
+            // Unquoted: borrow the slice up to the next comma, trimmed (no copy).
+            let start = chars.peek().map_or(line.len(), |(i, _)| *i);
             loop {
                 match chars.next() {
                     None => {
-                        fields.push(field.trim().to_string());
+                        fields.push(Cow::Borrowed(line[start..].trim()));
                         return Ok(fields);
                     }
-                    Some((_, ',')) => {
-                        fields.push(field.trim().to_string());
+                    Some((i, ',')) => {
+                        fields.push(Cow::Borrowed(line[start..i].trim()));
                         break;
                     }
                     Some((i, '"')) => {
@@ -237,7 +238,7 @@ fn csv_fields(line: &str) -> Result<Vec<String>, String> {
                             i + 1
                         ))
                     }
-                    Some((_, c)) => field.push(c),
+                    Some(_) => {}
                 }
             }
         }
