@@ -470,7 +470,10 @@ pub fn che_lru_hit_ratio(rates: &[f64], capacity: f64) -> Option<f64> {
 /// expiry misses. The number of hits per miss is the number of Poisson arrivals in `T`, mean
 /// `λT`, and the next miss starts a fresh, independent cycle (memorylessness), so by the
 /// renewal-reward theorem the hit ratio is `λT / (1 + λT)` (Jung, Berger & Balakrishnan,
-/// "Modeling TTL-based Internet caches", INFOCOM 2003; Fricker, Robert & Roberts, ITC 2012). 0 when `λ` or `T` is not positive.
+/// "Modeling TTL-based Internet caches", INFOCOM 2003, derive hit ratios of TTL caches this
+/// way). Compare Che's LRU term `1 − e^{−λ t_C}`, which is the hit probability of a TTL that a
+/// hit *refreshes* (a hit iff the previous request was less than `t_C` ago). 0 when `λ` or `T`
+/// is not positive.
 pub fn ttl_hit_ratio(rate: f64, ttl: f64) -> f64 {
     let x = rate * ttl;
     if x.is_nan() || x <= 0.0 {

@@ -1,12 +1,10 @@
 //! A TTL cache: every entry expires a fixed time `T` after it was inserted, whatever happens to
 //! it meanwhile. There is no capacity and no eviction: expiry alone removes entries.
 //!
-//! This is the cache the expiry lessons build on, and the model of the TTL-cache analysis of
-//! Fricker, Robert & Roberts ("A versatile and accurate approximation for LRU cache
-//! performance", ITC 2012) and Jung, Berger & Balakrishnan ("Modeling TTL-based Internet
-//! caches", INFOCOM 2003): a request at time `t` for a key inserted at `t₀` hits iff
-//! `t < t₀ + T`; a miss (the key absent or expired) inserts it with expiry `t + T`. The TTL is
-//! *non-refreshing*: a hit does not extend it, as with a DNS resolver's cached record or an HTTP
+//! This is the cache the expiry lessons build on, and the TTL cache of Jung, Berger &
+//! Balakrishnan ("Modeling TTL-based Internet caches", INFOCOM 2003): a request at time `t` for
+//! a key inserted at `t₀` hits iff `t < t₀ + T`; a miss (the key absent or expired) inserts it
+//! with expiry `t + T`. The TTL is *non-refreshing*: a hit does not extend it, as with a DNS resolver's cached record or an HTTP
 //! cache honouring `max-age` from the response that filled it. Under Poisson requests of rate
 //! λ for a key its hit ratio is `λT / (1 + λT)` ([`crate::theory::ttl_hit_ratio`]).
 //!
