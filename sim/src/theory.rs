@@ -370,3 +370,117 @@ fn hot_top_key(params: &ParamSet) -> Option<f64> {
         top
     })
 }
+
+// ---------------------------------------------------------------------------------------------
+// Caches under the independent reference model.
+// ---------------------------------------------------------------------------------------------
+
+/// Bisection stops when the bracket on `t_C` is narrower than this fraction of `t_C` (or after
+/// [`CHE_MAX_STEPS`] halvings): a relative error of 10⁻¹², far below any simulation's noise.
+pub const CHE_REL_TOLERANCE: f64 = 1e-12;
+
+/// The most halvings [`che_characteristic_time`] makes (the bracket then is 2⁻²⁰⁰ of its start).
+pub const CHE_MAX_STEPS: u32 = 200;
+
+/// The expected number of distinct keys requested within time `t`, `Σᵢ (1 − e^{−λᵢ t})`: the
+/// left side of Che's equation.
+fn che_occupancy(rates: &[f64], t: f64) -> f64 {
+    rates.iter().map(|&l| -libm::expm1(-l * t)).sum()
+}
+
+/// Che's characteristic time `t_C` of an LRU cache of `capacity` objects whose keys are
+/// requested as independent Poisson streams of rates `rates` (the independent reference
+/// model): the root of `Σᵢ (1 − e^{−λᵢ t_C}) = C`.
+///
+/// An object stays in an LRU cache for as long as fewer than `C` other distinct objects are
+/// requested; Che, Tung & Wang ("Hierarchical Web caching systems: modeling, design and
+/// experimental results", *IEEE JSAC* 20(7), 2002) approximate that time by one constant,
+/// `t_C`, the time in which `C` distinct objects are expected to be requested. Fricker, Robert &
+/// Roberts ("A versatile and accurate approximation for LRU cache performance", ITC 24, 2012)
+/// explain why it is so accurate (the sum of many independent indicators concentrates) and show
+/// it holds for small caches too.
+///
+/// The left side increases from 0 (at `t = 0`) towards the number of keys with a positive rate,
+/// so the root exists when `0 < C <` that number and is found by bisection to a relative width
+/// of [`CHE_REL_TOLERANCE`]. `None` when no root exists: `C ≤ 0` (nothing is cached), `C` at
+/// least the number of requested keys (everything fits), or a rate is negative or not finite.
+pub fn che_characteristic_time(rates: &[f64], capacity: f64) -> Option<f64> {
+    if rates.iter().any(|l| !l.is_finite() || *l < 0.0) || !capacity.is_finite() {
+        return None;
+    }
+    let active = rates.iter().filter(|l| **l > 0.0).count() as f64;
+    if capacity <= 0.0 || capacity >= active {
+        return None;
+    }
+    let max_rate = rates.iter().copied().fold(0.0, f64::max);
+    let (mut lo, mut hi) = (0.0, 1.0 / max_rate);
+    // Grow the bracket until it holds the root (the occupancy tends to `active` > C).
+    while che_occupancy(rates, hi) < capacity {
+        lo = hi;
+        hi *= 2.0;
+        if !hi.is_finite() {
+            return None;
+        }
+    }
+    for _ in 0..CHE_MAX_STEPS {
+        let mid = 0.5 * (lo + hi);
+        if che_occupancy(rates, mid) < capacity {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo <= CHE_REL_TOLERANCE * hi {
+            break;
+        }
+    }
+    Some(0.5 * (lo + hi))
+}
+
+/// The hit ratio (0–1) of an LRU cache of `capacity` objects under the independent reference
+/// model with per-key request rates `rates`, by Che's approximation
+/// ([`che_characteristic_time`]): key `i` hits when its previous request was less than `t_C`
+/// ago, with probability `1 − e^{−λᵢ t_C}`, so the hit ratio is
+/// `Σᵢ λᵢ (1 − e^{−λᵢ t_C}) / Σᵢ λᵢ` (Che, Tung & Wang, *IEEE JSAC* 2002; Fricker, Robert &
+/// Roberts, ITC 2012). Rates need only be proportional: popularity shares work.
+/// Cold-start misses are not counted (it is the steady state). 0 for `C ≤ 0`, 1 when every
+/// requested key fits; `None` for invalid rates or no requests.
+pub fn che_lru_hit_ratio(rates: &[f64], capacity: f64) -> Option<f64> {
+    if rates.iter().any(|l| !l.is_finite() || *l < 0.0) || capacity.is_nan() {
+        return None;
+    }
+    let total: f64 = rates.iter().sum();
+    if total <= 0.0 {
+        return None;
+    }
+    if capacity <= 0.0 {
+        return Some(0.0);
+    }
+    let Some(t) = che_characteristic_time(rates, capacity) else {
+        return Some(1.0);
+    };
+    let hits: f64 = rates.iter().map(|&l| l * -libm::expm1(-l * t)).sum();
+    Some(hits / total)
+}
+
+/// The hit ratio (0–1) of one key in a non-refreshing TTL cache ([`crate::cache::ttl`]) when it
+/// is requested as a Poisson stream of rate `rate` and entries live `ttl` (in the rate's time
+/// unit): `λT / (1 + λT)`.
+///
+/// A miss inserts the key; the requests in the following `T` hit; the first request after
+/// expiry misses. The number of hits per miss is the number of Poisson arrivals in `T`, mean
+/// `λT`, and the next miss starts a fresh, independent cycle (memorylessness), so by the
+/// renewal-reward theorem the hit ratio is `λT / (1 + λT)` (Jung, Berger & Balakrishnan,
+/// "Modeling TTL-based Internet caches", INFOCOM 2003, derive hit ratios of TTL caches this
+/// way). Compare Che's LRU term `1 − e^{−λ t_C}`, which is the hit probability of a TTL that a
+/// hit *refreshes* (a hit iff the previous request was less than `t_C` ago). 0 when `λ` or `T`
+/// is not positive.
+pub fn ttl_hit_ratio(rate: f64, ttl: f64) -> f64 {
+    let x = rate * ttl;
+    if x.is_nan() || x <= 0.0 {
+        0.0
+    } else if x.is_infinite() {
+        1.0
+    } else {
+        x / (1.0 + x)
+    }
+}

@@ -26,6 +26,7 @@ pub mod sieve;
 pub mod slru;
 pub mod tinylfu;
 pub mod trace;
+pub mod ttl;
 pub mod two_q;
 pub mod workload;
 
