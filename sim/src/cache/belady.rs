@@ -216,10 +216,7 @@ impl Policy for Belady {
             used += u64::from(size);
         }
         if used != self.used {
-            return Err(format!(
-                "sizes sum to {used} but {} recorded",
-                self.used
-            ));
+            return Err(format!("sizes sum to {used} but {} recorded", self.used));
         }
         Ok(())
     }

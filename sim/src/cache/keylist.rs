@@ -209,7 +209,10 @@ impl KeyList {
                 return Err(format!("{name}: key {} has a broken back link", node.key));
             }
             if self.index.get(&node.key) != Some(&slot) {
-                return Err(format!("{name}: key {} is linked but not indexed", node.key));
+                return Err(format!(
+                    "{name}: key {} is linked but not indexed",
+                    node.key
+                ));
             }
             count += 1;
             used += u64::from(node.size);

@@ -89,7 +89,9 @@ impl FrequencySketch {
     pub fn new(capacity: u64, doorkeeper: bool) -> Self {
         let width = (capacity.clamp(1, MAX_WIDTH / 4).next_power_of_two() * 4).max(16);
         let sample_size = 10 * capacity.max(1);
-        let dk_bits = sample_size.clamp(64, MAX_DOORKEEPER_BITS).next_power_of_two();
+        let dk_bits = sample_size
+            .clamp(64, MAX_DOORKEEPER_BITS)
+            .next_power_of_two();
         FrequencySketch {
             width,
             words: vec![0; (4 * width / 16) as usize],
@@ -411,6 +413,14 @@ impl Policy for TinyLfu {
             });
         }
         self.evict_window(&mut events);
+        // With sizes (or after invalidations) main may have taken the room the window did not
+        // use: more candidates leave the window, through the duel, until everything fits.
+        while self.cached() > self.capacity {
+            let Some(cand) = self.window.pop_back() else {
+                break;
+            };
+            self.admit(cand.key, cand.size, &mut events);
+        }
         Outcome::Miss
     }
 
