@@ -20,13 +20,14 @@ use sim::cache::{annotate_next, replay, CacheEvent, Outcome, Policy, Request, NE
 /// Every policy MIN must never lose to, built at a capacity.
 ///
 /// **The list of policies of issue 12**: ARC, W-TinyLFU (with and without doorkeeper), S3-FIFO
-/// and SIEVE now; FIFO, LRU, LFU, CLOCK, random, sampled LRU, SLRU and 2Q join at merge.
+/// (thresholds 2 and 1) and SIEVE now; FIFO, LRU, LFU, CLOCK, random, sampled LRU, SLRU and 2Q join at merge.
 fn policies(capacity: u64) -> Vec<Box<dyn Policy>> {
     vec![
         Box::new(Arc::new(capacity)),
         Box::new(TinyLfu::new(capacity)),
         Box::new(TinyLfu::with_doorkeeper(capacity, true)),
         Box::new(S3Fifo::new(capacity)),
+        Box::new(S3Fifo::with_threshold(capacity, 1).unwrap()),
         Box::new(Sieve::new(capacity)),
     ]
 }

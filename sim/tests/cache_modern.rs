@@ -187,6 +187,7 @@ fn sieve_hand_worked_trace() {
 
 struct RefS3Fifo {
     cap: usize,
+    threshold: u32,
     main_share: usize,
     /// (key, freq), head first.
     s: Vec<(u64, u32)>,
@@ -195,9 +196,10 @@ struct RefS3Fifo {
 }
 
 impl RefS3Fifo {
-    fn new(cap: usize) -> Self {
+    fn new(cap: usize, threshold: u32) -> Self {
         RefS3Fifo {
             cap,
+            threshold,
             main_share: cap - cap / 10,
             s: Vec::new(),
             m: Vec::new(),
@@ -242,7 +244,7 @@ impl RefS3Fifo {
 
     fn evict_s(&mut self) {
         while let Some(t) = self.s.pop() {
-            if t.1 > 1 {
+            if t.1 >= self.threshold {
                 self.m.insert(0, t);
                 if self.m.len() > self.main_share {
                     self.evict_m();
@@ -282,8 +284,10 @@ fn s3fifo_matches_its_reference() {
         let mut rng = SimRng::new(seed);
         let cap = rng.below(25);
         let universe = 2 + rng.below(3 * cap + 4);
-        let mut s3 = S3Fifo::new(cap);
-        let mut reference = RefS3Fifo::new(cap as usize);
+        // Algorithm 1's threshold (freq > 1) mostly, the blog's (at least once) and 3 too.
+        let threshold = [2, 2, 1, 3][(seed % 4) as usize];
+        let mut s3 = S3Fifo::with_threshold(cap, threshold).unwrap();
+        let mut reference = RefS3Fifo::new(cap as usize, threshold);
         for step in 0..400 {
             let k = draw_key(&mut rng, universe);
             let ctx = format!("seed {seed}, capacity {cap}, step {step}, key {k}");
@@ -304,6 +308,13 @@ fn s3fifo_matches_its_reference() {
             assert_eq!(keys(&view, "ghost"), reference.g, "{ctx}: ghost");
         }
     }
+}
+
+#[test]
+fn s3fifo_threshold_is_checked() {
+    assert!(S3Fifo::with_threshold(10, 0).is_err());
+    assert!(S3Fifo::with_threshold(10, 4).is_err());
+    assert!(S3Fifo::with_threshold(10, 1).is_ok());
 }
 
 #[test]

@@ -5,9 +5,10 @@
 //! ghost queue `G` of keys only, holding as many entries as `M`. Each cached object has a 2-bit
 //! frequency, capped at 3. A new object enters `S`, or `M` when its key is still in `G`. When
 //! the cache is full, `S` is evicted from while it holds at least 10 % of the cache: its tail
-//! moves to `M` if its frequency is **greater than 1** (Algorithm 1, line `if t.freq > 1`; the
-//! paper's prose says "accessed at least once", libCacheSim's default `move-to-main-threshold=2`
-//! agrees with the algorithm, which is what this follows), else its key goes to `G` (a quick
+//! moves to `M` if its frequency is **greater than 1** (Algorithm 1, `if t.freq > 1`; the
+//! paper's artifact, Thesys-lab/sosp23-s3fifo, runs libCacheSim with
+//! `move-to-main-threshold=2`, the same rule; the authors' blog illustrates threshold 1, "accessed
+//! at least once", which [`S3Fifo::with_threshold`] offers), else its key goes to `G` (a quick
 //! demotion of one-hit wonders). `M` is a CLOCK with a 2-bit counter: its tail is reinserted at
 //! the head with frequency − 1 while the frequency is above 0, and evicted at 0.
 //!
@@ -17,7 +18,7 @@
 //! Choices the pseudo-code leaves open, stated: "`M` is full" means `M` holds more than its
 //! 90 % share; the ghost is looked up when the miss happens (before evictions could push the
 //! key out of `G`), as libCacheSim does; an object keeps its frequency when it moves from `S`
-//! to `M` (Algorithm 1 does not reset it). With byte capacity the queues count units (bytes) and
+//! to `M` (Algorithm 1 does not reset it; the artifact's main queue starts it again at 0). With byte capacity the queues count units (bytes) and
 //! `G` holds keys whose sizes sum to at most `M`'s share. An object larger than the cache is
 //! refused.
 
@@ -40,21 +41,39 @@ pub struct S3Fifo {
     capacity: u64,
     /// `M`'s share of the capacity (90 %, rounded up) and `G`'s bound.
     main_share: u64,
+    /// The frequency at which `S`'s tail moves to `M` rather than to `G` (2: `freq > 1`).
+    threshold: u32,
     small: KeyList,
     main: KeyList,
     ghost: KeyList,
 }
 
 impl S3Fifo {
-    /// An empty S3-FIFO cache of `capacity` units.
+    /// An empty S3-FIFO cache of `capacity` units, moving `S`'s tail to `M` when `freq > 1`
+    /// (Algorithm 1).
     pub fn new(capacity: u64) -> Self {
         S3Fifo {
             capacity,
             main_share: capacity - capacity / 10,
+            threshold: 2,
             small: KeyList::new(),
             main: KeyList::new(),
             ghost: KeyList::new(),
         }
+    }
+
+    /// An S3-FIFO cache whose small queue moves its tail to `M` at frequency `threshold` or
+    /// more: 1 ("accessed at least once", the authors' blog), 2 (Algorithm 1) or 3.
+    pub fn with_threshold(capacity: u64, threshold: u32) -> Result<Self, String> {
+        if !(1..=MAX_FREQ).contains(&threshold) {
+            return Err(format!(
+                "the small-to-main threshold must be 1, 2 or 3 (the 2-bit frequency caps at 3), not {threshold}"
+            ));
+        }
+        Ok(S3Fifo {
+            threshold,
+            ..Self::new(capacity)
+        })
     }
 
     fn used_units(&self) -> u64 {
@@ -83,7 +102,7 @@ impl S3Fifo {
             let Some(t) = self.small.pop_back() else {
                 break;
             };
-            if t.mark > 1 {
+            if t.mark >= self.threshold {
                 self.main.push_front(t.key, t.size, t.mark);
                 if let Some(ev) = events.as_deref_mut() {
                     ev.push(CacheEvent::Move {
@@ -101,9 +120,10 @@ impl S3Fifo {
                         key: t.key,
                         segment: SMALL,
                         why: format!(
-                            "hit {} time{} in the small queue (needs 2 to move to main); its key goes to the ghost queue",
+                            "hit {} time{} in the small queue (needs {} to move to main); its key goes to the ghost queue",
                             t.mark,
-                            if t.mark == 1 { "" } else { "s" }
+                            if t.mark == 1 { "" } else { "s" },
+                            self.threshold
                         ),
                     });
                 }
