@@ -1,14 +1,40 @@
 //! An ordered list of keys with O(1) push, pop, unlink and move-to-front: the doubly linked
 //! list every queue-based policy keeps (ARC's four LRU lists, W-TinyLFU's window and SLRU
 //! segments, SIEVE's queue). Nodes live in an arena (`Vec`) and link by `u32` index, with no
-//! `unsafe` and no pointer; a freed slot is reused. A `BTreeMap` indexes keys (deterministic on
-//! every target; no hasher seeded by the OS).
+//! `unsafe` and no pointer; a freed slot is reused. A hash map indexes keys for O(1) lookups;
+//! its hasher is SplitMix64's finaliser, fixed rather than seeded by the OS, and the index is
+//! only ever looked up, never iterated, so nothing depends on its order.
 //!
 //! The *front* is the head (most recently inserted or used), the *back* the tail (the next
 //! victim of LRU/FIFO). `prev` points toward the front, `next` toward the back, as in the SIEVE
 //! paper's Algorithm 1, whose hand walks `o.prev` from the tail toward the head.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::rng::splitmix64_fmix;
+
+/// A fixed, unseeded hasher for `u64` keys: SplitMix64's finaliser.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = splitmix64_fmix(self.0 ^ u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = splitmix64_fmix(self.0 ^ n);
+    }
+}
+
+type Index = HashMap<u64, u32, BuildHasherDefault<KeyHasher>>;
 
 const NIL: u32 = u32::MAX;
 
@@ -30,7 +56,7 @@ pub(crate) struct KeyList {
     free: Vec<u32>,
     head: Option<u32>,
     tail: Option<u32>,
-    index: BTreeMap<u64, u32>,
+    index: Index,
     used: u64,
 }
 
