@@ -6,6 +6,8 @@
 //! `cargo test -p sim --test cache_experiments -- --nocapture` prints the table;
 //! `cargo test --release -p sim --test cache_experiments -- --ignored --nocapture` the
 //! throughput.
+// Slow in a debug wasm build and reads the wall clock: native only.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::collections::BTreeMap;
 

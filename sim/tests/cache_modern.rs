@@ -1,7 +1,11 @@
 //! ARC, W-TinyLFU, S3-FIFO and SIEVE against naive references (plain `Vec`s scanned linearly,
 //! each written from its paper's pseudo-code, index 0 = head/MRU) on random request sequences,
 //! `validate()` after every operation; hand-worked traces with the reasoning written out; the
-//! capacity never exceeded, with sizes too; determinism.
+//! capacity never exceeded, with sizes too; determinism. Also runs as wasm32, so a drift
+//! between targets fails the pinned digest below.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use sim::cache::arc::Arc;
 use sim::cache::s3fifo::S3Fifo;
@@ -905,4 +909,45 @@ fn runs_are_deterministic() {
             .count() as u64;
         assert_eq!(stats.hits, hits, "{}", a.id());
     }
+}
+
+/// A digest of a policy's whole narration: FNV-1a over the events' debug text.
+fn digest(events: &[CacheEvent]) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for e in events {
+        for b in format!("{e:?}").bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    h
+}
+
+#[test]
+fn pinned_runs_are_the_same_on_every_target() {
+    // Pinned change detectors, not known answers: the hits and the event digest of each policy
+    // on one seeded trace, recorded from our own output natively. The same test runs as wasm32,
+    // where any drift (a usize, a float, an unordered map) would change them.
+    let mut rng = SimRng::new(2024);
+    let trace: Vec<Request> = (0..20_000)
+        .map(|_| Request::unit(draw_key(&mut rng, 600)))
+        .collect();
+    let got: Vec<(&str, u64, u64)> = all(50)
+        .into_iter()
+        .map(|mut p| {
+            let mut events = Vec::new();
+            let mut hits = 0;
+            for r in &trace {
+                hits += u64::from(p.access(r, Some(&mut events)) == Outcome::Hit);
+            }
+            (p.id(), hits, digest(&events))
+        })
+        .collect();
+    let pinned: Vec<(&str, u64, u64)> = vec![
+        ("arc", 3423, 3350433507978873456),
+        ("tinylfu", 3957, 15354894107118059446),
+        ("tinylfu", 3829, 391221752087148110),
+        ("s3fifo", 3608, 10971764324298074704),
+        ("sieve", 3850, 16666624603420472761),
+    ];
+    assert_eq!(got, pinned);
 }
