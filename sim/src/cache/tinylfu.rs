@@ -1,5 +1,5 @@
 //! W-TinyLFU (Einziger, Friedman & Manes, "TinyLFU: A Highly Efficient Cache Admission
-//! Policy", ACM Transactions on Storage 13(4), 2017, §3–4), as Caffeine's simulator
+//! Policy", ACM Transactions on Storage 13(4), 2017), as Caffeine's simulator
 //! (`WindowTinyLfuPolicy`, `FrequencySketch`) runs it.
 //!
 //! - A **window**: an LRU holding 1 % of the capacity (at least one unit). Every new object
@@ -7,17 +7,18 @@
 //! - A **main** space (the other 99 %): a segmented LRU, 80 % *protected* and the rest
 //!   *probation*. A hit in probation promotes to protected; protected's overflow is demoted to
 //!   probation's MRU end.
-//! - A **count-min sketch** (§3.2) of 4 rows of 4-bit counters (saturating at 15), every access
-//!   recorded. Its width is 4 × the capacity rounded up to a power of two per row, Caffeine's
-//!   sizing (capped at [`MAX_WIDTH`]). **Reset** (§3.3): after a sample of W = 10 × capacity additions, every counter and
-//!   the addition count are halved, so old popularity fades.
-//! - An optional **doorkeeper** (§3.4.2): a Bloom filter in front of the sketch. A key's first
-//!   occurrence in a sample only sets its doorkeeper bits; the estimate adds 1 for a key in the
-//!   doorkeeper. Reset clears it.
-//! - The **admission duel** (§4, Fig. 5): when the window overflows, its LRU object (the
-//!   *candidate*) enters probation if the cache has room; otherwise it competes with main's
-//!   victim (probation's LRU, or protected's when probation is empty) and enters only if its
-//!   estimated frequency is strictly higher (a tie keeps the victim, as in Caffeine).
+//! - A **count-min sketch** (the paper's approximate counting): 4 rows of 4-bit counters
+//!   (saturating at 15), every access recorded. A row is 4 × the capacity rounded up to a power
+//!   of two wide, Caffeine's sizing (capped at [`MAX_WIDTH`]). **Reset** (the paper's freshness
+//!   mechanism): after a sample of W = 10 × capacity additions, every counter and the addition
+//!   count are halved, so old popularity fades.
+//! - An optional **doorkeeper** (one of the paper's space reductions): a Bloom filter in front
+//!   of the sketch. A key's first occurrence in a sample only sets its doorkeeper bits; the
+//!   estimate adds 1 for a key in the doorkeeper. Reset clears it.
+//! - The **admission duel** (the paper's W-TinyLFU): when the window overflows, its LRU object
+//!   (the *candidate*) enters probation if the cache has room; otherwise it competes with
+//!   main's victim (probation's LRU, or protected's when probation is empty) and enters only if
+//!   its estimated frequency is strictly higher (a tie keeps the victim, as in Caffeine).
 //!
 //! `validate` checks: every list's links and index agree, the window, protected segment and
 //! whole cache stay within their bounds, the lists are disjoint and the sketch's addition count
@@ -66,8 +67,8 @@ pub const MAX_DOORKEEPER_BITS: u64 = 1 << 24;
 /// The largest value of a 4-bit counter.
 pub const COUNTER_MAX: u8 = 15;
 
-/// A count-min sketch with 4-bit counters, packed 16 to a `u64`, and its reset (TinyLFU §3.2,
-/// §3.3), with an optional doorkeeper (§3.4.2).
+/// A count-min sketch with 4-bit counters, packed 16 to a `u64`, and its reset, with an
+/// optional doorkeeper (see the module doc).
 #[derive(Clone, Debug)]
 pub struct FrequencySketch {
     /// Counters per row (a power of two).
