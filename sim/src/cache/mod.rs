@@ -17,6 +17,7 @@ pub mod arc;
 pub mod belady;
 pub mod clock;
 pub mod fifo;
+mod keylist;
 pub mod lfu;
 pub mod lru;
 pub mod random;
