@@ -20,19 +20,14 @@ use sim::hashing::ring::{degrees_to_position, RING_SIZE};
 use sim::model::MetricValue;
 use sim::models::sharding::placement;
 use sim::registry;
-use sim::scenario::TimedInput;
 use sim::time::SimTime;
 
+mod common;
+
 fn source_example(inputs: &[&str]) -> Box<dyn sim::engine::Simulation> {
-    let lesson = catalog::lesson("consistent-hashing").expect("lesson exists");
-    let mut s = lesson.scenario(Some("source-example")).unwrap();
-    s.inputs = inputs
-        .iter()
-        .map(|t| TimedInput::parse(t).unwrap())
-        .collect();
-    let mut run = registry::start(&s).unwrap();
-    run.seek(SimTime::from_ms(1));
-    run
+    let mut s = common::preset("consistent-hashing", Some("source-example"));
+    s.inputs = common::inputs(inputs);
+    common::start_at(&s, SimTime::from_ms(1))
 }
 
 fn group(run: &dyn sim::engine::Simulation, id: &str) -> Vec<(String, f64)> {

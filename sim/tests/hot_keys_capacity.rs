@@ -12,35 +12,21 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use sim::engine::{Run, Simulation};
 use sim::models::hot_keys::{key_name, shard_of, HotKeys};
-use sim::scenario::{Scenario, TimedInput};
 use sim::time::SimTime;
+
+mod common;
+use common::metric;
 
 /// A run with the model's defaults (1,000 users on 8 shards, 200 req/s, 10 % writes, uniform,
 /// every capacity feature off) and `params` on top, seed 5, validated at the end.
 fn run(params: &[(&str, &str)], inputs: &[&str], until_ms: u64) -> Run<HotKeys> {
-    let mut s = Scenario::new("hot-keys", 5, SimTime::from_ms(until_ms));
-    for (k, v) in params {
-        s.params.insert((*k).into(), (*v).into());
-    }
-    s.inputs = inputs
-        .iter()
-        .map(|t| TimedInput::parse(t).unwrap())
-        .collect();
-    let mut r = Run::<HotKeys>::new(&s).unwrap();
-    r.seek(SimTime::from_ms(until_ms));
-    r.validate().unwrap();
-    assert!(
-        r.trace_lines().iter().all(|l| !l.rejected),
-        "every input is accepted"
+    let until = SimTime::from_ms(until_ms);
+    let r = common::run_at::<HotKeys>(
+        &common::scenario("hot-keys", 5, until, params, inputs),
+        until,
     );
+    common::assert_all_accepted(&r);
     r
-}
-
-fn metric(r: &dyn Simulation, id: &str) -> f64 {
-    r.metrics()
-        .get(id)
-        .and_then(|v| v.as_f64())
-        .unwrap_or_else(|| panic!("metric {id} has a value"))
 }
 
 #[test]
@@ -352,12 +338,13 @@ fn with_every_capacity_feature_off_nothing_queues_and_no_metric_claims_a_latency
 
 #[test]
 fn bad_capacity_inputs_are_refused_with_a_reason() {
-    let mut s = Scenario::new("hot-keys", 1, SimTime::from_ms(100));
-    s.params.insert("cache_size".into(), "10".into());
-    s.inputs = ["10:cache-nodes:0", "20:cache-nodes:99", "30:cache-nodes:x"]
-        .iter()
-        .map(|t| TimedInput::parse(t).unwrap())
-        .collect();
+    let s = common::scenario(
+        "hot-keys",
+        1,
+        SimTime::from_ms(100),
+        &[("cache_size", "10")],
+        &["10:cache-nodes:0", "20:cache-nodes:99", "30:cache-nodes:x"],
+    );
     let mut r = Run::<HotKeys>::new(&s).unwrap();
     r.seek(SimTime::from_ms(100));
     let rejected: Vec<_> = r.trace_lines().into_iter().filter(|l| l.rejected).collect();

@@ -12,11 +12,10 @@ use sim::registry;
 use sim::scenario::{Input, Scenario, TimedInput};
 use sim::time::SimTime;
 
+mod common;
+
 fn preset(id: &str) -> Scenario {
-    catalog::lesson("hot-keys")
-        .unwrap()
-        .scenario(Some(id))
-        .unwrap()
+    common::preset("hot-keys", Some(id))
 }
 
 fn digest_at(s: &Scenario, ms: u64) -> u64 {
@@ -94,10 +93,7 @@ fn compare_variants_see_the_same_requests() {
         .compare
         .iter()
         .map(|v| {
-            let mut s = base.clone();
-            for (k, val) in &v.params {
-                s.params.insert(k.clone(), val.to_text());
-            }
+            let s = common::variant(&base, v);
             let mut r = Run::<HotKeys>::new(&s).unwrap();
             r.seek(s.until);
             r

@@ -13,37 +13,23 @@ use sim::hashing::jump_bucket;
 use sim::models::hot_keys::{zipf_top_share, HotKeys};
 use sim::models::sharding::{placement, Move, Placement};
 use sim::registry;
-use sim::scenario::{Scenario, TimedInput};
 use sim::time::SimTime;
 use sim::workload::Popularity;
 use std::num::NonZeroU32;
 
+mod common;
+use common::metric;
+
 /// A run of the hot-keys model: the lesson's defaults (1,000 users on 8 shards, 200 req/s,
 /// 10% writes, uniform popularity) with `params` on top, seed 11.
 fn run(params: &[(&str, &str)], inputs: &[&str], until_ms: u64) -> Run<HotKeys> {
-    let mut s = Scenario::new("hot-keys", 11, SimTime::from_ms(until_ms));
-    for (k, v) in params {
-        s.params.insert((*k).into(), (*v).into());
-    }
-    s.inputs = inputs
-        .iter()
-        .map(|t| TimedInput::parse(t).unwrap())
-        .collect();
-    let mut r = Run::<HotKeys>::new(&s).unwrap();
-    r.seek(SimTime::from_ms(until_ms));
-    r.validate().unwrap();
-    assert!(
-        r.trace_lines().iter().all(|l| !l.rejected),
-        "every input is accepted"
+    let until = SimTime::from_ms(until_ms);
+    let r = common::run_at::<HotKeys>(
+        &common::scenario("hot-keys", 11, until, params, inputs),
+        until,
     );
+    common::assert_all_accepted(&r);
     r
-}
-
-fn metric(r: &dyn Simulation, id: &str) -> f64 {
-    r.metrics()
-        .get(id)
-        .and_then(|v| v.as_f64())
-        .unwrap_or_else(|| panic!("metric {id} has a value"))
 }
 
 fn share(n: u64, total: u64) -> f64 {
@@ -430,24 +416,25 @@ fn zipf_one_point_two_gives_user_zero_about_23_percent() {
 
 #[test]
 fn bad_inputs_are_refused_and_change_nothing() {
-    let mut s = Scenario::new("hot-keys", 1, SimTime::from_ms(10));
-    s.params.insert("request_rate".into(), "0".into());
-    s.inputs = [
-        "0:remove-shard:3",
-        "0:resize:0",
-        "0:resize:65",
-        "0:split:0",
-        "0:split:65",
-        "0:cache:2001",
-        "0:celebrity:1000",
-        "0:celebrity:0#1",
-        "0:add-keys:9001",
-        "0:remove-replica",
-        "0:teleport",
-    ]
-    .iter()
-    .map(|t| TimedInput::parse(t).unwrap())
-    .collect();
+    let mut s = common::scenario(
+        "hot-keys",
+        1,
+        SimTime::from_ms(10),
+        &[("request_rate", "0")],
+        &[
+            "0:remove-shard:3",
+            "0:resize:0",
+            "0:resize:65",
+            "0:split:0",
+            "0:split:65",
+            "0:cache:2001",
+            "0:celebrity:1000",
+            "0:celebrity:0#1",
+            "0:add-keys:9001",
+            "0:remove-replica",
+            "0:teleport",
+        ],
+    );
     let mut r = registry::start(&s).unwrap();
     r.seek(SimTime::from_ms(10));
     let refused = r.trace_lines().into_iter().filter(|l| l.rejected).count();
@@ -456,10 +443,7 @@ fn bad_inputs_are_refused_and_change_nothing() {
     assert_eq!(placement(&*r).unwrap().owners("0").unwrap(), ["4"]);
     r.validate().unwrap();
     // The last shard can go, by name or without one.
-    s.inputs = vec![
-        TimedInput::parse("0:remove-shard:7").unwrap(),
-        TimedInput::parse("0:remove-shard").unwrap(),
-    ];
+    s.inputs = common::inputs(&["0:remove-shard:7", "0:remove-shard"]);
     let mut r = registry::start(&s).unwrap();
     r.seek(SimTime::from_ms(10));
     assert_eq!(placement(&*r).unwrap().nodes().len(), 6);

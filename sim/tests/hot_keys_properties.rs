@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use sim::engine::{Run, Simulation};
 use sim::models::hot_keys::HotKeys;
 use sim::models::sharding::{Move, Placement};
-use sim::scenario::{Scenario, TimedInput};
+use sim::scenario::Scenario;
 use sim::time::SimTime;
 
 const UNTIL_MS: u64 = 1_500;
@@ -120,13 +120,7 @@ fn timeline() -> impl Strategy<Value = Vec<String>> {
 }
 
 fn scenario(seed: u64, params: &[(String, String)], inputs: &[String]) -> Scenario {
-    let mut s = Scenario::new("hot-keys", seed, SimTime::from_ms(UNTIL_MS));
-    s.params = params.iter().cloned().collect();
-    s.inputs = inputs
-        .iter()
-        .map(|t| TimedInput::parse(t).unwrap())
-        .collect();
-    s
+    common::scenario("hot-keys", seed, SimTime::from_ms(UNTIL_MS), params, inputs)
 }
 
 /// Checks the conservation laws on the model as it is now.

@@ -1,7 +1,12 @@
 //! Known answers for the hashing-strategies lesson's model (`placement`): the model places keys
-//! exactly where the mechanisms of `sim::hashing` (and the real clients they are pinned against)
-//! place them, and the lesson's worked examples come out with these exact numbers. Also runs as
-//! wasm32, so the pinned loads double as a cross-target check.
+//! exactly where real memcached clients' published vectors, jump hash and rendezvous (both
+//! pinned against their references in `jump_rendezvous_known_answers.rs`) and FNV-1a written
+//! out here from its definition place them, and the lesson's worked numbers follow from those.
+//!
+//! Some loads and move counts are pinned from this model's own output: each is marked
+//! "change detector" where it stands. They know nothing the model did not say; they catch a
+//! change of placement (every saved link would change with it), and as this file also runs as
+//! wasm32, a difference between targets. Update one only on purpose.
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -10,42 +15,24 @@ use sim::engine::{Run, Simulation};
 use sim::frame::Frame;
 use sim::hashing::jump::{jump_bucket, jump_hash, key_hash};
 use sim::hashing::{Ketama, KetamaFlavor, Rendezvous};
-use sim::model::MetricValue;
 use sim::models::placement::{key_name, PlacementModel};
 use sim::models::sharding::{placement, Move, Placement};
-use sim::scenario::{Input, Scenario, TimedInput};
+use sim::scenario::{Input, Scenario};
 use sim::time::SimTime;
 use std::num::NonZeroU32;
 
+mod common;
+use common::metric_opt as metric;
+
 fn scenario(params: &[(&str, &str)], inputs: &[&str]) -> Scenario {
-    let mut s = Scenario::new("placement", 7, SimTime::from_secs(1));
-    s.params.insert("request_rate".into(), "0".into());
-    for (k, v) in params {
-        s.params.insert((*k).into(), (*v).into());
-    }
-    s.inputs = inputs
-        .iter()
-        .map(|t| TimedInput::parse(t).expect("a timed input"))
-        .collect();
-    s
+    common::placement_scenario(7, 1, params, inputs)
 }
 
 /// A run of the placement model, advanced past its inputs and validated.
 fn run(params: &[(&str, &str)], inputs: &[&str]) -> Run<PlacementModel> {
-    let mut run = Run::<PlacementModel>::new(&scenario(params, inputs)).expect("valid params");
-    run.seek(SimTime::from_ms(1));
-    run.validate().expect("invariants hold");
-    let refused: Vec<_> = run
-        .trace_lines()
-        .into_iter()
-        .filter(|l| l.rejected)
-        .collect();
-    assert!(refused.is_empty(), "inputs refused: {refused:?}");
+    let run = common::run_at(&scenario(params, inputs), SimTime::from_ms(1));
+    common::assert_all_accepted(&run);
     run
-}
-
-fn metric(run: &dyn Simulation, id: &str) -> Option<f64> {
-    run.metrics().get(id).and_then(MetricValue::as_f64)
 }
 
 fn keys_per_shard(run: &dyn Simulation) -> Vec<u64> {
@@ -56,6 +43,24 @@ fn keys_per_shard(run: &dyn Simulation) -> Vec<u64> {
         .iter()
         .map(|(_, v)| *v as u64)
         .collect()
+}
+
+/// How many of `owners` are each of `0..n`: the loads an independent calculation expects.
+fn tally(owners: impl IntoIterator<Item = u32>, n: u32) -> Vec<u64> {
+    let mut out = vec![0u64; n as usize];
+    for o in owners {
+        out[o as usize] += 1;
+    }
+    out
+}
+
+/// FNV-1a, 64-bit, written out from its published definition (offset basis
+/// 0xcbf29ce484222325, prime 0x100000001b3), apart from `sim::hashing`; the check value
+/// FNV-1a-64("a") = 0xaf63dc4c8601ec8c is asserted where it is used.
+fn fnv1a64_by_hand(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 fn owner(run: &dyn Simulation, key: &str) -> String {
@@ -140,7 +145,15 @@ fn ketama_mode_sends_every_key_where_a_memcached_client_does() {
         for (key, server) in THREE_KEYS {
             assert_eq!(owner(&r, key), shard_of_address(server), "{flavor}: {key}");
         }
-        assert_eq!(keys_per_shard(&r), [9, 4, 7], "{flavor}");
+        // The loads the clients' table gives users 0..19: 9, 4 and 7.
+        let want = tally(
+            THREE_KEYS[..20]
+                .iter()
+                .map(|(_, s)| shard_of_address(s).parse().unwrap()),
+            3,
+        );
+        assert_eq!(want, [9, 4, 7]);
+        assert_eq!(keys_per_shard(&r), want, "{flavor}");
     }
 }
 
@@ -250,25 +263,48 @@ fn jump_mode_is_jump_hash_of_the_fnv1a64_of_the_key() {
     let r = run(&[("strategy", "jump"), ("shards", "10")], &[]);
     assert_eq!(jump_bucket("中国", NonZeroU32::new(10).unwrap()), 5);
     assert_eq!(owner(&r, "中国"), "5");
-    assert_eq!(
-        keys_per_shard(&r),
-        [95, 106, 97, 101, 99, 81, 108, 107, 104, 102]
+    // The lesson's 1,000 sequential users on ten buckets, counted from jump hash itself; the
+    // figures are a change detector for the key set (the lesson shows them).
+    let ten = NonZeroU32::new(10).unwrap();
+    let want = tally(
+        (0..1000).map(|id| jump_hash(key_hash(&key_name(id)), ten)),
+        10,
     );
+    assert_eq!(keys_per_shard(&r), want);
+    assert_eq!(want, [95, 106, 97, 101, 99, 81, 108, 107, 104, 102]);
 }
 
 #[test]
 fn jump_loses_a_middle_bucket_at_a_price() {
+    // Worked from jump hash apart from the model: buckets are numbered, so when server 3 of ten
+    // goes, the nine left take bucket numbers 0..8 in order, and a key keeps its server only if
+    // jump_hash(·, 9) names the bucket its server now has. Removing the last server instead
+    // moves only its own keys (jump hash's monotonicity).
+    let (ten, nine) = (NonZeroU32::new(10).unwrap(), NonZeroU32::new(9).unwrap());
+    let left = [0, 1, 2, 4, 5, 6, 7, 8, 9];
+    let moved = |new_server: &dyn Fn(u32) -> u32| {
+        (0..1000)
+            .filter(|&id| {
+                let h = key_hash(&key_name(id));
+                jump_hash(h, ten) != new_server(jump_hash(h, nine))
+            })
+            .count() as f64
+    };
+    let (middle_moves, last_moves) = (moved(&|b| left[b as usize]), moved(&|b| b));
     let middle = run(
         &[("strategy", "jump"), ("shards", "10")],
         &["0:remove-shard:3"],
     );
-    assert_eq!(metric(&middle, "moved_keys"), Some(685.0));
-    assert_eq!(metric(&middle, "moved_percent"), Some(68.5));
+    assert_eq!(metric(&middle, "moved_keys"), Some(middle_moves));
+    assert_eq!(metric(&middle, "moved_percent"), Some(middle_moves / 10.0));
+    // The figure the lesson quotes (a change detector for its text): 68.5 %.
+    assert_eq!(middle_moves, 685.0);
     let last = run(
         &[("strategy", "jump"), ("shards", "10")],
         &["0:remove-shard"],
     );
-    assert_eq!(metric(&last, "moved_keys"), Some(102.0));
+    assert_eq!(metric(&last, "moved_keys"), Some(last_moves));
+    assert_eq!(last_moves, 102.0, "bucket 9's load above");
     // Dropping the last bucket moves only its own keys, each to where jump_hash(·, 9) puts it.
     for Move { key, from, to } in last.model().last_moves().unwrap() {
         assert_eq!(from, "9", "user {key} came from the removed shard");
@@ -291,9 +327,15 @@ fn jump_loses_a_middle_bucket_at_a_price() {
             "{strategy}"
         );
     }
+    // So the ring moves exactly what shard 3 held (93 keys here: a change detector).
+    let before = run(&[("strategy", "ring"), ("shards", "10")], &[]);
     let ring = run(
         &[("strategy", "ring"), ("shards", "10")],
         &["0:remove-shard:3"],
+    );
+    assert_eq!(
+        metric(&ring, "moved_keys"),
+        Some(keys_per_shard(&before)[3] as f64)
     );
     assert_eq!(metric(&ring, "moved_keys"), Some(93.0));
 }
@@ -311,8 +353,6 @@ fn rendezvous_weights_one_two_three_share_the_keys_one_two_three() {
         ],
         &[],
     );
-    // Expected 1,667 : 3,333 : 5,000 of 10,000.
-    assert_eq!(keys_per_shard(&r), [1660, 3324, 5016]);
     let mut direct = Rendezvous::new();
     for (addr, w) in [
         ("10.0.1.1:11211", 1.0),
@@ -325,6 +365,24 @@ fn rendezvous_weights_one_two_three_share_the_keys_one_two_three() {
         let want = direct.owner(&key_name(id)).unwrap();
         assert_eq!(shard_of_address(want), shard.to_string(), "user {id}");
     }
+    // By hand: weighted rendezvous gives server i a share w_i / Σw, so of n keys it expects
+    // n/6, 2n/6 and 3n/6, with binomial standard deviation √(n p (1 − p)); every load must lie
+    // within four of them (37, 47, 50 keys at n = 10,000; 12, 15, 16 at n = 1,000).
+    let within_noise = |loads: &[u64], n: f64| {
+        for (load, w) in loads.iter().zip([1.0, 2.0, 3.0]) {
+            let p = w / 6.0;
+            let sd = (n * p * (1.0 - p)).sqrt();
+            assert!(
+                (*load as f64 - n * p).abs() < 4.0 * sd,
+                "{loads:?}: weight {w} expects {:.0} ± {:.0}",
+                n * p,
+                sd
+            );
+        }
+    };
+    within_noise(&keys_per_shard(&r), 10_000.0);
+    // Change detector (this model's output): the exact loads.
+    assert_eq!(keys_per_shard(&r), [1660, 3324, 5016]);
     let thousand = run(
         &[
             ("strategy", "rendezvous"),
@@ -333,6 +391,8 @@ fn rendezvous_weights_one_two_three_share_the_keys_one_two_three() {
         ],
         &[],
     );
+    within_noise(&keys_per_shard(&thousand), 1_000.0);
+    // Change detector (this model's output).
     assert_eq!(keys_per_shard(&thousand), [193, 331, 476]);
 }
 
@@ -367,6 +427,7 @@ fn modulo_and_jump_ignore_weights_and_say_so() {
         &[("strategy", "ring"), ("shards", "3"), ("weights", "1,2,3")],
         &[],
     );
+    // Change detector (this model's output); the known answer is the point count below.
     assert_eq!(keys_per_shard(&r), [147, 363, 490]);
     let Frame::Shards(f) = r.frame() else {
         panic!()
@@ -375,6 +436,7 @@ fn modulo_and_jump_ignore_weights_and_say_so() {
         f.shards[1].caption.as_deref(),
         Some("10.0.1.2:11211 · weight 2")
     );
+    // By hand: 100 virtual nodes per unit of weight, 100 + 200 + 300.
     assert_eq!(r.model().placer().ring().unwrap().points().len(), 600);
 }
 
@@ -382,18 +444,39 @@ fn modulo_and_jump_ignore_weights_and_say_so() {
 
 #[test]
 fn a_fifth_server_moves_a_fifth_under_consistent_strategies_and_four_fifths_under_modulo() {
+    // Worked apart from the model for 1,000 sequential users: hash % N moves a key when its
+    // FNV-1a-64 differs mod 4 and mod 5; jump hash when jump_hash(·, 4) ≠ jump_hash(·, 5).
+    assert_eq!(
+        fnv1a64_by_hand(b"a"),
+        0xaf63_dc4c_8601_ec8c,
+        "FNV's check value"
+    );
+    let (four, five) = (NonZeroU32::new(4).unwrap(), NonZeroU32::new(5).unwrap());
+    let (mut modulo_moves, mut jump_moves) = (0, 0);
+    for id in 0..1000 {
+        let h = fnv1a64_by_hand(key_name(id).as_bytes());
+        modulo_moves += u64::from(h % 4 != h % 5);
+        jump_moves += u64::from(jump_hash(h, four) != jump_hash(h, five));
+    }
+    // The ring's, ketama's, rendezvous's and bounded loads' figures are change detectors (this
+    // model's output; each is near the 200 a fifth would be, and the lesson quotes the ring's).
     let expected = [
-        ("modulo", 801),
+        ("modulo", modulo_moves),
         ("ring", 193),
         ("ketama", 188),
-        ("jump", 195),
+        ("jump", jump_moves),
         ("rendezvous", 196),
         ("bounded", 199),
     ];
+    assert_eq!((modulo_moves, jump_moves), (801, 195));
     for (strategy, moved) in expected {
         let r = run(&[("strategy", strategy)], &["0:add-shard"]);
         assert_eq!(metric(&r, "moved_keys"), Some(moved as f64), "{strategy}");
-        assert_eq!(metric(&r, "modulo_moved_keys"), Some(801.0), "{strategy}");
+        assert_eq!(
+            metric(&r, "modulo_moved_keys"),
+            Some(modulo_moves as f64),
+            "{strategy}"
+        );
         assert_eq!(metric(&r, "shards"), Some(5.0));
         if strategy != "modulo" && strategy != "bounded" {
             assert!(
@@ -411,6 +494,9 @@ fn a_fifth_server_moves_a_fifth_under_consistent_strategies_and_four_fifths_unde
 
 #[test]
 fn bounded_loads_cap_a_lopsided_ring() {
+    // Change detectors (this model's output): one point per server leaves the ring lopsided,
+    // and bounded loads' exact fill and forwarding below. The hand-worked answers are the
+    // capacity, that no server exceeds it and that every key is placed.
     let ring = run(&[("strategy", "ring"), ("vnodes", "1")], &[]);
     assert_eq!(keys_per_shard(&ring), [43, 262, 691, 4]);
     assert_eq!(metric(&ring, "capacity"), None);
@@ -424,7 +510,10 @@ fn bounded_loads_cap_a_lopsided_ring() {
     );
     // ⌈1.25 × 1000 / 4⌉ = 313.
     assert_eq!(metric(&bounded, "capacity"), Some(313.0));
-    assert_eq!(keys_per_shard(&bounded), [312, 313, 313, 62]);
+    let loads = keys_per_shard(&bounded);
+    assert!(loads.iter().all(|&n| n <= 313), "{loads:?}");
+    assert_eq!(loads.iter().sum::<u64>(), 1000);
+    assert_eq!(loads, [312, 313, 313, 62]);
     assert_eq!(metric(&bounded, "forwarded_keys"), Some(487.0));
     // At most the capacity over the mean: 313 / 250 = 1.252 (the ceiling adds under one key).
     assert_eq!(metric(&bounded, "max_mean_ratio"), Some(313.0 / 250.0));

@@ -13,7 +13,7 @@ use sim::engine::{Run, Simulation};
 use sim::hashing::KetamaFlavor;
 use sim::models::placement::PlacementModel;
 use sim::models::sharding::{Move, Placement};
-use sim::scenario::{Input, Scenario};
+use sim::scenario::Input;
 use sim::time::SimTime;
 
 fn config() -> ProptestConfig {
@@ -77,9 +77,8 @@ fn setup(strategies: Vec<&'static str>, weighted: bool) -> impl Strategy<Value =
 }
 
 fn start(s: &Setup) -> Run<PlacementModel> {
-    let mut sc = Scenario::new("placement", s.seed, SimTime::from_secs(1));
     let weights: Vec<String> = s.weights.iter().map(u32::to_string).collect();
-    for (k, v) in [
+    let params = [
         ("strategy", s.strategy.to_string()),
         ("shards", s.shards.to_string()),
         ("keys", s.keys.to_string()),
@@ -91,9 +90,14 @@ fn start(s: &Setup) -> Run<PlacementModel> {
         ("weights", weights.join(",")),
         ("epsilon", s.epsilon.to_string()),
         ("request_rate", "0".to_string()),
-    ] {
-        sc.params.insert(k.into(), v);
-    }
+    ];
+    let sc = common::scenario(
+        "placement",
+        s.seed,
+        SimTime::from_secs(1),
+        &params,
+        common::NO_INPUTS,
+    );
     let mut run = Run::<PlacementModel>::new(&sc).expect("valid params");
     run.seek(SimTime::from_ms(1));
     run

@@ -9,40 +9,38 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use sim::engine::Simulation;
 use sim::frame::Frame;
 use sim::registry;
-use sim::scenario::{Scenario, TimedInput};
+use sim::scenario::Scenario;
 use sim::time::SimTime;
+
+mod common;
 
 const STRATEGIES: [&str; 6] = ["modulo", "ring", "ketama", "jump", "rendezvous", "bounded"];
 
 fn busy(strategy: &str, seed: u64) -> Box<dyn Simulation> {
-    let mut s = Scenario::new("placement", seed, SimTime::from_secs(6));
-    for (k, v) in [
-        ("strategy", strategy),
-        ("shards", "4"),
-        ("keys", "600"),
-        ("ids", "random"),
-        ("vnodes", "20"),
-        ("weights", "1,2,1,1"),
-        ("popularity", "zipf"),
-        ("zipf_s", "1.1"),
-        ("request_rate", "150"),
-    ] {
-        s.params.insert(k.into(), v.into());
-    }
-    s.inputs = [
-        "1000:add-shard",
-        "2000:set-weight:0=3",
-        "3000:remove-shard:1",
-        "3500:add-keys:50",
-        "4000:resize:6",
-    ]
-    .iter()
-    .map(|t| TimedInput::parse(t).unwrap())
-    .collect();
-    let mut run = registry::start(&s).unwrap();
-    run.seek(s.until);
-    run.validate().unwrap();
-    run
+    let s = common::scenario(
+        "placement",
+        seed,
+        SimTime::from_secs(6),
+        &[
+            ("strategy", strategy),
+            ("shards", "4"),
+            ("keys", "600"),
+            ("ids", "random"),
+            ("vnodes", "20"),
+            ("weights", "1,2,1,1"),
+            ("popularity", "zipf"),
+            ("zipf_s", "1.1"),
+            ("request_rate", "150"),
+        ],
+        &[
+            "1000:add-shard",
+            "2000:set-weight:0=3",
+            "3000:remove-shard:1",
+            "3500:add-keys:50",
+            "4000:resize:6",
+        ],
+    );
+    common::start_at(&s, s.until)
 }
 
 #[test]
@@ -167,12 +165,7 @@ fn compare_variants_run_on_every_preset() {
         for preset in presets {
             let base = lesson.scenario(preset).unwrap();
             for v in &lesson.compare {
-                let mut s = base.clone();
-                if let Some(model) = &v.model {
-                    s.model = model.clone();
-                }
-                s.params
-                    .extend(v.params.iter().map(|(k, x)| (k.clone(), x.to_text())));
+                let s = common::variant(&base, v);
                 let mut run = registry::start(&s)
                     .unwrap_or_else(|e| panic!("{id} {preset:?} variant {}: {e}", v.id));
                 run.seek(s.until);
@@ -204,16 +197,10 @@ fn modulo_lessons_variants_show_the_difference() {
     let base = lesson.scenario(Some("four-to-five")).unwrap();
     let moved = |variant: &str| {
         let v = lesson.compare.iter().find(|v| v.id == variant).unwrap();
-        let mut s = base.clone();
-        s.model = v.model.clone().unwrap_or(lesson.model.clone());
-        s.params
-            .extend(v.params.iter().map(|(k, x)| (k.clone(), x.to_text())));
+        let s = common::variant(&base, v);
         let mut run = registry::start(&s).unwrap();
         run.seek(s.until);
-        run.metrics()
-            .get("moved_percent")
-            .and_then(|m| m.as_f64())
-            .unwrap()
+        common::metric(run.as_ref(), "moved_percent")
     };
     assert_eq!(moved("modulo"), 80.0);
     for v in ["ring", "jump"] {

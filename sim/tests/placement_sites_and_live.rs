@@ -18,10 +18,12 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use sim::engine::{Run, Simulation};
 use sim::hashing::modulo::md5_digest;
-use sim::model::MetricValue;
 use sim::models::placement::{key_name, PlacementModel};
-use sim::scenario::{Scenario, TimedInput};
+use sim::scenario::Scenario;
 use sim::time::SimTime;
+
+mod common;
+use common::metric;
 
 const SITES: [(&str, &str); 6] = [
     ("shards", "4"),
@@ -33,30 +35,11 @@ const SITES: [(&str, &str); 6] = [
 ];
 
 fn scenario(params: &[(&str, &str)], inputs: &[&str], secs: u64) -> Scenario {
-    let mut s = Scenario::new("placement", 7, SimTime::from_secs(secs));
-    s.params.insert("request_rate".into(), "0".into());
-    for (k, v) in params {
-        s.params.insert((*k).into(), (*v).into());
-    }
-    s.inputs = inputs
-        .iter()
-        .map(|t| TimedInput::parse(t).expect("a timed input"))
-        .collect();
-    s
+    common::placement_scenario(7, secs, params, inputs)
 }
 
 fn run_to(params: &[(&str, &str)], inputs: &[&str], ms: u64) -> Run<PlacementModel> {
-    let mut run = Run::<PlacementModel>::new(&scenario(params, inputs, 10)).expect("valid params");
-    run.seek(SimTime::from_ms(ms));
-    run.validate().expect("invariants hold");
-    run
-}
-
-fn metric(run: &dyn Simulation, id: &str) -> f64 {
-    run.metrics()
-        .get(id)
-        .and_then(MetricValue::as_f64)
-        .unwrap_or_else(|| panic!("metric {id} has a value"))
+    common::run_at(&scenario(params, inputs, 10), SimTime::from_ms(ms))
 }
 
 fn group(run: &dyn Simulation, id: &str) -> Vec<(String, f64)> {

@@ -8,19 +8,27 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use sim::frame::Frame;
 use sim::hashing::{degrees_to_position, HashFn, Position, RING_SIZE};
 use sim::models::hash_ring::RingFrame;
-use sim::registry;
-use sim::scenario::Scenario;
 use sim::time::SimTime;
 use std::rc::Rc;
 
+mod common;
+
 fn ring(servers: &str, vnodes: u32, rate: u32, at: SimTime) -> Rc<RingFrame> {
-    let mut s = Scenario::new("hash-ring", 3, SimTime::from_secs(5));
-    s.params.insert("servers".into(), servers.into());
-    s.params.insert("vnodes".into(), vnodes.to_string());
-    s.params.insert("hash".into(), "murmur3".into());
-    s.params.insert("request_rate".into(), rate.to_string());
-    let mut run = registry::start(&s).expect("the scenario builds");
-    run.seek(at);
+    let (vnodes, rate) = (vnodes.to_string(), rate.to_string());
+    let params = [
+        ("servers", servers),
+        ("vnodes", &vnodes),
+        ("hash", "murmur3"),
+        ("request_rate", &rate),
+    ];
+    let s = common::scenario(
+        "hash-ring",
+        3,
+        SimTime::from_secs(5),
+        &params,
+        common::NO_INPUTS,
+    );
+    let run = common::start_at(&s, at);
     let Frame::Ring(f) = run.frame() else {
         panic!("the ring model draws a ring")
     };

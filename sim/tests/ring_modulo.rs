@@ -8,15 +8,26 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 use sim::frame::Frame;
 use sim::models::sharding::placement;
 use sim::registry;
-use sim::scenario::{Input, Scenario};
+use sim::scenario::Input;
 use sim::time::SimTime;
 
+mod common;
+
 fn run(placement_rule: &str, keys: u32) -> Box<dyn sim::engine::Simulation> {
-    let mut s = Scenario::new("hash-ring", 42, SimTime::from_secs(5));
-    s.params.insert("servers".into(), "A@45,B@120,C@280".into());
-    s.params.insert("named_keys".into(), "User123@100".into());
-    s.params.insert("keys".into(), keys.to_string());
-    s.params.insert("placement".into(), placement_rule.into());
+    let keys = keys.to_string();
+    let params = [
+        ("servers", "A@45,B@120,C@280"),
+        ("named_keys", "User123@100"),
+        ("keys", &keys),
+        ("placement", placement_rule),
+    ];
+    let s = common::scenario(
+        "hash-ring",
+        42,
+        SimTime::from_secs(5),
+        &params,
+        common::NO_INPUTS,
+    );
     registry::start(&s).expect("the scenario builds")
 }
 

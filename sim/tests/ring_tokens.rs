@@ -16,29 +16,20 @@ use sim::hashing::{
 use sim::models::hash_ring::{HashRingModel, RingFrame};
 use sim::models::sharding::placement;
 use sim::registry;
-use sim::scenario::{Input, Scenario, TimedInput};
+use sim::scenario::{Input, Scenario};
 use sim::time::SimTime;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+mod common;
+
 /// A hash-ring scenario with these parameters on top of the model's defaults.
 fn scenario(seed: u64, params: &[(&str, &str)], inputs: &[&str]) -> Scenario {
-    let mut s = Scenario::new("hash-ring", seed, SimTime::from_secs(5));
-    for (k, v) in params {
-        s.params.insert((*k).into(), (*v).into());
-    }
-    s.inputs = inputs
-        .iter()
-        .map(|t| TimedInput::parse(t).unwrap())
-        .collect();
-    s
+    common::scenario("hash-ring", seed, SimTime::from_secs(5), params, inputs)
 }
 
 fn run(seed: u64, params: &[(&str, &str)], inputs: &[&str]) -> Run<HashRingModel> {
-    let mut run = Run::<HashRingModel>::new(&scenario(seed, params, inputs)).expect("it builds");
-    run.seek(SimTime::from_secs(5));
-    run.validate().expect("the model's invariants hold");
-    run
+    common::run_at(&scenario(seed, params, inputs), SimTime::from_secs(5))
 }
 
 fn frame(run: &Run<HashRingModel>) -> Rc<RingFrame> {

@@ -23,9 +23,9 @@
 use sim::engine::Simulation;
 use sim::models::sharding::placement;
 use sim::models::slots::hash::{crc16, create_split, hash_tag, key_slot, SLOTS};
-use sim::registry;
-use sim::scenario::{Scenario, TimedInput};
 use sim::time::SimTime;
+
+mod common;
 
 #[test]
 fn crc16_check_value_is_31c3() {
@@ -79,22 +79,15 @@ fn redis_cli_create_splits_three_masters_as_documented() {
 }
 
 fn run(params: &[(&str, &str)], inputs: &[&str], until_ms: u64) -> Box<dyn Simulation> {
-    let mut sc = Scenario::new("hash-slots", 11, SimTime::from_ms(until_ms));
-    for (k, v) in params {
-        sc.params.insert((*k).into(), (*v).into());
-    }
-    sc.inputs = inputs
-        .iter()
-        .map(|t| TimedInput::parse(t).unwrap())
-        .collect();
-    let mut r = registry::start(&sc).unwrap();
-    r.seek(SimTime::from_ms(until_ms));
-    r.validate().unwrap();
-    r
+    let until = SimTime::from_ms(until_ms);
+    common::start_at(
+        &common::scenario("hash-slots", 11, until, params, inputs),
+        until,
+    )
 }
 
 fn int(r: &dyn Simulation, id: &str) -> i64 {
-    r.metrics().get(id).and_then(|v| v.as_f64()).unwrap() as i64
+    common::metric(r, id) as i64
 }
 
 #[test]

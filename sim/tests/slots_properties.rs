@@ -15,20 +15,20 @@ use proptest::prelude::*;
 use sim::engine::{Run, Simulation};
 use sim::models::slots::hash::{key_slot, SLOTS};
 use sim::models::slots::HashSlots;
-use sim::scenario::{Scenario, TimedInput};
+use sim::scenario::Scenario;
 use sim::time::SimTime;
 use std::collections::BTreeSet;
 
+mod common;
+
 fn scenario(params: &[(&str, String)], inputs: &[String], seed: u64, until_ms: u64) -> Scenario {
-    let mut sc = Scenario::new("hash-slots", seed, SimTime::from_ms(until_ms));
-    for (k, v) in params {
-        sc.params.insert((*k).into(), v.clone());
-    }
-    sc.inputs = inputs
-        .iter()
-        .map(|t| TimedInput::parse(t).unwrap())
-        .collect();
-    sc
+    common::scenario(
+        "hash-slots",
+        seed,
+        SimTime::from_ms(until_ms),
+        params,
+        inputs,
+    )
 }
 
 fn action() -> impl Strategy<Value = String> {

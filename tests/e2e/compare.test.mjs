@@ -271,3 +271,28 @@ app.test('on a phone compare mode fits the screen: the page never scrolls sidewa
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `the page is ${width} px wide at 390`);
 });
+
+app.test('the Compare button covers none of a shard diagram’s caption, from 961 to 1600 px wide', async ({ open }) => {
+  // Range sharding's rule is the longest caption line: every split point.
+  const page = await open('#/lesson/range-sharding');
+  const overlap = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+  for (const width of [961, 1000, 1180, 1181, 1280, 1600]) {
+    await page.setViewportSize({ width, height: 800 });
+    await lessonReady(page, 'shard-diagram');
+    const button = await page.locator(tid('compare-toggle')).boundingBox();
+    assert.ok(button, `the Compare button shows at ${width} px`);
+    for (const line of ['shard-rule', 'shard-status']) {
+      const box = await page.locator(`svg${tid('shard-diagram')} ${tid(line)}`).boundingBox();
+      assert.ok(!overlap(button, box), `${width} px: the button (${JSON.stringify(button)}) is clear of ${line} (${JSON.stringify(box)})`);
+    }
+  }
+  // On a narrow stage a ring fills the corner too: the button sits above it.
+  await page.goto(app.url(LESSON));
+  for (const width of [961, 1100, 1180]) {
+    await page.setViewportSize({ width, height: 800 });
+    await lessonReady(page);
+    const button = await page.locator(tid('compare-toggle')).boundingBox();
+    const ring = await page.locator(`svg${tid('ring-diagram')}`).boundingBox();
+    assert.ok(ring.y >= button.y + button.height, `${width} px: the ring (${JSON.stringify(ring)}) starts below the button (${JSON.stringify(button)})`);
+  }
+});

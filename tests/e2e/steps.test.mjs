@@ -292,3 +292,36 @@ app.test('at 1280×800 every step of every lesson shares the first screen with t
   }
   assert.deepEqual(differ, [], 'a step link loads what the step dot loads');
 });
+
+app.test('at 360 px the step dots stay on one row, for up to twelve steps', async () => {
+  const page = await newPage(app.browser, { viewport: { width: 360, height: 800 }, isMobile: true, hasTouch: true });
+  try {
+    // Hot keys has eleven steps, the most of any lesson.
+    await page.goto(app.url('#/lesson/hot-keys'));
+    await lessonReady(page, 'shard-diagram');
+    await page.locator(tid('step-dot-11')).waitFor();
+    const rows = () =>
+      page.evaluate(() => {
+        const dots = [...document.querySelectorAll('[data-testid^="step-dot-"]')].map((d) => d.getBoundingClientRect());
+        return { count: dots.length, tops: [...new Set(dots.map((r) => Math.round(r.top)))], right: Math.max(...dots.map((r) => r.right)), smallest: Math.min(...dots.map((r) => Math.min(r.width, r.height))) };
+      });
+    const eleven = await rows();
+    assert.equal(eleven.count, 11);
+    assert.equal(eleven.tops.length, 1, `one row of dots (${JSON.stringify(eleven)})`);
+    assert.ok(eleven.smallest >= 24, `each dot is still a 24 px target (${eleven.smallest})`);
+    // A twelfth dot (a copy of the last) still fits the row.
+    await page.locator(tid('step-dot-11')).evaluate((d) => {
+      const twelfth = d.cloneNode(true);
+      twelfth.dataset.testid = 'step-dot-12';
+      twelfth.textContent = '12';
+      d.after(twelfth);
+    });
+    const twelve = await rows();
+    assert.equal(twelve.count, 12);
+    assert.equal(twelve.tops.length, 1, `twelve dots on one row (${JSON.stringify(twelve)})`);
+    assert.ok(twelve.right <= 360, `the row ends on the screen (${twelve.right})`);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'nothing runs off the side');
+  } finally {
+    await page.context().close();
+  }
+});
