@@ -4,7 +4,11 @@
 //! every operation: the same hit or miss, the same structure (the whole `view()`: segments,
 //! order, marks, hand, values), `validate()`, and `used() <= capacity()`. A twin run with
 //! narration on must stay identical to the silent one, and its events must agree with what
-//! happened. Properties over every policy follow (proptest).
+//! happened. Properties over every policy follow (proptest, native only: it seeds itself
+//! from the OS).
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use sim::cache::clock::Clock;
 use sim::cache::fifo::Fifo;
@@ -700,6 +704,7 @@ fn every_policy_agrees_with_its_naive_reference() {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 mod properties {
     use super::*;
     use proptest::prelude::*;

@@ -13,7 +13,7 @@
 //! the textbook's array. `validate` checks the links, the index, that the hand points into the
 //! ring whenever it is not empty, and `used() <= capacity()`.
 
-use super::lru::{check_index, refuse_if_too_big, say, Ends, Slab};
+use super::list::{check_index, refuse_if_too_big, say, Ends, Slab};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 use std::collections::BTreeMap;
 

@@ -1,6 +1,6 @@
 //! FIFO: evict the object inserted longest ago; hits change nothing.
 //!
-//! A queue (the slab list of [`super::lru`], newest at the front) and an index from key to
+//! A queue (a slab list, `cache::list`, newest at the front) and an index from key to
 //! node. A miss inserts at the front and evicts from the back until the new object fits; a hit
 //! only reports itself. Belady, Nelson & Shedler (1969) showed that FIFO can fault *more* with
 //! more frames (the reference string 1,2,3,4,1,2,5,1,2,3,4,5: 9 faults with 3 frames, 10 with
@@ -9,7 +9,7 @@
 //!
 //! `validate` checks the queue's links, that index and queue agree, and `used() <= capacity()`.
 
-use super::lru::{check_index, entries, listed, refuse_if_too_big, say, Ends, Obj, Slab};
+use super::list::{check_index, entries, listed, refuse_if_too_big, say, Ends, Obj, Slab};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewSegment};
 use std::collections::BTreeMap;
 

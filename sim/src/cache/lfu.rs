@@ -22,7 +22,7 @@
 //! `validate` checks every bucket's links, that no bucket is empty, that each object sits in
 //! the bucket of its priority, that the index agrees, and `used() <= capacity()`.
 
-use super::lru::{check_index, refuse_if_too_big, say, Ends, Slab};
+use super::list::{check_index, refuse_if_too_big, say, Ends, Slab};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 use std::collections::BTreeMap;
 

@@ -6,7 +6,7 @@
 //! objects (never a `usize`), so a run is the same on every target. `validate` checks that the
 //! index and the `Vec` agree and `used() <= capacity()`.
 
-use super::lru::{check_index, refuse_if_too_big, say};
+use super::list::{check_index, refuse_if_too_big, say};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 use crate::rng::SimRng;
 use std::collections::BTreeMap;

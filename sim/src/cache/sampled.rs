@@ -28,7 +28,7 @@
 //! the key array against the index, the pool's ascending order with its free entries on the
 //! right, and `used() <= capacity()`.
 
-use super::lru::{check_index, refuse_if_too_big, say};
+use super::list::{check_index, refuse_if_too_big, say};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 use crate::rng::SimRng;
 use std::collections::BTreeMap;

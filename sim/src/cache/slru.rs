@@ -15,7 +15,7 @@
 //! that each index entry names the segment its node is in, the protected segment within its
 //! share, and `used() <= capacity()`.
 
-use super::lru::{check_index, refuse_if_too_big, say, Ends, Obj, Slab};
+use super::list::{check_index, refuse_if_too_big, say, Ends, Obj, Slab};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 use std::collections::BTreeMap;
 

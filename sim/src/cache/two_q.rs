@@ -26,7 +26,7 @@
 //! `validate` checks every list's links, that the index names each object's queue, A1out
 //! within `Kout` and disjoint from the cache, and `used() <= capacity()`.
 
-use super::lru::{check_index, refuse_if_too_big, say, Ends, Obj, Slab};
+use super::list::{check_index, refuse_if_too_big, say, Ends, Obj, Slab};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 use std::collections::BTreeMap;
 
