@@ -299,6 +299,8 @@ fn lfu_evicts_the_least_frequent_and_breaks_ties_by_recency() {
     assert_eq!(ev, [2, 4]);
     assert_eq!(segments(&l), [("frequency list", vec![3, 1, 5])]);
     assert_eq!(marks(&l, 0), [2, 2, 1]);
+    assert_eq!("dynamic".parse::<Aging>(), Ok(Aging::Dynamic));
+    assert!("decay".parse::<Aging>().unwrap_err().contains("none"));
 }
 
 #[test]

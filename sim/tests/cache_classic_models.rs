@@ -438,7 +438,7 @@ impl Naive for NaiveSlru {
                 seg(
                     "probationary",
                     false,
-                    Some(self.cap - prot_cap),
+                    None,
                     plain(self.prob.iter().copied()),
                 ),
             ],
@@ -509,12 +509,7 @@ impl Naive for NaiveTwoQ {
         CacheView {
             segments: vec![
                 seg("Am", false, None, plain(self.am.iter().copied())),
-                seg(
-                    "A1in",
-                    false,
-                    Some(self.kin()),
-                    plain(self.a1in.iter().copied()),
-                ),
+                seg("A1in", false, None, plain(self.a1in.iter().copied())),
                 seg(
                     "A1out",
                     true,

@@ -38,6 +38,20 @@ pub enum Aging {
     Dynamic,
 }
 
+impl std::str::FromStr for Aging {
+    type Err = String;
+    /// `none` or `dynamic`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "none" => Ok(Aging::None),
+            "dynamic" => Ok(Aging::Dynamic),
+            other => Err(format!(
+                "LFU aging is `none` or `dynamic` (LFU-DA), not `{other}`"
+            )),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Counted {
     key: u64,

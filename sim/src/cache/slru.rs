@@ -211,13 +211,13 @@ impl Policy for Slru {
         self.capacity
     }
 
-    /// Two segments, protected then probationary, each MRU first: the next victim is last.
-    /// Value: the protected share in percent.
+    /// Two segments, protected (capacity: its share) then probationary (no capacity of its
+    /// own), each MRU first: the next victim is last. Value: the protected share in percent.
     fn view(&self) -> CacheView {
         let seg = |name, list: &Ends, capacity| ViewSegment {
             name,
             ghost: false,
-            capacity: Some(capacity),
+            capacity,
             entries: self
                 .slab
                 .iter(list)
@@ -230,12 +230,10 @@ impl Policy for Slru {
         };
         CacheView {
             segments: vec![
-                seg(PROTECTED, &self.protected, self.protected_capacity),
-                seg(
-                    PROBATIONARY,
-                    &self.probationary,
-                    self.capacity - self.protected_capacity,
-                ),
+                seg(PROTECTED, &self.protected, Some(self.protected_capacity)),
+                // The probationary segment has no bound of its own: it holds whatever the
+                // protected one leaves (the whole cache while nothing was hit twice).
+                seg(PROBATIONARY, &self.probationary, None),
             ],
             hand: None,
             values: vec![("protected %", i64::from(self.protected_percent))],

@@ -264,8 +264,8 @@ impl Policy for TwoQ {
         self.capacity
     }
 
-    /// Three segments, newest first in each: Am (LRU), A1in (FIFO, bound `Kin`), A1out (ghost
-    /// keys, bound `Kout`). Values: `Kin`, `Kout`.
+    /// Three segments, newest first in each: Am (LRU), A1in (FIFO; `Kin` is a threshold, so no
+    /// capacity), A1out (ghost keys, capacity `Kout`). Values: `Kin`, `Kout`.
     fn view(&self) -> CacheView {
         let seg = |name, slab: &Slab<Obj>, list: &Ends, capacity, ghost| ViewSegment {
             name,
@@ -283,7 +283,8 @@ impl Policy for TwoQ {
         CacheView {
             segments: vec![
                 seg(AM, &self.slab, &self.am, None, false),
-                seg(A1IN, &self.slab, &self.a1in, Some(self.kin), false),
+                // Kin is a threshold, not a bound: A1in fills the whole cache while it has room.
+                seg(A1IN, &self.slab, &self.a1in, None, false),
                 seg(A1OUT, &self.ghosts, &self.a1out, Some(self.kout), true),
             ],
             hand: None,
