@@ -320,10 +320,14 @@ impl Naive for NaiveSampled {
             'evicted: loop {
                 let n = self.keys.len() as u64;
                 self.last_sample.clear();
-                for j in 0..n.min(self.samples) {
-                    let r = j + self.rng.below(n - j);
-                    self.keys.swap(j as usize, r as usize);
-                    let (k, _, last) = self.keys[j as usize];
+                let mut drawn: Vec<usize> = vec![];
+                while (drawn.len() as u64) < n.min(self.samples) {
+                    let r = self.rng.below(n) as usize;
+                    if drawn.contains(&r) {
+                        continue;
+                    }
+                    drawn.push(r);
+                    let (k, _, last) = self.keys[r];
                     self.last_sample.push((now - last, k));
                     self.offer(now - last, k);
                 }

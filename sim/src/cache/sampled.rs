@@ -23,7 +23,7 @@
 //!
 //! Simplifications: idle time is in *virtual time* (the number of requests served, where Redis
 //! uses a clock of 1 s resolution); the sample is `samples` distinct keys drawn uniformly (a
-//! partial Fisher–Yates over the key array, from a [`SimRng`] seeded by the constructor) where
+//! repeat is drawn again; the draws come from a [`SimRng`] seeded by the constructor) where
 //! Redis takes keys from nearby hash-table buckets; one database, no expiry. `validate` checks
 //! the key array against the index, the pool's ascending order with its free entries on the
 //! right, and `used() <= capacity()`.
@@ -117,14 +117,15 @@ impl SampledLru {
         let n = self.keys.len() as u64;
         let count = n.min(u64::from(self.samples));
         self.last_sample.clear();
-        for j in 0..count {
-            // Partial Fisher–Yates: the j-th sample is uniform among the keys not yet taken.
-            let r = j + self.rng.below(n - j);
-            self.keys.swap(j as usize, r as usize);
-            let (a, b) = (self.keys[j as usize].key, self.keys[r as usize].key);
-            self.index.insert(a, j as u32);
-            self.index.insert(b, r as u32);
-            let e = self.keys[j as usize];
+        for _ in 0..count {
+            // Distinct keys, each uniform among those not drawn yet: a position already drawn
+            // is drawn again (the key array is not reordered, so sampling touches no index).
+            let e = loop {
+                let e = self.keys[self.rng.below(n) as usize];
+                if !self.last_sample.iter().any(|s| s.key == e.key) {
+                    break e;
+                }
+            };
             let sample = PoolEntry {
                 idle: now - e.last,
                 key: e.key,
