@@ -19,6 +19,7 @@ pub mod clock;
 pub mod fifo;
 mod keylist;
 pub mod lfu;
+mod list;
 pub mod lru;
 pub mod random;
 pub mod s3fifo;

@@ -1,137 +1,77 @@
 //! A least-recently-used cache of key ids, the cache in front of the shards.
 //!
-//! Two ordered maps: key → the tick it was last used, and tick → key. A hit moves a key to the
-//! newest tick; a fill past capacity evicts the oldest tick. Every operation is O(log n) and
-//! deterministic (no hashing, no wall clock), and every change says what it did: a fill returns
-//! the key it evicted, an invalidation whether the key was there.
+//! A count-only face (every key has size 1, capacities and lengths in `u32` as the model counts
+//! them) over the one LRU of the crate, [`crate::cache::lru::Lru`]: a recency list over a slab
+//! and an ordered index, O(log n) and deterministic. Every change says what it did: a fill
+//! returns the key it evicted, an invalidation whether the key was there.
 
-use std::collections::BTreeMap;
+use crate::cache::lru::Lru as Recency;
+use crate::cache::Policy;
 
 /// An LRU set of key ids holding at most `capacity` of them (0 = no cache: nothing is kept).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Lru {
-    capacity: u32,
-    tick: u64,
-    last_used: BTreeMap<u64, u64>,
-    by_age: BTreeMap<u64, u64>,
+    inner: Recency,
 }
 
 impl Lru {
     /// An empty cache for `capacity` keys.
     pub fn new(capacity: u32) -> Self {
         Lru {
-            capacity,
-            ..Lru::default()
+            inner: Recency::new(u64::from(capacity)),
         }
     }
 
     /// How many keys it may hold.
     pub fn capacity(&self) -> u32 {
-        self.capacity
+        self.inner.capacity() as u32
     }
 
     /// How many keys it holds.
     pub fn len(&self) -> u32 {
-        self.last_used.len() as u32
+        self.inner.len() as u32
     }
 
     /// True when it holds nothing.
     pub fn is_empty(&self) -> bool {
-        self.last_used.is_empty()
+        self.inner.is_empty()
     }
 
     /// Whether `key` is cached (without counting as a use).
     pub fn contains(&self, key: u64) -> bool {
-        self.last_used.contains_key(&key)
+        self.inner.contains(key)
     }
 
     /// The cached keys, least recently used first.
     pub fn keys_by_age(&self) -> impl Iterator<Item = u64> + '_ {
-        self.by_age.values().copied()
-    }
-
-    fn touch(&mut self, key: u64) {
-        self.tick += 1;
-        if let Some(old) = self.last_used.insert(key, self.tick) {
-            self.by_age.remove(&old);
-        }
-        self.by_age.insert(self.tick, key);
+        self.inner.keys_by_age().into_iter()
     }
 
     /// Looks `key` up: on a hit it becomes the most recently used and `true` is returned.
     pub fn get(&mut self, key: u64) -> bool {
-        if self.contains(key) {
-            self.touch(key);
-            true
-        } else {
-            false
-        }
+        self.inner.get(key)
     }
 
     /// Puts `key` in as the most recently used; returns the key evicted to make room, if any.
     /// A cache of capacity 0 keeps nothing.
     pub fn insert(&mut self, key: u64) -> Option<u64> {
-        if self.capacity == 0 {
-            return None;
-        }
-        let evicted = if !self.contains(key) && self.len() >= self.capacity {
-            self.pop_oldest()
-        } else {
-            None
-        };
-        self.touch(key);
-        evicted
-    }
-
-    fn pop_oldest(&mut self) -> Option<u64> {
-        let (&tick, &key) = self.by_age.iter().next()?;
-        self.by_age.remove(&tick);
-        self.last_used.remove(&key);
-        Some(key)
+        self.inner.insert(key)
     }
 
     /// Drops `key` (a write made it stale); returns whether it was cached.
     pub fn invalidate(&mut self, key: u64) -> bool {
-        match self.last_used.remove(&key) {
-            Some(tick) => {
-                self.by_age.remove(&tick);
-                true
-            }
-            None => false,
-        }
+        self.inner.invalidate(key)
     }
 
     /// Changes the capacity, evicting the least recently used keys that no longer fit; returns
     /// them, oldest first.
     pub fn set_capacity(&mut self, capacity: u32) -> Vec<u64> {
-        self.capacity = capacity;
-        let mut evicted = Vec::new();
-        while self.len() > capacity {
-            if let Some(k) = self.pop_oldest() {
-                evicted.push(k);
-            }
-        }
-        evicted
+        self.inner.set_capacity(u64::from(capacity))
     }
 
-    /// Checks that the two maps describe the same keys and that the cache is within capacity.
+    /// The LRU's own checks: links, index and capacity.
     pub fn validate(&self) -> Result<(), String> {
-        if self.len() > self.capacity {
-            return Err(format!(
-                "the cache holds {} keys, more than its {}",
-                self.len(),
-                self.capacity
-            ));
-        }
-        if self.by_age.len() != self.last_used.len() {
-            return Err("the cache's recency index and key map disagree in size".to_string());
-        }
-        for (tick, key) in &self.by_age {
-            if self.last_used.get(key) != Some(tick) {
-                return Err(format!("cached key {key} has a stale recency entry"));
-            }
-        }
-        Ok(())
+        self.inner.validate()
     }
 }
 

@@ -1,0 +1,347 @@
+//! The slab-backed doubly linked lists the list-based policies (FIFO, LRU, CLOCK, LFU, SLRU,
+//! 2Q) are built on, and the few helpers every policy here shares (narration only when it is
+//! on, refusal of objects larger than the cache, index checks for `validate`).
+//!
+//! A [`Slab`] keeps nodes in a `Vec` and links them by `u32` slot number, reusing freed slots:
+//! the layout quick-cache and lru-rs use without unsafe code. Several lists ([`Ends`]) can share
+//! one slab, so moving an object between segments relinks a node without copying it. Every
+//! operation is O(1); [`Slab::check`] walks a list checking each link both ways.
+
+use super::{CacheEvent, Request, ViewEntry};
+
+/// The link value meaning "no node".
+pub(crate) const NIL: u32 = u32::MAX;
+
+/// One node of a slab-backed list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Node<T> {
+    prev: u32,
+    next: u32,
+    val: T,
+}
+
+/// The two ends and the length of one list whose nodes live in a [`Slab`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Ends {
+    head: u32,
+    tail: u32,
+    len: u32,
+}
+
+impl Default for Ends {
+    fn default() -> Self {
+        Ends {
+            head: NIL,
+            tail: NIL,
+            len: 0,
+        }
+    }
+}
+
+impl Ends {
+    /// Nodes in the list.
+    pub(crate) fn len(&self) -> u32 {
+        self.len
+    }
+    /// The front node (most recent insertion or use).
+    pub(crate) fn front(&self) -> Option<u32> {
+        (self.head != NIL).then_some(self.head)
+    }
+    /// The back node (the next victim of a FIFO or LRU list).
+    pub(crate) fn back(&self) -> Option<u32> {
+        (self.tail != NIL).then_some(self.tail)
+    }
+}
+
+/// Nodes of one or more doubly linked lists, stored in a `Vec` and linked by slot number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Slab<T> {
+    nodes: Vec<Node<T>>,
+    free: Vec<u32>,
+}
+
+impl<T> Default for Slab<T> {
+    fn default() -> Self {
+        Slab {
+            nodes: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+}
+
+impl<T: Copy> Slab<T> {
+    /// Stores `val` in a new, unlinked node; returns its slot.
+    pub(crate) fn alloc(&mut self, val: T) -> u32 {
+        let node = Node {
+            prev: NIL,
+            next: NIL,
+            val,
+        };
+        match self.free.pop() {
+            Some(s) => {
+                self.nodes[s as usize] = node;
+                s
+            }
+            None => {
+                self.nodes.push(node);
+                (self.nodes.len() - 1) as u32
+            }
+        }
+    }
+
+    /// The value in slot `s`.
+    pub(crate) fn get(&self, s: u32) -> &T {
+        &self.nodes[s as usize].val
+    }
+
+    /// The value in slot `s`, to change it.
+    pub(crate) fn get_mut(&mut self, s: u32) -> &mut T {
+        &mut self.nodes[s as usize].val
+    }
+
+    /// The node after `s` (towards the back), if any.
+    pub(crate) fn next(&self, s: u32) -> Option<u32> {
+        let n = self.nodes[s as usize].next;
+        (n != NIL).then_some(n)
+    }
+
+    /// Stores `val` in a new node at the front of `list`; returns its slot.
+    pub(crate) fn push_front(&mut self, list: &mut Ends, val: T) -> u32 {
+        let s = self.alloc(val);
+        self.link_front(list, s);
+        s
+    }
+
+    /// Stores `val` in a new node at the back of `list`; returns its slot.
+    pub(crate) fn push_back(&mut self, list: &mut Ends, val: T) -> u32 {
+        let s = self.alloc(val);
+        match list.back() {
+            Some(t) => self.link_after(list, t, s),
+            None => self.link_front(list, s),
+        }
+        s
+    }
+
+    /// Stores `val` in a new node just before `at` in `list`; returns its slot.
+    pub(crate) fn push_before(&mut self, list: &mut Ends, at: u32, val: T) -> u32 {
+        let s = self.alloc(val);
+        let prev = self.nodes[at as usize].prev;
+        self.nodes[s as usize].prev = prev;
+        self.nodes[s as usize].next = at;
+        self.nodes[at as usize].prev = s;
+        if prev == NIL {
+            list.head = s;
+        } else {
+            self.nodes[prev as usize].next = s;
+        }
+        list.len += 1;
+        s
+    }
+
+    fn link_after(&mut self, list: &mut Ends, at: u32, s: u32) {
+        let next = self.nodes[at as usize].next;
+        self.nodes[s as usize].prev = at;
+        self.nodes[s as usize].next = next;
+        self.nodes[at as usize].next = s;
+        if next == NIL {
+            list.tail = s;
+        } else {
+            self.nodes[next as usize].prev = s;
+        }
+        list.len += 1;
+    }
+
+    /// Links the unlinked node `s` at the front of `list`.
+    pub(crate) fn link_front(&mut self, list: &mut Ends, s: u32) {
+        self.nodes[s as usize].prev = NIL;
+        self.nodes[s as usize].next = list.head;
+        if list.head == NIL {
+            list.tail = s;
+        } else {
+            self.nodes[list.head as usize].prev = s;
+        }
+        list.head = s;
+        list.len += 1;
+    }
+
+    /// Unlinks node `s` from `list` (the node stays allocated, to be linked elsewhere).
+    pub(crate) fn unlink(&mut self, list: &mut Ends, s: u32) {
+        let Node { prev, next, .. } = self.nodes[s as usize];
+        if prev == NIL {
+            list.head = next;
+        } else {
+            self.nodes[prev as usize].next = next;
+        }
+        if next == NIL {
+            list.tail = prev;
+        } else {
+            self.nodes[next as usize].prev = prev;
+        }
+        self.nodes[s as usize].prev = NIL;
+        self.nodes[s as usize].next = NIL;
+        list.len -= 1;
+    }
+
+    /// Unlinks node `s` from `list` and frees its slot; returns its value.
+    pub(crate) fn remove(&mut self, list: &mut Ends, s: u32) -> T {
+        self.unlink(list, s);
+        self.free.push(s);
+        self.nodes[s as usize].val
+    }
+
+    /// Frees the unlinked node `s`; returns its value.
+    pub(crate) fn release(&mut self, s: u32) -> T {
+        self.free.push(s);
+        self.nodes[s as usize].val
+    }
+
+    /// Moves node `s` (in `list`) to the front of `list`.
+    pub(crate) fn move_to_front(&mut self, list: &mut Ends, s: u32) {
+        if list.head != s {
+            self.unlink(list, s);
+            self.link_front(list, s);
+        }
+    }
+
+    /// The list's slots and values, front to back.
+    pub(crate) fn iter<'a>(&'a self, list: &Ends) -> impl Iterator<Item = (u32, &'a T)> + 'a {
+        let mut at = list.head;
+        std::iter::from_fn(move || {
+            if at == NIL {
+                return None;
+            }
+            let s = at;
+            at = self.nodes[s as usize].next;
+            Some((s, &self.nodes[s as usize].val))
+        })
+    }
+
+    /// Nodes in use (allocated, not freed).
+    pub(crate) fn live(&self) -> u32 {
+        (self.nodes.len() - self.free.len()) as u32
+    }
+
+    /// Walks `list` front to back checking every link both ways, its length and its tail;
+    /// returns its slots in order. `name` goes into the error.
+    pub(crate) fn check(&self, list: &Ends, name: &str) -> Result<Vec<u32>, String> {
+        let mut slots = Vec::with_capacity(list.len as usize);
+        let mut prev = NIL;
+        let mut at = list.head;
+        while at != NIL {
+            if slots.len() > self.nodes.len() {
+                return Err(format!("the {name} list has a cycle"));
+            }
+            let node = self
+                .nodes
+                .get(at as usize)
+                .ok_or_else(|| format!("the {name} list links to slot {at}, past the slab"))?;
+            if node.prev != prev {
+                return Err(format!(
+                    "in the {name} list, slot {at}'s back link is wrong"
+                ));
+            }
+            slots.push(at);
+            prev = at;
+            at = node.next;
+        }
+        if list.tail != prev {
+            return Err(format!("the {name} list's tail is not its last node"));
+        }
+        if slots.len() != list.len as usize {
+            return Err(format!(
+                "the {name} list has {} nodes but records {}",
+                slots.len(),
+                list.len
+            ));
+        }
+        Ok(slots)
+    }
+}
+
+/// Pushes the event `make` builds, only when narration is on (no formatting work otherwise).
+pub(crate) fn say(events: &mut Option<&mut Vec<CacheEvent>>, make: impl FnOnce() -> CacheEvent) {
+    if let Some(ev) = events {
+        ev.push(make());
+    }
+}
+
+/// Refuses an object larger than the whole cache (narrating why); returns whether it did.
+pub(crate) fn refuse_if_too_big(
+    req: &Request,
+    capacity: u64,
+    events: &mut Option<&mut Vec<CacheEvent>>,
+) -> bool {
+    if u64::from(req.size) <= capacity {
+        return false;
+    }
+    say(events, || CacheEvent::Refuse {
+        key: req.key,
+        why: format!(
+            "it is larger than the whole cache ({} > {} units)",
+            req.size, capacity
+        ),
+    });
+    true
+}
+
+/// A cached object as list-based policies store it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Obj {
+    pub(crate) key: u64,
+    pub(crate) size: u32,
+}
+
+/// Checks that an index (key → slot) and the slots of its lists describe the same objects and
+/// that their sizes add up to `used`, within `capacity`.
+pub(crate) fn check_index(
+    index_len: usize,
+    listed: &[(u64, u32, u32)],
+    lookup: impl Fn(u64) -> Option<u32>,
+    used: u64,
+    capacity: u64,
+) -> Result<(), String> {
+    let mut sum = 0u64;
+    for &(key, slot, size) in listed {
+        if lookup(key) != Some(slot) {
+            return Err(format!(
+                "key {key} is listed in slot {slot} but the index disagrees"
+            ));
+        }
+        sum += u64::from(size);
+    }
+    if listed.len() != index_len {
+        return Err(format!(
+            "the index holds {index_len} keys but the lists {}",
+            listed.len()
+        ));
+    }
+    if sum != used {
+        return Err(format!("the objects' sizes add up to {sum}, not {used}"));
+    }
+    if used > capacity {
+        return Err(format!("{used} units used, over the capacity {capacity}"));
+    }
+    Ok(())
+}
+
+/// The view entries of a list of plain objects, front to back.
+pub(crate) fn entries(slab: &Slab<Obj>, list: &Ends) -> Vec<ViewEntry> {
+    slab.iter(list)
+        .map(|(_, o)| ViewEntry {
+            key: o.key,
+            size: o.size,
+            mark: None,
+        })
+        .collect()
+}
+
+/// (key, slot, size) of the objects in `slots`.
+pub(crate) fn listed(slab: &Slab<Obj>, slots: &[u32]) -> Vec<(u64, u32, u32)> {
+    slots
+        .iter()
+        .map(|&s| {
+            let o = slab.get(s);
+            (o.key, s, o.size)
+        })
+        .collect()
+}
