@@ -179,16 +179,18 @@ pub fn plan(
             held[i] > 0 && signals[i].is_some() && !probation[i] && !receiving[i]
         })
         .collect();
-    free.sort_by_key(|&i| (signals[i as usize], held[i as usize], i));
-    let mut free = free.into_iter();
     let mut moves = Vec::new();
     for from in (0..held.len() as u32).filter(|&i| probation[i as usize]) {
         let left = held[from as usize].saturating_sub(moving[from as usize]);
         for _ in 0..left {
-            match free.next() {
-                Some(to) => moves.push((from, to)),
-                None => return moves,
-            }
+            // The best receiver left: best signal, then fewer partitions, then the lowest id.
+            let Some(k) = (0..free.len()).min_by_key(|&k| {
+                let i = free[k] as usize;
+                (signals[i], held[i], free[k])
+            }) else {
+                return moves;
+            };
+            moves.push((from, free.remove(k)));
         }
     }
     moves

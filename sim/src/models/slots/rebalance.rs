@@ -66,8 +66,14 @@ pub fn rebalance(
             }
         }
     }
-    let mut sorted = involved.clone();
-    sorted.sort_by_key(|&i| balance[i]); // stable: ties keep the nodes' order
+    // By balance, ties in the nodes' order: each key packs the balance (offset to be positive)
+    // above the node index, so a plain sort of numbers gives that order.
+    let mut keys: Vec<u64> = involved
+        .iter()
+        .map(|&i| ((balance[i] + (1 << 32)) as u64) << 16 | i as u64)
+        .collect();
+    keys.sort_unstable();
+    let sorted: Vec<usize> = keys.iter().map(|k| (k & 0xffff) as usize).collect();
     let mut moves = Vec::new();
     let (mut dst, mut src) = (0usize, sorted.len().saturating_sub(1));
     while dst < src {
