@@ -20,7 +20,7 @@ pub(super) fn frame(m: &ScatterGather, now: SimTime) -> ShardFrame {
     let hot_value = m.last_attr_value;
     let rule = match m.index {
         IndexMode::Local if per > 1 => format!(
-            "user_id % {} → partition → shard · by attribute: ask every shard holding one",
+            "owner of partition user_id % {} ({per} per shard at first)",
             m.parts.count()
         ),
         IndexMode::Local => format!("user_id % {n} · by attribute: ask all {n} shards"),
