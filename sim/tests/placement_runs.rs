@@ -14,7 +14,15 @@ use sim::time::SimTime;
 
 mod common;
 
-const STRATEGIES: [&str; 6] = ["modulo", "ring", "ketama", "jump", "rendezvous", "bounded"];
+const STRATEGIES: [&str; 7] = [
+    "modulo",
+    "ring",
+    "ketama",
+    "jump",
+    "rendezvous",
+    "bounded",
+    "slots",
+];
 
 fn busy(strategy: &str, seed: u64) -> Box<dyn Simulation> {
     let s = common::scenario(
@@ -78,6 +86,8 @@ fn pinned_digests() {
             "jump:e3e757aa744f0bda",
             "rendezvous:5b8a22b4006034be",
             "bounded:cc7878acd834735a",
+            // New with the slot table (this model's output, a change detector).
+            "slots:b8460323b7ecb60a",
         ]
     );
 }
@@ -186,7 +196,7 @@ fn compare_variants_run_on_every_preset() {
     }
     let lesson = catalog::lesson("hashing-strategies").unwrap();
     let ids: Vec<&str> = lesson.compare.iter().map(|v| v.id.as_str()).collect();
-    assert_eq!(ids, STRATEGIES, "all six strategies side by side");
+    assert_eq!(ids, STRATEGIES, "all seven strategies side by side");
 }
 
 /// In modulo-sharding's compare mode, 4 → 5 shards: user_id % N moves exactly 80%, the

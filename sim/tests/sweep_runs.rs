@@ -108,7 +108,7 @@ fn declared_sweeps_give_the_same_numbers_on_every_platform() {
     // Pinned natively and checked again in wasm32 (the sim-wasm layer); `sim/tests/sweeps.rs`
     // checks the same sweeps against their theory.
     for (lesson, id, digest) in [
-        ("hashing-strategies", "moved-vs-shards", "19ed563df60dfce2"),
+        ("hashing-strategies", "moved-vs-shards", "9349d5fe1baec0da"),
         ("hot-keys", "zipf-hottest", "bef915e83906d339"),
         ("cross-shard-queries", "tail-vs-shards", "4edcfac3902f0340"),
         (

@@ -1,4 +1,4 @@
-//! The hashing-strategies lesson's model: one set of keys, six ways to place them on numbered
+//! The hashing-strategies lesson's model: one set of keys, seven ways to place them on numbered
 //! shards, and what each way moves when servers come, go or change weight.
 //!
 //! # Mechanism
@@ -29,6 +29,12 @@
 //!   ring owner; every request holds a server for an exponential service time (mean
 //!   `service_ms`) and goes to the first server clockwise from its key whose live count is below
 //!   its slots, `⌈(served + 1) · factor / 100⌉` shared by weight, `factor = round(100 (1 + ε))`.
+//! - `slots`: Redis Cluster's `CRC16(key) mod 16384` ([`crate::models::slots::hash`]) into a
+//!   table of 16,384 slots, split as `redis-cli --cluster create` splits them (then weighted by
+//!   a rebalance if any weight is not 1). A slot table is not rebuilt on a change: servers
+//!   join, leave (weight 0) and change weight by `redis-cli --cluster rebalance
+//!   --cluster-use-empty-masters` ([`crate::models::slots::rebalance`]), which moves only the
+//!   slots that must move, each giver's lowest-numbered first.
 //!
 //! Servers may be **named** (`names`, e.g. data centres): a name replaces the address in every
 //! hash and caption. They may have a **capacity** (`capacities`) in the unit of `population`, the
@@ -41,7 +47,8 @@
 //! move every key whose bucket now belongs to another server. That renumbering is the honest cost
 //! of removing a middle bucket from jump hash, which natively drops only the last one.
 //!
-//! Every change of servers or weights rebuilds the strategy from the new list (for bounded loads
+//! Every change of servers or weights rebuilds the strategy from the new list (the slot table
+//! excepted, see above) (for bounded loads
 //! that replays the arrivals, the canonical placement of `BoundedLoads`), recomputes every key's
 //! shard, and records each key whose *server* changed as a move (from its old index to its new
 //! one), beside the number `hash % N` would have moved on the same change.
@@ -338,7 +345,10 @@ impl PlacementModel {
         ctx: &mut Ctx<'_, Self>,
     ) -> Result<(), InputError> {
         let keys = self.key_names();
-        let placer = Placer::build(&self.settings, &servers, &keys).map_err(InputError)?;
+        let placer = match self.placer.reslot(&self.servers, &servers) {
+            Some(slots) => slots,
+            None => Placer::build(&self.settings, &servers, &keys).map_err(InputError)?,
+        };
         let owner: Vec<u32> = keys.iter().map(|k| placer.owner(k)).collect();
         let (n_old, n_new) = (self.servers.len() as u64, servers.len() as u64);
         let mut moves = Vec::new();

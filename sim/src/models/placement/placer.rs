@@ -1,10 +1,12 @@
-//! The six placement strategies behind one small interface: build one for a server list, then
+//! The seven placement strategies behind one small interface: build one for a server list, then
 //! ask which server (by index) holds a key. Every strategy is a mechanism from
 //! [`crate::hashing`]; this file only adapts them to numbered shards with addresses and weights.
 
 use crate::hashing::jump::{jump_hash, key_hash};
 use crate::hashing::ring::Position;
 use crate::hashing::{BoundedLoads, HashFn, HashRing, Ketama, KetamaFlavor, KeyHash, Rendezvous};
+use crate::models::slots::hash::{create_split, key_slot, SLOTS};
+use crate::models::slots::rebalance::{rebalance, THRESHOLD_PERCENT};
 use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 use std::rc::Rc;
@@ -27,17 +29,21 @@ pub enum Strategy {
     Rendezvous,
     /// The ring with bounded loads ([`BoundedLoads`]).
     Bounded,
+    /// A fixed table of 16,384 hash slots, `CRC16(key) mod 16384`, as Redis Cluster keeps it
+    /// ([`crate::models::slots`]); servers join and leave by `redis-cli --cluster rebalance`.
+    Slots,
 }
 
 impl Strategy {
     /// Every strategy, in the order pickers list them.
-    pub const ALL: [Strategy; 6] = [
+    pub const ALL: [Strategy; 7] = [
         Strategy::Modulo,
         Strategy::Ring,
         Strategy::Ketama,
         Strategy::Jump,
         Strategy::Rendezvous,
         Strategy::Bounded,
+        Strategy::Slots,
     ];
 
     /// The identifier in URLs and lesson files (`jump`).
@@ -49,6 +55,7 @@ impl Strategy {
             Strategy::Jump => "jump",
             Strategy::Rendezvous => "rendezvous",
             Strategy::Bounded => "bounded",
+            Strategy::Slots => "slots",
         }
     }
 
@@ -61,6 +68,7 @@ impl Strategy {
             Strategy::Jump => "jump consistent hash",
             Strategy::Rendezvous => "rendezvous hashing",
             Strategy::Bounded => "the ring with bounded loads",
+            Strategy::Slots => "a slot table",
         }
     }
 
@@ -75,7 +83,7 @@ impl Strategy {
         match self {
             Strategy::Modulo | Strategy::Jump => false,
             Strategy::Ketama => flavor != KetamaFlavor::Spymemcached,
-            Strategy::Ring | Strategy::Rendezvous | Strategy::Bounded => true,
+            Strategy::Ring | Strategy::Rendezvous | Strategy::Bounded | Strategy::Slots => true,
         }
     }
 }
@@ -207,6 +215,11 @@ pub enum Placer {
         /// Ring server name → shard index.
         index: Rc<BTreeMap<String, u32>>,
     },
+    /// A slot table: the shard index owning each of the 16,384 slots.
+    Slots {
+        /// Slot → shard index.
+        owner: Rc<[u8]>,
+    },
 }
 
 /// The ring of `servers` (weight `w` = `w` ring servers) and its name → shard index map, or
@@ -247,6 +260,21 @@ impl Placer {
                 hash: settings.modulo_hash,
             }),
             Strategy::Jump => Ok(Placer::Jump { n }),
+            Strategy::Slots => {
+                // `redis-cli --cluster create` splits the slots evenly, whatever the weights;
+                // an operator then weights them with `rebalance --cluster-weight`.
+                let mut owner = vec![0u8; SLOTS as usize];
+                for (m, (a, b)) in (0u8..).zip(create_split(n.get())) {
+                    owner[a as usize..=b as usize].fill(m);
+                }
+                let weights: Vec<u32> = servers.iter().map(|s| s.weight).collect();
+                if weights.iter().any(|&w| w != 1) {
+                    rebalance(&mut owner, &weights, true, THRESHOLD_PERCENT);
+                }
+                Ok(Placer::Slots {
+                    owner: owner.into(),
+                })
+            }
             // Bounded live requests: keys have no fixed server, only a ring owner; the bound
             // acts per request, in the model.
             Strategy::Ring => Self::plain_ring(settings, servers),
@@ -293,6 +321,51 @@ impl Placer {
         }
     }
 
+    /// The slot table after the server list changes from `old` to `new` (servers matched by
+    /// serial number), as an operator running `redis-cli --cluster rebalance
+    /// --cluster-use-empty-masters` would leave it: a leaving server at weight 0 gives all its
+    /// slots away, a joining one takes its share, and a new weight is honoured; only slots that
+    /// must move do. `None` when this is not a slot table.
+    pub fn reslot(&self, old: &[Server], new: &[Server]) -> Option<Self> {
+        let Placer::Slots { owner } = self else {
+            return None;
+        };
+        // The nodes taking part: the old servers in their order (weight 0 if leaving), then the
+        // newcomers.
+        let mut nodes: Vec<(u32, u32)> = old
+            .iter()
+            .map(|o| {
+                let w = new
+                    .iter()
+                    .find(|s| s.number == o.number)
+                    .map_or(0, |s| s.weight);
+                (o.number, w)
+            })
+            .collect();
+        for s in new {
+            if !old.iter().any(|o| o.number == s.number) {
+                nodes.push((s.number, s.weight));
+            }
+        }
+        let mut table = owner.to_vec();
+        let weights: Vec<u32> = nodes.iter().map(|n| n.1).collect();
+        rebalance(&mut table, &weights, true, THRESHOLD_PERCENT);
+        let index: Vec<u8> = nodes
+            .iter()
+            .map(|(number, _)| {
+                new.iter()
+                    .position(|s| s.number == *number)
+                    .map_or(u8::MAX, |i| i as u8)
+            })
+            .collect();
+        for o in table.iter_mut() {
+            *o = index[*o as usize];
+        }
+        Some(Placer::Slots {
+            owner: table.into(),
+        })
+    }
+
     fn plain_ring(settings: &Settings, servers: &[Server]) -> Result<Self, String> {
         let (ring, index) = build_ring(settings, servers)?;
         Ok(Placer::Ring {
@@ -310,6 +383,7 @@ impl Placer {
         match self {
             Placer::Modulo { n, hash } => hash.bucket(key, *n),
             Placer::Jump { n } => jump_hash(key_hash(key), *n),
+            Placer::Slots { owner } => u32::from(owner[key_slot(key) as usize]),
             Placer::Ring { ring, index } => look(index, ring.owner(ring.position_of(key))),
             Placer::Ketama { ketama, index } => look(index, ketama.server_for(key)),
             Placer::Rendezvous { hrw, index } => look(index, hrw.owner(key)),
@@ -493,6 +567,15 @@ impl Placer {
             Placer::Bounded { bounded, index } => {
                 bounded.validate()?;
                 covers(index, units)
+            }
+            Placer::Slots { owner } => {
+                if owner.len() != SLOTS as usize {
+                    return Err(format!("the slot table has {} slots", owner.len()));
+                }
+                match owner.iter().position(|&o| u64::from(o) >= n) {
+                    Some(slot) => Err(format!("slot {slot} belongs to no shard")),
+                    None => Ok(()),
+                }
             }
         }
     }

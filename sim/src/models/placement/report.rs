@@ -45,6 +45,17 @@ impl PlacementModel {
                 bounded.capacity(),
                 crate::params::ParamValue::Float(bounded.epsilon()).to_text()
             ),
+            Placer::Slots { owner } => {
+                let mut count = vec![0u32; n];
+                owner.iter().for_each(|&o| count[o as usize] += 1);
+                let (lo, hi) = (count.iter().min(), count.iter().max());
+                let each = match (lo, hi) {
+                    (Some(a), Some(b)) if a == b => format!("{a} slots each"),
+                    (Some(a), Some(b)) => format!("{a}–{b} slots each"),
+                    _ => String::new(),
+                };
+                format!("shard = owner of slot crc16(user:id) % 16384 ({each})")
+            }
         }
     }
 

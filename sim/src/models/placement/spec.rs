@@ -20,6 +20,7 @@ pub(super) fn specs() -> Vec<ParamSpec> {
                 ("jump", "Jump consistent hash"),
                 ("rendezvous", "Rendezvous (highest random weight)"),
                 ("bounded", "Ring with bounded loads"),
+                ("slots", "Slot table (16,384 slots)"),
             ],
         )
         .help("How a key's shard is chosen. Every strategy hashes the same key string, user:ID."),

@@ -33,6 +33,17 @@
 //! another, so two runs with the same seed and different shard counts (compare mode) see the
 //! very same queries at the very same times.
 //!
+//! **Micro-partitions** ([`partitions`]). With `partitions_per_node = P > 1` the users are split
+//! into `N · P` partitions (user `id` in partition `id % (N·P)`, partition `p` starting on node
+//! `p % N`, so that at first every user is where `id % N` puts it), and a scatter asks every node
+//! that holds a partition once. A scatter request's work is its draw's body times the partitions
+//! the node holds over `P` (a node that took on 7 more of its 20 works 35 % longer; a pause does
+//! not scale); a point read or a write is one draw. With `rebalance_ms > 0` a rebalancer watches
+//! each node's median answer, puts a node answering more than twice as slowly as the median on
+//! probation and drains it, one partition per receiving node at a time, each copy taking
+//! `copy_ms / P` (Dean and Barroso's micro-partitions and latency-induced probation). With
+//! `P = 1` and no rebalancer the run is exactly the one-partition-per-shard model below.
+//!
 //! **Theory beside the run.** For idle shards the slowest of `N` answers has
 //! `P(max ≤ t) = F(t)^N`, so its p99 is the `0.99^(1/N)` quantile of one draw, and the share of
 //! scatter queries that meet at least one pause is `1 − (1 − p)^N` (47.4 % for p = 1 %,
@@ -51,9 +62,11 @@
 //!
 //! **Simplifications.** No network time (the router is next to the shards); a shard's work does
 //! not depend on how many rows it holds (a local-index lookup, not a scan); moving rows on resize
-//! is instant, and queued work on a removed shard still completes; every write rewrites the
+//! is instant, and queued work on a removed shard still completes; a partition copy costs no
+//! server time and any number run at full speed; a drained node is never tried again; every write rewrites the
 //! indexed attribute with its old value, so the rows matching each value never change.
 
+pub mod partitions;
 mod record;
 pub mod servers;
 pub mod service;
@@ -71,13 +84,16 @@ use crate::rng::SimRng;
 use crate::scenario::Input;
 use crate::time::SimTime;
 use crate::workload::poisson_gap_us;
+use partitions::Partitions;
 use servers::{LatencyHistogram, Response, ShardServer};
 use service::{Draw, ServiceDist};
 use std::rc::Rc;
-use table::{fetch_shards, index_partition, shard_of, Table};
+use table::{index_partition, shard_of, Table};
 
 /// Most shards a run may have.
 pub const MAX_SHARDS: u32 = 64;
+/// Most partitions per node.
+pub const MAX_PARTITIONS: u32 = 32;
 /// How many rows a frame draws.
 pub const FRAME_KEYS: usize = 256;
 pub use crate::models::shard_view::REQUEST_SHOWN_US;
@@ -189,6 +205,8 @@ pub struct QuerySummary {
     pub cutoff: Option<SimTime>,
     /// Hedge copies it sent (including those cancelled before they started).
     pub hedges: u32,
+    /// The partition owner table it was planned with (which node holds which partition).
+    pub owners: Rc<[u32]>,
 }
 
 impl QuerySummary {
@@ -237,6 +255,39 @@ pub enum ScatterEvent {
     Done(Rc<QuerySummary>),
     /// A query's hedge timer fired: send second copies of the legs still out.
     Hedge(Rc<PendingHedge>),
+    /// The rebalancer's periodic look at the nodes.
+    Rebalance,
+    /// A partition's copy finished: its new node serves it from now on.
+    MoveDone {
+        /// The partition.
+        partition: u32,
+        /// Its old node.
+        from: u32,
+        /// Its new node.
+        to: u32,
+    },
+}
+
+/// The rebalancer of micro-partitions (see [`partitions`]).
+#[derive(Clone, Debug)]
+pub struct Rebalancer {
+    /// How often it looks, in microseconds.
+    pub period_us: u64,
+    /// Time to copy one node's starting share of the data; a partition takes this divided by
+    /// the partitions per node.
+    pub copy_node_us: u64,
+    /// The moves under way: (partition, from, to).
+    pub moving: Vec<(u32, u32, u32)>,
+    /// Nodes on probation (being drained, never receiving), by node.
+    pub probation: Vec<bool>,
+    /// Per node, the consecutive looks at which it was the candidate for probation.
+    strikes: Vec<u32>,
+    /// Answers the router has not seen yet: (answer time, node, latency), in send order.
+    unseen: Vec<(SimTime, u32, u64)>,
+    /// Per node, the latencies seen this period.
+    seen: Vec<Vec<u64>>,
+    /// Partitions moved so far.
+    pub moved: u64,
 }
 
 /// How one read leg went out: answered, or waiting for its hedge.
@@ -249,6 +300,10 @@ enum Leg {
 #[derive(Clone, Debug)]
 pub struct ScatterGather {
     table: Table,
+    /// Which node holds each partition (one per node unless micro-partitioned).
+    parts: Partitions,
+    /// Moves partitions off a node that answers too slowly (off unless `rebalance_ms` > 0).
+    rebalancer: Option<Rebalancer>,
     /// Each shard's first copy.
     servers: Vec<ShardServer>,
     /// Each shard's other replicas, each its own server: shard `i`'s replica `r ≥ 1` is
@@ -377,12 +432,55 @@ impl ScatterGather {
     }
 
     /// The first row with attribute `value` on `shard`, if it holds one.
-    fn match_on(&self, value: u64, shard: u32, shards: u32) -> Option<u64> {
+    fn match_on(&self, value: u64, shard: u32) -> Option<u64> {
         self.table
             .rows_with(value)
             .iter()
             .copied()
-            .find(|id| shard_of(*id, shards) == shard)
+            .find(|id| self.parts.node_of(*id) == shard)
+    }
+
+    /// The partitions: which node holds which.
+    pub fn partitions(&self) -> &Partitions {
+        &self.parts
+    }
+
+    /// The rebalancer, if it runs.
+    pub fn rebalancer(&self) -> Option<&Rebalancer> {
+        self.rebalancer.as_ref()
+    }
+
+    /// Rows on each node.
+    pub fn rows_per_node(&self) -> Vec<u64> {
+        let mut rows = vec![0u64; self.shards() as usize];
+        if self.parts.per_node() == 1 && self.rebalancer.as_ref().is_none_or(|r| r.moved == 0) {
+            return self.table.rows_per_shard(self.shards());
+        }
+        for id in 0..self.table.rows() {
+            rows[self.parts.node_of(id) as usize] += 1;
+        }
+        rows
+    }
+
+    /// A scatter leg's draw on a node searching `searched` of its partitions: the body of the
+    /// work scales with the partitions searched (a node starts with `per_node` of them, which is
+    /// the draw itself); a pause does not (it stops the machine, whatever it holds). Point reads
+    /// and writes (`searched = 0`) take the draw as it is.
+    fn scaled(&self, draw: Draw, searched: u32) -> Draw {
+        let per = self.parts.per_node();
+        if searched == 0 || searched == per {
+            return draw;
+        }
+        let pause = if draw.paused {
+            self.dist.slow_us as u64
+        } else {
+            0
+        };
+        let body = draw.us.saturating_sub(pause);
+        Draw {
+            us: (body * u64::from(searched) / u64::from(per)).max(1) + pause,
+            paused: draw.paused,
+        }
     }
 
     /// Replicas per shard (each its own server).
@@ -438,6 +536,7 @@ impl ScatterGather {
     /// Sends one request to `shard`, arriving at `at`, with a first copy's service draw.
     fn send(&mut self, shard: u32, at: SimTime, key: Option<u64>, first: &mut u64) -> Response {
         let draw = self.dist.sample(&mut self.service);
+        let draw = self.scaled(draw, 0);
         self.send_draw(shard, 0, at, key, first, draw)
     }
 
@@ -454,6 +553,9 @@ impl ScatterGather {
     ) -> Response {
         let us = self.service_on(shard, replica, draw);
         let (start, finish) = self.server_mut(shard, replica).serve(at, us);
+        if let Some(rb) = self.rebalancer.as_mut() {
+            rb.unseen.push((finish, shard, finish.since(at)));
+        }
         self.requests_total += 1;
         let id = self.requests_total;
         if *first == 0 {
@@ -507,6 +609,7 @@ impl ScatterGather {
             first_request: 0,
             cutoff: None,
             hedges: 0,
+            owners: self.parts.owners(),
         };
         if manual {
             ctx.record(ScatterRecord::Fired {
@@ -519,7 +622,8 @@ impl ScatterGather {
         let mut hedge = Vec::new();
         match (kind, self.index) {
             (QueryKind::ByKey, _) => {
-                match self.read_leg(shard_of(target, n), now, Some(target), &mut first) {
+                let node = self.parts.node_of(target);
+                match self.read_leg(node, now, Some(target), 0, &mut first) {
                     Leg::Done(r) => q.responses.push(r),
                     Leg::Hedge(r) => {
                         hedge.push(0);
@@ -528,20 +632,24 @@ impl ScatterGather {
                 }
             }
             (QueryKind::Write, IndexMode::Local) => {
-                let r = self.write_leg(shard_of(target, n), now, Some(target), &mut first);
+                let node = self.parts.node_of(target);
+                let r = self.write_leg(node, now, Some(target), &mut first);
                 q.responses.push(r);
             }
             (QueryKind::Write, IndexMode::Global) => {
-                let r = self.write_leg(shard_of(target, n), now, Some(target), &mut first);
+                let node = self.parts.node_of(target);
+                let r = self.write_leg(node, now, Some(target), &mut first);
                 q.responses.push(r);
                 let value = self.table.value_of(target).unwrap_or(0);
                 q.index = Some(self.write_leg(index_partition(value, n), now, None, &mut first));
             }
             (QueryKind::ByAttribute, IndexMode::Local) => {
                 self.last_attr_value = Some(target);
-                for s in 0..n {
-                    let key = self.match_on(target, s, n);
-                    match self.read_leg(s, now, key, &mut first) {
+                // Every node that holds data, each searching all the partitions it holds.
+                let held = self.parts.held(n);
+                for s in (0..n).filter(|s| held[*s as usize] > 0) {
+                    let key = self.match_on(target, s);
+                    match self.read_leg(s, now, key, held[s as usize], &mut first) {
                         Leg::Done(r) => q.responses.push(r),
                         Leg::Hedge(r) => {
                             hedge.push(s);
@@ -616,10 +724,18 @@ impl ScatterGather {
     /// Sends one read leg to `shard` the way the cure says: to one copy (on a replica drawn at
     /// random when there are several), or to two tied copies, or to one copy with a hedge to
     /// follow if it is still out when the hedge timer fires.
-    fn read_leg(&mut self, shard: u32, now: SimTime, key: Option<u64>, first: &mut u64) -> Leg {
+    /// `searched`: the partitions a scatter leg searches on the node (0 for a point read).
+    fn read_leg(
+        &mut self,
+        shard: u32,
+        now: SimTime,
+        key: Option<u64>,
+        searched: u32,
+        first: &mut u64,
+    ) -> Leg {
         self.legs += 1;
         if self.cure == Cure::Tied && self.replicas >= 2 {
-            return Leg::Done(self.tied_leg(shard, now, key, first));
+            return Leg::Done(self.tied_leg(shard, now, key, searched, first));
         }
         let replica = if self.replicas > 1 {
             self.route.below(u64::from(self.replicas)) as u32
@@ -627,6 +743,7 @@ impl ScatterGather {
             0
         };
         let draw = self.dist.sample(&mut self.service);
+        let draw = self.scaled(draw, searched);
         let r = self.send_draw(shard, replica, now, key, first, draw);
         if self.cure != Cure::Hedged || self.replicas < 2 {
             return Leg::Done(r);
@@ -648,12 +765,14 @@ impl ScatterGather {
         shard: u32,
         now: SimTime,
         key: Option<u64>,
+        searched: u32,
         first: &mut u64,
     ) -> Response {
         let a = self.route.below(u64::from(self.replicas)) as u32;
         let b = self.other_replica(a);
         let da = self.dist.sample(&mut self.service);
         let db = self.dist.sample(&mut self.copy_service);
+        let (da, db) = (self.scaled(da, searched), self.scaled(db, searched));
         let (sa, sb) = (self.start_on(shard, a, now), self.start_on(shard, b, now));
         self.copies_sent += 1;
         self.tied_legs += 1;
@@ -704,6 +823,8 @@ impl ScatterGather {
         let mut q = pending.query.clone();
         let mut first = q.first_request;
         let now = ctx.now;
+        let scatter = q.kind == QueryKind::ByAttribute && q.index.is_none();
+        let held = self.parts.held(self.shards());
         for &i in &pending.legs {
             let a = q.responses[i as usize];
             if a.shard >= self.shards() {
@@ -711,6 +832,13 @@ impl ScatterGather {
             }
             let b = self.other_replica(a.replica);
             let draw = self.dist.sample(&mut self.copy_service);
+            // A scatter hedge searches what the node holds now (at least one partition).
+            let searched = if scatter {
+                held[a.shard as usize].max(1)
+            } else {
+                0
+            };
+            let draw = self.scaled(draw, searched);
             self.copies_sent += 1;
             q.hedges += 1;
             if self.start_on(a.shard, b, now) > a.finish.plus_us(self.cancel_us) {
@@ -756,21 +884,24 @@ impl ScatterGather {
     fn check(&self, q: &QuerySummary) -> Result<(), String> {
         let n = q.shards_then;
         let data: Vec<u32> = q.responses.iter().map(|r| r.shard).collect();
+        let home = partitions::node_of(&q.owners, q.target);
         match (q.kind, q.index.is_some()) {
             (QueryKind::ByKey, false) | (QueryKind::Write, false) => {
-                if data != [shard_of(q.target, n)] {
+                if data != [home] {
                     return Err(format!(
-                        "query {} for user {} touched shards {data:?}, not just shard {}",
-                        q.id,
-                        q.target,
-                        shard_of(q.target, n)
+                        "query {} for user {} touched shards {data:?}, not just shard {home}",
+                        q.id, q.target,
                     ));
                 }
             }
             (QueryKind::ByAttribute, false) => {
-                if data != (0..n).collect::<Vec<u32>>() {
+                // Each node that held a partition when the query was planned, once.
+                let holders: Vec<u32> = crate::order::set_of(q.owners.iter().copied())
+                    .into_iter()
+                    .collect();
+                if data != holders || holders.iter().any(|s| *s >= n) {
                     return Err(format!(
-                        "scatter query {} touched {data:?}, not each of the {n} shards once",
+                        "scatter query {} touched {data:?}, not each of the shards holding data ({holders:?}) once",
                         q.id
                     ));
                 }
@@ -895,10 +1026,17 @@ impl ScatterGather {
                 "a run has between 1 and {MAX_SHARDS} shards, not {to}"
             )));
         }
+        if self.parts.per_node() > 1 {
+            return Err(InputError(format!(
+                "with {} partitions per node this run keeps its {} nodes: the rebalancer moves partitions between them instead",
+                self.parts.per_node(),
+                self.shards()
+            )));
+        }
         let from = self.shards();
         let moves: Vec<ShardMove> = (0..self.table.rows())
             .filter_map(|id| {
-                let (a, b) = (shard_of(id, from), shard_of(id, to));
+                let (a, b) = (self.parts.node_of(id), shard_of(id, to));
                 (a != b).then_some(ShardMove { id, from: a, to: b })
             })
             .collect();
@@ -918,6 +1056,14 @@ impl ScatterGather {
                 self.requests_removed += s.requests;
                 self.busy_removed_us += s.busy_us;
             }
+        }
+        self.parts = Partitions::new(to, 1);
+        if let Some(rb) = self.rebalancer.as_mut() {
+            rb.seen = vec![Vec::new(); to as usize];
+            rb.unseen.retain(|(_, node, _)| *node < to);
+            rb.moving.clear();
+            rb.probation = vec![false; to as usize];
+            rb.strikes = vec![0; to as usize];
         }
         let total = self.table.rows();
         ctx.record(ScatterRecord::Resized {
@@ -985,6 +1131,118 @@ impl ScatterGather {
         };
         self.issue(kind, target, true, ctx);
         Ok(())
+    }
+
+    /// The rebalancer's periodic look: each node's signal from the answers seen since the last
+    /// look (or its queued work, if larger); starts one move if [`choose_move`] says so.
+    fn rebalance(&mut self, ctx: &mut Ctx<'_, Self>) {
+        let now = ctx.now;
+        let n = self.shards();
+        let backlog: Vec<u64> = (0..n).map(|s| self.server(s, 0).backlog_us(now)).collect();
+        let Some(rb) = self.rebalancer.as_mut() else {
+            return;
+        };
+        rb.seen.resize(n as usize, Vec::new());
+        let mut i = 0;
+        while i < rb.unseen.len() {
+            let (at, node, us) = rb.unseen[i];
+            if at > now {
+                i += 1;
+                continue;
+            }
+            rb.unseen.remove(i);
+            if let Some(slot) = rb.seen.get_mut(node as usize) {
+                slot.push(us);
+            }
+        }
+        let signals: Vec<Option<u64>> = rb
+            .seen
+            .iter_mut()
+            .zip(&backlog)
+            .map(|(seen, &queued)| partitions::signal(seen, queued))
+            .collect();
+        rb.seen.iter_mut().for_each(Vec::clear);
+        rb.probation.resize(n as usize, false);
+        rb.strikes.resize(n as usize, 0);
+        let held = self.parts.held(n);
+        let candidate = partitions::should_probate(&signals, &held, &rb.probation);
+        for (i, k) in rb.strikes.iter_mut().enumerate() {
+            *k = if candidate == Some(i as u32) {
+                *k + 1
+            } else {
+                0
+            };
+        }
+        if let Some(w) =
+            candidate.filter(|w| rb.strikes[*w as usize] >= partitions::PROBATION_LOOKS)
+        {
+            rb.probation[w as usize] = true;
+            let mut healthy: Vec<u64> = (0..n)
+                .filter(|i| held[*i as usize] > 0 && !rb.probation[*i as usize])
+                .filter_map(|i| signals[i as usize])
+                .collect();
+            healthy.sort_unstable();
+            ctx.record(ScatterRecord::Probation {
+                shard: w,
+                signal_us: signals[w as usize].unwrap_or(0),
+                median_us: healthy
+                    .get(healthy.len().saturating_sub(1) / 2)
+                    .copied()
+                    .unwrap_or(0),
+            });
+        }
+        let mut receiving = vec![false; n as usize];
+        let mut leaving = vec![0u32; n as usize];
+        for &(_, from, to) in &rb.moving {
+            receiving[to as usize] = true;
+            leaving[from as usize] += 1;
+        }
+        let moves = partitions::plan(&signals, &held, &rb.probation, &receiving, &leaving);
+        let copy_us = (rb.copy_node_us / u64::from(self.parts.per_node())).max(1);
+        for (from, to) in moves {
+            let busy: Vec<u32> = rb.moving.iter().map(|m| m.0).collect();
+            let Some(partition) = self.parts.first_of(from, &busy) else {
+                continue;
+            };
+            rb.moving.push((partition, from, to));
+            ctx.record(ScatterRecord::MoveStarted {
+                partition,
+                from,
+                to,
+                copy_us,
+            });
+            ctx.schedule(
+                now.plus_us(copy_us),
+                ScatterEvent::MoveDone {
+                    partition,
+                    from,
+                    to,
+                },
+            );
+        }
+        // Scheduled after the copies, so that a copy taking exactly one period is done before
+        // the next look.
+        ctx.schedule(now.plus_us(rb.period_us), ScatterEvent::Rebalance);
+    }
+
+    /// A partition's copy is done: the new node owns it (unless a resize replaced the table).
+    fn move_done(&mut self, partition: u32, from: u32, to: u32, ctx: &mut Ctx<'_, Self>) {
+        let Some(rb) = self.rebalancer.as_mut() else {
+            return;
+        };
+        let Some(i) = rb.moving.iter().position(|m| *m == (partition, from, to)) else {
+            return; // a resize cancelled it
+        };
+        rb.moving.remove(i);
+        rb.moved += 1;
+        self.parts.give(partition, to);
+        let held = self.parts.held(self.shards());
+        ctx.record(ScatterRecord::PartitionMoved {
+            partition,
+            from,
+            to,
+            left: held[from as usize],
+        });
     }
 
     /// Work given to every server so far (removed ones included), in microseconds.
@@ -1076,6 +1334,14 @@ impl Model for ScatterGather {
             ParamSpec::float("deadline_ms", "Deadline", 20.0, 1.0, 1_000.0, 1.0)
                 .unit("ms")
                 .help("With partial results, a scatter answers this long after it was issued with the shards that answered."),
+            ParamSpec::int("partitions_per_node", "Partitions per node", 1, 1, i64::from(MAX_PARTITIONS), 1)
+                .help("Micro-partitions: users are split into N × this many partitions, each movable on its own. 1 is one partition per shard."),
+            ParamSpec::float("rebalance_ms", "Rebalance every", 0.0, 0.0, 10_000.0, 10.0)
+                .unit("ms")
+                .help("How often the rebalancer looks for a node answering more than twice as slowly as the median, and moves one partition off it; 0 turns it off."),
+            ParamSpec::float("copy_ms", "Copy time of a node's data", 5_000.0, 0.0, 60_000.0, 100.0)
+                .unit("ms")
+                .help("Time to copy one node's starting share of the users; one partition takes this divided by the partitions per node."),
         ]
     }
 
@@ -1116,7 +1382,23 @@ impl Model for ScatterGather {
         }
         let us = |name: &str| libm::round(params.float(name).max(0.0) * 1_000.0) as u64;
         let hedge_us = us("hedge_ms");
+        let per_node = params
+            .int("partitions_per_node")
+            .clamp(1, i64::from(MAX_PARTITIONS)) as u32;
+        let period_us = us("rebalance_ms");
+        let rebalancer = (period_us > 0).then(|| Rebalancer {
+            period_us,
+            copy_node_us: us("copy_ms").max(1),
+            moving: Vec::new(),
+            probation: vec![false; shards as usize],
+            strikes: vec![0; shards as usize],
+            unseen: Vec::new(),
+            seen: vec![Vec::new(); shards as usize],
+            moved: 0,
+        });
         let mut model = ScatterGather {
+            parts: Partitions::new(shards, per_node),
+            rebalancer,
             servers: (0..shards)
                 .map(|_| ShardServer::new(SimTime::ZERO))
                 .collect(),
@@ -1186,6 +1468,20 @@ impl Model for ScatterGather {
             matches: model.table.matches(),
             global_index: index == IndexMode::Global,
         });
+        if per_node > 1 || model.rebalancer.is_some() {
+            ctx.record(ScatterRecord::Partitioned {
+                partitions: model.parts.count(),
+                per_node,
+                rebalance_ms: period_us / 1_000,
+                copy_ms: model
+                    .rebalancer
+                    .as_ref()
+                    .map_or(0, |r| r.copy_node_us / 1_000),
+            });
+        }
+        if let Some(rb) = &model.rebalancer {
+            ctx.schedule(SimTime::ZERO.plus_us(rb.period_us), ScatterEvent::Rebalance);
+        }
         model.schedule_arrival(ctx);
         Ok(model)
     }
@@ -1256,8 +1552,14 @@ impl Model for ScatterGather {
                 let mut q = (*q).clone();
                 let n = self.shards();
                 let mut first = q.first_request;
-                for s in fetch_shards(&self.table, q.target, n) {
-                    let key = self.match_on(q.target, s, n);
+                let nodes = crate::order::set_of(
+                    self.table
+                        .rows_with(q.target)
+                        .iter()
+                        .map(|id| self.parts.node_of(*id)),
+                );
+                for s in nodes.into_iter().filter(|s| *s < n) {
+                    let key = self.match_on(q.target, s);
                     let r = self.send(s, ctx.now, key, &mut first);
                     q.responses.push(r);
                 }
@@ -1265,6 +1567,12 @@ impl Model for ScatterGather {
             }
             ScatterEvent::Done(q) => self.done(q, ctx),
             ScatterEvent::Hedge(h) => self.hedge(&h, ctx),
+            ScatterEvent::Rebalance => self.rebalance(ctx),
+            ScatterEvent::MoveDone {
+                partition,
+                from,
+                to,
+            } => self.move_done(partition, from, to, ctx),
         }
     }
 
@@ -1288,7 +1596,12 @@ impl Model for ScatterGather {
         if !(1..=MAX_SHARDS).contains(&n) {
             return Err(format!("{n} shards, outside 1..={MAX_SHARDS}"));
         }
-        let rows: u64 = self.table.rows_per_shard(n).iter().sum();
+        if self.parts.count() % n != 0
+            || self.parts.held(n).iter().sum::<u32>() != self.parts.count()
+        {
+            return Err("a partition is owned by a node that does not exist".into());
+        }
+        let rows: u64 = self.rows_per_node().iter().sum();
         if rows != self.table.rows() {
             return Err(format!(
                 "rows per shard add up to {rows}, not the {} rows",
@@ -1353,7 +1666,7 @@ impl Placement for ScatterGather {
     /// A key is a user id (`13`, `user-13`); its owner is the shard a by-key query touches.
     fn owners(&self, key: &str) -> Option<Vec<String>> {
         let id = crate::models::sharding::user_id(key)?;
-        Some(vec![shard_of(id, self.shards()).to_string()])
+        Some(vec![self.parts.node_of(id).to_string()])
     }
 
     fn last_moved(&self) -> Option<Moved> {

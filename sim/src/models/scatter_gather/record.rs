@@ -64,6 +64,48 @@ pub enum ScatterRecord {
         /// Shards it asked.
         asked: u32,
     },
+    /// The users were split into micro-partitions, or a rebalancer runs (recorded only then).
+    Partitioned {
+        /// Partitions in all.
+        partitions: u32,
+        /// Partitions each node starts with.
+        per_node: u32,
+        /// How often the rebalancer looks (0: it does not run).
+        rebalance_ms: u64,
+        /// Time to copy one node's starting share.
+        copy_ms: u64,
+    },
+    /// The rebalancer put a slow node on probation: it will be drained.
+    Probation {
+        /// The node.
+        shard: u32,
+        /// Its signal (median answer, or queued work).
+        signal_us: u64,
+        /// The median healthy node's signal.
+        median_us: u64,
+    },
+    /// The rebalancer started copying a partition off a node on probation.
+    MoveStarted {
+        /// The partition.
+        partition: u32,
+        /// The node on probation.
+        from: u32,
+        /// The node that gets it.
+        to: u32,
+        /// How long the copy takes.
+        copy_us: u64,
+    },
+    /// A partition's copy finished; its new node serves it.
+    PartitionMoved {
+        /// The partition.
+        partition: u32,
+        /// Its old node.
+        from: u32,
+        /// Its new node.
+        to: u32,
+        /// Partitions the old node still holds.
+        left: u32,
+    },
     /// A query completed.
     Completed {
         /// Its number.
@@ -126,6 +168,50 @@ impl Narrate for ScatterRecord {
                 "Shard {shard} degraded: its requests now take {factor}× as long. Every scatter query waits for it."
             ),
             ScatterRecord::Healed { shard } => format!("Shard {shard} is healthy again."),
+            ScatterRecord::Partitioned {
+                partitions,
+                per_node,
+                rebalance_ms,
+                copy_ms,
+            } => {
+                let mut text = format!(
+                    "Split the users into {partitions} partitions, {per_node} per node (user_id % {partitions})."
+                );
+                if *rebalance_ms > 0 {
+                    text.push_str(&format!(
+                        " Every {rebalance_ms} ms a rebalancer drains a node whose median answer is more than twice the median node's, one partition per receiving node at a time; a partition copies in {} ms.",
+                        copy_ms / u64::from((*per_node).max(1))
+                    ));
+                }
+                text
+            }
+            ScatterRecord::Probation {
+                shard,
+                signal_us,
+                median_us,
+            } => format!(
+                "Shard {shard} answers in {} against a median of {}: on probation, its partitions move to the other shards.",
+                ms(*signal_us),
+                ms(*median_us),
+            ),
+            ScatterRecord::MoveStarted {
+                partition,
+                from,
+                to,
+                copy_us,
+            } => format!(
+                "Copying partition {partition} from shard {from} to shard {to} ({}).",
+                ms(*copy_us)
+            ),
+            ScatterRecord::PartitionMoved {
+                partition,
+                from,
+                to,
+                left,
+            } => format!(
+                "Partition {partition} moved from shard {from} to shard {to}; shard {from} holds {left} partition{}.",
+                if *left == 1 { "" } else { "s" }
+            ),
             ScatterRecord::Fired {
                 query,
                 kind,
@@ -206,6 +292,7 @@ impl Narrate for ScatterRecord {
         match self {
             ScatterRecord::Completed { manual, .. } => *manual,
             ScatterRecord::Cured { .. } => false,
+            ScatterRecord::MoveStarted { .. } => false,
             _ => true,
         }
     }

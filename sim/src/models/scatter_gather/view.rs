@@ -8,16 +8,21 @@ use crate::model::{Metric, MetricGroup, MetricValue, Metrics};
 use crate::models::common::per_shard;
 use crate::models::common::{max_mean_metric, moved_metrics, requests_metric};
 use crate::models::scatter_gather::service::{scatter_quantile_us, THEORY_SHARDS};
-use crate::models::scatter_gather::table::shard_of;
 use crate::models::shard_view::{FanLeg, FanOut, FrontView, ShardFrame, ShardKeyView, ShardView};
 use crate::time::SimTime;
 
 /// What the shard diagram draws at `now`.
 pub(super) fn frame(m: &ScatterGather, now: SimTime) -> ShardFrame {
     let n = m.shards();
-    let rows = m.table.rows_per_shard(n);
+    let rows = m.rows_per_node();
+    let held = m.parts.held(n);
+    let per = m.parts.per_node();
     let hot_value = m.last_attr_value;
     let rule = match m.index {
+        IndexMode::Local if per > 1 => format!(
+            "owner of partition user_id % {} ({per} per shard at first)",
+            m.parts.count()
+        ),
         IndexMode::Local => format!("user_id % {n} · by attribute: ask all {n} shards"),
         IndexMode::Global => {
             format!("user_id % {n} · attribute index on partition hash(value) % {n}")
@@ -55,6 +60,9 @@ pub(super) fn frame(m: &ScatterGather, now: SimTime) -> ShardFrame {
             .enumerate()
             .map(|(i, s)| {
                 let mut caption = format!("{:.0}% busy", shard_utilisation(m, i as u32));
+                if per > 1 || held[i] != 1 {
+                    caption.push_str(&format!(" · {} partitions", held[i]));
+                }
                 if m.replicas > 1 {
                     caption.push_str(&format!(" · {} replicas", m.replicas));
                 }
@@ -76,7 +84,7 @@ pub(super) fn frame(m: &ScatterGather, now: SimTime) -> ShardFrame {
             .map(|id| ShardKeyView {
                 name: format!("user {id}"),
                 id,
-                shard: shard_of(id, n),
+                shard: m.parts.node_of(id),
                 hot: hot_value.is_some() && m.table.value_of(id) == hot_value,
                 share: None,
             })
@@ -139,7 +147,7 @@ fn fan_out(q: &QuerySummary) -> FanOut {
 
 /// `(id, label, unit, help)` of the lesson's own scalars, in display order; [`metrics`] gives
 /// their values in the same order.
-const SCALARS: [(&str, &str, Option<&str>, &str); 24] = [
+const SCALARS: [(&str, &str, Option<&str>, &str); 26] = [
     ("shards", "Shards", None, "N in user_id % N; a scatter query asks all of them."),
     ("rows", "Users", None, "Rows in the sharded table."),
     ("queries", "Queries completed", None, "Queries (reads and writes) that have their whole answer."),
@@ -164,6 +172,8 @@ const SCALARS: [(&str, &str, Option<&str>, &str); 24] = [
     ("tied_both_percent", "Tied legs run twice", Some("%"), "Tied requests whose copies both started within the cancellation delay, so both ran."),
     ("complete_percent", "Scatters answered complete", Some("%"), "Scatter reads answered with every shard."),
     ("coverage_percent", "Mean coverage", Some("%"), "Share of the shards a scatter read's answer used, on average."),
+    ("partitions_moved", "Partitions moved", None, "Partitions the rebalancer has moved off slow nodes."),
+    ("max_partitions", "Most partitions on a node", None, "Partitions held by the node holding the most (each starts with the same number)."),
 ];
 
 /// Counts as bars labelled by shard index.
@@ -171,7 +181,8 @@ const SCALARS: [(&str, &str, Option<&str>, &str); 24] = [
 pub(super) fn metrics(m: &ScatterGather) -> Metrics {
     use QueryKind::{ByAttribute, ByKey, Write};
     let n = m.shards();
-    let rows = m.table.rows_per_shard(n);
+    let rows = m.rows_per_node();
+    let held = m.parts.held(n);
     let loads: Vec<f64> = rows.iter().map(|c| *c as f64).collect();
     // Per shard: the mean over its replicas (one server each).
     let utilisation: Vec<f64> = (0..n).map(|i| shard_utilisation(m, i)).collect();
@@ -214,6 +225,10 @@ pub(super) fn metrics(m: &ScatterGather) -> Metrics {
         ratio(m.tied_both, m.tied_legs, 100.0),
         ratio(m.scatter_complete, m.scatter_done, 100.0),
         ratio(m.scatter_legs_answered, m.scatter_legs, 100.0),
+        m.rebalancer
+            .as_ref()
+            .map_or(MetricValue::None, |r| MetricValue::Int(r.moved as i64)),
+        MetricValue::Int(i64::from(held.iter().copied().max().unwrap_or(0))),
     ];
     let mut scalars: Vec<Metric> = SCALARS
         .iter()
@@ -272,6 +287,12 @@ pub(super) fn metrics(m: &ScatterGather) -> Metrics {
                     .enumerate()
                     .map(|(i, u)| (i.to_string(), *u))
                     .collect(),
+            },
+            MetricGroup {
+                id: "partitions_per_shard",
+                label: "Partitions per shard",
+                unit: None,
+                values: per_shard(&held.iter().map(|h| u64::from(*h)).collect::<Vec<_>>()),
             },
             MetricGroup {
                 id: "p99_by_shards",

@@ -46,6 +46,7 @@
 //! slot left open); no network partitions, so the minority side's behaviour is not shown.
 
 pub mod hash;
+pub mod rebalance;
 
 use crate::model::{
     ActionSpec, Choice, Ctx, InputError, Metric, MetricGroup, MetricValue, Metrics, Model,
