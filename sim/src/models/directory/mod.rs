@@ -807,12 +807,12 @@ impl DirectoryModel {
                 } else {
                     e.phys == self.dir.phys_of(tenant)
                 };
-                self.to_shard(f, e.phys, owns, ctx);
+                self.send_to_shard(f, e.phys, owns, ctx);
             }
             None => {
                 s.needed_directory += 1;
                 if self.directory_up {
-                    self.to_directory(f, ctx);
+                    self.ask_directory(f, ctx);
                 } else {
                     f.at = Hop::Directory;
                     self.finish(f, Route::FailedNoEntry, None, ctx);
@@ -836,7 +836,7 @@ impl DirectoryModel {
     }
 
     /// Queues `f` at the directory.
-    fn to_directory(&mut self, mut f: InFlight, ctx: &mut Ctx<'_, Self>) {
+    fn ask_directory(&mut self, mut f: InFlight, ctx: &mut Ctx<'_, Self>) {
         f.at = Hop::Directory;
         match self.dir_server.offer(ctx.now, self.directory_us) {
             Ok((_, done)) => {
@@ -854,7 +854,7 @@ impl DirectoryModel {
     /// Queues `f` at physical shard `phys`, which holds its tenant for it or not (`owns`). A
     /// stale entry may name a shard that has since been removed: the connection is refused at
     /// once, as "moved".
-    fn to_shard(&mut self, mut f: InFlight, phys: u32, owns: bool, ctx: &mut Ctx<'_, Self>) {
+    fn send_to_shard(&mut self, mut f: InFlight, phys: u32, owns: bool, ctx: &mut Ctx<'_, Self>) {
         f.at = Hop::Shard { phys, owns };
         if self.dir.index_of(phys).is_none() {
             return self.advance(f, ctx);
@@ -909,7 +909,7 @@ impl DirectoryModel {
                 let version = self.version(f.tenant);
                 self.caches
                     .store_version(f.client, f.tenant, truth, version, ctx.now);
-                self.to_shard(f, truth, true, ctx);
+                self.send_to_shard(f, truth, true, ctx);
             }
             Hop::Shard { owns: true, .. } => {
                 let route = Self::route_of(&f);
@@ -927,7 +927,7 @@ impl DirectoryModel {
                 self.caches.forget(f.client, f.tenant);
                 f.stale = Some(phys);
                 if self.directory_up {
-                    self.to_directory(f, ctx);
+                    self.ask_directory(f, ctx);
                 } else {
                     self.finish(f, Route::FailedStale, None, ctx);
                 }
