@@ -821,6 +821,23 @@ impl DirectoryModel {
         }
     }
 
+    /// Gives every shard a queue, idle from `now` for a shard that has just been added.
+    fn ensure_servers(&mut self, now: SimTime) {
+        for i in 0..self.dir.shard_count() {
+            if let Some(phys) = self.dir.phys_at(i) {
+                let limit = self.queue_limit;
+                self.shard_servers
+                    .entry(phys)
+                    .or_insert_with(|| FifoServer::bounded(now, limit));
+            }
+        }
+    }
+
+    /// The queue of the shard at index `i`.
+    pub fn shard_server(&self, i: u32) -> Option<&FifoServer> {
+        self.shard_servers.get(&self.dir.phys_at(i)?)
+    }
+
     fn version(&self, tenant: u32) -> u32 {
         self.versions.get(tenant as usize).copied().unwrap_or(1)
     }
@@ -1205,7 +1222,7 @@ impl Model for DirectoryModel {
         let clients = params.int("clients").clamp(1, 32) as u32;
         let ms = |name: &str| params.int(name).max(0) as u64 * 1_000;
         let queue_limit = params.int("queue_limit").clamp(0, MAX_QUEUE) as u32;
-        let model = DirectoryModel {
+        let mut model = DirectoryModel {
             popularity: Popularity::from_params(params, keys),
             zipf_s,
             naming,
@@ -1259,6 +1276,7 @@ impl Model for DirectoryModel {
                 shard: model.dir.shard_of(t.number),
             });
         }
+        model.ensure_servers(ctx.now);
         model.schedule_request(ctx);
         Ok(model)
     }
@@ -1268,6 +1286,7 @@ impl Model for DirectoryModel {
         if done.is_ok() {
             // A refused input changes nothing, not even the time the metrics are read at.
             self.now = ctx.now;
+            self.ensure_servers(ctx.now);
         }
         done
     }

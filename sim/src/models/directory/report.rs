@@ -294,9 +294,8 @@ impl DirectoryModel {
             Metric {
                 id: "busiest_shard_util",
                 label: "Busiest shard's utilisation",
-                value: self
-                    .shard_servers
-                    .values()
+                value: (0..self.dir.shard_count())
+                    .filter_map(|i| self.shard_server(i))
                     .map(|q| q.utilisation_percent(self.now))
                     .max_by(f64::total_cmp)
                     .map_or(MetricValue::None, MetricValue::Float),

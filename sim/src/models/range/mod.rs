@@ -46,7 +46,7 @@
 //! wait plus its service, recorded when it completes (a [`RangeEvent::Done`] at that time). So a
 //! hot last range shows as a growing queue and a growing p99 while the other ranges idle. A
 //! node's queue belongs to the node: a range moved away leaves its queued work behind, a new
-//! node starts idle. `add-keys` is a bulk load (its ids are written straight into the ranges, as
+//! node starts idle when it joins. Utilisation and queues are read at the last event. `add-keys` is a bulk load (its ids are written straight into the ranges, as
 //! HBase's bulk load writes store files), not requests.
 //!
 //! Simplifications: moving a key is instant (no copy traffic or double reads during a move);
@@ -415,6 +415,7 @@ impl Model for RangeShards {
             now: ctx.now,
         };
         model.recount();
+        model.ensure_servers(ctx.now);
         ctx.record(RangeRecord::Built {
             shards: n,
             keys: count,

@@ -94,7 +94,14 @@ impl RangeShards {
         self.next_request
     }
 
-    /// The queue of shard `shard`'s node (created idle on its first request).
+    /// Gives every node a queue, idle from `now` for a node that has just joined.
+    pub(super) fn ensure_servers(&mut self, now: SimTime) {
+        for i in 0..self.shards() {
+            self.node_server(i, now);
+        }
+    }
+
+    /// The queue of shard `shard`'s node.
     fn node_server(&mut self, shard: u32, now: SimTime) -> &mut FifoServer {
         let node = self.server(shard);
         let limit = self.queue_limit;
