@@ -227,8 +227,8 @@ pub struct DirectoryModel {
     shard_us: u64,
     /// The directory's queue.
     dir_server: FifoServer,
-    /// Each shard's queue, by physical id (created on a shard's first request).
-    shard_servers: BTreeMap<u32, FifoServer>,
+    /// Each shard's queue, indexed by physical id (handed out in order).
+    shard_servers: Vec<FifoServer>,
     queue_limit: u32,
     /// The time of the last event or accepted input (what the metrics are read at).
     now: SimTime,
@@ -823,19 +823,19 @@ impl DirectoryModel {
 
     /// Gives every shard a queue, idle from `now` for a shard that has just been added.
     fn ensure_servers(&mut self, now: SimTime) {
-        for i in 0..self.dir.shard_count() {
-            if let Some(phys) = self.dir.phys_at(i) {
-                let limit = self.queue_limit;
-                self.shard_servers
-                    .entry(phys)
-                    .or_insert_with(|| FifoServer::bounded(now, limit));
-            }
+        let top = (0..self.dir.shard_count())
+            .filter_map(|i| self.dir.phys_at(i))
+            .max()
+            .unwrap_or(0);
+        while self.shard_servers.len() <= top as usize {
+            self.shard_servers
+                .push(FifoServer::bounded(now, self.queue_limit));
         }
     }
 
     /// The queue of the shard at index `i`.
     pub fn shard_server(&self, i: u32) -> Option<&FifoServer> {
-        self.shard_servers.get(&self.dir.phys_at(i)?)
+        self.shard_servers.get(self.dir.phys_at(i)? as usize)
     }
 
     fn version(&self, tenant: u32) -> u32 {
@@ -876,12 +876,8 @@ impl DirectoryModel {
         if self.dir.index_of(phys).is_none() {
             return self.advance(f, ctx);
         }
-        let limit = self.queue_limit;
-        let server = self
-            .shard_servers
-            .entry(phys)
-            .or_insert_with(|| FifoServer::bounded(ctx.now, limit));
-        match server.offer(ctx.now, self.shard_us) {
+        // Every live shard has a queue (shards are only added by inputs, which ensure it).
+        match self.shard_servers[phys as usize].offer(ctx.now, self.shard_us) {
             Ok((_, done)) => {
                 f.service_us += self.shard_us;
                 self.next(f, done, ctx);
@@ -1240,7 +1236,7 @@ impl Model for DirectoryModel {
             directory_us: ms("directory_latency_ms"),
             shard_us: ms("shard_latency_ms"),
             dir_server: FifoServer::bounded(ctx.now, queue_limit),
-            shard_servers: BTreeMap::new(),
+            shard_servers: Vec::new(),
             queue_limit,
             now: ctx.now,
             copy_rate: params.int("copy_rate").max(0) as u64,
@@ -1336,10 +1332,7 @@ impl Model for DirectoryModel {
         }
         let s = &self.stats;
         if s.served + s.failed + s.in_flight != s.requests {
-            return Err(format!(
-                "{} served + {} failed + {} in flight ≠ {} requests",
-                s.served, s.failed, s.in_flight, s.requests
-            ));
+            return Err("served + failed + in flight ≠ requests".into());
         }
         if s.latency.count() != s.served
             || s.by_path.values().sum::<u64>() != s.served
@@ -1348,12 +1341,9 @@ impl Model for DirectoryModel {
             return Err("served requests do not add up over shards and latencies".into());
         }
         let dropped =
-            self.dir_server.dropped + self.shard_servers.values().map(|q| q.dropped).sum::<u64>();
+            self.dir_server.dropped + self.shard_servers.iter().map(|q| q.dropped).sum::<u64>();
         if dropped != s.directory_dropped + s.shard_dropped {
-            return Err(format!(
-                "the servers refused {dropped} requests, the counters say {}",
-                s.directory_dropped + s.shard_dropped
-            ));
+            return Err("drops disagree with the queues".into());
         }
         if s.lookups > s.needed_directory || s.cache_hits > s.requests || s.misrouted > s.cache_hits
         {

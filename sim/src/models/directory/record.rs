@@ -390,15 +390,10 @@ impl Narrate for DirectoryRecord {
                 };
                 if let Some(full) = r.full {
                     let at = match full {
-                        Full::Directory => "the directory's queue".to_string(),
-                        Full::Shard(s) => format!("shard {s}'s queue"),
+                        Full::Directory => "the directory's".to_string(),
+                        Full::Shard(s) => format!("shard {s}'s"),
                     };
-                    let via = match r.route {
-                        Route::CacheHit => "cached entry → ".to_string(),
-                        Route::StaleThenLookup => format!("stale entry sent it to {refused}; then "),
-                        _ => String::new(),
-                    };
-                    return format!("{head} {via}{at} was full → failed.");
+                    return format!("{head} {at} queue was full → failed.");
                 }
                 match r.route {
                     Route::CacheHit => format!("{head} cached entry → shard {}, {lat}.", r.shard),

@@ -113,13 +113,7 @@ impl DirectoryModel {
             "off (TTL 0)".to_string()
         };
         let tenants = self.dir.tenants().len();
-        let backlog = self.dir_server.backlog_us(now);
-        let directory_caption = if self.directory_up && backlog > self.directory_us {
-            format!(
-                "{tenants} tenants · {:.1} ms queued",
-                backlog as f64 / 1_000.0
-            )
-        } else if self.directory_up {
+        let directory_caption = if self.directory_up {
             format!("{tenants} tenants → {n} shards")
         } else {
             format!("DOWN · {tenants} tenants")
@@ -246,28 +240,28 @@ impl DirectoryModel {
                     (s.served > 0).then(|| ms(s.latency_sum_us) / s.served as f64),
                 ),
                 unit: Some("ms"),
-                help: "Average time of a served request from arrival to answer: the directory if it had no usable entry, then the shard (twice if misrouted), waits in their queues included.",
+                help: "Arrival to answer: directory if needed, then the shard (twice if misrouted), queueing included.",
             },
             Metric {
                 id: "p50_latency_ms",
                 label: "p50 latency",
                 value: float_or_none(s.quantile_us(500).map(ms)),
                 unit: Some("ms"),
-                help: "Half the served requests took at most this long, queueing included.",
+                help: "Half took at most this long.",
             },
             Metric {
                 id: "p95_latency_ms",
                 label: "p95 latency",
                 value: float_or_none(s.quantile_us(950).map(ms)),
                 unit: Some("ms"),
-                help: "95% of served requests took at most this long.",
+                help: "95% took at most this long.",
             },
             Metric {
                 id: "p99_latency_ms",
                 label: "p99 latency",
                 value: float_or_none(s.quantile_us(990).map(ms)),
                 unit: Some("ms"),
-                help: "99% of served requests took at most this long; failed requests are not in it.",
+                help: "99% took at most this long.",
             },
             Metric {
                 id: "mean_wait_ms",
@@ -276,20 +270,20 @@ impl DirectoryModel {
                     (s.served > 0).then(|| ms(s.wait_sum_us) / s.served as f64),
                 ),
                 unit: Some("ms"),
-                help: "Average time a served request spent waiting in the directory's and the shards' queues (or held by a freeze).",
+                help: "Average wait in queues (or a freeze) per served request.",
             },
             Metric {
                 id: "directory_util",
                 label: "Directory utilisation",
                 value: MetricValue::Float(self.dir_server.utilisation_percent(self.now)),
                 unit: Some("%"),
-                help: "The share of the time the directory spent answering lookups: near 100% it cannot keep up and its queue grows.",
+                help: "Share of its time the directory worked; near 100% its queue grows.",
             },
             int(
                 "directory_dropped",
                 "Dropped by the directory",
                 s.directory_dropped,
-                "Requests that failed because the directory's queue was full.",
+                "Requests refused by its full queue.",
             ),
             Metric {
                 id: "busiest_shard_util",
@@ -300,13 +294,13 @@ impl DirectoryModel {
                     .max_by(f64::total_cmp)
                     .map_or(MetricValue::None, MetricValue::Float),
                 unit: Some("%"),
-                help: "The share of the time the busiest shard spent serving requests.",
+                help: "Share of its time the busiest shard worked.",
             },
             int(
                 "shard_dropped",
                 "Requests dropped by shards",
                 s.shard_dropped,
-                "Requests that failed because a shard's queue was full.",
+                "Requests refused by a full shard queue.",
             ),
             Metric {
                 id: "stale_version_errors",

@@ -229,10 +229,6 @@ pub enum RangeRecord {
         shard: String,
         /// A write, or a read.
         write: bool,
-        /// Requests waiting there (the queue limit).
-        waiting: u32,
-        /// Whether it is that node's first refusal.
-        first: bool,
     },
     /// The router refused an id outside the space.
     Refused {
@@ -426,14 +422,8 @@ impl Narrate for RangeRecord {
                     )
                 }
             }
-            RangeRecord::Dropped {
-                key,
-                shard,
-                write,
-                waiting,
-                ..
-            } => format!(
-                "{shard}'s queue is full ({waiting} requests waiting): the {} of id {} failed.",
+            RangeRecord::Dropped { key, shard, write } => format!(
+                "{shard}'s queue is full: the {} of id {} failed.",
                 if *write { "write" } else { "read" },
                 grouped(*key)
             ),
@@ -464,10 +454,7 @@ impl Narrate for RangeRecord {
                     ""
                 };
                 let outcome = match timing {
-                    _ if !full.is_empty() => {
-                        let l: Vec<String> = full.iter().map(u32::to_string).collect();
-                        format!(" but failed: the queue of shard {} was full", l.join(", "))
-                    }
+                    _ if !full.is_empty() => " but failed: a shard's queue was full".to_string(),
                     Some(t) => format!(" and returned {keys} keys {}", took(t)),
                     None => format!(" and returned {keys} keys"),
                 };
@@ -484,7 +471,7 @@ impl Narrate for RangeRecord {
         match self {
             RangeRecord::Read { .. } => false,
             RangeRecord::Wrote { asked, clamped, .. } => *asked || *clamped,
-            RangeRecord::Dropped { first, .. } => *first,
+            RangeRecord::Dropped { .. } => false,
             _ => true,
         }
     }

@@ -238,16 +238,13 @@ pub fn specs() -> Vec<ParamSpec> {
             .help("New keys per simulated second (a Poisson stream), with ids from the Ids rule."),
         ParamSpec::int("read_ms", "Read service time", 50, 0, MAX_SERVICE_MS, 1)
             .unit("ms")
-            .help(
-                "How long a shard's node works on one read (or one scan's part); it serves one \
-                 request at a time, so reads queue behind earlier work.",
-            ),
+            .help("A node's work per read; it serves one request at a time."),
         ParamSpec::int("write_ms", "Write service time", 100, 0, MAX_SERVICE_MS, 1)
             .unit("ms")
             .help("How long a shard's node works on one write."),
         ParamSpec::int("queue_limit", "Queue limit", 100, 0, MAX_QUEUE, 1)
             .unit("requests")
-            .help("How many requests may wait at one node; a request that finds it full fails."),
+            .help("Requests that may wait at a node; more fail."),
     ];
     specs.extend([
         ParamSpec::choice(

@@ -103,11 +103,13 @@ impl RangeShards {
 
     /// The queue of shard `shard`'s node.
     fn node_server(&mut self, shard: u32, now: SimTime) -> &mut FifoServer {
-        let node = self.server(shard);
-        let limit = self.queue_limit;
-        self.servers
-            .entry(node)
-            .or_insert_with(|| FifoServer::bounded(now, limit))
+        // Node ids are handed out in order, so a new one is the next index.
+        let node = self.server(shard) as usize;
+        while self.servers.len() <= node {
+            self.servers
+                .push(FifoServer::bounded(now, self.queue_limit));
+        }
+        &mut self.servers[node]
     }
 
     /// Offers one request (a read, or a write) to shard `shard`'s node now: when it completes, or
@@ -136,22 +138,15 @@ impl RangeShards {
     }
 
     /// A request a full queue refused: shown failed, and narrated.
-    fn refuse(&mut self, key: u64, shard: u32, write: bool, waiting: u32, ctx: &mut Ctx<'_, Self>) {
+    fn refuse(&mut self, key: u64, shard: u32, write: bool, ctx: &mut Ctx<'_, Self>) {
         let rid = self.next_request_id();
         let mut r = ShardRequest::served(rid, key, shard, ctx.now);
         r.outcome = RequestOutcome::Failed;
         self.recent.push(r);
-        let first = self
-            .servers
-            .get(&self.server(shard))
-            .map_or(0, |s| s.dropped)
-            == 1;
         ctx.record(RangeRecord::Dropped {
             key,
             shard: self.name(shard),
             write,
-            waiting,
-            first,
         });
     }
 
@@ -243,8 +238,8 @@ impl RangeShards {
         let timing = if queued {
             match self.offer(shard, true, ctx.now) {
                 Ok(finish) => Some(self.complete_at(finish, true, ctx)),
-                Err(waiting) => {
-                    self.refuse(key, shard, true, waiting, ctx);
+                Err(_) => {
+                    self.refuse(key, shard, true, ctx);
                     return Written::Dropped;
                 }
             }
@@ -348,7 +343,7 @@ impl RangeShards {
         let shard = self.shard_of(key);
         let finish = match self.offer(shard, false, ctx.now) {
             Ok(f) => f,
-            Err(waiting) => return self.refuse(key, shard, false, waiting, ctx),
+            Err(_) => return self.refuse(key, shard, false, ctx),
         };
         let timing = self.complete_at(finish, false, ctx);
         self.reads_per_shard[shard as usize] += 1;
@@ -372,7 +367,7 @@ impl RangeShards {
         let key = id.max(0) as u64;
         let finish = match self.offer(shard, false, ctx.now) {
             Ok(f) => f,
-            Err(waiting) => return self.refuse(key, shard, false, waiting, ctx),
+            Err(_) => return self.refuse(key, shard, false, ctx),
         };
         let timing = self.complete_at(finish, false, ctx);
         if clamped {

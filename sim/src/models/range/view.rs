@@ -33,7 +33,7 @@ impl RangeShards {
     /// Work queued or in service at shard `i`'s node at `now`, µs.
     pub fn backlog_us(&self, i: u32, now: SimTime) -> u64 {
         self.servers
-            .get(&self.node(i))
+            .get(self.node(i) as usize)
             .map_or(0, |s| s.backlog_us(now))
     }
 
@@ -285,56 +285,47 @@ impl RangeShards {
                     value: ms((self.latency.count() > 0)
                         .then(|| self.latency_sum_us / self.latency.count())),
                     unit: Some("ms"),
-                    help: "Mean time from a request's arrival to its answer, queueing at the shard's node included (reads, writes, lookups, scans).",
+                    help: "From arrival to answer, queueing included.",
                 },
                 Metric {
                     id: "p50_latency_ms",
                     label: "p50 latency",
                     value: ms(self.latency.quantile_us(500)),
                     unit: Some("ms"),
-                    help: "Half the completed requests took at most this long, queueing included.",
+                    help: "Half took at most this long.",
                 },
                 Metric {
                     id: "p95_latency_ms",
                     label: "p95 latency",
                     value: ms(self.latency.quantile_us(950)),
                     unit: Some("ms"),
-                    help: "95% of the completed requests took at most this long.",
+                    help: "95% took at most this long.",
                 },
                 Metric {
                     id: "p99_latency_ms",
                     label: "p99 latency",
                     value: ms(self.latency.quantile_us(990)),
                     unit: Some("ms"),
-                    help: "99% of the completed requests took at most this long; failed requests are not in it (see the drops).",
+                    help: "99% took at most this long.",
                 },
                 Metric {
                     id: "shard_dropped",
                     label: "Requests dropped by shards",
                     value: int(self.dropped),
                     unit: None,
-                    help: "Requests that failed because their shard's node had a full queue.",
+                    help: "Requests refused by a full queue.",
                 },
                 Metric {
                     id: "busiest_shard_util",
                     label: "Busiest node's utilisation",
                     value: self
                         .servers
-                        .values()
+                        .iter()
                         .map(|s| s.utilisation_percent(self.now))
                         .max_by(f64::total_cmp)
                         .map_or(MetricValue::None, MetricValue::Float),
                     unit: Some("%"),
-                    help: "The share of the time since it joined that the busiest node spent serving requests: near 100% it cannot keep up and its queue grows.",
-                },
-                Metric {
-                    id: "last_shard_queued_ms",
-                    label: "Queued at the last shard",
-                    value: MetricValue::Float(
-                        self.backlog_us(self.shards() - 1, self.now) as f64 / 1_000.0,
-                    ),
-                    unit: Some("ms"),
-                    help: "Work waiting or in service at the last range's node: how long a request arriving now would wait there.",
+                    help: "Share of its time the busiest node worked; near 100% its queue grows.",
                 },
                 Metric {
                     id: "refused",
