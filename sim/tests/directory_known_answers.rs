@@ -294,7 +294,7 @@ fn hash_placement_is_fnv_mod_n_and_least_loaded_compares_against_it() {
 }
 
 #[test]
-fn without_a_cache_every_request_in_the_outage_fails_and_every_other_costs_7_ms() {
+fn without_a_cache_every_request_in_the_outage_fails_and_every_other_costs_7_ms_plus_its_waits() {
     let r = run(Some("outage-no-cache"), &[], &[]);
     let lines = r.trace_lines();
     let requests: Vec<_> = lines
@@ -311,16 +311,25 @@ fn without_a_cache_every_request_in_the_outage_fails_and_every_other_costs_7_ms(
         .iter()
         .all(|l| in_outage(l.time) == l.text.ends_with("failed.")));
     assert_eq!(num(&r, "failed_requests"), Some(expected_failed));
-    assert_eq!(num(&r, "requests"), Some(requests.len() as f64));
+    // A request is logged when it is answered; those still on their way at the end are not.
+    let in_flight = r.model().stats().in_flight as f64;
+    assert_eq!(num(&r, "requests"), Some(requests.len() as f64 + in_flight));
     assert_eq!(num(&r, "directory_share"), Some(100.0));
     assert_eq!(num(&r, "cache_hit_rate"), Some(0.0));
     assert_eq!(
         num(&r, "directory_lookups"),
         Some(requests.len() as f64 - expected_failed)
     );
-    // Directory 2 ms + shard 5 ms, for every served request.
-    assert_eq!(num(&r, "mean_latency_ms"), Some(7.0));
-    assert_eq!(num(&r, "p99_latency_ms"), Some(7.0));
+    // Directory 2 ms + shard 5 ms for every served request, plus its waits in their queues.
+    let s = r.model().stats();
+    assert_eq!(s.by_path.keys().collect::<Vec<_>>(), [&7_000]);
+    let mean = num(&r, "mean_latency_ms").unwrap();
+    let wait = num(&r, "mean_wait_ms").unwrap();
+    assert!((mean - 7.0 - wait).abs() < 1e-9, "{mean} = 7 + {wait}");
+    assert!(
+        wait > 0.0 && wait < 1.0,
+        "light load: short waits, {wait} ms"
+    );
 }
 
 #[test]
@@ -351,12 +360,21 @@ fn a_30_s_cache_rides_out_most_of_the_outage() {
 #[test]
 fn latencies_are_one_hop_two_hops_or_three() {
     let r = run(Some("whale-own-shard"), &[], &[]);
-    let lat = &r.model().stats().latency;
+    // Without its waits a served request takes its hops' service times: a cached entry and the
+    // shard (5 ms), the directory and the shard (2 + 5), or the wrong shard, the directory and
+    // the right one (5 + 2 + 5).
+    let paths = &r.model().stats().by_path;
     assert!(
-        lat.keys().all(|l| [5_000, 7_000, 12_000].contains(l)),
-        "{lat:?}"
+        paths.keys().all(|l| [5_000, 7_000, 12_000].contains(l)),
+        "{paths:?}"
     );
-    assert_eq!(lat.get(&12_000), Some(&4), "the four misroutes");
+    assert_eq!(paths.get(&12_000), Some(&4), "the four misroutes");
+    let s = r.model().stats();
+    assert_eq!(
+        s.latency_sum_us,
+        paths.iter().map(|(us, n)| us * n).sum::<u64>() + s.wait_sum_us,
+        "latency = services + waits"
+    );
     let Frame::Shards(f) = r.frame() else {
         panic!()
     };

@@ -1,6 +1,18 @@
 //! Known answers for range sharding from the notes (catalogue B, D10; catalogue A, D2): the
 //! Dharavi sectors, the train lines, the hot tail of sequential ids, median splits, merges, new
 //! split points, range scans, and hash partitioning on the same ids. Also runs as wasm32.
+//!
+//! Where each expected value comes from:
+//! - **Known answers** (from outside the implementation): the notes' ranges and ids, and hand
+//!   arithmetic on them written beside each assertion (which range holds an id, medians, which
+//!   keys a split, merge or new split point moves, shares and ratios, the fraction `% 4 → % 5`
+//!   moves). Hash placement is computed with `hash_shard`, MurmurHash3 x86_32, which
+//!   `sim/src/hashing/hash.rs` checks against the reference implementation's published vectors;
+//!   here it is the rule under test's input, not a pinned output.
+//! - **Change detectors** (our own output, pinned so that a change is noticed, not because it is
+//!   right): the narration sentences and captions (`CHANGE DETECTOR: wording` below), and
+//!   `a_run_is_a_function_of_seed_params_and_inputs`, which checks determinism and pins no value.
+//!   Queueing latencies have their own known answers in `range_directory_queueing.rs`.
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -167,6 +179,7 @@ fn the_unchecked_dharavi_lookup_sends_500000_to_sector_3_and_0_to_sector_1() {
     assert_eq!(num(r.as_ref(), "clamped"), Some(2.0));
     assert_eq!(num(r.as_ref(), "refused"), Some(0.0));
     assert_eq!(num(r.as_ref(), "requests"), Some(4.0));
+    // CHANGE DETECTOR: wording of captions and log (the sectors in them are the known answers).
     let f = frame(r.as_ref());
     assert_eq!(f.shards[0].caption.as_deref(), Some("ids ≤ 100,000"));
     assert_eq!(f.shards[2].caption.as_deref(), Some("ids ≥ 200,001"));
@@ -221,6 +234,7 @@ fn train_lines_route_the_notes_demo_users_and_refuse_100_000_001() {
     assert_eq!(group(r.as_ref(), "keys_per_shard"), [1, 1, 1]);
     assert_eq!(num(r.as_ref(), "refused"), Some(1.0));
     assert_eq!(num(r.as_ref(), "writes"), Some(3.0));
+    // CHANGE DETECTOR: wording.
     let text = log(r.as_ref());
     assert!(
         text.contains("Inserted id 15,000,000 on Western line"),
@@ -259,6 +273,7 @@ fn sequential_sign_ups_all_land_on_the_last_range() {
         [false, false, false, true],
         "the last shard is flagged hot"
     );
+    // CHANGE DETECTOR: wording.
     assert!(log(r.as_ref())
         .contains("Added 30 new ids (41–70); 30 of them landed on the last shard, Shard 3."));
 }
@@ -270,6 +285,7 @@ fn sequential_ids_past_the_end_are_refused_or_silently_clamped() {
     assert_eq!(group(r.as_ref(), "keys_per_shard"), [10, 10, 10, 20]);
     assert_eq!(num(r.as_ref(), "refused"), Some(5.0));
     assert_eq!(num(r.as_ref(), "writes"), Some(10.0));
+    // CHANGE DETECTOR: wording.
     assert!(log(r.as_ref()).contains(
         "Added 10 new ids (41–50); 10 of them landed on the last shard, Shard 3. 5 more were out of range (1–50) — need a new range!"
     ));
@@ -378,6 +394,7 @@ fn a_median_split_moves_half_of_one_range_and_the_tail_follows_the_top_half() {
     assert_eq!(f.shards[4].caption.as_deref(), Some("ids 51–10,000,000"));
     let c = f.last_change.as_ref().unwrap();
     assert_eq!((c.from_shards, c.to_shards, c.total), (4, 5, 70));
+    // CHANGE DETECTOR: wording (the figures in it are the known answers above).
     assert!(log(r.as_ref()).contains(
         "Split Shard 3 (the fullest) at its median key: it keeps ids up to 50, the rest go to the new Shard 4. 20 of 70 keys (28.6%) moved"
     ));
@@ -417,6 +434,7 @@ fn merging_moves_only_the_right_neighbours_keys() {
         && to == "1"));
     assert_eq!(group(r.as_ref(), "keys_per_shard"), [10, 20, 10]);
     assert_eq!(num(r.as_ref(), "moved_percent"), Some(25.0));
+    // CHANGE DETECTOR: wording.
     assert!(log(r.as_ref()).contains("Merged Shard 2 into Shard 1, which now holds ids 11–30."));
 }
 
@@ -468,7 +486,7 @@ fn new_split_points_move_only_the_ids_between_old_and_new_edges() {
 fn resize_splits_the_fullest_and_merges_the_emptiest_pair() {
     let r = run(SIGN_UPS, &["0:add-keys:40", "0:resize:6"]);
     // Shard 3 holds 31–80 (50 keys): split after 55; then 31–55 and 56–80 tie at 25 and the
-    // lower one is split after 42.
+    // lower one is split after 42 (a split keeps n/2 keys rounded down, 12 of 25, below it).
     assert_eq!(
         group(r.as_ref(), "keys_per_shard"),
         [10, 10, 10, 12, 13, 25]
@@ -626,6 +644,8 @@ fn bad_inputs_are_refused_and_change_nothing() {
 
 #[test]
 fn a_run_is_a_function_of_seed_params_and_inputs() {
+    // Determinism, not a known answer: the same run twice gives the same digest, another seed
+    // another one. No digest is pinned, so the queueing change moved none.
     let params = with(
         DHARAVI,
         &[

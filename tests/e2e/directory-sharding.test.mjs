@@ -87,7 +87,10 @@ app.test('a directory outage without a cache fails requests, and its link reprod
   const a = await settledSnapshot(first);
   assert.ok(Number(a['metric-failed_requests']) > 100, `about three seconds of requests fail: ${a['metric-failed_requests']}`);
   assert.equal(Number(a['metric-directory_share']), 100, 'without a cache every request needs the directory');
-  assert.equal(Number(a['metric-mean_latency_ms']), 7, 'directory 2 ms + shard 5 ms');
+  const mean = Number(a['metric-mean_latency_ms']);
+  const wait = Number(a['metric-mean_wait_ms']);
+  assert.ok(Math.abs(mean - 7 - wait) < 1e-6, `directory 2 ms + shard 5 ms + ${wait} ms queued = ${mean}`);
+  assert.ok(wait > 0 && wait < 1, `light load, short queues: ${wait} ms`);
   const second = await open(url);
   await ready(second);
   assert.deepEqual(await settledSnapshot(second), a);
@@ -110,7 +113,9 @@ app.test('version-checked caches ride out the outage; a phased move holds only t
   const phases = await open(`${DIRECTORY}?v=1&preset=move-phases&t=10000`);
   await ready(phases);
   assert.equal(await waitForDataValue(phases, 'metric-freeze_ms', '==', 50), 50);
-  assert.equal(await dataValue(phases, 'metric-stale_version_errors'), 4, 'one per client');
+  // At least one per client: the requests the freeze held start together at the flip with the
+  // old version, so several of a client's can meet the error at once.
+  assert.ok((await dataValue(phases, 'metric-stale_version_errors')) >= 4, 'one per client at least');
   assert.ok((await dataValue(phases, 'metric-blocked_requests')) > 0);
   assert.ok((await dataValue(phases, 'metric-catch_up_writes')) > 0);
   for (const re of [/Copy caught up, round 1/, /Cutover freeze/, /Directory flipped/]) {

@@ -17,11 +17,18 @@
 //!   `resize` down drain shards the same way before removing them. One migration runs at a time.
 //! - *The directory is a hop and a single point of failure.* Each client (application server)
 //!   keeps its own cache of entries for `cache_ttl_ms`. A request with a fresh entry goes straight
-//!   to the shard; otherwise it asks the directory first (`directory_latency_ms`). While the
-//!   directory is down, only requests with a fresh entry succeed — and a copied migration cannot
-//!   flip. A fresh entry fetched before a flip is *stale*: the old shard answers "moved", the
-//!   client drops the entry and asks the directory (an extra shard hop of latency; a failure if
-//!   the directory is down).
+//!   to the shard; otherwise it asks the directory first. While the directory is down, only
+//!   requests with a fresh entry succeed — and a copied migration cannot flip. A fresh entry
+//!   fetched before a flip is *stale*: the old shard answers "moved", the client drops the entry
+//!   and asks the directory (an extra shard hop; a failure if the directory is down).
+//! - *Every hop queues.* The directory and each shard are a
+//!   [`FifoServer`](crate::models::queueing::FifoServer): one request at a time,
+//!   `directory_latency_ms` per lookup and `shard_latency_ms` per shard request, at most
+//!   `queue_limit` waiting (a request that finds a queue full fails). A request moves from hop to
+//!   hop as events ([`DirectoryEvent::Hop`]) at the times each server finishes with it, so its
+//!   latency is the sum of its services plus its waits. Without a cache every request passes
+//!   through the one directory, which saturates at 1,000 / `directory_latency_ms` lookups a
+//!   second.
 //!
 //! - *Versioned caches* (`cache = versioned`, MongoDB's routers): entries never expire; each
 //!   carries its tenant's entry version, bumped at every flip; a request whose version is older
@@ -38,13 +45,15 @@
 //! latency histogram; the last change's moves are in key order and name only keys of the tenants
 //! it moved.
 //!
-//! Simplifications: latency is accounted, not queued (a fixed cost per hop, no contention at
-//! the directory or the shards); a cache lookup costs nothing; clients pick requests at random;
+//! Simplifications: service times are fixed and there is no network time of its own (a hop's
+//! time is its server's); one worker per server; a cache lookup costs nothing; a wrong shard
+//! takes a full service time to refuse a request; clients pick requests at random;
 //! with `write_percent = 0` and `freeze_ms = 0` the copy is the whole move; the directory itself is one node (no replicas) so that its failure is visible;
 //! tenant sizes are a deterministic Zipf split of `keys` so the worked examples have exact
 //! numbers — the seed drives the traffic.
 
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
+use crate::models::queueing::{FifoServer, LatencyHistogram};
 use crate::models::shard_view::{RecentRequests, ShardFrame};
 use crate::models::shard_view::{ShardChange, ShardMove, ShardRequest};
 use crate::models::sharding::{self, Move, Moved};
@@ -61,7 +70,7 @@ mod report;
 mod route;
 mod table;
 
-pub use record::{DirectoryRecord, MoveKind, MoveLine, RequestLine};
+pub use record::{DirectoryRecord, Full, MoveKind, MoveLine, RequestLine};
 pub use route::{CacheEntry, ClientCaches, Route};
 pub use table::{
     zipf_sizes, Directory, Naming, Placement, PlannedMove, Tenant, COMPANY_NAMES, MAX_KEYS,
@@ -72,11 +81,43 @@ pub use table::{
 pub const FRAME_KEYS: u64 = 256;
 pub use crate::models::shard_view::REQUEST_SHOWN_US;
 
+/// A request between two hops.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InFlight {
+    id: u64,
+    client: u32,
+    key: u64,
+    tenant: u32,
+    /// When it arrived (before any cutover freeze held it).
+    arrived: SimTime,
+    /// Whether the client held an entry for the tenant when it arrived (fresh or not).
+    had_entry: bool,
+    /// The physical shard a stale entry sent it to first.
+    stale: Option<u32>,
+    /// Whether the directory has answered it.
+    looked_up: bool,
+    /// The sum of the services of the hops it has finished, µs.
+    service_us: u64,
+    /// Where it is now.
+    at: Hop,
+}
+
+/// The server an in-flight request is at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Hop {
+    /// Asking the directory.
+    Directory,
+    /// At a shard (physical id), which holds the tenant for it (`owns`) or answers "moved".
+    Shard { phys: u32, owns: bool },
+}
+
 /// The model's own events.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DirectoryEvent {
     /// The next request arrives.
     Request,
+    /// A server has finished with a request: it goes on to its next hop.
+    Hop(Box<InFlight>),
     /// The running migration's copy is complete.
     CopyDone,
     /// A catch-up round (replaying the writes made meanwhile) is complete.
@@ -84,6 +125,9 @@ pub enum DirectoryEvent {
     /// The cutover freeze ends: the directory flips.
     FreezeEnd,
 }
+
+/// The longest queue a server may be given.
+pub const MAX_QUEUE: i64 = 10_000;
 
 /// At most this many catch-up rounds run before the cutover freeze; whatever is left is replayed
 /// inside the freeze (MongoDB enters its critical section once the remaining changes are few).
@@ -135,8 +179,19 @@ pub struct Stats {
     pub needed_directory: u64,
     /// Sum of served requests' latency.
     pub latency_sum_us: u64,
-    /// Served requests by latency (µs → count).
-    pub latency: BTreeMap<u64, u64>,
+    /// Served requests' latencies.
+    pub latency: LatencyHistogram,
+    /// Served requests by the sum of their hops' service times, µs → count: their latency had
+    /// they waited nowhere (one hop, two, or three).
+    pub by_path: BTreeMap<u64, u64>,
+    /// Time served requests spent waiting (in queues, or held by a freeze), in all.
+    pub wait_sum_us: u64,
+    /// Requests on their way (accepted by a server, not answered yet).
+    pub in_flight: u64,
+    /// Requests that failed because the directory's queue was full.
+    pub directory_dropped: u64,
+    /// Requests that failed because a shard's queue was full.
+    pub shard_dropped: u64,
     /// Versioned caches: requests a shard refused with a stale-version error.
     pub stale_errors: u64,
     /// Lookups by a client that already held an entry for the tenant (expired or stale).
@@ -146,20 +201,10 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// The smallest latency that at least `pct` percent of served requests do not exceed.
-    pub fn percentile_us(&self, pct: u64) -> Option<u64> {
-        if self.served == 0 {
-            return None;
-        }
-        let need = (self.served * pct).div_ceil(100).max(1);
-        let mut seen = 0;
-        for (lat, n) in &self.latency {
-            seen += n;
-            if seen >= need {
-                return Some(*lat);
-            }
-        }
-        self.latency.keys().next_back().copied()
+    /// The latency that at least `permille` per mille of served requests do not exceed (the
+    /// middle of its histogram bucket, within 3 %).
+    pub fn quantile_us(&self, permille: u64) -> Option<u64> {
+        self.latency.quantile_us(permille)
     }
 }
 
@@ -180,6 +225,13 @@ pub struct DirectoryModel {
     directory_up: bool,
     directory_us: u64,
     shard_us: u64,
+    /// The directory's queue.
+    dir_server: FifoServer,
+    /// Each shard's queue, indexed by physical id (handed out in order).
+    shard_servers: Vec<FifoServer>,
+    queue_limit: u32,
+    /// The time of the last event or accepted input (what the metrics are read at).
+    now: SimTime,
     copy_rate: u64,
     migration: Option<Migration>,
     /// Requests served, by physical shard id.
@@ -535,7 +587,7 @@ impl DirectoryModel {
         });
         // The requests the freeze held go on now, to the new owner.
         for (at, client, key) in std::mem::take(&mut self.held) {
-            self.serve(client, key, ctx.now.since(at), ctx);
+            self.start(client, key, at, ctx);
         }
     }
 
@@ -723,70 +775,213 @@ impl DirectoryModel {
                 }
             }
         }
-        self.serve(client, key, 0, ctx);
+        self.start(client, key, ctx.now, ctx);
     }
 
-    /// Routes and serves one request of `client` for `key`, which waited `waited_us` before it
-    /// could start (held by a cutover freeze).
-    fn serve(&mut self, client: u32, key: u64, waited_us: u64, ctx: &mut Ctx<'_, Self>) {
+    /// Starts one request of `client` for `key`, which arrived at `arrived` (earlier when a
+    /// cutover freeze held it): to the shard a usable cached entry names, else to the directory.
+    fn start(&mut self, client: u32, key: u64, arrived: SimTime, ctx: &mut Ctx<'_, Self>) {
         let tenant = self.key_tenant[key as usize];
-        let truth = self.dir.phys_of(tenant);
-        let version = self.versions.get(tenant as usize).copied().unwrap_or(1);
-        let had_entry = self.caches.entry(client, tenant).is_some();
-        let (route, cached) = if self.caches.is_versioned() {
-            let e = self.caches.fresh_entry(client, tenant, ctx.now);
-            (
-                Route::decide_versioned(e, version, self.directory_up),
-                e.map(|e| e.phys),
-            )
-        } else {
-            let c = self.caches.fresh(client, tenant, ctx.now);
-            (Route::decide(c, truth, self.directory_up), c)
-        };
         let s = &mut self.stats;
         s.requests += 1;
-        let id = s.requests;
-        if route.used_cache() {
-            s.cache_hits += 1;
-        }
-        if route.needed_directory() {
-            s.needed_directory += 1;
-        }
-        if route.misrouted() {
-            s.misrouted += 1;
-            if self.caches.is_versioned() {
-                s.stale_errors += 1;
+        let mut f = InFlight {
+            id: s.requests,
+            client,
+            key,
+            tenant,
+            arrived,
+            had_entry: self.caches.entry(client, tenant).is_some(),
+            stale: None,
+            looked_up: false,
+            service_us: 0,
+            at: Hop::Directory,
+        };
+        let cached = self.caches.fresh_entry(client, tenant, ctx.now);
+        match cached {
+            Some(e) => {
+                s.cache_hits += 1;
+                // A TTL entry is right if it names the tenant's shard; a versioned one if its
+                // version is the shards' (which then also names the right shard).
+                let owns = if self.caches.is_versioned() {
+                    e.version == self.version(tenant)
+                } else {
+                    e.phys == self.dir.phys_of(tenant)
+                };
+                self.send_to_shard(f, e.phys, owns, ctx);
             }
-            self.caches.forget(client, tenant);
-        }
-        let latency = route
-            .latency_us(self.directory_us, self.shard_us)
-            .map(|l| l + waited_us);
-        if matches!(route, Route::Lookup | Route::StaleThenLookup) {
-            s.lookups += 1;
-            if had_entry {
-                s.refreshes += 1;
+            None => {
+                s.needed_directory += 1;
+                if self.directory_up {
+                    self.ask_directory(f, ctx);
+                } else {
+                    f.at = Hop::Directory;
+                    self.finish(f, Route::FailedNoEntry, None, ctx);
+                }
             }
-            self.caches
-                .store_version(client, tenant, truth, version, ctx.now);
         }
+    }
+
+    /// Gives every shard a queue, idle from `now` for a shard that has just been added.
+    fn ensure_servers(&mut self, now: SimTime) {
+        let top = (0..self.dir.shard_count())
+            .filter_map(|i| self.dir.phys_at(i))
+            .max()
+            .unwrap_or(0);
+        while self.shard_servers.len() <= top as usize {
+            self.shard_servers
+                .push(FifoServer::bounded(now, self.queue_limit));
+        }
+    }
+
+    /// The queue of the shard at index `i`.
+    pub fn shard_server(&self, i: u32) -> Option<&FifoServer> {
+        self.shard_servers.get(self.dir.phys_at(i)? as usize)
+    }
+
+    fn version(&self, tenant: u32) -> u32 {
+        self.versions.get(tenant as usize).copied().unwrap_or(1)
+    }
+
+    /// Goes on with `f` when its server finishes at `at`: now, or as an event then.
+    fn next(&mut self, f: InFlight, at: SimTime, ctx: &mut Ctx<'_, Self>) {
+        if at > ctx.now {
+            self.stats.in_flight += 1;
+            ctx.schedule(at, DirectoryEvent::Hop(Box::new(f)));
+        } else {
+            self.advance(f, ctx);
+        }
+    }
+
+    /// Queues `f` at the directory.
+    fn ask_directory(&mut self, mut f: InFlight, ctx: &mut Ctx<'_, Self>) {
+        f.at = Hop::Directory;
+        match self.dir_server.offer(ctx.now, self.directory_us) {
+            Ok((_, done)) => {
+                f.service_us += self.directory_us;
+                self.next(f, done, ctx);
+            }
+            Err(_) => {
+                self.stats.directory_dropped += 1;
+                let route = Self::route_of(&f);
+                self.finish(f, route, Some(Full::Directory), ctx);
+            }
+        }
+    }
+
+    /// Queues `f` at physical shard `phys`, which holds its tenant for it or not (`owns`). A
+    /// stale entry may name a shard that has since been removed: the connection is refused at
+    /// once, as "moved".
+    fn send_to_shard(&mut self, mut f: InFlight, phys: u32, owns: bool, ctx: &mut Ctx<'_, Self>) {
+        f.at = Hop::Shard { phys, owns };
+        if self.dir.index_of(phys).is_none() {
+            return self.advance(f, ctx);
+        }
+        // Every live shard has a queue (shards are only added by inputs, which ensure it).
+        match self.shard_servers[phys as usize].offer(ctx.now, self.shard_us) {
+            Ok((_, done)) => {
+                f.service_us += self.shard_us;
+                self.next(f, done, ctx);
+            }
+            Err(_) => {
+                self.stats.shard_dropped += 1;
+                let route = Self::route_of(&f);
+                self.finish(f, route, Some(Full::Shard(phys)), ctx);
+            }
+        }
+    }
+
+    /// The route a request took so far: through a stale entry, the directory, or a good entry.
+    fn route_of(f: &InFlight) -> Route {
+        match (f.stale.is_some(), f.looked_up || f.at == Hop::Directory) {
+            (true, _) => Route::StaleThenLookup,
+            (false, true) => Route::Lookup,
+            (false, false) => Route::CacheHit,
+        }
+    }
+
+    /// A server has finished with `f`, now: on to its next hop, or answered.
+    fn advance(&mut self, mut f: InFlight, ctx: &mut Ctx<'_, Self>) {
+        match f.at {
+            Hop::Directory => {
+                if !self.directory_up {
+                    // The directory died while the lookup waited in its queue.
+                    let route = if f.stale.is_some() {
+                        Route::FailedStale
+                    } else {
+                        Route::FailedNoEntry
+                    };
+                    return self.finish(f, route, None, ctx);
+                }
+                f.looked_up = true;
+                let s = &mut self.stats;
+                s.lookups += 1;
+                if f.had_entry {
+                    s.refreshes += 1;
+                }
+                let truth = self.dir.phys_of(f.tenant);
+                let version = self.version(f.tenant);
+                self.caches
+                    .store_version(f.client, f.tenant, truth, version, ctx.now);
+                self.send_to_shard(f, truth, true, ctx);
+            }
+            Hop::Shard { owns: true, .. } => {
+                let route = Self::route_of(&f);
+                self.finish(f, route, None, ctx);
+            }
+            Hop::Shard { phys, owns: false } => {
+                // "moved" (TTL caches) or a stale-version error (versioned ones): the client
+                // drops its entry and asks the directory.
+                let s = &mut self.stats;
+                s.misrouted += 1;
+                if self.caches.is_versioned() {
+                    s.stale_errors += 1;
+                }
+                s.needed_directory += 1;
+                self.caches.forget(f.client, f.tenant);
+                f.stale = Some(phys);
+                if self.directory_up {
+                    self.ask_directory(f, ctx);
+                } else {
+                    self.finish(f, Route::FailedStale, None, ctx);
+                }
+            }
+        }
+    }
+
+    /// `f` is answered (served by the shard it is at) or has failed: count it, show it, log it.
+    fn finish(&mut self, f: InFlight, route: Route, full: Option<Full>, ctx: &mut Ctx<'_, Self>) {
+        let served = full.is_none() && route.served();
+        let latency = served.then(|| ctx.now.since(f.arrived));
+        let truth = self.dir.phys_of(f.tenant);
+        let s = &mut self.stats;
+        let wait_us = latency.map(|l| l.saturating_sub(f.service_us));
         match latency {
             Some(l) => {
                 s.served += 1;
                 s.latency_sum_us += l;
-                *s.latency.entry(l).or_insert(0) += 1;
-                *self.served_by_phys.entry(truth).or_insert(0) += 1;
+                s.latency.record(l);
+                *s.by_path.entry(f.service_us).or_insert(0) += 1;
+                s.wait_sum_us += wait_us.unwrap_or(0);
+                let at = match f.at {
+                    Hop::Shard { phys, .. } => phys,
+                    Hop::Directory => truth,
+                };
+                *self.served_by_phys.entry(at).or_insert(0) += 1;
             }
             None => s.failed += 1,
         }
-        let shard = self.dir.index_of(truth).unwrap_or(0);
-        let stale = cached
-            .filter(|_| route.misrouted())
-            .and_then(|p| self.dir.index_of(p));
+        let shard = match f.at {
+            Hop::Shard { phys, .. } => self.dir.index_of(phys),
+            Hop::Directory => None,
+        }
+        .or_else(|| self.dir.index_of(truth))
+        .unwrap_or(0);
+        let stale = f.stale.and_then(|p| self.dir.index_of(p));
+        let key = f.key;
         let mut visit = |shard: u32, outcome| {
             self.visits += 1;
             let mut r = ShardRequest::served(self.visits, key, shard, ctx.now);
-            r.query = id;
+            r.query = f.id;
             r.outcome = outcome;
             r.latency_us = latency;
             r
@@ -796,194 +991,33 @@ impl DirectoryModel {
         if let Some(s) = stale {
             shown.push(visit(s, O::Misrouted));
         }
-        shown.push(visit(
-            shard,
-            if route.served() { O::Served } else { O::Failed },
-        ));
+        shown.push(visit(shard, if served { O::Served } else { O::Failed }));
         for r in shown {
             self.recent.push(r);
         }
+        let full = full.map(|w| match w {
+            Full::Shard(p) => Full::Shard(self.dir.index_of(p).unwrap_or(0)),
+            other => other,
+        });
         let line = RequestLine {
-            id,
-            client,
-            key: self.key_name(key),
+            id: f.id,
+            client: f.client,
+            key: self.key_name(f.key),
             route,
             shard,
             stale,
             latency_us: latency,
+            wait_us: wait_us.unwrap_or(0),
+            full,
+            versioned: self.caches.is_versioned(),
         };
         self.last_request = Some(line.clone());
         ctx.record(DirectoryRecord::Request(line));
     }
 }
 
-impl Model for DirectoryModel {
-    type Event = DirectoryEvent;
-    type Record = DirectoryRecord;
-    type Frame = ShardFrame;
-    const ID: &'static str = "directory";
-
-    fn specs() -> Vec<ParamSpec> {
-        let mut specs = vec![
-            ParamSpec::int("shards", "Shards", 4, 1, i64::from(MAX_SHARDS), 1)
-                .help("How many shards the tenants are spread over at the start."),
-            ParamSpec::int("tenants", "Tenants", 12, 1, i64::from(MAX_TENANTS), 1)
-                .help("Customers; all of a tenant's keys live on one shard."),
-            ParamSpec::int("keys", "Keys", 600, 1, MAX_KEYS as i64, 1)
-                .unit("keys")
-                .help("All tenants' keys together (at least one per tenant)."),
-            ParamSpec::float("tenant_skew", "Tenant size skew", 1.0, 0.0, 3.0, 0.1).help(
-                "Tenant sizes fall as 1/rank^s: 0 makes them equal, 1 gives one big tenant (a whale) and a long tail.",
-            ),
-            ParamSpec::choice(
-                "naming",
-                "Tenant names",
-                "companies",
-                &[
-                    ("companies", "Companies (acme, globex, …)"),
-                    ("users", "User ids (user-0, user-1, …)"),
-                ],
-            )
-            .help("User ids with one key each reproduce the notes' user_id % N layouts."),
-            ParamSpec::choice(
-                "placement",
-                "Initial placement",
-                "least-loaded",
-                &[
-                    ("least-loaded", "Least loaded (biggest first)"),
-                    ("round-robin", "Round robin (tenant % N)"),
-                    ("hash", "Hash of the name % N"),
-                ],
-            )
-            .help("How the directory places a tenant it has not seen; after that the table rules."),
-            ParamSpec::int("clients", "Clients", 4, 1, 32, 1)
-                .help("Application servers sending requests; each keeps its own directory cache."),
-            ParamSpec::choice(
-                "cache",
-                "Client cache",
-                "ttl",
-                &[
-                    ("ttl", "Entries expire after a TTL"),
-                    ("versioned", "Entries kept, checked by version"),
-                ],
-            )
-            .help("Versioned: entries never expire; a shard refuses an old version and the client refreshes."),
-            ParamSpec::int("cache_ttl_ms", "Cache TTL", 1_000, 0, 600_000, 100)
-                .unit("ms")
-                .help("How long a client trusts a cached directory entry; 0 turns caching off. Versioned caches ignore it."),
-            ParamSpec::int("directory_latency_ms", "Directory lookup", 2, 0, 1_000, 1)
-                .unit("ms")
-                .help("Time for one round trip to the directory."),
-            ParamSpec::int("shard_latency_ms", "Shard request", 5, 0, 1_000, 1)
-                .unit("ms")
-                .help("Time for one round trip to a shard."),
-            ParamSpec::int("copy_rate", "Copy rate", 500, 0, 100_000, 1)
-                .unit("keys/s")
-                .help("How fast a move copies a tenant's keys before the directory flips; 0 is instant."),
-            ParamSpec::int("write_percent", "Writes", 0, 0, 100, 1)
-                .unit("%")
-                .help("Writes to a tenant during its copy are replayed before the cutover."),
-            ParamSpec::int("freeze_ms", "Cutover freeze", 0, 0, 10_000, 1)
-                .unit("ms")
-                .help("Requests for a moving tenant are held this long before the flip."),
-        ];
-        specs.extend(crate::workload::specs(50));
-        specs
-    }
-
-    fn actions() -> Vec<ActionSpec> {
-        vec![
-            ActionSpec::new("move-tenant", "Move a tenant").arg("tenant:shard", Some("acme:3")),
-            ActionSpec::new("add-shard", "Add an empty shard"),
-            ActionSpec::new("rebalance", "Rebalance (few moves)"),
-            ActionSpec::new("directory-down", "Take the directory down"),
-            ActionSpec::new("directory-up", "Bring the directory back"),
-            ActionSpec::new("remove-shard", "Drain and remove a shard")
-                .arg("shard (empty: the last)", None),
-            ActionSpec::new("resize", "Resize to").arg("shard count", Some("5")),
-            ActionSpec::new("add-keys", "Add keys").arg("N (new tenant) or tenant:N", Some("50")),
-        ]
-    }
-
-    fn build(params: &ParamSet, ctx: &mut Ctx<'_, Self>) -> Result<Self, ParamError> {
-        let tenants = params.int("tenants").clamp(1, i64::from(MAX_TENANTS)) as u32;
-        let keys = (params.int("keys").max(1) as u64).clamp(u64::from(tenants), MAX_KEYS);
-        let naming = Naming::parse(params.text("naming"));
-        let placement = Placement::parse(params.text("placement"));
-        let sizes = zipf_sizes(keys, tenants, params.float("tenant_skew"));
-        let list: Vec<Tenant> = sizes
-            .iter()
-            .enumerate()
-            .map(|(i, k)| Tenant::new(i as u32, naming.name(i as u32), *k))
-            .collect();
-        let shards = params.int("shards").clamp(1, i64::from(MAX_SHARDS)) as u32;
-        let dir = Directory::new(list, shards, placement);
-        let mut key_tenant = Vec::with_capacity(keys as usize);
-        let mut key_ordinal = Vec::with_capacity(keys as usize);
-        for t in dir.tenants() {
-            for n in 0..t.keys {
-                key_tenant.push(t.number);
-                key_ordinal.push(n as u32);
-            }
-        }
-        let zipf_s = (params.text("popularity") == "zipf").then(|| params.float("zipf_s"));
-        let clients = params.int("clients").clamp(1, 32) as u32;
-        let ms = |name: &str| params.int(name).max(0) as u64 * 1_000;
-        let model = DirectoryModel {
-            popularity: Popularity::from_params(params, keys),
-            zipf_s,
-            naming,
-            placement,
-            drawn: Rc::new(drawn_keys(&key_tenant, dir.tenants(), FRAME_KEYS)),
-            key_tenant: Rc::new(key_tenant),
-            key_ordinal: Rc::new(key_ordinal),
-            caches: if params.text("cache") == "versioned" {
-                ClientCaches::versioned(clients)
-            } else {
-                ClientCaches::new(clients, ms("cache_ttl_ms"))
-            },
-            clients,
-            directory_up: true,
-            directory_us: ms("directory_latency_ms"),
-            shard_us: ms("shard_latency_ms"),
-            copy_rate: params.int("copy_rate").max(0) as u64,
-            migration: None,
-            served_by_phys: BTreeMap::new(),
-            stats: Stats::default(),
-            rate_per_sec: params.int("request_rate").max(0) as f64,
-            last_change: None,
-            last_modulo: None,
-            keys_moved_total: 0,
-            recent: RecentRequests::default(),
-            visits: 0,
-            last_request: None,
-            versions: vec![1; tenants as usize],
-            write_percent: params.int("write_percent").clamp(0, 100) as u64,
-            freeze_us: ms("freeze_ms"),
-            writes_rng: crate::rng::SimRng::stream(ctx.seed, "directory-writes"),
-            held: Vec::new(),
-            last_freeze_us: None,
-            catch_up_total: 0,
-            dir,
-        };
-        ctx.record(DirectoryRecord::Built {
-            tenants,
-            keys,
-            shards,
-            placement: placement.id(),
-        });
-        for t in model.dir.tenants() {
-            ctx.record(DirectoryRecord::Placed {
-                tenant: t.name.clone(),
-                keys: t.keys,
-                shard: model.dir.shard_of(t.number),
-            });
-        }
-        model.schedule_request(ctx);
-        Ok(model)
-    }
-
-    fn apply(&mut self, input: &Input, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+impl DirectoryModel {
+    fn apply_input(&mut self, input: &Input, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
         let arg = input.arg.as_deref().unwrap_or("").trim();
         match input.action.as_str() {
             "move-tenant" => self.move_tenant(arg, ctx),
@@ -1051,15 +1085,210 @@ impl Model for DirectoryModel {
         }
     }
 
-    fn handle(&mut self, event: DirectoryEvent, ctx: &mut Ctx<'_, Self>) {
+    fn handle_event(&mut self, event: DirectoryEvent, ctx: &mut Ctx<'_, Self>) {
+        self.now = ctx.now;
         match event {
             DirectoryEvent::Request => {
                 self.request(ctx);
                 self.schedule_request(ctx);
             }
+            DirectoryEvent::Hop(f) => {
+                self.stats.in_flight -= 1;
+                self.advance(*f, ctx);
+            }
             DirectoryEvent::CopyDone | DirectoryEvent::CatchUpDone => self.after_copy(ctx),
             DirectoryEvent::FreezeEnd => self.cut_over(ctx),
         }
+    }
+}
+
+impl Model for DirectoryModel {
+    type Event = DirectoryEvent;
+    type Record = DirectoryRecord;
+    type Frame = ShardFrame;
+    const ID: &'static str = "directory";
+
+    fn specs() -> Vec<ParamSpec> {
+        let mut specs = vec![
+            ParamSpec::int("shards", "Shards", 4, 1, i64::from(MAX_SHARDS), 1)
+                .help("How many shards the tenants are spread over at the start."),
+            ParamSpec::int("tenants", "Tenants", 12, 1, i64::from(MAX_TENANTS), 1)
+                .help("Customers; all of a tenant's keys live on one shard."),
+            ParamSpec::int("keys", "Keys", 600, 1, MAX_KEYS as i64, 1)
+                .unit("keys")
+                .help("All tenants' keys together (at least one per tenant)."),
+            ParamSpec::float("tenant_skew", "Tenant size skew", 1.0, 0.0, 3.0, 0.1).help(
+                "Tenant sizes fall as 1/rank^s: 0 makes them equal, 1 gives one big tenant (a whale) and a long tail.",
+            ),
+            ParamSpec::choice(
+                "naming",
+                "Tenant names",
+                "companies",
+                &[
+                    ("companies", "Companies (acme, globex, …)"),
+                    ("users", "User ids (user-0, user-1, …)"),
+                ],
+            )
+            .help("User ids with one key each reproduce the notes' user_id % N layouts."),
+            ParamSpec::choice(
+                "placement",
+                "Initial placement",
+                "least-loaded",
+                &[
+                    ("least-loaded", "Least loaded (biggest first)"),
+                    ("round-robin", "Round robin (tenant % N)"),
+                    ("hash", "Hash of the name % N"),
+                ],
+            )
+            .help("How the directory places a tenant it has not seen; after that the table rules."),
+            ParamSpec::int("clients", "Clients", 4, 1, 32, 1)
+                .help("Application servers sending requests; each keeps its own directory cache."),
+            ParamSpec::choice(
+                "cache",
+                "Client cache",
+                "ttl",
+                &[
+                    ("ttl", "Entries expire after a TTL"),
+                    ("versioned", "Entries kept, checked by version"),
+                ],
+            )
+            .help("Versioned: entries never expire; a shard refuses an old version and the client refreshes."),
+            ParamSpec::int("cache_ttl_ms", "Cache TTL", 1_000, 0, 600_000, 100)
+                .unit("ms")
+                .help("How long a client trusts a cached directory entry; 0 turns caching off. Versioned caches ignore it."),
+            ParamSpec::int("directory_latency_ms", "Directory lookup", 2, 0, 1_000, 1)
+                .unit("ms")
+                .help("Time the directory spends on one lookup; it answers one at a time, so lookups queue."),
+            ParamSpec::int("shard_latency_ms", "Shard request", 5, 0, 1_000, 1)
+                .unit("ms")
+                .help("Time a shard spends on one request; requests queue behind each other."),
+            ParamSpec::int("queue_limit", "Queue limit", 100, 0, MAX_QUEUE, 1)
+                .unit("requests")
+                .help("How many requests may wait at the directory or at one shard; one that finds the queue full fails."),
+            ParamSpec::int("copy_rate", "Copy rate", 500, 0, 100_000, 1)
+                .unit("keys/s")
+                .help("How fast a move copies a tenant's keys before the directory flips; 0 is instant."),
+            ParamSpec::int("write_percent", "Writes", 0, 0, 100, 1)
+                .unit("%")
+                .help("Writes to a tenant during its copy are replayed before the cutover."),
+            ParamSpec::int("freeze_ms", "Cutover freeze", 0, 0, 10_000, 1)
+                .unit("ms")
+                .help("Requests for a moving tenant are held this long before the flip."),
+        ];
+        specs.extend(crate::workload::specs(50));
+        specs
+    }
+
+    fn actions() -> Vec<ActionSpec> {
+        vec![
+            ActionSpec::new("move-tenant", "Move a tenant").arg("tenant:shard", Some("acme:3")),
+            ActionSpec::new("add-shard", "Add an empty shard"),
+            ActionSpec::new("rebalance", "Rebalance (few moves)"),
+            ActionSpec::new("directory-down", "Take the directory down"),
+            ActionSpec::new("directory-up", "Bring the directory back"),
+            ActionSpec::new("remove-shard", "Drain and remove a shard")
+                .arg("shard (empty: the last)", None),
+            ActionSpec::new("resize", "Resize to").arg("shard count", Some("5")),
+            ActionSpec::new("add-keys", "Add keys").arg("N (new tenant) or tenant:N", Some("50")),
+        ]
+    }
+
+    fn build(params: &ParamSet, ctx: &mut Ctx<'_, Self>) -> Result<Self, ParamError> {
+        let tenants = params.int("tenants").clamp(1, i64::from(MAX_TENANTS)) as u32;
+        let keys = (params.int("keys").max(1) as u64).clamp(u64::from(tenants), MAX_KEYS);
+        let naming = Naming::parse(params.text("naming"));
+        let placement = Placement::parse(params.text("placement"));
+        let sizes = zipf_sizes(keys, tenants, params.float("tenant_skew"));
+        let list: Vec<Tenant> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, k)| Tenant::new(i as u32, naming.name(i as u32), *k))
+            .collect();
+        let shards = params.int("shards").clamp(1, i64::from(MAX_SHARDS)) as u32;
+        let dir = Directory::new(list, shards, placement);
+        let mut key_tenant = Vec::with_capacity(keys as usize);
+        let mut key_ordinal = Vec::with_capacity(keys as usize);
+        for t in dir.tenants() {
+            for n in 0..t.keys {
+                key_tenant.push(t.number);
+                key_ordinal.push(n as u32);
+            }
+        }
+        let zipf_s = (params.text("popularity") == "zipf").then(|| params.float("zipf_s"));
+        let clients = params.int("clients").clamp(1, 32) as u32;
+        let ms = |name: &str| params.int(name).max(0) as u64 * 1_000;
+        let queue_limit = params.int("queue_limit").clamp(0, MAX_QUEUE) as u32;
+        let mut model = DirectoryModel {
+            popularity: Popularity::from_params(params, keys),
+            zipf_s,
+            naming,
+            placement,
+            drawn: Rc::new(drawn_keys(&key_tenant, dir.tenants(), FRAME_KEYS)),
+            key_tenant: Rc::new(key_tenant),
+            key_ordinal: Rc::new(key_ordinal),
+            caches: if params.text("cache") == "versioned" {
+                ClientCaches::versioned(clients)
+            } else {
+                ClientCaches::new(clients, ms("cache_ttl_ms"))
+            },
+            clients,
+            directory_up: true,
+            directory_us: ms("directory_latency_ms"),
+            shard_us: ms("shard_latency_ms"),
+            dir_server: FifoServer::bounded(ctx.now, queue_limit),
+            shard_servers: Vec::new(),
+            queue_limit,
+            now: ctx.now,
+            copy_rate: params.int("copy_rate").max(0) as u64,
+            migration: None,
+            served_by_phys: BTreeMap::new(),
+            stats: Stats::default(),
+            rate_per_sec: params.int("request_rate").max(0) as f64,
+            last_change: None,
+            last_modulo: None,
+            keys_moved_total: 0,
+            recent: RecentRequests::default(),
+            visits: 0,
+            last_request: None,
+            versions: vec![1; tenants as usize],
+            write_percent: params.int("write_percent").clamp(0, 100) as u64,
+            freeze_us: ms("freeze_ms"),
+            writes_rng: crate::rng::SimRng::stream(ctx.seed, "directory-writes"),
+            held: Vec::new(),
+            last_freeze_us: None,
+            catch_up_total: 0,
+            dir,
+        };
+        ctx.record(DirectoryRecord::Built {
+            tenants,
+            keys,
+            shards,
+            placement: placement.id(),
+        });
+        for t in model.dir.tenants() {
+            ctx.record(DirectoryRecord::Placed {
+                tenant: t.name.clone(),
+                keys: t.keys,
+                shard: model.dir.shard_of(t.number),
+            });
+        }
+        model.ensure_servers(ctx.now);
+        model.schedule_request(ctx);
+        Ok(model)
+    }
+
+    fn apply(&mut self, input: &Input, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        let done = self.apply_input(input, ctx);
+        if done.is_ok() {
+            // A refused input changes nothing, not even the time the metrics are read at.
+            self.now = ctx.now;
+            self.ensure_servers(ctx.now);
+        }
+        done
+    }
+
+    fn handle(&mut self, event: DirectoryEvent, ctx: &mut Ctx<'_, Self>) {
+        self.handle_event(event, ctx)
     }
 
     fn frame(&self, now: SimTime) -> ShardFrame {
@@ -1102,16 +1331,19 @@ impl Model for DirectoryModel {
             ));
         }
         let s = &self.stats;
-        if s.served + s.failed != s.requests {
-            return Err(format!(
-                "{} served + {} failed ≠ {} requests",
-                s.served, s.failed, s.requests
-            ));
+        if s.served + s.failed + s.in_flight != s.requests {
+            return Err("served + failed + in flight ≠ requests".into());
         }
-        if s.latency.values().sum::<u64>() != s.served
+        if s.latency.count() != s.served
+            || s.by_path.values().sum::<u64>() != s.served
             || self.served_by_phys.values().sum::<u64>() != s.served
         {
             return Err("served requests do not add up over shards and latencies".into());
+        }
+        let dropped =
+            self.dir_server.dropped + self.shard_servers.iter().map(|q| q.dropped).sum::<u64>();
+        if dropped != s.directory_dropped + s.shard_dropped {
+            return Err("drops disagree with the queues".into());
         }
         if s.lookups > s.needed_directory || s.cache_hits > s.requests || s.misrouted > s.cache_hits
         {

@@ -30,6 +30,15 @@ pub enum MoveKind {
     Drain,
 }
 
+/// Which full queue refused a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Full {
+    /// The directory's.
+    Directory,
+    /// A shard's (by index).
+    Shard(u32),
+}
+
 /// A request's path, as recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestLine {
@@ -47,6 +56,13 @@ pub struct RequestLine {
     pub stale: Option<u32>,
     /// End-to-end latency, if served.
     pub latency_us: Option<u64>,
+    /// Of which waiting in queues (or held by a cutover freeze).
+    pub wait_us: u64,
+    /// The full queue that refused it, if one did.
+    pub full: Option<Full>,
+    /// Whether the client's cache checks entries by version (a stale one meets a
+    /// stale-version error rather than "moved").
+    pub versioned: bool,
 }
 
 /// What the model records.
@@ -357,24 +373,42 @@ impl Narrate for DirectoryRecord {
             DirectoryRecord::DirectoryUp => "Directory back up.".to_string(),
             DirectoryRecord::Request(r) => {
                 let head = format!("Request {} ({}, client {}):", r.id, r.key, r.client);
-                let lat = r.latency_us.map(ms).unwrap_or_default();
+                let lat = match r.latency_us {
+                    Some(l) if r.wait_us > 0 => format!("{} ({} of it queued)", ms(l), ms(r.wait_us)),
+                    Some(l) => ms(l),
+                    None => String::new(),
+                };
                 let stale = r
                     .stale
                     .map_or_else(|| "a removed shard".to_string(), |s| format!("shard {s}"));
+                // What the wrong shard answered: "moved", or, to a versioned request, a
+                // stale-version error (as a MongoDB shard answers a router's old version).
+                let refused = if r.versioned {
+                    format!("{stale}, which refused its old entry version with a stale-version error")
+                } else {
+                    format!("{stale}, which answered “moved”")
+                };
+                if let Some(full) = r.full {
+                    let at = match full {
+                        Full::Directory => "the directory's".to_string(),
+                        Full::Shard(s) => format!("shard {s}'s"),
+                    };
+                    return format!("{head} {at} queue was full → failed.");
+                }
                 match r.route {
                     Route::CacheHit => format!("{head} cached entry → shard {}, {lat}.", r.shard),
                     Route::Lookup => {
                         format!("{head} cache miss → directory → shard {}, {lat}.", r.shard)
                     }
                     Route::StaleThenLookup => format!(
-                        "{head} stale cached entry sent it to {stale}, which answered “moved”; the directory named shard {} → served, {lat}.",
+                        "{head} stale cached entry sent it to {refused}; the directory named shard {} → served, {lat}.",
                         r.shard
                     ),
                     Route::FailedNoEntry => {
                         format!("{head} no fresh cached entry and the directory is down → failed.")
                     }
                     Route::FailedStale => format!(
-                        "{head} stale entry sent it to {stale} (“moved”), and the directory is down → failed."
+                        "{head} stale entry sent it to {refused}, and the directory is down → failed."
                     ),
                 }
             }
@@ -383,7 +417,7 @@ impl Narrate for DirectoryRecord {
 
     fn is_milestone(&self) -> bool {
         match self {
-            DirectoryRecord::Request(r) => r.route == Route::StaleThenLookup,
+            DirectoryRecord::Request(r) => r.route == Route::StaleThenLookup || r.full.is_some(),
             DirectoryRecord::Placed { .. } => false,
             _ => true,
         }

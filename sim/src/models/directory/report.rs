@@ -225,13 +225,13 @@ impl DirectoryModel {
                 "failed_requests",
                 "Failed requests",
                 s.failed,
-                "Requests that needed the directory while it was down.",
+                "Requests that needed the directory while it was down, or found a full queue.",
             ),
             int(
                 "misrouted_requests",
                 "Misrouted requests",
                 s.misrouted,
-                "Requests a stale cache entry sent to the wrong shard, which answered “moved”.",
+                "Requests a stale cache entry sent to the wrong shard, which answered “moved” (or, to a versioned entry, a stale-version error).",
             ),
             Metric {
                 id: "mean_latency_ms",
@@ -240,15 +240,68 @@ impl DirectoryModel {
                     (s.served > 0).then(|| ms(s.latency_sum_us) / s.served as f64),
                 ),
                 unit: Some("ms"),
-                help: "Average time of a served request: cache or directory, then the shard (twice if misrouted).",
+                help: "Arrival to answer: directory if needed, then the shard (twice if misrouted), queueing included.",
+            },
+            Metric {
+                id: "p50_latency_ms",
+                label: "p50 latency",
+                value: float_or_none(s.quantile_us(500).map(ms)),
+                unit: Some("ms"),
+                help: "Half took at most this long.",
+            },
+            Metric {
+                id: "p95_latency_ms",
+                label: "p95 latency",
+                value: float_or_none(s.quantile_us(950).map(ms)),
+                unit: Some("ms"),
+                help: "95% took at most this long.",
             },
             Metric {
                 id: "p99_latency_ms",
                 label: "p99 latency",
-                value: float_or_none(s.percentile_us(99).map(ms)),
+                value: float_or_none(s.quantile_us(990).map(ms)),
                 unit: Some("ms"),
-                help: "99% of served requests took at most this long.",
+                help: "99% took at most this long.",
             },
+            Metric {
+                id: "mean_wait_ms",
+                label: "Mean queueing",
+                value: float_or_none(
+                    (s.served > 0).then(|| ms(s.wait_sum_us) / s.served as f64),
+                ),
+                unit: Some("ms"),
+                help: "Average wait in queues (or a freeze) per served request.",
+            },
+            Metric {
+                id: "directory_util",
+                label: "Directory utilisation",
+                value: MetricValue::Float(self.dir_server.utilisation_percent(self.now)),
+                unit: Some("%"),
+                help: "Share of its time the directory worked; near 100% its queue grows.",
+            },
+            int(
+                "directory_dropped",
+                "Dropped by the directory",
+                s.directory_dropped,
+                "Requests refused by its full queue.",
+            ),
+            Metric {
+                id: "busiest_shard_util",
+                label: "Busiest shard's utilisation",
+                value: (0..self.dir.shard_count())
+                    .filter_map(|i| self.shard_server(i))
+                    .map(|q| q.utilisation_percent(self.now))
+                    .max_by(f64::total_cmp)
+                    .map_or(MetricValue::None, MetricValue::Float),
+                unit: Some("%"),
+                help: "Share of its time the busiest shard worked.",
+            },
+            int(
+                "shard_dropped",
+                "Requests dropped by shards",
+                s.shard_dropped,
+                "Requests refused by a full shard queue.",
+            ),
             Metric {
                 id: "stale_version_errors",
                 label: "Stale-version errors",

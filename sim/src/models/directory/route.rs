@@ -192,8 +192,10 @@ impl Route {
     pub fn misrouted(self) -> bool {
         matches!(self, Route::StaleThenLookup | Route::FailedStale)
     }
-    /// End-to-end latency of a served request: each shard visit costs `shard_us`, a directory
-    /// lookup `directory_us`, a cache lookup nothing (it is in the client's memory).
+    /// The sum of the service times on a served request's path: each shard visit costs
+    /// `shard_us`, a directory lookup `directory_us`, a cache lookup nothing (it is in the
+    /// client's memory). This is its latency when it waits in no queue; the model adds the
+    /// waits.
     pub fn latency_us(self, directory_us: u64, shard_us: u64) -> Option<u64> {
         match self {
             Route::CacheHit => Some(shard_us),

@@ -39,11 +39,21 @@
 //! distinct and — under `reject` — inside the space; the per-shard key counts equal a recount and
 //! add up to the number of keys; every key the last change moved sits on the shard it moved to.
 //!
+//! **Capacity.** Each node (the server behind one or more ranges) is a
+//! [`FifoServer`](crate::models::queueing::FifoServer): one request at a time, `read_ms` per read
+//! or scan part and `write_ms` per write (by default the notes' 0.05 s and 0.1 s), at most
+//! `queue_limit` waiting; a request that finds the queue full fails. A request's latency is its
+//! wait plus its service, recorded when it completes (a [`RangeEvent::Done`] at that time). So a
+//! hot last range shows as a growing queue and a growing p99 while the other ranges idle. A
+//! node's queue belongs to the node: a range moved away leaves its queued work behind, a new
+//! node starts idle when it joins. Utilisation and queues are read at the last event. `add-keys` is a bulk load (its ids are written straight into the ranges, as
+//! HBase's bulk load writes store files), not requests.
+//!
 //! Simplifications: moving a key is instant (no copy traffic or double reads during a move);
-//! every read takes the notes' fixed 0.05 s and every write their 0.1 s, with no queueing; shards
-//! never fail (without replicas each range is a single point of failure for its ids — the notes'
-//! "no single point of failure" is wrong); per-shard read and write counts restart at every
-//! change of shards.
+//! service times are fixed (no variation, no caches, no batching), one worker per node; the
+//! router is local and instant; shards never fail (without replicas each range is a single
+//! point of failure for its ids — the notes' "no single point of failure" is wrong); per-shard
+//! read and write counts restart at every change of shards (latencies and drops do not).
 
 pub mod command;
 mod record;
@@ -53,11 +63,12 @@ pub mod table;
 mod traffic;
 mod view;
 
-pub use record::{RangeRecord, Reshape, SplitHow};
+pub use record::{Queued, RangeRecord, Reshape, SplitHow};
 pub use spec::{IdOrder, OutOfRange, Partition, SplitBy, SplitMoves};
 pub use table::RangeTable;
 
 use crate::model::{ActionSpec, Ctx, InputError, Metrics, Model};
+use crate::models::queueing::{FifoServer, LatencyHistogram};
 use crate::models::shard_view::ShardChange;
 use crate::models::shard_view::{RecentRequests, ShardFrame};
 use crate::models::sharding::{Move, Moved, Placement};
@@ -111,6 +122,12 @@ pub enum RangeEvent {
     Insert,
     /// The rebalancer's turn for the range starting at this id (the upper half of a split).
     Rebalance(u64),
+    /// A request (or a scan, once its slowest part is back) completes, this long after it
+    /// arrived.
+    Done {
+        /// Its latency, queueing included.
+        latency_us: u64,
+    },
 }
 
 /// The range-sharding lesson model.
@@ -151,6 +168,24 @@ pub struct RangeShards {
     /// The keys of the last [`RECENT_LOAD`] requests, oldest first (what load-based splitting
     /// measures).
     recent_load: std::collections::VecDeque<u64>,
+    /// Service time of a read (or one shard's part of a scan), µs.
+    read_us: u64,
+    /// Service time of a write, µs.
+    write_us: u64,
+    /// Requests that may wait at one node.
+    queue_limit: u32,
+    /// Each node's queue, indexed by node (server) id.
+    servers: Vec<FifoServer>,
+    /// Latencies of completed requests.
+    latency: LatencyHistogram,
+    /// Their sum, µs.
+    latency_sum_us: u64,
+    /// Requests accepted but not completed yet.
+    in_flight: u64,
+    /// Requests a full queue refused.
+    dropped: u64,
+    /// The time of the last event or input (what the metrics are read at).
+    now: SimTime,
 }
 
 impl RangeShards {
@@ -246,9 +281,35 @@ impl RangeShards {
         let rate = match event {
             RangeEvent::Read => self.read_rate,
             RangeEvent::Insert => self.insert_rate,
-            RangeEvent::Rebalance(_) => return,
+            RangeEvent::Rebalance(_) | RangeEvent::Done { .. } => return,
         };
         ctx.schedule_poisson(rate, event);
+    }
+}
+
+impl RangeShards {
+    fn apply_command(&mut self, input: &Input, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
+        match Command::parse(input).map_err(InputError)? {
+            Command::Split { shard, at } => self.split(shard, at, false, ctx),
+            Command::Merge(shard) => self.merge(shard, ctx),
+            Command::SetBoundaries(text) => self.set_boundaries(&text, ctx),
+            Command::AddShard => self.add_shard(ctx),
+            Command::Move { shard, to } => self.move_range(shard, to, false, ctx),
+            Command::RemoveShard(shard) => {
+                self.remove_shard(shard.unwrap_or(self.shards() - 1), ctx)
+            }
+            Command::Resize(to) => self.resize(to, ctx),
+            Command::AddKeys(n) => self.add_keys(n, ctx),
+            Command::Insert(id) => self.insert(id, ctx),
+            Command::Lookup(id) => {
+                self.lookup(id, ctx);
+                Ok(())
+            }
+            Command::Scan(lo, hi) => {
+                self.scan(lo, hi, ctx);
+                Ok(())
+            }
+        }
     }
 }
 
@@ -343,8 +404,18 @@ impl Model for RangeShards {
             split_by: SplitBy::from_param(params.text("split_by")),
             rebalance_ms: params.int("rebalance_ms").max(0) as u64,
             recent_load: std::collections::VecDeque::new(),
+            read_us: params.int("read_ms").clamp(0, spec::MAX_SERVICE_MS) as u64 * 1_000,
+            write_us: params.int("write_ms").clamp(0, spec::MAX_SERVICE_MS) as u64 * 1_000,
+            queue_limit: params.int("queue_limit").clamp(0, spec::MAX_QUEUE) as u32,
+            servers: Vec::new(),
+            latency: LatencyHistogram::default(),
+            latency_sum_us: 0,
+            in_flight: 0,
+            dropped: 0,
+            now: ctx.now,
         };
         model.recount();
+        model.ensure_servers(ctx.now);
         ctx.record(RangeRecord::Built {
             shards: n,
             keys: count,
@@ -357,35 +428,27 @@ impl Model for RangeShards {
     }
 
     fn apply(&mut self, input: &Input, ctx: &mut Ctx<'_, Self>) -> Result<(), InputError> {
-        match Command::parse(input).map_err(InputError)? {
-            Command::Split { shard, at } => self.split(shard, at, false, ctx),
-            Command::Merge(shard) => self.merge(shard, ctx),
-            Command::SetBoundaries(text) => self.set_boundaries(&text, ctx),
-            Command::AddShard => self.add_shard(ctx),
-            Command::Move { shard, to } => self.move_range(shard, to, false, ctx),
-            Command::RemoveShard(shard) => {
-                self.remove_shard(shard.unwrap_or(self.shards() - 1), ctx)
-            }
-            Command::Resize(to) => self.resize(to, ctx),
-            Command::AddKeys(n) => self.add_keys(n, ctx),
-            Command::Insert(id) => self.insert(id, ctx),
-            Command::Lookup(id) => {
-                self.lookup(id, ctx);
-                Ok(())
-            }
-            Command::Scan(lo, hi) => {
-                self.scan(lo, hi, ctx);
-                Ok(())
-            }
+        let done = self.apply_command(input, ctx);
+        if done.is_ok() {
+            // A refused input changes nothing, not even the time the metrics are read at.
+            self.now = ctx.now;
         }
+        done
     }
 
     fn handle(&mut self, event: RangeEvent, ctx: &mut Ctx<'_, Self>) {
+        self.now = ctx.now;
         match event {
             RangeEvent::Read => self.read(ctx),
             RangeEvent::Insert => self.stream_insert(ctx),
             RangeEvent::Rebalance(lo) => {
                 self.rebalance(lo, ctx);
+                return;
+            }
+            RangeEvent::Done { latency_us } => {
+                self.in_flight -= 1;
+                self.latency.record(latency_us);
+                self.latency_sum_us += latency_us;
                 return;
             }
         }
@@ -441,6 +504,11 @@ impl Model for RangeShards {
                 "per-shard key counts {:?} differ from a recount {counts:?}",
                 self.keys_per_shard
             ));
+        }
+        let accepted: u64 = self.servers.iter().map(|s| s.requests).sum();
+        let refused: u64 = self.servers.iter().map(|s| s.dropped).sum();
+        if refused != self.dropped || self.latency.count() + self.in_flight > accepted {
+            return Err("request counts disagree with the queues".into());
         }
         if let Some(c) = &self.last_change {
             if c.to_shards != n {

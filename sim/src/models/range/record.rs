@@ -1,6 +1,7 @@
 //! What the range-sharding model records, and how the event log narrates it.
 
 use super::table::grouped;
+pub use super::traffic::Queued;
 use crate::models::common::share_percent;
 use crate::trace::Narrate;
 
@@ -15,6 +16,29 @@ pub fn id_text(id: i64) -> String {
         format!("-{}", grouped(id.unsigned_abs()))
     } else {
         grouped(id as u64)
+    }
+}
+
+/// A duration in words: `50 ms`, `1.25 s`.
+pub fn duration(us: u64) -> String {
+    if us < 1_000_000 {
+        format!("{} ms", (us + 500) / 1_000)
+    } else {
+        format!("{:.2} s", us as f64 / 1e6)
+    }
+}
+
+/// How long a request took, and how much of it was queueing: `in 50 ms`, `in 1.25 s (1.20 s of
+/// it queued)`.
+fn took(t: &Queued) -> String {
+    if t.wait_us == 0 {
+        format!("in {}", duration(t.latency_us))
+    } else {
+        format!(
+            "in {} ({} of it queued)",
+            duration(t.latency_us),
+            duration(t.wait_us)
+        )
     }
 }
 
@@ -147,6 +171,8 @@ pub enum RangeRecord {
         key: u64,
         /// The serving shard.
         shard: u32,
+        /// Its wait and latency.
+        timing: Queued,
     },
     /// A key was written.
     Wrote {
@@ -160,6 +186,8 @@ pub enum RangeRecord {
         asked: bool,
         /// Whether the id existed already (an update).
         existed: bool,
+        /// Its wait and latency (None for a bulk load, which does not queue).
+        timing: Option<Queued>,
     },
     /// `add-keys` added a batch.
     Added {
@@ -190,6 +218,17 @@ pub enum RangeRecord {
         found: bool,
         /// Whether the id lies outside the space and landed by clamping.
         clamped: bool,
+        /// Its wait and latency.
+        timing: Queued,
+    },
+    /// A shard's node refused a request: its queue was full.
+    Dropped {
+        /// The id.
+        key: u64,
+        /// The shard's name.
+        shard: String,
+        /// A write, or a read.
+        write: bool,
     },
     /// The router refused an id outside the space.
     Refused {
@@ -214,6 +253,10 @@ pub enum RangeRecord {
         keys: u64,
         /// Hash partitioning (every shard must be asked).
         hash: bool,
+        /// Its wait and latency (the slowest part's), if every shard took its part.
+        timing: Option<Queued>,
+        /// Shards whose full queue refused their part (the scan failed).
+        full: Vec<u32>,
     },
 }
 
@@ -301,15 +344,18 @@ impl Narrate for RangeRecord {
                     ),
                 }
             }
-            RangeRecord::Read { key, shard } => {
-                format!("Read of id {} served by shard {shard}.", grouped(*key))
-            }
+            RangeRecord::Read { key, shard, timing } => format!(
+                "Read of id {} served by shard {shard} {}.",
+                grouped(*key),
+                took(timing)
+            ),
             RangeRecord::Wrote {
                 key,
                 shard,
                 clamped,
                 asked,
                 existed,
+                timing,
             } => {
                 let verb = match (asked, existed) {
                     (_, true) => "Updated",
@@ -321,7 +367,12 @@ impl Narrate for RangeRecord {
                 } else {
                     ""
                 };
-                format!("{verb} id {} on {shard}{tail}.", grouped(*key))
+                let when = timing.map(|t| format!(", stored {}", took(&t)));
+                format!(
+                    "{verb} id {} on {shard}{tail}{}.",
+                    grouped(*key),
+                    when.unwrap_or_default()
+                )
             }
             RangeRecord::Added {
                 count,
@@ -354,20 +405,28 @@ impl Narrate for RangeRecord {
                 range,
                 found,
                 clamped,
+                timing,
             } => {
                 let what = if *found { "found" } else { "not there" };
                 if *clamped {
                     format!(
-                        "Lookup of id {} went to {shard} ({range}) without complaint, though the id is outside the key space: {what}.",
-                        id_text(*key)
+                        "Lookup of id {} went to {shard} ({range}) without complaint, though the id is outside the key space: {what}, {}.",
+                        id_text(*key),
+                        took(timing)
                     )
                 } else {
                     format!(
-                        "Lookup of id {} → {shard} ({range}): {what}.",
-                        id_text(*key)
+                        "Lookup of id {} → {shard} ({range}): {what}, {}.",
+                        id_text(*key),
+                        took(timing)
                     )
                 }
             }
+            RangeRecord::Dropped { key, shard, write } => format!(
+                "{shard}'s queue is full: the {} of id {} failed.",
+                if *write { "write" } else { "read" },
+                grouped(*key)
+            ),
             RangeRecord::Refused { key, write, space } => format!(
                 "Id {} is out of range ({space}) — need a new range! The {} failed.",
                 id_text(*key),
@@ -380,6 +439,8 @@ impl Narrate for RangeRecord {
                 of,
                 keys,
                 hash,
+                timing,
+                full,
             } => {
                 let list: Vec<String> = shards.iter().map(u32::to_string).collect();
                 let asked = if shards.is_empty() {
@@ -392,8 +453,13 @@ impl Narrate for RangeRecord {
                 } else {
                     ""
                 };
+                let outcome = match timing {
+                    _ if !full.is_empty() => " but failed: a shard's queue was full".to_string(),
+                    Some(t) => format!(" and returned {keys} keys {}", took(t)),
+                    None => format!(" and returned {keys} keys"),
+                };
                 format!(
-                    "Scan of ids {}–{} asked {asked} and returned {keys} keys{why}.",
+                    "Scan of ids {}–{} asked {asked}{outcome}{why}.",
                     id_text(*lo),
                     id_text(*hi)
                 )
@@ -405,6 +471,7 @@ impl Narrate for RangeRecord {
         match self {
             RangeRecord::Read { .. } => false,
             RangeRecord::Wrote { asked, clamped, .. } => *asked || *clamped,
+            RangeRecord::Dropped { .. } => false,
             _ => true,
         }
     }

@@ -95,6 +95,7 @@ impl RangeShards {
             .collect();
         self.names.resize(to as usize, None);
         self.recount();
+        self.ensure_servers(ctx.now);
         self.reads_per_shard = vec![0; to as usize];
         self.writes_per_shard = vec![0; to as usize];
         let total = self.keys.len() as u64;

@@ -9,6 +9,10 @@ pub const MAX_ID_LIMIT: i64 = 1_000_000_000_000;
 pub const MAX_KEYS: i64 = 10_000;
 /// The most keys one `add-keys` adds.
 pub const MAX_ADD_KEYS: u64 = 10_000;
+/// The longest service time a request may be given, in ms.
+pub const MAX_SERVICE_MS: i64 = 10_000;
+/// The longest queue a shard may be given.
+pub const MAX_QUEUE: i64 = 10_000;
 
 /// How ids map to shards.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -232,6 +236,15 @@ pub fn specs() -> Vec<ParamSpec> {
         ParamSpec::int("insert_rate", "Insert rate", 0, 0, 200, 1)
             .unit("writes/s")
             .help("New keys per simulated second (a Poisson stream), with ids from the Ids rule."),
+        ParamSpec::int("read_ms", "Read service time", 50, 0, MAX_SERVICE_MS, 1)
+            .unit("ms")
+            .help("A node's work per read; it serves one request at a time."),
+        ParamSpec::int("write_ms", "Write service time", 100, 0, MAX_SERVICE_MS, 1)
+            .unit("ms")
+            .help("How long a shard's node works on one write."),
+        ParamSpec::int("queue_limit", "Queue limit", 100, 0, MAX_QUEUE, 1)
+            .unit("requests")
+            .help("Requests that may wait at a node; more fail."),
     ];
     specs.extend([
         ParamSpec::choice(

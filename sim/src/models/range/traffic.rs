@@ -1,20 +1,17 @@
 //! Keys and traffic: the ids rule (the starting keys and every new id), reads of existing keys,
 //! writes of new ones (the insert stream, `add-keys`, `insert`), single lookups and range scans.
+//! Every request but `add-keys`'s bulk load queues at its shard's node.
 
 use super::record::{span, RangeRecord};
 use super::spec::{IdOrder, MAX_KEYS};
-use super::{Layout, RangeShards, Route};
+use super::{Layout, RangeEvent, RangeShards, Route};
 use crate::model::{Ctx, InputError};
-use crate::models::shard_view::ShardRequest;
+use crate::models::queueing::FifoServer;
+use crate::models::shard_view::{RequestOutcome, ShardRequest};
 use crate::params::{ParamError, ParamSet};
 use crate::time::SimTime;
 use std::collections::BTreeSet;
 use std::rc::Rc;
-
-/// How long a shard takes to serve a read: the notes' train-line code sleeps 0.05 s per read.
-pub const READ_LATENCY_US: u64 = 50_000;
-/// How long a shard takes to store a write: the same code sleeps 0.1 s per create.
-pub const WRITE_LATENCY_US: u64 = 100_000;
 
 /// A request served by `shard`'s primary, taking `latency_us`.
 fn served(id: u64, key: u64, shard: u32, at: SimTime, latency_us: u64) -> ShardRequest {
@@ -30,6 +27,17 @@ enum Written {
     On(u32),
     /// Refused by the router.
     Refused,
+    /// Refused by the shard's node: its queue was full.
+    Dropped,
+}
+
+/// How a request fared at its node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Queued {
+    /// Time it waited for the node, µs.
+    pub wait_us: u64,
+    /// Time from arrival to completion, µs.
+    pub latency_us: u64,
 }
 
 impl RangeShards {
@@ -84,6 +92,62 @@ impl RangeShards {
     fn next_request_id(&mut self) -> u64 {
         self.next_request += 1;
         self.next_request
+    }
+
+    /// Gives every node a queue, idle from `now` for a node that has just joined.
+    pub(super) fn ensure_servers(&mut self, now: SimTime) {
+        for i in 0..self.shards() {
+            self.node_server(i, now);
+        }
+    }
+
+    /// The queue of shard `shard`'s node.
+    fn node_server(&mut self, shard: u32, now: SimTime) -> &mut FifoServer {
+        // Node ids are handed out in order, so a new one is the next index.
+        let node = self.server(shard) as usize;
+        while self.servers.len() <= node {
+            self.servers
+                .push(FifoServer::bounded(now, self.queue_limit));
+        }
+        &mut self.servers[node]
+    }
+
+    /// Offers one request (a read, or a write) to shard `shard`'s node now: when it completes, or
+    /// `Err(waiting)` when the node's queue is full.
+    fn offer(&mut self, shard: u32, write: bool, now: SimTime) -> Result<SimTime, u32> {
+        let us = if write { self.write_us } else { self.read_us };
+        match self.node_server(shard, now).offer(now, us) {
+            Ok((_, finish)) => Ok(finish),
+            Err(full) => {
+                self.dropped += 1;
+                Err(full.waiting)
+            }
+        }
+    }
+
+    /// A request that finishes at `finish` is accepted: its completion is an event then.
+    fn complete_at(&mut self, finish: SimTime, write: bool, ctx: &mut Ctx<'_, Self>) -> Queued {
+        let latency_us = finish.since(ctx.now);
+        let service_us = if write { self.write_us } else { self.read_us };
+        self.in_flight += 1;
+        ctx.schedule(finish, RangeEvent::Done { latency_us });
+        Queued {
+            wait_us: latency_us.saturating_sub(service_us),
+            latency_us,
+        }
+    }
+
+    /// A request a full queue refused: shown failed, and narrated.
+    fn refuse(&mut self, key: u64, shard: u32, write: bool, ctx: &mut Ctx<'_, Self>) {
+        let rid = self.next_request_id();
+        let mut r = ShardRequest::served(rid, key, shard, ctx.now);
+        r.outcome = RequestOutcome::Failed;
+        self.recent.push(r);
+        ctx.record(RangeRecord::Dropped {
+            key,
+            shard: self.name(shard),
+            write,
+        });
     }
 
     fn show(&mut self, request: ShardRequest) {
@@ -146,8 +210,16 @@ impl RangeShards {
     }
 
     /// Writes `id`: stores it on its shard (an update if it exists), or has the router refuse
-    /// it. `record` says whether to narrate it on its own.
-    fn write(&mut self, id: i64, asked: bool, record: bool, ctx: &mut Ctx<'_, Self>) -> Written {
+    /// it. A request (`queued`) waits for the shard's node and fails if its queue is full; a bulk
+    /// load does not queue. `record` says whether to narrate it on its own.
+    fn write(
+        &mut self,
+        id: i64,
+        asked: bool,
+        record: bool,
+        queued: bool,
+        ctx: &mut Ctx<'_, Self>,
+    ) -> Written {
         let (shard, clamped) = match self.route(id) {
             Route::Refused => {
                 self.refused += 1;
@@ -163,6 +235,17 @@ impl RangeShards {
             Route::To { shard, clamped } => (shard, clamped),
         };
         let key = id.max(0) as u64;
+        let timing = if queued {
+            match self.offer(shard, true, ctx.now) {
+                Ok(finish) => Some(self.complete_at(finish, true, ctx)),
+                Err(_) => {
+                    self.refuse(key, shard, true, ctx);
+                    return Written::Dropped;
+                }
+            }
+        } else {
+            None
+        };
         let existed = match self.keys.binary_search(&key) {
             Ok(_) => true,
             Err(pos) => {
@@ -177,7 +260,8 @@ impl RangeShards {
         self.writes_per_shard[shard as usize] += 1;
         self.writes_total += 1;
         let rid = self.next_request_id();
-        self.show(served(rid, key, shard, ctx.now, WRITE_LATENCY_US));
+        let shown = timing.map_or(self.write_us, |t| t.latency_us);
+        self.show(served(rid, key, shard, ctx.now, shown));
         if record || clamped {
             ctx.record(RangeRecord::Wrote {
                 key,
@@ -185,6 +269,7 @@ impl RangeShards {
                 clamped,
                 asked,
                 existed,
+                timing,
             });
         }
         Written::On(shard)
@@ -193,7 +278,7 @@ impl RangeShards {
     /// One write of the insert stream.
     pub(super) fn stream_insert(&mut self, ctx: &mut Ctx<'_, Self>) {
         if let Some(id) = self.next_id(ctx) {
-            self.write(id as i64, false, true, ctx);
+            self.write(id as i64, false, true, true, ctx);
         }
     }
 
@@ -204,7 +289,7 @@ impl RangeShards {
                 "ids are whole numbers from 0; {id} cannot be stored (lookup:{id} shows where the router would send it)"
             )));
         }
-        self.write(id, true, true, ctx);
+        self.write(id, true, true, true, ctx);
         Ok(())
     }
 
@@ -226,7 +311,7 @@ impl RangeShards {
             let Some(id) = self.next_id(ctx) else {
                 break;
             };
-            match self.write(id as i64, false, false, ctx) {
+            match self.write(id as i64, false, false, false, ctx) {
                 Written::On(shard) => {
                     first = Some(first.map_or(id, |f: u64| f.min(id)));
                     high = high.max(id);
@@ -234,6 +319,7 @@ impl RangeShards {
                     on_last += u64::from(shard == last);
                 }
                 Written::Refused => refused += 1,
+                Written::Dropped => unreachable!("a bulk load does not queue"),
             }
         }
         ctx.record(RangeRecord::Added {
@@ -255,11 +341,16 @@ impl RangeShards {
         };
         let key = self.keys[idx as usize];
         let shard = self.shard_of(key);
+        let finish = match self.offer(shard, false, ctx.now) {
+            Ok(f) => f,
+            Err(_) => return self.refuse(key, shard, false, ctx),
+        };
+        let timing = self.complete_at(finish, false, ctx);
         self.reads_per_shard[shard as usize] += 1;
         self.requests_total += 1;
         let rid = self.next_request_id();
-        self.show(served(rid, key, shard, ctx.now, READ_LATENCY_US));
-        ctx.record(RangeRecord::Read { key, shard });
+        self.show(served(rid, key, shard, ctx.now, timing.latency_us));
+        ctx.record(RangeRecord::Read { key, shard, timing });
     }
 
     /// `lookup:id`: one read of any id, stored or not.
@@ -273,6 +364,12 @@ impl RangeShards {
             });
             return;
         };
+        let key = id.max(0) as u64;
+        let finish = match self.offer(shard, false, ctx.now) {
+            Ok(f) => f,
+            Err(_) => return self.refuse(key, shard, false, ctx),
+        };
+        let timing = self.complete_at(finish, false, ctx);
         if clamped {
             self.clamped += 1;
         }
@@ -280,19 +377,14 @@ impl RangeShards {
         self.reads_per_shard[shard as usize] += 1;
         self.requests_total += 1;
         let rid = self.next_request_id();
-        self.show(served(
-            rid,
-            id.max(0) as u64,
-            shard,
-            ctx.now,
-            READ_LATENCY_US,
-        ));
+        self.show(served(rid, key, shard, ctx.now, timing.latency_us));
         ctx.record(RangeRecord::LookedUp {
             key: id,
             shard: self.name(shard),
             range: self.caption(shard),
             found,
             clamped,
+            timing,
         });
     }
 
@@ -314,11 +406,15 @@ impl RangeShards {
         }
     }
 
-    /// `scan:lo-hi`: ask every shard whose range crosses the span (every shard, under hash).
+    /// `scan:lo-hi`: ask every shard whose range crosses the span (every shard, under hash), at
+    /// once; the scan completes when its slowest part does, and fails if any shard's queue is
+    /// full.
     pub(super) fn scan(&mut self, lo: i64, hi: i64, ctx: &mut Ctx<'_, Self>) {
         let shards = self.scan_targets(lo, hi);
         let found = self.keys_between(lo, hi);
         let query = self.next_request + 1;
+        let mut done = ctx.now;
+        let mut full = Vec::new();
         for &s in &shards {
             // The first key this shard returns, for the view's highlight (the span's start if none).
             let key = self.keys[found.clone()]
@@ -327,12 +423,28 @@ impl RangeShards {
                 .find(|k| self.shard_of(*k) == s)
                 .unwrap_or(lo.max(0) as u64);
             let rid = self.next_request_id();
-            let mut r = served(rid, key, s, ctx.now, READ_LATENCY_US);
+            let mut r = served(rid, key, s, ctx.now, self.read_us);
             r.query = query;
+            match self.offer(s, false, ctx.now) {
+                Ok(finish) => {
+                    done = done.max(finish);
+                    r.latency_us = Some(finish.since(ctx.now));
+                    self.reads_per_shard[s as usize] += 1;
+                    self.requests_total += 1;
+                }
+                Err(_) => {
+                    r.outcome = RequestOutcome::Failed;
+                    r.latency_us = None;
+                    full.push(s);
+                }
+            }
             self.show(r);
-            self.reads_per_shard[s as usize] += 1;
-            self.requests_total += 1;
         }
+        let timing = (!shards.is_empty() && full.is_empty()).then(|| {
+            // Nobody takes back a part already queued: a failed scan's parts still cost their
+            // shards the work, but only a complete scan has a latency.
+            self.complete_at(done, false, ctx)
+        });
         let keys = found.len() as u64;
         self.last_scan = Some((shards.len() as u32, keys));
         ctx.record(RangeRecord::Scanned {
@@ -342,6 +454,8 @@ impl RangeShards {
             shards,
             keys,
             hash: matches!(self.layout, Layout::Hash { .. }),
+            timing,
+            full,
         });
     }
 }

@@ -1,7 +1,7 @@
 //! What the range-sharding model shows: the shard frame (ranges as captions, the router in
 //! front, the hot tail flagged) and its metrics.
 
-use super::record::span;
+use super::record::{duration, span};
 use super::spec::OutOfRange;
 use super::table::grouped;
 use super::{Layout, RangeShards, FRAME_KEYS};
@@ -27,6 +27,22 @@ impl RangeShards {
             format!("{range} · node {}", self.node(i))
         } else {
             range
+        }
+    }
+
+    /// Work queued or in service at shard `i`'s node at `now`, µs.
+    pub fn backlog_us(&self, i: u32, now: SimTime) -> u64 {
+        self.servers
+            .get(self.node(i) as usize)
+            .map_or(0, |s| s.backlog_us(now))
+    }
+
+    /// The caption with the node's backlog when it has one (`ids 31–… · 1.20 s queued`).
+    fn frame_caption(&self, i: u32, now: SimTime) -> String {
+        let caption = self.caption(i);
+        match self.backlog_us(i, now) {
+            0 => caption,
+            us => format!("{caption} · {} queued", duration(us)),
         }
     }
 
@@ -132,7 +148,7 @@ impl RangeShards {
             rule: self.rule(),
             shards: (0..self.shards())
                 .map(|i| ShardView {
-                    caption: Some(self.caption(i)),
+                    caption: Some(self.frame_caption(i, now)),
                     hot: self.is_hot(i),
                     ..ShardView::new(
                         i,
@@ -159,6 +175,11 @@ impl RangeShards {
                 .map(|c| (c.moves.len() as u64, c.total)),
         );
         let int = |v: u64| MetricValue::Int(v as i64);
+        let ms = |us: Option<u64>| {
+            us.map_or(MetricValue::None, |us| {
+                MetricValue::Float(us as f64 / 1_000.0)
+            })
+        };
         let scan =
             |f: fn((u32, u64)) -> u64| self.last_scan.map_or(MetricValue::None, |s| int(f(s)));
         let mut groups = vec![
@@ -181,6 +202,14 @@ impl RangeShards {
                 values: per_shard(&self.writes_per_shard),
             },
         ];
+        groups.push(MetricGroup {
+            id: "queued_ms_per_shard",
+            label: "Queued work per shard",
+            unit: Some("ms"),
+            values: (0..self.shards())
+                .map(|i| (i.to_string(), self.backlog_us(i, self.now) as f64 / 1_000.0))
+                .collect(),
+        });
         if let Layout::Range(t) = &self.layout {
             groups.push(MetricGroup {
                 id: "ids_per_shard",
@@ -249,6 +278,54 @@ impl RangeShards {
                     value: scan(|(_, k)| k),
                     unit: None,
                     help: "Keys with ids inside the scanned span.",
+                },
+                Metric {
+                    id: "mean_latency_ms",
+                    label: "Mean latency",
+                    value: ms((self.latency.count() > 0)
+                        .then(|| self.latency_sum_us / self.latency.count())),
+                    unit: Some("ms"),
+                    help: "From arrival to answer, queueing included.",
+                },
+                Metric {
+                    id: "p50_latency_ms",
+                    label: "p50 latency",
+                    value: ms(self.latency.quantile_us(500)),
+                    unit: Some("ms"),
+                    help: "Half took at most this long.",
+                },
+                Metric {
+                    id: "p95_latency_ms",
+                    label: "p95 latency",
+                    value: ms(self.latency.quantile_us(950)),
+                    unit: Some("ms"),
+                    help: "95% took at most this long.",
+                },
+                Metric {
+                    id: "p99_latency_ms",
+                    label: "p99 latency",
+                    value: ms(self.latency.quantile_us(990)),
+                    unit: Some("ms"),
+                    help: "99% took at most this long.",
+                },
+                Metric {
+                    id: "shard_dropped",
+                    label: "Requests dropped by shards",
+                    value: int(self.dropped),
+                    unit: None,
+                    help: "Requests refused by a full queue.",
+                },
+                Metric {
+                    id: "busiest_shard_util",
+                    label: "Busiest node's utilisation",
+                    value: self
+                        .servers
+                        .iter()
+                        .map(|s| s.utilisation_percent(self.now))
+                        .max_by(f64::total_cmp)
+                        .map_or(MetricValue::None, MetricValue::Float),
+                    unit: Some("%"),
+                    help: "Share of its time the busiest node worked; near 100% its queue grows.",
                 },
                 Metric {
                     id: "refused",
