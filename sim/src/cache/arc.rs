@@ -20,7 +20,7 @@
 //! after an invalidation (`remove`) it may not be, and this version evicts only while the
 //! object does not fit. An object larger than the cache is refused.
 
-use super::keylist::KeyList;
+use super::list::KeyList;
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 
 /// Objects seen once recently.

@@ -12,12 +12,12 @@
 //!   [`slru`], [`two_q`]
 //! - [`arc`], [`tinylfu`] (W-TinyLFU), [`s3fifo`], [`sieve`], [`belady`] (MIN, needs the future)
 //! - [`workload`] (synthetic request streams) and [`trace`] (traces the reader brings)
+//! - `list` (private): the slab lists and the key index every policy is built on
 
 pub mod arc;
 pub mod belady;
 pub mod clock;
 pub mod fifo;
-mod keylist;
 pub mod lfu;
 mod list;
 pub mod lru;
