@@ -10,7 +10,7 @@
 // Slow in a debug wasm build and reads the wall clock: native only.
 #![cfg(not(target_arch = "wasm32"))]
 
-use sim::cache::arc::Arc;
+use sim::cache::arc::ArcCache;
 use sim::cache::belady::Belady;
 use sim::cache::lru::Lru;
 use sim::cache::s3fifo::S3Fifo;
@@ -76,7 +76,7 @@ fn s3fifo_and_sieve_miss_less_than_lru_on_skewed_traces_with_one_hit_wonders() {
         let lru = run(&mut Lru::new(c));
         let s3 = run(&mut S3Fifo::new(c));
         let sieve = run(&mut Sieve::new(c));
-        let arc = run(&mut Arc::new(c));
+        let arc = run(&mut ArcCache::new(c));
         let tlfu = run(&mut TinyLfu::new(c));
         let min = run(&mut Belady::new(c));
         println!("{c:<7} {lru:.4} {s3:.4}  {sieve:.4} {arc:.4} {tlfu:.4}    {min:.4}");

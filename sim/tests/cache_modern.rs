@@ -7,7 +7,7 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use sim::cache::arc::Arc;
+use sim::cache::arc::ArcCache;
 use sim::cache::s3fifo::S3Fifo;
 use sim::cache::sieve::Sieve;
 use sim::cache::tinylfu::{TinyLfu, DOORKEEPER_SEEDS, SKETCH_SEEDS};
@@ -468,7 +468,7 @@ fn arc_matches_fig_4() {
         let mut rng = SimRng::new(seed);
         let cap = rng.below(12);
         let universe = 2 + rng.below(3 * cap + 4);
-        let mut arc = Arc::new(cap);
+        let mut arc = ArcCache::new(cap);
         let mut reference = RefArc::new(cap as usize);
         for step in 0..500 {
             let k = draw_key(&mut rng, universe);
@@ -497,7 +497,7 @@ fn arc_hand_worked_trace_moves_p_both_ways() {
     //    T1 = [3], T2 = [2], B2 = [1].
     //  1 misses in B2 (Case III): δ2 = 1, p = 0. REPLACE: |T1| = 1 > 0, T1's LRU 3 goes to B1.
     //    1 enters T2. T1 = [], T2 = [1, 2], B1 = [3], B2 = [].
-    let mut arc = Arc::new(2);
+    let mut arc = ArcCache::new(2);
     let events = run_keys(&mut arc, &[1, 1, 2, 3, 2, 1]);
     let adapts: Vec<i64> = events
         .iter()
@@ -530,7 +530,7 @@ fn arc_with_invalidations_keeps_its_invariants() {
         let mut rng = SimRng::new(seed);
         let cap = rng.below(12);
         let universe = 2 + rng.below(3 * cap + 4);
-        let mut arc = Arc::new(cap);
+        let mut arc = ArcCache::new(cap);
         for step in 0..400 {
             let k = draw_key(&mut rng, universe);
             if rng.chance(0.1) {
@@ -842,7 +842,7 @@ fn all(capacity: u64) -> Vec<Box<dyn Policy>> {
 /// order of the pinned list (a fixed list: those digests must not move when a policy is added).
 fn pinned_set(capacity: u64) -> Vec<Box<dyn Policy>> {
     vec![
-        Box::new(Arc::new(capacity)),
+        Box::new(ArcCache::new(capacity)),
         Box::new(TinyLfu::new(capacity)),
         Box::new(TinyLfu::with_doorkeeper(capacity, true)),
         Box::new(S3Fifo::new(capacity)),

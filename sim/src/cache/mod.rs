@@ -301,7 +301,7 @@ pub fn build(id: &str, capacity: u64, seed: u64) -> Result<Box<dyn Policy>, Stri
         )?),
         "slru" => Box::new(slru::Slru::new(capacity, slru::DEFAULT_PROTECTED_PERCENT)?),
         "2q" => Box::new(two_q::TwoQ::new(capacity)),
-        "arc" => Box::new(arc::Arc::new(capacity)),
+        "arc" => Box::new(arc::ArcCache::new(capacity)),
         "tinylfu" => Box::new(tinylfu::TinyLfu::new(capacity)),
         "s3fifo" => Box::new(s3fifo::S3Fifo::new(capacity)),
         "sieve" => Box::new(sieve::Sieve::new(capacity)),
