@@ -357,13 +357,30 @@ pub(crate) fn entries(slab: &Slab<Obj>, list: &Ends) -> Vec<ViewEntry> {
         .collect()
 }
 
+/// A stored object's key and size, whatever else a policy keeps with it.
+pub(crate) trait Stored: Copy {
+    /// The key.
+    fn key(&self) -> u64;
+    /// The size in capacity units.
+    fn size(&self) -> u32;
+}
+
+impl Stored for Obj {
+    fn key(&self) -> u64 {
+        self.key
+    }
+    fn size(&self) -> u32 {
+        self.size
+    }
+}
+
 /// (key, slot, size) of the objects in `slots`.
-pub(crate) fn listed(slab: &Slab<Obj>, slots: &[u32]) -> Vec<(u64, u32, u32)> {
+pub(crate) fn listed<T: Stored>(slab: &Slab<T>, slots: &[u32]) -> Vec<(u64, u32, u32)> {
     slots
         .iter()
         .map(|&s| {
             let o = slab.get(s);
-            (o.key, s, o.size)
+            (o.key(), s, o.size())
         })
         .collect()
 }
@@ -405,6 +422,15 @@ pub(crate) struct Marked {
     pub key: u64,
     pub size: u32,
     pub mark: u32,
+}
+
+impl Stored for Marked {
+    fn key(&self) -> u64 {
+        self.key
+    }
+    fn size(&self) -> u32 {
+        self.size
+    }
 }
 
 /// One list with its own slab, index and size total: the queues of ARC, W-TinyLFU, S3-FIFO
@@ -529,23 +555,13 @@ impl KeyList {
         }
         check_index(
             self.index.len(),
-            &listed_marked(&self.slab, &slots),
+            &listed(&self.slab, &slots),
             |k| self.slot(k),
             self.used,
             u64::MAX,
         )
         .map_err(|e| format!("{name}: {e}"))
     }
-}
-
-fn listed_marked(slab: &Slab<Marked>, slots: &[u32]) -> Vec<(u64, u32, u32)> {
-    slots
-        .iter()
-        .map(|&s| {
-            let o = slab.get(s);
-            (o.key, s, o.size)
-        })
-        .collect()
 }
 
 #[cfg(test)]
