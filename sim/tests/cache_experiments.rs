@@ -1,22 +1,22 @@
 //! Experiments that print the numbers a lesson quotes, with the papers' qualitative claims as
 //! assertions: on a skewed trace with one-hit wonders, S3-FIFO (SOSP 2023, §5) and SIEVE
-//! (NSDI 2024, §4) miss less than LRU across most cache sizes. The LRU here is a plain
-//! reference written in the test (the lesson's own LRU lives in `cache::lru`).
+//! (NSDI 2024, §4) miss less than LRU across most cache sizes. Every policy is the crate's own
+//! (`cache::lru` for LRU, the one the lessons run); `cache_classic` checks that LRU against a
+//! reference.
 //!
 //! `cargo test -p sim --test cache_experiments -- --nocapture` prints the table;
 //! `cargo test --release -p sim --test cache_experiments -- --ignored --nocapture` the
-//! throughput.
+//! throughput of every policy in `cache::POLICIES`.
 // Slow in a debug wasm build and reads the wall clock: native only.
 #![cfg(not(target_arch = "wasm32"))]
 
-use std::collections::BTreeMap;
-
-use sim::cache::arc::Arc;
+use sim::cache::arc::ArcCache;
 use sim::cache::belady::Belady;
+use sim::cache::lru::Lru;
 use sim::cache::s3fifo::S3Fifo;
 use sim::cache::sieve::Sieve;
 use sim::cache::tinylfu::TinyLfu;
-use sim::cache::{annotate_next, replay, Outcome, Policy, Request};
+use sim::cache::{annotate_next, build, replay, Outcome, Policy, Request, POLICIES};
 use sim::rng::SimRng;
 
 /// Zipf(`alpha`) over `n` keys by inverse CDF (a test-side generator, independent of
@@ -64,27 +64,6 @@ fn trace(len: u64, one_hit: f64, seed: u64) -> Vec<Request> {
     t
 }
 
-/// A textbook LRU: recency stamps in an ordered map.
-fn lru_misses(trace: &[Request], capacity: u64) -> u64 {
-    let mut stamp_of: BTreeMap<u64, u64> = BTreeMap::new();
-    let mut by_stamp: BTreeMap<u64, u64> = BTreeMap::new();
-    let mut misses = 0;
-    for (now, r) in trace.iter().enumerate() {
-        let now = now as u64;
-        if let Some(old) = stamp_of.insert(r.key, now) {
-            by_stamp.remove(&old);
-        } else {
-            misses += 1;
-            if stamp_of.len() as u64 > capacity {
-                let (_, victim) = by_stamp.pop_first().unwrap();
-                stamp_of.remove(&victim);
-            }
-        }
-        by_stamp.insert(now, r.key);
-    }
-    misses
-}
-
 #[test]
 fn s3fifo_and_sieve_miss_less_than_lru_on_skewed_traces_with_one_hit_wonders() {
     let t = trace(100_000, 0.2, 1);
@@ -93,12 +72,11 @@ fn s3fifo_and_sieve_miss_less_than_lru_on_skewed_traces_with_one_hit_wonders() {
     let mut sieve_wins = 0;
     println!("size    LRU    S3-FIFO SIEVE  ARC    W-TinyLFU MIN");
     for &c in &sizes {
-        let n = t.len() as f64;
-        let lru = lru_misses(&t, c) as f64 / n;
         let run = |p: &mut dyn Policy| replay(p, &t).miss_ratio();
+        let lru = run(&mut Lru::new(c));
         let s3 = run(&mut S3Fifo::new(c));
         let sieve = run(&mut Sieve::new(c));
-        let arc = run(&mut Arc::new(c));
+        let arc = run(&mut ArcCache::new(c));
         let tlfu = run(&mut TinyLfu::new(c));
         let min = run(&mut Belady::new(c));
         println!("{c:<7} {lru:.4} {s3:.4}  {sieve:.4} {arc:.4} {tlfu:.4}    {min:.4}");
@@ -125,13 +103,10 @@ fn throughput_on_zipf_08() {
         .map(|_| Request::unit(zipf.draw(&mut rng)))
         .collect();
     annotate_next(&mut t);
-    let policies: Vec<Box<dyn Policy>> = vec![
-        Box::new(Arc::new(1000)),
-        Box::new(TinyLfu::new(1000)),
-        Box::new(S3Fifo::new(1000)),
-        Box::new(Sieve::new(1000)),
-        Box::new(Belady::new(1000)),
-    ];
+    let policies: Vec<Box<dyn Policy>> = POLICIES
+        .iter()
+        .map(|&(id, _)| build(id, 1000, 1).unwrap())
+        .collect();
     for mut p in policies {
         let start = std::time::Instant::now();
         let mut hits = 0u64;
@@ -140,7 +115,7 @@ fn throughput_on_zipf_08() {
         }
         let secs = start.elapsed().as_secs_f64();
         println!(
-            "{:<8} {:>6.2} M req/s  hit ratio {:.4}",
+            "{:<12} {:>6.2} M req/s  hit ratio {:.4}",
             p.id(),
             t.len() as f64 / secs / 1e6,
             hits as f64 / t.len() as f64

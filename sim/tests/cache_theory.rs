@@ -14,28 +14,17 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use sim::cache::ttl::{TtlAccess, TtlCache};
 use sim::cache::workload::{SizeModel, Workload};
-use sim::cache::{Outcome, Request};
-use sim::models::hot_keys::{top_mass, zipf_top_share, Lru};
+use sim::cache::{Outcome, Policy, Request};
+use sim::models::hot_keys::{top_mass, zipf_top_share};
 use sim::rng::SimRng;
 use sim::theory::{che_characteristic_time, che_lru_hit_ratio, harmonic, ttl_hit_ratio};
 use sim::workload::poisson_gap_us;
 
-/// Serves `trace` with an LRU cache of `capacity` objects (a miss inserts the key) and returns
-/// each request's outcome. The only place the test names an LRU implementation: it uses the
-/// hot-keys model's count-only LRU today; switching to `sim::cache::lru` is this one function.
+/// Serves `trace` with the crate's LRU (`sim::cache::lru`) of `capacity` objects (a miss
+/// inserts the key) and returns each request's outcome: the only place the test names an LRU.
 fn lru_outcomes(capacity: u64, trace: &[Request]) -> Vec<Outcome> {
-    let mut lru = Lru::new(capacity as u32);
-    trace
-        .iter()
-        .map(|r| {
-            if lru.get(r.key) {
-                Outcome::Hit
-            } else {
-                lru.insert(r.key);
-                Outcome::Miss
-            }
-        })
-        .collect()
+    let mut lru = sim::cache::lru::Lru::new(capacity);
+    trace.iter().map(|r| lru.access(r, None)).collect()
 }
 
 /// Zipf(s) popularity shares of `keys` keys by rank, computed here by direct summation.

@@ -20,7 +20,7 @@
 //! after an invalidation (`remove`) it may not be, and this version evicts only while the
 //! object does not fit. An object larger than the cache is refused.
 
-use super::keylist::KeyList;
+use super::list::KeyList;
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 
 /// Objects seen once recently.
@@ -32,9 +32,10 @@ pub const B1: &str = "B1";
 /// Ghost keys evicted from `T2`.
 pub const B2: &str = "B2";
 
-/// An ARC cache. See the module doc.
+/// An ARC cache. See the module doc. (Named `ArcCache`, not `Arc`, so that it never clashes
+/// with `std::sync::Arc` on import.)
 #[derive(Clone, Debug)]
-pub struct Arc {
+pub struct ArcCache {
     /// `c`.
     capacity: u64,
     /// The adaptive target size of `T1`, in units.
@@ -45,10 +46,10 @@ pub struct Arc {
     b2: KeyList,
 }
 
-impl Arc {
+impl ArcCache {
     /// An empty ARC cache of `capacity` units, with `p = 0` as in Fig. 4's initialisation.
     pub fn new(capacity: u64) -> Self {
-        Arc {
+        ArcCache {
             capacity,
             p: 0,
             t1: KeyList::new(),
@@ -127,7 +128,7 @@ impl Arc {
     }
 }
 
-impl Policy for Arc {
+impl Policy for ArcCache {
     fn id(&self) -> &'static str {
         "arc"
     }

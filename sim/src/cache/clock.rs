@@ -13,9 +13,8 @@
 //! the textbook's array. `validate` checks the links, the index, that the hand points into the
 //! ring whenever it is not empty, and `used() <= capacity()`.
 
-use super::list::{check_index, refuse_if_too_big, say, Ends, Slab};
+use super::list::{check_index, refuse_if_too_big, say, Ends, KeyIndex, Slab};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
-use std::collections::BTreeMap;
 
 /// Segment name of the ring.
 pub const RING: &str = "clock";
@@ -36,7 +35,7 @@ pub struct Clock {
     ring: Ends,
     /// The slot the hand points to (meaningless when the ring is empty).
     hand: u32,
-    index: BTreeMap<u64, u32>,
+    index: KeyIndex<u32>,
 }
 
 impl Clock {

@@ -9,9 +9,10 @@
 //!
 //! `validate` checks the queue's links, that index and queue agree, and `used() <= capacity()`.
 
-use super::list::{check_index, entries, listed, refuse_if_too_big, say, Ends, Obj, Slab};
+use super::list::{
+    check_index, entries, listed, refuse_if_too_big, say, Ends, KeyIndex, Obj, Slab,
+};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewSegment};
-use std::collections::BTreeMap;
 
 /// Segment name of the FIFO queue.
 pub const QUEUE: &str = "queue";
@@ -23,7 +24,7 @@ pub struct Fifo {
     used: u64,
     slab: Slab<Obj>,
     queue: Ends,
-    index: BTreeMap<u64, u32>,
+    index: KeyIndex<u32>,
 }
 
 impl Fifo {

@@ -22,7 +22,7 @@
 //! `validate` checks every bucket's links, that no bucket is empty, that each object sits in
 //! the bucket of its priority, that the index agrees, and `used() <= capacity()`.
 
-use super::list::{check_index, refuse_if_too_big, say, Ends, Slab};
+use super::list::{check_index, refuse_if_too_big, say, Ends, KeyIndex, Slab};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 use std::collections::BTreeMap;
 
@@ -70,7 +70,7 @@ pub struct Lfu {
     age: u64,
     slab: Slab<Counted>,
     buckets: BTreeMap<u64, Ends>,
-    index: BTreeMap<u64, u32>,
+    index: KeyIndex<u32>,
 }
 
 impl Lfu {
@@ -83,7 +83,7 @@ impl Lfu {
             age: 0,
             slab: Slab::default(),
             buckets: BTreeMap::new(),
-            index: BTreeMap::new(),
+            index: KeyIndex::default(),
         }
     }
 

@@ -4,8 +4,9 @@
 //! "hash map + doubly linked list" of the interview classic): an index from key to node, and a
 //! doubly linked list with the most recently used object at the front. A hit unlinks its node
 //! and relinks it at the front; a miss inserts at the front and evicts from the back until the
-//! new object fits. Every operation is O(log n) (the index is an ordered map, for determinism).
-//! The list is a slab list (`cache::list`: nodes in a `Vec`, `u32` links, no unsafe code).
+//! new object fits. Every operation is O(1) expected: the index is a `cache::list::KeyIndex` (a hash map
+//! with a fixed hasher, never iterated, so deterministic) and the list a slab list
+//! (`cache::list`: nodes in a `Vec`, `u32` links, no unsafe code).
 //!
 //! A hit serves the stored copy: the request's size matters only on a miss (the size the object
 //! is stored with). `validate` checks every link both ways, that the index and the list hold
@@ -14,9 +15,10 @@
 //! The hot-keys model's cache nodes use this LRU through the count-only methods
 //! ([`Lru::get`], [`Lru::insert`], [`Lru::invalidate`], [`Lru::set_capacity`]).
 
-use super::list::{check_index, entries, listed, refuse_if_too_big, say, Ends, Obj, Slab};
+use super::list::{
+    check_index, entries, listed, refuse_if_too_big, say, Ends, KeyIndex, Obj, Slab,
+};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewSegment};
-use std::collections::BTreeMap;
 
 /// Segment name of the LRU list.
 pub const LIST: &str = "LRU list";
@@ -28,7 +30,7 @@ pub struct Lru {
     used: u64,
     slab: Slab<Obj>,
     list: Ends,
-    index: BTreeMap<u64, u32>,
+    index: KeyIndex<u32>,
 }
 
 impl Lru {

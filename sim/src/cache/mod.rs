@@ -12,12 +12,14 @@
 //!   [`slru`], [`two_q`]
 //! - [`arc`], [`tinylfu`] (W-TinyLFU), [`s3fifo`], [`sieve`], [`belady`] (MIN, needs the future)
 //! - [`workload`] (synthetic request streams) and [`trace`] (traces the reader brings)
+//! - `list` (private): the slab lists and the key index every policy is built on
+//!
+//! [`POLICIES`] names every policy and [`build`] makes one by id with its documented defaults.
 
 pub mod arc;
 pub mod belady;
 pub mod clock;
 pub mod fifo;
-mod keylist;
 pub mod lfu;
 mod list;
 pub mod lru;
@@ -241,6 +243,80 @@ impl Stats {
     }
 }
 
+/// Every policy [`build`] makes: (id, label for people). The id is the policy's
+/// [`Policy::id`]; the order runs from the classics to the modern policies, MIN last.
+pub const POLICIES: &[(&str, &str)] = &[
+    ("fifo", "FIFO"),
+    ("lru", "LRU"),
+    ("lfu", "LFU"),
+    ("lfu-da", "LFU with dynamic aging (LFU-DA)"),
+    ("clock", "CLOCK"),
+    ("random", "Random"),
+    ("sampled-lru", "Sampled LRU (Redis)"),
+    ("slru", "SLRU"),
+    ("2q", "2Q"),
+    ("arc", "ARC"),
+    ("tinylfu", "W-TinyLFU"),
+    ("s3fifo", "S3-FIFO"),
+    ("sieve", "SIEVE"),
+    ("belady", "Belady's MIN"),
+];
+
+/// The largest capacity [`build`] accepts, in units (2^40: a terabyte with byte capacity). It
+/// keeps the policies' share arithmetic (`capacity * 99 / 100`, …) far from overflow.
+pub const MAX_CAPACITY: u64 = 1 << 40;
+
+/// Makes the policy `id` (one of [`POLICIES`]) with `capacity` units, `seed` feeding the
+/// policies that draw (random, sampled LRU; the others ignore it), and each policy's documented
+/// defaults:
+/// - `lfu`: no aging; `lfu-da`: dynamic aging (LFU-DA);
+/// - `sampled-lru`: Redis' `maxmemory-samples` default, [`sampled::DEFAULT_SAMPLES`] (5);
+/// - `slru`: protected segment [`slru::DEFAULT_PROTECTED_PERCENT`] (80 %) of the capacity;
+/// - `2q`: the paper's tuning, `Kin` = 25 %, `Kout` = 50 %;
+/// - `tinylfu`: Caffeine's split (1 % window, 80 % of the main region protected), no doorkeeper;
+/// - `s3fifo`: small queue 10 %, Algorithm 1's move threshold (frequency > 1);
+/// - `belady`: MIN reads each request's `next`, so the trace **must be passed through
+///   [`annotate_next`] first** (a request left at [`NEVER`] counts as never used again).
+///
+/// A capacity of 0 is allowed: every policy then stores nothing (the left end of a miss-ratio
+/// curve). Errors, in plain words: an unknown id (naming the known ones), a capacity above
+/// [`MAX_CAPACITY`].
+pub fn build(id: &str, capacity: u64, seed: u64) -> Result<Box<dyn Policy>, String> {
+    if capacity > MAX_CAPACITY {
+        return Err(format!(
+            "a capacity of {capacity} units is more than this simulator takes ({MAX_CAPACITY})"
+        ));
+    }
+    let policy: Box<dyn Policy> = match id {
+        "fifo" => Box::new(fifo::Fifo::new(capacity)),
+        "lru" => Box::new(lru::Lru::new(capacity)),
+        "lfu" => Box::new(lfu::Lfu::new(capacity, lfu::Aging::None)),
+        "lfu-da" => Box::new(lfu::Lfu::new(capacity, lfu::Aging::Dynamic)),
+        "clock" => Box::new(clock::Clock::new(capacity)),
+        "random" => Box::new(random::RandomEviction::new(capacity, seed)),
+        "sampled-lru" => Box::new(sampled::SampledLru::new(
+            capacity,
+            sampled::DEFAULT_SAMPLES,
+            seed,
+        )?),
+        "slru" => Box::new(slru::Slru::new(capacity, slru::DEFAULT_PROTECTED_PERCENT)?),
+        "2q" => Box::new(two_q::TwoQ::new(capacity)),
+        "arc" => Box::new(arc::ArcCache::new(capacity)),
+        "tinylfu" => Box::new(tinylfu::TinyLfu::new(capacity)),
+        "s3fifo" => Box::new(s3fifo::S3Fifo::new(capacity)),
+        "sieve" => Box::new(sieve::Sieve::new(capacity)),
+        "belady" => Box::new(belady::Belady::new(capacity)),
+        other => {
+            let known: Vec<&str> = POLICIES.iter().map(|&(id, _)| id).collect();
+            return Err(format!(
+                "no cache policy `{other}`; the policies are {}",
+                known.join(", ")
+            ));
+        }
+    };
+    Ok(policy)
+}
+
 /// Runs a policy over a trace without narration.
 pub fn replay(policy: &mut dyn Policy, trace: &[Request]) -> Stats {
     let mut stats = Stats::default();
@@ -249,4 +325,61 @@ pub fn replay(policy: &mut dyn Policy, trace: &[Request]) -> Stats {
         stats.record(req, outcome);
     }
     stats
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_policy_builds_and_reports_its_own_id() {
+        for &(id, label) in POLICIES {
+            let mut p = build(id, 3, 7).unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(p.id(), id, "POLICIES lists `{id}` ({label})");
+            assert_eq!(p.capacity(), 3);
+            let mut trace: Vec<Request> = [1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5]
+                .into_iter()
+                .map(Request::unit)
+                .collect();
+            annotate_next(&mut trace);
+            let stats = replay(p.as_mut(), &trace);
+            assert_eq!(stats.requests, 12);
+            assert!(
+                stats.misses >= 5,
+                "{id}: five distinct keys miss at least once"
+            );
+            assert!(p.len() <= 3);
+            p.validate().unwrap_or_else(|e| panic!("{id}: {e}"));
+        }
+    }
+
+    #[test]
+    fn a_cache_of_capacity_zero_stores_nothing() {
+        for &(id, _) in POLICIES {
+            let mut p = build(id, 0, 7).unwrap();
+            let mut trace: Vec<Request> = [1, 1, 2, 1].into_iter().map(Request::unit).collect();
+            annotate_next(&mut trace);
+            assert_eq!(replay(p.as_mut(), &trace).hits, 0, "{id}");
+            assert!(p.is_empty(), "{id}");
+            p.validate().unwrap_or_else(|e| panic!("{id}: {e}"));
+        }
+    }
+
+    #[test]
+    fn ids_and_labels_are_unique() {
+        let ids: std::collections::BTreeSet<&str> = POLICIES.iter().map(|p| p.0).collect();
+        let labels: std::collections::BTreeSet<&str> = POLICIES.iter().map(|p| p.1).collect();
+        assert_eq!(ids.len(), POLICIES.len());
+        assert_eq!(labels.len(), POLICIES.len());
+    }
+
+    #[test]
+    fn bad_input_gets_a_clear_error() {
+        let err = |r: Result<Box<dyn Policy>, String>| r.err().expect("an error");
+        let unknown = err(build("lru-k", 10, 1));
+        assert!(unknown.contains("no cache policy `lru-k`"), "{unknown}");
+        assert!(unknown.contains("s3fifo"), "{unknown}");
+        assert!(err(build("tinylfu", MAX_CAPACITY + 1, 1)).contains("more than"));
+        assert!(build("tinylfu", MAX_CAPACITY, 1).is_ok());
+    }
 }

@@ -1,15 +1,14 @@
 //! Random: evict an object chosen uniformly at random (Redis' `allkeys-random`).
 //!
 //! The objects sit in a `Vec`, with an index from key to position, so a uniform pick is one
-//! draw and a removal is O(log n): the last object takes the removed one's place (`swap_remove`).
+//! draw and a removal is O(1) (a `cache::list::KeyIndex`): the last object takes the removed one's place (`swap_remove`).
 //! The draws come from a [`SimRng`] seeded by the constructor, as integers below the number of
 //! objects (never a `usize`), so a run is the same on every target. `validate` checks that the
 //! index and the `Vec` agree and `used() <= capacity()`.
 
-use super::list::{check_index, refuse_if_too_big, say};
+use super::list::{check_index, refuse_if_too_big, say, KeyIndex};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 use crate::rng::SimRng;
-use std::collections::BTreeMap;
 
 /// Segment name of the cached objects.
 pub const CACHE: &str = "cache";
@@ -22,7 +21,7 @@ pub struct RandomEviction {
     /// (key, size), in slot order.
     slots: Vec<(u64, u32)>,
     /// key → position in `slots`.
-    index: BTreeMap<u64, u32>,
+    index: KeyIndex<u32>,
     rng: SimRng,
 }
 
@@ -33,7 +32,7 @@ impl RandomEviction {
             capacity,
             used: 0,
             slots: Vec::new(),
-            index: BTreeMap::new(),
+            index: KeyIndex::default(),
             rng: SimRng::stream(seed, "cache-random"),
         }
     }

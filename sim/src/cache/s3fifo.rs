@@ -22,7 +22,7 @@
 //! `G` holds keys whose sizes sum to at most `M`'s share. An object larger than the cache is
 //! refused.
 
-use super::keylist::KeyList;
+use super::list::KeyList;
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 
 /// The small FIFO queue `S`.

@@ -28,10 +28,9 @@
 //! the key array against the index, the pool's ascending order with its free entries on the
 //! right, and `used() <= capacity()`.
 
-use super::list::{check_index, refuse_if_too_big, say};
+use super::list::{check_index, refuse_if_too_big, say, KeyIndex};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 use crate::rng::SimRng;
-use std::collections::BTreeMap;
 
 /// Segment name of the key space (every cached key, in the order sampling sees them).
 pub const KEYSPACE: &str = "keyspace";
@@ -68,7 +67,7 @@ pub struct SampledLru {
     /// Requests served so far: the virtual clock.
     now: u64,
     keys: Vec<Entry>,
-    index: BTreeMap<u64, u32>,
+    index: KeyIndex<u32>,
     /// `pool[..POOL_SIZE]`, `None` = a free entry (Redis' `key == NULL`).
     pool: [Option<PoolEntry>; POOL_SIZE],
     last_sample: Vec<PoolEntry>,
@@ -90,7 +89,7 @@ impl SampledLru {
             samples,
             now: 0,
             keys: Vec::new(),
-            index: BTreeMap::new(),
+            index: KeyIndex::default(),
             pool: [None; POOL_SIZE],
             last_sample: Vec::new(),
             rng: SimRng::stream(seed, "cache-sampled"),

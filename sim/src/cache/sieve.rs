@@ -15,7 +15,7 @@
 //! sizes; libCacheSim evicts in a loop the same way); an object larger than the whole cache is
 //! refused.
 
-use super::keylist::KeyList;
+use super::list::KeyList;
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 
 /// The segment name of SIEVE's single queue.

@@ -15,9 +15,8 @@
 //! that each index entry names the segment its node is in, the protected segment within its
 //! share, and `used() <= capacity()`.
 
-use super::list::{check_index, refuse_if_too_big, say, Ends, Obj, Slab};
+use super::list::{check_index, refuse_if_too_big, say, Ends, KeyIndex, Obj, Slab};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
-use std::collections::BTreeMap;
 
 /// Segment name of the probationary segment.
 pub const PROBATIONARY: &str = "probationary";
@@ -38,7 +37,7 @@ pub struct Slru {
     probationary: Ends,
     protected: Ends,
     /// key → (slot, whether it is in the protected segment).
-    index: BTreeMap<u64, (u32, bool)>,
+    index: KeyIndex<(u32, bool)>,
 }
 
 impl Slru {
@@ -59,7 +58,7 @@ impl Slru {
             slab: Slab::default(),
             probationary: Ends::default(),
             protected: Ends::default(),
-            index: BTreeMap::new(),
+            index: KeyIndex::default(),
         })
     }
 

@@ -30,7 +30,7 @@
 //! xor a per-row seed. With byte capacity the candidate duels victim after victim until it fits
 //! or loses; an object larger than the cache is refused.
 
-use super::keylist::KeyList;
+use super::list::KeyList;
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 use crate::rng::splitmix64_fmix;
 

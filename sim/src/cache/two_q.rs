@@ -26,9 +26,8 @@
 //! `validate` checks every list's links, that the index names each object's queue, A1out
 //! within `Kout` and disjoint from the cache, and `used() <= capacity()`.
 
-use super::list::{check_index, refuse_if_too_big, say, Ends, Obj, Slab};
+use super::list::{check_index, refuse_if_too_big, say, Ends, KeyIndex, Obj, Slab};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
-use std::collections::BTreeMap;
 
 /// Segment name of the FIFO of objects seen once.
 pub const A1IN: &str = "A1in";
@@ -56,10 +55,10 @@ pub struct TwoQ {
     slab: Slab<Obj>,
     a1in: Ends,
     am: Ends,
-    index: BTreeMap<u64, (u32, Queue)>,
+    index: KeyIndex<(u32, Queue)>,
     ghosts: Slab<Obj>,
     a1out: Ends,
-    ghost_index: BTreeMap<u64, u32>,
+    ghost_index: KeyIndex<u32>,
 }
 
 impl TwoQ {
@@ -91,10 +90,10 @@ impl TwoQ {
             slab: Slab::default(),
             a1in: Ends::default(),
             am: Ends::default(),
-            index: BTreeMap::new(),
+            index: KeyIndex::default(),
             ghosts: Slab::default(),
             a1out: Ends::default(),
-            ghost_index: BTreeMap::new(),
+            ghost_index: KeyIndex::default(),
         })
     }
 

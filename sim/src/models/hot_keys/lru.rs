@@ -2,8 +2,8 @@
 //!
 //! A count-only face (every key has size 1, capacities and lengths in `u32` as the model counts
 //! them) over the one LRU of the crate, [`crate::cache::lru::Lru`]: a recency list over a slab
-//! and an ordered index, O(log n) and deterministic. Every change says what it did: a fill
-//! returns the key it evicted, an invalidation whether the key was there.
+//! and a fixed-hasher index that is never iterated, O(1) and deterministic. Every change says
+//! what it did: a fill returns the key it evicted, an invalidation whether the key was there.
 
 use crate::cache::lru::Lru as Recency;
 use crate::cache::Policy;
