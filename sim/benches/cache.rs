@@ -7,8 +7,7 @@
 //! after one warm-up run, each on a freshly built (empty) cache. Building the cache is not timed.
 //! The same figures in wasm: `scripts/bench-cache.sh`.
 //!
-//! Policies are built by `sim::bench::cache_policy` (their own constructors); the lead switches
-//! it to `cache::build` at merge.
+//! Policies are built by `sim::bench::cache_policy` (`cache::build` with the benchmark's seed).
 
 use sim::bench::{cache_policy, cache_trace, CACHE_CAPACITY, CACHE_POLICIES};
 

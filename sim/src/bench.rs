@@ -191,26 +191,10 @@ pub const CACHE_POLICIES: [&str; 10] = [
 
 /// A fresh policy of `capacity` objects by id (its paper's or its system's defaults), or `None`
 /// for an unknown id.
-///
-/// Each policy is built with its own constructor for now; the lead switches this to
-/// `cache::build(id, capacity, seed)` when that lands.
+/// Built by [`crate::cache::build`] with the benchmark's seed.
 pub fn cache_policy(id: &str, capacity: u64) -> Option<Box<dyn crate::cache::Policy>> {
-    use crate::cache::*;
-    Some(match id {
-        "lru" => Box::new(lru::Lru::new(capacity)),
-        "fifo" => Box::new(fifo::Fifo::new(capacity)),
-        "clock" => Box::new(clock::Clock::new(capacity)),
-        "sieve" => Box::new(sieve::Sieve::new(capacity)),
-        "s3fifo" => Box::new(s3fifo::S3Fifo::new(capacity)),
-        "arc" => Box::new(arc::Arc::new(capacity)),
-        "tinylfu" => Box::new(tinylfu::TinyLfu::new(capacity)),
-        "2q" => Box::new(two_q::TwoQ::new(capacity)),
-        // SLRU with 80 % protected (Caffeine's main-space split); Redis' default 5 samples.
-        "slru" => Box::new(slru::Slru::new(capacity, 80).ok()?),
-        "sampled-lru" => Box::new(sampled::SampledLru::new(capacity, 5, CACHE_SEED).ok()?),
-        "belady" => Box::new(belady::Belady::new(capacity)),
-        _ => return None,
-    })
+    // Each policy's documented defaults (SLRU 80 % protected, Redis' 5 samples, …).
+    crate::cache::build(id, capacity, CACHE_SEED).ok()
 }
 
 #[cfg(test)]

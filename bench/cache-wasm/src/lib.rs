@@ -6,8 +6,7 @@
 //! caller's (Node's `performance.now()` around `run`): this crate never reads a clock. `keys`
 //! hands the same key sequence to JavaScript, so npm `lru-cache` replays the identical trace.
 //!
-//! Policies come from `sim::bench::cache_policy` (their own constructors); the lead switches
-//! that to `cache::build(id, capacity, seed)` at merge.
+//! Policies come from `sim::bench::cache_policy` (`cache::build` with the benchmark's seed).
 
 use sim::bench::{cache_policy, cache_trace, CACHE_CAPACITY, CACHE_POLICIES};
 use sim::cache::{replay, Policy, Request};
