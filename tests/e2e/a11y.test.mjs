@@ -145,3 +145,23 @@ app.test(
   },
   { timeout: 180_000 },
 );
+
+// WCAG 1.4.10 (Reflow): at 320 CSS px content must not need scrolling in two directions; our
+// narrowest supported phone is 360 px. A long segment label or sweep title once pushed
+// cross-shard-queries to 370 px.
+app.test('at 360 px wide no lesson page scrolls sideways', async ({ open }) => {
+  const wide = [];
+  for (const id of await lessonIds(open)) {
+    const page = await open('about:blank');
+    await page.setViewportSize({ width: 360, height: 800 });
+    await page.goto(app.url(`#/lesson/${id}`));
+    await lessonReady(page);
+    const { scroll, client } = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      client: document.documentElement.clientWidth,
+    }));
+    if (scroll > client) wide.push(`${id}: ${scroll} px`);
+    await page.context().close();
+  }
+  assert.deepEqual(wide, [], 'lesson pages wider than a 360 px screen');
+});
