@@ -23,7 +23,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::rng::splitmix64_fmix;
 
-use super::{CacheEvent, Request, ViewEntry};
+use super::{CacheEvent, CacheView, Outcome, Policy, Request, Segment, ViewEntry, ViewSegment};
 
 /// The link value meaning "no node".
 pub(crate) const NIL: u32 = u32::MAX;
@@ -306,6 +306,75 @@ pub(crate) fn refuse_if_too_big(
     true
 }
 
+/// Narrates a hit in `segment` and reports it.
+pub(crate) fn hit(
+    events: &mut Option<&mut Vec<CacheEvent>>,
+    key: u64,
+    segment: Segment,
+) -> Outcome {
+    say(events, || CacheEvent::Hit { key, segment });
+    Outcome::Hit
+}
+
+/// A policy with one segment and the common miss path ([`miss`]): what differs between FIFO,
+/// LRU, CLOCK, random and sampled LRU is which object goes ([`OneSegment::evict_one`]) and
+/// where the new one is put ([`OneSegment::store`]).
+pub(crate) trait OneSegment: Policy {
+    /// The segment's name, in narration and in the view.
+    const SEGMENT: Segment;
+    /// Evicts the policy's next victim, narrating why; false when nothing is cached.
+    fn evict_one(&mut self, events: &mut Option<&mut Vec<CacheEvent>>) -> bool;
+    /// Stores the missed object (there is room for it).
+    fn store(&mut self, req: &Request);
+}
+
+/// The miss path of a one-segment policy: narrate the miss, refuse an object larger than the
+/// whole cache, evict until the object fits, store it and narrate where.
+pub(crate) fn miss<P: OneSegment>(
+    p: &mut P,
+    req: &Request,
+    events: &mut Option<&mut Vec<CacheEvent>>,
+) -> Outcome {
+    say(events, || CacheEvent::Miss {
+        key: req.key,
+        ghost: None,
+    });
+    if refuse_if_too_big(req, p.capacity(), events) {
+        return Outcome::Miss;
+    }
+    while p.used() + u64::from(req.size) > p.capacity() {
+        if !p.evict_one(events) {
+            break;
+        }
+    }
+    p.store(req);
+    say(events, || CacheEvent::Insert {
+        key: req.key,
+        segment: P::SEGMENT,
+    });
+    Outcome::Miss
+}
+
+/// The view of a one-segment policy: its entries, next victim last, and its hand if it has one
+/// (the entry's position).
+pub(crate) fn one_segment(
+    name: Segment,
+    capacity: u64,
+    entries: Vec<ViewEntry>,
+    hand: Option<u32>,
+) -> CacheView {
+    CacheView {
+        segments: vec![ViewSegment {
+            name,
+            ghost: false,
+            capacity: Some(capacity),
+            entries,
+        }],
+        hand: hand.map(|i| (0, i)),
+        values: Vec::new(),
+    }
+}
+
 /// A cached object as list-based policies store it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Obj {
@@ -344,17 +413,6 @@ pub(crate) fn check_index(
         return Err(format!("{used} units used, over the capacity {capacity}"));
     }
     Ok(())
-}
-
-/// The view entries of a list of plain objects, front to back.
-pub(crate) fn entries(slab: &Slab<Obj>, list: &Ends) -> Vec<ViewEntry> {
-    slab.iter(list)
-        .map(|(_, o)| ViewEntry {
-            key: o.key,
-            size: o.size,
-            mark: None,
-        })
-        .collect()
 }
 
 /// A stored object's key and size, whatever else a policy keeps with it.
@@ -435,7 +493,7 @@ impl Stored for Marked {
 
 /// One list with its own slab, index and size total: the queues of ARC, W-TinyLFU, S3-FIFO
 /// and SIEVE, whose objects never share nodes across lists (moving between them re-inserts).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct KeyList {
     slab: Slab<Marked>,
     list: Ends,
@@ -485,6 +543,16 @@ impl KeyList {
         Some(&mut self.slab.get_mut(slot).mark)
     }
 
+    /// The head's slot (the most recent insertion or use).
+    pub fn front(&self) -> Option<u32> {
+        self.list.front()
+    }
+
+    /// The neighbour of `slot` toward the back.
+    pub fn next(&self, slot: u32) -> Option<u32> {
+        self.slab.next(slot)
+    }
+
     /// The tail's slot (the next victim of a FIFO or LRU order).
     pub fn back(&self) -> Option<u32> {
         self.list.back()
@@ -497,12 +565,35 @@ impl KeyList {
 
     /// Inserts `key` at the front; returns its slot. The key must not be listed.
     pub fn push_front(&mut self, key: u64, size: u32, mark: u32) -> u32 {
-        debug_assert!(!self.contains(key), "key {key} is listed twice");
         let slot = self
             .slab
             .push_front(&mut self.list, Marked { key, size, mark });
-        self.index.insert(key, slot);
-        self.used += u64::from(size);
+        self.indexed(slot)
+    }
+
+    /// Inserts `key` at the back; returns its slot. The key must not be listed.
+    pub fn push_back(&mut self, key: u64, size: u32, mark: u32) -> u32 {
+        let slot = self
+            .slab
+            .push_back(&mut self.list, Marked { key, size, mark });
+        self.indexed(slot)
+    }
+
+    /// Inserts `key` just before `slot` (toward the front); returns its slot. The key must not
+    /// be listed.
+    pub fn push_before(&mut self, at: u32, key: u64, size: u32, mark: u32) -> u32 {
+        let slot = self
+            .slab
+            .push_before(&mut self.list, at, Marked { key, size, mark });
+        self.indexed(slot)
+    }
+
+    /// Indexes the node just linked in `slot` and counts its size; returns the slot.
+    fn indexed(&mut self, slot: u32) -> u32 {
+        let o = *self.slab.get(slot);
+        debug_assert!(!self.contains(o.key), "key {} is listed twice", o.key);
+        self.index.insert(o.key, slot);
+        self.used += u64::from(o.size);
         slot
     }
 
@@ -543,6 +634,29 @@ impl KeyList {
     /// The position of `slot` counted from the front.
     pub fn position(&self, slot: u32) -> Option<u32> {
         self.iter().position(|(s, _)| s == slot).map(|p| p as u32)
+    }
+
+    /// The view entries, front to back, with their marks if `marked`.
+    pub fn entries(&self, marked: bool) -> Vec<ViewEntry> {
+        self.iter()
+            .map(|(_, o)| ViewEntry {
+                key: o.key,
+                size: o.size,
+                mark: marked.then_some(o.mark),
+            })
+            .collect()
+    }
+
+    /// [`KeyList::validate`], and that the sizes stay within `capacity`.
+    pub fn validate_within(&self, name: &str, capacity: u64) -> Result<(), String> {
+        self.validate(name)?;
+        if self.used > capacity {
+            return Err(format!(
+                "{} units used, over the capacity {capacity}",
+                self.used
+            ));
+        }
+        Ok(())
     }
 
     /// Checks that the links run both ways, that the index names exactly the linked nodes,
