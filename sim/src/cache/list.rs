@@ -443,6 +443,114 @@ pub(crate) fn listed<T: Stored>(slab: &Slab<T>, slots: &[u32]) -> Vec<(u64, u32,
         .collect()
 }
 
+/// Objects in a `Vec` with a key → position index and their size total: the key space of
+/// random eviction and sampled LRU, where a uniform draw is one integer below [`KeyVec::len`]
+/// and a removal is O(1): the last object takes the removed one's place (`swap_remove`).
+#[derive(Clone, Debug)]
+pub(crate) struct KeyVec<T> {
+    items: Vec<T>,
+    /// key → position in `items`.
+    index: KeyIndex<u32>,
+    used: u64,
+}
+
+impl<T: Stored> KeyVec<T> {
+    pub fn new() -> Self {
+        KeyVec {
+            items: Vec::new(),
+            index: KeyIndex::default(),
+            used: 0,
+        }
+    }
+
+    /// Objects held.
+    pub fn len(&self) -> u64 {
+        self.items.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The sum of the objects' sizes.
+    pub fn used(&self) -> u64 {
+        self.used
+    }
+
+    pub fn contains(&self, key: u64) -> bool {
+        self.index.contains_key(&key)
+    }
+
+    /// The object at position `pos`.
+    pub fn get(&self, pos: u32) -> &T {
+        &self.items[pos as usize]
+    }
+
+    /// The object stored under `key`, if any.
+    pub fn by_key(&self, key: u64) -> Option<&T> {
+        let pos = *self.index.get(&key)?;
+        Some(&self.items[pos as usize])
+    }
+
+    /// The object stored under `key`, to change it (not its key or size).
+    pub fn by_key_mut(&mut self, key: u64) -> Option<&mut T> {
+        let pos = *self.index.get(&key)?;
+        Some(&mut self.items[pos as usize])
+    }
+
+    /// Appends `item`. Its key must not be held.
+    pub fn push(&mut self, item: T) {
+        debug_assert!(
+            !self.contains(item.key()),
+            "key {} is held twice",
+            item.key()
+        );
+        self.index.insert(item.key(), self.items.len() as u32);
+        self.used += u64::from(item.size());
+        self.items.push(item);
+    }
+
+    /// Removes the object at `pos` (the last one takes its place) and returns it.
+    pub fn take(&mut self, pos: u32) -> T {
+        let gone = self.items.swap_remove(pos as usize);
+        self.index.remove(&gone.key());
+        if let Some(moved) = self.items.get(pos as usize) {
+            self.index.insert(moved.key(), pos);
+        }
+        self.used -= u64::from(gone.size());
+        gone
+    }
+
+    /// Removes `key` if held.
+    pub fn remove(&mut self, key: u64) -> Option<T> {
+        let pos = *self.index.get(&key)?;
+        Some(self.take(pos))
+    }
+
+    /// The objects in position order.
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.items.iter()
+    }
+
+    /// Checks that the index and the positions agree and that the sizes add up to `used`,
+    /// within `capacity`.
+    pub fn validate_within(&self, capacity: u64) -> Result<(), String> {
+        let listed: Vec<(u64, u32, u32)> = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.key(), i as u32, o.size()))
+            .collect();
+        check_index(
+            self.index.len(),
+            &listed,
+            |k| self.index.get(&k).copied(),
+            self.used,
+            capacity,
+        )
+    }
+}
+
 /// A fixed, unseeded hasher for `u64` keys: SplitMix64's finaliser. The same keys hash the same
 /// way on every run and every target (no OS-seeded `RandomState`).
 #[derive(Clone, Copy, Debug, Default)]
