@@ -307,6 +307,7 @@ pub(crate) fn refuse_if_too_big(
 }
 
 /// Narrates a hit in `segment` and reports it.
+#[inline(always)]
 pub(crate) fn hit(
     events: &mut Option<&mut Vec<CacheEvent>>,
     key: u64,
@@ -330,6 +331,7 @@ pub(crate) trait OneSegment: Policy {
 
 /// The miss path of a one-segment policy: narrate the miss, refuse an object larger than the
 /// whole cache, evict until the object fits, store it and narrate where.
+#[inline(always)]
 pub(crate) fn miss<P: OneSegment>(
     p: &mut P,
     req: &Request,
@@ -339,10 +341,11 @@ pub(crate) fn miss<P: OneSegment>(
         key: req.key,
         ghost: None,
     });
-    if refuse_if_too_big(req, p.capacity(), events) {
+    let capacity = p.capacity();
+    if refuse_if_too_big(req, capacity, events) {
         return Outcome::Miss;
     }
-    while p.used() + u64::from(req.size) > p.capacity() {
+    while p.used() + u64::from(req.size) > capacity {
         if !p.evict_one(events) {
             break;
         }
@@ -615,97 +618,113 @@ impl KeyList {
     }
 
     /// Entries in the list.
+    #[inline(always)]
     pub fn len(&self) -> u64 {
         u64::from(self.list.len())
     }
 
+    #[inline(always)]
     pub fn is_empty(&self) -> bool {
         self.list.len() == 0
     }
 
     /// The sum of the entries' sizes.
+    #[inline(always)]
     pub fn used(&self) -> u64 {
         self.used
     }
 
+    #[inline(always)]
     pub fn contains(&self, key: u64) -> bool {
         self.index.contains_key(&key)
     }
 
     /// The slot of `key`, if listed.
+    #[inline(always)]
     pub fn slot(&self, key: u64) -> Option<u32> {
         self.index.get(&key).copied()
     }
 
+    #[inline(always)]
     pub fn node(&self, slot: u32) -> &Marked {
         self.slab.get(slot)
     }
 
+    #[inline(always)]
     pub fn node_mut(&mut self, slot: u32) -> &mut Marked {
         self.slab.get_mut(slot)
     }
 
     /// The mark of `key`, if listed.
+    #[inline(always)]
     pub fn mark_mut(&mut self, key: u64) -> Option<&mut u32> {
         let slot = self.slot(key)?;
         Some(&mut self.slab.get_mut(slot).mark)
     }
 
     /// The head's slot (the most recent insertion or use).
+    #[inline(always)]
     pub fn front(&self) -> Option<u32> {
         self.list.front()
     }
 
     /// The neighbour of `slot` toward the back.
+    #[inline(always)]
     pub fn next(&self, slot: u32) -> Option<u32> {
         self.slab.next(slot)
     }
 
     /// The tail's slot (the next victim of a FIFO or LRU order).
+    #[inline(always)]
     pub fn back(&self) -> Option<u32> {
         self.list.back()
     }
 
     /// The neighbour of `slot` toward the front.
+    #[inline(always)]
     pub fn prev(&self, slot: u32) -> Option<u32> {
         self.slab.prev(slot)
     }
 
     /// Inserts `key` at the front; returns its slot. The key must not be listed.
+    #[inline(always)]
     pub fn push_front(&mut self, key: u64, size: u32, mark: u32) -> u32 {
         let slot = self
             .slab
             .push_front(&mut self.list, Marked { key, size, mark });
-        self.indexed(slot)
+        self.indexed(slot, key, size)
     }
 
     /// Inserts `key` at the back; returns its slot. The key must not be listed.
+    #[inline(always)]
     pub fn push_back(&mut self, key: u64, size: u32, mark: u32) -> u32 {
         let slot = self
             .slab
             .push_back(&mut self.list, Marked { key, size, mark });
-        self.indexed(slot)
+        self.indexed(slot, key, size)
     }
 
     /// Inserts `key` just before `slot` (toward the front); returns its slot. The key must not
     /// be listed.
+    #[inline(always)]
     pub fn push_before(&mut self, at: u32, key: u64, size: u32, mark: u32) -> u32 {
         let slot = self
             .slab
             .push_before(&mut self.list, at, Marked { key, size, mark });
-        self.indexed(slot)
+        self.indexed(slot, key, size)
     }
 
-    /// Indexes the node just linked in `slot` and counts its size; returns the slot.
-    fn indexed(&mut self, slot: u32) -> u32 {
-        let o = *self.slab.get(slot);
-        debug_assert!(!self.contains(o.key), "key {} is listed twice", o.key);
-        self.index.insert(o.key, slot);
-        self.used += u64::from(o.size);
+    /// Indexes `key`, just linked in `slot`, and counts its size; returns the slot.
+    #[inline(always)]
+    fn indexed(&mut self, slot: u32, key: u64, size: u32) -> u32 {
+        debug_assert!(!self.contains(key), "key {key} is listed twice");
+        self.index.insert(key, slot);
+        self.used += u64::from(size);
         slot
     }
 
     /// Removes the node in `slot` and returns its object.
+    #[inline(always)]
     pub fn remove_slot(&mut self, slot: u32) -> Marked {
         let gone = self.slab.remove(&mut self.list, slot);
         self.index.remove(&gone.key);
@@ -714,18 +733,21 @@ impl KeyList {
     }
 
     /// Removes `key` if listed.
+    #[inline(always)]
     pub fn remove(&mut self, key: u64) -> Option<Marked> {
         let slot = self.slot(key)?;
         Some(self.remove_slot(slot))
     }
 
     /// Removes and returns the tail.
+    #[inline(always)]
     pub fn pop_back(&mut self) -> Option<Marked> {
         let slot = self.list.back()?;
         Some(self.remove_slot(slot))
     }
 
     /// Moves `key` to the front; false if it is not listed.
+    #[inline(always)]
     pub fn move_to_front(&mut self, key: u64) -> bool {
         let Some(slot) = self.slot(key) else {
             return false;
