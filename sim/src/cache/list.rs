@@ -418,6 +418,30 @@ pub(crate) fn check_index(
     Ok(())
 }
 
+/// One segment of plain objects as drawn, front to back (SLRU's and 2Q's lists, which share
+/// one slab).
+pub(crate) fn segment(
+    name: Segment,
+    slab: &Slab<Obj>,
+    list: &Ends,
+    capacity: Option<u64>,
+    ghost: bool,
+) -> ViewSegment {
+    ViewSegment {
+        name,
+        ghost,
+        capacity,
+        entries: slab
+            .iter(list)
+            .map(|(_, o)| ViewEntry {
+                key: o.key,
+                size: o.size,
+                mark: None,
+            })
+            .collect(),
+    }
+}
+
 /// A stored object's key and size, whatever else a policy keeps with it.
 pub(crate) trait Stored: Copy {
     /// The key.
