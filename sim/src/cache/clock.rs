@@ -64,6 +64,7 @@ impl OneSegment for Clock {
 
     /// Sweeps from the hand, clearing reference bits of 1 (a second chance), until an object
     /// with bit 0 is found; evicts it, and the hand moves past it.
+    #[inline(always)]
     fn evict_one(&mut self, events: &mut Option<&mut Vec<CacheEvent>>) -> bool {
         if self.ring.is_empty() {
             return false;
@@ -91,6 +92,7 @@ impl OneSegment for Clock {
     /// The new object goes just behind the hand, where the last victim was: around the ring,
     /// the hand reaches it last. Without an eviction, the hand's predecessor is the last node
     /// when the hand is at the first.
+    #[inline(always)]
     fn store(&mut self, req: &Request) {
         let at_end = self
             .victim_was_last
@@ -135,6 +137,7 @@ impl Policy for Clock {
         }
     }
 
+    #[inline(always)]
     fn used(&self) -> u64 {
         self.ring.used()
     }

@@ -37,6 +37,7 @@ impl OneSegment for Fifo {
     const SEGMENT: &'static str = QUEUE;
 
     /// The oldest insertion goes, whatever its hits.
+    #[inline(always)]
     fn evict_one(&mut self, events: &mut Option<&mut Vec<CacheEvent>>) -> bool {
         let Some(o) = self.queue.pop_back() else {
             return false;
@@ -49,6 +50,7 @@ impl OneSegment for Fifo {
         true
     }
 
+    #[inline(always)]
     fn store(&mut self, req: &Request) {
         self.queue.push_front(req.key, req.size, 0);
     }
@@ -76,6 +78,7 @@ impl Policy for Fifo {
         self.queue.remove(key).is_some()
     }
 
+    #[inline(always)]
     fn used(&self) -> u64 {
         self.queue.used()
     }

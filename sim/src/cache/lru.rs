@@ -95,6 +95,7 @@ impl OneSegment for Lru {
     const SEGMENT: &'static str = LIST;
 
     /// The least recently used object goes: the back of the list.
+    #[inline(always)]
     fn evict_one(&mut self, events: &mut Option<&mut Vec<CacheEvent>>) -> bool {
         let Some((key, _)) = self.pop_lru() else {
             return false;
@@ -107,6 +108,7 @@ impl OneSegment for Lru {
         true
     }
 
+    #[inline(always)]
     fn store(&mut self, req: &Request) {
         self.list.push_front(req.key, req.size, 0);
     }
@@ -141,6 +143,7 @@ impl Policy for Lru {
         self.list.remove(key).is_some()
     }
 
+    #[inline(always)]
     fn used(&self) -> u64 {
         self.list.used()
     }

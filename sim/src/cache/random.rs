@@ -37,6 +37,7 @@ impl OneSegment for RandomEviction {
     const SEGMENT: &'static str = CACHE;
 
     /// Any object may go: one drawn uniformly among those cached.
+    #[inline(always)]
     fn evict_one(&mut self, events: &mut Option<&mut Vec<CacheEvent>>) -> bool {
         if self.objects.is_empty() {
             return false;
@@ -51,6 +52,7 @@ impl OneSegment for RandomEviction {
         true
     }
 
+    #[inline(always)]
     fn store(&mut self, req: &Request) {
         self.objects.push(Obj {
             key: req.key,
@@ -81,6 +83,7 @@ impl Policy for RandomEviction {
         self.objects.remove(key).is_some()
     }
 
+    #[inline(always)]
     fn used(&self) -> u64 {
         self.objects.used()
     }

@@ -190,6 +190,7 @@ impl OneSegment for SampledLru {
     const SEGMENT: &'static str = KEYSPACE;
 
     /// The idlest entry of the eviction pool goes (one round of `performEvictions()`).
+    #[inline(always)]
     fn evict_one(&mut self, events: &mut Option<&mut Vec<CacheEvent>>) -> bool {
         let Some((key, _, idle)) = self.pool_victim(self.now) else {
             return false;
@@ -206,6 +207,7 @@ impl OneSegment for SampledLru {
         true
     }
 
+    #[inline(always)]
     fn store(&mut self, req: &Request) {
         self.keys.push(Entry {
             key: req.key,
@@ -243,6 +245,7 @@ impl Policy for SampledLru {
         self.keys.remove(key).is_some()
     }
 
+    #[inline(always)]
     fn used(&self) -> u64 {
         self.keys.used()
     }
