@@ -13,29 +13,24 @@
 //! the textbook's array. `validate` checks the links, the index, that the hand points into the
 //! ring whenever it is not empty, and `used() <= capacity()`.
 
-use super::list::{check_index, refuse_if_too_big, say, Ends, KeyIndex, Slab};
-use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
+use super::list::{hit, miss, one_segment, say, KeyList, OneSegment};
+use super::{CacheEvent, CacheView, Outcome, Policy, Request};
 
 /// Segment name of the ring.
 pub const RING: &str = "clock";
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Frame {
-    key: u64,
-    size: u32,
-    referenced: bool,
-}
 
 /// Second-chance CLOCK.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Clock {
     capacity: u64,
-    used: u64,
-    slab: Slab<Frame>,
-    ring: Ends,
+    /// The ring in frame order; each object's mark is its reference bit (0 or 1).
+    ring: KeyList,
     /// The slot the hand points to (meaningless when the ring is empty).
     hand: u32,
-    index: KeyIndex<u32>,
+    /// Within one miss, from an eviction to the store that follows it: whether the last
+    /// victim was the list's last node (then its frame, just behind the hand, is at the end).
+    /// `None` between requests.
+    victim_was_last: Option<bool>,
 }
 
 impl Clock {
@@ -49,42 +44,66 @@ impl Clock {
 
     /// The slot after `s` around the ring.
     fn after(&self, s: u32) -> u32 {
-        match self.slab.next(s) {
+        match self.ring.next(s) {
             Some(n) => n,
             None => self.ring.front().unwrap_or(s),
         }
     }
 
     /// Unlinks slot `s`, moving the hand on first if it points there.
-    fn unlink(&mut self, s: u32) -> Frame {
+    fn unlink(&mut self, s: u32) {
         if self.hand == s {
             self.hand = self.after(s);
         }
-        let f = self.slab.remove(&mut self.ring, s);
-        self.index.remove(&f.key);
-        self.used -= u64::from(f.size);
-        f
+        self.ring.remove_slot(s);
     }
+}
 
-    /// Sweeps from the hand until an object with bit 0 is found; evicts it. Returns whether
-    /// the victim was the last node of the list (then its place is after the last node).
+impl OneSegment for Clock {
+    const SEGMENT: &'static str = RING;
+
+    /// Sweeps from the hand, clearing reference bits of 1 (a second chance), until an object
+    /// with bit 0 is found; evicts it, and the hand moves past it.
+    #[inline(always)]
     fn evict_one(&mut self, events: &mut Option<&mut Vec<CacheEvent>>) -> bool {
+        if self.ring.is_empty() {
+            return false;
+        }
         loop {
             let s = self.hand;
-            let f = self.slab.get_mut(s);
-            if f.referenced {
-                f.referenced = false;
+            let f = self.ring.node_mut(s);
+            if f.mark == 1 {
+                f.mark = 0;
                 self.hand = self.after(s);
                 continue;
             }
-            let was_last = self.slab.next(s).is_none();
-            let f = self.unlink(s);
+            let key = f.key;
+            self.victim_was_last = Some(self.ring.next(s).is_none());
+            self.unlink(s);
             say(events, || CacheEvent::Evict {
-                key: f.key,
+                key,
                 segment: RING,
                 why: "its reference bit was 0".to_string(),
             });
-            return was_last;
+            return true;
+        }
+    }
+
+    /// The new object goes just behind the hand, where the last victim was: around the ring,
+    /// the hand reaches it last. Without an eviction, the hand's predecessor is the last node
+    /// when the hand is at the first.
+    #[inline(always)]
+    fn store(&mut self, req: &Request) {
+        let at_end = self
+            .victim_was_last
+            .take()
+            .unwrap_or(self.ring.front() == Some(self.hand));
+        if self.ring.is_empty() {
+            self.hand = self.ring.push_back(req.key, req.size, 0);
+        } else if at_end {
+            self.ring.push_back(req.key, req.size, 0);
+        } else {
+            self.ring.push_before(self.hand, req.key, req.size, 0);
         }
     }
 }
@@ -94,60 +113,23 @@ impl Policy for Clock {
         "clock"
     }
 
+    /// A hit sets the reference bit and moves nothing.
     fn access(&mut self, req: &Request, events: Option<&mut Vec<CacheEvent>>) -> Outcome {
         let mut events = events;
-        if let Some(&s) = self.index.get(&req.key) {
-            self.slab.get_mut(s).referenced = true;
-            say(&mut events, || CacheEvent::Hit {
-                key: req.key,
-                segment: RING,
-            });
-            return Outcome::Hit;
+        if let Some(bit) = self.ring.mark_mut(req.key) {
+            *bit = 1;
+            return hit(&mut events, req.key, RING);
         }
-        say(&mut events, || CacheEvent::Miss {
-            key: req.key,
-            ghost: None,
-        });
-        if refuse_if_too_big(req, self.capacity, &mut events) {
-            return Outcome::Miss;
-        }
-        // The new object goes just behind the hand, where the last victim was: around the
-        // ring, the hand reaches it last. Without an eviction, the hand's predecessor is the
-        // last node when the hand is at the first.
-        let mut at_end = self.ring.front() == Some(self.hand);
-        while self.used + u64::from(req.size) > self.capacity && self.ring.len() > 0 {
-            at_end = self.evict_one(&mut events);
-        }
-        let frame = Frame {
-            key: req.key,
-            size: req.size,
-            referenced: false,
-        };
-        let s = if self.ring.len() == 0 {
-            let s = self.slab.push_back(&mut self.ring, frame);
-            self.hand = s;
-            s
-        } else if at_end {
-            self.slab.push_back(&mut self.ring, frame)
-        } else {
-            self.slab.push_before(&mut self.ring, self.hand, frame)
-        };
-        self.index.insert(req.key, s);
-        self.used += u64::from(req.size);
-        say(&mut events, || CacheEvent::Insert {
-            key: req.key,
-            segment: RING,
-        });
-        Outcome::Miss
+        miss(self, req, &mut events)
     }
 
     fn contains(&self, key: u64) -> bool {
-        self.index.contains_key(&key)
+        self.ring.contains(key)
     }
 
     fn remove(&mut self, key: u64) -> bool {
-        match self.index.get(&key) {
-            Some(&s) => {
+        match self.ring.slot(key) {
+            Some(s) => {
                 self.unlink(s);
                 true
             }
@@ -155,12 +137,13 @@ impl Policy for Clock {
         }
     }
 
+    #[inline(always)]
     fn used(&self) -> u64 {
-        self.used
+        self.ring.used()
     }
 
     fn len(&self) -> u64 {
-        u64::from(self.ring.len())
+        self.ring.len()
     }
 
     fn capacity(&self) -> u64 {
@@ -170,55 +153,15 @@ impl Policy for Clock {
     /// One segment, the ring in frame order (after the last entry comes the first); the hand
     /// is the entry the next sweep looks at first. Marks are the reference bits.
     fn view(&self) -> CacheView {
-        let mut hand = None;
-        let entries = self
-            .slab
-            .iter(&self.ring)
-            .enumerate()
-            .map(|(i, (s, f))| {
-                if s == self.hand {
-                    hand = Some((0, i as u32));
-                }
-                ViewEntry {
-                    key: f.key,
-                    size: f.size,
-                    mark: Some(u32::from(f.referenced)),
-                }
-            })
-            .collect();
-        CacheView {
-            segments: vec![ViewSegment {
-                name: RING,
-                ghost: false,
-                capacity: Some(self.capacity),
-                entries,
-            }],
-            hand,
-            values: Vec::new(),
-        }
+        let hand = self.ring.position(self.hand);
+        one_segment(RING, self.capacity, self.ring.entries(true), hand)
     }
 
     fn validate(&self) -> Result<(), String> {
-        let slots = self.slab.check(&self.ring, RING)?;
-        if self.slab.live() != self.ring.len() {
-            return Err("the slab holds nodes outside the ring".to_string());
-        }
-        if !slots.is_empty() && !slots.contains(&self.hand) {
+        self.ring.validate_within(RING, self.capacity)?;
+        if !self.ring.is_empty() && self.ring.position(self.hand).is_none() {
             return Err("the hand points outside the ring".to_string());
         }
-        let listed: Vec<(u64, u32, u32)> = slots
-            .iter()
-            .map(|&s| {
-                let f = self.slab.get(s);
-                (f.key, s, f.size)
-            })
-            .collect();
-        check_index(
-            self.index.len(),
-            &listed,
-            |k| self.index.get(&k).copied(),
-            self.used,
-            self.capacity,
-        )
+        Ok(())
     }
 }

@@ -9,10 +9,8 @@
 //!
 //! `validate` checks the queue's links, that index and queue agree, and `used() <= capacity()`.
 
-use super::list::{
-    check_index, entries, listed, refuse_if_too_big, say, Ends, KeyIndex, Obj, Slab,
-};
-use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewSegment};
+use super::list::{hit, miss, one_segment, say, KeyList, OneSegment};
+use super::{CacheEvent, CacheView, Outcome, Policy, Request};
 
 /// Segment name of the FIFO queue.
 pub const QUEUE: &str = "queue";
@@ -21,10 +19,8 @@ pub const QUEUE: &str = "queue";
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Fifo {
     capacity: u64,
-    used: u64,
-    slab: Slab<Obj>,
-    queue: Ends,
-    index: KeyIndex<u32>,
+    /// Newest at the front, the next victim at the back.
+    queue: KeyList,
 }
 
 impl Fifo {
@@ -37,73 +33,58 @@ impl Fifo {
     }
 }
 
+impl OneSegment for Fifo {
+    const SEGMENT: &'static str = QUEUE;
+
+    /// The oldest insertion goes, whatever its hits.
+    #[inline(always)]
+    fn evict_one(&mut self, events: &mut Option<&mut Vec<CacheEvent>>) -> bool {
+        let Some(o) = self.queue.pop_back() else {
+            return false;
+        };
+        say(events, || CacheEvent::Evict {
+            key: o.key,
+            segment: QUEUE,
+            why: "oldest insertion".to_string(),
+        });
+        true
+    }
+
+    #[inline(always)]
+    fn store(&mut self, req: &Request) {
+        self.queue.push_front(req.key, req.size, 0);
+    }
+}
+
 impl Policy for Fifo {
     fn id(&self) -> &'static str {
         "fifo"
     }
 
+    /// A hit changes nothing; a miss evicts from the back and inserts at the front.
     fn access(&mut self, req: &Request, events: Option<&mut Vec<CacheEvent>>) -> Outcome {
         let mut events = events;
-        if self.index.contains_key(&req.key) {
-            say(&mut events, || CacheEvent::Hit {
-                key: req.key,
-                segment: QUEUE,
-            });
-            return Outcome::Hit;
+        if self.queue.contains(req.key) {
+            return hit(&mut events, req.key, QUEUE);
         }
-        say(&mut events, || CacheEvent::Miss {
-            key: req.key,
-            ghost: None,
-        });
-        if refuse_if_too_big(req, self.capacity, &mut events) {
-            return Outcome::Miss;
-        }
-        while self.used + u64::from(req.size) > self.capacity {
-            let Some(s) = self.queue.back() else { break };
-            let o = self.slab.remove(&mut self.queue, s);
-            self.index.remove(&o.key);
-            self.used -= u64::from(o.size);
-            say(&mut events, || CacheEvent::Evict {
-                key: o.key,
-                segment: QUEUE,
-                why: "oldest insertion".to_string(),
-            });
-        }
-        let obj = Obj {
-            key: req.key,
-            size: req.size,
-        };
-        let s = self.slab.push_front(&mut self.queue, obj);
-        self.index.insert(req.key, s);
-        self.used += u64::from(req.size);
-        say(&mut events, || CacheEvent::Insert {
-            key: req.key,
-            segment: QUEUE,
-        });
-        Outcome::Miss
+        miss(self, req, &mut events)
     }
 
     fn contains(&self, key: u64) -> bool {
-        self.index.contains_key(&key)
+        self.queue.contains(key)
     }
 
     fn remove(&mut self, key: u64) -> bool {
-        match self.index.remove(&key) {
-            Some(s) => {
-                let o = self.slab.remove(&mut self.queue, s);
-                self.used -= u64::from(o.size);
-                true
-            }
-            None => false,
-        }
+        self.queue.remove(key).is_some()
     }
 
+    #[inline(always)]
     fn used(&self) -> u64 {
-        self.used
+        self.queue.used()
     }
 
     fn len(&self) -> u64 {
-        u64::from(self.queue.len())
+        self.queue.len()
     }
 
     fn capacity(&self) -> u64 {
@@ -111,29 +92,10 @@ impl Policy for Fifo {
     }
 
     fn view(&self) -> CacheView {
-        CacheView {
-            segments: vec![ViewSegment {
-                name: QUEUE,
-                ghost: false,
-                capacity: Some(self.capacity),
-                entries: entries(&self.slab, &self.queue),
-            }],
-            hand: None,
-            values: Vec::new(),
-        }
+        one_segment(QUEUE, self.capacity, self.queue.entries(false), None)
     }
 
     fn validate(&self) -> Result<(), String> {
-        let slots = self.slab.check(&self.queue, QUEUE)?;
-        if self.slab.live() != self.queue.len() {
-            return Err("the slab holds nodes outside the queue".to_string());
-        }
-        check_index(
-            self.index.len(),
-            &listed(&self.slab, &slots),
-            |k| self.index.get(&k).copied(),
-            self.used,
-            self.capacity,
-        )
+        self.queue.validate_within(QUEUE, self.capacity)
     }
 }

@@ -23,7 +23,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::rng::splitmix64_fmix;
 
-use super::{CacheEvent, Request, ViewEntry};
+use super::{CacheEvent, CacheView, Outcome, Policy, Request, Segment, ViewEntry, ViewSegment};
 
 /// The link value meaning "no node".
 pub(crate) const NIL: u32 = u32::MAX;
@@ -306,6 +306,78 @@ pub(crate) fn refuse_if_too_big(
     true
 }
 
+/// Narrates a hit in `segment` and reports it.
+#[inline(always)]
+pub(crate) fn hit(
+    events: &mut Option<&mut Vec<CacheEvent>>,
+    key: u64,
+    segment: Segment,
+) -> Outcome {
+    say(events, || CacheEvent::Hit { key, segment });
+    Outcome::Hit
+}
+
+/// A policy with one segment and the common miss path ([`miss`]): what differs between FIFO,
+/// LRU, CLOCK, random and sampled LRU is which object goes ([`OneSegment::evict_one`]) and
+/// where the new one is put ([`OneSegment::store`]).
+pub(crate) trait OneSegment: Policy {
+    /// The segment's name, in narration and in the view.
+    const SEGMENT: Segment;
+    /// Evicts the policy's next victim, narrating why; false when nothing is cached.
+    fn evict_one(&mut self, events: &mut Option<&mut Vec<CacheEvent>>) -> bool;
+    /// Stores the missed object (there is room for it).
+    fn store(&mut self, req: &Request);
+}
+
+/// The miss path of a one-segment policy: narrate the miss, refuse an object larger than the
+/// whole cache, evict until the object fits, store it and narrate where.
+#[inline(always)]
+pub(crate) fn miss<P: OneSegment>(
+    p: &mut P,
+    req: &Request,
+    events: &mut Option<&mut Vec<CacheEvent>>,
+) -> Outcome {
+    say(events, || CacheEvent::Miss {
+        key: req.key,
+        ghost: None,
+    });
+    let capacity = p.capacity();
+    if refuse_if_too_big(req, capacity, events) {
+        return Outcome::Miss;
+    }
+    while p.used() + u64::from(req.size) > capacity {
+        if !p.evict_one(events) {
+            break;
+        }
+    }
+    p.store(req);
+    say(events, || CacheEvent::Insert {
+        key: req.key,
+        segment: P::SEGMENT,
+    });
+    Outcome::Miss
+}
+
+/// The view of a one-segment policy: its entries, next victim last, and its hand if it has one
+/// (the entry's position).
+pub(crate) fn one_segment(
+    name: Segment,
+    capacity: u64,
+    entries: Vec<ViewEntry>,
+    hand: Option<u32>,
+) -> CacheView {
+    CacheView {
+        segments: vec![ViewSegment {
+            name,
+            ghost: false,
+            capacity: Some(capacity),
+            entries,
+        }],
+        hand: hand.map(|i| (0, i)),
+        values: Vec::new(),
+    }
+}
+
 /// A cached object as list-based policies store it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Obj {
@@ -346,15 +418,28 @@ pub(crate) fn check_index(
     Ok(())
 }
 
-/// The view entries of a list of plain objects, front to back.
-pub(crate) fn entries(slab: &Slab<Obj>, list: &Ends) -> Vec<ViewEntry> {
-    slab.iter(list)
-        .map(|(_, o)| ViewEntry {
-            key: o.key,
-            size: o.size,
-            mark: None,
-        })
-        .collect()
+/// One segment of plain objects as drawn, front to back (SLRU's and 2Q's lists, which share
+/// one slab).
+pub(crate) fn segment(
+    name: Segment,
+    slab: &Slab<Obj>,
+    list: &Ends,
+    capacity: Option<u64>,
+    ghost: bool,
+) -> ViewSegment {
+    ViewSegment {
+        name,
+        ghost,
+        capacity,
+        entries: slab
+            .iter(list)
+            .map(|(_, o)| ViewEntry {
+                key: o.key,
+                size: o.size,
+                mark: None,
+            })
+            .collect(),
+    }
 }
 
 /// A stored object's key and size, whatever else a policy keeps with it.
@@ -383,6 +468,114 @@ pub(crate) fn listed<T: Stored>(slab: &Slab<T>, slots: &[u32]) -> Vec<(u64, u32,
             (o.key(), s, o.size())
         })
         .collect()
+}
+
+/// Objects in a `Vec` with a key → position index and their size total: the key space of
+/// random eviction and sampled LRU, where a uniform draw is one integer below [`KeyVec::len`]
+/// and a removal is O(1): the last object takes the removed one's place (`swap_remove`).
+#[derive(Clone, Debug)]
+pub(crate) struct KeyVec<T> {
+    items: Vec<T>,
+    /// key → position in `items`.
+    index: KeyIndex<u32>,
+    used: u64,
+}
+
+impl<T: Stored> KeyVec<T> {
+    pub fn new() -> Self {
+        KeyVec {
+            items: Vec::new(),
+            index: KeyIndex::default(),
+            used: 0,
+        }
+    }
+
+    /// Objects held.
+    pub fn len(&self) -> u64 {
+        self.items.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The sum of the objects' sizes.
+    pub fn used(&self) -> u64 {
+        self.used
+    }
+
+    pub fn contains(&self, key: u64) -> bool {
+        self.index.contains_key(&key)
+    }
+
+    /// The object at position `pos`.
+    pub fn get(&self, pos: u32) -> &T {
+        &self.items[pos as usize]
+    }
+
+    /// The object stored under `key`, if any.
+    pub fn by_key(&self, key: u64) -> Option<&T> {
+        let pos = *self.index.get(&key)?;
+        Some(&self.items[pos as usize])
+    }
+
+    /// The object stored under `key`, to change it (not its key or size).
+    pub fn by_key_mut(&mut self, key: u64) -> Option<&mut T> {
+        let pos = *self.index.get(&key)?;
+        Some(&mut self.items[pos as usize])
+    }
+
+    /// Appends `item`. Its key must not be held.
+    pub fn push(&mut self, item: T) {
+        debug_assert!(
+            !self.contains(item.key()),
+            "key {} is held twice",
+            item.key()
+        );
+        self.index.insert(item.key(), self.items.len() as u32);
+        self.used += u64::from(item.size());
+        self.items.push(item);
+    }
+
+    /// Removes the object at `pos` (the last one takes its place) and returns it.
+    pub fn take(&mut self, pos: u32) -> T {
+        let gone = self.items.swap_remove(pos as usize);
+        self.index.remove(&gone.key());
+        if let Some(moved) = self.items.get(pos as usize) {
+            self.index.insert(moved.key(), pos);
+        }
+        self.used -= u64::from(gone.size());
+        gone
+    }
+
+    /// Removes `key` if held.
+    pub fn remove(&mut self, key: u64) -> Option<T> {
+        let pos = *self.index.get(&key)?;
+        Some(self.take(pos))
+    }
+
+    /// The objects in position order.
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.items.iter()
+    }
+
+    /// Checks that the index and the positions agree and that the sizes add up to `used`,
+    /// within `capacity`.
+    pub fn validate_within(&self, capacity: u64) -> Result<(), String> {
+        let listed: Vec<(u64, u32, u32)> = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.key(), i as u32, o.size()))
+            .collect();
+        check_index(
+            self.index.len(),
+            &listed,
+            |k| self.index.get(&k).copied(),
+            self.used,
+            capacity,
+        )
+    }
 }
 
 /// A fixed, unseeded hasher for `u64` keys: SplitMix64's finaliser. The same keys hash the same
@@ -435,7 +628,7 @@ impl Stored for Marked {
 
 /// One list with its own slab, index and size total: the queues of ARC, W-TinyLFU, S3-FIFO
 /// and SIEVE, whose objects never share nodes across lists (moving between them re-inserts).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct KeyList {
     slab: Slab<Marked>,
     list: Ends,
@@ -449,64 +642,113 @@ impl KeyList {
     }
 
     /// Entries in the list.
+    #[inline(always)]
     pub fn len(&self) -> u64 {
         u64::from(self.list.len())
     }
 
+    #[inline(always)]
     pub fn is_empty(&self) -> bool {
         self.list.len() == 0
     }
 
     /// The sum of the entries' sizes.
+    #[inline(always)]
     pub fn used(&self) -> u64 {
         self.used
     }
 
+    #[inline(always)]
     pub fn contains(&self, key: u64) -> bool {
         self.index.contains_key(&key)
     }
 
     /// The slot of `key`, if listed.
+    #[inline(always)]
     pub fn slot(&self, key: u64) -> Option<u32> {
         self.index.get(&key).copied()
     }
 
+    #[inline(always)]
     pub fn node(&self, slot: u32) -> &Marked {
         self.slab.get(slot)
     }
 
+    #[inline(always)]
     pub fn node_mut(&mut self, slot: u32) -> &mut Marked {
         self.slab.get_mut(slot)
     }
 
     /// The mark of `key`, if listed.
+    #[inline(always)]
     pub fn mark_mut(&mut self, key: u64) -> Option<&mut u32> {
         let slot = self.slot(key)?;
         Some(&mut self.slab.get_mut(slot).mark)
     }
 
+    /// The head's slot (the most recent insertion or use).
+    #[inline(always)]
+    pub fn front(&self) -> Option<u32> {
+        self.list.front()
+    }
+
+    /// The neighbour of `slot` toward the back.
+    #[inline(always)]
+    pub fn next(&self, slot: u32) -> Option<u32> {
+        self.slab.next(slot)
+    }
+
     /// The tail's slot (the next victim of a FIFO or LRU order).
+    #[inline(always)]
     pub fn back(&self) -> Option<u32> {
         self.list.back()
     }
 
     /// The neighbour of `slot` toward the front.
+    #[inline(always)]
     pub fn prev(&self, slot: u32) -> Option<u32> {
         self.slab.prev(slot)
     }
 
     /// Inserts `key` at the front; returns its slot. The key must not be listed.
+    #[inline(always)]
     pub fn push_front(&mut self, key: u64, size: u32, mark: u32) -> u32 {
-        debug_assert!(!self.contains(key), "key {key} is listed twice");
         let slot = self
             .slab
             .push_front(&mut self.list, Marked { key, size, mark });
+        self.indexed(slot, key, size)
+    }
+
+    /// Inserts `key` at the back; returns its slot. The key must not be listed.
+    #[inline(always)]
+    pub fn push_back(&mut self, key: u64, size: u32, mark: u32) -> u32 {
+        let slot = self
+            .slab
+            .push_back(&mut self.list, Marked { key, size, mark });
+        self.indexed(slot, key, size)
+    }
+
+    /// Inserts `key` just before `slot` (toward the front); returns its slot. The key must not
+    /// be listed.
+    #[inline(always)]
+    pub fn push_before(&mut self, at: u32, key: u64, size: u32, mark: u32) -> u32 {
+        let slot = self
+            .slab
+            .push_before(&mut self.list, at, Marked { key, size, mark });
+        self.indexed(slot, key, size)
+    }
+
+    /// Indexes `key`, just linked in `slot`, and counts its size; returns the slot.
+    #[inline(always)]
+    fn indexed(&mut self, slot: u32, key: u64, size: u32) -> u32 {
+        debug_assert!(!self.contains(key), "key {key} is listed twice");
         self.index.insert(key, slot);
         self.used += u64::from(size);
         slot
     }
 
     /// Removes the node in `slot` and returns its object.
+    #[inline(always)]
     pub fn remove_slot(&mut self, slot: u32) -> Marked {
         let gone = self.slab.remove(&mut self.list, slot);
         self.index.remove(&gone.key);
@@ -515,18 +757,21 @@ impl KeyList {
     }
 
     /// Removes `key` if listed.
+    #[inline(always)]
     pub fn remove(&mut self, key: u64) -> Option<Marked> {
         let slot = self.slot(key)?;
         Some(self.remove_slot(slot))
     }
 
     /// Removes and returns the tail.
+    #[inline(always)]
     pub fn pop_back(&mut self) -> Option<Marked> {
         let slot = self.list.back()?;
         Some(self.remove_slot(slot))
     }
 
     /// Moves `key` to the front; false if it is not listed.
+    #[inline(always)]
     pub fn move_to_front(&mut self, key: u64) -> bool {
         let Some(slot) = self.slot(key) else {
             return false;
@@ -543,6 +788,29 @@ impl KeyList {
     /// The position of `slot` counted from the front.
     pub fn position(&self, slot: u32) -> Option<u32> {
         self.iter().position(|(s, _)| s == slot).map(|p| p as u32)
+    }
+
+    /// The view entries, front to back, with their marks if `marked`.
+    pub fn entries(&self, marked: bool) -> Vec<ViewEntry> {
+        self.iter()
+            .map(|(_, o)| ViewEntry {
+                key: o.key,
+                size: o.size,
+                mark: marked.then_some(o.mark),
+            })
+            .collect()
+    }
+
+    /// [`KeyList::validate`], and that the sizes stay within `capacity`.
+    pub fn validate_within(&self, name: &str, capacity: u64) -> Result<(), String> {
+        self.validate(name)?;
+        if self.used > capacity {
+            return Err(format!(
+                "{} units used, over the capacity {capacity}",
+                self.used
+            ));
+        }
+        Ok(())
     }
 
     /// Checks that the links run both ways, that the index names exactly the linked nodes,

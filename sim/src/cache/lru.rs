@@ -15,10 +15,8 @@
 //! The hot-keys model's cache nodes use this LRU through the count-only methods
 //! ([`Lru::get`], [`Lru::insert`], [`Lru::invalidate`], [`Lru::set_capacity`]).
 
-use super::list::{
-    check_index, entries, listed, refuse_if_too_big, say, Ends, KeyIndex, Obj, Slab,
-};
-use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewSegment};
+use super::list::{hit, miss, one_segment, say, KeyList, OneSegment};
+use super::{CacheEvent, CacheView, Outcome, Policy, Request};
 
 /// Segment name of the LRU list.
 pub const LIST: &str = "LRU list";
@@ -27,10 +25,8 @@ pub const LIST: &str = "LRU list";
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Lru {
     capacity: u64,
-    used: u64,
-    slab: Slab<Obj>,
-    list: Ends,
-    index: KeyIndex<u32>,
+    /// Most recently used at the front, the next victim at the back.
+    list: KeyList,
 }
 
 impl Lru {
@@ -44,16 +40,12 @@ impl Lru {
 
     /// Evicts the least recently used object; returns its key and size.
     pub fn pop_lru(&mut self) -> Option<(u64, u32)> {
-        let s = self.list.back()?;
-        let o = self.slab.remove(&mut self.list, s);
-        self.index.remove(&o.key);
-        self.used -= u64::from(o.size);
-        Some((o.key, o.size))
+        self.list.pop_back().map(|o| (o.key, o.size))
     }
 
     /// Keys from the least recently used to the most recent.
     pub fn keys_by_age(&self) -> Vec<u64> {
-        let mut keys: Vec<u64> = self.slab.iter(&self.list).map(|(_, o)| o.key).collect();
+        let mut keys: Vec<u64> = self.list.iter().map(|(_, o)| o.key).collect();
         keys.reverse();
         keys
     }
@@ -61,13 +53,7 @@ impl Lru {
     /// Looks `key` up without a size: on a hit it becomes the most recently used (a count-only
     /// convenience for models whose objects all have size 1).
     pub fn get(&mut self, key: u64) -> bool {
-        match self.index.get(&key) {
-            Some(&s) => {
-                self.slab.move_to_front(&mut self.list, s);
-                true
-            }
-            None => false,
-        }
+        self.list.move_to_front(key)
     }
 
     /// Stores `key` with size 1 as the most recently used (refreshing it if cached); returns the
@@ -76,7 +62,7 @@ impl Lru {
         if self.capacity == 0 || self.get(key) {
             return None;
         }
-        let evicted = if self.used >= self.capacity {
+        let evicted = if self.list.used() >= self.capacity {
             self.pop_lru().map(|(k, _)| k)
         } else {
             None
@@ -95,7 +81,7 @@ impl Lru {
     pub fn set_capacity(&mut self, capacity: u64) -> Vec<u64> {
         self.capacity = capacity;
         let mut evicted = Vec::new();
-        while self.used > self.capacity {
+        while self.list.used() > self.capacity {
             match self.pop_lru() {
                 Some((k, _)) => evicted.push(k),
                 None => break,
@@ -105,80 +91,65 @@ impl Lru {
     }
 }
 
+impl OneSegment for Lru {
+    const SEGMENT: &'static str = LIST;
+
+    /// The least recently used object goes: the back of the list.
+    #[inline(always)]
+    fn evict_one(&mut self, events: &mut Option<&mut Vec<CacheEvent>>) -> bool {
+        let Some((key, _)) = self.pop_lru() else {
+            return false;
+        };
+        say(events, || CacheEvent::Evict {
+            key,
+            segment: LIST,
+            why: "least recently used".to_string(),
+        });
+        true
+    }
+
+    #[inline(always)]
+    fn store(&mut self, req: &Request) {
+        self.list.push_front(req.key, req.size, 0);
+    }
+}
+
 impl Policy for Lru {
     fn id(&self) -> &'static str {
         "lru"
     }
 
+    /// A hit moves the object to the front; a miss evicts from the back and inserts at the
+    /// front.
     fn access(&mut self, req: &Request, events: Option<&mut Vec<CacheEvent>>) -> Outcome {
         let mut events = events;
-        if let Some(&s) = self.index.get(&req.key) {
-            self.slab.move_to_front(&mut self.list, s);
-            say(&mut events, || CacheEvent::Hit {
-                key: req.key,
-                segment: LIST,
-            });
+        if self.list.move_to_front(req.key) {
+            let outcome = hit(&mut events, req.key, LIST);
             say(&mut events, || CacheEvent::Move {
                 key: req.key,
                 from: LIST,
                 to: LIST,
             });
-            return Outcome::Hit;
+            return outcome;
         }
-        say(&mut events, || CacheEvent::Miss {
-            key: req.key,
-            ghost: None,
-        });
-        if refuse_if_too_big(req, self.capacity, &mut events) {
-            return Outcome::Miss;
-        }
-        while self.used + u64::from(req.size) > self.capacity {
-            let Some((key, _)) = self.pop_lru() else {
-                break;
-            };
-            say(&mut events, || CacheEvent::Evict {
-                key,
-                segment: LIST,
-                why: "least recently used".to_string(),
-            });
-        }
-        let s = self.slab.push_front(
-            &mut self.list,
-            Obj {
-                key: req.key,
-                size: req.size,
-            },
-        );
-        self.index.insert(req.key, s);
-        self.used += u64::from(req.size);
-        say(&mut events, || CacheEvent::Insert {
-            key: req.key,
-            segment: LIST,
-        });
-        Outcome::Miss
+        miss(self, req, &mut events)
     }
 
     fn contains(&self, key: u64) -> bool {
-        self.index.contains_key(&key)
+        self.list.contains(key)
     }
 
     fn remove(&mut self, key: u64) -> bool {
-        match self.index.remove(&key) {
-            Some(s) => {
-                let o = self.slab.remove(&mut self.list, s);
-                self.used -= u64::from(o.size);
-                true
-            }
-            None => false,
-        }
+        self.list.remove(key).is_some()
     }
 
+    #[inline(always)]
     fn used(&self) -> u64 {
-        self.used
+        self.list.used()
     }
 
     fn len(&self) -> u64 {
-        u64::from(self.list.len())
+        self.list.len()
     }
 
     fn capacity(&self) -> u64 {
@@ -186,31 +157,11 @@ impl Policy for Lru {
     }
 
     fn view(&self) -> CacheView {
-        CacheView {
-            segments: vec![ViewSegment {
-                name: LIST,
-                ghost: false,
-                capacity: Some(self.capacity),
-                entries: entries(&self.slab, &self.list),
-            }],
-            hand: None,
-            values: Vec::new(),
-        }
+        one_segment(LIST, self.capacity, self.list.entries(false), None)
     }
 
     fn validate(&self) -> Result<(), String> {
-        let slots = self.slab.check(&self.list, LIST)?;
-        let listed = listed(&self.slab, &slots);
-        if self.slab.live() != self.list.len() {
-            return Err("the slab holds nodes outside the LRU list".to_string());
-        }
-        check_index(
-            self.index.len(),
-            &listed,
-            |k| self.index.get(&k).copied(),
-            self.used,
-            self.capacity,
-        )
+        self.list.validate_within(LIST, self.capacity)
     }
 }
 

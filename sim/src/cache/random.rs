@@ -6,8 +6,8 @@
 //! objects (never a `usize`), so a run is the same on every target. `validate` checks that the
 //! index and the `Vec` agree and `used() <= capacity()`.
 
-use super::list::{check_index, refuse_if_too_big, say, KeyIndex};
-use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
+use super::list::{hit, miss, one_segment, say, KeyVec, Obj, OneSegment};
+use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry};
 use crate::rng::SimRng;
 
 /// Segment name of the cached objects.
@@ -17,11 +17,8 @@ pub const CACHE: &str = "cache";
 #[derive(Clone, Debug)]
 pub struct RandomEviction {
     capacity: u64,
-    used: u64,
-    /// (key, size), in slot order.
-    slots: Vec<(u64, u32)>,
-    /// key → position in `slots`.
-    index: KeyIndex<u32>,
+    /// The objects in slot order, indexed by key.
+    objects: KeyVec<Obj>,
     rng: SimRng,
 }
 
@@ -30,21 +27,37 @@ impl RandomEviction {
     pub fn new(capacity: u64, seed: u64) -> Self {
         RandomEviction {
             capacity,
-            used: 0,
-            slots: Vec::new(),
-            index: KeyIndex::default(),
+            objects: KeyVec::new(),
             rng: SimRng::stream(seed, "cache-random"),
         }
     }
+}
 
-    fn take(&mut self, pos: u32) -> (u64, u32) {
-        let (key, size) = self.slots.swap_remove(pos as usize);
-        self.index.remove(&key);
-        if let Some(&(moved, _)) = self.slots.get(pos as usize) {
-            self.index.insert(moved, pos);
+impl OneSegment for RandomEviction {
+    const SEGMENT: &'static str = CACHE;
+
+    /// Any object may go: one drawn uniformly among those cached.
+    #[inline(always)]
+    fn evict_one(&mut self, events: &mut Option<&mut Vec<CacheEvent>>) -> bool {
+        if self.objects.is_empty() {
+            return false;
         }
-        self.used -= u64::from(size);
-        (key, size)
+        let n = self.objects.len();
+        let gone = self.objects.take(self.rng.below(n) as u32);
+        say(events, || CacheEvent::Evict {
+            key: gone.key,
+            segment: CACHE,
+            why: format!("drawn at random among {n} objects"),
+        });
+        true
+    }
+
+    #[inline(always)]
+    fn store(&mut self, req: &Request) {
+        self.objects.push(Obj {
+            key: req.key,
+            size: req.size,
+        });
     }
 }
 
@@ -53,62 +66,30 @@ impl Policy for RandomEviction {
         "random"
     }
 
+    /// A hit changes nothing.
     fn access(&mut self, req: &Request, events: Option<&mut Vec<CacheEvent>>) -> Outcome {
         let mut events = events;
-        if self.index.contains_key(&req.key) {
-            say(&mut events, || CacheEvent::Hit {
-                key: req.key,
-                segment: CACHE,
-            });
-            return Outcome::Hit;
+        if self.objects.contains(req.key) {
+            return hit(&mut events, req.key, CACHE);
         }
-        say(&mut events, || CacheEvent::Miss {
-            key: req.key,
-            ghost: None,
-        });
-        if refuse_if_too_big(req, self.capacity, &mut events) {
-            return Outcome::Miss;
-        }
-        while self.used + u64::from(req.size) > self.capacity && !self.slots.is_empty() {
-            let n = self.slots.len() as u64;
-            let pos = self.rng.below(n) as u32;
-            let (key, _) = self.take(pos);
-            say(&mut events, || CacheEvent::Evict {
-                key,
-                segment: CACHE,
-                why: format!("drawn at random among {n} objects"),
-            });
-        }
-        self.index.insert(req.key, self.slots.len() as u32);
-        self.slots.push((req.key, req.size));
-        self.used += u64::from(req.size);
-        say(&mut events, || CacheEvent::Insert {
-            key: req.key,
-            segment: CACHE,
-        });
-        Outcome::Miss
+        miss(self, req, &mut events)
     }
 
     fn contains(&self, key: u64) -> bool {
-        self.index.contains_key(&key)
+        self.objects.contains(key)
     }
 
     fn remove(&mut self, key: u64) -> bool {
-        match self.index.get(&key) {
-            Some(&pos) => {
-                self.take(pos);
-                true
-            }
-            None => false,
-        }
+        self.objects.remove(key).is_some()
     }
 
+    #[inline(always)]
     fn used(&self) -> u64 {
-        self.used
+        self.objects.used()
     }
 
     fn len(&self) -> u64 {
-        self.slots.len() as u64
+        self.objects.len()
     }
 
     fn capacity(&self) -> u64 {
@@ -117,39 +98,19 @@ impl Policy for RandomEviction {
 
     /// One segment, the objects in slot order (any of them may be the next victim).
     fn view(&self) -> CacheView {
-        CacheView {
-            segments: vec![ViewSegment {
-                name: CACHE,
-                ghost: false,
-                capacity: Some(self.capacity),
-                entries: self
-                    .slots
-                    .iter()
-                    .map(|&(key, size)| ViewEntry {
-                        key,
-                        size,
-                        mark: None,
-                    })
-                    .collect(),
-            }],
-            hand: None,
-            values: Vec::new(),
-        }
+        let entries = self
+            .objects
+            .iter()
+            .map(|o| ViewEntry {
+                key: o.key,
+                size: o.size,
+                mark: None,
+            })
+            .collect();
+        one_segment(CACHE, self.capacity, entries, None)
     }
 
     fn validate(&self) -> Result<(), String> {
-        let listed: Vec<(u64, u32, u32)> = self
-            .slots
-            .iter()
-            .enumerate()
-            .map(|(i, &(k, size))| (k, i as u32, size))
-            .collect();
-        check_index(
-            self.index.len(),
-            &listed,
-            |k| self.index.get(&k).copied(),
-            self.used,
-            self.capacity,
-        )
+        self.objects.validate_within(self.capacity)
     }
 }

@@ -28,7 +28,7 @@
 //! the key array against the index, the pool's ascending order with its free entries on the
 //! right, and `used() <= capacity()`.
 
-use super::list::{check_index, refuse_if_too_big, say, KeyIndex};
+use super::list::{hit, miss, say, KeyVec, OneSegment, Stored};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 use crate::rng::SimRng;
 
@@ -51,6 +51,15 @@ struct Entry {
     last: u64,
 }
 
+impl Stored for Entry {
+    fn key(&self) -> u64 {
+        self.key
+    }
+    fn size(&self) -> u32 {
+        self.size
+    }
+}
+
 /// One pool entry: a key and its idle time when it was sampled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct PoolEntry {
@@ -62,12 +71,11 @@ struct PoolEntry {
 #[derive(Clone, Debug)]
 pub struct SampledLru {
     capacity: u64,
-    used: u64,
     samples: u32,
-    /// Requests served so far: the virtual clock.
+    /// Requests served so far: the virtual clock (during a request, that request's index).
     now: u64,
-    keys: Vec<Entry>,
-    index: KeyIndex<u32>,
+    /// The key space in array order, indexed by key.
+    keys: KeyVec<Entry>,
     /// `pool[..POOL_SIZE]`, `None` = a free entry (Redis' `key == NULL`).
     pool: [Option<PoolEntry>; POOL_SIZE],
     last_sample: Vec<PoolEntry>,
@@ -85,11 +93,9 @@ impl SampledLru {
         }
         Ok(SampledLru {
             capacity,
-            used: 0,
             samples,
             now: 0,
-            keys: Vec::new(),
-            index: KeyIndex::default(),
+            keys: KeyVec::new(),
             pool: [None; POOL_SIZE],
             last_sample: Vec::new(),
             rng: SimRng::stream(seed, "cache-sampled"),
@@ -101,26 +107,16 @@ impl SampledLru {
         self.samples
     }
 
-    fn take(&mut self, pos: u32) -> Entry {
-        let e = self.keys.swap_remove(pos as usize);
-        self.index.remove(&e.key);
-        if let Some(moved) = self.keys.get(pos as usize) {
-            self.index.insert(moved.key, pos);
-        }
-        self.used -= u64::from(e.size);
-        e
-    }
-
     /// `evictionPoolPopulate()` during request `now`: samples keys and offers each to the pool.
     fn populate(&mut self, now: u64) {
-        let n = self.keys.len() as u64;
+        let n = self.keys.len();
         let count = n.min(u64::from(self.samples));
         self.last_sample.clear();
         for _ in 0..count {
             // Distinct keys, each uniform among those not drawn yet: a position already drawn
             // is drawn again (the key array is not reordered, so sampling touches no index).
             let e = loop {
-                let e = self.keys[self.rng.below(n) as usize];
+                let e = *self.keys.get(self.rng.below(n) as u32);
                 if !self.last_sample.iter().any(|s| s.key == e.key) {
                     break e;
                 }
@@ -159,7 +155,7 @@ impl SampledLru {
 
     /// One round of `performEvictions()`'s loop: populate, then take the pool's best entry
     /// whose key exists. Returns (key, size, idle when sampled).
-    fn evict_one(&mut self, now: u64) -> Option<(u64, u32, u64)> {
+    fn pool_victim(&mut self, now: u64) -> Option<(u64, u32, u64)> {
         if self.keys.is_empty() {
             return None;
         }
@@ -169,8 +165,7 @@ impl SampledLru {
                 let Some(e) = self.pool[k].take() else {
                     continue;
                 };
-                if let Some(&pos) = self.index.get(&e.key) {
-                    let gone = self.take(pos);
+                if let Some(gone) = self.keys.remove(e.key) {
                     return Some((gone.key, gone.size, e.idle));
                 }
                 // A ghost: the key was deleted since it was sampled; try the next entry.
@@ -184,13 +179,41 @@ impl SampledLru {
             .flatten()
             .map(|e| ViewEntry {
                 key: e.key,
-                size: self
-                    .index
-                    .get(&e.key)
-                    .map_or(0, |&p| self.keys[p as usize].size),
+                size: self.keys.by_key(e.key).map_or(0, |k| k.size),
                 mark: Some(u32::try_from(e.idle).unwrap_or(u32::MAX)),
             })
             .collect()
+    }
+}
+
+impl OneSegment for SampledLru {
+    const SEGMENT: &'static str = KEYSPACE;
+
+    /// The idlest entry of the eviction pool goes (one round of `performEvictions()`).
+    #[inline(always)]
+    fn evict_one(&mut self, events: &mut Option<&mut Vec<CacheEvent>>) -> bool {
+        let Some((key, _, idle)) = self.pool_victim(self.now) else {
+            return false;
+        };
+        let samples = self.last_sample.len();
+        say(events, || CacheEvent::Evict {
+            key,
+            segment: KEYSPACE,
+            why: format!(
+                "idlest entry of the eviction pool ({idle} requests idle when sampled; \
+                 {samples} keys sampled)"
+            ),
+        });
+        true
+    }
+
+    #[inline(always)]
+    fn store(&mut self, req: &Request) {
+        self.keys.push(Entry {
+            key: req.key,
+            size: req.size,
+            last: self.now,
+        });
     }
 }
 
@@ -199,75 +222,36 @@ impl Policy for SampledLru {
         "sampled-lru"
     }
 
+    /// A hit stamps the object with the current time; nothing moves.
     fn access(&mut self, req: &Request, events: Option<&mut Vec<CacheEvent>>) -> Outcome {
         let mut events = events;
-        let now = self.now;
+        let outcome = if let Some(e) = self.keys.by_key_mut(req.key) {
+            e.last = self.now;
+            hit(&mut events, req.key, KEYSPACE)
+        } else {
+            miss(self, req, &mut events)
+        };
         self.now += 1;
-        if let Some(&pos) = self.index.get(&req.key) {
-            self.keys[pos as usize].last = now;
-            say(&mut events, || CacheEvent::Hit {
-                key: req.key,
-                segment: KEYSPACE,
-            });
-            return Outcome::Hit;
-        }
-        say(&mut events, || CacheEvent::Miss {
-            key: req.key,
-            ghost: None,
-        });
-        if refuse_if_too_big(req, self.capacity, &mut events) {
-            return Outcome::Miss;
-        }
-        while self.used + u64::from(req.size) > self.capacity {
-            let Some((key, _, idle)) = self.evict_one(now) else {
-                break;
-            };
-            let samples = self.last_sample.len();
-            say(&mut events, || CacheEvent::Evict {
-                key,
-                segment: KEYSPACE,
-                why: format!(
-                    "idlest entry of the eviction pool ({idle} requests idle when sampled; \
-                     {samples} keys sampled)"
-                ),
-            });
-        }
-        self.index.insert(req.key, self.keys.len() as u32);
-        self.keys.push(Entry {
-            key: req.key,
-            size: req.size,
-            last: now,
-        });
-        self.used += u64::from(req.size);
-        say(&mut events, || CacheEvent::Insert {
-            key: req.key,
-            segment: KEYSPACE,
-        });
-        Outcome::Miss
+        outcome
     }
 
     fn contains(&self, key: u64) -> bool {
-        self.index.contains_key(&key)
+        self.keys.contains(key)
     }
 
     /// Deletes the key; like Redis, the pool keeps any entry for it (a ghost until the key
     /// comes back).
     fn remove(&mut self, key: u64) -> bool {
-        match self.index.get(&key) {
-            Some(&pos) => {
-                self.take(pos);
-                true
-            }
-            None => false,
-        }
+        self.keys.remove(key).is_some()
     }
 
+    #[inline(always)]
     fn used(&self) -> u64 {
-        self.used
+        self.keys.used()
     }
 
     fn len(&self) -> u64 {
-        self.keys.len() as u64
+        self.keys.len()
     }
 
     fn capacity(&self) -> u64 {
@@ -294,10 +278,7 @@ impl Policy for SampledLru {
             .iter()
             .map(|e| ViewEntry {
                 key: e.key,
-                size: self
-                    .index
-                    .get(&e.key)
-                    .map_or(0, |&p| self.keys[p as usize].size),
+                size: self.keys.by_key(e.key).map_or(0, |k| k.size),
                 mark: Some(u32::try_from(e.idle).unwrap_or(u32::MAX)),
             })
             .collect();
@@ -332,19 +313,7 @@ impl Policy for SampledLru {
     }
 
     fn validate(&self) -> Result<(), String> {
-        let listed: Vec<(u64, u32, u32)> = self
-            .keys
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.key, i as u32, e.size))
-            .collect();
-        check_index(
-            self.index.len(),
-            &listed,
-            |k| self.index.get(&k).copied(),
-            self.used,
-            self.capacity,
-        )?;
+        self.keys.validate_within(self.capacity)?;
         if let Some(e) = self.keys.iter().find(|e| e.last >= self.now) {
             return Err(format!("key {} was used in the future", e.key));
         }

@@ -15,8 +15,8 @@
 //! that each index entry names the segment its node is in, the protected segment within its
 //! share, and `used() <= capacity()`.
 
-use super::list::{check_index, refuse_if_too_big, say, Ends, KeyIndex, Obj, Slab};
-use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
+use super::list::{check_index, refuse_if_too_big, say, segment, Ends, KeyIndex, Obj, Slab};
+use super::{CacheEvent, CacheView, Outcome, Policy, Request};
 
 /// Segment name of the probationary segment.
 pub const PROBATIONARY: &str = "probationary";
@@ -213,20 +213,7 @@ impl Policy for Slru {
     /// Two segments, protected (capacity: its share) then probationary (no capacity of its
     /// own), each MRU first: the next victim is last. Value: the protected share in percent.
     fn view(&self) -> CacheView {
-        let seg = |name, list: &Ends, capacity| ViewSegment {
-            name,
-            ghost: false,
-            capacity,
-            entries: self
-                .slab
-                .iter(list)
-                .map(|(_, o)| ViewEntry {
-                    key: o.key,
-                    size: o.size,
-                    mark: None,
-                })
-                .collect(),
-        };
+        let seg = |name, list, capacity| segment(name, &self.slab, list, capacity, false);
         CacheView {
             segments: vec![
                 seg(PROTECTED, &self.protected, Some(self.protected_capacity)),

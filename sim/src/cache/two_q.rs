@@ -26,8 +26,8 @@
 //! `validate` checks every list's links, that the index names each object's queue, A1out
 //! within `Kout` and disjoint from the cache, and `used() <= capacity()`.
 
-use super::list::{check_index, refuse_if_too_big, say, Ends, KeyIndex, Obj, Slab};
-use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
+use super::list::{check_index, refuse_if_too_big, say, segment, Ends, KeyIndex, Obj, Slab};
+use super::{CacheEvent, CacheView, Outcome, Policy, Request};
 
 /// Segment name of the FIFO of objects seen once.
 pub const A1IN: &str = "A1in";
@@ -266,25 +266,12 @@ impl Policy for TwoQ {
     /// Three segments, newest first in each: Am (LRU), A1in (FIFO; `Kin` is a threshold, so no
     /// capacity), A1out (ghost keys, capacity `Kout`). Values: `Kin`, `Kout`.
     fn view(&self) -> CacheView {
-        let seg = |name, slab: &Slab<Obj>, list: &Ends, capacity, ghost| ViewSegment {
-            name,
-            ghost,
-            capacity,
-            entries: slab
-                .iter(list)
-                .map(|(_, o)| ViewEntry {
-                    key: o.key,
-                    size: o.size,
-                    mark: None,
-                })
-                .collect(),
-        };
         CacheView {
             segments: vec![
-                seg(AM, &self.slab, &self.am, None, false),
+                segment(AM, &self.slab, &self.am, None, false),
                 // Kin is a threshold, not a bound: A1in fills the whole cache while it has room.
-                seg(A1IN, &self.slab, &self.a1in, None, false),
-                seg(A1OUT, &self.ghosts, &self.a1out, Some(self.kout), true),
+                segment(A1IN, &self.slab, &self.a1in, None, false),
+                segment(A1OUT, &self.ghosts, &self.a1out, Some(self.kout), true),
             ],
             hand: None,
             values: vec![
