@@ -14,3 +14,4 @@ pub mod scatter_gather;
 pub mod shard_view;
 pub mod sharding;
 pub mod slots;
+pub mod store_view;
