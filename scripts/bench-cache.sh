@@ -8,8 +8,9 @@
 #   2. requests per second per policy in wasm (same script), then natively
 #                                                         (cargo bench -p sim --bench cache)
 # Every figure is the median of RUNS (5) timed runs after a warm-up, a fresh cache per run.
-# The wasm is bench/cache-wasm built with the app's release profile (opt-level "z", LTO) and
-# wasm-opt -Oz as trunk runs it on the app (www/index.html's data-wasm-opt="z").
+# The wasm is bench/cache-wasm built as trunk builds the sweep worker, where miss-ratio curves
+# run: the worker-release profile (Cargo.toml: opt-level 3, LTO) and wasm-opt -O3 (www/index.html).
+# BENCH_PROFILE=release times the app's own size-optimised build (opt-level "z", wasm-opt -Oz).
 #
 #   bash scripts/bench-cache.sh
 #   BENCH_SKIP_NATIVE=1 bash scripts/bench-cache.sh    # wasm and lru-cache only
@@ -23,15 +24,21 @@ cd "$SDP_ROOT"
 [ -f tests/e2e/node_modules/lru-cache/package.json ] ||
     die "npm lru-cache is missing: (cd tests/e2e && npm ci)"
 
+profile=${BENCH_PROFILE:-worker-release}
+case "$profile" in
+    worker-release) opt=-O3 ;;
+    release) opt=-Oz ;;
+    *) die "BENCH_PROFILE must be worker-release or release, not $profile" ;;
+esac
 out=target/cache-bench-wasm
-say "building bench/cache-wasm for wasm32 (release)"
-cargo build -q --release --offline --target "$SDP_WASM_TARGET" -p cache-bench-wasm ||
+say "building bench/cache-wasm for wasm32 (profile $profile, wasm-opt $opt)"
+cargo build -q --profile "$profile" --offline --target "$SDP_WASM_TARGET" -p cache-bench-wasm ||
     die "the wasm build failed"
 mkdir -p "$out"
 wasm-bindgen --target nodejs --out-dir "$out" \
-    "target/$SDP_WASM_TARGET/release/cache_bench_wasm.wasm" || die "wasm-bindgen failed"
+    "target/$SDP_WASM_TARGET/$profile/cache_bench_wasm.wasm" || die "wasm-bindgen failed"
 if have wasm-opt; then
-    wasm-opt -Oz "$out/cache_bench_wasm_bg.wasm" -o "$out/cache_bench_wasm_bg.wasm" ||
+    wasm-opt "$opt" "$out/cache_bench_wasm_bg.wasm" -o "$out/cache_bench_wasm_bg.wasm" ||
         die "wasm-opt failed"
 else
     warn "no wasm-opt on PATH (scripts/setup.sh installs it): timing the wasm without it"
