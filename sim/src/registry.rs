@@ -26,6 +26,7 @@ use crate::models::range::RangeShards;
 use crate::models::scatter_gather::ScatterGather;
 use crate::models::shard_view::ShardFrame;
 use crate::models::slots::HashSlots;
+use crate::models::store_view::StoreFrame;
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{Scenario, TimedInput};
 use crate::time::SimTime;
@@ -88,6 +89,9 @@ registry! {
         Ring(RingFrame),
         /// Shards as buckets of keys.
         Shards(ShardFrame),
+        /// Stores a request passes (clients, caches, a write-behind buffer, the database) with
+        /// their entries' versions and states, and the last flow's path.
+        Stores(StoreFrame),
     }
     models {
         HashRingModel,
