@@ -151,6 +151,8 @@ pub enum Event {
         version: u64,
         /// The lease the miss was handed, when leases are on.
         lease: Option<u64>,
+        /// Whether it fills (not a concurrent misser without a lease).
+        fills: bool,
     },
     /// A write commits in the database.
     Commit {
@@ -458,11 +460,14 @@ impl CacheWrite {
         }
         self.counts.db_reads += 1;
         let version = self.db[key as usize];
-        let lease = self.leases.then(|| {
+        // One lease per key at a time (memcache hands out a token only to the first of
+        // concurrent missers; the others do not fill).
+        let lease = (self.leases && !self.lease.contains_key(&key)).then(|| {
             self.next_lease += 1;
             self.lease.insert(key, self.next_lease);
             self.next_lease
         });
+        let fills = !self.leases || lease.is_some();
         if let Some(op) = self.ops.get_mut(&id) {
             op.holds = Some(version);
         }
@@ -483,11 +488,23 @@ impl CacheWrite {
         );
         ctx.schedule(
             ctx.now.plus_us(self.db_read_us + slow_us),
-            Event::ReadFill { id, version, lease },
+            Event::ReadFill {
+                id,
+                version,
+                lease,
+                fills,
+            },
         );
     }
 
-    fn read_fill(&mut self, id: u64, version: u64, lease: Option<u64>, ctx: &mut Ctx<'_, Self>) {
+    fn read_fill(
+        &mut self,
+        id: u64,
+        version: u64,
+        lease: Option<u64>,
+        fills: bool,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
         let Some(key) = self.ops.get(&id).map(|o| o.key) else {
             return;
         };
@@ -509,7 +526,11 @@ impl CacheWrite {
         let refused = lease.is_some() && self.lease.get(&key) != lease.as_ref();
         let text;
         let mut ok = true;
-        if refused {
+        if !fills {
+            text = format!(
+                "{who} got v{version} of {k}; another reader holds the lease, so it does not fill"
+            );
+        } else if refused {
             self.counts.refused_fills += 1;
             text = format!("{who} got v{version} of {k}, but its lease was invalidated by a write: the fill is refused");
         } else if add_only && self.cache.contains_key(&key) {
@@ -931,7 +952,12 @@ impl Model for CacheWrite {
             Event::StartRead { who, key, slow_us } => self.start_read(who, key, slow_us, ctx),
             Event::StartWrite { who, key } => self.start_write(who, key, ctx),
             Event::ReadAtCache { id, slow_us } => self.read_at_cache(id, slow_us, ctx),
-            Event::ReadFill { id, version, lease } => self.read_fill(id, version, lease, ctx),
+            Event::ReadFill {
+                id,
+                version,
+                lease,
+                fills,
+            } => self.read_fill(id, version, lease, fills, ctx),
             Event::Commit { id } => self.commit(id, ctx),
             Event::AfterCommit { id, version } => self.after_commit(id, version, ctx),
             Event::Recache { id, version } => self.recache(id, version, ctx),
