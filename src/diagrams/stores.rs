@@ -5,10 +5,10 @@
 //!
 //! Plain HTML, not SVG: the columns wrap on a narrow screen and the text stays text. An entry's
 //! state is a tint AND a word (`stale`), never colour alone; its version reads `v3`; the time to
-//! live left is a number. A flow that went wrong (`ok == false`) is drawn in the warning style.
+//! live left is a number (`TTL 9.9 s`). A flow that went wrong (`ok == false`) is drawn in the warning style.
 //! Styles: `www/styles/stores.css`.
 
-use super::{concealed_attr, highlighted_attr, DiagramKind, Emphasis};
+use super::{highlighted_attr, DiagramKind, Emphasis};
 use sim::models::store_view::{EntryState, EntryView, FlowKind, StoreFrame, TierKind, TierView};
 use sim::time::SimTime;
 use std::collections::BTreeMap;
@@ -90,15 +90,14 @@ fn entry(tier: &str, e: &EntryView, emphasis: &Emphasis) -> Html {
             data-version={e.version.map(|v| v.to_string())} data-highlighted={highlighted_attr(stressed)}>
             <span class="sd-key">{ &e.key }</span>
             if let Some(v) = e.version {
-                <span class="sd-ver" data-concealed={concealed_attr(emphasis.conceal)}>
-                    { if emphasis.conceal { "v?".to_string() } else { format!("v{v}") } }
-                </span>
+                <span class="sd-ver">{ format!("v{v}") }</span>
             }
             <span class="sd-state">{ word }</span>
             if let Some(t) = e.ttl_left {
-                <span class="sd-ttl" title="time to live left">{ format!("⏱ {}", ttl_text(t)) }</span>
+                <span class="sd-ttl" title="time to live left">{ format!("TTL {}", ttl_text(t)) }</span>
             }
-            if let Some(n) = &e.note {
+            // A note may count what a question asks (writes waiting): hidden until it is answered.
+            if let (Some(n), false) = (&e.note, emphasis.conceal) {
                 <span class="sd-note">{ n }</span>
             }
         </li>
