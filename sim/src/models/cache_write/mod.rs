@@ -309,7 +309,8 @@ impl CacheWrite {
     ) {
         ctx.record(Step {
             text: text.clone(),
-            milestone: !ok,
+            // A wrong turn, or a crash (the only `Expire` flow here), is always worth a mark.
+            milestone: !ok || kind == FlowKind::Expire,
         });
         self.last = Some(FlowView {
             at: ctx.now,
