@@ -173,3 +173,37 @@ fn a_trace_file_crosses_serde_as_bytes_and_back() {
     assert_eq!(back, f);
     assert_eq!(back.reference(), f.reference());
 }
+
+#[test]
+fn a_stored_trace_reads_back_to_the_same_bytes_and_hash() {
+    use sim::cache::attach::{from_stored, storage_key, to_stored};
+    let text = TraceFile::new("a b.csv", TraceFormat::Csv, b"0,x\n1,y,\n".to_vec());
+    let bin = TraceFile::prefix(
+        "t.bin",
+        TraceFormat::OracleGeneral,
+        oracle_bytes(&[1, 2, 3]),
+        1 << 30,
+    );
+    for f in [text, bin] {
+        let stored = to_stored(&f);
+        let back = from_stored(&stored).unwrap();
+        assert_eq!(back, f);
+        assert_eq!(back.reference(), f.reference());
+    }
+    assert!(to_stored(&TraceFile::new(
+        "t.bin",
+        TraceFormat::OracleGeneral,
+        vec![0, 255]
+    ))
+    .contains("oracle+b64"));
+    assert_eq!(storage_key(0xab), "sdp-trace:00000000000000ab");
+    for bad in [
+        "",
+        "hello",
+        "sdp-trace 2 text 1 x\na",
+        "sdp-trace 1 zip 1 x\na",
+        "sdp-trace 1 text+b64 1 x\n!!",
+    ] {
+        assert_eq!(from_stored(bad), None, "{bad:?}");
+    }
+}

@@ -26,6 +26,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
+/// The name of the text parameter that holds a trace reference, in every model that reads one
+/// (so a sweep knows which bytes its worker needs: [`files_named`]).
+pub const TRACE_PARAM: &str = "trace";
+
 /// The most requests a run reads from a trace (the page says "read the first 1,000,000 of N").
 pub const REQUEST_CAP: u64 = 1_000_000;
 
@@ -317,7 +321,8 @@ impl std::error::Error for AttachError {}
 
 thread_local! {
     /// The attached traces by hash. A program (a page, the worker, the CLI) is single-threaded.
-    static STORE: RefCell<BTreeMap<u64, Rc<Attached>>> = const { RefCell::new(BTreeMap::new()) };
+    static STORE: RefCell<BTreeMap<u64, (Rc<TraceFile>, Rc<Attached>)>> =
+        const { RefCell::new(BTreeMap::new()) };
 }
 
 /// The most traces kept attached at once (past it, the one with the smallest hash is dropped:
@@ -328,7 +333,7 @@ const STORE_MAX: usize = 4;
 /// not parsed again.
 pub fn attach(file: &TraceFile) -> Result<Rc<Attached>, TraceError> {
     let hash = file.hash();
-    if let Some(a) = STORE.with(|s| s.borrow().get(&hash).cloned()) {
+    if let Some((_, a)) = STORE.with(|s| s.borrow().get(&hash).cloned()) {
         return Ok(a);
     }
     let attached = Rc::new(file.parse()?);
@@ -338,7 +343,7 @@ pub fn attach(file: &TraceFile) -> Result<Rc<Attached>, TraceError> {
             let first = *s.keys().next().expect("non-empty");
             s.remove(&first);
         }
-        s.insert(hash, attached.clone());
+        s.insert(hash, (Rc::new(file.clone()), attached.clone()));
     });
     Ok(attached)
 }
@@ -347,7 +352,7 @@ pub fn attach(file: &TraceFile) -> Result<Rc<Attached>, TraceError> {
 pub fn lookup(reference: &str) -> Result<Rc<Attached>, AttachError> {
     let r = TraceRef::parse(reference)?;
     STORE
-        .with(|s| s.borrow().get(&r.hash).cloned())
+        .with(|s| s.borrow().get(&r.hash).map(|(_, a)| a.clone()))
         .ok_or_else(|| {
             AttachError(format!(
                 "this run uses the trace {:?}, which is not loaded here: upload the file \
@@ -357,9 +362,120 @@ pub fn lookup(reference: &str) -> Result<Rc<Attached>, AttachError> {
         })
 }
 
+/// The attached files that these references name (duplicates and unattached ones left out),
+/// in hash order: what a sweep request carries to its worker.
+pub fn files_named<'a>(references: impl Iterator<Item = &'a String>) -> Vec<TraceFile> {
+    let hashes: std::collections::BTreeSet<u64> = references
+        .filter_map(|r| TraceRef::parse(r).ok())
+        .map(|r| r.hash)
+        .collect();
+    STORE.with(|s| {
+        let s = s.borrow();
+        hashes
+            .iter()
+            .filter_map(|h| s.get(h).map(|(f, _)| (**f).clone()))
+            .collect()
+    })
+}
+
 /// Whether the trace a reference names is attached.
 pub fn is_attached(reference: &str) -> bool {
     lookup(reference).is_ok()
+}
+
+/// The key a page stores a trace under: `sdp-trace:` and its hash.
+pub fn storage_key(hash: u64) -> String {
+    format!("sdp-trace:{hash:016x}")
+}
+
+/// A trace file as one string for the browser's storage: a header line
+/// `sdp-trace 1 FORMAT FILE_BYTES NAME`, then the bytes, as they are when they are UTF-8 text,
+/// else in base64 (the header's `FORMAT` is then followed by `+b64`).
+pub fn to_stored(file: &TraceFile) -> String {
+    let tag = match file.format {
+        TraceFormat::Text => "text",
+        TraceFormat::Csv => "csv",
+        TraceFormat::OracleGeneral => "oracle",
+    };
+    let (enc, body) = match std::str::from_utf8(&file.bytes) {
+        Ok(text) if file.format != TraceFormat::OracleGeneral => ("", text.to_string()),
+        _ => ("+b64", base64(&file.bytes)),
+    };
+    let name: String = file.name.chars().filter(|c| *c != '\n').collect();
+    format!("sdp-trace 1 {tag}{enc} {} {name}\n{body}", file.file_bytes)
+}
+
+/// Reads what [`to_stored`] wrote; `None` for anything else (a corrupt or foreign entry).
+pub fn from_stored(text: &str) -> Option<TraceFile> {
+    let (head, body) = text.split_once('\n')?;
+    let mut parts = head.splitn(5, ' ');
+    if (parts.next()?, parts.next()?) != ("sdp-trace", "1") {
+        return None;
+    }
+    let tag = parts.next()?;
+    let file_bytes: u64 = parts.next()?.parse().ok()?;
+    let name = parts.next().unwrap_or("trace");
+    let (tag, b64) = match tag.strip_suffix("+b64") {
+        Some(t) => (t, true),
+        None => (tag, false),
+    };
+    let format = match tag {
+        "text" => TraceFormat::Text,
+        "csv" => TraceFormat::Csv,
+        "oracle" => TraceFormat::OracleGeneral,
+        _ => return None,
+    };
+    let bytes = if b64 {
+        unbase64(body)?
+    } else {
+        body.as_bytes().to_vec()
+    };
+    Some(TraceFile {
+        name: name.to_string(),
+        format,
+        bytes,
+        file_bytes,
+    })
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 (RFC 4648 §4) with padding.
+fn base64(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn unbase64(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=').as_bytes();
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in text {
+        let v = B64.iter().position(|&b| b == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -372,5 +488,23 @@ mod tests {
         assert_eq!(group(999), "999");
         assert_eq!(group(1000), "1,000");
         assert_eq!(group(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn base64_matches_rfc_4648_test_vectors() {
+        // RFC 4648 §10.
+        for (plain, enc) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), enc);
+            assert_eq!(unbase64(enc).unwrap(), plain.as_bytes());
+        }
+        assert_eq!(unbase64("Zm9v!"), None);
     }
 }
