@@ -16,6 +16,7 @@
 
 use crate::engine::{BuildError, Run, Simulation};
 use crate::model::Model;
+use crate::models::cache_policy::{frame::CacheFrame, CachePolicyModel};
 use crate::models::chat_shards::ChatShards;
 use crate::models::directory::DirectoryModel;
 use crate::models::hash_ring::{HashRingModel, RingFrame};
@@ -88,6 +89,8 @@ registry! {
         Ring(RingFrame),
         /// Shards as buckets of keys.
         Shards(ShardFrame),
+        /// A cache: one eviction policy's segments, ghosts and hand.
+        Cache(CacheFrame),
     }
     models {
         HashRingModel,
@@ -99,6 +102,7 @@ registry! {
         RangeShards,
         ChatShards,
         HashSlots,
+        CachePolicyModel,
     }
 }
 
