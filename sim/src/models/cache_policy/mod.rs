@@ -22,6 +22,7 @@
 
 pub mod frame;
 
+use crate::cache::attach;
 use crate::cache::workload::{SizeModel, Workload, FRESH_KEY_BASE};
 use crate::cache::{self, CacheEvent, Outcome, Policy, Request, Stats, NEVER};
 use crate::model::{ActionSpec, Ctx, InputError, Metric, MetricValue, Metrics, Model};
@@ -173,6 +174,10 @@ pub struct CachePolicyModel {
     refusals: u64,
     last_evicted: Option<u64>,
     last: Option<LastRequest>,
+    /// The last [`WINDOW`] outcomes (true: a miss), oldest first.
+    recent: std::collections::VecDeque<bool>,
+    /// The share of the stream's requests for its top fifth of keys.
+    top20: Option<f64>,
 }
 
 impl std::fmt::Debug for CachePolicyModel {
@@ -193,6 +198,7 @@ const WORKLOADS: &[(&str, &str)] = &[
     ("one-hit", "Hot set with one-hit wonders"),
     ("shifting", "Shifting hot set"),
     ("sequence", "A fixed sequence"),
+    ("trace", "Your trace"),
 ];
 
 fn workload_of(params: &ParamSet) -> Workload {
@@ -248,6 +254,60 @@ fn param_error(param: &str, value: &str, allowed: String) -> ParamError {
     }
 }
 
+/// The first `n` requests of the reader's trace named by the `trace` parameter
+/// ([`attach::lookup`]). With object sizes on (any `sizes` but `unit`) the trace's own sizes are
+/// used when it has them; otherwise every object has size 1.
+fn trace_stream(params: &ParamSet, n: u64, sizes: SizeModel) -> Result<Vec<Request>, ParamError> {
+    let reference = params.text(attach::TRACE_PARAM);
+    if reference.is_empty() {
+        return Err(param_error(
+            attach::TRACE_PARAM,
+            reference,
+            "a trace: paste or upload one under Your trace".into(),
+        ));
+    }
+    let attached =
+        attach::lookup(reference).map_err(|e| param_error(attach::TRACE_PARAM, reference, e.0))?;
+    let sized = !matches!(sizes, SizeModel::Fixed(1)) && attached.trace.has_sizes;
+    let mut trace: Vec<Request> = attached
+        .trace
+        .requests
+        .iter()
+        .take(usize::try_from(n).unwrap_or(usize::MAX))
+        .map(|r| Request {
+            size: if sized { r.size } else { 1 },
+            ..Request::unit(r.key)
+        })
+        .collect();
+    cache::annotate_next(&mut trace);
+    Ok(trace)
+}
+
+/// Requests in the window [`CachePolicyModel`]'s `recent_miss_ratio` reads.
+pub const WINDOW: u64 = 500;
+
+/// The share (0–1) of `stream`'s requests that go to its most requested fifth of `space` keys
+/// (`space` = 0: of the distinct keys it requests).
+pub fn top20_share(stream: &[Request], space: u64) -> Option<f64> {
+    if stream.is_empty() {
+        return None;
+    }
+    let mut keys: Vec<u64> = stream.iter().map(|r| r.key).collect();
+    keys.sort_unstable();
+    let mut counts: Vec<u64> = keys
+        .chunk_by(|a, b| a == b)
+        .map(|run| run.len() as u64)
+        .collect();
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    let space = if space == 0 {
+        counts.len() as u64
+    } else {
+        space
+    };
+    let top: u64 = counts.iter().take((space / 5) as usize).sum();
+    Some(top as f64 / stream.len() as f64)
+}
+
 /// The keys of a fixed sequence (`1, 2, 3, 1` or `k1 k2 k3 k1`).
 fn parse_sequence(text: &str) -> Result<Vec<u64>, String> {
     let keys: Result<Vec<u64>, String> = text
@@ -282,6 +342,10 @@ impl CachePolicyModel {
         let mut events = Vec::new();
         let outcome = self.policy.access(&req, Some(&mut events));
         self.stats.record(&req, outcome);
+        if self.recent.len() as u64 == WINDOW {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(outcome == Outcome::Miss);
         for e in &events {
             match e {
                 CacheEvent::Evict { key, .. } => {
@@ -345,6 +409,9 @@ impl Model for CachePolicyModel {
             ParamSpec::int("shift", "Shift", 10, 0, 1_000_000, 1)
                 .unit("keys")
                 .help("How far the hot set moves each time."),
+            ParamSpec::text(attach::TRACE_PARAM, "Trace", "", 80).help(
+                "The trace you brought, by name and content hash (load it under Your trace).",
+            ),
             ParamSpec::text("sequence", "Sequence", "1 2 3 4 1 2 5 1 2 3 4 5", 400)
                 .help("The keys of the fixed sequence, in order (k1 or 1, separated by spaces or commas)."),
             ParamSpec::choice(
@@ -387,7 +454,9 @@ impl Model for CachePolicyModel {
             .map_err(|e| param_error("capacity", &capacity.to_string(), e))?;
         let n = params.int("requests").clamp(1, MAX_REQUESTS) as u64;
         let sizes = sizes_of(params);
-        let stream = if params.text("workload") == "sequence" {
+        let stream = if params.text("workload") == "trace" {
+            trace_stream(params, n, sizes)?
+        } else if params.text("workload") == "sequence" {
             let text = params.text("sequence");
             let keys = parse_sequence(text)
                 .map_err(|e| param_error("sequence", text, format!("keys like `1 2 3 1` ({e})")))?;
@@ -407,6 +476,11 @@ impl Model for CachePolicyModel {
                 .map_err(|e| param_error("workload", params.text("workload"), e.0))?
         };
         let rate = params.int("request_rate").clamp(1, 1_000) as u64;
+        let space = match params.text("workload") {
+            "uniform" | "zipf" => params.int("keys").max(1) as u64,
+            _ => 0,
+        };
+        let top20 = top20_share(&stream, space);
         let model = CachePolicyModel {
             policy,
             policy_id,
@@ -421,6 +495,8 @@ impl Model for CachePolicyModel {
             refusals: 0,
             last_evicted: None,
             last: None,
+            recent: std::collections::VecDeque::new(),
+            top20,
         };
         ctx.record(CacheRecord::Built {
             policy: policy_label,
@@ -552,6 +628,27 @@ impl Model for CachePolicyModel {
                 "Hit ratio",
                 ratio(s.hits, s.requests),
                 "Hits over requests (0 to 1).",
+            ),
+            m(
+                "miss_ratio",
+                "Miss ratio",
+                ratio(s.misses, s.requests),
+                "Misses over requests (0 to 1): the y of a miss-ratio curve.",
+            ),
+            m(
+                "recent_miss_ratio",
+                "Recent miss ratio",
+                ratio(
+                    self.recent.iter().filter(|m| **m).count() as u64,
+                    self.recent.len() as u64,
+                ),
+                "Misses over the last 500 requests (fewer at the start): the miss ratio now, not since the start.",
+            ),
+            m(
+                "top20_share",
+                "Top 20 % share",
+                self.top20.map_or(MetricValue::None, MetricValue::Float),
+                "Share of this run's requests that ask for its most requested fifth of the keys (of all the keys for Uniform and Zipf).",
             ),
             m(
                 "evictions",
