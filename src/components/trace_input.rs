@@ -131,7 +131,9 @@ pub fn trace_input(props: &TraceInputProps) -> Html {
     let on_file = {
         let (apply, status) = (apply.clone(), status.clone());
         Callback::from(move |e: Event| {
-            let Some(input) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+            let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
             else {
                 return;
             };

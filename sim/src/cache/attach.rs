@@ -319,10 +319,12 @@ impl fmt::Display for AttachError {
 
 impl std::error::Error for AttachError {}
 
+/// A stored trace: the file as given (for a sweep's worker) and what a run reads from it.
+type Entry = (Rc<TraceFile>, Rc<Attached>);
+
 thread_local! {
     /// The attached traces by hash. A program (a page, the worker, the CLI) is single-threaded.
-    static STORE: RefCell<BTreeMap<u64, (Rc<TraceFile>, Rc<Attached>)>> =
-        const { RefCell::new(BTreeMap::new()) };
+    static STORE: RefCell<BTreeMap<u64, Entry>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 /// The most traces kept attached at once (past it, the one with the smallest hash is dropped:
