@@ -162,13 +162,15 @@ pub fn trace_input(props: &TraceInputProps) -> Html {
     html! {
         <details class="trace-input" data-testid="trace-input">
             <summary>{ "Your trace" }</summary>
+            <div class="trace-body">
             <label for="trace-text">{ "Keys, one per line (or CSV time,key[,size])" }</label>
             <textarea id="trace-text" ref={text} rows="3" data-testid="trace-text" spellcheck="false" />
-            <button type="button" onclick={on_paste} data-testid="trace-use">{ "Use these keys" }</button>
+            <button type="button" class="button button-secondary" onclick={on_paste} data-testid="trace-use">{ "Use these keys" }</button>
             <label for="trace-file">{ "Or a file: text, CSV or libCacheSim oracleGeneral (first 1,000,000 requests)" }</label>
             <input id="trace-file" type="file" onchange={on_file} data-testid="trace-file" />
             <p role="status" class={classes!(shown.as_ref().is_some_and(|s| s.0).then_some("trace-error"))}
                 data-testid="trace-status">{ shown.map(|s| s.1).unwrap_or_default() }</p>
+            </div>
         </details>
     }
 }
