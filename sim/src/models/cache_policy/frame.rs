@@ -72,6 +72,8 @@ pub enum EventKind {
     Move,
     /// Evicted.
     Evict,
+    /// A key forgotten by a ghost list (it was not cached).
+    Forget,
     /// Not admitted.
     Refuse,
     /// A parameter adapted.
@@ -87,6 +89,7 @@ impl EventKind {
             EventKind::Insert => "insert",
             EventKind::Move => "move",
             EventKind::Evict => "evict",
+            EventKind::Forget => "forget",
             EventKind::Refuse => "refuse",
             EventKind::Adapt => "adapt",
         }
@@ -105,13 +108,14 @@ pub struct FrameEvent {
 }
 
 impl FrameEvent {
-    /// The event as drawn.
-    pub fn from_event(e: &CacheEvent) -> FrameEvent {
+    /// The event as drawn; `ghost`: an eviction from a ghost list.
+    pub fn from_event(e: &CacheEvent, ghost: bool) -> FrameEvent {
         let (kind, key) = match e {
             CacheEvent::Hit { key, .. } => (EventKind::Hit, Some(*key)),
             CacheEvent::Miss { key, .. } => (EventKind::Miss, Some(*key)),
             CacheEvent::Insert { key, .. } => (EventKind::Insert, Some(*key)),
             CacheEvent::Move { key, .. } => (EventKind::Move, Some(*key)),
+            CacheEvent::Evict { key, .. } if ghost => (EventKind::Forget, Some(*key)),
             CacheEvent::Evict { key, .. } => (EventKind::Evict, Some(*key)),
             CacheEvent::Refuse { key, .. } => (EventKind::Refuse, Some(*key)),
             CacheEvent::Adapt { .. } => (EventKind::Adapt, None),
@@ -119,7 +123,7 @@ impl FrameEvent {
         FrameEvent {
             kind,
             key,
-            text: super::narrate_event(e),
+            text: super::narrate_event(e, ghost),
         }
     }
 }

@@ -14,7 +14,8 @@
 //! to the stream; MIN is given that key's next use in the stream.
 //!
 //! Invariants checked by `validate`: the policy's own (capacity respected, indexes agree with
-//! lists), hits + misses = requests served, evictions never exceed insertions.
+//! lists), hits + misses = requests served, misses = cached + evicted + refused objects,
+//! evictions never exceed insertions.
 //!
 //! Simplifications: one cache, one thread: no concurrency, no lock contention, no per-entry
 //! metadata overhead (capacity counts objects, or object bytes with sizes on), no expiry, no
@@ -87,6 +88,8 @@ pub enum CacheRecord {
         n: u64,
         /// What the policy did.
         event: CacheEvent,
+        /// An eviction from a ghost list (a remembered key forgotten), not from the cache.
+        ghost: bool,
     },
     /// The stream drawn in advance has been served.
     Done {
@@ -95,9 +98,15 @@ pub enum CacheRecord {
     },
 }
 
-/// One event in words.
-pub fn narrate_event(event: &CacheEvent) -> String {
+/// One event in words; `ghost`: an eviction from a ghost list (keys only).
+pub fn narrate_event(event: &CacheEvent, ghost: bool) -> String {
     match event {
+        CacheEvent::Evict { key, segment, why } if ghost => {
+            format!(
+                "forgot the key {} in the ghost list {segment}: {why}",
+                key_label(*key)
+            )
+        }
         CacheEvent::Hit { key, segment } => format!("hit {} in {segment}", key_label(*key)),
         CacheEvent::Miss { key, ghost: None } => {
             format!("miss {}: read it from the database", key_label(*key))
@@ -138,7 +147,9 @@ impl Narrate for CacheRecord {
                 let unit = if *bytes { "bytes" } else { "objects" };
                 format!("{policy} cache of {capacity} {unit}; {requests} requests drawn in advance (MIN needs the future).")
             }
-            CacheRecord::Event { n, event } => format!("Request {n}: {}.", narrate_event(event)),
+            CacheRecord::Event { n, event, ghost } => {
+                format!("Request {n}: {}.", narrate_event(event, *ghost))
+            }
             CacheRecord::Done { requests } => format!(
                 "All {requests} requests drawn for this run are served; raise Requests for a longer run."
             ),
@@ -162,6 +173,8 @@ pub struct CachePolicyModel {
     policy: Box<dyn Policy>,
     policy_id: &'static str,
     policy_label: &'static str,
+    /// The policy's ghost lists (keys only): an eviction from one is not an eviction.
+    ghosts: Vec<&'static str>,
     bytes: bool,
     /// The stream, every request's next use filled in.
     stream: Rc<Vec<Request>>,
@@ -346,13 +359,17 @@ impl CachePolicyModel {
             self.recent.pop_front();
         }
         self.recent.push_back(outcome == Outcome::Miss);
-        for e in &events {
+        let ghost = |e: &CacheEvent| matches!(e, CacheEvent::Evict { segment, .. } if self.ghosts.contains(segment));
+        let ghosts: Vec<bool> = events.iter().map(ghost).collect();
+        for (e, &g) in events.iter().zip(&ghosts) {
             match e {
-                CacheEvent::Evict { key, .. } => {
+                CacheEvent::Evict { key, .. } if !g => {
                     self.evictions += 1;
                     self.last_evicted = Some(*key);
                 }
-                CacheEvent::Insert { .. } => self.insertions += 1,
+                CacheEvent::Insert { segment, .. } if !self.ghosts.contains(segment) => {
+                    self.insertions += 1;
+                }
                 CacheEvent::Refuse { .. } => self.refusals += 1,
                 _ => {}
             }
@@ -362,10 +379,14 @@ impl CachePolicyModel {
             key: req.key,
             hit: outcome == Outcome::Hit,
             at: ctx.now,
-            events: events.iter().map(FrameEvent::from_event).collect(),
+            events: events
+                .iter()
+                .zip(&ghosts)
+                .map(|(e, &g)| FrameEvent::from_event(e, g))
+                .collect(),
         });
-        for event in events {
-            ctx.record(CacheRecord::Event { n, event });
+        for (event, ghost) in events.into_iter().zip(ghosts) {
+            ctx.record(CacheRecord::Event { n, event, ghost });
         }
     }
 
@@ -481,10 +502,18 @@ impl Model for CachePolicyModel {
             _ => 0,
         };
         let top20 = top20_share(&stream, space);
+        let ghosts = policy
+            .view()
+            .segments
+            .iter()
+            .filter(|s| s.ghost)
+            .map(|s| s.name)
+            .collect();
         let model = CachePolicyModel {
             policy,
             policy_id,
             policy_label,
+            ghosts,
             bytes: !matches!(sizes, SizeModel::Fixed(1)),
             stream: Rc::new(stream),
             cursor: 0,
@@ -710,6 +739,17 @@ impl Model for CachePolicyModel {
             return Err(format!(
                 "{} hits and {} misses for {} requests",
                 s.hits, s.misses, s.requests
+            ));
+        }
+        // Every miss stores the object or refuses it, and every stored object is still cached
+        // or was evicted (or, in W-TinyLFU, lost its admission duel: a refusal).
+        if s.misses != self.policy.len() + self.evictions + self.refusals {
+            return Err(format!(
+                "{} misses, but {} cached + {} evicted + {} refused",
+                s.misses,
+                self.policy.len(),
+                self.evictions,
+                self.refusals
             ));
         }
         if self.evictions > self.insertions {
