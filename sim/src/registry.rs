@@ -16,6 +16,7 @@
 
 use crate::engine::{BuildError, Run, Simulation};
 use crate::model::Model;
+use crate::models::cache_policy::{frame::CacheFrame, CachePolicyModel};
 use crate::models::cache_write::CacheWrite;
 use crate::models::chat_shards::ChatShards;
 use crate::models::directory::DirectoryModel;
@@ -93,6 +94,8 @@ registry! {
         /// Stores a request passes (clients, caches, a write-behind buffer, the database) with
         /// their entries' versions and states, and the last flow's path.
         Stores(StoreFrame),
+        /// A cache: one eviction policy's segments, ghosts and hand.
+        Cache(CacheFrame),
     }
     models {
         HashRingModel,
@@ -105,6 +108,7 @@ registry! {
         ChatShards,
         HashSlots,
         CacheWrite,
+        CachePolicyModel,
     }
 }
 

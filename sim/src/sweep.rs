@@ -435,6 +435,11 @@ pub struct SweepRequest {
     pub inputs: Vec<TimedInput>,
     /// The series, in legend order.
     pub series: Vec<SeriesSpec>,
+    /// Traces the reader brought that the runs name by reference (`trace=name~hash`): a worker
+    /// has none of the page's, so the request carries their bytes and the plan attaches them
+    /// ([`crate::cache::attach`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub traces: Vec<crate::cache::attach::TraceFile>,
 }
 
 impl SweepRequest {
@@ -488,12 +493,18 @@ impl SweepRequest {
             }
             out
         };
+        let traces = crate::cache::attach::files_named(
+            series
+                .iter()
+                .filter_map(|s| s.params.get(crate::cache::attach::TRACE_PARAM)),
+        );
         let req = SweepRequest {
             def: def.clone(),
             seed,
             until_ms: until.as_ms(),
             inputs: inputs.to_vec(),
             series,
+            traces,
         };
         let plan = SweepPlan::new(req.clone())?;
         // Every metric must be one of the model's numbers: the model reports its metrics at
@@ -642,6 +653,10 @@ impl SweepPlan {
     /// Checks the request and builds every run's parameters; the message says what is wrong.
     pub fn new(request: SweepRequest) -> Result<SweepPlan, SweepError> {
         let def = &request.def;
+        for t in &request.traces {
+            crate::cache::attach::attach(t)
+                .map_err(|e| SweepError(format!("the trace {:?}: {e}", t.name)))?;
+        }
         if request.series.is_empty() {
             return err("a sweep needs at least one series");
         }

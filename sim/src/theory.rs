@@ -68,6 +68,16 @@ pub const CURVES: &[CurveInfo] = &[
         label: "E[share of the top key's shard], p₁ + (1 − p₁)/N",
         model: "hot-keys",
     },
+    CurveInfo {
+        id: "che-lru-miss",
+        label: "LRU miss ratio by Che's approximation (steady state, no cold misses)",
+        model: "cache-policy",
+    },
+    CurveInfo {
+        id: "zipf-top20-share",
+        label: "share of the top 20 % of keys, Σ_{r ≤ K/5} r^-s / H(K,s)",
+        model: "cache-policy",
+    },
 ];
 
 /// The curve with this id.
@@ -96,8 +106,43 @@ pub fn curve(id: &str, params: &ParamSet) -> Option<f64> {
             let n = f64::from(shards(params)?);
             Some(100.0 * (p1 + (1.0 - p1) / n))
         }
+        "che-lru-miss" => {
+            let (keys, s) = cache_zipf(params)?;
+            let h = harmonic(keys, s);
+            let rates: Vec<f64> = (1..=keys).map(|r| libm::pow(r as f64, -s) / h).collect();
+            Some(1.0 - che_lru_hit_ratio(&rates, params.int("capacity") as f64)?)
+        }
+        "zipf-top20-share" => {
+            let (keys, s) = cache_zipf(params)?;
+            Some(zipf_top_fraction_share(keys, s, 0.2))
+        }
         _ => None,
     }
+}
+
+/// `(keys, s)` of a cache-policy run whose requests are independent Zipf (or uniform: `s` = 0)
+/// draws over `keys` keys with count capacity; `None` for other workloads (loops, scans, a
+/// trace…) and for sized objects, which the formulas do not describe.
+fn cache_zipf(params: &ParamSet) -> Option<(u64, f64)> {
+    if params.text("sizes") != "unit" {
+        return None;
+    }
+    let keys = u64::try_from(params.int("keys")).ok().filter(|k| *k >= 1)?;
+    match params.text("workload") {
+        "zipf" => Some((keys, params.float("zipf_s"))),
+        "uniform" => Some((keys, 0.0)),
+        _ => None,
+    }
+}
+
+/// The share (0–1) of independent Zipf(`s`) requests over `keys` keys that go to the most
+/// popular `⌊fraction · keys⌋` of them: `H(⌊fK⌋, s) / H(K, s)` (the definition of Zipf
+/// popularity, key of rank r asked for in proportion to 1/rˢ; Breslau et al., INFOCOM 1999).
+/// For 1,000 keys and `fraction` = 0.2 it is 0.501, 0.646, 0.785 and 0.890 at s = 0.6, 0.8, 1.0
+/// and 1.2: "80/20" holds only near s = 1.
+pub fn zipf_top_fraction_share(keys: u64, s: f64, fraction: f64) -> f64 {
+    let top = (fraction.clamp(0.0, 1.0) * keys as f64).floor() as u64;
+    harmonic(top, s) / harmonic(keys, s)
 }
 
 /// Names in a comma-separated list parameter (`A@45,B,C` has three).

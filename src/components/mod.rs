@@ -30,4 +30,5 @@ pub mod snapshot;
 pub mod steps;
 pub mod sweep_chart;
 pub mod sweep_panel;
+pub mod trace_input;
 pub mod transport;

@@ -10,6 +10,7 @@
 //! A new kind of diagram: a module here (`pub mod name;`) that implements [`DiagramKind`] for
 //! `Rc<ItsFrame>`, and its line in [`kind`].
 
+pub mod cache;
 pub mod ring;
 pub mod shards;
 pub mod stores;
@@ -39,6 +40,7 @@ pub fn kind(frame: &Frame) -> &dyn DiagramKind {
         Frame::Ring(f) => f,
         Frame::Shards(f) => f,
         Frame::Stores(f) => f,
+        Frame::Cache(f) => f,
     }
 }
 

@@ -73,6 +73,7 @@ pub fn embed_page(props: &EmbedPageProps) -> Html {
         move |_| {
             let run = route.lesson.as_ref()?;
             let lesson = lessons::find(&run.id)?;
+            crate::components::trace_input::restore(&run.params);
             Some(Playback::from_route(lesson, run).map(|(p, notices)| {
                 let o = &route.options;
                 let mut p = p;

@@ -19,6 +19,7 @@ use crate::components::run_tools::RunTools;
 use crate::components::shortcuts::{use_shortcuts, Shortcut, ShortcutsDialog};
 use crate::components::steps::{StepFollowUp, StepGuide};
 use crate::components::sweep_panel::SweepPanel;
+use crate::components::trace_input::TraceInput;
 use crate::components::transport::{Mark, MarkKind, Transport, TransportPart};
 use crate::diagrams::Diagram;
 use crate::lessons;
@@ -83,7 +84,10 @@ pub fn lesson_page(props: &LessonPageProps) -> Html {
     let started = use_memo((), {
         let lesson = props.lesson.clone();
         let route = props.route.clone();
-        move |_| Playback::from_route(lesson, &route)
+        move |_| {
+            crate::components::trace_input::restore(&route.params);
+            Playback::from_route(lesson, &route)
+        }
     });
     match &*started {
         Ok((playback, extra)) => {
@@ -458,6 +462,11 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                     </div>
                     if below_fold {
                         <PresetMenu lesson={lesson.clone()} active={active_preset} on_load={on_preset} />
+                        if specs.iter().any(|s| s.name == sim::cache::attach::TRACE_PARAM) {
+                            <TraceInput current={params.get(sim::cache::attach::TRACE_PARAM)
+                                .map(|v| AttrValue::from(v.to_text())).unwrap_or_default()}
+                                on_set={cbs.set_param.clone()} />
+                        }
                         <ParamControls specs={specs} values={params} errors={pb.param_errors.clone()}
                             on_set={cbs.set_param.clone()} />
                     }

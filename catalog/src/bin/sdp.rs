@@ -3,12 +3,18 @@
 //! ```text
 //! sdp list
 //! sdp run <lesson> [--preset NAME] [--set name=value]... [--seed N] [--until TIME_MS]
-//!         [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--moves] [--json] [--trace]
-//! sdp compare <lesson> [--only ID,ID...] [the run options above but --moves/--trace]
+//!         [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--moves] [--json] [--events]
+//!         [--trace FILE]
+//! sdp compare <lesson> [--only ID,ID...] [the run options above but --moves/--events]
 //! sdp sweep <lesson> (--sweep ID | --param NAME --from A --to B --steps N [--log] --metric M...)
 //!         [--seeds K] [--only ID,ID...] [--theory METRIC=CURVE]... [the run options]
 //!         [--json | --csv]
 //! ```
+//!
+//! `--trace FILE` runs a caching lesson on a trace: one key per line, CSV `time,key[,size]`, or a
+//! libCacheSim oracleGeneral binary (by its `.oracleGeneral`/`.bin` extension or its content),
+//! at most the first 1,000,000 requests (`sim::cache::attach`). `--events` prints the run's event
+//! trace as JSON lines.
 //!
 //! `--key NAME` reports the node serving a key (`metrics.owners`); for the hash-slots lesson
 //! also the key's hash slot and that slot's node by name (`metrics.slots`).
@@ -27,14 +33,20 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   sdp list
   sdp run <lesson> [--preset NAME] [--set name=value]... [--seed N] [--until TIME_MS]
-          [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--moves] [--json] [--trace]
+          [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--moves] [--json] [--events]
+          [--trace FILE]
   sdp compare <lesson> [--only ID,ID...] [--preset NAME] [--set name=value]... [--seed N]
           [--until TIME_MS] [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--json]
+          [--trace FILE]
   sdp sweep <lesson> (--sweep ID | --param NAME --from A --to B --steps N [--log] --metric M...)
           [--seeds K] [--only ID,ID...] [--theory METRIC=CURVE]... [--preset NAME]
           [--set name=value]... [--seed N] [--until TIME_MS] [--do TIME_MS:ACTION[:ARG]]...
-          [--json | --csv]
+          [--trace FILE] [--json | --csv]
 
+  --trace FILE  the workload of a caching lesson: one key per line, CSV time,key[,size], or a
+              libCacheSim oracleGeneral binary (.oracleGeneral/.bin); the first 1,000,000
+              requests are read
+  --events    prints the run's event trace as JSON lines
   --key NAME  prints the node serving the key under metrics.owners; for hash-slots also its
               hash slot and that node's name under metrics.slots (CLUSTER KEYSLOT's answer)";
 
@@ -98,7 +110,9 @@ struct Options {
     keys: Vec<String>,
     only: Vec<String>,
     json: bool,
-    trace: bool,
+    events: bool,
+    /// `--trace FILE`: a trace the run's workload reads.
+    trace_file: Option<String>,
     moves: bool,
     /// `sdp sweep`: a declared sweep's id, and the pieces of one built on the command line.
     sweep: Option<String>,
@@ -159,7 +173,8 @@ fn options(args: &[String], cmd: Command) -> Result<(String, Options), String> {
             "--only" if compare || sweep => {
                 o.only = val()?.split(',').map(|s| s.trim().to_string()).collect()
             }
-            "--trace" if cmd == Command::Run => o.trace = true,
+            "--events" if cmd == Command::Run => o.events = true,
+            "--trace" => o.trace_file = Some(val()?),
             "--moves" if cmd == Command::Run => o.moves = true,
             "--sweep" if sweep => o.sweep = Some(val()?),
             "--param" | "--from" | "--to" | "--steps" | "--seeds" if sweep => {
@@ -181,6 +196,7 @@ fn primary(id: &str, o: &Options) -> Result<(Lesson, Box<dyn Simulation>), Strin
     let mut scenario = lesson
         .scenario(o.preset.as_deref())
         .map_err(|e| e.to_string())?;
+    attach_trace(&mut scenario, o)?;
     scenario.params.extend(o.sets.iter().cloned());
     if let Some(s) = o.seed {
         scenario.seed = s;
@@ -193,6 +209,58 @@ fn primary(id: &str, o: &Options) -> Result<(Lesson, Box<dyn Simulation>), Strin
     sim.validate()
         .map_err(|e| format!("invariant broken: {e}"))?;
     Ok((lesson, sim))
+}
+
+/// `--trace FILE`: reads the file (an oracleGeneral one only up to the request cap), attaches
+/// it (`sim::cache::attach`) and points the scenario's workload at it, as the page's "Your
+/// trace" does: `workload=trace`, `trace=name~hash`. `--set` still overrides both. A bad file is
+/// an error naming its line or byte; a lesson whose model reads no trace is an error too.
+fn attach_trace(scenario: &mut sim::scenario::Scenario, o: &Options) -> Result<(), String> {
+    use sim::cache::attach::{attach, detect, oracle_prefix_bytes, TraceFile, TRACE_PARAM};
+    use std::io::Read;
+    let Some(path) = &o.trace_file else {
+        return Ok(());
+    };
+    let specs = registry::specs(&scenario.model).unwrap_or_default();
+    if !specs.iter().any(|s| s.name == TRACE_PARAM) {
+        return Err(format!(
+            "--trace: this lesson's model ({}) does not read a trace; the caching lessons do",
+            scenario.model
+        ));
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("--trace {path}: {e}"))?;
+    let size = file
+        .metadata()
+        .map_err(|e| format!("--trace {path}: {e}"))?
+        .len();
+    let mut head = Vec::new();
+    (&file)
+        .take(4096)
+        .read_to_end(&mut head)
+        .map_err(|e| format!("--trace {path}: {e}"))?;
+    let format = detect(path, &head);
+    let limit = match format {
+        sim::cache::attach::TraceFormat::OracleGeneral => oracle_prefix_bytes(size),
+        _ => size,
+    };
+    let mut bytes = head;
+    (&file)
+        .take(limit.saturating_sub(bytes.len() as u64))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("--trace {path}: {e}"))?;
+    let trace = TraceFile::prefix(path, format, bytes, size);
+    let attached = attach(&trace).map_err(|e| format!("--trace {path}: {e}"))?;
+    eprintln!(
+        "sdp: trace {} ({}): {}",
+        attached.reference,
+        format.label(),
+        attached.summary()
+    );
+    scenario.params.insert("workload".into(), "trace".into());
+    scenario
+        .params
+        .insert(TRACE_PARAM.into(), attached.reference.clone());
+    Ok(())
 }
 
 /// The longest run `--until` may ask for, in simulated milliseconds: an hour, 360 times the
@@ -348,7 +416,7 @@ fn compare(args: &[String]) -> Result<(), String> {
 fn run(args: &[String]) -> Result<(), String> {
     let (id, o) = options(args, Command::Run)?;
     let (lesson, sim) = primary(&id, &o)?;
-    let (keys, as_json, trace, moves) = (&o.keys, o.json, o.trace, o.moves);
+    let (keys, as_json, trace, moves) = (&o.keys, o.json, o.events, o.moves);
     let end = sim.now();
     let mut m = metrics_json(sim.as_ref(), keys);
     if moves {
@@ -478,6 +546,7 @@ fn sweep(args: &[String]) -> Result<(), String> {
     let mut scenario = lesson
         .scenario(o.preset.as_deref())
         .map_err(|e| e.to_string())?;
+    attach_trace(&mut scenario, &o)?;
     scenario.params.extend(o.sets.iter().cloned());
     if let Some(s) = o.seed {
         scenario.seed = s;

@@ -11,12 +11,14 @@
 //! - [`fifo`], [`lru`], [`lfu`], [`clock`], [`random`], [`sampled`] (Redis' approximated LRU),
 //!   [`slru`], [`two_q`]
 //! - [`arc`], [`tinylfu`] (W-TinyLFU), [`s3fifo`], [`sieve`], [`belady`] (MIN, needs the future)
-//! - [`workload`] (synthetic request streams) and [`trace`] (traces the reader brings)
+//! - [`workload`] (synthetic request streams), [`trace`] (traces the reader brings) and
+//!   [`attach`] (how a brought trace reaches a run: by content hash)
 //! - `list` (private): the slab lists and the key index every policy is built on
 //!
 //! [`POLICIES`] names every policy and [`build`] makes one by id with its documented defaults.
 
 pub mod arc;
+pub mod attach;
 pub mod belady;
 pub mod clock;
 pub mod fifo;

@@ -1,7 +1,9 @@
 //! Lesson models: each wraps a mechanism from this crate in the common [`crate::model::Model`]
 //! shape (parameters, inputs, events, frame, metrics).
 
+pub mod cache_policy;
 pub mod cache_write;
+pub mod caching;
 pub mod chat_shards;
 pub mod common;
 pub mod directory;

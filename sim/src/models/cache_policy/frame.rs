@@ -1,0 +1,169 @@
+//! The cache diagram's frame: a policy's own structure (segments in the policy's order, the
+//! next victim last; ghost lists; a hand; adaptive values) and the last request's events, as
+//! plain owned data (serde: frames cross the wasm boundary as values).
+
+use crate::cache::CacheEvent;
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+
+/// What the cache diagram draws at one moment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CacheFrame {
+    /// When.
+    pub now: SimTime,
+    /// The policy's id (`lru`).
+    pub policy: String,
+    /// Its label (`LRU`).
+    pub policy_label: String,
+    /// Capacity in units.
+    pub capacity: u64,
+    /// Units in use.
+    pub used: u64,
+    /// Units are bytes (objects have sizes) rather than objects.
+    pub bytes: bool,
+    /// The policy's segments, as it names them.
+    pub segments: Vec<FrameSegment>,
+    /// A clock or SIEVE hand: (segment index, entry index).
+    pub hand: Option<(u32, u32)>,
+    /// Named numbers (ARC's `p`, TinyLFU's last duel, LFU-DA's `L`).
+    pub values: Vec<(String, i64)>,
+    /// The last request served, and what the policy did.
+    pub last: Option<LastRequest>,
+    /// The next keys of the stream.
+    pub upcoming: Vec<u64>,
+}
+
+/// One segment: a queue, list, ghost list or frequency list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameSegment {
+    /// Its name (`T1`, `small`, `LRU list`).
+    pub name: String,
+    /// A ghost list: keys only, not cached.
+    pub ghost: bool,
+    /// Its own capacity in units, if it has one.
+    pub capacity: Option<u64>,
+    /// Entries, the next victim last (the first [`super::FRAME_ENTRIES`]).
+    pub entries: Vec<FrameEntry>,
+    /// Entries not drawn.
+    pub more: u64,
+}
+
+/// One entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameEntry {
+    /// The key.
+    pub key: u64,
+    /// Its size in units.
+    pub size: u32,
+    /// The policy's mark (visited bit, frequency, counter), if any.
+    pub mark: Option<u32>,
+}
+
+/// The kinds of event the diagram colours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventKind {
+    /// Found in the cache.
+    Hit,
+    /// Not found.
+    Miss,
+    /// Stored.
+    Insert,
+    /// Moved or promoted.
+    Move,
+    /// Evicted.
+    Evict,
+    /// A key forgotten by a ghost list (it was not cached).
+    Forget,
+    /// Not admitted.
+    Refuse,
+    /// A parameter adapted.
+    Adapt,
+}
+
+impl EventKind {
+    /// Lowercase name, for classes and test ids.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Hit => "hit",
+            EventKind::Miss => "miss",
+            EventKind::Insert => "insert",
+            EventKind::Move => "move",
+            EventKind::Evict => "evict",
+            EventKind::Forget => "forget",
+            EventKind::Refuse => "refuse",
+            EventKind::Adapt => "adapt",
+        }
+    }
+}
+
+/// One event of the last request, narrated.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameEvent {
+    /// What happened.
+    pub kind: EventKind,
+    /// The key it happened to (none for an adaptation).
+    pub key: Option<u64>,
+    /// In words.
+    pub text: String,
+}
+
+impl FrameEvent {
+    /// The event as drawn; `ghost`: an eviction from a ghost list.
+    pub fn from_event(e: &CacheEvent, ghost: bool) -> FrameEvent {
+        let (kind, key) = match e {
+            CacheEvent::Hit { key, .. } => (EventKind::Hit, Some(*key)),
+            CacheEvent::Miss { key, .. } => (EventKind::Miss, Some(*key)),
+            CacheEvent::Insert { key, .. } => (EventKind::Insert, Some(*key)),
+            CacheEvent::Move { key, .. } => (EventKind::Move, Some(*key)),
+            CacheEvent::Evict { key, .. } if ghost => (EventKind::Forget, Some(*key)),
+            CacheEvent::Evict { key, .. } => (EventKind::Evict, Some(*key)),
+            CacheEvent::Refuse { key, .. } => (EventKind::Refuse, Some(*key)),
+            CacheEvent::Adapt { .. } => (EventKind::Adapt, None),
+        };
+        FrameEvent {
+            kind,
+            key,
+            text: super::narrate_event(e, ghost),
+        }
+    }
+}
+
+/// The last request served.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LastRequest {
+    /// Its number (from 1).
+    pub n: u64,
+    /// The key asked for.
+    pub key: u64,
+    /// Whether it hit.
+    pub hit: bool,
+    /// When it was served.
+    pub at: SimTime,
+    /// What the policy did, in order.
+    pub events: Vec<FrameEvent>,
+}
+
+impl LastRequest {
+    /// The kind of the most telling event on `key` in this request (an eviction or refusal over
+    /// an insert, an insert over a miss), if any.
+    pub fn kind_of(&self, key: u64) -> Option<EventKind> {
+        let rank = |k: EventKind| match k {
+            EventKind::Evict | EventKind::Refuse => 4,
+            EventKind::Hit => 3,
+            EventKind::Move => 2,
+            EventKind::Insert => 1,
+            _ => 0,
+        };
+        self.events
+            .iter()
+            .filter(|e| e.key == Some(key))
+            .map(|e| e.kind)
+            .max_by_key(|k| rank(*k))
+    }
+
+    /// The events in one line.
+    pub fn narration(&self) -> String {
+        let parts: Vec<&str> = self.events.iter().map(|e| e.text.as_str()).collect();
+        format!("Request {}: {}.", self.n, parts.join("; "))
+    }
+}
