@@ -33,7 +33,7 @@ async function homeReady(page) {
 /** Waits for a lesson page and its diagram. */
 async function lessonReady(page) {
   await page.locator(tid('lesson-page')).waitFor();
-  await page.locator(`${tid('lesson-page')} .diagram-wrap svg[data-testid$="-diagram"]`).waitFor();
+  await page.locator(`${tid('lesson-page')} .diagram-wrap [data-testid$="-diagram"]`).waitFor();
 }
 
 /** Waits for compare mode: its table and every column's diagram. */
@@ -42,13 +42,13 @@ async function compareReady(page) {
   await page.locator(tid('compare-view')).waitFor();
   await page.waitForFunction(() => {
     const cols = [...document.querySelectorAll('[data-testid^="compare-column-"]')];
-    return cols.length > 0 && cols.every((c) => c.querySelector('svg[data-testid$="-diagram"]'));
+    return cols.length > 0 && cols.every((c) => c.querySelector('[data-testid$="-diagram"]'));
   });
 }
 
 /** Waits for an embed's diagram (and its controls when the URL asks for them). */
 async function embedReady(page) {
-  await page.locator(`${tid('embed-stage')} svg[data-testid$="-diagram"]`).waitFor();
+  await page.locator(`${tid('embed-stage')} [data-testid$="-diagram"]`).waitFor();
   if ((await page.locator(tid('embed')).getAttribute('data-controls')) !== 'none') {
     await page.locator(tid('embed-controls')).waitFor();
   }

@@ -269,7 +269,7 @@ app.test('at 1280×800 every step of every lesson shares the first screen with t
         return {
           text: bottom(`[data-testid="step-${n}"] .prose`),
           title: top(`[data-testid="step-${n}"] .step-title`),
-          diagram: bottom('.diagram-wrap svg'),
+          diagram: bottom('.diagram-wrap [data-testid$="-diagram"]'),
           play: bottom('[data-testid="play-button"]'),
         };
       }, n);
