@@ -94,7 +94,7 @@ fn segment(f: &CacheFrame, i: usize, s: &FrameSegment, emphasis: &Emphasis) -> H
         );
         html! {
             <li class={classes!("cache-key", kind.map(EventKind::name), at_hand.then_some("at-hand"),
-                        (j + 1 == n && !s.ghost && !emphasis.conceal).then_some("victim"))}
+                        (j + 1 == n && !s.ghost && f.hand.is_none() && !emphasis.conceal).then_some("victim"))}
                 data-testid={format!("cache-key-{label}")} data-event={kind.map(EventKind::name)}
                 data-highlighted={super::highlighted_attr(emphasis.stresses([label.as_str()]))}
                 title={title.clone()} aria-label={title}>
@@ -107,7 +107,7 @@ fn segment(f: &CacheFrame, i: usize, s: &FrameSegment, emphasis: &Emphasis) -> H
         <div class={classes!("cache-seg", s.ghost.then_some("ghost"))} data-testid={format!("cache-seg-{}", slug(&s.name))}>
             <div class="cache-seg-name">
                 <b>{ &s.name }</b>
-                if s.ghost { <span>{ " ghost: keys only" }</span> }
+                if s.ghost { <span>{ if s.name.contains("ghost") { " keys only" } else { " ghost: keys only" } }</span> }
                 if !fill.is_empty() { <span>{ format!(" {fill}") }</span> }
             </div>
             <ol class="cache-row" aria-label={format!("{}, next victim last", s.name)}>
