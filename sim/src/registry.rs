@@ -16,6 +16,7 @@
 
 use crate::engine::{BuildError, Run, Simulation};
 use crate::model::Model;
+use crate::models::cache_expiry::CacheExpiry;
 use crate::models::chat_shards::ChatShards;
 use crate::models::directory::DirectoryModel;
 use crate::models::hash_ring::{HashRingModel, RingFrame};
@@ -26,6 +27,7 @@ use crate::models::range::RangeShards;
 use crate::models::scatter_gather::ScatterGather;
 use crate::models::shard_view::ShardFrame;
 use crate::models::slots::HashSlots;
+use crate::models::store_view::StoreFrame;
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{Scenario, TimedInput};
 use crate::time::SimTime;
@@ -88,6 +90,8 @@ registry! {
         Ring(RingFrame),
         /// Shards as buckets of keys.
         Shards(ShardFrame),
+        /// Stores a read passes: clients, caches, the database.
+        Stores(StoreFrame),
     }
     models {
         HashRingModel,
@@ -99,6 +103,7 @@ registry! {
         RangeShards,
         ChatShards,
         HashSlots,
+        CacheExpiry,
     }
 }
 
