@@ -516,9 +516,7 @@ fn figures() {
         show(&format!("storm {s}"), &run(&p, &[], 20_000, 42));
     }
     for s in ["none", "single-flight", "jitter", "jitter+single-flight"] {
-        let t = std::time::Instant::now();
         let r = run_owned(&flash_sale(s), 30_000);
-        println!("flash {s} took {:?}", t.elapsed());
         show(&format!("flash {s}"), &r);
     }
 }

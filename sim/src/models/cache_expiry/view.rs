@@ -139,7 +139,6 @@ pub(super) fn metrics(m: &CacheExpiry) -> Metrics {
         .latency()
         .quantile_us(500)
         .map_or(MetricValue::None, |us| MetricValue::Float(us as f64 / 1e3));
-    let strategy = &cfg.strategy;
     let mut scalars = vec![
         metric("requests", "Reads", int(c.requests), None, "Reads so far."),
         metric(
@@ -232,13 +231,6 @@ pub(super) fn metrics(m: &CacheExpiry) -> Metrics {
             int(c.negative_hits),
             None,
             "Reads of missing products answered by a cached \"not found\".",
-        ),
-        metric(
-            "strategy",
-            "Protection",
-            MetricValue::Text(super::spec::describe(strategy)),
-            None,
-            "The stampede protection in use.",
         ),
     ];
     scalars.push(metric(
