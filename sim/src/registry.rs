@@ -17,6 +17,7 @@
 use crate::engine::{BuildError, Run, Simulation};
 use crate::model::Model;
 use crate::models::cache_expiry::CacheExpiry;
+use crate::models::cache_write::CacheWrite;
 use crate::models::chat_shards::ChatShards;
 use crate::models::directory::DirectoryModel;
 use crate::models::hash_ring::{HashRingModel, RingFrame};
@@ -90,7 +91,8 @@ registry! {
         Ring(RingFrame),
         /// Shards as buckets of keys.
         Shards(ShardFrame),
-        /// Stores a read passes: clients, caches, the database.
+        /// Stores a request passes (clients, caches, a write-behind buffer, the database) with
+        /// their entries' versions and states, and the last flow's path.
         Stores(StoreFrame),
     }
     models {
@@ -104,6 +106,7 @@ registry! {
         ChatShards,
         HashSlots,
         CacheExpiry,
+        CacheWrite,
     }
 }
 

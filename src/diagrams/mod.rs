@@ -12,6 +12,7 @@
 
 pub mod ring;
 pub mod shards;
+pub mod stores;
 
 use sim::frame::Frame;
 use std::collections::BTreeMap;
@@ -37,6 +38,7 @@ pub fn kind(frame: &Frame) -> &dyn DiagramKind {
     match frame {
         Frame::Ring(f) => f,
         Frame::Shards(f) => f,
+        Frame::Stores(f) => f,
     }
 }
 

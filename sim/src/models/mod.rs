@@ -2,6 +2,7 @@
 //! shape (parameters, inputs, events, frame, metrics).
 
 pub mod cache_expiry;
+pub mod cache_write;
 pub mod chat_shards;
 pub mod common;
 pub mod directory;
