@@ -3,11 +3,15 @@
 // spreads, compare mode runs every strategy on the same reads, and the questions are answered by
 // the sim. Figures are the model's (`sdp run expiry-and-stampedes --preset … --until …`).
 import assert from 'node:assert/strict';
-import { useApp, tid, lessonReady, waitForDataValue, dataValue, setInputValue, showQuestion } from './harness.mjs';
+import { useApp, tid, waitForDataValue, dataValue, setInputValue, showQuestion } from './harness.mjs';
 
 const app = useApp();
 const LESSON = '#/lesson/expiry-and-stampedes';
-const ready = (page) => lessonReady(page, 'store-diagram');
+// The store diagram is HTML (a figure), not an SVG like the ring.
+async function ready(page) {
+  await page.locator(tid('lesson-page')).waitFor();
+  await page.locator(tid('store-diagram')).waitFor();
+}
 
 app.test('the herd: product 1 expires at 10 s and about 40 queries hit the database in that second', async ({ open }) => {
   const page = await open(`${LESSON}?v=1&preset=herd&t=11000`);
