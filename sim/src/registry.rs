@@ -16,6 +16,7 @@
 
 use crate::engine::{BuildError, Run, Simulation};
 use crate::model::Model;
+use crate::models::cache_expiry::CacheExpiry;
 use crate::models::cache_policy::{frame::CacheFrame, CachePolicyModel};
 use crate::models::cache_write::CacheWrite;
 use crate::models::chat_shards::ChatShards;
@@ -107,6 +108,7 @@ registry! {
         RangeShards,
         ChatShards,
         HashSlots,
+        CacheExpiry,
         CacheWrite,
         CachePolicyModel,
     }
