@@ -16,6 +16,7 @@
 
 use crate::engine::{BuildError, Run, Simulation};
 use crate::model::Model;
+use crate::models::cache_tiers::CacheTiers;
 use crate::models::chat_shards::ChatShards;
 use crate::models::directory::DirectoryModel;
 use crate::models::hash_ring::{HashRingModel, RingFrame};
@@ -103,6 +104,7 @@ registry! {
         RangeShards,
         ChatShards,
         HashSlots,
+        CacheTiers,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Lesson models: each wraps a mechanism from this crate in the common [`crate::model::Model`]
 //! shape (parameters, inputs, events, frame, metrics).
 
+pub mod cache_tiers;
 pub mod chat_shards;
 pub mod common;
 pub mod directory;
