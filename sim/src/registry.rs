@@ -18,6 +18,7 @@ use crate::engine::{BuildError, Run, Simulation};
 use crate::model::Model;
 use crate::models::cache_expiry::CacheExpiry;
 use crate::models::cache_policy::{frame::CacheFrame, CachePolicyModel};
+use crate::models::cache_tiers::CacheTiers;
 use crate::models::cache_write::CacheWrite;
 use crate::models::chat_shards::ChatShards;
 use crate::models::directory::DirectoryModel;
@@ -111,6 +112,7 @@ registry! {
         CacheExpiry,
         CacheWrite,
         CachePolicyModel,
+        CacheTiers,
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod cache_expiry;
 pub mod cache_policy;
+pub mod cache_tiers;
 pub mod cache_write;
 pub mod caching;
 pub mod chat_shards;
