@@ -9,6 +9,9 @@
 //! - **The engine side** is a [`Host`]: it keeps the runs it started, by number, and answers one
 //!   [`Call`] with one [`Reply`]. [`Host::call_json`] takes and returns JSON text, the form both
 //!   sides agree on (the same bytes natively and in wasm, and serde_json is in both builds).
+//!   A float reads back bit for bit only where serde_json has its `float_roundtrip` feature (the
+//!   tests turn it on; without it a ratio's last bit can change, which no view shows but an
+//!   equality test does).
 //! - **The app side** is a [`RemoteRun`] over an [`Engine`], anything that carries a call's JSON
 //!   to a host and brings the reply back, synchronously (the engine is loaded into the page's
 //!   thread, so the playback reducer stays synchronous). [`Loopback`] is a host in the same

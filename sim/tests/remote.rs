@@ -276,3 +276,38 @@ fn the_host_answers_unknown_runs_and_garbage_with_an_error_not_a_panic() {
         "{reply:?}"
     );
 }
+
+/// How large each lesson setup's frame is on the wire, at its middle and its end, largest first:
+/// a figure for docs/first-load-size.md (a frame crosses once per animation tick that changes
+/// it). `cargo test -p sim --test remote frame_sizes -- --ignored --nocapture`.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+#[ignore = "prints figures; asserts nothing"]
+fn frame_sizes() {
+    let mut rows = Vec::new();
+    for lesson in catalog::lessons() {
+        let mut presets: Vec<Option<String>> = vec![None];
+        presets.extend(lesson.presets.iter().map(|p| Some(p.id.clone())));
+        for preset in presets {
+            let scenario = lesson.scenario(preset.as_deref()).unwrap();
+            let mut run = registry::start(&scenario).unwrap();
+            let mut size = 0;
+            for t in [run.until().as_us() / 2, run.until().as_us()] {
+                run.seek(SimTime::from_us(t));
+                size = size.max(serde_json::to_string(&run.frame()).unwrap().len());
+            }
+            let metrics = serde_json::to_string(&run.metrics()).unwrap().len();
+            let name = format!(
+                "{} / {}",
+                lesson.id,
+                preset.as_deref().unwrap_or("defaults")
+            );
+            rows.push((size, metrics, name));
+        }
+    }
+    rows.sort();
+    rows.reverse();
+    for (frame, metrics, name) in &rows {
+        println!("{frame:>9} {metrics:>7}  {name}");
+    }
+}
