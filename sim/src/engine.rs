@@ -50,7 +50,7 @@ pub struct Run<M: Model> {
 }
 
 /// Why a scenario could not start.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BuildError {
     /// No model has this id.
     UnknownModel(String),
@@ -229,7 +229,7 @@ impl<M: Model> Run<M> {
 }
 
 /// The scenario that reproduces a run: outside `Run<M>`, so it is compiled once, not per model.
-fn scenario_of(
+pub(crate) fn scenario_of(
     model: &str,
     seed: u64,
     until: SimTime,

@@ -17,25 +17,30 @@ use crate::rng::SimRng;
 use crate::scenario::Input;
 use crate::time::SimTime;
 use crate::trace::{Narrate, Trace};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An action a learner can apply, as the UI and `--do` name it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionSpec {
     /// The action's name (`remove-server`).
-    pub name: &'static str,
+    #[serde(deserialize_with = "crate::wire::static_str")]
+    pub name: crate::wire::StaticStr,
     /// A short label (`Crash a server`).
-    pub label: &'static str,
+    #[serde(deserialize_with = "crate::wire::static_str")]
+    pub label: crate::wire::StaticStr,
     /// What the argument is, if the action takes one (`server name`).
-    pub arg: Option<&'static str>,
+    #[serde(default, deserialize_with = "crate::wire::opt_static_str")]
+    pub arg: Option<crate::wire::StaticStr>,
     /// The argument a form starts with (`10` keys), if any.
-    pub default_arg: Option<&'static str>,
+    #[serde(default, deserialize_with = "crate::wire::opt_static_str")]
+    pub default_arg: Option<crate::wire::StaticStr>,
     /// Whether the argument names one of the model's current things (a live server), which
     /// [`Model::choices`] lists: the UI offers one button per choice instead of a text box.
     pub picks: bool,
     /// One sentence on what it does to the model, if the label does not say it all.
-    pub help: Option<&'static str>,
+    #[serde(default, deserialize_with = "crate::wire::opt_static_str")]
+    pub help: Option<crate::wire::StaticStr>,
 }
 
 impl ActionSpec {
@@ -97,7 +102,7 @@ pub fn describe_input(actions: &[ActionSpec], input: &crate::scenario::Input) ->
 }
 
 /// A value the argument of an action that [picks](ActionSpec::pick) can take now.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Choice {
     /// The argument (`B`).
     pub value: String,
@@ -211,7 +216,7 @@ pub trait Model: Clone + 'static {
 }
 
 /// A metric's value.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum MetricValue {
     /// A count.
@@ -245,18 +250,22 @@ impl MetricValue {
 }
 
 /// One named number.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Metric {
     /// Identifier in JSON and `data-testid`s (`max_mean_ratio`).
-    pub id: &'static str,
+    #[serde(deserialize_with = "crate::wire::static_str")]
+    pub id: crate::wire::StaticStr,
     /// Label for people.
-    pub label: &'static str,
+    #[serde(deserialize_with = "crate::wire::static_str")]
+    pub label: crate::wire::StaticStr,
     /// The value.
     pub value: MetricValue,
     /// Unit suffix, if any.
-    pub unit: Option<&'static str>,
+    #[serde(default, deserialize_with = "crate::wire::opt_static_str")]
+    pub unit: Option<crate::wire::StaticStr>,
     /// One sentence on what it means.
-    pub help: &'static str,
+    #[serde(deserialize_with = "crate::wire::static_str")]
+    pub help: crate::wire::StaticStr,
 }
 
 /// What fills a metric that has no value yet, in the words of the page's controls (the empty
@@ -273,20 +282,23 @@ pub fn empty_hint(id: &str) -> &'static str {
 }
 
 /// A named series of labelled values, such as keys per server (drawn as bars).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricGroup {
     /// Identifier (`keys_per_server`).
-    pub id: &'static str,
+    #[serde(deserialize_with = "crate::wire::static_str")]
+    pub id: crate::wire::StaticStr,
     /// Label for people.
-    pub label: &'static str,
+    #[serde(deserialize_with = "crate::wire::static_str")]
+    pub label: crate::wire::StaticStr,
     /// Unit of the values.
-    pub unit: Option<&'static str>,
+    #[serde(default, deserialize_with = "crate::wire::opt_static_str")]
+    pub unit: Option<crate::wire::StaticStr>,
     /// `(label, value)` in display order.
     pub values: Vec<(String, f64)>,
 }
 
 /// All metrics of a moment.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     /// Single numbers.
     pub scalars: Vec<Metric>,

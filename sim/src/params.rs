@@ -110,7 +110,7 @@ pub struct ParamSpec {
 }
 
 /// A value rejected at the boundary.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParamError {
     /// The parameter's name.
     pub param: String,
@@ -274,7 +274,7 @@ impl ParamSpec {
 }
 
 /// A complete, validated assignment of every parameter of a model.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ParamSet {
     values: BTreeMap<String, ParamValue>,
 }

@@ -44,8 +44,9 @@ macro_rules! registry {
         models { $( $model:ty, )+ }
     ) => {
         /// What a view draws at one moment: one variant per kind of diagram. Shared (`Rc`) so
-        /// that comparing two frames of an unchanged run is cheap.
-        #[derive(Clone, Debug, PartialEq)]
+        /// that comparing two frames of an unchanged run is cheap. A serde value, because it
+        /// crosses from a simulation engine to the app ([`crate::remote`]).
+        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
         pub enum Frame {
             $( $(#[$doc])* $kind(Rc<$frame>), )+
         }

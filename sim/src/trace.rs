@@ -7,6 +7,7 @@
 
 use crate::scenario::Input;
 use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// FNV-1a, 64-bit (Fowler, Noll, Vo): a tiny, portable, well-specified hash for digests.
@@ -55,7 +56,7 @@ pub struct TraceEntry<R> {
 }
 
 /// A trace entry rendered for display, independent of the model type.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TraceLine {
     /// When it happened.
     pub time: SimTime,

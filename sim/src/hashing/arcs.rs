@@ -10,9 +10,10 @@
 //! Invariant: the lengths sum to 2^32 (the whole ring) when there is a point.
 
 use super::ring::{Position, RING_SIZE};
+use serde::{Deserialize, Serialize};
 
 /// A stretch of the ring held by one owner: the positions `(start, start + len]`, wrapping.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnedArc {
     /// The owner, as an index the caller chose (a server's place in name order).
     pub owner: usize,

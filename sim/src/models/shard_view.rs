@@ -6,10 +6,11 @@
 use crate::models::hash_ring::RingFrame;
 use crate::models::sharding::{Move, Moved};
 use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
 /// One shard.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ShardView {
     /// Its index (shards are numbered 0..N).
     pub index: u32,
@@ -32,7 +33,7 @@ pub struct ShardView {
 }
 
 /// A shard's share of the load the model counts (requests, or shard requests after a cache).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LoadShare {
     /// Its share of the load, in percent (the shares add up to 100).
     pub percent: f64,
@@ -55,7 +56,7 @@ impl ShardView {
 
 /// A stage in front of the shards that requests pass first: a router, a directory, a cache, a
 /// global index. Drawn left to right above the buckets in the order given.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FrontView {
     /// Identifier, for `data-testid`s (`directory`, `cache`).
     pub id: String,
@@ -68,7 +69,7 @@ pub struct FrontView {
 }
 
 /// One key drawn in a shard.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ShardKeyView {
     /// Its name (`user 12`).
     pub name: String,
@@ -84,7 +85,7 @@ pub struct ShardKeyView {
 }
 
 /// One key a resize moved.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ShardMove {
     /// The key's id.
     pub id: u64,
@@ -95,7 +96,7 @@ pub struct ShardMove {
 }
 
 /// The last change of shard count.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ShardChange {
     /// When.
     pub at: SimTime,
@@ -110,7 +111,7 @@ pub struct ShardChange {
 }
 
 /// How a request ended.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RequestOutcome {
     /// A shard (or one of its replicas) served it.
     #[default]
@@ -149,7 +150,7 @@ impl ShardChange {
 
 /// A request routed to a shard (drawn for a short while after `at`). One query that fans out
 /// to several shards is several requests with the same `query`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ShardRequest {
     /// Its number (stable id for the view).
     pub id: u64,
@@ -193,7 +194,7 @@ pub const MAX_SHOWN_REQUESTS: usize = 256;
 
 /// The requests a model keeps for its frames: those routed in the last [`REQUEST_SHOWN_US`], at
 /// most [`MAX_SHOWN_REQUESTS`] of them (the oldest go first).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RecentRequests {
     items: Vec<ShardRequest>,
 }
@@ -228,7 +229,7 @@ impl RecentRequests {
 
 /// One shard request of a query that fanned out: when the router sent it, when the shard took
 /// it up (after its queue) and when it answered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FanLeg {
     /// The shard asked.
     pub shard: u32,
@@ -246,7 +247,7 @@ pub struct FanLeg {
 
 /// The query the diagram follows: the shards a front stage asked, each answer's times, and when
 /// the whole answer was in. Times are the model's, so a view animates from the simulated clock.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FanOut {
     /// The query's number.
     pub query: u64,
@@ -265,7 +266,7 @@ pub struct FanOut {
 }
 
 /// What the shard diagram draws.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ShardFrame {
     /// The frame's time.
     pub now: SimTime,

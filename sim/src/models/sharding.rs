@@ -9,9 +9,10 @@
 
 use crate::engine::Simulation;
 use crate::models::common::share_percent;
+use serde::{Deserialize, Serialize};
 
 /// One key a placement change moved.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Move {
     /// The key, named as [`Placement::owners`] accepts it.
     pub key: String,
@@ -22,7 +23,7 @@ pub struct Move {
 }
 
 /// How many keys a placement change moved, of how many.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Moved {
     /// Keys that moved.
     pub keys: u64,
@@ -39,7 +40,7 @@ impl Moved {
 }
 
 /// Where a key sits in a slot table (Redis Cluster): its hash slot and the node serving it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlotOf {
     /// The slot (`CLUSTER KEYSLOT`'s answer).
     pub slot: u32,

@@ -4,11 +4,12 @@ use crate::hashing::ring::Position;
 use crate::models::common::share_percent;
 use crate::time::SimTime;
 use crate::trace::Narrate;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// One key that changed owner.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Move {
     /// The key.
     pub key: String,
@@ -23,7 +24,7 @@ pub struct Move {
 }
 
 /// What a server change did to key placement.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     /// When.
     pub at: SimTime,

@@ -9,9 +9,10 @@ use crate::hashing::ring::Position;
 use crate::time::SimTime;
 
 use super::Change;
+use serde::{Deserialize, Serialize};
 
 /// A server drawn in a frame.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ServerView {
     /// Its name.
     pub name: String,
@@ -36,7 +37,7 @@ pub struct ServerView {
 }
 
 /// A crashed server, remembered so the view can draw a ghost where it stood.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemovedServer {
     /// Its name.
     pub name: String,
@@ -47,7 +48,7 @@ pub struct RemovedServer {
 }
 
 /// A key drawn in a frame.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct KeyView {
     /// Its name.
     pub name: String,
@@ -60,7 +61,7 @@ pub struct KeyView {
 }
 
 /// A request drawn in a frame (routed within the last [`REQUEST_SHOWN_US`](super::REQUEST_SHOWN_US)).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RequestView {
     /// Its number (stable id for the view).
     pub id: u64,
@@ -75,7 +76,7 @@ pub struct RequestView {
 }
 
 /// What the ring diagram draws.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RingFrame {
     /// The frame's time.
     pub now: SimTime,
@@ -92,7 +93,8 @@ pub struct RingFrame {
     /// Recent requests.
     pub requests: Vec<RequestView>,
     /// The hash function in use.
-    pub hash: &'static str,
+    #[serde(deserialize_with = "crate::wire::static_str")]
+    pub hash: crate::wire::StaticStr,
     /// Virtual nodes per server.
     pub vnodes: u32,
 }
