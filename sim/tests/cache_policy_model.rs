@@ -5,13 +5,15 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
+mod common;
+
 use sim::cache::workload::{SizeModel, Workload};
 use sim::cache::{self, CacheEvent};
 use sim::engine::Simulation;
 use sim::frame::Frame;
 use sim::models::cache_policy::{key_label, parse_key, CacheRecord, Caching};
 use sim::registry;
-use sim::scenario::{Scenario, TimedInput};
+use sim::scenario::Scenario;
 use sim::time::SimTime;
 
 /// A run of `policy` over `params`, with `inputs`, played to its end (10 requests a second).
@@ -21,21 +23,15 @@ fn run(
     params: &[(&str, &str)],
     inputs: &[&str],
 ) -> Box<dyn Simulation> {
-    let mut s = Scenario::new("cache-policy", 7, SimTime::from_secs(600));
-    s.params.insert("policy".into(), policy.into());
-    s.params.insert("capacity".into(), capacity.to_string());
-    s.params.insert("request_rate".into(), "10".into());
-    for (k, v) in params {
-        s.params.insert((*k).into(), (*v).into());
-    }
-    s.inputs = inputs
-        .iter()
-        .map(|t| TimedInput::parse(t).unwrap())
-        .collect();
-    let mut r = registry::start(&s).unwrap_or_else(|e| panic!("{policy}: {e}"));
-    r.seek(SimTime::from_secs(600));
-    r.validate().unwrap();
-    r
+    let capacity = capacity.to_string();
+    let mut all = vec![
+        ("policy", policy),
+        ("capacity", capacity.as_str()),
+        ("request_rate", "10"),
+    ];
+    all.extend_from_slice(params);
+    let end = SimTime::from_secs(600);
+    common::start_at(&common::scenario("cache-policy", 7, end, &all, inputs), end)
 }
 
 fn seq(policy: &str, capacity: u64, keys: &str) -> Box<dyn Simulation> {
