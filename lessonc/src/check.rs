@@ -413,6 +413,7 @@ fn check_sweeps(src: &LessonSource, errors: &mut Vec<CompileError>) {
     use sim::sweep::SweepRequest;
     let l = &src.lesson;
     let mut ids = BTreeSet::new();
+    let mut beside = 0;
     for (n, sw) in l.sweeps.iter().enumerate() {
         let line = entry_line(&src.text, "sweep", &sw.id).or(nth_entry_line(&src.text, "sweep", n));
         let mut err = |msg: String| {
@@ -432,6 +433,12 @@ fn check_sweeps(src: &LessonSource, errors: &mut Vec<CompileError>) {
         }
         if sw.title.trim().is_empty() {
             err("a declared sweep needs a title".into());
+        }
+        if sw.beside {
+            beside += 1;
+            if beside > 1 {
+                err("only one sweep of a lesson may be drawn beside the diagram".into());
+            }
         }
         let scenario = match l.scenario(sw.preset.as_deref()) {
             Ok(s) => s,

@@ -476,4 +476,24 @@ fn a_sweep_is_checked_against_its_model_and_named_by_its_line() {
             "want {want:?} at line {line}: {errors:?}"
         );
     }
+
+    // One sweep may follow the run beside the diagram; a second is refused, at its own line.
+    let two = format!(
+        "{}\nbeside = true\n\n[[sweep]]\nid = \"again\"\ntitle = \"Again\"\n{good}\nbeside = true\n",
+        sweep(good)
+    );
+    let t = Tree::new("sweep-beside-twice");
+    t.family("demo").write("demo/ring.toml", &two);
+    let errors = t.errors();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("sweep again: only one sweep")),
+        "{errors:?}"
+    );
+    let t = Tree::new("sweep-beside-once");
+    t.family("demo")
+        .write("demo/ring.toml", &sweep(&format!("{good}\nbeside = true")));
+    let c = t.compile().unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(c.families[0].lessons[0].lesson.sweeps[0].beside);
 }

@@ -95,6 +95,11 @@ pub struct SweepDef {
     /// Reference curves from theory.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub theory: Vec<TheoryRef>,
+    /// Drawn beside the diagram on the lesson page, following the run: it runs by itself on the
+    /// run's parameters, seed and inputs whenever they change (not on its preset), and marks
+    /// where the run is now. At most one per lesson.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub beside: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -156,6 +161,7 @@ impl SweepDef {
             seeds: DEFAULT_SEEDS,
             variants: Vec::new(),
             theory: Vec::new(),
+            beside: false,
         }
     }
 

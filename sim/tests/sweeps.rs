@@ -478,3 +478,54 @@ fn every_declared_sweep_is_valid() {
         }
     }
 }
+
+/// A sweep drawn beside the diagram follows the run, and the page marks the run on it: so the
+/// run itself, played to its end, must be the curve's point at the run's value of the swept
+/// parameter, on the series with the run's parameters (replicate 0 runs on the run's own seed).
+/// Checked for every such sweep, on the lesson's defaults and every preset whose value of the
+/// swept parameter is one of the sweep's points and whose parameters one series has.
+#[test]
+fn a_beside_sweep_puts_the_run_on_its_curve() {
+    let mut checked = 0;
+    for entry in catalog::LESSONS {
+        let lesson = catalog::lesson(entry.id).unwrap();
+        let Some(def) = lesson.sweeps.iter().find(|s| s.beside) else {
+            continue;
+        };
+        let metric = &def.metrics[0];
+        let setups =
+            std::iter::once(None).chain(lesson.presets.iter().map(|p| Some(p.id.as_str())));
+        for preset in setups {
+            let scenario = lesson.scenario(preset).unwrap();
+            let request = SweepRequest::for_scenario(&lesson, &scenario, def).unwrap();
+            let plan = sim::sweep::SweepPlan::new(request.clone()).unwrap();
+            let mut run = registry::start(&scenario).unwrap();
+            run.seek(scenario.until);
+            let params = run.params().clone();
+            let x = params.float(&def.param);
+            let Some(point) = plan.xs().iter().position(|v| *v == x) else {
+                continue;
+            };
+            let Some(series) = request.series.iter().position(|s| {
+                s.params
+                    .iter()
+                    .filter(|(k, _)| **k != def.param)
+                    .all(|(k, v)| params.get(k).is_some_and(|p| p.to_text() == *v))
+            }) else {
+                continue;
+            };
+            let want = run.metrics().get(metric).and_then(|m| m.as_f64());
+            let s = request.series.len() as u32;
+            let k = point as u32 * s * def.seeds + series as u32 * def.seeds;
+            let got = plan.run(k).values[0];
+            assert_eq!(
+                got, want,
+                "{}/{} on {preset:?}: the curve's point at {x} is not the run",
+                lesson.id, def.id
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "only {checked} setups were on a curve");
+    println!("{checked} setups sit on their beside sweep's curve");
+}

@@ -14,6 +14,7 @@
 //! their swept values in `data-xs`, comma-separated, each written by f64's `{}`; `<series>` is the
 //! series id or `lesson`); `sweep-band-<series>-<metric>`; `sweep-theory-<curve>`;
 //! `sweep-readout`, `sweep-live` (its announcement); `sweep-status`, `sweep-empty`;
+//! `sweep-mark` (the run followed, with `data-x` and `data-y`);
 //! `sweep-table` (the `<details>`), `sweep-table-<metric>`; `sweep-band-toggle` (with
 //! `sweep-toggle-p10p90` and `sweep-toggle-minmax`); `sweep-export-csv`, `-svg`, `-png`.
 
@@ -35,6 +36,20 @@ use wasm_bindgen::JsCast;
 use web_sys::Element;
 use yew::prelude::*;
 
+/// A point drawn over the curves: where the run the chart follows is now (a ring labelled
+/// "now", `sweep-mark`, its values in `data-x` and `data-y`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChartMark {
+    /// The metric whose plot it is on.
+    pub metric: String,
+    /// The swept parameter's value in the run.
+    pub x: f64,
+    /// The metric's value in the run so far.
+    pub y: f64,
+    /// The series with the run's parameters (the ring takes its colour), if any.
+    pub series: Option<usize>,
+}
+
 /// Props of [`SweepChart`].
 #[derive(Properties)]
 pub struct SweepChartProps {
@@ -53,6 +68,9 @@ pub struct SweepChartProps {
     /// The band shown first (the chart's toggle changes it).
     #[prop_or_default]
     pub band: Band,
+    /// Where the run the chart follows is now, if it follows one.
+    #[prop_or_default]
+    pub mark: Option<ChartMark>,
 }
 
 impl PartialEq for SweepChartProps {
@@ -62,6 +80,7 @@ impl PartialEq for SweepChartProps {
             && self.title == other.title
             && self.file_stem == other.file_stem
             && self.band == other.band
+            && self.mark == other.mark
     }
 }
 
@@ -231,6 +250,7 @@ pub fn sweep_chart(props: &SweepChartProps) -> Html {
             metric: m,
             clip: format!("sweep-clip-{}-{m}", *uid),
             active: active.map(|a| a.point),
+            mark: props.mark.as_ref(),
         };
         html! {
             <div class="sweep-plot-wrap" key={metric.id.clone()}>

@@ -9,7 +9,7 @@
 //! the same numbers (a sweep is a function of the lesson, the run's parameters, its inputs, the
 //! definition and the base seed).
 
-use crate::components::sweep_chart::SweepChart;
+use crate::components::sweep_chart::{ChartMark, SweepChart};
 use crate::playback::{Playback, PlaybackAction};
 use crate::sweep_runner::{self, Mode, SweepEvent, SweepHandle};
 use gloo::timers::callback::Timeout;
@@ -56,8 +56,15 @@ impl SweepBase {
 /// The [`SweepBase`] of a playback, rebuilt only when its run or its sweep changes.
 #[hook]
 pub fn use_sweep_base(pb: &Playback) -> Rc<SweepBase> {
+    use_sweep_base_for(pb, pb.sweep.clone())
+}
+
+/// The [`SweepBase`] of a playback for the sweep `sweep` (a lesson's `beside` sweep rather than
+/// the one the Sweep card shows).
+#[hook]
+pub fn use_sweep_base_for(pb: &Playback, sweep: Option<Rc<SweepDef>>) -> Rc<SweepBase> {
     let pb = pb.clone();
-    use_memo((pb.run_key(), pb.sweep.clone()), move |_| {
+    use_memo((pb.run_key(), sweep), move |(_, sweep)| {
         let sim = pb.sim();
         SweepBase {
             lesson: pb.lesson.clone(),
@@ -65,7 +72,7 @@ pub fn use_sweep_base(pb: &Playback) -> Rc<SweepBase> {
             seed: sim.seed(),
             inputs: sim.inputs().to_vec(),
             until: sim.until(),
-            sweep: pb.sweep.clone(),
+            sweep: sweep.clone(),
             specs: sim
                 .specs()
                 .iter()
@@ -93,7 +100,19 @@ pub struct SweepPanelProps {
     /// An embed: the chart and its progress only, no form.
     #[prop_or_default]
     pub compact: bool,
+    /// Beside the diagram: compact, and the sweep runs by itself whenever the run changes (no
+    /// Run again, no stale notice).
+    #[prop_or_default]
+    pub live: bool,
+    /// The run's value of the sweep's first metric now, marked on the chart at the run's value of
+    /// the swept parameter.
+    #[prop_or_default]
+    pub now: Option<f64>,
 }
+
+/// How long the run must stay unchanged before a live sweep starts (ms): a slider dragged across
+/// its range starts one sweep, not one per value.
+const LIVE_SETTLE_MS: u32 = 350;
 
 /// Where the current sweep is.
 #[derive(Clone, Debug, PartialEq)]
@@ -244,14 +263,14 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
     let start = {
         let ui = ui.clone();
         let handle = handle.clone();
-        Callback::from(move |req: SweepRequest| {
+        Callback::from(move |req: Rc<SweepRequest>| {
             if let Some(h) = handle.borrow_mut().take() {
                 h.cancel();
             }
             let run = ui.run.wrapping_add(1);
             ui.dispatch(SweepMsg::Begin {
                 run,
-                ran: Rc::new(req.clone()),
+                ran: req.clone(),
                 at: now_ms(),
             });
             // Results arrive every few tens of milliseconds; the chart is redrawn with what has
@@ -294,7 +313,7 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
                     }
                 })
             };
-            *handle.borrow_mut() = Some(sweep_runner::start(req, on_event));
+            *handle.borrow_mut() = Some(sweep_runner::start((*req).clone(), on_event));
         })
     };
     {
@@ -302,9 +321,12 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
         let start = start.clone();
         let ui = ui.clone();
         let handle = handle.clone();
+        let live = props.live;
         use_effect_with(def.clone(), move |def| match def {
+            // A live sweep starts from the run (below), not from the sweep shown.
+            Some(_) if live => {}
             Some(def) => match base.request(def) {
-                Ok(req) => start.emit(req),
+                Ok(req) => start.emit(Rc::new(req)),
                 Err(e) => ui.dispatch(SweepMsg::Event {
                     run: ui.run,
                     event: SweepEvent::Failed(e),
@@ -344,14 +366,43 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
     };
     // The current run's request: when it differs from the one the results came from, they are
     // stale (a parameter, the seed or an intervention changed since).
-    let current = {
+    let current: Option<Result<Rc<SweepRequest>, String>> = {
         let base = base.clone();
-        (*use_memo(base, |base| base.sweep.as_ref().map(|d| base.request(d)))).clone()
+        (*use_memo(base, |base| {
+            base.sweep.as_ref().map(|d| base.request(d).map(Rc::new))
+        }))
+        .clone()
+    };
+    let same_run = |req: &Rc<SweepRequest>| {
+        ui.ran
+            .as_ref()
+            .is_some_and(|r| Rc::ptr_eq(r, req) || **r == **req)
     };
     let stale = match (&current, ui.result.is_some()) {
-        (Some(Ok(req)), true) => ui.ran.as_deref() != Some(req),
+        (Some(Ok(req)), true) => !same_run(req),
         _ => false,
     };
+    // Beside the diagram the sweep follows the run: once it has stayed unchanged a moment, the
+    // sweep starts on it (cancelling one on an older run).
+    {
+        let settle = use_mut_ref(|| None::<Timeout>);
+        let start = start.clone();
+        let req = current.clone().and_then(Result::ok);
+        let due = props.live && req.as_ref().is_some_and(|r| !same_run(r));
+        use_effect_with(
+            (due, req.as_ref().map(|r| Rc::as_ptr(r) as usize)),
+            move |_| {
+                settle.borrow_mut().take();
+                if let (true, Some(req)) = (due, req) {
+                    *settle.borrow_mut() =
+                        Some(Timeout::new(LIVE_SETTLE_MS, move || start.emit(req)));
+                }
+                move || {
+                    settle.borrow_mut().take();
+                }
+            },
+        );
+    }
     let rerun = {
         let start = start.clone();
         let req = current.clone().and_then(Result::ok);
@@ -370,7 +421,7 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
         Callback::from(move |d: SweepDef| {
             if shown.as_deref() == Some(&d) {
                 if let Ok(req) = base.request(&d) {
-                    start.emit(req);
+                    start.emit(Rc::new(req));
                 }
             } else {
                 a.emit(PlaybackAction::SetSweep(Some(d)));
@@ -455,10 +506,33 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
             Callback::from(move |_: MouseEvent| a.emit(PlaybackAction::LoadSweep(id.clone())))
         }
     };
-    let declared = (!props.compact && !lesson.sweeps.is_empty()).then(|| {
+    let compact = props.compact || props.live;
+    // The run's own point: its value of the swept parameter against the first metric now, in the
+    // colour of the series that has the run's other parameters.
+    let mark = props.now.zip(def.as_ref()).and_then(|(y, d)| {
+        let x = match base.params.get(&d.param)? {
+            sim::params::ParamValue::Int(i) => *i as f64,
+            sim::params::ParamValue::Float(f) => *f,
+            _ => return None,
+        };
+        let ran = ui.ran.as_ref()?;
+        let series = ran.series.iter().position(|s| {
+            s.params
+                .iter()
+                .filter(|(k, _)| **k != d.param)
+                .all(|(k, v)| base.params.get(k).is_some_and(|p| p.to_text() == *v))
+        });
+        Some(ChartMark {
+            metric: d.metrics.first()?.clone(),
+            x,
+            y,
+            series,
+        })
+    });
+    let declared = (!compact && lesson.sweeps.iter().any(|s| !s.beside)).then(|| {
         html! {
             <ul class="sweep-list" data-testid="sweep-list">
-                { for lesson.sweeps.iter().map(|s| {
+                { for lesson.sweeps.iter().filter(|s| !s.beside).map(|s| {
                     let active = def.as_ref().is_some_and(|d| d.id == s.id);
                     html! {
                         <li class={classes!("sweep-item", active.then_some("is-active"))}>
@@ -482,7 +556,7 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
     html! {
         <div class="sweep-panel" data-testid="sweep-panel" data-status={status_name(&ui.status)}>
             { declared.unwrap_or_default() }
-            if !props.compact {
+            if !compact {
                 <SweepForm base={base.clone()} on_run={on_run} />
             }
             if def.is_some() || !matches!(ui.status, Status::Idle) {
@@ -499,11 +573,11 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
                         if running {
                             <button type="button" class="button button-secondary" data-testid="sweep-cancel"
                                 onclick={cancel}>{ "Cancel" }</button>
-                        } else if def.is_some() {
+                        } else if def.is_some() && !props.live {
                             <button type="button" class="button button-secondary" data-testid="sweep-rerun"
                                 onclick={rerun.clone()} disabled={!matches!(current, Some(Ok(_)))}>{ "Run again" }</button>
                         }
-                        if !props.compact && def.is_some() {
+                        if !compact && def.is_some() {
                             <button type="button" class="button button-secondary" data-testid="sweep-clear"
                                 onclick={clear}>{ "Close sweep" }</button>
                         }
@@ -511,7 +585,7 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
                     if let Some(reason) = &ui.fallback {
                         <p class="banner sweep-note" data-testid="sweep-fallback">{ reason }</p>
                     }
-                    if stale && !running {
+                    if stale && !running && !props.live {
                         <p class="banner sweep-note" data-testid="sweep-stale">
                             { "The run has changed since this sweep ran (a parameter, the seed or an intervention). " }
                             <button type="button" class="text-button" onclick={rerun}>{ "Run it again" }</button>
@@ -522,7 +596,7 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
                     }
                     if let Some(result) = &ui.result {
                         <SweepChart result={result.clone()} log_x={def.as_ref().is_some_and(|d| d.log)}
-                            title={title} file_stem={stem} />
+                            title={title} file_stem={stem} {mark} />
                     }
                 </div>
             }

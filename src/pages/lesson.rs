@@ -244,6 +244,26 @@ fn lesson_view(props: &LessonViewProps) -> Html {
     };
 
     let sweep_base = crate::components::sweep_panel::use_sweep_base(pb);
+    // A sweep drawn beside the diagram, following the run (`beside = true`).
+    let beside: Option<Rc<sim::sweep::SweepDef>> = (*use_memo(lesson.id.clone(), {
+        let lesson = lesson.clone();
+        move |_| {
+            lesson
+                .sweeps
+                .iter()
+                .find(|s| s.beside)
+                .cloned()
+                .map(Rc::new)
+        }
+    }))
+    .clone();
+    let beside_base = crate::components::sweep_panel::use_sweep_base_for(pb, beside.clone());
+    let beside_now = beside.as_ref().and_then(|d| {
+        let id = d.metrics.first()?;
+        let v = metrics.scalars.iter().find(|m| m.id == id.as_str())?;
+        // Rounded so the chart redraws when the ring would move, not on every frame.
+        v.value.as_f64().map(|y| (y * 1e4).round() / 1e4)
+    });
     let share_url: AttrValue = format!("{}{}", page_base(), pb.share_hash()).into();
     let family = lessons::family(&lesson.family);
     let on_action = props.on_action.clone();
@@ -421,6 +441,24 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                     // Kept while comparing (hidden by CSS: the columns show theirs), so the page's
                     // own figures stay readable by tests and the layout does not jump.
                     <MetricsPanel metrics={metrics.clone()} ids={focus.clone()} focus=true concealed={concealed.clone()} />
+                    if let (Some(d), true, false) = (&beside, below_fold, comparing) {
+                        <section class="live-sweep" aria-label={d.title.clone()} data-testid="live-sweep">
+                            // A curve of a metric an open question hides would give its answer
+                            // away: it waits for the answer.
+                            if d.metrics.iter().any(|m| concealed.iter().any(|c| c == m)) {
+                                <p class="muted" data-testid="live-sweep-concealed">
+                                    { format!("{}: shown once you have answered this step's question.", d.title) }
+                                </p>
+                            } else {
+                                <SweepPanel base={beside_base} on_action={on_action.clone()} live=true now={beside_now} />
+                            }
+                            if !d.description.is_empty() {
+                                <div class="sweep-description muted">
+                                    { Html::from_html_unchecked(AttrValue::from(d.description.clone())) }
+                                </div>
+                            }
+                        </section>
+                    }
                 </section>
                 if *tab == Tab::Lesson && below_fold {
                     <StepFollowUp lesson={lesson.clone()} index={pb.step} answered={(*answered).clone()}

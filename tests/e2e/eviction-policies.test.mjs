@@ -2,7 +2,7 @@
 // each request, changing the policy changes the result, compare mode shows one column per policy,
 // and the questions are answered by the model.
 import assert from 'node:assert/strict';
-import { useApp, tid, dataValue, showQuestion } from './harness.mjs';
+import { useApp, tid, dataValue, showQuestion, WAIT_MS } from './harness.mjs';
 
 const app = useApp();
 const LESSON = '#/lesson/eviction-policies';
@@ -83,4 +83,104 @@ app.test('the copied "LRU" question is answered by the model: dish 1 goes', asyn
   const result = page.locator(tid('question-copied-victim-result'));
   await result.waitFor();
   assert.match((await result.textContent()) ?? '', /correct/i);
+});
+
+/** Waits for the curve beside the diagram to finish running on the current run's parameters. */
+async function liveDone(page) {
+  const panel = `${tid('live-sweep')} ${tid('sweep-panel')}`;
+  await page.waitForFunction((sel) => ['done', 'failed'].includes(document.querySelector(sel)?.dataset.status), panel, {
+    timeout: 6 * WAIT_MS,
+  });
+  assert.equal(await page.locator(panel).getAttribute('data-status'), 'done');
+}
+
+/** One series of the curve beside the diagram: its swept values and medians. */
+async function liveSeries(page, series) {
+  const path = page.locator(`${tid('live-sweep')} ${tid(`sweep-series-${series}-miss_ratio`)}`);
+  const nums = async (a) => (await path.getAttribute(a)).split(',').filter((s) => s !== '').map(Number);
+  return { xs: await nums('data-xs'), ys: await nums('data-points') };
+}
+
+const CURVES = ['lru', 'fifo', 'sieve', 's3fifo', 'arc', 'tinylfu', 'min'];
+
+app.test('the miss-ratio curve beside the diagram follows the run: MIN is the floor and the ring lands on its curve', async ({ open, t }) => {
+  const page = await open(`${LESSON}?v=1&t=20000`);
+  await ready(page);
+  await liveDone(page);
+  const min = await liveSeries(page, 'min');
+  assert.equal(min.xs.length, 13);
+  for (const id of CURVES) {
+    const s = await liveSeries(page, id);
+    assert.deepEqual(s.xs, min.xs, id);
+    s.ys.forEach((y, i) => assert.ok(min.ys[i] <= y + 1e-12, `MIN is the floor: ${id} at ${s.xs[i]}: ${y} < ${min.ys[i]}`));
+  }
+  // The ring is the run: LRU (the first series) at capacity 10, its miss ratio at the end equal to
+  // its curve's point there (the curve's run at 10 is this run: same requests, same seed).
+  const mark = page.locator(`${tid('live-sweep')} ${tid('sweep-mark')}`);
+  await mark.waitFor();
+  assert.equal(Number(await mark.getAttribute('data-x')), 10);
+  assert.match(await mark.getAttribute('class'), /sweep-s0/);
+  const lru = await liveSeries(page, 'lru');
+  const atTen = lru.ys[lru.xs.indexOf(10)];
+  assert.ok(Math.abs(Number(await mark.getAttribute('data-y')) - atTen) < 1e-4, `ring ${await mark.getAttribute('data-y')} vs curve ${atTen}`);
+  assert.ok(Math.abs((await dataValue(page, 'metric-miss_ratio')) - atTen) < 1e-4);
+  t.diagnostic(`beside the diagram: ${await page.locator(`${tid('live-sweep')} ${tid('sweep-run-status')}`).textContent()}`);
+
+  // Another policy: the ring takes SIEVE's colour and sits on SIEVE's curve; the curves stay.
+  await page.locator(tid('param-policy')).selectOption('sieve');
+  await page.waitForFunction((sel) => /sweep-s2/.test(document.querySelector(sel)?.getAttribute('class') ?? ''), `${tid('live-sweep')} ${tid('sweep-mark')}`);
+  await liveDone(page);
+  const sieve = await liveSeries(page, 'sieve');
+  await page.waitForFunction(
+    ([sel, want]) => Math.abs(Number(document.querySelector(sel)?.dataset.y) - want) < 1e-4,
+    [`${tid('live-sweep')} ${tid('sweep-mark')}`, sieve.ys[sieve.xs.indexOf(10)]],
+  );
+});
+
+app.test('the curve beside the diagram is redrawn on an uploaded trace', async ({ open }) => {
+  const page = await open(`${LESSON}?v=1`);
+  await ready(page);
+  await liveDone(page);
+  const before = await page.locator(`${tid('live-sweep')} ${tid('sweep-series-min-miss_ratio')}`).getAttribute('data-points');
+  const details = page.locator(tid('trace-input'));
+  await details.waitFor();
+  if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
+  // The textbook reference string with 3 slots: LRU faults 12 times (Silberschatz, ch. 9). The
+  // textbook's OPT must load every miss and faults 9 times; MIN may also decline to store a key
+  // used later than all it holds, and the optimum is then 8 (a brute force over every choice).
+  const ref = '7\n0\n1\n2\n0\n3\n0\n4\n2\n3\n0\n3\n2\n1\n2\n0\n1\n7\n0\n1\n';
+  await page.locator(tid('trace-file')).setInputFiles({ name: 'ref.txt', mimeType: 'text/plain', buffer: Buffer.from(ref) });
+  await page.waitForFunction(() => /workload=trace/.test(location.hash));
+  await page.waitForFunction(
+    ([sel, old]) => {
+      const points = document.querySelector(sel)?.getAttribute('data-points') ?? '';
+      return points !== '' && points !== old && points.split(',').length === 13;
+    },
+    [`${tid('live-sweep')} ${tid('sweep-series-min-miss_ratio')}`, before],
+    { timeout: 6 * WAIT_MS },
+  );
+  await liveDone(page);
+  const lru = await liveSeries(page, 'lru');
+  const min = await liveSeries(page, 'min');
+  assert.equal(lru.ys[lru.xs.indexOf(3)], 12 / 20);
+  assert.equal(min.ys[min.xs.indexOf(3)], 8 / 20);
+});
+
+app.test('the curve beside the diagram waits while a question would read its answer off it', async ({ open }) => {
+  const page = await open(`${LESSON}?step=2`);
+  await ready(page);
+  // Step 2 asks LRU's hit ratio on a loop: the curve at capacity 4 would say it.
+  await page.locator(`${tid('live-sweep')} ${tid('live-sweep-concealed')}`).waitFor();
+  assert.equal(await page.locator(`${tid('live-sweep')} ${tid('sweep-panel')}`).count(), 0);
+  const q = await showQuestion(page, 'loop-hit-ratio');
+  await q.scrollIntoViewIfNeeded();
+  await q.locator('input').first().fill('0');
+  await q.locator('button').filter({ hasText: /check/i }).first().click();
+  await page.locator(tid('question-loop-hit-ratio-result')).waitFor();
+  await liveDone(page);
+  // Then it shows the cliff: LRU misses every request with room for 3, only the 5 first ones of
+  // 200 with room for 6.
+  const lru = await liveSeries(page, 'lru');
+  assert.equal(lru.ys[lru.xs.indexOf(3)], 1);
+  assert.equal(lru.ys[lru.xs.indexOf(6)], 5 / 200);
 });

@@ -185,6 +185,9 @@ pub struct Plot {
     pub theory: Vec<TheoryPlot>,
     /// Whether no point has a value yet.
     pub empty: bool,
+    /// Data to drawing, along x and along y.
+    pub x_scale: Scale,
+    pub y_scale: Scale,
 }
 
 /// Approximate width of a label in the chart's 12 px tabular figures.
@@ -414,6 +417,27 @@ pub fn plot(r: &SweepResult, d: &Digest, m: usize, band: Band, log_x: bool, widt
         series,
         theory,
         empty,
+        x_scale: xs_scale,
+        y_scale: ys,
+    }
+}
+
+impl Plot {
+    /// Where a point of data is drawn: `None` when `x` is outside the swept range; `y` is held
+    /// inside the plot area (a value off the axis sits on its edge).
+    pub fn place(&self, x: f64, y: f64) -> Option<(f64, f64)> {
+        let (lo, hi) = (
+            self.x_scale.d0.min(self.x_scale.d1),
+            self.x_scale.d0.max(self.x_scale.d1),
+        );
+        let slack = 1e-9 * hi.abs().max(1.0);
+        if !x.is_finite() || !y.is_finite() || x < lo - slack || x > hi + slack {
+            return None;
+        }
+        Some((
+            self.x_scale.map(x),
+            self.y_scale.map(y).clamp(self.top, self.bottom),
+        ))
     }
 }
 
@@ -495,6 +519,26 @@ mod tests {
         );
         assert_eq!(p.has, vec![true, true, false]);
         assert!(p.series[0].ys[1].is_some() && p.series[0].ys[2].is_none());
+    }
+
+    #[test]
+    fn a_run_is_placed_where_its_curve_point_is_and_not_outside_the_range() {
+        let r = result(18);
+        let d = Digest::of(&r);
+        let p = plot(&r, &d, 0, Band::P10P90, true, 640.0);
+        // At a swept value with that series' median, the ring sits on the series' point.
+        let (x, y) = p.place(10.0, 1.1).expect("inside the range");
+        assert!((x - p.xpos[1]).abs() < 1e-9);
+        assert!((y - p.series[0].ys[1].unwrap()).abs() < 1e-9);
+        // Between points on a log axis: between their positions.
+        let (x, _) = p.place(31.6, 1.1).unwrap();
+        assert!(x > p.xpos[1] && x < p.xpos[2]);
+        // Off the y axis: held on its edge; off the x range or not a number: not drawn.
+        assert_eq!(p.place(10.0, 1e9).unwrap().1, p.top);
+        assert_eq!(p.place(10.0, -1e9).unwrap().1, p.bottom);
+        assert_eq!(p.place(1000.0, 1.0), None);
+        assert_eq!(p.place(0.5, 1.0), None);
+        assert_eq!(p.place(f64::NAN, 1.0), None);
     }
 
     #[test]

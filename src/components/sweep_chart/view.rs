@@ -236,6 +236,8 @@ pub struct PlotView<'a> {
     pub clip: String,
     /// The point the readout is on, if any.
     pub active: Option<usize>,
+    /// The run beside the chart, if it is drawn on this plot.
+    pub mark: Option<&'a super::ChartMark>,
 }
 
 impl PlotView<'_> {
@@ -302,6 +304,13 @@ impl PlotView<'_> {
                     </g>
                 }
             }) }
+            if let Some((m, (x, y))) = self.mark.filter(|m| m.metric == *metric_id).and_then(|m| Some((m, p.place(m.x, m.y)?))) {
+                <g class={classes!("sweep-mark", m.series.map_or_else(|| "sweep-neutral".to_string(), |s| format!("sweep-s{s}")))} data-testid="sweep-mark"
+                    data-x={format_x(m.x)} data-y={format_x(m.y)}>
+                    <circle cx={n1(x)} cy={n1(y)} r="7" />
+                    <text x={n1(x)} y={n1(y - 11.0)} text-anchor="middle">{ "now" }</text>
+                </g>
+            }
             if p.empty {
                 <text class="sweep-empty-note" x={n1(mid_x)} y={n1((p.top + p.bottom) / 2.0)} dy="0.32em" text-anchor="middle">{ "No points yet" }</text>
             }
