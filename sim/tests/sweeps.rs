@@ -529,3 +529,39 @@ fn a_beside_sweep_puts_the_run_on_its_curve() {
     assert!(checked >= 5, "only {checked} setups were on a curve");
     println!("{checked} setups sit on their beside sweep's curve");
 }
+
+/// The S3-FIFO and SIEVE papers' qualitative result (Yang et al., SOSP 2023, §5; Zhang et al.,
+/// NSDI 2024, §4): on skewed traffic with one-hit wonders they miss less than LRU across most
+/// cache sizes. The eviction lesson's curve (its starting setup: 30 % one-hit wonders over a
+/// Zipf hot set of 100 keys) says where it holds and where it does not; this holds it to that.
+#[test]
+fn the_eviction_curve_shows_s3fifo_and_sieve_below_lru_where_the_lesson_says() {
+    let ran = Ran::new("eviction-policies", "mrc-live");
+    let xs = ran.result.meta.xs.clone();
+    let (lru, s3, sieve, min) = (
+        ran.series("lru"),
+        ran.series("s3fifo"),
+        ran.series("sieve"),
+        ran.series("min"),
+    );
+    for (p, &x) in xs.iter().enumerate() {
+        let at = |s| ran.median(s, "miss_ratio", p);
+        let all = [lru, s3, sieve].map(at);
+        assert!(all.iter().all(|&v| at(min) <= v), "MIN is the floor at {x}");
+        if (2.0..=316.0).contains(&x) {
+            assert!(at(s3) < at(lru) && at(sieve) < at(lru), "at {x}: {all:?}");
+        }
+        if x == 1.0 {
+            assert!(
+                all.iter().all(|&v| v == all[0]),
+                "one slot: all the same {all:?}"
+            );
+        }
+        if x >= 1000.0 {
+            assert!(
+                all.iter().all(|&v| v == at(min)),
+                "at {x} only first requests miss: {all:?}"
+            );
+        }
+    }
+}
