@@ -91,7 +91,7 @@ pub fn use_sweep_base_for(pb: &Playback, sweep: Option<Rc<SweepDef>>) -> Rc<Swee
 }
 
 /// Props of [`SweepPanel`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct SweepPanelProps {
     /// The run the sweep varies ([`use_sweep_base`]).
     pub base: Rc<SweepBase>,
@@ -108,6 +108,28 @@ pub struct SweepPanelProps {
     /// the swept parameter.
     #[prop_or_default]
     pub now: Option<f64>,
+}
+
+/// The page re-renders with every frame: the base (the same `Rc` while the run is unchanged, see
+/// [`use_sweep_base_for`]) is compared by pointer, not by walking the lesson it holds.
+impl PartialEq for SweepPanelProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.base, &other.base)
+            && self.on_action == other.on_action
+            && self.compact == other.compact
+            && self.live == other.live
+            && self.now == other.now
+    }
+}
+
+/// An `Rc` compared by pointer, for memo keys (it holds the `Rc`, so the address is not reused).
+#[derive(Clone)]
+struct ByPtr<T>(Rc<T>);
+
+impl<T> PartialEq for ByPtr<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// How long the run must stay unchanged before a live sweep starts (ms): a slider dragged across
@@ -368,7 +390,7 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
     // stale (a parameter, the seed or an intervention changed since).
     let current: Option<Result<Rc<SweepRequest>, String>> = {
         let base = base.clone();
-        (*use_memo(base, |base| {
+        (*use_memo(ByPtr(base), |ByPtr(base)| {
             base.sweep.as_ref().map(|d| base.request(d).map(Rc::new))
         }))
         .clone()

@@ -261,8 +261,9 @@ fn lesson_view(props: &LessonViewProps) -> Html {
     let beside_now = beside.as_ref().and_then(|d| {
         let id = d.metrics.first()?;
         let v = metrics.scalars.iter().find(|m| m.id == id.as_str())?;
-        // Rounded so the chart redraws when the ring would move, not on every frame.
-        v.value.as_f64().map(|y| (y * 1e4).round() / 1e4)
+        // Rounded to about a pixel of the plot, so the chart redraws when the ring would move,
+        // not on every frame.
+        v.value.as_f64().map(|y| (y * 500.0).round() / 500.0)
     });
     let share_url: AttrValue = format!("{}{}", page_base(), pb.share_hash()).into();
     let family = lessons::family(&lesson.family);
