@@ -722,16 +722,9 @@ impl CacheWrite {
     /// The cache-first write-through's first step: the cache takes the new version, then the
     /// client writes the database.
     fn cache_first(&mut self, id: u64, ctx: &mut Ctx<'_, Self>) {
-        let Some(key) = self.ops.get(&id).map(|o| o.key) else {
+        let Some((key, who, v)) = self.cache_takes(id, false, ctx.now) else {
             return;
         };
-        let who = self.who(id);
-        self.expire(ctx.now);
-        let i = key as usize;
-        self.issued[i] += 1;
-        let v = self.issued[i];
-        self.lease.remove(&key);
-        self.set(key, v, false, ctx.now);
         if let Some(op) = self.ops.get_mut(&id) {
             op.holds = Some(v);
         }
@@ -832,17 +825,25 @@ impl CacheWrite {
         );
     }
 
-    fn buffer(&mut self, id: u64, ctx: &mut Ctx<'_, Self>) {
-        let Some(key) = self.ops.get(&id).map(|o| o.key) else {
-            return;
-        };
+    /// The cache takes write `id` before the database has it (write-behind, the cache-first
+    /// write-through): the next version of its key, set in the cache with a fresh time to live,
+    /// invalidating the key's lease. Returns (key, who, version).
+    fn cache_takes(&mut self, id: u64, dirty: bool, now: SimTime) -> Option<(u32, String, u64)> {
+        let key = self.ops.get(&id)?.key;
         let who = self.who(id);
-        self.expire(ctx.now);
+        self.expire(now);
         let i = key as usize;
         self.issued[i] += 1;
         let v = self.issued[i];
         self.lease.remove(&key);
-        self.set(key, v, true, ctx.now);
+        self.set(key, v, dirty, now);
+        Some((key, who, v))
+    }
+
+    fn buffer(&mut self, id: u64, ctx: &mut Ctx<'_, Self>) {
+        let Some((key, who, v)) = self.cache_takes(id, true, ctx.now) else {
+            return;
+        };
         self.pending.push((key, v));
         self.counts.max_pending = self.counts.max_pending.max(self.pending.len() as u64);
         let n = self.pending.len();
