@@ -75,3 +75,27 @@ app.test('compare mode runs the five policies side by side', async ({ open }) =>
   const stale = Number(await page.locator(tid('compare-cell-write-around-stale_reads')).getAttribute('data-value'));
   assert.ok(stale > 0, `write-around serves stale reads (${stale})`);
 });
+
+app.test('a write-through that sets the cache first serves a value the database never stored; the database first does not', async ({ open }) => {
+  // 2,031 ms: the write put k1 v2 in the cache at 2,001 and its database write failed.
+  const page = await open(`${LESSON}?v=1&preset=buggy-cache-first&t=2100`);
+  await ready(page);
+  await page.waitForFunction((s) => document.querySelector(s)?.getAttribute('data-version') === '2', tid('entry-cache-k1'));
+  assert.equal(await attr(page, 'entry-db-k1', 'data-version'), '1');
+  assert.match((await page.locator(tid('entry-cache-k1')).textContent()) ?? '', /never committed/);
+  assert.equal(await waitForDataValue(page, 'metric-failed_writes', '>', 0), 1);
+  const later = await open(`${LESSON}?v=1&preset=buggy-cache-first&t=12000`);
+  await ready(later);
+  assert.ok((await waitForDataValue(later, 'metric-uncommitted_reads', '>', 0)) > 0, 'reads of k1 returned v2');
+  // The correct order with the same failure: the cache keeps v1 and no read is uncommitted.
+  const right = await open(`${LESSON}?v=1&preset=write-fails&t=12000`);
+  await ready(right);
+  assert.equal(await waitForDataValue(right, 'metric-failed_writes', '>', 0), 1);
+  assert.ok((await waitForDataValue(right, 'metric-hits', '>', 0)) > 0);
+  assert.equal(await dataValue(right, 'metric-uncommitted_reads'), 0);
+  const after = await open(`${LESSON}?v=1&preset=write-fails&t=2100`);
+  await ready(after);
+  await after.locator(tid('entry-cache-k1')).waitFor();
+  assert.equal(await attr(after, 'entry-cache-k1', 'data-version'), '1', 'k1 v1, filled at 28 ms, is still cached');
+  assert.equal(await waitForDataValue(after, 'metric-failed_writes', '>', 0), 1);
+});

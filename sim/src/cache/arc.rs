@@ -20,7 +20,7 @@
 //! after an invalidation (`remove`) it may not be, and this version evicts only while the
 //! object does not fit. An object larger than the cache is refused.
 
-use super::list::KeyList;
+use super::list::{refuse_if_too_big, KeyList};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 
 /// Objects seen once recently.
@@ -169,19 +169,10 @@ impl Policy for ArcCache {
         if let Some(ev) = events.as_deref_mut() {
             ev.push(CacheEvent::Miss { key, ghost });
         }
-        let size = u64::from(req.size);
-        if size > self.capacity {
-            if let Some(ev) = events {
-                ev.push(CacheEvent::Refuse {
-                    key,
-                    why: format!(
-                        "size {size} is larger than the whole cache ({})",
-                        self.capacity
-                    ),
-                });
-            }
+        if refuse_if_too_big(req, self.capacity, &mut events) {
             return Outcome::Miss;
         }
+        let size = u64::from(req.size);
         let (b1, b2) = (self.b1.used(), self.b2.used());
         match ghost {
             // Case II: x in B1. δ1 = 1 if |B1| ≥ |B2|, else |B2|/|B1|; p = min(p + δ1, c);

@@ -459,6 +459,46 @@ impl Stored for Obj {
     }
 }
 
+/// Checks the segments of a policy that keeps them all in one slab, with an index naming each
+/// key's segment (SLRU, 2Q): each list's links ([`Slab::check`]), that the index names the list a
+/// key is in (`tag`, the same type as each segment's), whatever else `each` requires of a listed
+/// key, and that each list's sizes add up to its `used`. Returns (key, slot, size) of every listed
+/// object, for [`check_index`].
+pub(crate) fn check_segments<T: PartialEq>(
+    slab: &Slab<Obj>,
+    segments: [(&Ends, T, &str, u64); 2],
+    tag: impl Fn(u64) -> Option<T>,
+    each: impl Fn(u64) -> Result<(), String>,
+) -> Result<Vec<(u64, u32, u32)>, String> {
+    let names = [segments[0].2, segments[1].2];
+    let mut listed = Vec::new();
+    for (list, which, name, used) in segments {
+        let mut sum = 0;
+        for s in slab.check(list, name)? {
+            let o = slab.get(s);
+            if tag(o.key).as_ref() != Some(&which) {
+                return Err(format!(
+                    "key {} is in {name}, not the segment its index names",
+                    o.key
+                ));
+            }
+            each(o.key)?;
+            sum += u64::from(o.size);
+            listed.push((o.key, s, o.size));
+        }
+        if sum != used {
+            return Err(format!("{name}'s sizes add up to {sum}, not {used}"));
+        }
+    }
+    if slab.live() as usize != listed.len() {
+        return Err(format!(
+            "the slab holds nodes outside {} and {}",
+            names[0], names[1]
+        ));
+    }
+    Ok(listed)
+}
+
 /// (key, slot, size) of the objects in `slots`.
 pub(crate) fn listed<T: Stored>(slab: &Slab<T>, slots: &[u32]) -> Vec<(u64, u32, u32)> {
     slots

@@ -22,7 +22,7 @@
 //! `G` holds keys whose sizes sum to at most `M`'s share. An object larger than the cache is
 //! refused.
 
-use super::list::KeyList;
+use super::list::{refuse_if_too_big, KeyList};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 
 /// The small FIFO queue `S`.
@@ -204,19 +204,10 @@ impl Policy for S3Fifo {
                 ghost: in_ghost.then_some(GHOST),
             });
         }
-        let size = u64::from(req.size);
-        if size > self.capacity {
-            if let Some(ev) = events {
-                ev.push(CacheEvent::Refuse {
-                    key: req.key,
-                    why: format!(
-                        "size {size} is larger than the whole cache ({})",
-                        self.capacity
-                    ),
-                });
-            }
+        if refuse_if_too_big(req, self.capacity, &mut events) {
             return Outcome::Miss;
         }
+        let size = u64::from(req.size);
         while self.used_units() + size > self.capacity {
             self.evict(&mut events);
         }

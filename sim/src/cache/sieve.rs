@@ -15,7 +15,7 @@
 //! sizes; libCacheSim evicts in a loop the same way); an object larger than the whole cache is
 //! refused.
 
-use super::list::KeyList;
+use super::list::{refuse_if_too_big, KeyList};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request, ViewEntry, ViewSegment};
 
 /// The segment name of SIEVE's single queue.
@@ -90,19 +90,10 @@ impl Policy for Sieve {
                 ghost: None,
             });
         }
-        let size = u64::from(req.size);
-        if size > self.capacity {
-            if let Some(ev) = events {
-                ev.push(CacheEvent::Refuse {
-                    key: req.key,
-                    why: format!(
-                        "size {size} is larger than the whole cache ({})",
-                        self.capacity
-                    ),
-                });
-            }
+        if refuse_if_too_big(req, self.capacity, &mut events) {
             return Outcome::Miss;
         }
+        let size = u64::from(req.size);
         // Line 4: while the cache is full (for this object), evict.
         while self.queue.used() + size > self.capacity {
             self.evict_one(&mut events);

@@ -15,7 +15,9 @@
 //! that each index entry names the segment its node is in, the protected segment within its
 //! share, and `used() <= capacity()`.
 
-use super::list::{check_index, refuse_if_too_big, say, segment, Ends, KeyIndex, Obj, Slab};
+use super::list::{
+    check_index, check_segments, refuse_if_too_big, say, segment, Ends, KeyIndex, Obj, Slab,
+};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request};
 
 /// Segment name of the probationary segment.
@@ -227,42 +229,25 @@ impl Policy for Slru {
     }
 
     fn validate(&self) -> Result<(), String> {
-        let mut listed = Vec::new();
-        for (list, protected, name, used) in [
-            (
-                &self.probationary,
-                false,
-                PROBATIONARY,
-                self.used_probationary,
-            ),
-            (&self.protected, true, PROTECTED, self.used_protected),
-        ] {
-            let mut sum = 0;
-            for s in self.slab.check(list, name)? {
-                let o = self.slab.get(s);
-                if self.index.get(&o.key).map(|e| e.1) != Some(protected) {
-                    return Err(format!(
-                        "key {} is in the {name} list, not its index's",
-                        o.key
-                    ));
-                }
-                sum += u64::from(o.size);
-                listed.push((o.key, s, o.size));
-            }
-            if sum != used {
-                return Err(format!(
-                    "the {name} segment's sizes add up to {sum}, not {used}"
-                ));
-            }
-        }
+        let listed = check_segments(
+            &self.slab,
+            [
+                (
+                    &self.probationary,
+                    false,
+                    PROBATIONARY,
+                    self.used_probationary,
+                ),
+                (&self.protected, true, PROTECTED, self.used_protected),
+            ],
+            |k| self.index.get(&k).map(|e| e.1),
+            |_| Ok(()),
+        )?;
         if self.used_protected > self.protected_capacity {
             return Err(format!(
                 "the protected segment holds {} units, over its {}",
                 self.used_protected, self.protected_capacity
             ));
-        }
-        if self.slab.live() as usize != listed.len() {
-            return Err("the slab holds nodes outside the segments".to_string());
         }
         check_index(
             self.index.len(),

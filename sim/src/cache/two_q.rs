@@ -26,7 +26,9 @@
 //! `validate` checks every list's links, that the index names each object's queue, A1out
 //! within `Kout` and disjoint from the cache, and `used() <= capacity()`.
 
-use super::list::{check_index, refuse_if_too_big, say, segment, Ends, KeyIndex, Obj, Slab};
+use super::list::{
+    check_index, check_segments, refuse_if_too_big, say, segment, Ends, KeyIndex, Obj, Slab,
+};
 use super::{CacheEvent, CacheView, Outcome, Policy, Request};
 
 /// Segment name of the FIFO of objects seen once.
@@ -282,30 +284,21 @@ impl Policy for TwoQ {
     }
 
     fn validate(&self) -> Result<(), String> {
-        let mut listed = Vec::new();
-        for (list, queue, name, used) in [
-            (&self.a1in, Queue::A1in, A1IN, self.used_a1in),
-            (&self.am, Queue::Am, AM, self.used_am),
-        ] {
-            let mut sum = 0;
-            for s in self.slab.check(list, name)? {
-                let o = self.slab.get(s);
-                if self.index.get(&o.key).map(|e| e.1) != Some(queue) {
-                    return Err(format!("key {} is in {name}, not its index's queue", o.key));
+        let listed = check_segments(
+            &self.slab,
+            [
+                (&self.a1in, Queue::A1in, A1IN, self.used_a1in),
+                (&self.am, Queue::Am, AM, self.used_am),
+            ],
+            |k| self.index.get(&k).map(|e| e.1),
+            |k| {
+                if self.ghost_index.contains_key(&k) {
+                    Err(format!("key {k} is both cached and in A1out"))
+                } else {
+                    Ok(())
                 }
-                if self.ghost_index.contains_key(&o.key) {
-                    return Err(format!("key {} is both cached and in A1out", o.key));
-                }
-                sum += u64::from(o.size);
-                listed.push((o.key, s, o.size));
-            }
-            if sum != used {
-                return Err(format!("{name}'s sizes add up to {sum}, not {used}"));
-            }
-        }
-        if self.slab.live() as usize != listed.len() {
-            return Err("the slab holds nodes outside A1in and Am".to_string());
-        }
+            },
+        )?;
         check_index(
             self.index.len(),
             &listed,

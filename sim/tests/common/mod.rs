@@ -11,6 +11,7 @@ use sim::registry;
 use sim::scenario::{Scenario, TimedInput};
 use sim::time::SimTime;
 
+pub mod ketama;
 #[cfg(not(target_arch = "wasm32"))]
 mod props;
 #[cfg(not(target_arch = "wasm32"))]

@@ -18,7 +18,7 @@
 //! - **write-around**: a write goes to the database only; the cache is left alone, so an entry
 //!   cached before the write is served, stale, until its time to live runs out.
 //!
-//! Two widely copied buggy versions, reproduced exactly:
+//! Three widely copied buggy versions, reproduced exactly:
 //! - **write-through-recache**: after updating the database it calls the read function, which
 //!   asks the cache first; on a hit it gets the *old* value and writes it back with a fresh time
 //!   to live, so the stale value lives longer than if it had done nothing.
@@ -26,6 +26,12 @@
 //!   `flush_ms` whether or not more are waiting: it drains one write per `db_write_ms +
 //!   flush_ms` (0.67 writes/s with 500 ms writes and a 1 s sleep), so any faster write rate
 //!   grows the backlog, and a crash loses all of it.
+//! - **write-through-cache-first**: a write sets the cache, then writes the database. When the
+//!   database write fails (`fail-db-write` makes one fail; the client gets an error), the cache
+//!   keeps a version the database never stored, and reads return it (`uncommitted_reads`) until
+//!   its time to live runs out or the key is written again. The correct orders (the database
+//!   first, then the cache's delete or update) leave the cache as it was when the database write
+//!   fails: the error skips the cache step.
 //!
 //! **The cache-aside race** (`race` action): reader A misses, reads v1 from the database and is
 //! delayed (`race_delay_ms`: a GC pause, a slow network); writer B commits v2 and deletes the
@@ -38,15 +44,19 @@
 //! `db_write_ms`. A database read sees the versions committed when it arrives (one cache round
 //! trip after the request starts) and its answer comes back `db_read_ms` later; a write commits
 //! when its `db_write_ms` have passed. Versions are numbered per key in commit order (the
-//! database's), or in the cache's order for write-behind (the cache acknowledges first).
+//! database's), or in the cache's order for write-behind and the cache-first write-through (the
+//! cache takes the write first; a version whose database write failed is never reused).
 //!
-//! Invariants (`validate`): a clean cache entry never holds a version newer than the database; a
+//! Invariants (`validate`): a clean cache entry never holds a version newer than the database
+//! (unless the cache-first write-through put it there and its database write is in flight or
+//! failed); a
 //! dirty one is waiting in the queue or in the flush in flight; the database never holds a
 //! version no write produced; pending versions of a key only grow; stale reads never exceed hits;
 //! every read is a hit or a miss.
 //!
 //! Simplifications: one cache node, no capacity (the keys are few) and so no eviction; no network
-//! failures; a crashed cache restarts at once, empty; a write-behind flush is one round trip
+//! failures; a failed database write fails whole and is not retried; a write-behind flush never
+//! fails; a crashed cache restarts at once, empty; a write-behind flush is one round trip
 //! whatever its size; the thundering-herd half of leases (one token per key per few seconds) is
 //! left to the expiry lesson.
 
@@ -66,7 +76,7 @@ use crate::time::SimTime;
 use crate::trace::Narrate;
 use crate::workload::Popularity;
 pub use policy::Policy;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Most keys a run has (the diagram draws them all).
 pub const MAX_KEYS: u32 = 8;
@@ -173,6 +183,11 @@ pub enum Event {
         /// The version read.
         version: u64,
     },
+    /// A cache-first write reaches the cache, which takes it before the database.
+    CacheFirst {
+        /// The request.
+        id: u64,
+    },
     /// A write reaches the write-behind cache.
     Buffer {
         /// The request.
@@ -200,6 +215,11 @@ pub struct Counts {
     pub misses: u64,
     /// Hits whose version was older than the database's.
     pub stale_reads: u64,
+    /// Hits whose version the database had not committed (a cache-first write's; not
+    /// write-behind's dirty entries).
+    pub uncommitted_reads: u64,
+    /// Writes whose database write failed (the client got an error).
+    pub failed_writes: u64,
     /// Database reads (fills and the buggy re-cache's).
     pub db_reads: u64,
     /// Database row writes (a flush writes one row per key).
@@ -253,6 +273,10 @@ pub struct CacheWrite {
     /// Valid leases: key → token.
     lease: BTreeMap<u32, u64>,
     next_lease: u64,
+    /// Writes (request ids) whose database write will fail.
+    failing: BTreeSet<u64>,
+    /// (key, version) a cache-first write put in the cache and the database never stored.
+    never_committed: BTreeSet<(u32, u64)>,
     /// Read-through: key → requests waiting for its load.
     loading: BTreeMap<u32, Vec<u64>>,
     /// Requests in flight.
@@ -385,17 +409,24 @@ impl CacheWrite {
         );
     }
 
-    fn start_write(&mut self, who: Option<String>, key: u32, ctx: &mut Ctx<'_, Self>) {
+    /// Starts a write; returns its request id.
+    fn start_write(&mut self, who: Option<String>, key: u32, ctx: &mut Ctx<'_, Self>) -> u64 {
         let id = self.new_op(who, key, true, ctx.now);
         let at = match self.policy {
             Policy::WriteBehind | Policy::WriteBehindOne => {
-                return ctx.schedule(ctx.now.plus_us(self.cache_us), Event::Buffer { id });
+                ctx.schedule(ctx.now.plus_us(self.cache_us), Event::Buffer { id });
+                return id;
+            }
+            Policy::WriteThroughCacheFirst => {
+                ctx.schedule(ctx.now.plus_us(self.cache_us), Event::CacheFirst { id });
+                return id;
             }
             // Through the cache, which writes the database.
             Policy::WriteThrough => self.cache_us + self.db_write_us,
             _ => self.db_write_us,
         };
         ctx.schedule(ctx.now.plus_us(at), Event::Commit { id });
+        id
     }
 
     fn finish_read(&mut self, id: u64, ctx: &mut Ctx<'_, Self>) {
@@ -432,7 +463,21 @@ impl CacheWrite {
             if stale {
                 self.counts.stale_reads += 1;
             }
-            let text = if stale {
+            let uncommitted = !c.dirty && c.version > db;
+            if uncommitted {
+                self.counts.uncommitted_reads += 1;
+            }
+            let text = if uncommitted && self.never_committed.contains(&(key, c.version)) {
+                format!(
+                    "{who} read {k} v{} from the cache: its database write failed, so the database never stored it (it has v{db})",
+                    c.version
+                )
+            } else if uncommitted {
+                format!(
+                    "{who} read {k} v{} from the cache before the database committed it (it has v{db})",
+                    c.version
+                )
+            } else if stale {
                 format!(
                     "{who} read {k} v{} from the cache: stale, the database has v{db}",
                     c.version
@@ -446,7 +491,8 @@ impl CacheWrite {
                 format!("{who} read {k} v{} from the cache: a hit", c.version)
             };
             self.finish_read(id, ctx);
-            self.flow(ctx, FlowKind::Read, key, &["client", "cache"], !stale, text);
+            let ok = !stale && !uncommitted;
+            self.flow(ctx, FlowKind::Read, key, &["client", "cache"], ok, text);
             return;
         }
         self.counts.misses += 1;
@@ -571,11 +617,27 @@ impl CacheWrite {
         let who = self.who(id);
         let k = key_name(key);
         let i = key as usize;
-        self.issued[i] += 1;
-        let v = self.issued[i];
+        if self.failing.remove(&id) {
+            return self.fail_write(id, ctx);
+        }
+        let v = if self.policy == Policy::WriteThroughCacheFirst {
+            // Issued when the cache took it.
+            self.ops
+                .get(&id)
+                .and_then(|o| o.holds)
+                .unwrap_or(self.db[i])
+        } else {
+            self.issued[i] += 1;
+            self.issued[i]
+        };
         self.db[i] = v;
         self.counts.db_writes += 1;
         match self.policy {
+            Policy::WriteThroughCacheFirst => {
+                let text = format!("{who} wrote {k} v{v} to the database, after the cache");
+                self.ack_write(id, ctx);
+                self.flow(ctx, FlowKind::Write, key, &["client", "db"], true, text);
+            }
             Policy::WriteThrough => {
                 self.expire(ctx.now);
                 self.lease.remove(&key);
@@ -618,6 +680,60 @@ impl CacheWrite {
                 );
             }
         }
+    }
+
+    /// A database write failed: the client gets an error and skips what followed it (the delete,
+    /// the cache update); only the cache-first write has already changed the cache.
+    fn fail_write(&mut self, id: u64, ctx: &mut Ctx<'_, Self>) {
+        let Some(op) = self.ops.remove(&id) else {
+            return;
+        };
+        self.expire(ctx.now);
+        self.counts.failed_writes += 1;
+        let (who, key, k) = (op.who, op.key, key_name(op.key));
+        let db = self.db[key as usize];
+        let cached = self.cache.get(&key).map(|c| c.version);
+        let (ok, text) = match (self.policy, op.holds) {
+            (Policy::WriteThroughCacheFirst, Some(v)) => {
+                self.never_committed.insert((key, v));
+                let text = if cached == Some(v) {
+                    format!("{who}'s database write of {k} v{v} failed, but the cache already took v{v}: readers get a value the database never stored (it has v{db})")
+                } else {
+                    format!("{who}'s database write of {k} v{v} failed; the cache no longer holds v{v}")
+                };
+                (cached != Some(v), text)
+            }
+            _ => (
+                true,
+                match cached {
+                    Some(c) => format!("{who}'s database write of {k} failed: nothing committed, and the cache still holds v{c} (the database has v{db})"),
+                    None => format!("{who}'s database write of {k} failed: nothing committed, and the cache does not hold {k}"),
+                },
+            ),
+        };
+        let path: &[&str] = if self.policy == Policy::WriteThrough {
+            &["client", "cache", "db"]
+        } else {
+            &["client", "db"]
+        };
+        self.flow(ctx, FlowKind::Write, key, path, ok, text);
+    }
+
+    /// The cache-first write-through's first step: the cache takes the new version, then the
+    /// client writes the database.
+    fn cache_first(&mut self, id: u64, ctx: &mut Ctx<'_, Self>) {
+        let Some((key, who, v)) = self.cache_takes(id, false, ctx.now) else {
+            return;
+        };
+        if let Some(op) = self.ops.get_mut(&id) {
+            op.holds = Some(v);
+        }
+        let text = format!(
+            "{who} wrote {} v{v} to the cache first; the database write follows",
+            key_name(key)
+        );
+        self.flow(ctx, FlowKind::Write, key, &["client", "cache"], true, text);
+        ctx.schedule(ctx.now.plus_us(self.db_write_us), Event::Commit { id });
     }
 
     fn after_commit(&mut self, id: u64, version: u64, ctx: &mut Ctx<'_, Self>) {
@@ -709,17 +825,25 @@ impl CacheWrite {
         );
     }
 
-    fn buffer(&mut self, id: u64, ctx: &mut Ctx<'_, Self>) {
-        let Some(key) = self.ops.get(&id).map(|o| o.key) else {
-            return;
-        };
+    /// The cache takes write `id` before the database has it (write-behind, the cache-first
+    /// write-through): the next version of its key, set in the cache with a fresh time to live,
+    /// invalidating the key's lease. Returns (key, who, version).
+    fn cache_takes(&mut self, id: u64, dirty: bool, now: SimTime) -> Option<(u32, String, u64)> {
+        let key = self.ops.get(&id)?.key;
         let who = self.who(id);
-        self.expire(ctx.now);
+        self.expire(now);
         let i = key as usize;
         self.issued[i] += 1;
         let v = self.issued[i];
         self.lease.remove(&key);
-        self.set(key, v, true, ctx.now);
+        self.set(key, v, dirty, now);
+        Some((key, who, v))
+    }
+
+    fn buffer(&mut self, id: u64, ctx: &mut Ctx<'_, Self>) {
+        let Some((key, who, v)) = self.cache_takes(id, true, ctx.now) else {
+            return;
+        };
         self.pending.push((key, v));
         self.counts.max_pending = self.counts.max_pending.max(self.pending.len() as u64);
         let n = self.pending.len();
@@ -857,6 +981,9 @@ impl Model for CacheWrite {
             ),
             ActionSpec::new("crash", "Crash the cache")
                 .help("The cache restarts empty; writes it had not flushed are lost."),
+            ActionSpec::new("fail-db-write", "Write, and the database fails it")
+                .arg("key", Some("k1"))
+                .help("A client writes this key and the database write fails: the client gets an error."),
         ]
     }
 
@@ -887,6 +1014,8 @@ impl Model for CacheWrite {
             in_flight: None,
             lease: BTreeMap::new(),
             next_lease: 0,
+            failing: BTreeSet::new(),
+            never_committed: BTreeSet::new(),
             loading: BTreeMap::new(),
             ops: BTreeMap::new(),
             next_id: 0,
@@ -929,9 +1058,19 @@ impl Model for CacheWrite {
                 );
             }
             "crash" => self.crash(ctx),
+            "fail-db-write" => {
+                let key = self.parse_key(arg)?;
+                if self.policy.is_write_behind() {
+                    return Err(InputError(
+                        "under write-behind a client's write ends at the cache; this model does not fail its flushes, so choose another policy to fail a database write".into(),
+                    ));
+                }
+                let id = self.start_write(None, key, ctx);
+                self.failing.insert(id);
+            }
             other => {
                 return Err(InputError(format!(
-                    "unknown action {other:?}; this lesson knows read, write, race and crash"
+                    "unknown action {other:?}; this lesson knows read, write, race, crash and fail-db-write"
                 )))
             }
         }
@@ -951,7 +1090,9 @@ impl Model for CacheWrite {
                 self.schedule_next(ctx, true);
             }
             Event::StartRead { who, key, slow_us } => self.start_read(who, key, slow_us, ctx),
-            Event::StartWrite { who, key } => self.start_write(who, key, ctx),
+            Event::StartWrite { who, key } => {
+                self.start_write(who, key, ctx);
+            }
             Event::ReadAtCache { id, slow_us } => self.read_at_cache(id, slow_us, ctx),
             Event::ReadFill {
                 id,
@@ -963,6 +1104,7 @@ impl Model for CacheWrite {
             Event::AfterCommit { id, version } => self.after_commit(id, version, ctx),
             Event::Recache { id, version } => self.recache(id, version, ctx),
             Event::Buffer { id } => self.buffer(id, ctx),
+            Event::CacheFirst { id } => self.cache_first(id, ctx),
             Event::FlushTimer => {
                 let one = self.policy == Policy::WriteBehindOne;
                 if !(one && !self.pending.is_empty() && self.in_flight.is_none()) {
@@ -1023,6 +1165,18 @@ impl Model for CacheWrite {
                     "Stale reads",
                     c.stale_reads,
                     "Hits that returned a version older than the database's.",
+                ),
+                int(
+                    "uncommitted_reads",
+                    "Uncommitted reads",
+                    c.uncommitted_reads,
+                    "Hits that returned a version the database had not committed: the cache took the write first and its database write failed or had not finished (write-behind's dirty entries aside).",
+                ),
+                int(
+                    "failed_writes",
+                    "Failed writes",
+                    c.failed_writes,
+                    "Writes whose database write failed; the client got an error.",
                 ),
                 int(
                     "db_reads",
@@ -1103,7 +1257,15 @@ impl Model for CacheWrite {
                 .db
                 .get(k as usize)
                 .ok_or(format!("cached key {k} does not exist"))?;
-            if !e.dirty && e.version > db {
+            let in_flight = || {
+                self.policy == Policy::WriteThroughCacheFirst
+                    && (self.never_committed.contains(&(k, e.version))
+                        || self
+                            .ops
+                            .values()
+                            .any(|o| o.write && o.key == k && o.holds == Some(e.version)))
+            };
+            if !e.dirty && e.version > db && !in_flight() {
                 return Err(format!(
                     "{} v{} is cached clean but the database has v{db}",
                     key_name(k),
@@ -1142,8 +1304,11 @@ impl Model for CacheWrite {
                 return Err(format!("pending writes of {} out of order", key_name(k)));
             }
         }
-        if c.stale_reads > c.hits {
-            return Err(format!("{} stale reads but {} hits", c.stale_reads, c.hits));
+        if c.stale_reads + c.uncommitted_reads > c.hits {
+            return Err(format!(
+                "{} stale and {} uncommitted reads but {} hits",
+                c.stale_reads, c.uncommitted_reads, c.hits
+            ));
         }
         if c.reads > c.hits + c.misses {
             return Err(format!(

@@ -19,6 +19,8 @@ pub enum Policy {
     WriteThroughRecache,
     /// Buggy: write-behind whose flusher writes one write, then sleeps.
     WriteBehindOne,
+    /// Buggy: write-through that sets the cache before the database write, which may fail.
+    WriteThroughCacheFirst,
 }
 
 /// Every policy: (id, label).
@@ -36,6 +38,10 @@ pub const POLICIES: &[(&str, &str)] = &[
         "write-behind-one",
         "Buggy write-behind: one write, then sleep",
     ),
+    (
+        "write-through-cache-first",
+        "Buggy write-through: the cache first, then the database",
+    ),
 ];
 
 impl Policy {
@@ -48,6 +54,7 @@ impl Policy {
             "write-around" => Policy::WriteAround,
             "write-through-recache" => Policy::WriteThroughRecache,
             "write-behind-one" => Policy::WriteBehindOne,
+            "write-through-cache-first" => Policy::WriteThroughCacheFirst,
             _ => Policy::CacheAside,
         }
     }
@@ -62,6 +69,7 @@ impl Policy {
             Policy::WriteAround => "write-around",
             Policy::WriteThroughRecache => "write-through-recache",
             Policy::WriteBehindOne => "write-behind-one",
+            Policy::WriteThroughCacheFirst => "write-through-cache-first",
         }
     }
 
@@ -80,6 +88,7 @@ impl Policy {
             Policy::WriteAround => "write-around: a write goes to the database only; the cache keeps what it had",
             Policy::WriteThroughRecache => "buggy write-through: after the database write, re-read through the cache and cache that",
             Policy::WriteBehindOne => "buggy write-behind: the flusher writes one write, then sleeps",
+            Policy::WriteThroughCacheFirst => "buggy write-through: set the cache, then write the database (which may fail)",
         }
     }
 }

@@ -296,6 +296,85 @@ fn the_buggy_write_through_recaches_the_old_value_with_a_fresh_ttl() {
 }
 
 #[test]
+fn a_failed_database_write_after_the_cache_first_leaves_a_value_never_committed() {
+    // 0: miss, fill v1 at 21 ms. 100: the write reaches the cache at 101 and the buggy version
+    // sets k1 v2 there first; its database write (30 ms) fails at 131: the client gets an error
+    // and the database keeps v1. 200: the read hits v2, a version the database never stored.
+    let inputs = ["0:read:k1", "100:fail-db-write:k1", "200:read:k1"];
+    let r = run(&[("policy", "write-through-cache-first")], &inputs, 300);
+    let c = r.model().counts();
+    assert_eq!(
+        (c.hits, c.misses, c.uncommitted_reads, c.stale_reads),
+        (1, 1, 1, 0)
+    );
+    assert_eq!((c.failed_writes, c.writes, c.db_writes), (1, 0, 0));
+    assert_eq!(r.model().db_version(0), 1);
+    assert_eq!(
+        r.model().cached(0),
+        Some(Cached {
+            version: 2,
+            dirty: false
+        })
+    );
+    assert_eq!(metric(&r, "uncommitted_reads"), 1.0);
+    let said = r.trace_lines();
+    assert!(
+        said.iter()
+            .any(|l| l.text.contains("the database never stored it (it has v1)")),
+        "{said:?}"
+    );
+    // The correct orders, the database first: the failure skips the cache step, so the read at
+    // 200 ms returns v1, the committed version.
+    for policy in ["write-through", "cache-aside", "write-through-recache"] {
+        let r = run(&[("policy", policy)], &inputs, 300);
+        let c = r.model().counts();
+        assert_eq!(
+            (c.hits, c.uncommitted_reads, c.stale_reads, c.failed_writes),
+            (1, 0, 0, 1),
+            "{policy}"
+        );
+        assert_eq!(r.model().cached(0).map(|c| c.version), Some(1), "{policy}");
+    }
+    // The next write of k1 is v3 (v2 is never reused): cache at 301, database at 331, and the
+    // read at 400 hits v3, committed.
+    let mut more = inputs.to_vec();
+    more.extend(["300:write:k1", "400:read:k1"]);
+    let r = run(&[("policy", "write-through-cache-first")], &more, 500);
+    let c = r.model().counts();
+    assert_eq!((c.hits, c.uncommitted_reads, c.db_writes), (2, 1, 1));
+    assert_eq!(r.model().db_version(0), 3);
+    assert_eq!(
+        metric(&r, "write_latency_ms"),
+        31.0,
+        "1 ms cache + 30 ms database"
+    );
+}
+
+#[test]
+fn the_cache_first_write_through_serves_uncommitted_values_even_when_the_write_succeeds() {
+    // The write takes the cache at 101 ms and commits at 131; a read at 110 (hit at 111) gets v2
+    // before the database has it. A read at 200 is an ordinary hit.
+    let inputs = ["0:read:k1", "100:write:k1", "110:read:k1", "200:read:k1"];
+    let r = run(&[("policy", "write-through-cache-first")], &inputs, 300);
+    let c = r.model().counts();
+    assert_eq!((c.hits, c.uncommitted_reads, c.failed_writes), (2, 1, 0));
+    assert_eq!(r.model().db_version(0), 2);
+}
+
+#[test]
+fn a_write_behind_policy_refuses_to_fail_a_database_write_with_a_message() {
+    let r = run(&[("policy", "write-behind")], &["0:fail-db-write:k1"], 10);
+    let lines = r.trace_lines();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.text.contains("does not fail its flushes")),
+        "{lines:?}"
+    );
+    assert_eq!(r.model().counts().failed_writes, 0);
+}
+
+#[test]
 fn the_one_at_a_time_flusher_drains_one_write_per_cycle() {
     // Three writes by 21 ms; flusher: 1 s sleep, 0.5 s write. One reaches the database at
     // 1.5 s, 3.0 s and 4.5 s. A crash at 2 s loses the two still queued; batching flushes
@@ -333,7 +412,7 @@ fn same_seed_same_run_and_the_invariants_hold_under_load() {
         ];
         let specs = CacheWrite::specs();
         let (set, _) = ParamSet::resolve(&specs, p);
-        let inputs: Vec<TimedInput> = ["3000:race:k2", "5000:crash"]
+        let inputs: Vec<TimedInput> = ["3000:race:k2", "4000:fail-db-write:k1", "5000:crash"]
             .iter()
             .map(|t| TimedInput::parse(t).unwrap())
             .collect();

@@ -55,7 +55,7 @@ pub(super) fn frame(m: &CacheWrite, now: SimTime) -> StoreFrame {
         let db = m.db[k as usize];
         let e = match m.cache.get(&k) {
             Some(c) => {
-                let state = if c.dirty {
+                let state = if c.dirty || c.version > db {
                     EntryState::Dirty
                 } else if c.version < db {
                     EntryState::Stale
@@ -63,6 +63,14 @@ pub(super) fn frame(m: &CacheWrite, now: SimTime) -> StoreFrame {
                     EntryState::Fresh
                 };
                 let mut e = entry(name.clone(), Some(c.version), state);
+                // The cache-first write-through's version the database has not committed.
+                if !c.dirty && c.version > db {
+                    e.note = Some(if m.never_committed.contains(&(k, c.version)) {
+                        "never committed".into()
+                    } else {
+                        "uncommitted".into()
+                    });
+                }
                 if m.ttl_us > 0 {
                     e.ttl_left = m
                         .expiry
