@@ -31,6 +31,76 @@ pub struct CacheFrame {
     pub last: Option<LastRequest>,
     /// The next keys of the stream.
     pub upcoming: Vec<u64>,
+    /// W-TinyLFU's count-min sketch (other policies have none).
+    pub sketch: Option<FrameSketch>,
+    /// The reader's trace's own names of the keys this frame shows, by key (empty when the keys
+    /// have no names but their numbers).
+    pub names: Vec<(u64, String)>,
+}
+
+impl CacheFrame {
+    /// A key as this frame names it: the trace's own name, else [`super::key_label`].
+    pub fn label(&self, key: u64) -> String {
+        match self.names.binary_search_by_key(&key, |n| n.0) {
+            Ok(i) => self.names[i].1.clone(),
+            Err(_) => super::key_label(key),
+        }
+    }
+}
+
+/// A count-min sketch as W-TinyLFU holds it, and the counters of the keys that matter now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameSketch {
+    /// Rows (hash functions).
+    pub rows: u32,
+    /// Counters per row.
+    pub width: u64,
+    /// Increments counted since the last halving.
+    pub sample: u64,
+    /// W: the sample count at which every counter (and the count) halves.
+    pub sample_size: u64,
+    /// Halvings so far.
+    pub resets: u64,
+    /// Whether a doorkeeper (a Bloom filter) sits in front of the counters.
+    pub doorkeeper: bool,
+    /// The last request's key (read now), then the last duel's candidate and victim (read when
+    /// the duel was fought).
+    pub keys: Vec<SketchKey>,
+}
+
+/// One key's counters: one per row.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SketchKey {
+    /// The key.
+    pub key: u64,
+    /// `request`, `candidate` or `victim`.
+    pub role: String,
+    /// The request after which the counters were read.
+    pub at: u64,
+    /// Per row: the column the row's hash picks, and the counter there.
+    pub cells: Vec<(u64, u32)>,
+    /// Whether the doorkeeper holds the key (`None`: no doorkeeper).
+    pub doorkeeper: Option<bool>,
+    /// The sketch's estimate: the smallest counter, plus one if the doorkeeper holds the key.
+    pub estimate: u32,
+}
+
+impl SketchKey {
+    /// The counters of `c`, read after request `at`.
+    pub fn of(c: &crate::cache::tinylfu::SketchCells, role: &str, at: u64) -> Self {
+        SketchKey {
+            key: c.key,
+            role: role.to_string(),
+            at,
+            cells: c
+                .cells
+                .iter()
+                .map(|&(col, n)| (col, u32::from(n)))
+                .collect(),
+            doorkeeper: c.doorkeeper,
+            estimate: c.estimate,
+        }
+    }
 }
 
 /// One segment: a queue, list, ghost list or frequency list.
@@ -108,8 +178,8 @@ pub struct FrameEvent {
 }
 
 impl FrameEvent {
-    /// The event as drawn; `ghost`: an eviction from a ghost list.
-    pub fn from_event(e: &CacheEvent, ghost: bool) -> FrameEvent {
+    /// The event as drawn; `ghost`: an eviction from a ghost list; keys named by `labels`.
+    pub fn from_event(e: &CacheEvent, ghost: bool, labels: &super::Labels) -> FrameEvent {
         let (kind, key) = match e {
             CacheEvent::Hit { key, .. } => (EventKind::Hit, Some(*key)),
             CacheEvent::Miss { key, .. } => (EventKind::Miss, Some(*key)),
@@ -123,7 +193,7 @@ impl FrameEvent {
         FrameEvent {
             kind,
             key,
-            text: super::narrate_event(e, ghost),
+            text: super::narrate_event(e, ghost, labels),
         }
     }
 }
