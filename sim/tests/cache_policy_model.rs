@@ -349,9 +349,9 @@ fn the_frame_draws_each_policys_own_structure() {
 
 fn sketch_of(r: &dyn Simulation) -> sim::models::cache_policy::frame::FrameSketch {
     let Frame::Cache(f) = r.frame() else { panic!() };
-    f.sketch
-        .clone()
-        .expect("W-TinyLFU's frame carries its sketch")
+    let s = f.sketch().expect("W-TinyLFU's frame carries its sketch");
+    assert_eq!(s.pack(), f.sketch, "packs and unpacks to the same numbers");
+    s
 }
 
 /// The sketch the frame draws is the policy's own: the same stream replayed through a
@@ -416,7 +416,7 @@ fn the_drawn_sketch_is_the_policys_own_and_its_minimum_is_the_estimate() {
     let Frame::Cache(lru) = run("lru", 20, &[("requests", "10")], &[]).frame() else {
         panic!()
     };
-    assert!(lru.sketch.is_none(), "only W-TinyLFU has a sketch");
+    assert!(lru.sketch().is_none(), "only W-TinyLFU has a sketch");
 }
 
 /// TinyLFU's reset (Einziger, Friedman & Manes, TinyLFU, ACM TOS 2017, §3.3 "Freshness
@@ -494,7 +494,9 @@ fn keys_inside_a_policys_reason_are_labelled_like_every_other_key() {
     let fresh = sim::cache::workload::FRESH_KEY_BASE + 3;
     let labels = sim::models::cache_policy::Labels::default();
     assert_eq!(
-        labels.relabel(&format!("k{fresh} (freq 1) lost to k17 (freq 2); k, kk2, k3x, k4.")),
+        labels.relabel(&format!(
+            "k{fresh} (freq 1) lost to k17 (freq 2); k, kk2, k3x, k4."
+        )),
         "n3 (freq 1) lost to k17 (freq 2); k, kk2, k3x, k4."
     );
 }

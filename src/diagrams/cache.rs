@@ -152,7 +152,7 @@ fn cache_view(f: &CacheFrame, emphasis: &Emphasis) -> Html {
         .values
         .iter()
         .filter(|(k, _)| {
-            !k.starts_with("duel_") && !(f.sketch.is_some() && k.starts_with("sketch_"))
+            !k.starts_with("duel_") && !(!f.sketch.is_empty() && k.starts_with("sketch_"))
         })
         .collect();
     let duel = |k: &str| f.values.iter().find(|(n, _)| n == k).map(|v| v.1);
@@ -173,7 +173,7 @@ fn cache_view(f: &CacheFrame, emphasis: &Emphasis) -> Html {
                 { for values.iter().map(|(k, v)| html! { <span class="cache-value" data-testid={format!("cache-value-{}", slug(k))}>{ format!(" · {} {v}", value_name(k)) }</span> }) }
             </p>
             if let Some(d) = duel { <p class="cache-duel" data-testid="cache-duel">{ d }</p> }
-            if let Some(s) = &f.sketch { { sketch(f, s) } }
+            if let Some(s) = f.sketch() { { sketch(f, &s) } }
             { for f.segments.iter().enumerate().map(|(i, s)| segment(f, i, s, emphasis)) }
             <p class="cache-foot">
                 if let Some(l) = last { { gone(f, l) } }

@@ -31,25 +31,37 @@ pub struct CacheFrame {
     pub last: Option<LastRequest>,
     /// The next keys of the stream.
     pub upcoming: Vec<u64>,
-    /// W-TinyLFU's count-min sketch (other policies have none).
-    pub sketch: Option<FrameSketch>,
-    /// The reader's trace's own names of the keys this frame shows, by key (empty when the keys
-    /// have no names but their numbers).
-    pub names: Vec<(u64, String)>,
+    /// W-TinyLFU's count-min sketch, packed ([`FrameSketch::pack`]; empty for other policies;
+    /// read it with [`CacheFrame::sketch`]). Numbers, not a struct of its own: a frame crosses
+    /// to the app as JSON, and every type the app decodes adds its decoder to the first load.
+    pub sketch: Vec<u64>,
+    /// The keys of this frame that the reader's trace names, in order (empty when keys have no
+    /// names but their numbers) ...
+    pub named: Vec<u64>,
+    /// ... and their names, as the file writes them.
+    pub names: Vec<String>,
 }
 
 impl CacheFrame {
     /// A key as this frame names it: the trace's own name, else [`super::key_label`].
     pub fn label(&self, key: u64) -> String {
-        match self.names.binary_search_by_key(&key, |n| n.0) {
-            Ok(i) => self.names[i].1.clone(),
+        match self.named.binary_search(&key) {
+            Ok(i) => self.names[i].clone(),
             Err(_) => super::key_label(key),
         }
     }
+
+    /// W-TinyLFU's sketch, if the policy has one.
+    pub fn sketch(&self) -> Option<FrameSketch> {
+        FrameSketch::unpack(&self.sketch)
+    }
 }
 
+/// The roles a sketch key plays, by number in the packed form.
+const ROLES: [&str; 3] = ["request", "candidate", "victim"];
+
 /// A count-min sketch as W-TinyLFU holds it, and the counters of the keys that matter now.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FrameSketch {
     /// Rows (hash functions).
     pub rows: u32,
@@ -68,8 +80,60 @@ pub struct FrameSketch {
     pub keys: Vec<SketchKey>,
 }
 
+impl FrameSketch {
+    /// As numbers: rows, width, sample, sample size, resets, doorkeeper (0/1), then per key: the
+    /// key, its role (0 request, 1 candidate, 2 victim), `at`, doorkeeper (0 no, 1 yes, 2 none),
+    /// the estimate, and per row the column and the count.
+    pub fn pack(&self) -> Vec<u64> {
+        let mut v = vec![
+            u64::from(self.rows),
+            self.width,
+            self.sample,
+            self.sample_size,
+            self.resets,
+            u64::from(self.doorkeeper),
+        ];
+        for k in &self.keys {
+            let role = ROLES.iter().position(|r| *r == k.role).unwrap_or(0) as u64;
+            let door = k.doorkeeper.map_or(2, u64::from);
+            v.extend([k.key, role, k.at, door, u64::from(k.estimate)]);
+            v.extend(k.cells.iter().flat_map(|&(c, n)| [c, u64::from(n)]));
+        }
+        v
+    }
+
+    /// What [`pack`](Self::pack) wrote; `None` for an empty or malformed list.
+    pub fn unpack(v: &[u64]) -> Option<FrameSketch> {
+        let (head, mut rest) = (v.get(..6)?, v.get(6..)?);
+        let rows = u32::try_from(head[0]).ok()?;
+        let per = 5 + 2 * rows as usize;
+        let mut keys = Vec::new();
+        while !rest.is_empty() {
+            let k = rest.get(..per)?;
+            keys.push(SketchKey {
+                key: k[0],
+                role: ROLES.get(k[1] as usize)?.to_string(),
+                at: k[2],
+                doorkeeper: (k[3] < 2).then_some(k[3] == 1),
+                estimate: u32::try_from(k[4]).ok()?,
+                cells: k[5..].chunks(2).map(|c| (c[0], c[1] as u32)).collect(),
+            });
+            rest = &rest[per..];
+        }
+        Some(FrameSketch {
+            rows,
+            width: head[1],
+            sample: head[2],
+            sample_size: head[3],
+            resets: head[4],
+            doorkeeper: head[5] == 1,
+            keys,
+        })
+    }
+}
+
 /// One key's counters: one per row.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SketchKey {
     /// The key.
     pub key: u64,

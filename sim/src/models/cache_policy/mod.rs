@@ -803,7 +803,8 @@ impl Model for CachePolicyModel {
                 .take(FRAME_UPCOMING)
                 .map(|r| r.key)
                 .collect(),
-            sketch: self.sketch(),
+            sketch: self.sketch().map_or_else(Vec::new, |s| s.pack()),
+            named: Vec::new(),
             names: Vec::new(),
         };
         if self.labels.0.is_some() {
@@ -818,13 +819,15 @@ impl Model for CachePolicyModel {
                     .iter()
                     .flat_map(|l| l.events.iter().filter_map(|e| e.key)),
             );
-            keys.extend(f.sketch.iter().flat_map(|s| s.keys.iter().map(|k| k.key)));
+            keys.extend(f.sketch().iter().flat_map(|s| s.keys.iter().map(|k| k.key)));
             keys.sort_unstable();
             keys.dedup();
-            f.names = keys
-                .into_iter()
-                .filter_map(|k| self.labels.name(k).map(|n| (k, n)))
-                .collect();
+            for k in keys {
+                if let Some(n) = self.labels.name(k) {
+                    f.named.push(k);
+                    f.names.push(n);
+                }
+            }
         }
         f
     }
