@@ -96,24 +96,24 @@ impl Labels {
     /// A policy's reason with each key it names (`k17`, written by the policy) shown as
     /// [`label`](Self::label) shows it.
     pub fn relabel(&self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(i) = rest.find('k') {
-            let (head, tail) = rest.split_at(i);
-            out.push_str(head);
-            let digits = tail[1..].bytes().take_while(u8::is_ascii_digit).count();
-            let word_start = !out.chars().next_back().is_some_and(char::is_alphanumeric);
-            let word_end = !tail[1 + digits..]
-                .chars()
-                .next()
-                .is_some_and(char::is_alphanumeric);
-            match tail[1..1 + digits].parse::<u64>() {
-                Ok(key) if word_start && word_end => out.push_str(&self.label(key)),
-                _ => out.push_str(&tail[..1 + digits]),
+        // ASCII tests only: `char::is_alphanumeric` would bring Unicode's tables to the page.
+        let b = text.as_bytes();
+        let word = |i: usize| b.get(i).is_some_and(u8::is_ascii_alphanumeric);
+        let (mut out, mut done, mut i) = (String::with_capacity(text.len()), 0, 0);
+        while i < b.len() {
+            if b[i] != b'k' || (i > 0 && word(i - 1)) {
+                i += 1;
+                continue;
             }
-            rest = &tail[1 + digits..];
+            let end = i + 1 + b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if let (false, Ok(key)) = (word(end), text[i + 1..end].parse::<u64>()) {
+                out.push_str(&text[done..i]);
+                out.push_str(&self.label(key));
+                done = end;
+            }
+            i = end;
         }
-        out.push_str(rest);
+        out.push_str(&text[done..]);
         out
     }
 }
