@@ -346,3 +346,157 @@ fn the_frame_draws_each_policys_own_structure() {
         segment: "x",
     };
 }
+
+fn sketch_of(r: &dyn Simulation) -> sim::models::cache_policy::frame::FrameSketch {
+    let Frame::Cache(f) = r.frame() else { panic!() };
+    let s = f.sketch().expect("W-TinyLFU's frame carries its sketch");
+    assert_eq!(s.pack(), f.sketch, "packs and unpacks to the same numbers");
+    s
+}
+
+/// The sketch the frame draws is the policy's own: the same stream replayed through a
+/// standalone `TinyLfu` gives the same counters for the last key, whose smallest counter is
+/// the policy's `estimate`; and the duel's keys' counters, read when the duel was fought, give
+/// the estimates the duel reports.
+#[test]
+fn the_drawn_sketch_is_the_policys_own_and_its_minimum_is_the_estimate() {
+    use sim::cache::tinylfu::TinyLfu;
+    use sim::cache::Policy;
+    let r = run(
+        "tinylfu",
+        20,
+        &[
+            ("workload", "zipf"),
+            ("keys", "200"),
+            ("zipf_s", "0.9"),
+            ("requests", "1500"),
+        ],
+        &[],
+    );
+    let s = sketch_of(&*r);
+    // Caffeine's sizing (the module doc): 4 × 20 rounded up to a power of two; W = 10 × 20.
+    assert_eq!((s.rows, s.width, s.sample_size), (4, 128, 200));
+    assert!(!s.doorkeeper && s.sample < 200);
+    let trace = Workload::Zipf { keys: 200, s: 0.9 }
+        .generate(7, SizeModel::Fixed(1), 1500)
+        .unwrap();
+    let mut p = TinyLfu::new(20);
+    for req in &trace {
+        p.access(req, None);
+    }
+    assert_eq!(s.resets, p.sketch().resets());
+    assert!(
+        s.resets >= 7,
+        "1,500 requests at W = 200 halve the counters 7 times or more"
+    );
+    let roles: Vec<&str> = s.keys.iter().map(|k| k.role.as_str()).collect();
+    assert_eq!(roles, ["request", "candidate", "victim"]);
+    let req = &s.keys[0];
+    assert_eq!((req.key, req.at), (trace[1499].key, 1500));
+    let own = p.sketch_view(req.key);
+    let cells: Vec<(u64, u32)> = own.cells.iter().map(|&(c, n)| (c, u32::from(n))).collect();
+    assert_eq!(req.cells, cells, "the counters as the policy holds them");
+    assert_eq!(
+        req.cells.iter().map(|c| c.1).min(),
+        Some(p.sketch().estimate(req.key))
+    );
+    assert_eq!(req.estimate, p.sketch().estimate(req.key));
+    // The duel: read when it was fought (maybe some requests ago), its keys' smallest counters
+    // are the estimates it reports.
+    let Frame::Cache(f) = r.frame() else { panic!() };
+    let value = |name: &str| f.values.iter().find(|v| v.0 == name).map(|v| v.1 as u32);
+    let (cand, victim) = (&s.keys[1], &s.keys[2]);
+    let d = p.last_duel().expect("a full cache of 20 fights duels");
+    assert_eq!((cand.key, victim.key), (d.candidate, d.victim));
+    assert_eq!(cand.cells.iter().map(|c| c.1).min(), Some(d.candidate_freq));
+    assert_eq!(victim.cells.iter().map(|c| c.1).min(), Some(d.victim_freq));
+    assert_eq!(value("duel_candidate_freq"), Some(cand.estimate));
+    assert_eq!(value("duel_victim_freq"), Some(victim.estimate));
+    assert!(run("lru", 20, &[], &[]).frame() != r.frame());
+    let Frame::Cache(lru) = run("lru", 20, &[("requests", "10")], &[]).frame() else {
+        panic!()
+    };
+    assert!(lru.sketch().is_none(), "only W-TinyLFU has a sketch");
+}
+
+/// TinyLFU's reset (Einziger, Friedman & Manes, TinyLFU, ACM TOS 2017, §3.3 "Freshness
+/// Mechanism": after W additions every counter is divided by 2; Caffeine's
+/// `FrequencySketch.reset` halves each 4-bit counter with a shift, rounding down, and halves the
+/// sample count). Capacity 1: W = 10. Nine requests for k1 leave its four counters at 9; the
+/// tenth is the tenth addition: the counters become 10 / 2 = 5, and so does the sample count.
+#[test]
+fn the_reset_halves_the_counters_the_frame_draws() {
+    let before = sketch_of(&*seq("tinylfu", 1, "1 1 1 1 1 1 1 1 1"));
+    assert_eq!(
+        (before.sample_size, before.sample, before.resets),
+        (10, 9, 0)
+    );
+    assert!(before.keys[0].cells.iter().all(|c| c.1 == 9));
+    assert_eq!(before.keys[0].estimate, 9);
+    let after = sketch_of(&*seq("tinylfu", 1, "1 1 1 1 1 1 1 1 1 1"));
+    assert_eq!((after.sample, after.resets), (5, 1));
+    assert!(after.keys[0].cells.iter().all(|c| c.1 == 5), "{after:?}");
+    assert_eq!(after.keys[0].estimate, 5);
+    // The same columns before and after: a reset moves no counter.
+    let cols = |s: &sim::models::cache_policy::frame::FrameSketch| {
+        s.keys[0].cells.iter().map(|c| c.0).collect::<Vec<_>>()
+    };
+    assert_eq!(cols(&before), cols(&after));
+}
+
+/// An odd count halves rounding down (9 → 4), counter by counter, read through the policy's
+/// accessor: k1 counted 9 times, then k2's single addition is the W-th and triggers the reset.
+/// A row where k2 shares k1's counter holds 10 before the halving, 5 after. The doorkeeper
+/// (TinyLFU §3.4.2): a key's first addition only sets its Bloom filter bits, and the estimate
+/// adds one for a key the doorkeeper holds.
+#[test]
+fn each_counter_halves_rounding_down_and_the_doorkeeper_adds_one() {
+    use sim::cache::tinylfu::FrequencySketch;
+    let mut s = FrequencySketch::new(1, false);
+    for _ in 0..9 {
+        s.increment(1);
+    }
+    let k1 = s.cells(1);
+    let k2 = s.cells(2);
+    assert_eq!(k1.estimate, 9);
+    assert_eq!(k1.doorkeeper, None);
+    s.increment(2);
+    assert_eq!(s.resets(), 1);
+    let halved = s.cells(1);
+    let mut free_rows = 0;
+    for row in 0..4 {
+        let shared = k1.cells[row].0 == k2.cells[row].0;
+        free_rows += u32::from(!shared);
+        let expect = if shared { 5 } else { 4 };
+        assert_eq!(halved.cells[row], (k1.cells[row].0, expect), "row {row}");
+    }
+    assert!(
+        free_rows > 0,
+        "k2 must miss k1's counter in some row for this test"
+    );
+    assert_eq!(halved.estimate, 4, "9 / 2 rounded down");
+
+    let mut d = FrequencySketch::new(100, true);
+    d.increment(7);
+    let first = d.cells(7);
+    assert_eq!(first.doorkeeper, Some(true));
+    assert!(first.cells.iter().all(|c| c.1 == 0));
+    assert_eq!(first.estimate, 1);
+    d.increment(7);
+    assert_eq!(d.cells(7).estimate, 2);
+    assert_eq!(d.cells(7).cells.iter().map(|c| c.1).min(), Some(1));
+}
+
+/// A policy's reason names keys as `k` and the number; the narration shows each as the lesson
+/// labels it (a scan's never-seen key as `n3`), leaving other words alone.
+#[test]
+fn keys_inside_a_policys_reason_are_labelled_like_every_other_key() {
+    let fresh = sim::cache::workload::FRESH_KEY_BASE + 3;
+    let labels = sim::models::cache_policy::Labels::default();
+    assert_eq!(
+        labels.relabel(&format!(
+            "k{fresh} (freq 1) lost to k17 (freq 2); k, kk2, k3x, k4."
+        )),
+        "n3 (freq 1) lost to k17 (freq 2); k, kk2, k3x, k4."
+    );
+}

@@ -8,7 +8,9 @@
 //! SVG: rows wrap at any width (never the page), and every key is text a screen reader reads.
 
 use super::{DiagramKind, Emphasis};
-use sim::models::cache_policy::frame::{CacheFrame, EventKind, FrameSegment, LastRequest};
+use sim::models::cache_policy::frame::{
+    CacheFrame, EventKind, FrameSegment, FrameSketch, LastRequest,
+};
 use sim::models::cache_policy::key_label;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -55,6 +57,15 @@ fn value_name(name: &str) -> String {
     }
 }
 
+/// A key's name cut to 12 characters for a box (the full name goes in its `title`).
+fn short(name: &str) -> String {
+    if name.chars().count() > 12 {
+        name.chars().take(11).chain(['…']).collect()
+    } else {
+        name.to_string()
+    }
+}
+
 fn slug(name: &str) -> String {
     name.chars()
         .map(|c| {
@@ -81,13 +92,14 @@ fn segment(f: &CacheFrame, i: usize, s: &FrameSegment, emphasis: &Emphasis) -> H
     let n = s.entries.len();
     let items = s.entries.iter().enumerate().map(|(j, e)| {
         let label = key_label(e.key);
+        let name = f.label(e.key);
         let kind = last.and_then(|l| l.kind_of(e.key));
         let at_hand = hand == Some(j);
         let mark_text = e.mark.filter(|_| !emphasis.conceal).map(|m| {
             if m == u32::MAX { "∞".to_string() } else { m.to_string() }
         });
         let title = format!(
-            "{label}{}{}{}",
+            "{name}{}{}{}",
             mark_text.as_ref().map(|m| format!(", {mark} {m}")).unwrap_or_default(),
             if f.bytes { format!(", {} bytes", e.size) } else { String::new() },
             if at_hand { ", under the hand" } else { "" },
@@ -98,7 +110,7 @@ fn segment(f: &CacheFrame, i: usize, s: &FrameSegment, emphasis: &Emphasis) -> H
                 data-testid={format!("cache-key-{label}")} data-event={kind.map(EventKind::name)}
                 data-highlighted={super::highlighted_attr(emphasis.stresses([label.as_str()]))}
                 title={title.clone()} aria-label={title}>
-                { label }
+                { short(&name) }
                 if let Some(m) = mark_text { <sup aria-hidden="true">{ m }</sup> }
             </li>
         }
@@ -119,16 +131,16 @@ fn segment(f: &CacheFrame, i: usize, s: &FrameSegment, emphasis: &Emphasis) -> H
 }
 
 /// Keys the last request pushed out or turned away: no longer in any segment.
-fn gone(last: &LastRequest) -> Html {
+fn gone(f: &CacheFrame, last: &LastRequest) -> Html {
     let gone = last
         .events
         .iter()
         .filter(|e| matches!(e.kind, EventKind::Evict | EventKind::Refuse));
     gone.filter_map(|e| {
-        let label = key_label(e.key?);
+        let key = e.key?;
         let verb = if e.kind == EventKind::Evict { "evicted" } else { "not admitted" };
-        Some(html! { <span class={classes!("cache-key", "gone", e.kind.name())} data-testid={format!("cache-gone-{label}")}>
-            { format!("{label} {verb}") }</span> })
+        Some(html! { <span class={classes!("cache-key", "gone", e.kind.name())} data-testid={format!("cache-gone-{}", key_label(key))}>
+            { format!("{} {verb}", short(&f.label(key))) }</span> })
     })
     .collect()
 }
@@ -139,7 +151,9 @@ fn cache_view(f: &CacheFrame, emphasis: &Emphasis) -> Html {
     let values: Vec<&(String, i64)> = f
         .values
         .iter()
-        .filter(|(k, _)| !k.starts_with("duel_"))
+        .filter(|(k, _)| {
+            !k.starts_with("duel_") && !(!f.sketch.is_empty() && k.starts_with("sketch_"))
+        })
         .collect();
     let duel = |k: &str| f.values.iter().find(|(n, _)| n == k).map(|v| v.1);
     let duel = duel("duel_candidate_freq")
@@ -159,18 +173,49 @@ fn cache_view(f: &CacheFrame, emphasis: &Emphasis) -> Html {
                 { for values.iter().map(|(k, v)| html! { <span class="cache-value" data-testid={format!("cache-value-{}", slug(k))}>{ format!(" · {} {v}", value_name(k)) }</span> }) }
             </p>
             if let Some(d) = duel { <p class="cache-duel" data-testid="cache-duel">{ d }</p> }
+            if let Some(s) = f.sketch() { { sketch(f, &s) } }
             { for f.segments.iter().enumerate().map(|(i, s)| segment(f, i, s, emphasis)) }
             <p class="cache-foot">
-                if let Some(l) = last { { gone(l) } }
+                if let Some(l) = last { { gone(f, l) } }
                 if !f.upcoming.is_empty() {
                     <span class="cache-upcoming" data-testid="cache-upcoming">
-                        { format!("Next requests: {}", f.upcoming.iter().map(|&k| key_label(k)).collect::<Vec<_>>().join(" ")) }
+                        { format!("Next requests: {}", f.upcoming.iter().map(|&k| short(&f.label(k))).collect::<Vec<_>>().join(" ")) }
                     </span>
                 }
             </p>
             <p class="cache-narration" data-testid="cache-narration">
                 { last.map_or_else(|| "No request yet: press play.".to_string(), LastRequest::narration) }
             </p>
+        </div>
+    }
+}
+
+/// W-TinyLFU's count-min sketch: its shape and sample count, then per row the counter each key
+/// that matters now hashes to (`#column count`), the key's smallest counter (its estimate)
+/// highlighted.
+fn sketch(f: &CacheFrame, s: &FrameSketch) -> Html {
+    let head = s.keys.iter().map(|k| {
+        let name = f.label(k.key);
+        html! { <th title={name.clone()}>{ format!("{} {} ({})", short(&name), k.role, k.at) }</th> }
+    });
+    let rows = (0..s.rows as usize).map(|r| {
+        let cells = s.keys.iter().map(|k| {
+            let (col, n) = k.cells[r];
+            let min = k.cells.iter().position(|c| Some(c.1) == k.cells.iter().map(|c| c.1).min()) == Some(r);
+            html! { <td class={min.then_some("min")} data-count={n.to_string()}>{ format!("#{col} {n}") }</td> }
+        });
+        html! { <tr data-testid={format!("cache-sketch-row-{r}")}><th>{ r }</th>{ for cells }</tr> }
+    });
+    html! {
+        <div class="cache-sketch" data-testid="cache-sketch">
+            <p>{ format!("Count-min sketch: {} rows × {} counters, {}. Counters halve after {} increments; the count is {} (halving halves it too; {} halvings so far). A key's estimate is its smallest counter{}.",
+                s.rows, s.width, if s.doorkeeper { "a doorkeeper in front" } else { "no doorkeeper" }, s.sample_size, s.sample, s.resets,
+                if s.doorkeeper { ", plus 1 if the doorkeeper holds it" } else { "" }) }</p>
+            <table>
+                <tr><th>{ "row" }</th>{ for head }</tr>
+                { for rows }
+                <tr class="cache-sketch-est"><th>{ "estimate" }</th>{ for s.keys.iter().map(|k| html! { <td>{ k.estimate }</td> }) }</tr>
+            </table>
         </div>
     }
 }

@@ -270,6 +270,16 @@ pub struct Attached {
 }
 
 impl Attached {
+    /// The key as the file writes it: a text or CSV trace's own key string (the table
+    /// [`TraceRead::names`] built while parsing), an oracleGeneral record's object id in decimal.
+    /// For the page and the narration only: a run never reads it.
+    pub fn key_name(&self, key: u64) -> Option<String> {
+        match self.format {
+            TraceFormat::OracleGeneral => Some(key.to_string()),
+            _ => self.trace.names.name(key).map(str::to_string),
+        }
+    }
+
     /// What was read, in words: "read all 5,000 requests" or "read the first 1,000,000 of
     /// 3,200,000 requests".
     pub fn summary(&self) -> String {

@@ -107,9 +107,13 @@ impl FrequencySketch {
         }
     }
 
+    /// The column of `key`'s counter in `row`.
+    fn column(&self, row: u64, key: u64) -> u64 {
+        splitmix64_fmix(key ^ SKETCH_SEEDS[row as usize]) & (self.width - 1)
+    }
+
     fn counter_at(&self, row: u64, key: u64) -> (usize, u32) {
-        let col = splitmix64_fmix(key ^ SKETCH_SEEDS[row as usize]) & (self.width - 1);
-        let i = row * self.width + col;
+        let i = row * self.width + self.column(row, key);
         ((i / 16) as usize, ((i % 16) * 4) as u32)
     }
 
@@ -187,6 +191,40 @@ impl FrequencySketch {
     pub fn resets(&self) -> u64 {
         self.resets
     }
+
+    /// Counters per row.
+    pub fn width(&self) -> u64 {
+        self.width
+    }
+
+    /// Whether the sketch has a doorkeeper.
+    pub fn has_doorkeeper(&self) -> bool {
+        !self.doorkeeper.is_empty()
+    }
+
+    /// `key`'s counters as the sketch holds them (read only: nothing is counted).
+    pub fn cells(&self, key: u64) -> SketchCells {
+        SketchCells {
+            key,
+            cells: [0, 1, 2, 3].map(|row| (self.column(row, key), self.counter(row, key))),
+            doorkeeper: self.has_doorkeeper().then(|| self.in_doorkeeper(key)),
+            estimate: self.estimate(key),
+        }
+    }
+}
+
+/// One key's counters in the sketch: the estimate is the smallest of them, plus one when the
+/// doorkeeper holds the key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SketchCells {
+    /// The key.
+    pub key: u64,
+    /// Per row, in row order: the column the row's hash picks and the counter there.
+    pub cells: [(u64, u8); 4],
+    /// Whether the doorkeeper holds the key (`None`: the sketch has no doorkeeper).
+    pub doorkeeper: Option<bool>,
+    /// [`FrequencySketch::estimate`] of the key.
+    pub estimate: u32,
 }
 
 /// The last admission duel: the candidate's and the victim's keys and estimates.
@@ -243,6 +281,11 @@ impl TinyLfu {
     /// The frequency sketch.
     pub fn sketch(&self) -> &FrequencySketch {
         &self.sketch
+    }
+
+    /// `key`'s counters in the sketch, as the diagram draws them.
+    pub fn sketch_view(&self, key: u64) -> SketchCells {
+        self.sketch.cells(key)
     }
 
     /// The last admission duel, if any.

@@ -31,6 +31,140 @@ pub struct CacheFrame {
     pub last: Option<LastRequest>,
     /// The next keys of the stream.
     pub upcoming: Vec<u64>,
+    /// W-TinyLFU's count-min sketch, packed ([`FrameSketch::pack`]; empty for other policies;
+    /// read it with [`CacheFrame::sketch`]). Numbers, not a struct of its own: a frame crosses
+    /// to the app as JSON, and every type the app decodes adds its decoder to the first load.
+    pub sketch: Vec<u64>,
+    /// The keys of this frame that the reader's trace names, in order (empty when keys have no
+    /// names but their numbers) ...
+    pub named: Vec<u64>,
+    /// ... and their names, as the file writes them.
+    pub names: Vec<String>,
+}
+
+impl CacheFrame {
+    /// A key as this frame names it: the trace's own name, else [`super::key_label`].
+    pub fn label(&self, key: u64) -> String {
+        match self.named.binary_search(&key) {
+            Ok(i) => self.names[i].clone(),
+            Err(_) => super::key_label(key),
+        }
+    }
+
+    /// W-TinyLFU's sketch, if the policy has one.
+    pub fn sketch(&self) -> Option<FrameSketch> {
+        FrameSketch::unpack(&self.sketch)
+    }
+}
+
+/// The roles a sketch key plays, by number in the packed form.
+const ROLES: [&str; 3] = ["request", "candidate", "victim"];
+
+/// A count-min sketch as W-TinyLFU holds it, and the counters of the keys that matter now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameSketch {
+    /// Rows (hash functions).
+    pub rows: u32,
+    /// Counters per row.
+    pub width: u64,
+    /// Increments counted since the last halving.
+    pub sample: u64,
+    /// W: the sample count at which every counter (and the count) halves.
+    pub sample_size: u64,
+    /// Halvings so far.
+    pub resets: u64,
+    /// Whether a doorkeeper (a Bloom filter) sits in front of the counters.
+    pub doorkeeper: bool,
+    /// The last request's key (read now), then the last duel's candidate and victim (read when
+    /// the duel was fought).
+    pub keys: Vec<SketchKey>,
+}
+
+impl FrameSketch {
+    /// As numbers: rows, width, sample, sample size, resets, doorkeeper (0/1), then per key: the
+    /// key, its role (0 request, 1 candidate, 2 victim), `at`, doorkeeper (0 no, 1 yes, 2 none),
+    /// the estimate, and per row the column and the count.
+    pub fn pack(&self) -> Vec<u64> {
+        let mut v = vec![
+            u64::from(self.rows),
+            self.width,
+            self.sample,
+            self.sample_size,
+            self.resets,
+            u64::from(self.doorkeeper),
+        ];
+        for k in &self.keys {
+            let role = ROLES.iter().position(|r| *r == k.role).unwrap_or(0) as u64;
+            let door = k.doorkeeper.map_or(2, u64::from);
+            v.extend([k.key, role, k.at, door, u64::from(k.estimate)]);
+            v.extend(k.cells.iter().flat_map(|&(c, n)| [c, u64::from(n)]));
+        }
+        v
+    }
+
+    /// What [`pack`](Self::pack) wrote; `None` for an empty or malformed list.
+    pub fn unpack(v: &[u64]) -> Option<FrameSketch> {
+        let (head, mut rest) = (v.get(..6)?, v.get(6..)?);
+        let rows = u32::try_from(head[0]).ok()?;
+        let per = 5 + 2 * rows as usize;
+        let mut keys = Vec::new();
+        while !rest.is_empty() {
+            let k = rest.get(..per)?;
+            keys.push(SketchKey {
+                key: k[0],
+                role: ROLES.get(k[1] as usize)?.to_string(),
+                at: k[2],
+                doorkeeper: (k[3] < 2).then_some(k[3] == 1),
+                estimate: u32::try_from(k[4]).ok()?,
+                cells: k[5..].chunks(2).map(|c| (c[0], c[1] as u32)).collect(),
+            });
+            rest = &rest[per..];
+        }
+        Some(FrameSketch {
+            rows,
+            width: head[1],
+            sample: head[2],
+            sample_size: head[3],
+            resets: head[4],
+            doorkeeper: head[5] == 1,
+            keys,
+        })
+    }
+}
+
+/// One key's counters: one per row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SketchKey {
+    /// The key.
+    pub key: u64,
+    /// `request`, `candidate` or `victim`.
+    pub role: String,
+    /// The request after which the counters were read.
+    pub at: u64,
+    /// Per row: the column the row's hash picks, and the counter there.
+    pub cells: Vec<(u64, u32)>,
+    /// Whether the doorkeeper holds the key (`None`: no doorkeeper).
+    pub doorkeeper: Option<bool>,
+    /// The sketch's estimate: the smallest counter, plus one if the doorkeeper holds the key.
+    pub estimate: u32,
+}
+
+impl SketchKey {
+    /// The counters of `c`, read after request `at`.
+    pub fn of(c: &crate::cache::tinylfu::SketchCells, role: &str, at: u64) -> Self {
+        SketchKey {
+            key: c.key,
+            role: role.to_string(),
+            at,
+            cells: c
+                .cells
+                .iter()
+                .map(|&(col, n)| (col, u32::from(n)))
+                .collect(),
+            doorkeeper: c.doorkeeper,
+            estimate: c.estimate,
+        }
+    }
 }
 
 /// One segment: a queue, list, ghost list or frequency list.
@@ -108,8 +242,8 @@ pub struct FrameEvent {
 }
 
 impl FrameEvent {
-    /// The event as drawn; `ghost`: an eviction from a ghost list.
-    pub fn from_event(e: &CacheEvent, ghost: bool) -> FrameEvent {
+    /// The event as drawn; `ghost`: an eviction from a ghost list; keys named by `labels`.
+    pub fn from_event(e: &CacheEvent, ghost: bool, labels: &super::Labels) -> FrameEvent {
         let (kind, key) = match e {
             CacheEvent::Hit { key, .. } => (EventKind::Hit, Some(*key)),
             CacheEvent::Miss { key, .. } => (EventKind::Miss, Some(*key)),
@@ -123,7 +257,7 @@ impl FrameEvent {
         FrameEvent {
             kind,
             key,
-            text: super::narrate_event(e, ghost),
+            text: super::narrate_event(e, ghost, labels),
         }
     }
 }

@@ -23,7 +23,8 @@
 
 pub mod frame;
 
-use crate::cache::attach;
+use crate::cache::attach::{self, Attached};
+use crate::cache::tinylfu::{Duel, TinyLfu};
 use crate::cache::workload::{SizeModel, Workload, FRESH_KEY_BASE};
 use crate::cache::{self, CacheEvent, Outcome, Policy, Request, Stats, NEVER};
 use crate::model::{ActionSpec, Ctx, InputError, Metric, MetricValue, Metrics, Model};
@@ -32,7 +33,9 @@ use crate::query::Queries;
 use crate::scenario::Input;
 use crate::time::SimTime;
 use crate::trace::Narrate;
-use frame::{CacheFrame, FrameEntry, FrameEvent, FrameSegment, LastRequest};
+use frame::{
+    CacheFrame, FrameEntry, FrameEvent, FrameSegment, FrameSketch, LastRequest, SketchKey,
+};
 use std::rc::Rc;
 
 pub use crate::models::caching::Caching;
@@ -68,6 +71,66 @@ pub fn parse_key(text: &str) -> Option<u64> {
     (k < FRESH_KEY_BASE).then_some(k)
 }
 
+/// How a run names its keys: [`key_label`], or for the reader's trace the key as the file writes
+/// it ([`Attached::key_name`], a table built once when the trace was parsed). Only the narration
+/// and the diagram read it: names never change what the cache does.
+#[derive(Clone, Default)]
+pub struct Labels(Option<Rc<Attached>>);
+
+impl Labels {
+    /// Names from the attached trace `a`.
+    pub fn of(a: Rc<Attached>) -> Self {
+        Labels(Some(a))
+    }
+
+    /// The trace's name of `key`, if it has one.
+    pub fn name(&self, key: u64) -> Option<String> {
+        self.0.as_ref().and_then(|a| a.key_name(key))
+    }
+
+    /// `key` as the lesson shows it.
+    pub fn label(&self, key: u64) -> String {
+        self.name(key).unwrap_or_else(|| key_label(key))
+    }
+
+    /// A policy's reason with each key it names (`k17`, written by the policy) shown as
+    /// [`label`](Self::label) shows it.
+    pub fn relabel(&self, text: &str) -> String {
+        // ASCII tests only: `char::is_alphanumeric` would bring Unicode's tables to the page.
+        let b = text.as_bytes();
+        let word = |i: usize| b.get(i).is_some_and(u8::is_ascii_alphanumeric);
+        let (mut out, mut done, mut i) = (String::with_capacity(text.len()), 0, 0);
+        while i < b.len() {
+            if b[i] != b'k' || (i > 0 && word(i - 1)) {
+                i += 1;
+                continue;
+            }
+            let end = i + 1 + b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if let (false, Ok(key)) = (word(end), text[i + 1..end].parse::<u64>()) {
+                out.push_str(&text[done..i]);
+                out.push_str(&self.label(key));
+                done = end;
+            }
+            i = end;
+        }
+        out.push_str(&text[done..]);
+        out
+    }
+}
+
+impl std::fmt::Debug for Labels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = self.0.as_ref().map(|a| a.reference.as_str());
+        f.debug_tuple("Labels").field(&r).finish()
+    }
+}
+
+impl PartialEq for Labels {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_ref().map(|a| &a.reference) == other.0.as_ref().map(|a| &a.reference)
+    }
+}
+
 /// What the model records.
 #[derive(Clone, Debug, PartialEq)]
 pub enum CacheRecord {
@@ -90,6 +153,8 @@ pub enum CacheRecord {
         event: CacheEvent,
         /// An eviction from a ghost list (a remembered key forgotten), not from the cache.
         ghost: bool,
+        /// How the narration names keys.
+        labels: Labels,
     },
     /// The stream drawn in advance has been served.
     Done {
@@ -98,13 +163,16 @@ pub enum CacheRecord {
     },
 }
 
-/// One event in words; `ghost`: an eviction from a ghost list (keys only).
-pub fn narrate_event(event: &CacheEvent, ghost: bool) -> String {
+/// One event in words, keys named by `labels`; `ghost`: an eviction from a ghost list (keys
+/// only).
+pub fn narrate_event(event: &CacheEvent, ghost: bool, labels: &Labels) -> String {
+    let key_label = |k: u64| labels.label(k);
     match event {
         CacheEvent::Evict { key, segment, why } if ghost => {
             format!(
-                "forgot the key {} in the ghost list {segment}: {why}",
-                key_label(*key)
+                "forgot the key {} in the ghost list {segment}: {}",
+                key_label(*key),
+                labels.relabel(why)
             )
         }
         CacheEvent::Hit { key, segment } => format!("hit {} in {segment}", key_label(*key)),
@@ -128,9 +196,15 @@ pub fn narrate_event(event: &CacheEvent, ghost: bool) -> String {
             format!("moved {} from {from} to {to}", key_label(*key))
         }
         CacheEvent::Evict { key, segment, why } => {
-            format!("evicted {} from {segment}: {why}", key_label(*key))
+            format!(
+                "evicted {} from {segment}: {}",
+                key_label(*key),
+                labels.relabel(why)
+            )
         }
-        CacheEvent::Refuse { key, why } => format!("did not admit {}: {why}", key_label(*key)),
+        CacheEvent::Refuse { key, why } => {
+            format!("did not admit {}: {}", key_label(*key), labels.relabel(why))
+        }
         CacheEvent::Adapt { name, value } => format!("{name} adapted to {value}"),
     }
 }
@@ -147,8 +221,13 @@ impl Narrate for CacheRecord {
                 let unit = if *bytes { "bytes" } else { "objects" };
                 format!("{policy} cache of {capacity} {unit}; {requests} requests drawn in advance (MIN needs the future).")
             }
-            CacheRecord::Event { n, event, ghost } => {
-                format!("Request {n}: {}.", narrate_event(event, *ghost))
+            CacheRecord::Event {
+                n,
+                event,
+                ghost,
+                labels,
+            } => {
+                format!("Request {n}: {}.", narrate_event(event, *ghost, labels))
             }
             CacheRecord::Done { requests } => format!(
                 "All {requests} requests drawn for this run are served; raise Requests for a longer run."
@@ -167,10 +246,49 @@ pub enum CacheTick {
     Request,
 }
 
+/// The policy a run holds: W-TinyLFU by its own type (the diagram draws its sketch), any other
+/// behind the [`Policy`] trait.
+#[derive(Clone)]
+enum Held {
+    Any(Box<dyn Policy>),
+    TinyLfu(Box<TinyLfu>),
+}
+
+impl std::ops::Deref for Held {
+    type Target = dyn Policy;
+    fn deref(&self) -> &(dyn Policy + 'static) {
+        match self {
+            Held::Any(p) => p.as_ref(),
+            Held::TinyLfu(p) => p.as_ref(),
+        }
+    }
+}
+
+impl std::ops::DerefMut for Held {
+    fn deref_mut(&mut self) -> &mut (dyn Policy + 'static) {
+        match self {
+            Held::Any(p) => p.as_mut(),
+            Held::TinyLfu(p) => p.as_mut(),
+        }
+    }
+}
+
+/// The last admission duel, and both keys' counters read when it was fought.
+#[derive(Clone, Debug)]
+struct DuelSeen {
+    duel: Duel,
+    candidate: SketchKey,
+    victim: SketchKey,
+}
+
 /// The eviction-policy lesson model.
 #[derive(Clone)]
 pub struct CachePolicyModel {
-    policy: Box<dyn Policy>,
+    policy: Held,
+    /// W-TinyLFU's last duel as seen.
+    duel: Option<DuelSeen>,
+    /// How keys are named.
+    labels: Labels,
     policy_id: &'static str,
     policy_label: &'static str,
     /// The policy's ghost lists (keys only): an eviction from one is not an eviction.
@@ -268,9 +386,13 @@ fn param_error(param: &str, value: &str, allowed: String) -> ParamError {
 }
 
 /// The first `n` requests of the reader's trace named by the `trace` parameter
-/// ([`attach::lookup`]). With object sizes on (any `sizes` but `unit`) the trace's own sizes are
+/// ([`attach::lookup`]), and the trace (its key names). With object sizes on (any `sizes` but `unit`) the trace's own sizes are
 /// used when it has them; otherwise every object has size 1.
-fn trace_stream(params: &ParamSet, n: u64, sizes: SizeModel) -> Result<Vec<Request>, ParamError> {
+fn trace_stream(
+    params: &ParamSet,
+    n: u64,
+    sizes: SizeModel,
+) -> Result<(Vec<Request>, Rc<Attached>), ParamError> {
     let reference = params.text(attach::TRACE_PARAM);
     if reference.is_empty() {
         return Err(param_error(
@@ -293,7 +415,7 @@ fn trace_stream(params: &ParamSet, n: u64, sizes: SizeModel) -> Result<Vec<Reque
         })
         .collect();
     cache::annotate_next(&mut trace);
-    Ok(trace)
+    Ok((trace, attached))
 }
 
 /// Requests in the window [`CachePolicyModel`]'s `recent_miss_ratio` reads.
@@ -354,6 +476,18 @@ impl CachePolicyModel {
     fn serve(&mut self, req: Request, n: u64, ctx: &mut Ctx<'_, Self>) {
         let mut events = Vec::new();
         let outcome = self.policy.access(&req, Some(&mut events));
+        if let Held::TinyLfu(t) = &self.policy {
+            let duel = t.last_duel();
+            // A new duel: read both keys' counters now, as the duel read them (nothing is
+            // counted between the duel and the end of the request).
+            if let Some(d) = duel.filter(|d| self.duel.as_ref().map(|s| s.duel) != Some(*d)) {
+                self.duel = Some(DuelSeen {
+                    duel: d,
+                    candidate: SketchKey::of(&t.sketch_view(d.candidate), "candidate", n),
+                    victim: SketchKey::of(&t.sketch_view(d.victim), "victim", n),
+                });
+            }
+        }
         self.stats.record(&req, outcome);
         if self.recent.len() as u64 == WINDOW {
             self.recent.pop_front();
@@ -382,12 +516,43 @@ impl CachePolicyModel {
             events: events
                 .iter()
                 .zip(&ghosts)
-                .map(|(e, &g)| FrameEvent::from_event(e, g))
+                .map(|(e, &g)| FrameEvent::from_event(e, g, &self.labels))
                 .collect(),
         });
         for (event, ghost) in events.into_iter().zip(ghosts) {
-            ctx.record(CacheRecord::Event { n, event, ghost });
+            ctx.record(CacheRecord::Event {
+                n,
+                event,
+                ghost,
+                labels: self.labels.clone(),
+            });
         }
+    }
+
+    /// W-TinyLFU's sketch: its shape and sample, the last request's key's counters now and the
+    /// last duel's keys' counters as the duel read them.
+    fn sketch(&self) -> Option<FrameSketch> {
+        let Held::TinyLfu(t) = &self.policy else {
+            return None;
+        };
+        let s = t.sketch();
+        let mut keys: Vec<SketchKey> = self
+            .last
+            .iter()
+            .map(|l| SketchKey::of(&t.sketch_view(l.key), "request", l.n))
+            .collect();
+        if let Some(d) = &self.duel {
+            keys.extend([d.candidate.clone(), d.victim.clone()]);
+        }
+        Some(FrameSketch {
+            rows: crate::cache::tinylfu::SKETCH_SEEDS.len() as u32,
+            width: s.width(),
+            sample: s.additions(),
+            sample_size: s.sample_size(),
+            resets: s.resets(),
+            doorkeeper: s.has_doorkeeper(),
+            keys,
+        })
     }
 
     /// The next use in the stream of `key` at or after the cursor.
@@ -473,10 +638,19 @@ impl Model for CachePolicyModel {
         let capacity = params.int("capacity").clamp(0, MAX_CAPACITY) as u64;
         let policy = cache::build(policy_id, capacity, ctx.seed)
             .map_err(|e| param_error("capacity", &capacity.to_string(), e))?;
+        // `cache::build`'s W-TinyLFU, by its own type (`metrics_agree_with_replay_on_the_same_
+        // stream` checks that the two agree).
+        let policy = match policy_id {
+            "tinylfu" => Held::TinyLfu(Box::new(TinyLfu::new(capacity))),
+            _ => Held::Any(policy),
+        };
         let n = params.int("requests").clamp(1, MAX_REQUESTS) as u64;
         let sizes = sizes_of(params);
+        let mut labels = Labels::default();
         let stream = if params.text("workload") == "trace" {
-            trace_stream(params, n, sizes)?
+            let (stream, attached) = trace_stream(params, n, sizes)?;
+            labels = Labels::of(attached);
+            stream
         } else if params.text("workload") == "sequence" {
             let text = params.text("sequence");
             let keys = parse_sequence(text)
@@ -511,6 +685,8 @@ impl Model for CachePolicyModel {
             .collect();
         let model = CachePolicyModel {
             policy,
+            duel: None,
+            labels,
             policy_id,
             policy_label,
             ghosts,
@@ -586,7 +762,7 @@ impl Model for CachePolicyModel {
 
     fn frame(&self, now: SimTime) -> CacheFrame {
         let view = self.policy.view();
-        CacheFrame {
+        let mut f = CacheFrame {
             now,
             policy: self.policy_id.to_string(),
             policy_label: self.policy_label.to_string(),
@@ -627,7 +803,33 @@ impl Model for CachePolicyModel {
                 .take(FRAME_UPCOMING)
                 .map(|r| r.key)
                 .collect(),
+            sketch: self.sketch().map_or_else(Vec::new, |s| s.pack()),
+            named: Vec::new(),
+            names: Vec::new(),
+        };
+        if self.labels.0.is_some() {
+            let mut keys: Vec<u64> = f.upcoming.clone();
+            keys.extend(
+                f.segments
+                    .iter()
+                    .flat_map(|s| s.entries.iter().map(|e| e.key)),
+            );
+            keys.extend(
+                f.last
+                    .iter()
+                    .flat_map(|l| l.events.iter().filter_map(|e| e.key)),
+            );
+            keys.extend(f.sketch().iter().flat_map(|s| s.keys.iter().map(|k| k.key)));
+            keys.sort_unstable();
+            keys.dedup();
+            for k in keys {
+                if let Some(n) = self.labels.name(k) {
+                    f.named.push(k);
+                    f.names.push(n);
+                }
+            }
         }
+        f
     }
 
     fn metrics(&self) -> Metrics {
