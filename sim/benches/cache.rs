@@ -85,7 +85,7 @@ fn mrc() {
         let ratios: Vec<String> = caps
             .iter()
             .zip(&misses)
-            .map(|(c, m)| format!("{:.4}@{c}", *m as f64 / trace.len() as f64))
+            .map(|(c, m)| format!("{:.6}@{c}", *m as f64 / trace.len() as f64))
             .collect();
         println!(
             "mrc policy={id} ms={:.0} requests_per_sec={:.0} miss_ratios={}",

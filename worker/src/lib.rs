@@ -10,9 +10,14 @@
 //!
 //! This library is the part with no browser in it, so it is tested natively: [`run`] takes the
 //! clock and the way to post a message as arguments. `src/main.rs` is the browser glue.
+//!
+//! Besides sweeps it answers one benchmark request the app never sends ([`bench`]: the
+//! miss-ratio curve of issue 12, timed in the shipped worker).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod bench;
 
 use sim::sweep::{FromWorker, SweepPlan, SweepRequest, ToWorker};
 
