@@ -7,19 +7,55 @@
 #                                                         (tests/e2e/bench/cache-bench.mjs)
 #   2. requests per second per policy in wasm (same script), then natively
 #                                                         (cargo bench -p sim --bench cache)
-# Every figure is the median of RUNS (5) timed runs after a warm-up, a fresh cache per run.
+#   3. the time to compute a miss-ratio curve: every policy of sim::cache (14, Belady's MIN
+#      included) at 20 sizes log-spaced from 100 to 100,000 objects (sim::bench::MRC_CAPACITIES),
+#      natively (cargo bench -p sim --bench cache -- mrc) and in the app's own sweep worker in
+#      headless Chromium (tests/e2e/bench/mrc-bench.mjs posts the worker a bench-mrc request;
+#      the worker is the built dist/, trunk's worker-release build: run
+#      `trunk build --release --offline` first). One timed pass each: total, per policy,
+#      requests per second, the miss ratios. Fails if any policy misses less than MIN at any
+#      size, if LRU's or MIN's curve rises, or if the worker's miss counts differ from native.
+# Every figure of steps 1-2 is the median of RUNS (5) timed runs after a warm-up, a fresh cache per run.
 # The wasm is bench/cache-wasm built as trunk builds the sweep worker, where miss-ratio curves
 # run: the worker-release profile (Cargo.toml: opt-level 3, LTO) and wasm-opt -O3 (www/index.html).
 # BENCH_PROFILE=release times the app's own size-optimised build (opt-level "z", wasm-opt -Oz).
 #
 #   bash scripts/bench-cache.sh
-#   BENCH_SKIP_NATIVE=1 bash scripts/bench-cache.sh    # wasm and lru-cache only
+#   BENCH_SKIP_NATIVE=1 bash scripts/bench-cache.sh    # wasm and lru-cache only (step 3: worker only)
+#   BENCH_SKIP_MRC=1 bash scripts/bench-cache.sh       # steps 1-2 only
+#   BENCH_MRC_ONLY=1 bash scripts/bench-cache.sh       # step 3 only
 set -euo pipefail
 SDP_LOG_TAG=bench-cache
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 sdp_env
 cd "$SDP_ROOT"
+
+mrc() {
+    [ -f dist/sweep-worker_loader.js ] ||
+        die "no dist/sweep-worker_loader.js: build the app first (trunk build --release --offline)"
+    if [ -n "$(find sim/src worker/src -name '*.rs' -newer dist/sweep-worker_bg.wasm | head -1)" ]; then
+        warn "sim/ or worker/ changed since dist/ was built: the worker timed is the older build"
+    fi
+    local native=""
+    if [ "${BENCH_SKIP_NATIVE:-}" != "1" ]; then
+        echo
+        say "3. the 20-size × every-policy miss-ratio curve natively (release, one pass)"
+        native=$(mktemp)
+        cargo bench -q -p sim --bench cache -- mrc | tee "$native" ||
+            die "cargo bench -p sim --bench cache -- mrc failed (a result that cannot be right?)"
+    fi
+    echo
+    say "3. the same miss-ratio curve in the app's sweep worker, headless Chromium (one pass)"
+    node tests/e2e/bench/mrc-bench.mjs ${native:+--native "$native"} ||
+        die "the miss-ratio-curve benchmark in the worker failed"
+    [ -z "$native" ] || rm -f "$native"
+}
+
+if [ "${BENCH_MRC_ONLY:-}" = "1" ]; then
+    mrc
+    exit 0
+fi
 
 [ -f tests/e2e/node_modules/lru-cache/package.json ] ||
     die "npm lru-cache is missing: (cd tests/e2e && npm ci)"
@@ -52,4 +88,8 @@ if [ "${BENCH_SKIP_NATIVE:-}" != "1" ]; then
     echo
     say "2. the same policies natively (release)"
     cargo bench -q -p sim --bench cache 2>/dev/null || die "cargo bench -p sim --bench cache failed"
+fi
+
+if [ "${BENCH_SKIP_MRC:-}" != "1" ]; then
+    mrc
 fi

@@ -197,6 +197,110 @@ pub fn cache_policy(id: &str, capacity: u64) -> Option<Box<dyn crate::cache::Pol
     crate::cache::build(id, capacity, CACHE_SEED).ok()
 }
 
+/// The miss-ratio-curve benchmark's cache sizes, in objects: 20 sizes log-spaced from 100 (0.1 %
+/// of the keys) to 100,000 (every key fits, so only first requests miss), `round(100 ×
+/// 1000^(i/19))`. Log-spaced because a miss-ratio curve is read against log size; written out
+/// rather than computed so that every target runs exactly these sizes.
+pub const MRC_CAPACITIES: [u64; 20] = [
+    100, 144, 207, 298, 428, 616, 886, 1274, 1833, 2637, 3793, 5456, 7848, 11288, 16238, 23357,
+    33598, 48329, 69519, 100_000,
+];
+
+/// One policy's miss-ratio curve: its misses at each of `capacities` on `trace` (which must
+/// carry next uses, as [`cache_trace`]'s does, when `id` is `belady`), each size on a fresh
+/// cache. `None` for an unknown id.
+pub fn mrc_misses(
+    id: &str,
+    trace: &[crate::cache::Request],
+    capacities: &[u64],
+) -> Option<Vec<u64>> {
+    capacities
+        .iter()
+        .map(|&c| cache_policy(id, c).map(|mut p| crate::cache::replay(p.as_mut(), trace).misses))
+        .collect()
+}
+
+/// A miss-ratio curve may rise with the cache size by at most this share of the requests
+/// (0.5 percentage point) before [`check_mrc`] calls it broken.
+pub const MRC_RISE_TOLERANCE: f64 = 0.005;
+
+/// What [`check_mrc`] found: `problems` fail the benchmark, `notes` are printed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MrcCheck {
+    /// Results that cannot be right.
+    pub problems: Vec<String>,
+    /// Small rises a policy that is not a stack algorithm may show.
+    pub notes: Vec<String>,
+}
+
+/// Checks miss-ratio curves (`(policy id, misses at each of capacities)`) on `trace` against
+/// what is known of them from outside this code:
+/// - Belady's MIN is optimal (Belady 1966; Mattson et al. 1970 for its stack form): at every
+///   size no policy misses less than `belady` does;
+/// - LRU and MIN are stack algorithms (Mattson et al. 1970): a larger cache holds everything a
+///   smaller one holds, so their misses never rise with the size;
+/// - any other policy may rise a little (FIFO's anomaly, Belady et al. 1969; random draws), by
+///   at most [`MRC_RISE_TOLERANCE`] of the requests, and its small rises are noted;
+/// - when every key fits, MIN and LRU miss only on each key's first request.
+pub fn check_mrc(
+    trace: &[crate::cache::Request],
+    capacities: &[u64],
+    curves: &[(String, Vec<u64>)],
+) -> MrcCheck {
+    let mut out = MrcCheck::default();
+    let n = trace.len().max(1) as f64;
+    let distinct = trace
+        .iter()
+        .filter(|r| r.next == crate::cache::NEVER)
+        .count() as u64;
+    let min = curves.iter().find(|(id, _)| id == "belady");
+    if min.is_none() {
+        out.problems.push("no curve for belady (MIN)".into());
+    }
+    for (id, misses) in curves {
+        if misses.len() != capacities.len() {
+            out.problems.push(format!(
+                "{id}: {} sizes, expected {}",
+                misses.len(),
+                capacities.len()
+            ));
+            continue;
+        }
+        let stack = id == "lru" || id == "belady";
+        for (i, (&c, &m)) in capacities.iter().zip(misses).enumerate() {
+            if let Some((_, floor)) = min {
+                if floor.get(i).is_some_and(|&f| m < f) {
+                    out.problems.push(format!(
+                        "{id} beats MIN at {c} objects: {m} misses against MIN's {}",
+                        floor[i]
+                    ));
+                }
+            }
+            if stack && c >= distinct && m != distinct {
+                out.problems.push(format!(
+                    "{id} at {c} objects holds all {distinct} keys but missed {m} times, not {distinct}"
+                ));
+            }
+            if i == 0 || m <= misses[i - 1] {
+                continue;
+            }
+            let rise = (m - misses[i - 1]) as f64 / n;
+            let text = format!(
+                "{id}: misses rise from {} at {} objects to {m} at {c} (+{:.3} %)",
+                misses[i - 1],
+                capacities[i - 1],
+                rise * 100.0
+            );
+            if stack || rise > MRC_RISE_TOLERANCE {
+                out.problems.push(text);
+            } else {
+                out.notes.push(text);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -257,5 +361,78 @@ mod tests {
             assert_eq!(p.capacity(), 10);
         }
         assert!(super::cache_policy("nope", 10).is_none());
+    }
+
+    #[test]
+    fn mrc_capacities_are_the_documented_log_spacing() {
+        let want: Vec<u64> = (0..20)
+            .map(|i| (100.0 * 1000f64.powf(f64::from(i) / 19.0)).round() as u64)
+            .collect();
+        assert_eq!(super::MRC_CAPACITIES.to_vec(), want);
+        assert_eq!(super::MRC_CAPACITIES[19], super::CACHE_KEYS);
+    }
+
+    /// A trace small enough to hand-check: 1 2 3 1 2 4 1 2 (four keys).
+    fn tiny() -> Vec<crate::cache::Request> {
+        let mut t: Vec<_> = [1, 2, 3, 1, 2, 4, 1, 2]
+            .into_iter()
+            .map(crate::cache::Request::unit)
+            .collect();
+        crate::cache::annotate_next(&mut t);
+        t
+    }
+
+    #[test]
+    fn mrc_misses_match_a_hand_count() {
+        let t = tiny();
+        // LRU by hand: 1 object: every request misses (8); 2: 1 2 3 1 2 4 1 2 all miss (8);
+        // 3: 1 2 3 miss, 1 2 hit, 4 misses (evicts 3), 1 2 hit: 4; 4: only first requests, 4.
+        assert_eq!(
+            super::mrc_misses("lru", &t, &[1, 2, 3, 4]),
+            Some(vec![8, 8, 4, 4])
+        );
+        // MIN by hand at 2: 1 2 miss, 3 bypassed (never used again), 1 2 hit, 4 bypassed, 1 2
+        // hit: 4 misses.
+        assert_eq!(super::mrc_misses("belady", &t, &[2]), Some(vec![4]));
+        assert_eq!(super::mrc_misses("nope", &t, &[2]), None);
+    }
+
+    #[test]
+    fn check_mrc_accepts_real_curves_and_fails_a_policy_that_beats_min() {
+        let t = tiny();
+        let caps = [1, 2, 3, 4];
+        let curve = |id: &str| (id.to_string(), super::mrc_misses(id, &t, &caps).unwrap());
+        let real: Vec<_> = ["belady", "lru", "fifo", "s3fifo"].map(curve).to_vec();
+        assert_eq!(
+            super::check_mrc(&t, &caps, &real).problems,
+            Vec::<String>::new()
+        );
+
+        let mut beaten = real.clone();
+        beaten[1].1[1] = 3; // "LRU" at 2 objects with fewer misses than MIN's 4
+        let c = super::check_mrc(&t, &caps, &beaten);
+        assert!(
+            c.problems
+                .iter()
+                .any(|p| p.contains("lru beats MIN at 2 objects")),
+            "{c:?}"
+        );
+
+        // A stack algorithm may not rise at all; another policy a little.
+        let mut rising = real.clone();
+        rising[1].1 = vec![8, 8, 4, 5];
+        rising[2].1 = vec![8, 8, 4, 4];
+        let c = super::check_mrc(&t, &caps, &rising);
+        assert!(
+            c.problems.iter().any(|p| p.contains("lru: misses rise")),
+            "{c:?}"
+        );
+        assert!(
+            c.problems
+                .iter()
+                .any(|p| p.contains("holds all 4 keys but missed 5")),
+            "{c:?}"
+        );
+        assert!(super::check_mrc(&t, &caps, &real[1..]).problems[0].contains("no curve for belady"));
     }
 }

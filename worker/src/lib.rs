@@ -10,9 +10,14 @@
 //!
 //! This library is the part with no browser in it, so it is tested natively: [`run`] takes the
 //! clock and the way to post a message as arguments. `src/main.rs` is the browser glue.
+//!
+//! Besides sweeps it answers one benchmark request the app never sends ([`bench`]: the
+//! miss-ratio curve of issue 12, timed in the shipped worker).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod bench;
 
 use sim::sweep::{FromWorker, SweepPlan, SweepRequest, ToWorker};
 
@@ -74,7 +79,7 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sim::sweep::{run_all, SweepDef, SweepResult};
+    use sim::sweep::{run_all, JobResult, SweepDef, SweepResult};
 
     /// A small sweep of the consistent-hashing lesson's "add a sixth server" setup (500 keys):
     /// virtual nodes 1 to 40, three points, two seeds each, two metrics, a theory curve.
@@ -167,5 +172,53 @@ mod tests {
                 message: reason
             }]
         );
+    }
+
+    #[test]
+    fn a_trace_carried_by_every_sweep_is_parsed_once_per_worker() {
+        use sim::cache::attach::{lookup, TraceFile, TraceFormat};
+        use std::rc::Rc;
+        // The workloads lesson's miss-ratio sweep on an uploaded trace (the textbook reference
+        // string 7 0 1 2 0 3 0 4 2 3 0 3 2 1 2 0 1 7 0 1), capacity 1 to 4.
+        let text = "7\n0\n1\n2\n0\n3\n0\n4\n2\n3\n0\n3\n2\n1\n2\n0\n1\n7\n0\n1\n";
+        let file = TraceFile::new("ref.txt", TraceFormat::Text, text.as_bytes().to_vec());
+        let reference = file.reference();
+        // The page attaches it (on the test's thread) and builds the request, which carries the
+        // file's bytes.
+        sim::cache::attach::attach(&file).unwrap();
+        let lesson = catalog::lesson("workloads").unwrap();
+        let mut scenario = lesson.scenario(Some("zipf-mrc")).unwrap();
+        scenario.params.insert("workload".into(), "trace".into());
+        scenario.params.insert("trace".into(), reference.clone());
+        scenario.params.insert("policy".into(), "lru".into());
+        let def = SweepDef::parse_url("capacity:1..4:4/miss_ratio/seeds:1", &[]).unwrap();
+        let req = SweepRequest::for_scenario(&lesson, &scenario, &def).unwrap();
+        assert_eq!(req.traces, vec![file]);
+        // A fresh thread is a fresh worker: a trace store of its own.
+        std::thread::spawn(move || {
+            assert!(lookup(&reference).is_err(), "a fresh worker has no trace");
+            let first = messages(1, req.clone(), 1.0);
+            let parsed = lookup(&reference).expect("the first sweep attached it");
+            let second = messages(2, req, 1.0);
+            let again = lookup(&reference).unwrap();
+            assert!(
+                Rc::ptr_eq(&parsed, &again),
+                "the second sweep used the first one's parse"
+            );
+            let results = |out: &[FromWorker]| -> Vec<JobResult> {
+                out.iter()
+                    .flat_map(|m| match m {
+                        FromWorker::Results { results, .. } => results.clone(),
+                        _ => vec![],
+                    })
+                    .collect()
+            };
+            assert_eq!(results(&first).len(), 4, "{first:?}");
+            // Silberschatz's count for this string: LRU with 3 frames faults 12 times of 20.
+            assert_eq!(results(&first)[2].values, vec![Some(0.6)]);
+            assert_eq!(results(&first), results(&second));
+        })
+        .join()
+        .unwrap();
     }
 }

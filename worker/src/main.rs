@@ -37,7 +37,7 @@ mod web {
         serde_wasm_bindgen::from_value(value)
     }
 
-    fn post(scope: &DedicatedWorkerGlobalScope, message: &FromWorker) {
+    fn post<T: Serialize>(scope: &DedicatedWorkerGlobalScope, message: &T) {
         match to_js(message) {
             Ok(v) => {
                 if let Err(e) = scope.post_message(&v) {
@@ -55,16 +55,20 @@ mod web {
         let on_message = {
             let scope = scope.clone();
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                match from_js::<ToWorker>(event.data()) {
-                    Ok(message) => sweep_worker::handle(
-                        message,
-                        || performance.as_ref().map_or(0.0, |p| p.now()),
-                        |reply| post(&scope, &reply),
-                    ),
-                    // Not a message of ours: say so where a developer looks, and carry on.
-                    Err(e) => web_sys::console::error_1(
-                        &format!("sweep worker: not a request it understands ({e})").into(),
-                    ),
+                let now = || performance.as_ref().map_or(0.0, |p| p.now());
+                let data = event.data();
+                match from_js::<ToWorker>(data.clone()) {
+                    Ok(message) => sweep_worker::handle(message, now, |reply| post(&scope, &reply)),
+                    // Not a sweep: the benchmark (tests/e2e/bench/mrc-bench.mjs), or not a
+                    // message of ours: say so where a developer looks, and carry on.
+                    Err(e) => match from_js::<sweep_worker::bench::BenchRequest>(data) {
+                        Ok(message) => {
+                            sweep_worker::bench::handle(message, now, |reply| post(&scope, &reply))
+                        }
+                        Err(_) => web_sys::console::error_1(
+                            &format!("sweep worker: not a request it understands ({e})").into(),
+                        ),
+                    },
                 }
             })
         };

@@ -519,4 +519,29 @@ mod tests {
         }
         assert_eq!(unbase64("Zm9v!"), None);
     }
+
+    #[test]
+    fn attaching_the_same_bytes_again_parses_them_once() {
+        // A fresh thread: a store of its own, as a fresh worker has.
+        std::thread::spawn(|| {
+            let bytes = b"1\n2\n1\n3\n".to_vec();
+            let file = TraceFile::new("a.txt", TraceFormat::Text, bytes.clone());
+            assert!(lookup(&file.reference()).is_err(), "nothing attached yet");
+            let first = attach(&file).unwrap();
+            // The same bytes again (as every sweep request carries them to the worker), even
+            // under another name: the stored parse is handed back, not a new one.
+            let again = attach(&TraceFile::new("b.txt", TraceFormat::Text, bytes)).unwrap();
+            assert!(Rc::ptr_eq(&first, &again), "parsed once");
+            assert!(Rc::ptr_eq(&first, &lookup(&file.reference()).unwrap()));
+            assert_eq!(first.trace.read, 4);
+            // Other bytes are other requests: parsed on their own.
+            let other = TraceFile::new("a.txt", TraceFormat::Text, b"1\n2\n".to_vec());
+            let second = attach(&other).unwrap();
+            assert!(!Rc::ptr_eq(&first, &second));
+            assert_eq!(second.trace.read, 2);
+            assert!(Rc::ptr_eq(&first, &attach(&file).unwrap()), "both kept");
+        })
+        .join()
+        .unwrap();
+    }
 }

@@ -1,0 +1,201 @@
+//! The miss-ratio-curve benchmark of issue 12, run by the shipped worker so that it is timed
+//! where the app's miss-ratio sweeps run: the page (or a benchmark script) posts
+//! `{"bench-mrc": {"id": N}}` ([`BenchRequest::Mrc`]) instead of a sweep. The worker builds the
+//! benchmark trace (`sim::bench::cache_trace`: 1,000,000 requests, Zipf(0.8) over 100,000 keys,
+//! next uses filled in for MIN), replays it through every policy of `sim::cache::POLICIES` at
+//! each of the 20 sizes of `sim::bench::MRC_CAPACITIES`, each size on a fresh cache, and posts a
+//! [`BenchReply::Trace`], one [`BenchReply::Policy`] per policy (its time and misses at each
+//! size) and a [`BenchReply::Done`] with the total. The app never sends it; the benchmark is
+//! `tests/e2e/bench/mrc-bench.mjs`, which checks the curves (MIN the floor, the same misses as
+//! natively, where `sim::bench::check_mrc` checks them): the check is not shipped in the worker,
+//! to keep the worker's growth to the replay loop.
+
+use serde::{Deserialize, Serialize};
+use sim::cache::Request;
+
+/// A benchmark request (a message the app's sweeps never send).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum BenchRequest {
+    /// The 20-size × every-policy miss-ratio curve on the 1M-request benchmark trace.
+    #[serde(rename = "bench-mrc")]
+    Mrc {
+        /// Echoed in every reply.
+        id: u32,
+    },
+}
+
+/// The benchmark's replies, in order: `Trace`, one `Policy` per policy, `Done`. Times are in
+/// milliseconds of the worker's clock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)] // fields: as named
+pub enum BenchReply {
+    /// The trace is built: its requests and distinct keys, and the time that took.
+    #[serde(rename = "bench-mrc-trace")]
+    Trace {
+        id: u32,
+        requests: u64,
+        keys: u64,
+        ms: f64,
+    },
+    /// One policy's curve: misses at each size, and the time its replays took.
+    #[serde(rename = "bench-mrc-policy")]
+    Policy {
+        id: u32,
+        policy: String,
+        ms: f64,
+        misses: Vec<u64>,
+    },
+    /// Every policy has run: the sizes and the whole job's time (the trace included).
+    #[serde(rename = "bench-mrc-done")]
+    Done {
+        id: u32,
+        capacities: Vec<u64>,
+        total_ms: f64,
+    },
+}
+
+/// Answers a benchmark request: builds the benchmark trace and runs [`mrc`] on it with every
+/// policy and the benchmark's sizes.
+pub fn handle(message: BenchRequest, mut now: impl FnMut() -> f64, post: impl FnMut(BenchReply)) {
+    match message {
+        BenchRequest::Mrc { id } => {
+            let start = now();
+            let trace = sim::bench::cache_trace();
+            let ids: Vec<&str> = sim::cache::POLICIES.iter().map(|p| p.0).collect();
+            mrc(
+                id,
+                &trace,
+                &ids,
+                &sim::bench::MRC_CAPACITIES,
+                start,
+                now,
+                post,
+            );
+        }
+    }
+}
+
+/// Replays `trace` (next uses filled in) through each of `policies` at each of `capacities`
+/// and posts the replies; `start` is when the job began (before the trace was built).
+pub fn mrc(
+    id: u32,
+    trace: &[Request],
+    policies: &[&str],
+    capacities: &[u64],
+    start: f64,
+    mut now: impl FnMut() -> f64,
+    mut post: impl FnMut(BenchReply),
+) {
+    post(BenchReply::Trace {
+        id,
+        requests: trace.len() as u64,
+        keys: trace.iter().filter(|r| r.next == sim::cache::NEVER).count() as u64,
+        ms: now() - start,
+    });
+    for &policy in policies {
+        let t = now();
+        let misses = sim::bench::mrc_misses(policy, trace, capacities).unwrap_or_default();
+        post(BenchReply::Policy {
+            id,
+            policy: policy.to_string(),
+            ms: now() - t,
+            misses,
+        });
+    }
+    post(BenchReply::Done {
+        id,
+        capacities: capacities.to_vec(),
+        total_ms: now() - start,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_benchmark_posts_the_trace_every_policys_curve_and_the_verdict() {
+        // A Zipf(0.8) trace of 20,000 requests over 2,000 keys and three sizes: the same code
+        // path as the 1M job, small enough for a test.
+        let trace = sim::cache::workload::Workload::Zipf {
+            keys: 2_000,
+            s: 0.8,
+        }
+        .generate(12, sim::cache::workload::SizeModel::Fixed(1), 20_000)
+        .unwrap();
+        let ids: Vec<&str> = sim::cache::POLICIES.iter().map(|p| p.0).collect();
+        let caps = [10, 100, 2_000];
+        let mut out = Vec::new();
+        let mut t = 0.0;
+        let clock = || {
+            t += 1.0;
+            t
+        };
+        mrc(5, &trace, &ids, &caps, 0.0, clock, |m| out.push(m));
+        assert_eq!(out.len(), ids.len() + 2);
+        let BenchReply::Trace {
+            id: 5,
+            requests: 20_000,
+            keys,
+            ..
+        } = out[0]
+        else {
+            panic!("{:?}", out[0]);
+        };
+        assert!(keys > 1_000 && keys <= 2_000, "{keys}");
+        for (m, id) in out[1..=ids.len()].iter().zip(&ids) {
+            let BenchReply::Policy { policy, misses, .. } = m else {
+                panic!("{m:?}");
+            };
+            assert_eq!(policy, id);
+            // Each size replayed on a fresh cache, as cache::replay gives it.
+            let want: Vec<u64> = caps
+                .iter()
+                .map(|&c| {
+                    let mut p = sim::bench::cache_policy(id, c).unwrap();
+                    sim::cache::replay(p.as_mut(), &trace).misses
+                })
+                .collect();
+            assert_eq!(misses, &want, "{id}");
+            // Every key fits at 2,000 objects: MIN misses once per key.
+            if id == &"belady" {
+                assert_eq!(misses[2], keys);
+            }
+        }
+        let BenchReply::Done {
+            id: 5, capacities, ..
+        } = &out[ids.len() + 1]
+        else {
+            panic!("{:?}", out.last());
+        };
+        assert_eq!(capacities, &caps);
+        // The curves pass the native check (MIN the floor, …).
+        let curves: Vec<(String, Vec<u64>)> = out[1..=ids.len()]
+            .iter()
+            .map(|m| match m {
+                BenchReply::Policy { policy, misses, .. } => (policy.clone(), misses.clone()),
+                _ => unreachable!(),
+            })
+            .collect();
+        let check = sim::bench::check_mrc(&trace, &caps, &curves);
+        assert_eq!(check.problems, Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_request_and_replies_have_the_wire_names_the_benchmark_script_uses() {
+        // Externally tagged, as serde-wasm-bindgen carries them too: the script
+        // (tests/e2e/bench/mrc-bench.mjs) posts {"bench-mrc": {"id": N}} and reads these tags.
+        let request: BenchRequest = serde_json::from_str(r#"{"bench-mrc": {"id": 3}}"#).unwrap();
+        assert_eq!(request, BenchRequest::Mrc { id: 3 });
+        let done = BenchReply::Done {
+            id: 3,
+            capacities: vec![100],
+            total_ms: 1.5,
+        };
+        let json = serde_json::to_string(&done).unwrap();
+        assert!(
+            json.starts_with(r#"{"bench-mrc-done":{"id":3,"capacities":[100]"#),
+            "{json}"
+        );
+    }
+}
