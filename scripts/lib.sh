@@ -41,7 +41,11 @@ sdp_env() {
     export CHROMIUM_PATH="$SDP_CHROMIUM"
     export CHROMEDRIVER="$SDP_CHROMEDRIVER"
     # CI builds from scratch once: incremental compilation only costs time and disk there.
-    if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
+    # No debug info either: nothing in CI reads it, and it is most of what the linker and
+    # wasm-bindgen write for the native and wasm32 test binaries.
+    if [ "${CI:-}" = "true" ]; then
+        export CARGO_INCREMENTAL=0 CARGO_PROFILE_DEV_DEBUG=0 CARGO_PROFILE_TEST_DEBUG=0
+    fi
     local cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
     case ":$PATH:" in
         *":$cargo_bin:"*) ;;

@@ -152,7 +152,7 @@ fn cache_view(f: &CacheFrame, emphasis: &Emphasis) -> Html {
         .values
         .iter()
         .filter(|(k, _)| {
-            !k.starts_with("duel_") && !(!f.sketch.is_empty() && k.starts_with("sketch_"))
+            !k.starts_with("duel_") && (f.sketch.is_empty() || !k.starts_with("sketch_"))
         })
         .collect();
     let duel = |k: &str| f.values.iter().find(|(n, _)| n == k).map(|v| v.1);
