@@ -328,13 +328,16 @@ pub fn sweep_chart(props: &SweepChartProps) -> Html {
         <figure class="sweep-chart" data-testid="sweep-chart" data-done={result.done().to_string()} data-total={result.total().to_string()}>
             <figcaption class="sweep-head">
                 <span class="sweep-title" ref={title_ref}>{ props.title.clone() }</span>
-                <span class="segmented" role="group" aria-label="Band across seeds" data-testid="sweep-band-toggle">
-                    { for [Band::P10P90, Band::MinMax].into_iter().map(|b| html! {
-                        <button type="button" class="segment" aria-pressed={(*band == b).to_string()}
-                            data-testid={if b == Band::P10P90 { "sweep-toggle-p10p90" } else { "sweep-toggle-minmax" }}
-                            onclick={set_band(b)}>{ b.short() }</button>
-                    }) }
-                </span>
+                // With one seed there is no spread across seeds to draw.
+                if meta.seeds > 1 {
+                    <span class="segmented" role="group" aria-label="Band across seeds" data-testid="sweep-band-toggle">
+                        { for [Band::P10P90, Band::MinMax].into_iter().map(|b| html! {
+                            <button type="button" class="segment" aria-pressed={(*band == b).to_string()}
+                                data-testid={if b == Band::P10P90 { "sweep-toggle-p10p90" } else { "sweep-toggle-minmax" }}
+                                onclick={set_band(b)}>{ b.short() }</button>
+                        }) }
+                    </span>
+                }
             </figcaption>
             <p class="sweep-status num" data-testid="sweep-status">{ view::status(&result, digest) }</p>
             if nothing {

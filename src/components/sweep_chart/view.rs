@@ -102,13 +102,15 @@ pub fn legend(meta: &SweepMeta, band: Band, running: bool) -> Html {
                     <span class="sweep-legend-label" data-sweep-text="">{ format!("theory: {label}") }</span>
                 </li>
             }) }
-            <li key="band" class="sweep-legend-item is-note">
-                <svg class="sweep-swatch sweep-neutral" viewBox="0 0 28 14" width="28" height="14" aria-hidden="true" focusable="false">
-                    <rect class="sweep-band" x="0" y="2" width="28" height="10" rx="2" />
-                    <path class="sweep-median" d="M1 7H27" />
-                </svg>
-                <span class="sweep-legend-label" data-sweep-text="">{ format!("line: median; {}", band.describe(meta.seeds)) }</span>
-            </li>
+            if meta.seeds > 1 {
+                <li key="band" class="sweep-legend-item is-note">
+                    <svg class="sweep-swatch sweep-neutral" viewBox="0 0 28 14" width="28" height="14" aria-hidden="true" focusable="false">
+                        <rect class="sweep-band" x="0" y="2" width="28" height="10" rx="2" />
+                        <path class="sweep-median" d="M1 7H27" />
+                    </svg>
+                    <span class="sweep-legend-label" data-sweep-text="">{ format!("line: median; {}", band.describe(meta.seeds)) }</span>
+                </li>
+            }
             if running {
                 <li key="running" class="sweep-legend-item is-note">
                     <svg class="sweep-swatch sweep-neutral" viewBox="0 0 28 14" width="28" height="14" aria-hidden="true" focusable="false">
