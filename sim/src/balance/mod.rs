@@ -12,6 +12,8 @@
 //! they are given, no randomness but the [`SimRng`](crate::rng::SimRng) they are handed, no
 //! `usize` in anything drawn, floats through `libm`.
 
+pub mod config;
 pub mod swrr;
 
+pub use config::{ConfigError, Method, PoolConfig, ServerConfig, Source, Unsupported};
 pub use swrr::{PeerId, PeerSpec, Pick, SmoothWrr, Tier};
