@@ -12,6 +12,7 @@
 //! they are given, no randomness but the [`SimRng`](crate::rng::SimRng) they are handed, no
 //! `usize` in anything drawn, floats through `libm`.
 
+pub mod bins;
 pub mod config;
 pub mod swrr;
 
