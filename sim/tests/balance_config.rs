@@ -205,6 +205,8 @@ fn nginx_unmodelled_directives_are_each_listed() {
     // keepalive ×4, ntlm, queue, sticky, and least_conn replaced by ip_hash (nginx warns).
     assert_eq!(unsupported_lines(&p), [3, 4, 5, 6, 7, 8, 9, 10]);
     assert_eq!(p.method, Method::IpHash);
+    assert_eq!(p.unsupported[7].directive, "least connections");
+    assert!(p.unsupported[7].reason.contains("redefined on line 11"));
     assert_eq!(p.servers[0].max_conns, 10);
 }
 

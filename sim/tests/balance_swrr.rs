@@ -28,9 +28,9 @@ fn primary(index: u32) -> PeerId {
     }
 }
 
-/// The sequence and the current weights nginx's change log gives for 1.3.1 ("smooth weighted
-/// round-robin") and that the code produces: `{ a, a, b, a, c, a, a }`, not the old
-/// `{ c, b, a, a, a, a, a }`. Current weights worked by hand (add, pick the largest, subtract 7).
+/// The sequence and the current weights of nginx commit 52327e062 ("Upstream: smooth weighted
+/// round-robin balancing", 2012), whose message works them by hand: `{ a, a, b, a, c, a, a }`,
+/// not the old `{ c, b, a, a, a, a, a }` (add each weight, pick the largest, subtract 7).
 #[test]
 fn weights_5_1_1_give_nginx_sequence_a_a_b_a_c_a_a() {
     let mut b = wrr(&[5, 1, 1]);

@@ -4,8 +4,10 @@
 //! `3f6f7824d4e2eb1ac37dec76683d525ac0ff521c`), functions `ngx_http_upstream_init_round_robin`
 //! (peer lists, `single`), `ngx_http_upstream_get_round_robin_peer` (single peer, the switch to
 //! backups), `ngx_http_upstream_get_peer` (the weighted choice) and
-//! `ngx_http_upstream_free_round_robin_peer_locked` (failure accounting). The algorithm was
-//! introduced in nginx 1.3.1 (2012, "smooth weighted round-robin").
+//! `ngx_http_upstream_free_round_robin_peer_locked` (failure accounting). The algorithm came
+//! with nginx commit `52327e062` ("Upstream: smooth weighted round-robin balancing", Maxim
+//! Dounin, May 2012, first in release 1.3.0), whose message works weights {5, 1, 1} by hand:
+//! `a a b a c a a` instead of the earlier `c b a a a a a`.
 //!
 //! Each peer keeps a `current_weight` (starts at 0) and an `effective_weight` (starts at its
 //! configured `weight`). To pick, for every *eligible* peer in configuration order:

@@ -103,6 +103,34 @@ pub enum Method {
     },
 }
 
+impl fmt::Display for Method {
+    /// A short name for narration (`least connections`, `random, best of 2 by connections`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let by = |m: &LoadMeasure| match m {
+            LoadMeasure::Connections => "connections",
+            LoadMeasure::TimeToHeader => "time to header",
+            LoadMeasure::TimeToLastByte => "time to last byte",
+        };
+        match self {
+            Method::RoundRobin => write!(f, "weighted round robin"),
+            Method::StaticRoundRobin => write!(f, "static weighted round robin"),
+            Method::LeastConn => write!(f, "least connections"),
+            Method::LeastTime(m) => write!(f, "least time ({})", by(m)),
+            Method::IpHash => write!(f, "IP hash"),
+            Method::Hash { key, consistent } => {
+                write!(
+                    f,
+                    "hash of {key}{}",
+                    if *consistent { ", consistent" } else { "" }
+                )
+            }
+            Method::First => write!(f, "first available"),
+            Method::Random { draws: 1, .. } => write!(f, "random"),
+            Method::Random { draws, by: m } => write!(f, "random, best of {draws} by {}", by(m)),
+        }
+    }
+}
+
 /// An active health check (HAProxy `check`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ActiveCheck {

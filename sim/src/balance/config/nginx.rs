@@ -326,7 +326,7 @@ fn set_method(pool: &mut PoolConfig, method: Method, d: &Directive) {
     if let Some(prev) = pool.method_line {
         pool.unsupported.push(Unsupported {
             line: prev,
-            directive: format!("{:?}", pool.method),
+            directive: pool.method.to_string(),
             reason: format!(
                 "load balancing method redefined on line {}: nginx warns and uses the later one",
                 d.line
