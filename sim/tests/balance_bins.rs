@@ -205,6 +205,35 @@ fn d_choice_max_load_has_the_lnln_shape() {
     }
 }
 
+/// d choices are drawn with replacement, the least loaded wins and a tie goes to the bin
+/// sampled first: the first ball (all bins empty) lands on the first draw; with loads [1, 0] and
+/// d = 2 a ball lands on bin 1 unless both draws are bin 0.
+#[test]
+fn choices_with_replacement_ties_to_the_first_sampled() {
+    for seed in 0..50u64 {
+        let mut probe = SimRng::new(seed);
+        let first = probe.below(1_000);
+        let loads = place_balls(1, 1_000, 3, &mut SimRng::new(seed)).unwrap();
+        assert_eq!(loads[first as usize], 1, "seed {seed}");
+
+        let mut probe = SimRng::new(seed);
+        let draws = [
+            probe.below(2),
+            probe.below(2),
+            probe.below(2),
+            probe.below(2),
+        ];
+        let loads = place_balls(2, 2, 2, &mut SimRng::new(seed)).unwrap();
+        // Ball 1 goes to draws[0]; ball 2 to the other bin unless both its draws hit the first.
+        let expect_same = draws[2] == draws[0] && draws[3] == draws[0];
+        let same = loads.contains(&2);
+        assert_eq!(
+            same, expect_same,
+            "seed {seed}: draws {draws:?}, loads {loads:?}"
+        );
+    }
+}
+
 #[test]
 fn same_seed_same_results() {
     let a = place_balls(10_000, 1_000, 2, &mut SimRng::new(5)).unwrap();

@@ -348,3 +348,103 @@ fn bad_configurations_are_errors() {
         .collect();
     assert!(SmoothWrr::new(many, Vec::new()).is_err());
 }
+
+/// One random operation on a balancer.
+#[derive(Clone, Debug)]
+enum Op {
+    /// A request: pick; its release (as failed or not) comes with a later `Release`.
+    Request { failed: bool },
+    /// Release the oldest open request.
+    Release,
+    /// The clock moves on this many seconds.
+    Tick(u64),
+    /// A peer goes down or comes back.
+    Toggle(u32),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => any::<bool>().prop_map(|failed| Op::Request { failed }),
+        3 => Just(Op::Release),
+        1 => (0u64..15).prop_map(Op::Tick),
+        1 => (0u32..8).prop_map(Op::Toggle),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..common::config("balance_swrr") })]
+
+    /// Random requests, failures, releases, clock ticks and peers going down, checking nginx's
+    /// invariants after every step: in each list the current weights sum to 0 (a pick adds
+    /// `total` to the eligible peers and takes it from the winner), every effective weight is
+    /// within [0, weight], open connections match the requests holding them, a pick never
+    /// lands on a down peer or one that is full, failed within fail_timeout or already tried.
+    #[test]
+    fn invariants_hold_under_random_operations(
+        weights in prop::collection::vec(1u32..=9, 2..=6),
+        backups in 0usize..=2,
+        max_fails in 0u32..=3,
+        max_conns in 0u32..=3,
+        ops in prop::collection::vec(op(), 1..200),
+    ) {
+        let spec = |i: usize, w: u32| {
+            let mut s = PeerSpec::new(&format!("p{i}"), w);
+            s.max_fails = max_fails;
+            s.fail_timeout_s = 5;
+            s.max_conns = max_conns;
+            s
+        };
+        let primary: Vec<PeerSpec> = weights.iter().enumerate().map(|(i, w)| spec(i, *w)).collect();
+        let backup: Vec<PeerSpec> = (0..backups).map(|i| spec(100 + i, 1)).collect();
+        let mut b = SmoothWrr::new(primary, backup).unwrap();
+        let mut now = 0u64;
+        let mut open: std::collections::VecDeque<(PeerId, bool)> = Default::default();
+        for op in ops {
+            match op {
+                Op::Request { failed } => {
+                    let mut r = b.begin();
+                    let before = b.clone();
+                    if let Some(p) = b.get(&mut r, SimTime::from_secs(now)) {
+                        let peer = before.peer(p.peer).unwrap();
+                        prop_assert!(!peer.down, "picked a down peer");
+                        prop_assert!(max_conns == 0 || peer.conns < max_conns, "picked a full peer");
+                        if !before.single() {
+                            prop_assert!(
+                                max_fails == 0 || peer.fails < max_fails || now - peer.checked_s > 5,
+                                "picked a peer failed within fail_timeout"
+                            );
+                        }
+                        if p.peer.tier == Tier::Backup {
+                            // Only when no primary was eligible.
+                            prop_assert!(before.peers(Tier::Primary).iter().all(|q| q.down
+                                || (max_conns > 0 && q.conns >= max_conns)
+                                || (max_fails > 0 && q.fails >= max_fails && now - q.checked_s <= 5)));
+                        }
+                        open.push_back((p.peer, failed));
+                    }
+                }
+                Op::Release => {
+                    if let Some((peer, failed)) = open.pop_front() {
+                        let mut r = b.begin();
+                        b.free(&mut r, peer, failed, SimTime::from_secs(now));
+                    }
+                }
+                Op::Tick(s) => now += s,
+                Op::Toggle(i) => {
+                    let id = PeerId { tier: Tier::Primary, index: i % weights.len() as u32 };
+                    let down = b.peer(id).unwrap().down;
+                    b.set_down(id, !down);
+                }
+            }
+            for tier in [Tier::Primary, Tier::Backup] {
+                let peers = b.peers(tier);
+                prop_assert_eq!(peers.iter().map(|p| p.current_weight).sum::<i64>(), 0);
+                for (i, p) in peers.iter().enumerate() {
+                    prop_assert!((0..=i64::from(p.spec.weight)).contains(&p.effective_weight));
+                    let held = open.iter().filter(|(id, _)| id.tier == tier && id.index == i as u32).count();
+                    prop_assert_eq!(p.conns as usize, held);
+                }
+            }
+        }
+    }
+}
