@@ -329,6 +329,21 @@ fn nginx_malformed_input_names_the_line() {
         assert_eq!(l, line, "{text:?}: {msg}");
         assert!(msg.contains(needle), "{text:?}: {msg} lacks {needle:?}");
     }
+    for bad in ["a:0", "a:65536", "a:http", "[::1]:99999"] {
+        let (l, msg) = error_of(&format!("upstream u {{\n server {bad};\n}}"));
+        assert_eq!(l, 2, "{bad}: {msg}");
+        assert!(msg.contains("port"), "{bad}: {msg}");
+    }
+    for good in [
+        "a:1",
+        "10.0.0.1:65535",
+        "[::1]:80",
+        "[::1]",
+        "unix:/tmp/x:y",
+    ] {
+        let text = format!("upstream u {{ server {good}; }}");
+        assert!(PoolConfig::parse(&text).is_ok(), "{good}");
+    }
     let (_, msg) = error_of("upstream u { server \"a ; }");
     assert!(msg.contains("closing"), "{msg}");
     let (_, msg) = error_of("location / { }");

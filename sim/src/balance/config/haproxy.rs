@@ -7,6 +7,9 @@
 //! `balance` and `default-server` to it, as HAProxy does; its other lines, and every other
 //! section, are listed as unsupported. Keywords: `doc/configuration.txt` (§4.2 `balance`, §5.2
 //! server options); defaults from `include/haproxy/defaults.h`.
+//!
+//! Stricter than HAProxy in one place: HAProxy reads `weight`, `fall` and `rise` with C's
+//! `atol`, so `weight 5x` is 5 and `weight x` is 0; here both are errors naming the line.
 
 use super::{
     check_size, clip, count, err, ActiveCheck, ConfigError, LoadMeasure, Method, PoolConfig,

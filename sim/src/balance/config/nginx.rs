@@ -480,6 +480,15 @@ fn server(pool: &mut PoolConfig, d: &Directive) -> Result<ServerConfig, ConfigEr
     if address.is_empty() {
         return err(d.line, "empty server address");
     }
+    // As nginx's ngx_parse_url: a port, when given, is 1 to 65535 (`[v6]:port` included).
+    if !address.starts_with("unix:") {
+        if let Some((host, port)) = address.rsplit_once(':') {
+            let v6_without_port = host.starts_with('[') && !host.ends_with(']');
+            if (!v6_without_port && !host.contains(':')) || host.ends_with(']') {
+                count(d.line, "port", port, 1, 65_535)?;
+            }
+        }
+    }
     let mut s = ServerConfig {
         name: address.clone(),
         address,
