@@ -32,6 +32,7 @@
 
 pub mod haproxy;
 pub mod nginx;
+mod nginx_tokens;
 
 use crate::balance::swrr::PeerSpec;
 use std::fmt;
