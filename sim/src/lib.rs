@@ -45,6 +45,7 @@ pub mod params;
 pub mod query;
 pub mod registry;
 pub mod remote;
+pub mod requests;
 pub mod rng;
 pub mod scenario;
 pub mod sweep;
