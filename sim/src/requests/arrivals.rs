@@ -16,8 +16,9 @@
 //!   rate `λ_max = mean · (1 + amplitude)`, each kept with probability `λ(t)/λ_max`.
 //!
 //! Constant-rate arrivals are evenly spaced: the i-th (i = 1, 2, …) at `round(i · 10⁶ / rate)`
-//! µs, so rounding never accumulates. Times are integers: gaps are rounded down to whole
-//! microseconds, at least 1 µs for random gaps (so a rate above 10⁶/s is refused).
+//! µs. For every process the exact (fractional) times accumulate and only each time handed
+//! out is rounded to the nearest microsecond, so rounding never drifts or shifts the rate; two
+//! arrivals may share a microsecond.
 
 use crate::rng::SimRng;
 use crate::time::SimTime;
@@ -186,7 +187,8 @@ impl Arrivals {
 /// `mean · (1 + amplitude · cos(2π (t − peak) / period))`, never negative.
 fn daily_rate(mean: f64, amplitude: f64, period: u64, peak: u64, t: u64) -> f64 {
     // The phase in whole microseconds first, so large times keep their precision.
-    let phase = (t.wrapping_sub(peak) % period) as f64 / period as f64;
+    let phase = ((t % period) + period - (peak % period)) % period;
+    let phase = phase as f64 / period as f64;
     (mean * (1.0 + amplitude * libm::cos(2.0 * core::f64::consts::PI * phase))).max(0.0)
 }
 
@@ -202,8 +204,9 @@ pub struct ArrivalStream {
     rng: SimRng,
     /// Arrivals yielded so far.
     count: u64,
-    /// The last time yielded (or the start).
-    last_us: u64,
+    /// The last time yielded, unrounded (or the start): gaps accumulate exactly and only the
+    /// times are rounded, so rounding never shifts the rate.
+    exact_us: f64,
 }
 
 impl ArrivalStream {
@@ -213,7 +216,7 @@ impl ArrivalStream {
             process,
             rng,
             count: 0,
-            last_us: 0,
+            exact_us: 0.0,
         }
     }
 
@@ -231,14 +234,13 @@ impl ArrivalStream {
                     return None;
                 }
                 let i = (self.count + 1) as f64;
-                libm::round(i * 1e6 / rate_per_sec) as u64
+                i * 1e6 / rate_per_sec
             }
             Arrivals::Poisson { rate_per_sec } => {
                 if *rate_per_sec <= 0.0 {
                     return None;
                 }
-                let gap = exp_gap_us(&mut self.rng, *rate_per_sec).max(1.0) as u64;
-                self.last_us.checked_add(gap)?
+                self.exact_us + exp_gap_us(&mut self.rng, *rate_per_sec)
             }
             Arrivals::Bursts {
                 on_rate_per_sec,
@@ -250,8 +252,9 @@ impl ArrivalStream {
                     return None;
                 }
                 let period = on_us + off_us;
-                let mut t = self.last_us as f64;
+                let mut t = self.exact_us;
                 loop {
+                    // The phase boundaries are whole microseconds.
                     let tu = t as u64;
                     let pos = tu % period;
                     let (rate, phase_end) = if pos < *on_us {
@@ -260,16 +263,16 @@ impl ArrivalStream {
                         (*off_rate_per_sec, tu - pos + period)
                     };
                     let cand = if rate > 0.0 {
-                        t + exp_gap_us(&mut self.rng, rate).max(1.0)
+                        t + exp_gap_us(&mut self.rng, rate)
                     } else {
                         f64::INFINITY
                     };
                     if cand < phase_end as f64 {
-                        break cand as u64;
+                        break cand;
                     }
                     // Memoryless: restart from the rate change at the new rate.
                     t = phase_end as f64;
-                    if t > u64::MAX as f64 / 2.0 {
+                    if t > MAX_TIME_US {
                         return None;
                     }
                 }
@@ -284,24 +287,37 @@ impl ArrivalStream {
                 if max <= 0.0 {
                     return None;
                 }
-                let mut t = self.last_us;
+                let mut t = self.exact_us;
                 loop {
-                    let gap = exp_gap_us(&mut self.rng, max).max(1.0) as u64;
-                    t = t.checked_add(gap)?;
-                    let rate =
-                        daily_rate(*mean_rate_per_sec, *amplitude, *period_us, *peak_at_us, t);
+                    t += exp_gap_us(&mut self.rng, max);
+                    if t > MAX_TIME_US {
+                        return None;
+                    }
+                    let rate = daily_rate(
+                        *mean_rate_per_sec,
+                        *amplitude,
+                        *period_us,
+                        *peak_at_us,
+                        t as u64,
+                    );
                     if self.rng.unit_f64() * max < rate {
                         break t;
                     }
                 }
             }
-            Arrivals::Recorded(times) => times.get(self.count as usize)?.as_us(),
+            Arrivals::Recorded(times) => times.get(self.count as usize)?.as_us() as f64,
         };
+        if t > MAX_TIME_US {
+            return None;
+        }
         self.count += 1;
-        self.last_us = t;
-        Some(SimTime::from_us(t))
+        self.exact_us = t;
+        Some(SimTime::from_us(libm::round(t) as u64))
     }
 }
+
+/// Arrival times stop here (about 285 years): far beyond any run, and exact in an `f64`.
+const MAX_TIME_US: f64 = 9.0e15;
 
 #[cfg(test)]
 mod tests {
