@@ -427,7 +427,8 @@ impl Simulation {
         self.balancer.name()
     }
 
-    /// What the balancer sees now, by server id.
+    /// What the balancer sees, by server id (effective weights as of the last pick or
+    /// [`Simulation::advance_to`]).
     pub fn views(&self) -> &[BackendView] {
         &self.views
     }
@@ -572,6 +573,7 @@ impl Simulation {
             self.step()?;
         }
         self.now = self.now.max(t);
+        self.update_ramps();
         Ok(())
     }
 
