@@ -134,7 +134,7 @@ fn a_hand_worked_trace() {
 /// A balancer that records what it saw and passes the pick to round robin.
 struct Spy {
     inner: RoundRobin,
-    seen: Rc<RefCell<Vec<(SimTime, Vec<BackendView>)>>>,
+    seen: Seen,
     responses: Rc<RefCell<Vec<Response>>>,
 }
 

@@ -67,6 +67,7 @@
 
 pub mod arrivals;
 pub mod balancer;
+pub mod bench;
 pub mod cost;
 pub mod health;
 pub mod server;
