@@ -132,6 +132,7 @@ fn a_hand_worked_trace() {
 }
 
 /// A balancer that records what it saw and passes the pick to round robin.
+#[derive(Clone)]
 struct Spy {
     inner: RoundRobin,
     seen: Seen,
@@ -337,6 +338,7 @@ fn kill_loses_in_flight_and_queued_requests_and_retries_move_them() {
         cfg
     };
     // A balancer that always picks server 0 when eligible, else the lowest eligible id.
+    #[derive(Clone)]
     struct Lowest;
     impl Balancer for Lowest {
         fn name(&self) -> &str {

@@ -152,8 +152,10 @@ pub struct Explanation {
     pub summary: String,
 }
 
-/// A load-balancing strategy. Object safe: the simulator holds a `Box<dyn Balancer>`.
-pub trait Balancer {
+/// A load-balancing strategy. Object safe: the simulator holds a `Box<dyn Balancer>`, and
+/// clones it with the simulation (for checkpoints), so a strategy derives `Clone` (the
+/// blanket [`BalancerClone`] does the rest).
+pub trait Balancer: BalancerClone {
     /// Its name, for legends ("round robin").
     fn name(&self) -> &str;
 
@@ -177,6 +179,24 @@ pub trait Balancer {
     /// right after [`Balancer::pick`], with the same `now`, request and views; a strategy that
     /// drew random numbers remembers what it drew.
     fn explain(&self, now: SimTime, request: &RequestInfo, servers: &[BackendView]) -> Explanation;
+}
+
+/// Cloning a boxed strategy; implemented for every `Balancer + Clone`.
+pub trait BalancerClone {
+    /// A boxed copy.
+    fn clone_box(&self) -> Box<dyn Balancer>;
+}
+
+impl<T: Balancer + Clone + 'static> BalancerClone for T {
+    fn clone_box(&self) -> Box<dyn Balancer> {
+        Box::new(self.clone())
+    }
+}
+
+impl Clone for Box<dyn Balancer> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
 }
 
 /// The text of a server a strategy skipped, and why.

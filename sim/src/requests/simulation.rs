@@ -324,7 +324,8 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 /// A running simulation. Build it with [`Simulation::new`], then [`Simulation::run`] it to
 /// the end or drive it with [`Simulation::advance_to`] / [`Simulation::step`] and
-/// [`Simulation::apply`].
+/// [`Simulation::apply`]. It is `Clone` (balancer included), so a model can checkpoint it.
+#[derive(Clone)]
 pub struct Simulation {
     cfg: SimConfig,
     balancer: Box<dyn Balancer>,
@@ -355,6 +356,9 @@ pub struct Simulation {
     actions: Vec<Action>,
     digest: u64,
     events: u64,
+    /// Timeout events in the queue (live or stale): once no request is unfinished, they are
+    /// all stale, and if nothing else is pending the run is over.
+    timers: u64,
 }
 
 impl Simulation {
@@ -395,6 +399,7 @@ impl Simulation {
             actions: Vec::new(),
             digest: FNV_OFFSET,
             events: 0,
+            timers: 0,
             cfg,
         };
         for spec in sim.cfg.servers.clone() {
@@ -425,6 +430,11 @@ impl Simulation {
     /// The balancer's name.
     pub fn balancer_name(&self) -> &str {
         self.balancer.name()
+    }
+
+    /// The balancer, to read its state or have it explain a hypothetical pick.
+    pub fn balancer(&self) -> &dyn Balancer {
+        self.balancer.as_ref()
     }
 
     /// What the balancer sees, by server id (effective weights as of the last pick or
@@ -458,9 +468,12 @@ impl Simulation {
         self.overall.values()
     }
 
-    /// True when nothing is left to happen: arrivals are over and every request has ended.
+    /// True when nothing is left to happen: arrivals are over, every request has ended and
+    /// every server has finished its work (what remains in the queue, if anything, is the
+    /// timers of requests that already ended, which are dropped unprocessed: the run ends at
+    /// its last real event).
     pub fn is_finished(&self) -> bool {
-        self.queue.is_empty()
+        self.active.is_empty() && self.queue.len() == self.timers
     }
 
     /// The run's digest so far: FNV-1a 64 over every event processed (its time, kind and
@@ -569,7 +582,7 @@ impl Simulation {
 
     /// Processes every event up to and including `t`, then sets the clock to `t` (if later).
     pub fn advance_to(&mut self, t: SimTime) -> Result<(), String> {
-        while self.queue.peek_time().is_some_and(|e| e <= t) {
+        while !self.is_finished() && self.queue.peek_time().is_some_and(|e| e <= t) {
             self.step()?;
         }
         self.now = self.now.max(t);
@@ -577,11 +590,17 @@ impl Simulation {
         Ok(())
     }
 
-    /// Processes the next event; false when there is none.
+    /// Processes the next event; false when the run is over ([`Simulation::is_finished`]).
     pub fn step(&mut self) -> Result<bool, String> {
+        if self.is_finished() {
+            return Ok(false);
+        }
         let Some(e) = self.queue.pop() else {
             return Ok(false);
         };
+        if matches!(e.event, Ev::Timeout { .. }) {
+            self.timers -= 1;
+        }
         self.events += 1;
         if self.events > self.cfg.max_events {
             return Err(format!(
@@ -964,6 +983,7 @@ impl Simulation {
             Offer::Refused(_) => return self.attempt_failed(req, server, AttemptOutcome::Error),
         }
         if let Some(t) = self.cfg.timeout_us {
+            self.timers += 1;
             self.queue.push(
                 now.plus_us(t),
                 Ev::Timeout {
