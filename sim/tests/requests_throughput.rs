@@ -6,11 +6,13 @@ use sim::requests::bench::bench_config;
 use sim::requests::{Balancer, RoundRobin, Simulation, UniformRandom};
 use std::time::Instant;
 
+type MakeBalancer = fn() -> Box<dyn Balancer>;
+
 #[test]
 #[ignore]
 fn simulated_requests_per_second() {
     let n = 2_000_000;
-    let strategies: [(&str, fn() -> Box<dyn Balancer>); 2] = [
+    let strategies: [(&str, MakeBalancer); 2] = [
         ("round robin", || Box::new(RoundRobin::new())),
         ("random", || Box::new(UniformRandom::new())),
     ];
