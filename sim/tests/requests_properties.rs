@@ -575,6 +575,23 @@ fn bad_input_is_refused_with_a_reason() {
     )
     .unwrap();
     assert!(sim.run().unwrap_err().contains("more than 30 events"));
+    // Twice the capacity for 1 s leaves about 1 s of work queued: over a 100 ms drain limit.
+    let overloaded = SimConfig {
+        arrivals: Arrivals::Poisson {
+            rate_per_sec: 2_000.0,
+        },
+        max_drain_us: 100 * MS,
+        ..ok()
+    };
+    let mut sim = Simulation::new(overloaded, Box::new(RoundRobin::new()), 1).unwrap();
+    assert!(sim.run().unwrap_err().contains("cannot keep up"));
+    refuse(
+        SimConfig {
+            max_drain_us: u64::MAX,
+            ..ok()
+        },
+        "max_drain_us",
+    );
     let mut sim = Simulation::new(ok(), Box::new(Broken), 1).unwrap();
     assert!(sim.run().unwrap_err().contains("does not exist"));
 }

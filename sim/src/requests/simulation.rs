@@ -4,8 +4,9 @@
 //! generated one ahead (the next arrival is always scheduled, until `duration`). After
 //! `duration` no request arrives and no probe or sample is scheduled; the run goes on until
 //! every request has ended (the queues drain), so a finished run has no unfinished request.
-//! Hard caps refuse a run with a clear error instead of exhausting memory or time: at most
-//! `max_requests` arrivals (latencies are kept for exact percentiles) and `max_events` events.
+//! Hard caps refuse a run with a clear error instead of exhausting memory or time: a
+//! `duration` of at most 7 days, at most `max_requests` arrivals (latencies are kept for exact
+//! percentiles), `max_events` events, and `max_drain_us` of simulated time after `duration`.
 
 use crate::event::EventQueue;
 use crate::requests::arrivals::{ArrivalStream, Arrivals};
@@ -130,6 +131,9 @@ pub struct SimConfig {
     pub max_requests: u64,
     /// The most events that may be processed (a clear error beyond).
     pub max_events: u64,
+    /// How long after `duration` the queues may take to drain, microseconds (a clear error
+    /// beyond: servers that cannot keep up would otherwise run on for a very long time).
+    pub max_drain_us: u64,
     /// What to record.
     pub record: Recording,
     /// Changes to apply at given times.
@@ -139,7 +143,7 @@ pub struct SimConfig {
 impl SimConfig {
     /// A run of `servers` with these arrivals and costs for `duration`: 1,000 uniformly
     /// popular clients, no timeout, no retries, no health checks, no slow start, caps of
-    /// 5,000,000 requests and 100,000,000 events, nothing recorded.
+    /// 5,000,000 requests, 100,000,000 events and 7 days of draining, nothing recorded.
     pub fn new(
         servers: Vec<ServerSpec>,
         arrivals: Arrivals,
@@ -159,6 +163,7 @@ impl SimConfig {
             slow_start_us: 0,
             max_requests: 5_000_000,
             max_events: 100_000_000,
+            max_drain_us: MAX_DURATION.as_us(),
             record: Recording::default(),
             actions: Vec::new(),
         }
@@ -219,6 +224,13 @@ impl SimConfig {
             return Err(format!(
                 "max_events must be 1–{MAX_EVENTS}, got {}",
                 self.max_events
+            ));
+        }
+        if self.max_drain_us > MAX_DURATION.as_us() {
+            return Err(format!(
+                "max_drain_us must be at most {} µs (7 days), got {}",
+                MAX_DURATION.as_us(),
+                self.max_drain_us
             ));
         }
         let expected = self.arrivals.expected_count(self.duration);
@@ -606,6 +618,15 @@ impl Simulation {
             return Err(format!(
                 "more than {} events by {}: shorten the run, lower the rate, or raise max_events",
                 self.cfg.max_events, e.time
+            ));
+        }
+        if e.time > self.cfg.duration.plus_us(self.cfg.max_drain_us) {
+            return Err(format!(
+                "{} requests still unfinished at {}, {} µs after arrivals ended: the servers \
+                 cannot keep up; bound their queues, add a timeout, or raise max_drain_us",
+                self.active.len(),
+                e.time,
+                self.cfg.max_drain_us
             ));
         }
         self.now = e.time;
