@@ -24,7 +24,7 @@ use crate::requests::ServerId;
 use crate::rng::SimRng;
 use crate::time::SimTime;
 use crate::workload::Popularity;
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// The longest `duration` a run may have: 7 simulated days.
@@ -319,6 +319,52 @@ struct Active {
     current: Option<(ServerId, SimTime)>,
 }
 
+/// The unfinished requests, by id. Ids are dense and requests end roughly in arrival order,
+/// so a window of slots from the oldest unfinished id does: O(1) lookups, and the window
+/// shrinks from the front as the oldest ones end.
+#[derive(Clone, Debug, Default)]
+struct ActiveSet {
+    /// The id of `slots[0]`.
+    base: u64,
+    slots: VecDeque<Option<Active>>,
+    len: u64,
+}
+
+impl ActiveSet {
+    fn insert(&mut self, id: u64, a: Active) {
+        debug_assert_eq!(id, self.base + self.slots.len() as u64, "ids arrive in order");
+        self.slots.push_back(Some(a));
+        self.len += 1;
+    }
+    fn get(&self, id: &u64) -> Option<&Active> {
+        let i = id.checked_sub(self.base)?;
+        self.slots.get(i as usize)?.as_ref()
+    }
+    fn get_mut(&mut self, id: &u64) -> Option<&mut Active> {
+        let i = id.checked_sub(self.base)?;
+        self.slots.get_mut(i as usize)?.as_mut()
+    }
+    fn remove(&mut self, id: &u64) -> Option<Active> {
+        let i = id.checked_sub(self.base)?;
+        let a = self.slots.get_mut(i as usize)?.take()?;
+        self.len -= 1;
+        while self.slots.front().is_some_and(|s| s.is_none()) {
+            self.slots.pop_front();
+            self.base += 1;
+        }
+        Some(a)
+    }
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    fn values(&self) -> impl Iterator<Item = &Active> {
+        self.slots.iter().flatten()
+    }
+}
+
 /// Per-server counters (per attempt).
 #[derive(Clone, Debug, Default)]
 struct Counters {
@@ -352,7 +398,7 @@ pub struct Simulation {
     cost_rng: SimRng,
     key_rng: SimRng,
     balancer_rng: SimRng,
-    active: BTreeMap<u64, Active>,
+    active: ActiveSet,
     next_req: u64,
     counters: Vec<Counters>,
     overall: LatencySamples,
@@ -395,7 +441,7 @@ impl Simulation {
             cost_rng: SimRng::stream(seed, "requests/costs"),
             key_rng: SimRng::stream(seed, "requests/keys"),
             balancer_rng: SimRng::stream(seed, "requests/balancer"),
-            active: BTreeMap::new(),
+            active: ActiveSet::default(),
             next_req: 0,
             counters: Vec::new(),
             overall: LatencySamples::default(),
@@ -534,7 +580,7 @@ impl Simulation {
             dropped: self.dropped,
             timed_out: self.timed_out,
             errors: self.errors,
-            unfinished: self.active.len() as u64,
+            unfinished: self.active.len(),
             retries: self.retries,
             no_server: self.no_server,
             latency: self.overall.summary(),
@@ -557,7 +603,7 @@ impl Simulation {
     /// Checks the invariants in the module docs.
     pub fn validate(&self) -> Result<(), String> {
         let ended = self.served + self.dropped + self.timed_out + self.errors;
-        if ended + self.active.len() as u64 != self.next_req {
+        if ended + self.active.len() != self.next_req {
             return Err(format!(
                 "{} arrivals but {ended} ended and {} unfinished",
                 self.next_req,
@@ -1064,7 +1110,7 @@ impl Simulation {
         });
         if live {
             let (sent, arrived, key) = {
-                let a = &self.active[&req];
+                let a = self.active.get(&req).expect("live");
                 (a.current.map_or(now, |(_, t)| t), a.arrived, a.key)
             };
             let latency = now.since(sent);
