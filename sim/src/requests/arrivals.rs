@@ -355,7 +355,8 @@ mod tests {
             off_us: 9_000,
         };
         let t = take(a, 2_000);
-        assert!(t.iter().all(|x| x % 10_000 < 1_000), "an arrival while off");
+        // Rounded to the nearest µs, an arrival just before the switch may land on it.
+        assert!(t.iter().all(|x| x % 10_000 <= 1_000), "an arrival while off");
         assert!(t.windows(2).all(|w| w[0] <= w[1]));
     }
 
