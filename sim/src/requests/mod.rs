@@ -1,15 +1,15 @@
 //! The request simulator: a discrete-event model of clients, a load balancer and servers,
 //! shared by the load-balancing family and later ones (traffic control, queues, pools).
 //!
-//! **What it models.** Requests arrive by an [arrival process](arrivals) (constant, Poisson,
-//! bursts, a daily curve, a recorded list), each with a client key and a [cost](cost)
+//! **What it models.** Requests arrive by an [arrival process](mod@arrivals) (constant, Poisson,
+//! bursts, a daily curve, a recorded list), each with a client key and a [cost](mod@cost)
 //! (constant, exponential, log-normal, capped Pareto, a mix). A [`Balancer`] picks a
-//! [server](server) for each attempt from what a real balancer can see ([`BackendView`]: its
+//! [server](mod@server) for each attempt from what a real balancer can see ([`BackendView`]: its
 //! own in-flight counts, weights after slow start, health-check verdicts, draining), and
 //! hears every outcome. A server is `workers` workers behind one FIFO queue (M/M/c with
 //! Poisson arrivals and exponential costs), optionally bounded (drops when full), with a speed
 //! that can change. Servers can be killed (losing what they hold), revived, added and removed
-//! (draining first); [active health checks](health) decide when the balancer notices, and
+//! (draining first); [active health checks](mod@health) decide when the balancer notices, and
 //! slow start ramps a newcomer's weight. A per-attempt timeout and retries on another server
 //! are optional.
 //!
@@ -25,7 +25,7 @@
 //! `proxy_next_upstream` does), after an optional fixed backoff, for the outcomes the policy
 //! names (dropped, error, timed out). A request's final outcome is its last attempt's.
 //!
-//! **Time and order.** Integer microseconds ([`SimTime`]); one event queue ordered by
+//! **Time and order.** Integer microseconds ([`SimTime`](crate::time::SimTime)); one event queue ordered by
 //! `(time, sequence number)` ([`crate::event::EventQueue`]), so simultaneous events happen in
 //! the order they were scheduled. Randomness comes from four [`SimRng`] streams derived from
 //! the seed (arrivals, costs, keys, balancer), so two balancers compared on one seed see the
