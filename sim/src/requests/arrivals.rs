@@ -356,7 +356,10 @@ mod tests {
         };
         let t = take(a, 2_000);
         // Rounded to the nearest µs, an arrival just before the switch may land on it.
-        assert!(t.iter().all(|x| x % 10_000 <= 1_000), "an arrival while off");
+        assert!(
+            t.iter().all(|x| x % 10_000 <= 1_000),
+            "an arrival while off"
+        );
         assert!(t.windows(2).all(|w| w[0] <= w[1]));
     }
 

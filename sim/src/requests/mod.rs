@@ -23,7 +23,11 @@
 //! **Retries** ([`RetryPolicy`]) go to another server (the balancer sees the servers already
 //! tried as `tried` and [`BackendView::eligible`] excludes them, as nginx's
 //! `proxy_next_upstream` does), after an optional fixed backoff, for the outcomes the policy
-//! names (dropped, error, timed out). A request's final outcome is its last attempt's.
+//! names (dropped, error, timed out). A request's final outcome is its last attempt's; when no
+//! untried eligible server is left for a retry, the request ends with the outcome of the
+//! attempt that failed (nginx, `ngx_http_upstream_module`: "If a successful response could not
+//! be obtained from any of the servers, the client will receive the result of the
+//! communication with the last server").
 //!
 //! **Time and order.** Integer microseconds ([`SimTime`](crate::time::SimTime)); one event queue ordered by
 //! `(time, sequence number)` ([`crate::event::EventQueue`]), so simultaneous events happen in

@@ -317,6 +317,8 @@ struct Active {
     tried: Vec<ServerId>,
     /// The server holding the current attempt, and when it was sent; `None` between attempts.
     current: Option<(ServerId, SimTime)>,
+    /// How the previous attempt ended (what the client gets if no retry can be placed).
+    last_outcome: Option<AttemptOutcome>,
 }
 
 /// The unfinished requests, by id. Ids are dense and requests end roughly in arrival order,
@@ -332,7 +334,11 @@ struct ActiveSet {
 
 impl ActiveSet {
     fn insert(&mut self, id: u64, a: Active) {
-        debug_assert_eq!(id, self.base + self.slots.len() as u64, "ids arrive in order");
+        debug_assert_eq!(
+            id,
+            self.base + self.slots.len() as u64,
+            "ids arrive in order"
+        );
         self.slots.push_back(Some(a));
         self.len += 1;
     }
@@ -931,6 +937,7 @@ impl Simulation {
                 attempt: 0,
                 tried: Vec::new(),
                 current: None,
+                last_outcome: None,
             },
         );
         if self.cfg.record.requests {
@@ -962,6 +969,7 @@ impl Simulation {
             attempt: a.attempt,
         };
         let cost_us = a.cost_us;
+        let last_outcome = a.last_outcome;
         let tried = std::mem::take(&mut a.tried);
         self.update_ramps();
         for t in &tried {
@@ -993,6 +1001,19 @@ impl Simulation {
             server: pick,
             explanation,
         });
+        if let (None, Some(previous)) = (pick, last_outcome) {
+            // No server left to retry on: the request ends with its previous attempt's outcome
+            // (nginx, ngx_http_upstream_module: "the client will receive the result of the
+            // communication with the last server").
+            if let Some(a) = self.active.get_mut(&req) {
+                a.attempt -= 1;
+            }
+            self.end_request(req, previous);
+            return Ok(());
+        }
+        if pick.is_some() && info.attempt > 1 {
+            self.retries += 1;
+        }
         if let Some(r) = self.record_mut(req) {
             r.attempts.push(AttemptRecord {
                 attempt: info.attempt,
@@ -1006,7 +1027,7 @@ impl Simulation {
             });
         }
         let Some(server) = pick else {
-            // No server to try: the request fails here, and retrying could not help.
+            // No server for a first attempt: the request fails here (HAProxy's 503).
             self.no_server += 1;
             if let Some(at) = self.attempt_mut(req) {
                 at.end = Some(now);
@@ -1192,6 +1213,7 @@ impl Simulation {
         };
         let sent = a.current.map_or(now, |(_, t)| t);
         a.current = None;
+        a.last_outcome = Some(outcome);
         a.tried.push(server);
         let (key, attempt) = (a.key, a.attempt);
         self.views[i].in_flight -= 1;
@@ -1227,7 +1249,6 @@ impl Simulation {
         );
         let policy = self.cfg.retry;
         if attempt <= policy.max_retries && policy.covers(outcome) {
-            self.retries += 1;
             if policy.backoff_us == 0 {
                 self.note(SimEvent::RetryScheduled {
                     req,

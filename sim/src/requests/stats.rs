@@ -170,9 +170,10 @@ pub struct Report {
     pub errors: u64,
     /// Requests still waiting, queued, in service or about to be retried.
     pub unfinished: u64,
-    /// Attempts after the first (retries).
+    /// Attempts after the first that were sent to a server (retries).
     pub retries: u64,
-    /// Requests the balancer could not place: no eligible server (a subset of `errors`).
+    /// Requests whose first attempt found no eligible server (a subset of `errors`). A retry
+    /// that finds none ends the request with the previous attempt's outcome instead.
     pub no_server: u64,
     /// End-to-end latency (arrival to final answer, retries included) of served requests.
     pub latency: LatencySummary,
