@@ -81,8 +81,8 @@ pub mod timeline;
 
 pub use arrivals::{ArrivalStream, Arrivals};
 pub use balancer::{
-    AttemptOutcome, BackendView, Balancer, Explanation, Membership, RequestInfo, Response,
-    RoundRobin, ServerScore, UniformRandom,
+    AttemptOutcome, BackendView, Balancer, BalancerClone, Explanation, Membership, RequestInfo,
+    Response, RoundRobin, ServerScore, UniformRandom,
 };
 pub use cost::CostDist;
 pub use health::{HealthCheckConfig, HealthState};
