@@ -12,7 +12,7 @@
 //! The default run is a sparse grid (a few seconds in debug); the full grid, c = 1…20 ×
 //! ρ = 50, 60, 70, 80, 90 %, is `#[ignore]`d: run it with
 //! `cargo test -p sim --release --test requests_theory -- --ignored`
-//! (about 4.5 minutes on this 2-core machine while other work ran).
+//! (about 90 s of test time on this 2-core machine, several minutes when it is busy).
 
 use sim::requests::*;
 use sim::rng::SimRng;
