@@ -29,6 +29,7 @@ struct Measured {
     wait_us: f64,
     p_wait: f64,
     utilisation: f64,
+    mean_queue: f64,
 }
 
 /// One server with `c` workers, Poisson arrivals at utilisation `rho`, exponential costs of
@@ -55,6 +56,7 @@ fn mmc(c: u32, rho: f64, n: u64, seed: u64) -> Measured {
         wait_us: s.mean_wait_us.unwrap(),
         p_wait: s.waited as f64 / s.received as f64,
         utilisation: s.utilisation,
+        mean_queue: s.mean_queue,
     }
 }
 
@@ -91,7 +93,8 @@ fn check(what: &str, xs: &[f64], want: f64, max_rel_se: f64) {
 }
 
 /// Runs `reps` replications of M/M/c at `(c, rho)` with `n` arrivals each and checks the
-/// mean time in system, the mean wait, the probability of waiting and the utilisation.
+/// mean time in system, the mean wait, the probability of waiting, the time-average queue
+/// length and the utilisation.
 fn check_mmc(c: u32, rho: f64, n: u64, reps: u64, max_se: (f64, f64)) {
     let (w, wq, pw) = theory(c, rho);
     let runs: Vec<Measured> = (0..reps)
@@ -102,6 +105,14 @@ fn check_mmc(c: u32, rho: f64, n: u64, reps: u64, max_se: (f64, f64)) {
     check(&format!("{at}: W"), &col(|m| m.sojourn_us), w, max_se.0);
     check(&format!("{at}: W_q"), &col(|m| m.wait_us), wq, max_se.1);
     check(&format!("{at}: P(wait)"), &col(|m| m.p_wait), pw, max_se.1);
+    // Little's law, L_q = λ W_q: the time-weighted queue length against theory.
+    let lambda = rho * f64::from(c) / MEAN_US;
+    check(
+        &format!("{at}: L_q"),
+        &col(|m| m.mean_queue),
+        lambda * wq,
+        max_se.1,
+    );
     let (u, _) = mean_se(&col(|m| m.utilisation));
     assert!(
         (u - rho).abs() < 0.015,
