@@ -72,6 +72,7 @@
 pub mod arrivals;
 pub mod balancer;
 pub mod bench;
+pub mod config;
 pub mod cost;
 pub mod health;
 pub mod server;
@@ -84,10 +85,11 @@ pub use balancer::{
     AttemptOutcome, BackendView, Balancer, BalancerClone, Explanation, Membership, RequestInfo,
     Response, RoundRobin, ServerScore, UniformRandom,
 };
+pub use config::{Action, Recording, RetryPolicy, SimConfig};
 pub use cost::CostDist;
 pub use health::{HealthCheckConfig, HealthState};
 pub use server::{ServerSpec, ServerState};
-pub use simulation::{Action, Recording, RetryPolicy, SimConfig, Simulation};
+pub use simulation::Simulation;
 pub use stats::{LatencySamples, LatencySummary, Report, ServerReport};
 pub use timeline::{AttemptRecord, RequestRecord, Sample, ServerSample, SimEvent};
 
