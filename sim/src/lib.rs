@@ -46,6 +46,7 @@ pub mod params;
 pub mod query;
 pub mod registry;
 pub mod remote;
+pub mod requests;
 pub mod rng;
 pub mod scenario;
 pub mod sweep;

@@ -529,3 +529,72 @@ pub fn ttl_hit_ratio(rate: f64, ttl: f64) -> f64 {
         x / (1.0 + x)
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Queues: M/M/1 and M/M/c (Erlang B and Erlang C).
+// ---------------------------------------------------------------------------------------------
+
+/// Erlang's loss formula `B(c, a)`: the probability that an arrival finds all `c` servers busy
+/// in an M/M/c/c system (no waiting room) offered `a = λ/μ` erlangs.
+///
+/// `B(c, a) = (aᶜ/c!) / Σ_{k=0..c} aᵏ/k!` (Erlang, "Solution of some problems in the theory of
+/// probabilities of significance in automatic telephone exchanges", 1917; Kleinrock,
+/// *Queueing Systems* vol. 1, 1975, §3.6, eq. 3.46), computed by the standard recursion
+/// `B(0) = 1`, `B(k) = a·B(k−1) / (k + a·B(k−1))`, which never forms `aᶜ` or `c!` and so
+/// neither overflows nor loses precision for large `c`. `None` for a negative or non-finite
+/// `a`.
+pub fn erlang_b(c: u32, a: f64) -> Option<f64> {
+    if !a.is_finite() || a < 0.0 {
+        return None;
+    }
+    let mut b = 1.0;
+    for k in 1..=c {
+        b = a * b / (f64::from(k) + a * b);
+    }
+    Some(b)
+}
+
+/// Erlang's delay formula `C(c, a)`: the probability that an arrival must wait in an M/M/c
+/// queue (c identical exponential servers behind one unbounded FIFO queue, Poisson arrivals)
+/// offered `a = λ/μ` erlangs, for `a < c`.
+///
+/// `C(c, a) = (aᶜ/c!)·(c/(c − a)) / (Σ_{k<c} aᵏ/k! + (aᶜ/c!)·(c/(c − a)))` (Erlang 1917;
+/// Kleinrock 1975, §3.5, eq. 3.40), computed from Erlang B as
+/// `C = c·B / (c − a·(1 − B))` (Cooper, *Introduction to Queueing Theory*, 2nd ed., 1981,
+/// §3.4). `C(1, a) = a` (M/M/1: an arrival waits iff the server is busy, probability ρ).
+/// `None` when `c = 0`, when `a ≥ c` (the queue grows without bound) or `a` is invalid.
+pub fn erlang_c(c: u32, a: f64) -> Option<f64> {
+    if c == 0 || a >= f64::from(c) {
+        return None;
+    }
+    let b = erlang_b(c, a)?;
+    let cf = f64::from(c);
+    Some(cf * b / (cf - a * (1.0 - b)))
+}
+
+/// The mean wait in the queue (before service starts) of an M/M/c queue with arrival rate
+/// `lambda` and per-server service rate `mu` (any one time unit; the answer is in its
+/// reciprocal): `W_q = C(c, λ/μ) / (cμ − λ)` ([`erlang_c`]; Kleinrock 1975, eq. 3.43).
+/// `None` unless `λ ≥ 0`, `μ > 0` and `λ < cμ`.
+pub fn mmc_mean_wait(c: u32, lambda: f64, mu: f64) -> Option<f64> {
+    if !mu.is_finite() || mu <= 0.0 || lambda.is_nan() || lambda < 0.0 {
+        return None;
+    }
+    let pw = erlang_c(c, lambda / mu)?;
+    Some(pw / (f64::from(c) * mu - lambda))
+}
+
+/// The mean time in system (wait plus service) of an M/M/c queue: `W = W_q + 1/μ`
+/// ([`mmc_mean_wait`]). For `c = 1` it is M/M/1's `1/(μ − λ)`.
+pub fn mmc_mean_sojourn(c: u32, lambda: f64, mu: f64) -> Option<f64> {
+    Some(mmc_mean_wait(c, lambda, mu)? + 1.0 / mu)
+}
+
+/// The mean time in system of an M/M/1 queue, `W = 1/(μ − λ)` (Kleinrock 1975, eq. 3.26);
+/// `None` unless `0 ≤ λ < μ`.
+pub fn mm1_mean_sojourn(lambda: f64, mu: f64) -> Option<f64> {
+    if lambda.is_nan() || lambda < 0.0 || lambda >= mu || !mu.is_finite() {
+        return None;
+    }
+    Some(1.0 / (mu - lambda))
+}
