@@ -11,6 +11,9 @@
 //! Mitzenmacher's differential equations (computed here), the Poisson heuristic he uses with it
 //! to predict the maximum load, and the ln ln n / ln d + O(1) shape of Azar et al.
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use sim::balance::bins::*;
 use sim::rng::SimRng;
 

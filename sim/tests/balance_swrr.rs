@@ -2,9 +2,11 @@
 //! {5, 1, 1}, the weights honoured over every cycle, the smoothness bound, and failure accounting
 //! worked by hand from `ngx_http_upstream_round_robin.c`.
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 mod common;
 
-use proptest::prelude::*;
 use sim::balance::swrr::{PeerId, PeerSpec, Skip, SmoothWrr, Tier};
 use sim::time::SimTime;
 
@@ -101,44 +103,50 @@ fn highways_5_4_3_share_exactly() {
     assert_eq!(n, [250, 200, 150]);
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..common::config("balance_swrr") })]
+#[cfg(not(target_arch = "wasm32"))] // proptest is a native-only dev-dependency
+mod cycles {
+    use super::*;
+    use proptest::prelude::*;
 
-    /// Over every cycle of W = Σ weights picks, peer i is picked exactly wᵢ times, and the
-    /// current weights are back to zero at the end of each cycle.
-    ///
-    /// Smoothness, the bound tested (and why it holds): after a pick every current weight is
-    /// above −W (before the subtraction the winner holds the largest of numbers summing to W, so
-    /// at least W/n > 0; the others only grow). With `current_weightᵢ(t) = t·wᵢ − W·nᵢ(t)`
-    /// counted from a cycle's start, that is nᵢ(t) < t·wᵢ/W + 1: in the first t picks of a cycle
-    /// no peer gets more than ⌈t·wᵢ/W⌉, never a whole pick ahead of its share. (That also forces
-    /// nᵢ(W) = wᵢ, so the cycle property above follows.) The current weights are *not* below W
-    /// in general: {1, 8, 30, 30, 33} reaches exactly W, larger sets exceed it.
-    #[test]
-    fn weights_honoured_every_cycle_and_never_a_pick_ahead(
-        weights in prop::collection::vec(1u32..=40, 1..=12),
-        cycles in 1u32..=4,
-    ) {
-        let mut b = wrr(&weights);
-        let w: u32 = weights.iter().sum();
-        for cycle in 0..cycles {
-            let mut n = vec![0u32; weights.len()];
-            for t in 1..=w {
-                let id = b.next(SimTime::ZERO).unwrap();
-                n[id.index as usize] += 1;
-                for (i, wi) in weights.iter().enumerate() {
-                    let ceil = (u64::from(t) * u64::from(*wi)).div_ceil(u64::from(w));
-                    prop_assert!(
-                        u64::from(n[i]) <= ceil,
-                        "cycle {cycle}, pick {t}: peer {i} has {} > ⌈t·wᵢ/W⌉ = {ceil}", n[i]
-                    );
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..common::config("balance_swrr") })]
+
+        /// Over every cycle of W = Σ weights picks, peer i is picked exactly wᵢ times, and the
+        /// current weights are back to zero at the end of each cycle.
+        ///
+        /// Smoothness, the bound tested (and why it holds): after a pick every current weight is
+        /// above −W (before the subtraction the winner holds the largest of numbers summing to W, so
+        /// at least W/n > 0; the others only grow). With `current_weightᵢ(t) = t·wᵢ − W·nᵢ(t)`
+        /// counted from a cycle's start, that is nᵢ(t) < t·wᵢ/W + 1: in the first t picks of a cycle
+        /// no peer gets more than ⌈t·wᵢ/W⌉, never a whole pick ahead of its share. (That also forces
+        /// nᵢ(W) = wᵢ, so the cycle property above follows.) The current weights are *not* below W
+        /// in general: {1, 8, 30, 30, 33} reaches exactly W, larger sets exceed it.
+        #[test]
+        fn weights_honoured_every_cycle_and_never_a_pick_ahead(
+            weights in prop::collection::vec(1u32..=40, 1..=12),
+            cycles in 1u32..=4,
+        ) {
+            let mut b = wrr(&weights);
+            let w: u32 = weights.iter().sum();
+            for cycle in 0..cycles {
+                let mut n = vec![0u32; weights.len()];
+                for t in 1..=w {
+                    let id = b.next(SimTime::ZERO).unwrap();
+                    n[id.index as usize] += 1;
+                    for (i, wi) in weights.iter().enumerate() {
+                        let ceil = (u64::from(t) * u64::from(*wi)).div_ceil(u64::from(w));
+                        prop_assert!(
+                            u64::from(n[i]) <= ceil,
+                            "cycle {cycle}, pick {t}: peer {i} has {} > ⌈t·wᵢ/W⌉ = {ceil}", n[i]
+                        );
+                    }
+                    for p in b.peers(Tier::Primary) {
+                        prop_assert!(p.current_weight > -i64::from(w));
+                    }
                 }
-                for p in b.peers(Tier::Primary) {
-                    prop_assert!(p.current_weight > -i64::from(w));
-                }
+                prop_assert_eq!(&n, &weights, "cycle {}", cycle);
+                prop_assert!(b.peers(Tier::Primary).iter().all(|p| p.current_weight == 0));
             }
-            prop_assert_eq!(&n, &weights, "cycle {}", cycle);
-            prop_assert!(b.peers(Tier::Primary).iter().all(|p| p.current_weight == 0));
         }
     }
 }
@@ -349,100 +357,106 @@ fn bad_configurations_are_errors() {
     assert!(SmoothWrr::new(many, Vec::new()).is_err());
 }
 
-/// One random operation on a balancer.
-#[derive(Clone, Debug)]
-enum Op {
-    /// A request: pick; its release (as failed or not) comes with a later `Release`.
-    Request { failed: bool },
-    /// Release the oldest open request.
-    Release,
-    /// The clock moves on this many seconds.
-    Tick(u64),
-    /// A peer goes down or comes back.
-    Toggle(u32),
-}
+#[cfg(not(target_arch = "wasm32"))] // proptest is a native-only dev-dependency
+mod random_operations {
+    use super::*;
+    use proptest::prelude::*;
 
-fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        4 => any::<bool>().prop_map(|failed| Op::Request { failed }),
-        3 => Just(Op::Release),
-        1 => (0u64..15).prop_map(Op::Tick),
-        1 => (0u32..8).prop_map(Op::Toggle),
-    ]
-}
+    /// One random operation on a balancer.
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// A request: pick; its release (as failed or not) comes with a later `Release`.
+        Request { failed: bool },
+        /// Release the oldest open request.
+        Release,
+        /// The clock moves on this many seconds.
+        Tick(u64),
+        /// A peer goes down or comes back.
+        Toggle(u32),
+    }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..common::config("balance_swrr") })]
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => any::<bool>().prop_map(|failed| Op::Request { failed }),
+            3 => Just(Op::Release),
+            1 => (0u64..15).prop_map(Op::Tick),
+            1 => (0u32..8).prop_map(Op::Toggle),
+        ]
+    }
 
-    /// Random requests, failures, releases, clock ticks and peers going down, checking nginx's
-    /// invariants after every step: in each list the current weights sum to 0 (a pick adds
-    /// `total` to the eligible peers and takes it from the winner), every effective weight is
-    /// within [0, weight], open connections match the requests holding them, a pick never
-    /// lands on a down peer or one that is full, failed within fail_timeout or already tried.
-    #[test]
-    fn invariants_hold_under_random_operations(
-        weights in prop::collection::vec(1u32..=9, 2..=6),
-        backups in 0usize..=2,
-        max_fails in 0u32..=3,
-        max_conns in 0u32..=3,
-        ops in prop::collection::vec(op(), 1..200),
-    ) {
-        let spec = |i: usize, w: u32| {
-            let mut s = PeerSpec::new(&format!("p{i}"), w);
-            s.max_fails = max_fails;
-            s.fail_timeout_s = 5;
-            s.max_conns = max_conns;
-            s
-        };
-        let primary: Vec<PeerSpec> = weights.iter().enumerate().map(|(i, w)| spec(i, *w)).collect();
-        let backup: Vec<PeerSpec> = (0..backups).map(|i| spec(100 + i, 1)).collect();
-        let mut b = SmoothWrr::new(primary, backup).unwrap();
-        let mut now = 0u64;
-        let mut open: std::collections::VecDeque<(PeerId, bool)> = Default::default();
-        for op in ops {
-            match op {
-                Op::Request { failed } => {
-                    let mut r = b.begin();
-                    let before = b.clone();
-                    if let Some(p) = b.get(&mut r, SimTime::from_secs(now)) {
-                        let peer = before.peer(p.peer).unwrap();
-                        prop_assert!(!peer.down, "picked a down peer");
-                        prop_assert!(max_conns == 0 || peer.conns < max_conns, "picked a full peer");
-                        if !before.single() {
-                            prop_assert!(
-                                max_fails == 0 || peer.fails < max_fails || now - peer.checked_s > 5,
-                                "picked a peer failed within fail_timeout"
-                            );
-                        }
-                        if p.peer.tier == Tier::Backup {
-                            // Only when no primary was eligible.
-                            prop_assert!(before.peers(Tier::Primary).iter().all(|q| q.down
-                                || (max_conns > 0 && q.conns >= max_conns)
-                                || (max_fails > 0 && q.fails >= max_fails && now - q.checked_s <= 5)));
-                        }
-                        open.push_back((p.peer, failed));
-                    }
-                }
-                Op::Release => {
-                    if let Some((peer, failed)) = open.pop_front() {
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..common::config("balance_swrr") })]
+
+        /// Random requests, failures, releases, clock ticks and peers going down, checking nginx's
+        /// invariants after every step: in each list the current weights sum to 0 (a pick adds
+        /// `total` to the eligible peers and takes it from the winner), every effective weight is
+        /// within [0, weight], open connections match the requests holding them, a pick never
+        /// lands on a down peer or one that is full, failed within fail_timeout or already tried.
+        #[test]
+        fn invariants_hold_under_random_operations(
+            weights in prop::collection::vec(1u32..=9, 2..=6),
+            backups in 0usize..=2,
+            max_fails in 0u32..=3,
+            max_conns in 0u32..=3,
+            ops in prop::collection::vec(op(), 1..200),
+        ) {
+            let spec = |i: usize, w: u32| {
+                let mut s = PeerSpec::new(&format!("p{i}"), w);
+                s.max_fails = max_fails;
+                s.fail_timeout_s = 5;
+                s.max_conns = max_conns;
+                s
+            };
+            let primary: Vec<PeerSpec> = weights.iter().enumerate().map(|(i, w)| spec(i, *w)).collect();
+            let backup: Vec<PeerSpec> = (0..backups).map(|i| spec(100 + i, 1)).collect();
+            let mut b = SmoothWrr::new(primary, backup).unwrap();
+            let mut now = 0u64;
+            let mut open: std::collections::VecDeque<(PeerId, bool)> = Default::default();
+            for op in ops {
+                match op {
+                    Op::Request { failed } => {
                         let mut r = b.begin();
-                        b.free(&mut r, peer, failed, SimTime::from_secs(now));
+                        let before = b.clone();
+                        if let Some(p) = b.get(&mut r, SimTime::from_secs(now)) {
+                            let peer = before.peer(p.peer).unwrap();
+                            prop_assert!(!peer.down, "picked a down peer");
+                            prop_assert!(max_conns == 0 || peer.conns < max_conns, "picked a full peer");
+                            if !before.single() {
+                                prop_assert!(
+                                    max_fails == 0 || peer.fails < max_fails || now - peer.checked_s > 5,
+                                    "picked a peer failed within fail_timeout"
+                                );
+                            }
+                            if p.peer.tier == Tier::Backup {
+                                // Only when no primary was eligible.
+                                prop_assert!(before.peers(Tier::Primary).iter().all(|q| q.down
+                                    || (max_conns > 0 && q.conns >= max_conns)
+                                    || (max_fails > 0 && q.fails >= max_fails && now - q.checked_s <= 5)));
+                            }
+                            open.push_back((p.peer, failed));
+                        }
+                    }
+                    Op::Release => {
+                        if let Some((peer, failed)) = open.pop_front() {
+                            let mut r = b.begin();
+                            b.free(&mut r, peer, failed, SimTime::from_secs(now));
+                        }
+                    }
+                    Op::Tick(s) => now += s,
+                    Op::Toggle(i) => {
+                        let id = PeerId { tier: Tier::Primary, index: i % weights.len() as u32 };
+                        let down = b.peer(id).unwrap().down;
+                        b.set_down(id, !down);
                     }
                 }
-                Op::Tick(s) => now += s,
-                Op::Toggle(i) => {
-                    let id = PeerId { tier: Tier::Primary, index: i % weights.len() as u32 };
-                    let down = b.peer(id).unwrap().down;
-                    b.set_down(id, !down);
-                }
-            }
-            for tier in [Tier::Primary, Tier::Backup] {
-                let peers = b.peers(tier);
-                prop_assert_eq!(peers.iter().map(|p| p.current_weight).sum::<i64>(), 0);
-                for (i, p) in peers.iter().enumerate() {
-                    prop_assert!((0..=i64::from(p.spec.weight)).contains(&p.effective_weight));
-                    let held = open.iter().filter(|(id, _)| id.tier == tier && id.index == i as u32).count();
-                    prop_assert_eq!(p.conns as usize, held);
+                for tier in [Tier::Primary, Tier::Backup] {
+                    let peers = b.peers(tier);
+                    prop_assert_eq!(peers.iter().map(|p| p.current_weight).sum::<i64>(), 0);
+                    for (i, p) in peers.iter().enumerate() {
+                        prop_assert!((0..=i64::from(p.spec.weight)).contains(&p.effective_weight));
+                        let held = open.iter().filter(|(id, _)| id.tier == tier && id.index == i as u32).count();
+                        prop_assert_eq!(p.conns as usize, held);
+                    }
                 }
             }
         }

@@ -2,6 +2,9 @@
 //! when it starts and finishes; what a kill, a revival, a removal, health checks, timeouts,
 //! retries and slow start do, with every number derived in the comments.
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use sim::requests::*;
 use sim::rng::SimRng;
 use sim::time::SimTime;

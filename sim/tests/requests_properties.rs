@@ -5,6 +5,9 @@
 //! Each random scenario is a function of its seed; a failure names the seed, so
 //! `scenario(seed)` reproduces it.
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use sim::requests::*;
 use sim::rng::SimRng;
 use sim::time::SimTime;

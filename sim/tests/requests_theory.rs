@@ -14,6 +14,9 @@
 //! `cargo test -p sim --release --test requests_theory -- --ignored`
 //! (about 90 s of test time on this 2-core machine, several minutes when it is busy).
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use sim::requests::*;
 use sim::rng::SimRng;
 use sim::theory::{erlang_b, erlang_c, mm1_mean_sojourn, mmc_mean_sojourn, mmc_mean_wait};

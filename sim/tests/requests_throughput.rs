@@ -2,6 +2,9 @@
 //! that the run is sane). Run it in release:
 //! `cargo test -p sim --release --test requests_throughput -- --ignored --nocapture`.
 
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use sim::requests::bench::bench_config;
 use sim::requests::{Balancer, RoundRobin, Simulation, UniformRandom};
 use std::time::Instant;
