@@ -198,10 +198,22 @@ fn sketch(f: &CacheFrame, s: &FrameSketch) -> Html {
         let name = f.label(k.key);
         html! { <th title={name.clone()}>{ format!("{} {} ({})", short(&name), k.role, k.at) }</th> }
     });
+    // Per key, the row of its smallest counter (the first, on a tie): its estimate.
+    let least: Vec<Option<usize>> = s
+        .keys
+        .iter()
+        .map(|k| {
+            k.cells
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, c)| c.1)
+                .map(|(r, _)| r)
+        })
+        .collect();
     let rows = (0..s.rows as usize).map(|r| {
-        let cells = s.keys.iter().map(|k| {
+        let cells = s.keys.iter().zip(&least).map(|(k, least)| {
             let (col, n) = k.cells[r];
-            let min = k.cells.iter().position(|c| Some(c.1) == k.cells.iter().map(|c| c.1).min()) == Some(r);
+            let min = *least == Some(r);
             html! { <td class={min.then_some("min")} data-count={n.to_string()}>{ format!("#{col} {n}") }</td> }
         });
         html! { <tr data-testid={format!("cache-sketch-row-{r}")}><th>{ r }</th>{ for cells }</tr> }
