@@ -574,11 +574,12 @@ fn max_in_flight(cfg: SimConfig, b: Box<dyn Balancer>, seed: u64) -> u32 {
 
 /// Ten servers at 90 % load, ~18,000 requests: the largest in-flight count under P2C is well
 /// below uniform random's (the supermarket model: queue tails fall doubly exponentially with d = 2
-/// and only geometrically with d = 1). Measured: random 49, P2C 9 on seed 11.
+/// and only geometrically with d = 1). Measured: random 65, P2C 12 on seed 11.
 #[test]
 fn p2c_beats_random_on_max_in_flight() {
     let random = max_in_flight(farm(10, 0.9, 2), Box::new(PowerOfD::new(1).unwrap()), 11);
     let p2c = max_in_flight(farm(10, 0.9, 2), Box::new(PowerOfD::new(2).unwrap()), 11);
+    eprintln!("max in flight at 90 % load, 10 servers, seed 11: random {random}, P2C {p2c}");
     assert!(
         p2c * 2 <= random,
         "P2C max in flight {p2c} should be at most half of random's {random}"
@@ -601,6 +602,8 @@ fn share_to_first(sim: &Simulation, from: SimTime) -> f64 {
 
 /// Four servers at 50 % load; server 0 slows to a tenth of its speed at 1 s. From 2 s on,
 /// peak EWMA and least response time send it under 10 % of requests (round robin: 25 %).
+/// Measured on seed 5: peak EWMA with P2C 1.0 %, scanning 0.3 %, least response time 0.0 %
+/// (its average of the slow server is never refreshed, see `LeastResponseTime`).
 #[test]
 fn latency_aware_strategies_move_traffic_from_a_slowed_server() {
     let run = |b: Box<dyn Balancer>| {
@@ -626,6 +629,10 @@ fn latency_aware_strategies_move_traffic_from_a_slowed_server() {
         ("least time", Box::new(LeastResponseTime::default_tau())),
     ] {
         let s = run(b);
+        eprintln!(
+            "{label}: {:.1} % of requests to the slowed server",
+            100.0 * s
+        );
         assert!(s < 0.10, "{label} still sends {s} to the slowed server");
     }
 }

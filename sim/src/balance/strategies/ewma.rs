@@ -28,7 +28,9 @@
 //! gap `Δt` gets weight `1 − exp(−Δt / τ)`. A server with no served response yet is tried first
 //! while it has nothing in flight (one probe), then waits for its first answer. Errors, drops and
 //! timeouts are not latencies and are ignored, so a server that fails fast keeps its old average:
-//! pair it with passive checks. No other open-source balancer among nginx, HAProxy and Envoy
+//! pair it with passive checks. The average only moves when a response arrives, so a server that
+//! was slow and gets nothing is never measured again: it stays out until the others' averages
+//! rise above its own (peak EWMA, whose idle cost decays towards 0, probes it again). No other open-source balancer among nginx, HAProxy and Envoy
 //! ships exactly this (Envoy's `LEAST_REQUEST` counts requests, not time).
 
 use super::random::sample_distinct;

@@ -93,13 +93,18 @@ impl Balancer for LeastConnections {
             self.last = Some((None, Vec::new()));
             return None;
         };
+        let is_tied: Vec<bool> = servers
+            .iter()
+            .map(|v| v.eligible() && self.same(v, best))
+            .collect();
         let tied: Vec<ServerId> = servers
             .iter()
-            .filter(|v| v.eligible() && self.same(v, best))
+            .filter(|v| is_tied[v.id.0 as usize])
             .map(|v| v.id)
             .collect();
         let chosen = if tied.len() > 1 {
-            self.tie.pick_among(now, servers, |v| tied.contains(&v.id))
+            self.tie
+                .pick_among(now, servers, |v| is_tied[v.id.0 as usize])
         } else {
             Some(best.id)
         };

@@ -11,7 +11,11 @@
 //! nginx draws each peer *by weight* (`ngx_http_upstream_peek_random_peer`, a draw in
 //! `[0, total weight)`), compares `conns / weight`, redraws a repeated or unusable peer up to 20
 //! times and then falls back to round robin; here draws are uniform and distinct among the eligible
-//! servers (so there is nothing to redraw) and weights are ignored.
+//! servers (so there is nothing to redraw) and weights are ignored. HAProxy's draws are weighted
+//! as well (configuration manual, `balance random`: a random number is the key on its
+//! consistent-hash ring, so weights are respected) and are made with replacement, so a draw can
+//! repeat the best server so far and leave nothing to compare (`get_server_rnd`, as discussed on
+//! the haproxy mailing list); the least loaded of the draws wins.
 //!
 //! **Aperture** ([`Aperture`]): Finagle's deterministic aperture (`loadbalancer/aperture/
 //! DeterministicAperture.scala`, `Balancers.aperture`; the Finagle user guide, "Aperture Least
