@@ -84,6 +84,7 @@ fn all_strategies() -> Vec<(&'static str, Box<dyn Balancer>)> {
         ("aperture", Box::new(Aperture::new(3, 1, 4).unwrap())),
         ("ip_hash", Box::new(IpHash::new(KeyAddress::ClientSubnet))),
         ("ip_hash raw", Box::new(IpHash::new(KeyAddress::Ipv4))),
+        ("hash", Box::new(KeyHash::new())),
         ("chash", Box::new(ConsistentHash::new(None).unwrap())),
         (
             "chash bounded",
@@ -219,6 +220,36 @@ fn ip_hash_known_answers_by_hand() {
         );
     }
     assert_eq!(ip_hash_candidates([0, 0, 0], 1), vec![295]);
+}
+
+/// nginx `hash $key` by hand (Python's `zlib.crc32`): key "42": crc32("42") = 0x3224b088, whose
+/// bits 16–30 are 12836 → 12836 mod 3 = 2 → C; with C down the next round adds
+/// (crc32("142") >> 16) & 0x7fff = 10517: 23353 mod 3 = 1 → B; with B down too, + 11091 =
+/// 34444 → B again (unusable), and so on.
+#[test]
+fn map_based_hash_known_answers_by_hand() {
+    assert_eq!(key_hash_round(b"42", 0), 12_836);
+    assert_eq!(key_hash_round(b"42", 1), 23_353 - 12_836);
+    assert_eq!(key_hash_round(b"42", 2), 34_444 - 23_353);
+    let mut rng = SimRng::new(1);
+    let mut v = views(&[1, 1, 1]);
+    let mut b = KeyHash::new();
+    assert_eq!(
+        b.pick(SimTime::ZERO, &req(0, 42), &v, &mut rng),
+        Some(ServerId(2))
+    );
+    let e = b.explain(SimTime::ZERO, &req(0, 42), &v);
+    assert_eq!(e.summary, "key 42: hash 12836 mod total weight 3 = 2 → C");
+    v[2].healthy = false;
+    assert_eq!(
+        b.pick(SimTime::ZERO, &req(1, 42), &v, &mut rng),
+        Some(ServerId(1))
+    );
+    v[1].healthy = false;
+    assert_eq!(
+        b.pick(SimTime::ZERO, &req(2, 42), &v, &mut rng),
+        Some(ServerId(0))
+    );
 }
 
 /// A retry continues nginx's rehash chain where the first attempt stopped: the tried server is
@@ -512,7 +543,7 @@ fn weighted_strategies_converge_to_their_weights() {
 }
 
 /// Consistent hashing moves only the keys of a server that leaves (its keys spread over the
-/// rest); every other key keeps its server. ip_hash, by contrast, moves most keys.
+/// rest); every other key keeps its server. Map-based `hash $key`, by contrast, moves most keys.
 #[test]
 fn removing_a_server_moves_only_its_keys_under_consistent_hashing() {
     let mut rng = SimRng::new(4);
@@ -864,8 +895,8 @@ fn runs_are_deterministic_and_explanations_match_picks() {
 }
 
 /// A pasted nginx block runs: `least_conn` with `max_fails` becomes passive checks over least
-/// connections; `hash … consistent` and `random two least_conn` map too; map-based hashing is
-/// refused with a reason.
+/// connections; `hash`, `hash … consistent` and `random two least_conn` map too; HAProxy's
+/// map-based `balance source` is refused with a reason.
 #[test]
 fn pasted_configs_run() {
     for (text, name) in [
@@ -893,5 +924,7 @@ fn pasted_configs_run() {
         assert!(report.served > 500, "{text}");
     }
     let pool = PoolConfig::parse("upstream b { hash $request_uri; server a; server b; }").unwrap();
-    assert!(from_pool(&pool).err().unwrap().contains("consistent"));
+    assert_eq!(from_pool(&pool).unwrap().name(), "hash");
+    let pool = PoolConfig::parse("backend b\n balance source\n server s1 10.0.0.1:80\n").unwrap();
+    assert!(from_pool(&pool).err().unwrap().contains("not modelled"));
 }

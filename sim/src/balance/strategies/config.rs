@@ -1,8 +1,8 @@
 //! From a pasted config's method to a running strategy.
 
 use super::{
-    ConsistentHash, IpHash, KeyAddress, LeastConnections, LeastResponseTime, PassiveChecks,
-    PassiveParams, PowerOfD, WeightedRoundRobin,
+    ConsistentHash, IpHash, KeyAddress, KeyHash, LeastConnections, LeastResponseTime,
+    PassiveChecks, PassiveParams, PowerOfD, WeightedRoundRobin,
 };
 use crate::balance::config::{LoadMeasure, Method, PoolConfig};
 use crate::requests::Balancer;
@@ -16,10 +16,11 @@ use crate::requests::Balancer;
 ///   so `header` and `last_byte` are the same time);
 /// - `IpHash` → [`IpHash`] with [`KeyAddress::ClientSubnet`] (each simulated client its own /24);
 /// - `Hash { consistent: true, .. }` → [`ConsistentHash`] unbounded, the key being the client;
+/// - nginx `Hash { consistent: false, .. }` → [`KeyHash`] (map-based, the key being the client);
 /// - `Random { draws, by: Connections }` → [`PowerOfD`] (`draws = 1`: uniform random).
 ///
-/// Refused with a reason: map-based `hash` (nginx `hash` without `consistent`, HAProxy `source`,
-/// `uri`, `hdr`), HAProxy `first`, and `random two least_time`.
+/// Refused with a reason: HAProxy's map-based `source`, `uri` and `hdr(…)`, HAProxy `first`, and
+/// `random two least_time`.
 pub fn from_method(method: &Method) -> Result<Box<dyn Balancer>, String> {
     Ok(match method {
         Method::RoundRobin | Method::StaticRoundRobin => Box::new(WeightedRoundRobin::new()),
@@ -29,10 +30,12 @@ pub fn from_method(method: &Method) -> Result<Box<dyn Balancer>, String> {
         Method::Hash {
             consistent: true, ..
         } => Box::new(ConsistentHash::new(None)?),
+        // nginx variables start with `$`; HAProxy's keys (`source`, `uri`, `hdr(…)`) do not.
+        Method::Hash { key, .. } if key.starts_with('$') => Box::new(KeyHash::new()),
         Method::Hash { key, .. } => {
             return Err(format!(
-                "hash of {key} without `consistent` (map-based hashing) is not modelled yet; \
-                 use `hash {key} consistent`"
+                "HAProxy's map-based `balance {key}` is not modelled (its hash functions differ \
+                 from nginx's); use nginx `hash $key` or `hash $key consistent`"
             ))
         }
         Method::First => {

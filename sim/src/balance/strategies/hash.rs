@@ -1,60 +1,33 @@
-//! Hashing strategies: nginx `ip_hash` and nginx `hash $key consistent`, optionally with
-//! bounded loads.
+//! What the hashing strategies share, and nginx's map-based `hash $key`.
 //!
-//! **IP hash** ([`IpHash`]). Source: nginx `src/http/modules/ngx_http_upstream_ip_hash_module.c`
-//! (`ngx_http_upstream_init_ip_hash_peer`, `ngx_http_upstream_get_ip_hash_peer`). For IPv4 the
-//! key is the first three octets of the client address (a /24 lands on one server). The hash
-//! starts at 89; one round is `hash = (hash × 113 + octet) mod 6271` for each of the three octets;
-//! then `w = hash mod total weight` walks the peer list subtracting configured weights until
-//! `w < weight`. If that peer was tried, is down, failed or full, nginx does another round from
-//! the current hash ("rehash"); after 20 such tries, or with fewer than two peers, it falls back
-//! to round robin. A retry of the same request continues from the hash and try count where the
-//! previous attempt stopped (kept here per request id, see [`RETRY_MEMO`]). The request's `key`
-//! becomes an address through [`KeyAddress`].
+//! [`crc32`] is CRC-32/ISO-HDLC, nginx's `ngx_crc32_short`/`ngx_crc32_long` (`src/core/
+//! ngx_crc32.h`), written out here: `sim` has no CRC-32. The retry memo keeps, per request id,
+//! where nginx's per-request hash state stood (its `ngx_http_upstream_*_peer_data_t` lives as long
+//! as the request), so a retry continues where the previous attempt stopped.
 //!
-//! **Consistent hash** ([`ConsistentHash`]). Source: nginx
-//! `src/http/modules/ngx_http_upstream_hash_module.c` (`ngx_http_upstream_update_chash`,
-//! `ngx_http_upstream_find_chash_point`, `ngx_http_upstream_get_chash_peer`), "compatible with
-//! Cache::Memcached::Fast". Each server of weight `w` gets `160 × w` points: the server string
-//! is split at its last `:` followed only by digits into host and port (`unix:` paths have no
-//! port), `base = crc32(host ‖ 0x00 ‖ port)`, and point `j` is `crc32(base state ‖ prev)` where
-//! `prev` is point `j − 1` as 4 little-endian bytes (0 for the first). Points are sorted and equal
-//! values deduplicated (the first kept; nginx's `qsort` leaves which one unspecified). The key's
-//! hash is `crc32(key)`; its point is the first one `≥` it (wrapping); if that point's server is
-//! unusable nginx steps to the next point, up to 20 steps, then falls back to round robin. The key
-//! here is the request's `key` written in decimal (what `hash $arg_client consistent` would see).
-//! [`crc32`] is CRC-32/ISO-HDLC (nginx's `ngx_crc32_long`), written out here: `sim` has no CRC-32.
-//!
-//! **Bounded loads** (`bounded: Some(c)`): Mirrokni, Thorup & Zadimoghaddam, "Consistent Hashing
-//! with Bounded Loads", SODA 2018 (arXiv:1608.01350), as HAProxy's `hash-balance-factor` applies
-//! it to live connections. With `n` eligible servers holding `T` requests in flight in total, a
-//! server is *full* when its in-flight count is at least `⌈c × (T + 1) / n⌉` (the `+ 1` counts
-//! the request being placed); the walk goes clockwise from the key's point to the first eligible
-//! server that is not full, with no 20-step limit (the paper's walk continues until it finds
-//! room). Since the capacities sum to at least `T + 1 > T`, some eligible server always has room
-//! for `c ≥ 1`. `c` is kept in millionths, so the bound is exact integer arithmetic.
-//!
-//! Simplified: servers with the same name would share points in nginx (and be balanced among by
-//! smooth WRR); here names are assumed distinct. Rings above [`MAX_POINTS`] points are built with
-//! each server's point count scaled down in proportion (nginx would build them all).
+//! **Map-based hash** ([`KeyHash`], nginx `hash $key` without `consistent`). Source: nginx
+//! `src/http/modules/ngx_http_upstream_hash_module.c` (`ngx_http_upstream_get_hash_peer`),
+//! "compatible with Cache::Memcached": per request `hash = 0`, `rehash = 0`; each round adds
+//! `(crc32([rehash in decimal, omitted when 0] ‖ key) >> 16) & 0x7fff` to `hash`, then
+//! `rehash += 1`, and `w = hash mod total weight` walks the peer list by configured weight, as
+//! `ip_hash` does. An unusable peer (tried, down, failed, full) costs a try and another round;
+//! after 20 tries, or with fewer than two peers, nginx falls back to round robin. Changing the
+//! number of servers moves most keys (the "mod N" problem consistent hashing solves). The key is
+//! the request's `key` in decimal.
 
 use super::wrr::WeightedRoundRobin;
 use super::{listed, name_of, skipped_text};
-use crate::requests::balancer::skipped_reason;
 use crate::requests::{
     BackendView, Balancer, Explanation, RequestInfo, Response, ServerId, ServerScore,
 };
 use crate::rng::SimRng;
 use crate::time::SimTime;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
-/// The most points a consistent-hash ring holds.
-pub const MAX_POINTS: u32 = 1 << 20;
-/// Requests whose retry state (hash, tries) is remembered; the oldest ids are forgotten first.
+/// Requests whose retry state is remembered; the oldest ids are forgotten first.
 pub const RETRY_MEMO: usize = 65_536;
 /// nginx's limit on rehashes / ring steps before falling back to round robin.
-const MAX_TRIES: u32 = 20;
+pub(crate) const MAX_TRIES: u32 = 20;
 
 const fn crc_table() -> [u32; 256] {
     let mut t = [0u32; 256];
@@ -78,7 +51,7 @@ const fn crc_table() -> [u32; 256] {
 
 const CRC_TABLE: [u32; 256] = crc_table();
 
-fn crc32_update(mut crc: u32, bytes: &[u8]) -> u32 {
+pub(crate) fn crc32_update(mut crc: u32, bytes: &[u8]) -> u32 {
     for &b in bytes {
         crc = CRC_TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
     }
@@ -91,102 +64,84 @@ pub fn crc32(bytes: &[u8]) -> u32 {
     crc32_update(0xffff_ffff, bytes) ^ 0xffff_ffff
 }
 
-/// How a request's `key` becomes the client's IPv4 address for [`IpHash`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyAddress {
-    /// The key's low 32 bits are the address, most significant octet first
-    /// (`0x0A000307` is 10.0.3.7). Keys below 256 all share 0.0.0.x, one /24.
-    Ipv4,
-    /// Client `k` gets 10.`(k >> 8) & 255`.`k & 255`.1: each of 65,536 clients its own /24, so
-    /// the simulator's small client numbers spread.
-    ClientSubnet,
-}
+/// Per-request hash state for retries, bounded to [`RETRY_MEMO`] requests.
+#[derive(Clone, Debug)]
+pub(crate) struct RetryMemo<T>(BTreeMap<u64, T>);
 
-impl KeyAddress {
-    /// The four octets of `key`'s address.
-    pub fn octets(self, key: u64) -> [u8; 4] {
-        match self {
-            KeyAddress::Ipv4 => (key as u32).to_be_bytes(),
-            KeyAddress::ClientSubnet => [10, (key >> 8) as u8, key as u8, 1],
-        }
+impl<T> Default for RetryMemo<T> {
+    fn default() -> Self {
+        RetryMemo(BTreeMap::new())
     }
 }
 
-/// One `ip_hash` round from `hash` over the three octets.
-fn ip_round(mut hash: u32, octets: [u8; 3]) -> u32 {
-    for o in octets {
-        hash = (hash * 113 + u32::from(o)) % 6271;
-    }
-    hash
-}
-
-/// The first `n` hashes nginx's `ip_hash` tries for a /24 (one round each, from 89).
-pub fn ip_hash_candidates(octets: [u8; 3], n: u32) -> Vec<u32> {
-    let mut h = 89;
-    (0..n.min(10_000))
-        .map(|_| {
-            h = ip_round(h, octets);
-            h
-        })
-        .collect()
-}
-
-/// Per-request (hash or point, tries) for retries, bounded.
-#[derive(Clone, Debug, Default)]
-struct RetryMemo(BTreeMap<u64, (u32, u32)>);
-
-impl RetryMemo {
-    fn get(&self, request: &RequestInfo) -> Option<(u32, u32)> {
+impl<T: Copy> RetryMemo<T> {
+    pub(crate) fn get(&self, request: &RequestInfo) -> Option<T> {
         (request.attempt > 1)
             .then(|| self.0.get(&request.id).copied())
             .flatten()
     }
-    fn put(&mut self, id: u64, state: (u32, u32)) {
+    pub(crate) fn put(&mut self, id: u64, state: T) {
         self.0.insert(id, state);
         while self.0.len() > RETRY_MEMO {
             self.0.pop_first();
         }
     }
-    fn forget(&mut self, id: u64) {
+    pub(crate) fn forget(&mut self, id: u64) {
         self.0.remove(&id);
     }
 }
 
+/// The peer `w` (already reduced mod the total weight) names in `list`, walking by weight as
+/// nginx does (`while (w >= peer->weight) { w -= peer->weight; peer = peer->next; }`).
+pub(crate) fn walk_by_weight(list: &[(ServerId, u32)], mut w: u64) -> ServerId {
+    let mut k = 0;
+    while w >= u64::from(list[k].1) {
+        w -= u64::from(list[k].1);
+        k += 1;
+    }
+    list[k].0
+}
+
+/// One round of nginx's map-based hash: the 15 bits added to the running hash.
+pub fn key_hash_round(key: &[u8], rehash: u32) -> u32 {
+    let mut crc = 0xffff_ffff;
+    if rehash > 0 {
+        crc = crc32_update(crc, rehash.to_string().as_bytes());
+    }
+    crc = crc32_update(crc, key) ^ 0xffff_ffff;
+    (crc >> 16) & 0x7fff
+}
+
+/// Per request: (hash, rehash, tries).
+type KeyState = (u64, u32, u32);
+
 #[derive(Clone, Debug)]
-struct IpLast {
+struct KeyLast {
     chosen: Option<ServerId>,
-    octets: [u8; 3],
-    /// (hash, w, the peer it named, usable).
-    steps: Vec<(u32, u32, ServerId, bool)>,
-    total: u32,
-    /// Why round robin decided, if it did.
+    /// (running hash, w, peer named, usable).
+    steps: Vec<(u64, u64, ServerId, bool)>,
+    total: u64,
     fallback: Option<&'static str>,
 }
 
-/// nginx `ip_hash` (see the module docs).
-#[derive(Clone, Debug)]
-pub struct IpHash {
-    address: KeyAddress,
+/// nginx `hash $key` (map-based; see the module docs).
+#[derive(Clone, Debug, Default)]
+pub struct KeyHash {
     rr: WeightedRoundRobin,
-    memo: RetryMemo,
-    last: Option<IpLast>,
+    memo: RetryMemo<KeyState>,
+    last: Option<KeyLast>,
 }
 
-impl IpHash {
-    /// `ip_hash`, reading keys as addresses through `address`.
-    pub fn new(address: KeyAddress) -> Self {
-        IpHash {
-            address,
-            rr: WeightedRoundRobin::new(),
-            memo: RetryMemo::default(),
-            last: None,
-        }
+impl KeyHash {
+    /// nginx `hash $key` over the request keys.
+    pub fn new() -> Self {
+        Self::default()
     }
 }
 
-impl Balancer for IpHash {
+impl Balancer for KeyHash {
     fn name(&self) -> &str {
-        "IP hash"
+        "hash"
     }
 
     fn pick(
@@ -196,37 +151,29 @@ impl Balancer for IpHash {
         servers: &[BackendView],
         _rng: &mut SimRng,
     ) -> Option<ServerId> {
-        let [a, b, c, _] = self.address.octets(request.key);
-        let octets = [a, b, c];
+        let key = request.key.to_string();
         let list: Vec<(ServerId, u32)> = listed(servers).map(|v| (v.id, v.weight)).collect();
-        let total: u32 = list.iter().map(|l| l.1).sum();
-        let mut last = IpLast {
+        let total: u64 = list.iter().map(|l| u64::from(l.1)).sum();
+        let mut last = KeyLast {
             chosen: None,
-            octets,
             steps: Vec::new(),
             total,
             fallback: None,
         };
-        let (mut hash, mut tries) = self.memo.get(request).unwrap_or((89, 0));
+        let (mut hash, mut rehash, mut tries) = self.memo.get(request).unwrap_or((0, 0, 0));
         if list.len() < 2 || total == 0 {
             last.fallback = Some("fewer than two servers: round robin");
         } else if tries > MAX_TRIES {
             last.fallback = Some("more than 20 tries: round robin");
         } else {
             loop {
-                hash = ip_round(hash, octets);
-                let mut w = hash % total;
-                let mut k = 0;
-                while w >= list[k].1 {
-                    w -= list[k].1;
-                    k += 1;
-                }
-                let id = list[k].0;
+                hash += u64::from(key_hash_round(key.as_bytes(), rehash));
+                rehash += 1;
+                let id = walk_by_weight(&list, hash % total);
                 let ok = servers[id.0 as usize].eligible();
                 last.steps.push((hash, hash % total, id, ok));
                 if ok {
                     last.chosen = Some(id);
-                    self.memo.put(request.id, (hash, tries));
                     break;
                 }
                 tries += 1;
@@ -236,303 +183,8 @@ impl Balancer for IpHash {
                 }
             }
         }
+        self.memo.put(request.id, (hash, rehash, tries));
         if last.fallback.is_some() {
-            self.memo.put(request.id, (hash, tries));
-            last.chosen = self.rr.pick_among(now, servers, |_| true);
-        }
-        let chosen = last.chosen;
-        self.last = Some(last);
-        chosen
-    }
-
-    fn on_response(&mut self, _now: SimTime, response: &Response) {
-        if response.ok() {
-            self.memo.forget(response.request.id);
-        }
-    }
-
-    fn explain(&self, now: SimTime, request: &RequestInfo, servers: &[BackendView]) -> Explanation {
-        let Some(last) = &self.last else {
-            return Explanation {
-                summary: "no pick yet".into(),
-                ..Explanation::default()
-            };
-        };
-        if let Some(why) = last.fallback {
-            let mut e = self.rr.explain(now, request, servers);
-            e.summary = format!("{why}: {}", e.summary);
-            return e;
-        }
-        let [a, b, c] = last.octets;
-        let scores = servers
-            .iter()
-            .map(|v| {
-                let hits: Vec<String> = last
-                    .steps
-                    .iter()
-                    .filter(|s| s.2 == v.id)
-                    .map(|s| format!("hash {} → w {}", s.0, s.1))
-                    .collect();
-                let text = if hits.is_empty() {
-                    if v.eligible() {
-                        format!("{}: not hashed to", v.name)
-                    } else {
-                        skipped_text(v)
-                    }
-                } else if v.eligible() {
-                    format!("{}: {}", v.name, hits.join(", "))
-                } else {
-                    format!("{}: {}, but {}", skipped_text(v), hits.join(", "), "rehash")
-                };
-                ServerScore {
-                    server: v.id,
-                    score: last
-                        .steps
-                        .iter()
-                        .rev()
-                        .find(|s| s.2 == v.id)
-                        .map(|s| f64::from(s.0)),
-                    text,
-                }
-            })
-            .collect();
-        let chain: Vec<String> = last
-            .steps
-            .iter()
-            .map(|s| {
-                format!(
-                    "{} (w = {} mod {} = {} → {}{})",
-                    s.0,
-                    s.0,
-                    last.total,
-                    s.1,
-                    name_of(servers, s.2),
-                    if s.3 { "" } else { ", unusable" }
-                )
-            })
-            .collect();
-        let summary = match last.chosen {
-            Some(ch) => format!(
-                "{a}.{b}.{c} hashes 89 → {}: {}",
-                chain.join(" → "),
-                name_of(servers, ch)
-            ),
-            None => "no server available".into(),
-        };
-        Explanation {
-            chosen: last.chosen,
-            scores,
-            summary,
-        }
-    }
-}
-
-/// nginx's host and port split of a server string (see the module docs).
-fn host_port(server: &str) -> (&[u8], &[u8]) {
-    let s = server.as_bytes();
-    if s.len() >= 5 && s[..5].eq_ignore_ascii_case(b"unix:") {
-        return (&s[5..], &[]);
-    }
-    for j in 0..s.len() {
-        let c = s[s.len() - j - 1];
-        if c == b':' {
-            return (&s[..s.len() - j - 1], &s[s.len() - j..]);
-        }
-        if !c.is_ascii_digit() {
-            break;
-        }
-    }
-    (s, &[])
-}
-
-/// The `160 × weight` points nginx gives a server named `server` (before sorting).
-pub fn chash_points(server: &str, weight: u32) -> Vec<u32> {
-    chash_points_n(server, 160 * weight)
-}
-
-fn chash_points_n(server: &str, n: u32) -> Vec<u32> {
-    let (host, port) = host_port(server);
-    let base = crc32_update(crc32_update(crc32_update(0xffff_ffff, host), &[0]), port);
-    let mut prev: u32 = 0;
-    (0..n)
-        .map(|_| {
-            let h = crc32_update(base, &prev.to_le_bytes()) ^ 0xffff_ffff;
-            prev = h;
-            h
-        })
-        .collect()
-}
-
-#[derive(Clone, Debug)]
-struct ChLast {
-    chosen: Option<ServerId>,
-    key_hash: u32,
-    /// Servers met on the walk, in order, with why they were passed over (`None`: taken).
-    walk: Vec<(ServerId, Option<String>)>,
-    bound: Option<u64>,
-    fallback: Option<&'static str>,
-}
-
-/// nginx `hash $key consistent`, with optional bounded loads (see the module docs).
-#[derive(Clone, Debug)]
-pub struct ConsistentHash {
-    /// `c` in millionths.
-    bounded_micro: Option<u64>,
-    /// What the ring was built from: (server, name, weight).
-    built_from: Vec<(ServerId, Rc<str>, u32)>,
-    /// Sorted, deduplicated points.
-    ring: Vec<(u32, ServerId)>,
-    rr: WeightedRoundRobin,
-    memo: RetryMemo,
-    last: Option<ChLast>,
-}
-
-impl ConsistentHash {
-    /// Plain (`None`) or bounded with load factor `c` (1 ≤ c ≤ 1000; 1.25 is Google's and
-    /// HAProxy's typical 125 %).
-    pub fn new(bounded: Option<f64>) -> Result<Self, String> {
-        let bounded_micro = match bounded {
-            None => None,
-            Some(c) if c.is_finite() && (1.0..=1_000.0).contains(&c) => {
-                Some(libm::round(c * 1e6) as u64)
-            }
-            Some(c) => {
-                return Err(format!(
-                    "the load bound c must be within 1 and 1000, got {c}"
-                ))
-            }
-        };
-        Ok(ConsistentHash {
-            bounded_micro,
-            built_from: Vec::new(),
-            ring: Vec::new(),
-            rr: WeightedRoundRobin::new(),
-            memo: RetryMemo::default(),
-            last: None,
-        })
-    }
-
-    /// The ring: (point, server), sorted by point.
-    pub fn ring(&self) -> &[(u32, ServerId)] {
-        &self.ring
-    }
-
-    fn rebuild(&mut self, servers: &[BackendView]) {
-        let want: Vec<(ServerId, Rc<str>, u32)> = listed(servers)
-            .map(|v| (v.id, v.name.clone(), v.weight))
-            .collect();
-        if want == self.built_from && !self.ring.is_empty() {
-            return;
-        }
-        let total: u64 = want.iter().map(|w| 160 * u64::from(w.2)).sum();
-        let mut ring = Vec::new();
-        for (id, name, w) in &want {
-            let n = if total > u64::from(MAX_POINTS) {
-                (160 * u64::from(*w) * u64::from(MAX_POINTS) / total).max(1) as u32
-            } else {
-                160 * w
-            };
-            ring.extend(chash_points_n(name, n).into_iter().map(|h| (h, *id)));
-        }
-        ring.sort_by_key(|p| p.0);
-        ring.dedup_by_key(|p| p.0);
-        self.ring = ring;
-        self.built_from = want;
-    }
-
-    /// The bound `⌈c × (T + 1) / n⌉` for the current views (`None` when unbounded or none
-    /// eligible).
-    pub fn bound(&self, servers: &[BackendView]) -> Option<u64> {
-        let c = self.bounded_micro?;
-        let (n, t) = servers
-            .iter()
-            .filter(|v| v.eligible())
-            .fold((0u64, 0u64), |(n, t), v| {
-                (n + 1, t + u64::from(v.in_flight))
-            });
-        (n > 0).then(|| (c * (t + 1)).div_ceil(n * 1_000_000))
-    }
-}
-
-impl Balancer for ConsistentHash {
-    fn name(&self) -> &str {
-        if self.bounded_micro.is_some() {
-            "consistent hash, bounded loads"
-        } else {
-            "consistent hash"
-        }
-    }
-
-    fn pick(
-        &mut self,
-        now: SimTime,
-        request: &RequestInfo,
-        servers: &[BackendView],
-        _rng: &mut SimRng,
-    ) -> Option<ServerId> {
-        self.rebuild(servers);
-        let key_hash = crc32(request.key.to_string().as_bytes());
-        let bound = self.bound(servers);
-        let mut last = ChLast {
-            chosen: None,
-            key_hash,
-            walk: Vec::new(),
-            bound,
-            fallback: None,
-        };
-        let len = self.ring.len() as u32;
-        if self.built_from.len() < 2 {
-            last.fallback = Some("a single server: round robin");
-        } else if let Some(cap) = bound {
-            let start = self.ring.partition_point(|p| p.0 < key_hash) as u32;
-            for t in 0..len {
-                let id = self.ring[((start + t) % len) as usize].1;
-                let v = &servers[id.0 as usize];
-                let why = if !v.eligible() {
-                    Some(skipped_reason(v).to_string())
-                } else if u64::from(v.in_flight) >= cap {
-                    Some(format!("full: {} in flight ≥ bound {cap}", v.in_flight))
-                } else {
-                    None
-                };
-                if last.walk.last().is_none_or(|w| w.0 != id) {
-                    last.walk.push((id, why.clone()));
-                }
-                if why.is_none() {
-                    last.chosen = Some(id);
-                    break;
-                }
-            }
-        } else {
-            let (mut point, mut tries) = self
-                .memo
-                .get(request)
-                .unwrap_or_else(|| (self.ring.partition_point(|p| p.0 < key_hash) as u32, 0));
-            if tries > MAX_TRIES {
-                last.fallback = Some("more than 20 tries: round robin");
-            }
-            while last.fallback.is_none() {
-                let id = self.ring[(point % len) as usize].1;
-                let v = &servers[id.0 as usize];
-                if v.eligible() {
-                    last.walk.push((id, None));
-                    last.chosen = Some(id);
-                    self.memo.put(request.id, (point, tries));
-                    break;
-                }
-                last.walk.push((id, Some(skipped_reason(v).to_string())));
-                point = point.wrapping_add(1);
-                tries += 1;
-                if tries > MAX_TRIES {
-                    last.fallback = Some("more than 20 tries: round robin");
-                }
-            }
-            if last.fallback.is_some() {
-                self.memo.put(request.id, (point, tries));
-            }
-        }
-        if last.fallback.is_some() || last.chosen.is_none() {
-            last.fallback.get_or_insert("no usable point: round robin");
             last.chosen = self.rr.pick_among(now, servers, |_| true);
         }
         let chosen = last.chosen;
@@ -561,43 +213,38 @@ impl Balancer for ConsistentHash {
         let scores = servers
             .iter()
             .map(|v| {
-                let pos = last.walk.iter().position(|w| w.0 == v.id);
-                let text = match pos.map(|p| &last.walk[p]) {
-                    Some((_, None)) => format!(
-                        "{}: first usable server clockwise (step {}), {} in flight",
-                        v.name,
-                        pos.unwrap_or(0) + 1,
-                        v.in_flight
-                    ),
-                    Some((_, Some(why))) => format!(
-                        "{}: met at step {}, passed: {why}",
-                        v.name,
-                        pos.unwrap_or(0) + 1
-                    ),
-                    None if v.eligible() => {
-                        format!("{}: not reached, {} in flight", v.name, v.in_flight)
-                    }
-                    None => skipped_text(v),
-                };
+                let hit = last.steps.iter().rev().find(|s| s.2 == v.id);
                 ServerScore {
                     server: v.id,
-                    score: v.eligible().then_some(f64::from(v.in_flight)),
-                    text,
+                    score: hit.map(|s| s.1 as f64),
+                    text: match hit {
+                        Some(s) if s.3 => {
+                            format!("{}: hash {} mod {} = {}", v.name, s.0, last.total, s.1)
+                        }
+                        Some(s) => {
+                            format!("{}, though hash {} named it: rehash", skipped_text(v), s.0)
+                        }
+                        None if v.eligible() => format!("{}: not hashed to", v.name),
+                        None => skipped_text(v),
+                    },
                 }
             })
             .collect();
         let summary = match last.chosen {
-            None => "no server available".into(),
             Some(c) => format!(
-                "key {} → crc32 {:#010x} → clockwise to {}{}",
+                "key {}: hash {} mod total weight {} = {} → {}{}",
                 request.key,
-                last.key_hash,
+                last.steps.last().map_or(0, |s| s.0),
+                last.total,
+                last.steps.last().map_or(0, |s| s.1),
                 name_of(servers, c),
-                match last.bound {
-                    Some(b) => format!(", the first with fewer than {b} in flight (the bound)"),
-                    None => String::new(),
+                if last.steps.len() > 1 {
+                    format!(" after {} rehashes", last.steps.len() - 1)
+                } else {
+                    String::new()
                 }
             ),
+            None => "no server available".into(),
         };
         Explanation {
             chosen: last.chosen,

@@ -11,6 +11,7 @@
 //! | [`PowerOfD`] | d distinct random servers, the fewest in flight | nginx `random two least_conn`, HAProxy `random(2)`, Mitzenmacher 2001 |
 //! | [`Aperture`] | a window of servers per client, P2C inside it | Finagle deterministic aperture |
 //! | [`IpHash`] | nginx `ip_hash` on the first three octets | `ngx_http_upstream_ip_hash_module.c` |
+//! | [`KeyHash`] | nginx `hash $key`: crc32 rounds mod total weight | `ngx_http_upstream_hash_module.c` |
 //! | [`ConsistentHash`] | nginx `hash $key consistent`, optionally with bounded loads | `ngx_http_upstream_hash_module.c`; Mirrokni, Thorup & Zadimoghaddam 2018 |
 //! | [`SessionAffinity`] | sticky table key → server over any strategy | HAProxy `cookie … insert`, NGINX Plus `sticky` |
 //! | [`PassiveChecks`] | nginx `max_fails` / `fail_timeout` over any strategy | `ngx_http_upstream_round_robin.c`, `proxy_next_upstream` docs |
@@ -33,18 +34,22 @@
 //! [`SimRng`]: crate::rng::SimRng
 
 mod affinity;
+mod chash;
 mod config;
 mod ewma;
 mod hash;
+mod iphash;
 mod least;
 mod passive;
 mod random;
 mod wrr;
 
 pub use affinity::SessionAffinity;
+pub use chash::{chash_points, ConsistentHash, MAX_POINTS};
 pub use config::{from_method, from_pool};
 pub use ewma::{LeastResponseTime, PeakEwma, FINAGLE_PENALTY};
-pub use hash::{chash_points, crc32, ip_hash_candidates, ConsistentHash, IpHash, KeyAddress};
+pub use hash::{crc32, key_hash_round, KeyHash, RETRY_MEMO};
+pub use iphash::{ip_hash_candidates, IpHash, KeyAddress};
 pub use least::LeastConnections;
 pub use passive::{PassiveChecks, PassiveParams};
 pub use random::{Aperture, PowerOfD};
