@@ -165,6 +165,55 @@ fn wrr_skips_an_unhealthy_server() {
     assert_eq!(names(&v, &picks), "a a a c a a");
 }
 
+/// Slow start: a server ramping at a quarter of its weight (250 of 1,000 milli) counts as 3
+/// tenths against its peer's 10, so over each 13 picks it gets 3; ramped fully, the rotation is
+/// even again (after a restart of the current weights).
+#[test]
+fn wrr_follows_slow_start_weights() {
+    let mut v = views(&[1, 1]);
+    v[1].effective_weight_milli = 250;
+    let mut b = WeightedRoundRobin::new();
+    let mut rng = SimRng::new(1);
+    let mut count = [0u32; 2];
+    for i in 0..130 {
+        count[b.pick(SimTime::ZERO, &req(i, 0), &v, &mut rng).unwrap().0 as usize] += 1;
+    }
+    assert_eq!(count, [100, 30]);
+    v[1].effective_weight_milli = 1_000;
+    let picks: Vec<_> = (0..4)
+        .map(|i| b.pick(SimTime::ZERO, &req(i, 0), &v, &mut rng))
+        .collect();
+    assert_eq!(names(&v, &picks), "a b a b");
+    let e = b.explain(SimTime::ZERO, &req(3, 0), &v);
+    assert!(
+        e.summary
+            .starts_with("largest current weight wins: B (2); it gives back the total 2"),
+        "{}",
+        e.summary
+    );
+}
+
+/// Aperture: four clients with windows of two over eight servers use disjoint windows that
+/// together cover every server once; each client picks only inside its window.
+#[test]
+fn aperture_windows_spread_clients_over_servers() {
+    let v: Vec<BackendView> = (0..8).map(|i| view(i, 0, 1)).collect();
+    let mut rng = SimRng::new(8);
+    let mut covered = Vec::new();
+    for c in 0..4 {
+        let mut b = Aperture::new(2, c, 4).unwrap();
+        let w = b.window(&v);
+        assert_eq!(w, vec![ServerId(2 * c), ServerId(2 * c + 1)]);
+        for i in 0..50 {
+            let s = b.pick(SimTime::ZERO, &req(i, 0), &v, &mut rng).unwrap();
+            assert!(w.contains(&s), "client {c} picked {s} outside {w:?}");
+        }
+        covered.extend(w);
+    }
+    covered.sort();
+    assert_eq!(covered, (0..8).map(ServerId).collect::<Vec<_>>());
+}
+
 /// ip_hash by hand: 192.168.1.x: h = 89; (89·113 + 192) mod 6271 = 3978; (3978·113 + 168) mod
 /// 6271 = 4441; (4441·113 + 1) mod 6271 = 154. Three servers of weight 1: 154 mod 3 = 1 → B.
 /// Rehashes from 154 give 5654 (→ C), 1196 (→ C), 723 (→ A).
