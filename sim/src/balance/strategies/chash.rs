@@ -195,7 +195,7 @@ impl Balancer for ConsistentHash {
             fallback: None,
         };
         let len = self.ring.len() as u32;
-        if self.built_from.len() < 2 {
+        if self.built_from.len() < 2 || self.ring.is_empty() {
             last.fallback = Some("a single server: round robin");
         } else if let Some(cap) = bound {
             let start = self.ring.partition_point(|p| p.0 < key_hash) as u32;

@@ -26,7 +26,7 @@
 //!
 //! **Which servers make up "the list".** nginx hashes and rotates over its configured peer list,
 //! so servers that are down stay in the list (and are skipped). Here the list is every server not
-//! [`Membership::Removed`](crate::requests::Membership::Removed), in id order: a draining or
+//! [`Membership::Removed`], in id order: a draining or
 //! unhealthy server keeps its place (and its smooth-WRR state, its hash points), a removed one
 //! leaves it, as an nginx reload would drop it.
 //!
@@ -54,7 +54,7 @@ pub use iphash::{ip_hash_candidates, IpHash, KeyAddress};
 pub use least::LeastConnections;
 pub use lrt::LeastResponseTime;
 pub use passive::{PassiveChecks, PassiveParams};
-pub use random::{Aperture, PowerOfD};
+pub use random::{Aperture, PowerOfD, MAX_D};
 pub use wrr::WeightedRoundRobin;
 
 #[cfg(doc)]
