@@ -501,6 +501,23 @@ fn check_eligibility(label: &str, b: &mut dyn Balancer, seed: u64, steps: u64) {
             "{label} (seed {seed}, step {i}): explain ≠ pick"
         );
         assert!(!e.summary.is_empty());
+        assert_eq!(
+            e.scores.len(),
+            v.len(),
+            "{label}: one score line per server"
+        );
+        if let (Some(s), true) = (pick, LOWEST_SCORE_WINS.contains(&label)) {
+            let mine = e.scores[s.0 as usize].score.expect("the pick has a score");
+            for other in &e.scores {
+                if let Some(x) = other.score {
+                    assert!(
+                        mine <= x,
+                        "{label} (seed {seed}, step {i}): picked score {mine} > {x}: {}",
+                        other.text
+                    );
+                }
+            }
+        }
         if let Some(s) = pick {
             b.on_response(now, &served(q, s, 500 + r.below(20_000)));
         }
