@@ -29,7 +29,7 @@ use crate::time::SimTime;
 #[derive(Clone, Debug)]
 pub struct LeastConnections {
     /// Compare `in_flight / weight` (nginx, HAProxy) rather than `in_flight`.
-    pub weighted: bool,
+    weighted: bool,
     /// The smooth-WRR state ties are broken with.
     tie: WeightedRoundRobin,
     last: Option<(Option<ServerId>, Vec<ServerId>)>,
@@ -47,6 +47,11 @@ impl LeastConnections {
             },
             last: None,
         }
+    }
+
+    /// Whether loads are per unit of weight.
+    pub fn weighted(&self) -> bool {
+        self.weighted
     }
 
     fn weight(&self, v: &BackendView) -> u64 {

@@ -30,6 +30,36 @@
 //! unhealthy server keeps its place (and its smooth-WRR state, its hash points), a removed one
 //! leaves it, as an nginx reload would drop it.
 //!
+//! ```
+//! use sim::balance::strategies::{from_pool, PeakEwma};
+//! use sim::balance::PoolConfig;
+//! use sim::requests::*;
+//! use sim::time::SimTime;
+//!
+//! // A pasted nginx block runs as it would in nginx: weighted least_conn, ties by smooth WRR.
+//! let pool = PoolConfig::parse(
+//!     "upstream app { least_conn; server 10.0.0.1 weight=2; server 10.0.0.2; }",
+//! )
+//! .unwrap();
+//! let servers = vec![ServerSpec::new("A").weight(2), ServerSpec::new("B")];
+//! let cfg = SimConfig::new(
+//!     servers,
+//!     Arrivals::Poisson { rate_per_sec: 200.0 },
+//!     CostDist::Exponential { mean_us: 2_000.0 },
+//!     SimTime::from_secs(5),
+//! );
+//! let mut sim = Simulation::new(cfg.clone(), from_pool(&pool).unwrap(), 7).unwrap();
+//! let report = sim.run().unwrap();
+//! assert!(report.servers[0].served > report.servers[1].served);
+//!
+//! // Finagle's P2C peak EWMA, and what it saw for its last pick.
+//! let mut sim = Simulation::new(cfg, Box::new(PeakEwma::finagle()), 7).unwrap();
+//! sim.run().unwrap();
+//! let request = RequestInfo { id: 0, key: 0, attempt: 1 };
+//! let seen = sim.balancer().explain(sim.now(), &request, sim.views());
+//! assert!(seen.summary.contains("lowest score wins"));
+//! ```
+//!
 //! [`SmoothWrr`]: crate::balance::swrr::SmoothWrr
 //! [`SimRng`]: crate::rng::SimRng
 
