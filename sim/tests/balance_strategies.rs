@@ -366,6 +366,59 @@ fn least_conn_weights_and_tie_breaking() {
     assert_eq!(names(&v, &picks), "b c b c");
 }
 
+/// least_conn against a plain model of nginx's loop, over 3,000 random views (in-flight counts,
+/// health, tries; fixed weights): the lowest `conns × weight_other` cross product, and among
+/// several, smooth WRR over the tied with the model's own current weights.
+#[test]
+fn least_conn_matches_a_model_of_nginx() {
+    let mut r = SimRng::new(12);
+    let mut rng = SimRng::new(13);
+    let weights = [3u32, 1, 2, 1, 5];
+    let mut b = LeastConnections::new(true);
+    let mut cw = [0i64; 5];
+    for step in 0..3_000 {
+        let mut v = views(&weights);
+        for x in &mut v {
+            x.in_flight = r.below(4) as u32;
+            x.healthy = r.chance(0.85);
+            x.tried = r.chance(0.1);
+        }
+        // The model.
+        let ok: Vec<usize> = (0..5).filter(|&i| v[i].eligible()).collect();
+        let load = |i: usize, j: usize| u64::from(v[i].in_flight) * u64::from(weights[j]);
+        let mut want = None;
+        if let Some(&first) = ok.first() {
+            let mut best = first;
+            for &i in &ok {
+                if load(i, best) < load(best, i) {
+                    best = i;
+                }
+            }
+            let tied: Vec<usize> = ok
+                .iter()
+                .copied()
+                .filter(|&i| load(i, best) == load(best, i))
+                .collect();
+            if tied.len() > 1 {
+                let mut total = 0;
+                let mut win = tied[0];
+                for &i in &tied {
+                    cw[i] += i64::from(weights[i]);
+                    total += i64::from(weights[i]);
+                    if cw[i] > cw[win] {
+                        win = i;
+                    }
+                }
+                cw[win] -= total;
+                best = win;
+            }
+            want = Some(ServerId(best as u32));
+        }
+        let got = b.pick(SimTime::ZERO, &req(step, 0), &v, &mut rng);
+        assert_eq!(got, want, "step {step}: {v:?}");
+    }
+}
+
 /// Peak EWMA by hand (Finagle's `Metric`): a peak replaces the cost; a lower sample 10 s (τ)
 /// later blends with weight 1 − e⁻¹; reading the load decays it first.
 #[test]
@@ -1028,6 +1081,34 @@ fn pasted_configs_run() {
         let report = sim.run().unwrap();
         assert!(report.served > 500, "{text}");
     }
+    // max_fails=3 fail_timeout=5s: three errors take a server out for 5 s.
+    let pool = PoolConfig::parse(
+        "upstream b { server 10.0.0.1 max_fails=3 fail_timeout=5s; server 10.0.0.2; }",
+    )
+    .unwrap();
+    let mut b = from_pool(&pool).unwrap();
+    let v = views(&[1, 1]);
+    let mut rng = SimRng::new(1);
+    let mut picks_of_a = |b: &mut Box<dyn Balancer>, at: SimTime| {
+        (0..10)
+            .filter(|&i| b.pick(at, &req(i, 0), &v, &mut rng) == Some(ServerId(0)))
+            .count()
+    };
+    for i in 0..3 {
+        let e = Response {
+            request: req(i, 0),
+            server: ServerId(0),
+            latency_us: 0,
+            outcome: AttemptOutcome::Error,
+        };
+        assert!(picks_of_a(&mut b, SimTime::ZERO) > 0, "before error {i}");
+        b.on_response(SimTime::ZERO, &e);
+    }
+    assert_eq!(picks_of_a(&mut b, SimTime::from_secs(5)), 0, "out for 5 s");
+    assert!(
+        picks_of_a(&mut b, SimTime::from_secs(6)) > 0,
+        "back after fail_timeout"
+    );
     let pool = PoolConfig::parse("upstream b { hash $request_uri; server a; server b; }").unwrap();
     assert_eq!(from_pool(&pool).unwrap().name(), "hash");
     let pool = PoolConfig::parse("backend b\n balance source\n server s1 10.0.0.1:80\n").unwrap();
