@@ -18,17 +18,19 @@
 //!
 //! [`from_method`] and [`from_pool`] turn a pasted nginx/HAProxy [`Method`] into one of them.
 //!
+//! The nginx sources were read at commit `3f6f7824d4e2eb1ac37dec76683d525ac0ff521c`, as for
+//! [`SmoothWrr`]; Finagle's at its `develop` branch (`finagle-core/.../loadbalancer`).
+//!
 //! **Common rules.** Every strategy picks only [`BackendView::eligible`] servers and returns `None`
-//! exactly when none is; randomness comes only from the simulator's [`SimRng`]; no `usize` is
+//! exactly when none is (with [`PassiveChecks`], none that its checks leave in); randomness comes only from the simulator's [`SimRng`]; no `usize` is
 //! drawn or hashed; floats go through `libm`; maps are `BTreeMap`s. Each derives `Clone` (the
 //! simulator clones its balancer with a checkpoint) and remembers its last pick, so
 //! [`Balancer::explain`] reports exactly what [`Balancer::pick`] decided.
 //!
 //! **Which servers make up "the list".** nginx hashes and rotates over its configured peer list,
 //! so servers that are down stay in the list (and are skipped). Here the list is every server not
-//! [`Membership::Removed`], in id order: a draining or
-//! unhealthy server keeps its place (and its smooth-WRR state, its hash points), a removed one
-//! leaves it, as an nginx reload would drop it.
+//! [`Membership::Removed`], in id order: a draining or unhealthy server keeps its place (and its
+//! smooth-WRR state, its hash points), a removed one leaves it, as an nginx reload would drop it.
 //!
 //! ```
 //! use sim::balance::strategies::{from_pool, PeakEwma};
