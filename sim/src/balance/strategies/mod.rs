@@ -19,7 +19,8 @@
 //! [`from_method`] and [`from_pool`] turn a pasted nginx/HAProxy [`Method`] into one of them.
 //!
 //! The nginx sources were read at commit `3f6f7824d4e2eb1ac37dec76683d525ac0ff521c`, as for
-//! [`SmoothWrr`]; Finagle's `PeakEwma.scala` at `1e8497eaf8ff` and `p2c/P2CPick.scala` at `1f1986d6e7de`.
+//! [`SmoothWrr`]; Finagle's `PeakEwma.scala` at `1e8497eaf8ff` and `p2c/P2CPick.scala` at
+//! `1f1986d6e7de`.
 //!
 //! **Common rules.** Every strategy picks only [`BackendView::eligible`] servers and returns `None`
 //! exactly when none is (with [`PassiveChecks`], none that its checks leave in); randomness comes only from the simulator's [`SimRng`]; no `usize` is
