@@ -10,7 +10,10 @@
 //! fails fast keeps its old average: pair it with passive checks. The average only moves when a
 //! response arrives, so a server that was slow and gets nothing is never measured again: it stays
 //! out until the others' averages rise above its own (peak EWMA, whose idle cost decays towards
-//! 0, probes it again). Among nginx, HAProxy and Envoy no open-source balancer ships exactly this
+//! 0, probes it again). In-flight counts only break ties, so between responses every request goes
+//! to the server with the lowest average: under load it herds (100 requests in flight on one
+//! server while the others idle is typical), which is what multiplying by the in-flight count,
+//! as peak EWMA does, prevents. Among nginx, HAProxy and Envoy no open-source balancer ships exactly this
 //! (Envoy's `LEAST_REQUEST` counts requests, not time).
 
 use super::ewma::{check_tau, decay};
