@@ -8,12 +8,16 @@
 //! - [`bins`]: balls into bins with d choices and the supermarket model, each beside its theory
 //!   (the exact law of the maximum load for d = 1, the fluid limits for d ≥ 2).
 //!
-//! All three are plain data and functions: no clock but the [`SimTime`](crate::time::SimTime)
+//! - [`strategies`]: every strategy of the lessons as a [`Balancer`](crate::requests::Balancer)
+//!   for the request simulator (nginx, HAProxy, Finagle, the papers), each explaining its picks.
+//!
+//! All of them are plain data and functions: no clock but the [`SimTime`](crate::time::SimTime)
 //! they are given, no randomness but the [`SimRng`](crate::rng::SimRng) they are handed, no
 //! `usize` in anything drawn, floats through `libm`.
 
 pub mod bins;
 pub mod config;
+pub mod strategies;
 pub mod swrr;
 
 pub use config::{ConfigError, Method, PoolConfig, ServerConfig, Source, Unsupported};
