@@ -16,7 +16,8 @@
 #   build     trunk build --release --offline                           (the app, into dist/)
 #   budget    node scripts/budget.mjs            (dist/'s first-load gzip bytes against budget.toml)
 #             node scripts/budget.mjs --one-more --check   (the wasm built with one more lesson)
-#   e2e       node --test tests/e2e/*.test.mjs    (Playwright against dist/ in headless Chromium)
+#   e2e       node --test tests/e2e/*.test.mjs    (Playwright against dist/ in headless Chromium;
+#             SDP_E2E_JOBS test files at once, default 2)
 #
 # The end-to-end runner goes last, so that its summary closes the output. The browser layers use
 # Debian's /usr/bin/chromium and /usr/bin/chromedriver, or CHROMIUM_PATH and CHROMEDRIVER.
@@ -165,8 +166,13 @@ if wanted e2e; then
     [ -f dist/index.html ] || die "dist/index.html missing: run the build layer first (bash scripts/test.sh build e2e)"
     print_timings
     echo
-    say "==> e2e: node --test ${e2e_files[*]} (its summary closes the output; duration_ms = e2e time)"
-    if node --test --test-reporter=spec "${e2e_files[@]}"; then
+    # Two files at once: one file's browser waits on the other's (page loads, worker sweeps), so
+    # two overlap well even on 2 cores (measured 2026-12-07, all 194 tests, with another build
+    # compiling beside them: 817 s against ~1,100 s one file at a time on a quiet machine).
+    e2e_jobs="${SDP_E2E_JOBS:-2}"
+    case "$e2e_jobs" in '' | *[!0-9]* | 0) die "SDP_E2E_JOBS must be a positive whole number (got '$e2e_jobs')" ;; esac
+    say "==> e2e: node --test --test-concurrency=$e2e_jobs ${e2e_files[*]} (its summary closes the output; duration_ms = e2e time)"
+    if node --test --test-concurrency="$e2e_jobs" --test-reporter=spec "${e2e_files[@]}"; then
         :
     else
         rc=$?

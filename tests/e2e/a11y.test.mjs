@@ -3,6 +3,12 @@
 // every lesson (taken from the home page's links, so a new lesson is covered without editing this
 // file), compare mode and embeds, each in the light and the dark theme.
 //
+// One page per theme visits every route by changing the URL's hash (the app's own routing, as a
+// link inside it does; the wasm is compiled once per theme, not once per route). The themes differ
+// only in colour custom properties (www/styles/*.css), so the dark pass runs the rules colours can
+// break (contrast, links told apart by colour, names that mention the theme) and the light pass
+// runs every rule.
+//
 // On failure the log lists every violation: page, rule, impact, and for each node its selector and
 // axe's summary of what fails (for contrast: the two colours, the ratio and the one required).
 import assert from 'node:assert/strict';
@@ -12,16 +18,18 @@ import { useApp, tid } from './harness.mjs';
 const app = useApp();
 const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const THEMES = ['light', 'dark'];
-// Pages checked at once, each in its own browser context. Loading a page and running axe take
-// about a second each; two in flight overlap one's loading with the other's axe run (measured on
-// a loaded 2-core machine: 48 s one at a time, 41 s two, 40 s three).
-const CONCURRENCY = Number(process.env.A11Y_CONCURRENCY ?? 2);
 
 // Default rules, and label-content-name-mismatch named explicitly: the issue asks for it, and axe
 // would drop it silently if a release moved it back among the experimental rules.
 const AXE_OPTIONS = {
   resultTypes: ['violations'],
   rules: { 'label-content-name-mismatch': { enabled: true } },
+};
+// The rules a change of colours alone can break.
+const COLOUR_RULES = ['color-contrast', 'link-in-text-block', 'button-name', 'label-content-name-mismatch'];
+const AXE_OPTIONS_BY_THEME = {
+  light: AXE_OPTIONS,
+  dark: { resultTypes: ['violations'], runOnly: { type: 'rule', values: COLOUR_RULES } },
 };
 
 /** Waits for the home page's lesson list. */
@@ -67,37 +75,33 @@ async function lessonIds(open) {
   return ids;
 }
 
-/** Opens `where` in `theme` (stored preference, or the embed's theme= field) and waits with `ready`. */
-async function openThemed(open, where, theme, ready) {
-  const page = await open('about:blank');
-  // Before any of the app's scripts: the inline script in index.html reads it before first paint.
-  await page.addInitScript((t) => localStorage.setItem('sdp.theme', JSON.stringify(t)), theme);
-  await page.goto(app.url(where));
+/** A fresh page with `theme` stored as the preference (read before first paint), at `where`. */
+async function openThemed(open, where, theme) {
+  return open(where, { init: `localStorage.setItem('sdp.theme', ${JSON.stringify(JSON.stringify(theme))})` });
+}
+
+/**
+ * Moves `page` to the route `hash` the way an in-app link does, and waits with `ready`. It passes
+ * through the home page, so that `ready` cannot be met by the route it leaves.
+ */
+async function visit(page, hash, theme, ready) {
+  await leave(page);
+  await page.goto(app.url(hash));
   await ready(page);
   await page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached' });
   // Let the frame that follows the last render paint, so contrast is measured on what is shown.
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  return page;
 }
 
-/** Runs axe on the page; returns its violations. */
-async function axe(page) {
-  await page.addScriptTag({ path: AXE_PATH });
-  return page.evaluate((options) => window.axe.run(document, options), AXE_OPTIONS).then((r) => r.violations);
+/** Goes to the home page (unless there) and waits for it. */
+async function leave(page) {
+  if (new URL(page.url()).hash !== '#/') await page.goto(app.url('#/'));
+  await homeReady(page);
 }
 
-/** Runs `fn` on every item, at most `limit` at a time; the results in the items' order. */
-async function pool(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+/** Runs axe (already injected) on the page with `options`; returns its violations. */
+async function axe(page, options) {
+  return page.evaluate((o) => window.axe.run(document, o), options).then((r) => r.violations);
 }
 
 /** One line per violating node, grouped by rule, for the log. */
@@ -121,15 +125,23 @@ app.test(
     pages.push(['embed consistent-hashing', '#/embed/consistent-hashing?v=1', embedReady]);
     pages.push(['embed consistent-hashing controls=full', '#/embed/consistent-hashing?v=1&controls=full', embedReady]);
 
-    const jobs = THEMES.flatMap((theme) => pages.map(([name, hash, ready]) => ({ theme, name, hash, ready })));
-    const results = await pool(jobs, CONCURRENCY, async ({ theme, name, hash, ready }) => {
-      // An embed takes its theme from its URL; everything else from the stored preference.
-      const where = hash.startsWith('#/embed/') ? `${hash}&theme=${theme}` : hash;
-      const page = await openThemed(open, where, theme, ready);
-      const violations = await axe(page);
-      await page.context().close();
-      return { label: `${name}, ${theme}`, violations };
-    });
+    // One page per theme, both at once; embeds last (an embed's theme= field sets the theme).
+    const perTheme = await Promise.all(
+      THEMES.map(async (theme) => {
+        const page = await openThemed(open, '#/', theme);
+        await homeReady(page);
+        await page.addScriptTag({ path: AXE_PATH });
+        const out = [];
+        for (const [name, hash, ready] of pages) {
+          const where = hash.startsWith('#/embed/') ? `${hash}&theme=${theme}` : hash;
+          await visit(page, where, theme, ready);
+          out.push({ label: `${name}, ${theme}`, violations: await axe(page, AXE_OPTIONS_BY_THEME[theme]) });
+        }
+        await page.context().close();
+        return out;
+      }),
+    );
+    const results = perTheme.flat();
 
     const counts = [];
     const failures = [];
@@ -143,7 +155,7 @@ app.test(
     if (total) for (const line of counts) t.diagnostic(`  ${line}`);
     assert.equal(failures.length, 0, `axe violations on ${failures.length} of ${counts.length} pages:\n${failures.join('\n')}`);
   },
-  { timeout: 180_000 },
+  { timeout: 120_000 },
 );
 
 // WCAG 1.4.10 (Reflow): at 320 CSS px content must not need scrolling in two directions; our
@@ -151,9 +163,11 @@ app.test(
 // cross-shard-queries to 370 px.
 app.test('at 360 px wide no lesson page scrolls sideways', async ({ open }) => {
   const wide = [];
+  const page = await open('about:blank');
+  await page.setViewportSize({ width: 360, height: 800 });
+  await page.goto(app.url('#/'));
   for (const id of await lessonIds(open)) {
-    const page = await open('about:blank');
-    await page.setViewportSize({ width: 360, height: 800 });
+    await leave(page);
     await page.goto(app.url(`#/lesson/${id}`));
     await lessonReady(page);
     const { scroll, client } = await page.evaluate(() => ({
@@ -161,7 +175,6 @@ app.test('at 360 px wide no lesson page scrolls sideways', async ({ open }) => {
       client: document.documentElement.clientWidth,
     }));
     if (scroll > client) wide.push(`${id}: ${scroll} px`);
-    await page.context().close();
   }
   assert.deepEqual(wide, [], 'lesson pages wider than a 360 px screen');
 });

@@ -153,15 +153,16 @@ app.test('axe finds no violation in the diagrams mid-run (fan-out, load, badge, 
     ['#/lesson/consistent-hashing?v=1&do=2000:remove-server:B&t=2500', 'move-ghost'],
   ];
   for (const theme of ['light', 'dark']) {
+    // One page per theme, the preference stored before the app starts; each state is reached
+    // the way an in-app link reaches it (a new hash), through the home page.
+    const page = await open('#/', { init: `localStorage.setItem('sdp.theme', ${JSON.stringify(JSON.stringify(theme))})` });
+    await page.addScriptTag({ path: AXE_PATH });
     for (const [hash, shown] of states) {
-      // The stored theme preference is read when the app starts: store it, then load the state.
-      const page = await open('#/');
-      await page.evaluate((t) => localStorage.setItem('sdp.theme', JSON.stringify(t)), theme);
+      await page.goto(new URL('#/', page.url()).href);
+      await page.locator(tid('lesson-list')).waitFor();
       await page.goto(new URL(hash, page.url()).href);
-      await page.reload();
       await page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached' });
       await page.locator(tid(shown)).first().waitFor({ state: 'attached' });
-      await page.addScriptTag({ path: AXE_PATH });
       const violations = await page.evaluate(async () => {
         const r = await window.axe.run(document, { resultTypes: ['violations'] });
         return r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
