@@ -37,18 +37,23 @@ use web_sys::Element;
 use yew::prelude::*;
 
 /// A point drawn over the curves: where the run the chart follows is now (a ring labelled
-/// "now", `sweep-mark`, its values in `data-x` and `data-y`).
+/// "now", `sweep-mark`, its values in `data-x` and `data-y`). Its height, the metric's value in
+/// the run so far, is not here but in a [`MarkValue`] context the page provides: it changes with
+/// every frame while the run plays, and only the ring reads it, so only the ring re-renders.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChartMark {
     /// The metric whose plot it is on.
     pub metric: String,
     /// The swept parameter's value in the run.
     pub x: f64,
-    /// The metric's value in the run so far.
-    pub y: f64,
     /// The series with the run's parameters (the ring takes its colour), if any.
     pub series: Option<usize>,
 }
+
+/// The run's value of the marked metric now (`None`: no value yet, no ring), provided with
+/// `ContextProvider<MarkValue>` around a chart that has a [`ChartMark`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct MarkValue(pub Option<f64>);
 
 /// Props of [`SweepChart`].
 #[derive(Properties)]

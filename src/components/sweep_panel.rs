@@ -104,10 +104,10 @@ pub struct SweepPanelProps {
     /// Run again, no stale notice).
     #[prop_or_default]
     pub live: bool,
-    /// The run's value of the sweep's first metric now, marked on the chart at the run's value of
-    /// the swept parameter.
+    /// Mark the run on the chart, at its value of the swept parameter and (read from the page's
+    /// [`MarkValue`](crate::components::sweep_chart::MarkValue) context) of the first metric now.
     #[prop_or_default]
-    pub now: Option<f64>,
+    pub follow: bool,
 }
 
 /// The page re-renders with every frame: the base (the same `Rc` while the run is unchanged, see
@@ -118,7 +118,7 @@ impl PartialEq for SweepPanelProps {
             && self.on_action == other.on_action
             && self.compact == other.compact
             && self.live == other.live
-            && self.now == other.now
+            && self.follow == other.follow
     }
 }
 
@@ -531,7 +531,7 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
     let compact = props.compact || props.live;
     // The run's own point: its value of the swept parameter against the first metric now, in the
     // colour of the series that has the run's other parameters.
-    let mark = props.now.zip(def.as_ref()).and_then(|(y, d)| {
+    let mark = def.as_ref().filter(|_| props.follow).and_then(|d| {
         let x = match base.params.get(&d.param)? {
             sim::params::ParamValue::Int(i) => *i as f64,
             sim::params::ParamValue::Float(f) => *f,
@@ -547,7 +547,6 @@ pub fn sweep_panel(props: &SweepPanelProps) -> Html {
         Some(ChartMark {
             metric: d.metrics.first()?.clone(),
             x,
-            y,
             series,
         })
     });

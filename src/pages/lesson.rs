@@ -18,6 +18,7 @@ use crate::components::progress::LessonMemory;
 use crate::components::run_tools::RunTools;
 use crate::components::shortcuts::{use_shortcuts, Shortcut, ShortcutsDialog};
 use crate::components::steps::{StepFollowUp, StepGuide};
+use crate::components::sweep_chart::MarkValue;
 use crate::components::sweep_panel::SweepPanel;
 use crate::components::trace_input::TraceInput;
 use crate::components::transport::{Mark, MarkKind, Transport, TransportPart};
@@ -261,8 +262,8 @@ fn lesson_view(props: &LessonViewProps) -> Html {
     let beside_now = beside.as_ref().and_then(|d| {
         let id = d.metrics.first()?;
         let v = metrics.scalars.iter().find(|m| m.id == id.as_str())?;
-        // Rounded to about a pixel of the plot, so the chart redraws when the ring would move,
-        // not on every frame.
+        // Rounded to about a pixel of the plot: the ring (the only part of the chart that reads
+        // it) redraws when it would move, not on every frame.
         v.value.as_f64().map(|y| (y * 500.0).round() / 500.0)
     });
     let share_url: AttrValue = format!("{}{}", page_base(), pb.share_hash()).into();
@@ -451,7 +452,9 @@ fn lesson_view(props: &LessonViewProps) -> Html {
                                     { format!("{}: shown once you have answered this step's question.", d.title) }
                                 </p>
                             } else {
-                                <SweepPanel base={beside_base} on_action={on_action.clone()} live=true now={beside_now} />
+                                <ContextProvider<MarkValue> context={MarkValue(beside_now)}>
+                                    <SweepPanel base={beside_base} on_action={on_action.clone()} live=true follow=true />
+                                </ContextProvider<MarkValue>>
                             }
                             if !d.description.is_empty() {
                                 <div class="sweep-description muted">

@@ -422,22 +422,35 @@ pub fn plot(r: &SweepResult, d: &Digest, m: usize, band: Band, log_x: bool, widt
     }
 }
 
+/// Where `y` is drawn on a plot whose area spans `top` to `bottom`: held inside it (a value off
+/// the axis sits on its edge).
+pub fn place_y(y_scale: &Scale, top: f64, bottom: f64, y: f64) -> f64 {
+    y_scale.map(y).clamp(top, bottom)
+}
+
 impl Plot {
     /// Where a point of data is drawn: `None` when `x` is outside the swept range; `y` is held
-    /// inside the plot area (a value off the axis sits on its edge).
+    /// inside the plot area (a value off the axis sits on its edge). (The ring places its x and
+    /// its y apart: [`Plot::place_x`], [`place_y`].)
+    #[cfg(test)]
     pub fn place(&self, x: f64, y: f64) -> Option<(f64, f64)> {
+        if !y.is_finite() {
+            return None;
+        }
+        Some((
+            self.place_x(x)?,
+            place_y(&self.y_scale, self.top, self.bottom, y),
+        ))
+    }
+
+    /// Where `x` is drawn: `None` when it is outside the swept range.
+    pub fn place_x(&self, x: f64) -> Option<f64> {
         let (lo, hi) = (
             self.x_scale.d0.min(self.x_scale.d1),
             self.x_scale.d0.max(self.x_scale.d1),
         );
         let slack = 1e-9 * hi.abs().max(1.0);
-        if !x.is_finite() || !y.is_finite() || x < lo - slack || x > hi + slack {
-            return None;
-        }
-        Some((
-            self.x_scale.map(x),
-            self.y_scale.map(y).clamp(self.top, self.bottom),
-        ))
+        (x.is_finite() && x >= lo - slack && x <= hi + slack).then(|| self.x_scale.map(x))
     }
 }
 

@@ -306,12 +306,8 @@ impl PlotView<'_> {
                     </g>
                 }
             }) }
-            if let Some((m, (x, y))) = self.mark.filter(|m| m.metric == *metric_id).and_then(|m| Some((m, p.place(m.x, m.y)?))) {
-                <g class={classes!("sweep-mark", m.series.map_or_else(|| "sweep-neutral".to_string(), |s| format!("sweep-s{s}")))} data-testid="sweep-mark"
-                    data-x={format_x(m.x)} data-y={format_x(m.y)}>
-                    <circle cx={n1(x)} cy={n1(y)} r="7" />
-                    <text x={n1(x)} y={n1(y - 11.0)} text-anchor="middle">{ "now" }</text>
-                </g>
+            if let Some((m, cx)) = self.mark.filter(|m| m.metric == *metric_id).and_then(|m| Some((m, p.place_x(m.x)?))) {
+                <NowRing x={m.x} {cx} y_scale={p.y_scale} top={p.top} bottom={p.bottom} series={m.series} />
             }
             if p.empty {
                 <text class="sweep-empty-note" x={n1(mid_x)} y={n1((p.top + p.bottom) / 2.0)} dy="0.32em" text-anchor="middle">{ "No points yet" }</text>
@@ -396,5 +392,46 @@ pub fn table(meta: &SweepMeta, d: &Digest, m: usize, band: Band, chart: &str) ->
             </table>
         </div>
         </>
+    }
+}
+
+/// Props of [`NowRing`].
+#[derive(Properties, PartialEq)]
+pub struct NowRingProps {
+    /// The run's value of the swept parameter.
+    pub x: f64,
+    /// Where it is drawn.
+    pub cx: f64,
+    /// The plot's data-to-drawing map along y.
+    pub y_scale: super::scale::Scale,
+    /// The plot area's top edge.
+    pub top: f64,
+    /// The plot area's bottom edge.
+    pub bottom: f64,
+    /// The series whose colour it takes, if any.
+    pub series: Option<usize>,
+}
+
+/// The ring marking the run now: the one part of a live chart that re-renders as the run plays
+/// (its height comes from the page's [`MarkValue`](super::MarkValue) context).
+#[function_component(NowRing)]
+pub fn now_ring(props: &NowRingProps) -> Html {
+    let Some(y) = use_context::<super::MarkValue>()
+        .and_then(|v| v.0)
+        .filter(|y| y.is_finite())
+    else {
+        return Html::default();
+    };
+    let n1 = |v: f64| format!("{v:.1}");
+    let cy = super::geom::place_y(&props.y_scale, props.top, props.bottom, y);
+    let class = props
+        .series
+        .map_or_else(|| "sweep-neutral".to_string(), |s| format!("sweep-s{s}"));
+    html! {
+        <g class={classes!("sweep-mark", class)} data-testid="sweep-mark"
+            data-x={format_x(props.x)} data-y={format_x(y)}>
+            <circle cx={n1(props.cx)} cy={n1(cy)} r="7" />
+            <text x={n1(props.cx)} y={n1(cy - 11.0)} text-anchor="middle">{ "now" }</text>
+        </g>
     }
 }
