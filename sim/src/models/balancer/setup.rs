@@ -387,10 +387,7 @@ fn from_config(
 > {
     let pool = PoolConfig::parse(text).map_err(|e| bad("config", text, e.to_string()))?;
     for u in &pool.unsupported {
-        notices.push(format!(
-            "line {}: `{}` is not modelled: {}",
-            u.line, u.directive, u.reason
-        ));
+        notices.push(format!("line {}: `{}`: {}", u.line, u.directive, u.reason));
     }
     let mut kept = pool.clone();
     kept.servers.clear();
