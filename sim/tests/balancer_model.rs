@@ -430,3 +430,84 @@ mod properties {
         }
     }
 }
+
+/// Figures for the report, not a test of speed (it asserts only that the runs are sane). Run it
+/// in release: `cargo test -p sim --release --test balancer_model -- --ignored --nocapture`.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+#[ignore]
+fn figures_requests_per_second_and_frame_cost() {
+    use std::time::Instant;
+    // The request simulator's standard workload (sim::requests::bench): 10 servers × 4
+    // workers at 80 % load, 10 ms exponential costs, a 100 ms timeout with one retry, health
+    // checks every second; 15 s ≈ 48,000 requests (the model's cap is 50,000).
+    let base = [
+        ("servers", "10"),
+        ("workers", "4"),
+        ("rate", "3200"),
+        ("mean_ms", "10"),
+        ("timeout_ms", "100"),
+        ("retries", "1"),
+        ("check_interval_ms", "1000"),
+        ("duration_s", "15"),
+    ];
+    for strategy in [
+        "round-robin",
+        "weighted-round-robin",
+        "least-connections",
+        "p2c-peak-ewma",
+        "power-of-d",
+        "consistent-hash",
+    ] {
+        let mut params = base.to_vec();
+        params.push(("strategy", strategy));
+        let s = scenario(&params, 1, 40_000);
+        let t0 = Instant::now();
+        let mut run = registry::start(&s).unwrap();
+        run.seek(run.until());
+        let secs = t0.elapsed().as_secs_f64();
+        let arrivals = int(run.as_ref(), "arrivals");
+        assert!(arrivals > 40_000);
+        println!(
+            "{strategy}: {arrivals} requests through the model in {secs:.2} s = {:.0} requests/s \
+             ({} trace lines)",
+            arrivals as f64 / secs,
+            run.trace_len()
+        );
+    }
+    // 50 servers at 2,000 requests per simulated second: a frame's cost and size.
+    let s = scenario(
+        &[
+            ("servers", "50"),
+            ("rate", "2000"),
+            ("mean_ms", "20"),
+            ("strategy", "least-connections"),
+            ("duration_s", "20"),
+        ],
+        1,
+        20_000,
+    );
+    let mut run = registry::start(&s).unwrap();
+    run.seek(SimTime::from_secs(10));
+    let n = 1_000;
+    let t0 = Instant::now();
+    let mut bytes = 0;
+    for _ in 0..n {
+        bytes = serde_json::to_string(&run.frame()).unwrap().len();
+    }
+    let frame_us = t0.elapsed().as_secs_f64() * 1e6 / f64::from(n);
+    let t1 = Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(run.frame());
+    }
+    let build_us = t1.elapsed().as_secs_f64() * 1e6 / f64::from(n);
+    let t2 = Instant::now();
+    for _ in 0..100 {
+        std::hint::black_box(run.metrics());
+    }
+    let metrics_us = t2.elapsed().as_secs_f64() * 1e6 / 100.0;
+    println!(
+        "50 servers at 2,000 req/s: frame built in {build_us:.1} µs ({frame_us:.1} µs with JSON, \
+         {bytes} bytes of JSON); metrics (exact percentiles) in {metrics_us:.0} µs"
+    );
+}
