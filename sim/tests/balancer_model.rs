@@ -273,6 +273,38 @@ fn a_pasted_nginx_block_runs_least_connections_with_its_weights_and_lists_the_re
 }
 
 #[test]
+fn a_pasted_haproxy_backend_brings_its_active_checks() {
+    // HAProxy `check inter 500 fall 2`: every server probed each 500 ms; without `timeout
+    // check` a probe waits `inter`. s1 killed at 1 s: the probes at 1.5 s and 2 s fail at 2 s
+    // and 2.5 s, so s1 is marked down at 2.5 s (logged at the next tick of 60 s / 4096).
+    let config = "backend app\n    balance roundrobin\n    server s1 10.0.0.1:80 weight 3 check inter 500 fall 2\n    server s2 10.0.0.2:80 check inter 500 fall 2\n    timeout server 30s\n";
+    let mut s = scenario(&[("config", config), ("rate", "100")], 6, 4_000);
+    s.inputs.push(TimedInput {
+        at: SimTime::from_ms(1_000),
+        input: Input::new("kill", Some("s1")),
+    });
+    let run = run_to_end(&s);
+    let f = frame(run.as_ref());
+    let servers: Vec<(&str, u32)> = f.servers.iter().map(|s| (&*s.name, s.weight)).collect();
+    assert_eq!(servers, [("s1", 3), ("s2", 1)]);
+    assert!(
+        f.notices.iter().any(|n| n.contains("timeout server")),
+        "{:?}",
+        f.notices
+    );
+    let down = run
+        .trace_lines()
+        .into_iter()
+        .find(|l| l.text.starts_with("Health checks marked s1 down"))
+        .expect("the backend's checks notice");
+    assert!(
+        (2_500..=2_515).contains(&down.time.as_ms()),
+        "marked down at {}",
+        down.time
+    );
+}
+
+#[test]
 fn every_strategy_builds_runs_and_explains() {
     for (id, _) in STRATEGIES {
         let s = scenario(
