@@ -1,7 +1,7 @@
 //! The load-balancing model (`sim::models::balancer`, issue 13) through the engine: a pinned
 //! digest, M/M/1 against theory, nginx's smooth WRR sequence in the model's own picks, a killed
 //! server that keeps receiving traffic until health checks notice, a pasted nginx block with its
-//! unmodelled directive reported, every strategy running, bad parameters refused with the
+//! unmodelled directive reported (and an HAProxy backend's active checks), every strategy running, bad parameters refused with the
 //! parameter's name, and (natively) the invariants after every step of random action sequences.
 #![cfg(feature = "balancing")]
 
@@ -145,6 +145,16 @@ fn one_server_with_poisson_arrivals_and_exponential_costs_is_mm1() {
         "mean time in system {mean_ms} ms, theory {} ms",
         theory_s * 1e3
     );
+    // In a FIFO M/M/1 queue the time in system is itself exponential with rate μ − λ: its
+    // median is ln 2/(μ − λ) = 13.86 ms and its 99th percentile ln 100/(μ − λ) = 92.10 ms.
+    for (metric, q, tol) in [("p50_ms", 0.5f64, 0.05), ("p99_ms", 0.99, 0.08)] {
+        let theory_ms = -libm::log(1.0 - q) / 50.0 * 1e3;
+        let got = float(run.as_ref(), metric);
+        assert!(
+            (got / theory_ms - 1.0).abs() < tol,
+            "{metric} {got} ms, theory {theory_ms} ms"
+        );
+    }
     let rho = float(run.as_ref(), "utilisation");
     assert!((rho - 0.5).abs() < 0.02, "utilisation {rho}, theory 0.5");
     assert!(int(run.as_ref(), "arrivals") > 40_000);
