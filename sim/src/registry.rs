@@ -12,10 +12,17 @@
 //!   registered does not compile (`Model::Frame: Into<Frame>`); the family queries it answers
 //!   are declared by the model itself ([`crate::model::Model::queries`], see [`crate::query`]).
 //!
+//! A line under either list may carry `#[cfg(feature = "…")]`: every item written from it (the
+//! [`Frame`] variant and its `From` impl; the model's entry in [`MODELS`], [`specs`] and
+//! [`start_with`]) then exists only with that feature. The load-balancing family is behind the
+//! `balancing` feature this way, so the app (built without it) does not carry it.
+//!
 //! `tests/registry.rs` runs every registered model once with its default parameters.
 
 use crate::engine::{BuildError, Run, Simulation};
 use crate::model::Model;
+#[cfg(feature = "balancing")]
+use crate::models::balancer::{frame::BalanceFrame, BalancerModel};
 use crate::models::cache_expiry::CacheExpiry;
 use crate::models::cache_policy::{frame::CacheFrame, CachePolicyModel};
 use crate::models::cache_tiers::CacheTiers;
@@ -41,7 +48,7 @@ use std::rc::Rc;
 macro_rules! registry {
     (
         frames { $( $(#[$doc:meta])* $kind:ident($frame:ty), )+ }
-        models { $( $model:ty, )+ }
+        models { $( $(#[$cfg:meta])* $model:ty, )+ }
     ) => {
         /// What a view draws at one moment: one variant per kind of diagram. Shared (`Rc`) so
         /// that comparing two frames of an unchanged run is cheap. A serde value, because it
@@ -52,6 +59,7 @@ macro_rules! registry {
         }
 
         $(
+            $(#[$doc])*
             impl From<$frame> for Frame {
                 fn from(frame: $frame) -> Frame {
                     Frame::$kind(Rc::new(frame))
@@ -60,13 +68,16 @@ macro_rules! registry {
         )+
 
         /// The ids of every model.
-        pub const MODELS: &[&str] = &[$(<$model>::ID),+];
+        pub const MODELS: &[&str] = &[$($(#[$cfg])* <$model>::ID),+];
 
         /// The parameter specs of a model.
         pub fn specs(model: &str) -> Option<Vec<ParamSpec>> {
-            $(if model == <$model>::ID {
-                return Some(<$model>::specs());
-            })+
+            $(
+                $(#[$cfg])*
+                if model == <$model>::ID {
+                    return Some(<$model>::specs());
+                }
+            )+
             None
         }
 
@@ -79,9 +90,12 @@ macro_rules! registry {
             inputs: Vec<TimedInput>,
             until: SimTime,
         ) -> Result<Box<dyn Simulation>, BuildError> {
-            $(if model == <$model>::ID {
-                return Ok(Box::new(Run::<$model>::with_params(params, seed, inputs, until)?));
-            })+
+            $(
+                $(#[$cfg])*
+                if model == <$model>::ID {
+                    return Ok(Box::new(Run::<$model>::with_params(params, seed, inputs, until)?));
+                }
+            )+
             Err(BuildError::UnknownModel(model.to_string()))
         }
     };
@@ -99,6 +113,10 @@ registry! {
         Stores(StoreFrame),
         /// A cache: one eviction policy's segments, ghosts and hand.
         Cache(CacheFrame),
+        /// Servers behind a load balancer: what each holds and what the balancer sees of it,
+        /// the requests in flight, and why the last one went where it did.
+        #[cfg(feature = "balancing")]
+        Balance(BalanceFrame),
     }
     models {
         HashRingModel,
@@ -114,6 +132,8 @@ registry! {
         CacheWrite,
         CachePolicyModel,
         CacheTiers,
+        #[cfg(feature = "balancing")]
+        BalancerModel,
     }
 }
 

@@ -4,8 +4,8 @@
 //! sdp list
 //! sdp run <lesson> [--preset NAME] [--set name=value]... [--seed N] [--until TIME_MS]
 //!         [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--moves] [--json] [--events]
-//!         [--trace FILE]
-//! sdp compare <lesson> [--only ID,ID...] [the run options above but --moves/--events]
+//!         [--trace FILE] [--config FILE] [--picks N]
+//! sdp compare <lesson> [--only ID,ID...] [the run options above but --moves/--events/--picks]
 //! sdp sweep <lesson> (--sweep ID | --param NAME --from A --to B --steps N [--log] --metric M...)
 //!         [--seeds K] [--only ID,ID...] [--theory METRIC=CURVE]... [the run options]
 //!         [--json | --csv]
@@ -16,6 +16,13 @@
 //! at most the first 1,000,000 requests (`sim::cache::attach`). `--events` prints the run's event
 //! trace as JSON lines.
 //!
+//! `--config FILE` reads a pasted nginx `upstream { … }` block or HAProxy `backend` into the
+//! load-balancing model's `config` parameter (it then decides the servers, weights and strategy;
+//! what it holds that is not modelled is listed under `metrics.notices` and printed). `--picks N`
+//! prints the servers the balancer chose for the first N requests, one per line with the
+//! strategy's explanation. `sdp run` also takes a model id that no lesson uses yet
+//! (`sdp run load-balancer`): its default parameters, for 10 s unless `--until` says otherwise.
+//!
 //! `--key NAME` reports the node serving a key (`metrics.owners`); for the hash-slots lesson
 //! also the key's hash slot and that slot's node by name (`metrics.slots`).
 
@@ -24,6 +31,7 @@ use sim::compare::Comparison;
 use sim::engine::Simulation;
 use sim::lesson::Lesson;
 use sim::model::MetricValue;
+use sim::models::balancer::{balancing, KEPT_PICKS};
 use sim::models::sharding::placement;
 use sim::registry;
 use sim::scenario::TimedInput;
@@ -34,18 +42,23 @@ const USAGE: &str = "usage:
   sdp list
   sdp run <lesson> [--preset NAME] [--set name=value]... [--seed N] [--until TIME_MS]
           [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--moves] [--json] [--events]
-          [--trace FILE]
+          [--trace FILE] [--config FILE] [--picks N]
+  sdp run <model> [the run options above]
   sdp compare <lesson> [--only ID,ID...] [--preset NAME] [--set name=value]... [--seed N]
           [--until TIME_MS] [--do TIME_MS:ACTION[:ARG]]... [--key NAME]... [--json]
-          [--trace FILE]
+          [--trace FILE] [--config FILE]
   sdp sweep <lesson> (--sweep ID | --param NAME --from A --to B --steps N [--log] --metric M...)
           [--seeds K] [--only ID,ID...] [--theory METRIC=CURVE]... [--preset NAME]
           [--set name=value]... [--seed N] [--until TIME_MS] [--do TIME_MS:ACTION[:ARG]]...
-          [--trace FILE] [--json | --csv]
+          [--trace FILE] [--config FILE] [--json | --csv]
 
   --trace FILE  the workload of a caching lesson: one key per line, CSV time,key[,size], or a
               libCacheSim oracleGeneral binary (.oracleGeneral/.bin); the first 1,000,000
               requests are read
+  --config FILE  a pasted nginx upstream block or HAProxy backend, read into the load-balancing
+              model's `config` parameter (servers, weights and strategy)
+  --picks N   prints the servers the balancer chose for the first N requests (at most 1000),
+              one per line with the strategy's explanation
   --events    prints the run's event trace as JSON lines
   --key NAME  prints the node serving the key under metrics.owners; for hash-slots also its
               hash slot and that node's name under metrics.slots (CLUSTER KEYSLOT's answer)";
@@ -113,6 +126,10 @@ struct Options {
     events: bool,
     /// `--trace FILE`: a trace the run's workload reads.
     trace_file: Option<String>,
+    /// `--config FILE`: a pasted nginx/HAProxy config for the load-balancing model.
+    config_file: Option<String>,
+    /// `--picks N`: print the first N requests' picks.
+    picks: Option<u64>,
     moves: bool,
     /// `sdp sweep`: a declared sweep's id, and the pieces of one built on the command line.
     sweep: Option<String>,
@@ -175,6 +192,18 @@ fn options(args: &[String], cmd: Command) -> Result<(String, Options), String> {
             }
             "--events" if cmd == Command::Run => o.events = true,
             "--trace" => o.trace_file = Some(val()?),
+            "--config" => o.config_file = Some(val()?),
+            "--picks" if cmd == Command::Run => {
+                let v = val()?;
+                let n = v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=KEPT_PICKS as u64).contains(n))
+                    .ok_or_else(|| {
+                        format!("--picks {v:?}: expected a whole number from 1 to {KEPT_PICKS}")
+                    })?;
+                o.picks = Some(n);
+            }
             "--moves" if cmd == Command::Run => o.moves = true,
             "--sweep" if sweep => o.sweep = Some(val()?),
             "--param" | "--from" | "--to" | "--steps" | "--seeds" if sweep => {
@@ -190,13 +219,26 @@ fn options(args: &[String], cmd: Command) -> Result<(String, Options), String> {
     Ok((id, o))
 }
 
+/// How long `sdp run <model>` runs a model no lesson drives, unless `--until` says.
+const BARE_MODEL_UNTIL_MS: u64 = 10_000;
+
 /// The lesson, and its run (preset, overrides, seed, inputs) at its end.
 fn primary(id: &str, o: &Options) -> Result<(Lesson, Box<dyn Simulation>), String> {
     let lesson = catalog::lesson(id).ok_or_else(|| format!("no lesson {id:?} (see `sdp list`)"))?;
-    let mut scenario = lesson
+    let scenario = lesson
         .scenario(o.preset.as_deref())
         .map_err(|e| e.to_string())?;
+    let sim = start(scenario, o)?;
+    Ok((lesson, sim))
+}
+
+/// `scenario` with the command line's trace, config, overrides, seed and inputs, run to its end.
+fn start(
+    mut scenario: sim::scenario::Scenario,
+    o: &Options,
+) -> Result<Box<dyn Simulation>, String> {
     attach_trace(&mut scenario, o)?;
+    attach_config(&mut scenario, o)?;
     scenario.params.extend(o.sets.iter().cloned());
     if let Some(s) = o.seed {
         scenario.seed = s;
@@ -208,7 +250,35 @@ fn primary(id: &str, o: &Options) -> Result<(Lesson, Box<dyn Simulation>), Strin
     sim.seek(end);
     sim.validate()
         .map_err(|e| format!("invariant broken: {e}"))?;
-    Ok((lesson, sim))
+    Ok(sim)
+}
+
+/// `--config FILE`: the file's text becomes the model's `config` parameter (`--set` still
+/// overrides it). A lesson whose model reads no config is an error, and so is a file larger
+/// than the parser reads.
+fn attach_config(scenario: &mut sim::scenario::Scenario, o: &Options) -> Result<(), String> {
+    use sim::balance::config::MAX_INPUT_BYTES;
+    let Some(path) = &o.config_file else {
+        return Ok(());
+    };
+    let specs = registry::specs(&scenario.model).unwrap_or_default();
+    if !specs.iter().any(|s| s.name == "config") {
+        return Err(format!(
+            "--config: this lesson's model ({}) does not read a config; the load-balancing              model does",
+            scenario.model
+        ));
+    }
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("--config {path}: {e}"))?
+        .len();
+    if size > u64::from(MAX_INPUT_BYTES) {
+        return Err(format!(
+            "--config {path}: {size} bytes; at most {MAX_INPUT_BYTES} are read (one upstream              block or backend section)"
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("--config {path}: {e}"))?;
+    scenario.params.insert("config".into(), text);
+    Ok(())
 }
 
 /// `--trace FILE`: reads the file (an oracleGeneral one only up to the request cap), attaches
@@ -415,7 +485,21 @@ fn compare(args: &[String]) -> Result<(), String> {
 
 fn run(args: &[String]) -> Result<(), String> {
     let (id, o) = options(args, Command::Run)?;
-    let (lesson, sim) = primary(&id, &o)?;
+    let (lesson_id, sim) =
+        if catalog::lesson(&id).is_none() && registry::MODELS.contains(&id.as_str()) {
+            // A model no lesson drives yet: its defaults.
+            if o.preset.is_some() {
+                return Err(format!(
+                    "--preset: {id} is a model, not a lesson; it has no presets"
+                ));
+            }
+            let until = SimTime::from_ms(BARE_MODEL_UNTIL_MS);
+            let scenario = sim::scenario::Scenario::new(&id, 1, until);
+            (id.clone(), start(scenario, &o)?)
+        } else {
+            let (lesson, sim) = primary(&id, &o)?;
+            (lesson.id, sim)
+        };
     let (keys, as_json, trace, moves) = (&o.keys, o.json, o.events, o.moves);
     let end = sim.now();
     let mut m = metrics_json(sim.as_ref(), keys);
@@ -436,7 +520,7 @@ fn run(args: &[String]) -> Result<(), String> {
         .map(|l| l.text.clone())
         .collect();
     let out = json!({
-        "lesson": lesson.id,
+        "lesson": lesson_id,
         "model": sim.model_id(),
         "seed": sim.seed(),
         "until_ms": end.as_ms(),
@@ -454,8 +538,43 @@ fn run(args: &[String]) -> Result<(), String> {
             );
         }
     }
-    if as_json || !trace {
+    if let Some(n) = o.picks {
+        print_picks(sim.as_ref(), n)?;
+    }
+    if as_json || !(trace || o.picks.is_some()) {
         print(&out, as_json)?;
+    }
+    Ok(())
+}
+
+/// `--picks N`: the picks of requests 0 … N−1 (retries included), one per line.
+fn print_picks(sim: &dyn Simulation, n: u64) -> Result<(), String> {
+    let b = balancing(sim).ok_or_else(|| {
+        format!(
+            "--picks: this lesson's model ({}) has no load balancer",
+            sim.model_id()
+        )
+    })?;
+    for notice in b.notices() {
+        eprintln!("sdp: not modelled: {notice}");
+    }
+    let mut requests = 0;
+    for p in b.picks().iter().filter(|p| p.req < n) {
+        let retry = if p.attempt > 1 {
+            format!(" (retry {})", p.attempt - 1)
+        } else {
+            String::new()
+        };
+        println!(
+            "req {}{retry} → {}: {}",
+            p.req,
+            p.server.as_deref().unwrap_or("none"),
+            p.summary
+        );
+        requests = requests.max(p.req + 1);
+    }
+    if requests < n {
+        eprintln!("sdp: only {requests} requests arrived by the end of the run");
     }
     Ok(())
 }
@@ -547,6 +666,7 @@ fn sweep(args: &[String]) -> Result<(), String> {
         .scenario(o.preset.as_deref())
         .map_err(|e| e.to_string())?;
     attach_trace(&mut scenario, &o)?;
+    attach_config(&mut scenario, &o)?;
     scenario.params.extend(o.sets.iter().cloned());
     if let Some(s) = o.seed {
         scenario.seed = s;
