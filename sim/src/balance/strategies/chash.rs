@@ -27,6 +27,7 @@
 //! smooth WRR); here names are assumed distinct. Rings above [`MAX_POINTS`] points are built with
 //! each server's point count scaled down in proportion (nginx would build them all).
 
+use super::hash::opening;
 use super::hash::{crc32, crc32_update, RetryMemo, MAX_TRIES};
 use super::wrr::WeightedRoundRobin;
 use super::{listed, name_of, skipped_text};
@@ -261,17 +262,16 @@ impl Balancer for ConsistentHash {
     }
 
     fn explain(&self, now: SimTime, request: &RequestInfo, servers: &[BackendView]) -> Explanation {
-        let Some(last) = &self.last else {
-            return Explanation {
-                summary: "no pick yet".into(),
-                ..Explanation::default()
-            };
+        let last = match opening(
+            &self.rr,
+            self.last.as_ref().map(|l| l.fallback),
+            now,
+            request,
+            servers,
+        ) {
+            Ok(()) => self.last.as_ref().expect("opening checked a pick was made"),
+            Err(e) => return e,
         };
-        if let Some(why) = last.fallback {
-            let mut e = self.rr.explain(now, request, servers);
-            e.summary = format!("{why}: {}", e.summary);
-            return e;
-        }
         let scores = servers
             .iter()
             .map(|v| {

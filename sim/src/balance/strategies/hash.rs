@@ -91,6 +91,30 @@ impl<T: Copy> RetryMemo<T> {
     }
 }
 
+/// The opening every hashing strategy's `explain` shares. `fallback` is the last pick's fallback
+/// (`None`: no pick yet). Before any pick: "no pick yet"; after falling back to round robin:
+/// round robin's own explanation, prefixed with why. `Ok(())`: explain the hash itself.
+pub(crate) fn opening(
+    rr: &WeightedRoundRobin,
+    fallback: Option<Option<&'static str>>,
+    now: SimTime,
+    request: &RequestInfo,
+    servers: &[BackendView],
+) -> Result<(), Explanation> {
+    match fallback {
+        None => Err(Explanation {
+            summary: "no pick yet".into(),
+            ..Explanation::default()
+        }),
+        Some(Some(why)) => {
+            let mut e = rr.explain(now, request, servers);
+            e.summary = format!("{why}: {}", e.summary);
+            Err(e)
+        }
+        Some(None) => Ok(()),
+    }
+}
+
 /// The peer `w` (already reduced mod the total weight) names in `list`, walking by weight as
 /// nginx does (`while (w >= peer->weight) { w -= peer->weight; peer = peer->next; }`).
 pub(crate) fn walk_by_weight(list: &[(ServerId, u32)], mut w: u64) -> ServerId {
@@ -199,17 +223,16 @@ impl Balancer for KeyHash {
     }
 
     fn explain(&self, now: SimTime, request: &RequestInfo, servers: &[BackendView]) -> Explanation {
-        let Some(last) = &self.last else {
-            return Explanation {
-                summary: "no pick yet".into(),
-                ..Explanation::default()
-            };
+        let last = match opening(
+            &self.rr,
+            self.last.as_ref().map(|l| l.fallback),
+            now,
+            request,
+            servers,
+        ) {
+            Ok(()) => self.last.as_ref().expect("opening checked a pick was made"),
+            Err(e) => return e,
         };
-        if let Some(why) = last.fallback {
-            let mut e = self.rr.explain(now, request, servers);
-            e.summary = format!("{why}: {}", e.summary);
-            return e;
-        }
         let scores = servers
             .iter()
             .map(|v| {

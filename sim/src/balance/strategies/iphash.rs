@@ -11,6 +11,7 @@
 //! previous attempt stopped (kept per request id, see [`RETRY_MEMO`]). The request's `key`
 //! becomes an address through [`KeyAddress`].
 
+use super::hash::opening;
 #[cfg(doc)]
 use super::hash::RETRY_MEMO;
 use super::hash::{walk_by_weight, RetryMemo, MAX_TRIES};
@@ -156,17 +157,16 @@ impl Balancer for IpHash {
     }
 
     fn explain(&self, now: SimTime, request: &RequestInfo, servers: &[BackendView]) -> Explanation {
-        let Some(last) = &self.last else {
-            return Explanation {
-                summary: "no pick yet".into(),
-                ..Explanation::default()
-            };
+        let last = match opening(
+            &self.rr,
+            self.last.as_ref().map(|l| l.fallback),
+            now,
+            request,
+            servers,
+        ) {
+            Ok(()) => self.last.as_ref().expect("opening checked a pick was made"),
+            Err(e) => return e,
         };
-        if let Some(why) = last.fallback {
-            let mut e = self.rr.explain(now, request, servers);
-            e.summary = format!("{why}: {}", e.summary);
-            return e;
-        }
         let [a, b, c] = last.octets;
         let scores = servers
             .iter()
