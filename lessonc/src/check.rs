@@ -3,7 +3,7 @@
 //! against the model's specs and build a run; every scripted input parses and names one of the
 //! model's actions; every reference (a step's or question's preset) resolves; ids are unique;
 //! every code file exists. Running each scenario to its end and computing every question's answer
-//! is the registry test's job (`catalog/tests/lessons.rs`): it takes seconds, not milliseconds.
+//! is the registry test's job (`catalog/tests/suite/lessons.rs`): it takes seconds, not milliseconds.
 
 use crate::error::CompileError;
 use crate::source::{

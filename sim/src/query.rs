@@ -23,7 +23,7 @@
 //! a central list to edit). A model may answer several families' traits (a cache in front of
 //! shards answers both), and `queries` has no default, so a model cannot be registered without
 //! stating what it answers. That a model answering a trait also lists it is beyond the
-//! compiler; `tests/registry.rs` iterates every registered model and checks it per family
+//! compiler; `tests/suite/registry.rs` iterates every registered model and checks it per family
 //! (for the sharding family: every model that draws a ring or shards answers `Placement`, and
 //! its answers agree with its frame).
 //!

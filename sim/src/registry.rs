@@ -17,7 +17,7 @@
 //! [`start_with`]) then exists only with that feature. The load-balancing family is behind the
 //! `balancing` feature this way, so the app (built without it) does not carry it.
 //!
-//! `tests/registry.rs` runs every registered model once with its default parameters.
+//! `tests/suite/registry.rs` runs every registered model once with its default parameters.
 
 use crate::engine::{BuildError, Run, Simulation};
 use crate::model::Model;

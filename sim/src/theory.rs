@@ -2,7 +2,7 @@
 //!
 //! Each curve is a formula of a run's parameters (the swept one set to the point's value); a
 //! lesson's `[[sweep]]` names the curve beside the metric it predicts. Each formula's source is
-//! cited at its function, and `tests/theory.rs` checks it against an independent calculation
+//! cited at its function, and `tests/suite/theory.rs` checks it against an independent calculation
 //! (Monte Carlo, a direct count, or a closed form from the literature).
 //!
 //! Every curve is an *expectation over the randomness the model leaves to chance* (where ring
@@ -224,7 +224,7 @@ pub fn c4(n: u32) -> f64 {
 /// and no key noise (shares Dirichlet(1, …, 1), far from normal): against 200,000 random rings
 /// the true `E[s]` is then 8.5 % above the curve for 2 servers (loads `K·U` and `K·(1 − U)`,
 /// `E[s] = K/4`), 3.8 % for 3, 0.9 % for 5 and within 0.5 % for 10 or more; with a few points
-/// per server it is within 1 % (`tests/theory.rs`). For `k ≪ K/n` the curve falls as `1/√k`:
+/// per server it is within 1 % (`tests/suite/theory.rs`). For `k ≪ K/n` the curve falls as `1/√k`:
 /// `≈ c₄ · K·√(n−1) / (n·√(nk))`.
 pub fn ring_load_stddev(n: u32, k: u32, keys: u64) -> f64 {
     c4(n) * libm::sqrt(ring_load_variance(n, k, keys))
@@ -249,7 +249,7 @@ pub fn ring_load_stddev(n: u32, k: u32, keys: u64) -> f64 {
 /// sequence in hash code searching", *JACM* 28, 1981; Raab & Steger, "Balls into bins — a
 /// simple and tight analysis", RANDOM 1998) — choosing the mean `K/n` so the expected total is
 /// `K`. It is exact as `K → ∞` (the Gamma result above) and for one server, and within about
-/// 1 % of a Monte Carlo of random rings in between (`tests/theory.rs`).
+/// 1 % of a Monte Carlo of random rings in between (`tests/suite/theory.rs`).
 ///
 /// `E[max] = Σ_{j ≥ 0} (1 − F(j)ⁿ)` with `F` the NegBin CDF, summed in log space from the
 /// recursion `P(j+1) = P(j) · (j + k)/(j + 1) · p`, `p = μ/(k + μ)`, `P(0) = (k/(k + μ))ᵏ`.

@@ -4,7 +4,7 @@
 // `sim::sweep::ToWorker` from) with Started, every run's results in order and in batches, and
 // Done; a request it cannot run gets Failed with the reason. A cold load of the app never fetches
 // it (budget.test.mjs counts every request); after one visit it starts offline too
-// (offline.test.mjs). The app's side, `src/sweep_runner.rs`: tests/sweep_runner.rs.
+// (offline.test.mjs). The app's side, `src/sweep_runner.rs`: tests/browser/sweep_runner.rs.
 import assert from 'node:assert/strict';
 import { askWorker, ringRequest, tid, useApp } from './harness.mjs';
 

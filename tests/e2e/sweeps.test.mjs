@@ -231,7 +231,11 @@ app.test('the page keeps animating while a sweep runs (frame intervals reported)
   await page.locator(tid('sweep-cancel')).click().catch(() => {});
   console.log(`[sweeps] frames while the run plays, no sweep: ${fmtFrames(before)}`);
   console.log(`[sweeps] frames while the run plays and a sweep runs in the worker: ${fmtFrames(during)} (sweep ${status}, ${done} runs done)`);
-  assert.ok(during.n > 20, `the page drew frames while the sweep ran (${during.n})`);
+  // Judged against the quiet run on the same machine, not a fixed rate: with another test file's
+  // browser beside it on 2 cores the page drew 14 frames in 2 s (the quiet run is slower there
+  // too). A sweep that held the main thread would leave a frame or two.
+  const floor = Math.max(6, Math.floor(before.n / 5));
+  assert.ok(during.n >= floor, `the page drew frames while the sweep ran (${during.n}; at least ${floor}: a fifth of the ${before.n} with no sweep)`);
 });
 
 app.test('an embed shows a sweep from its link', async ({ open }) => {

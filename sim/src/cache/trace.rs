@@ -4,7 +4,7 @@
 //! Every reader stops after a cap on the requests it reads and says whether it stopped early
 //! ([`TraceRead::truncated`]) and how many it read. Malformed input is an error naming the line
 //! (text, CSV) or the byte offset (binary), never a panic: every reader is total on arbitrary
-//! bytes (`tests/cache_trace.rs` feeds it random ones) and does work linear in its input.
+//! bytes (`tests/suite/cache_trace.rs` feeds it random ones) and does work linear in its input.
 //!
 //! Text keys may be any strings. They become u64 ids in order of first appearance (0, 1, 2, …)
 //! through an ordered map, so the mapping is collision-free and the same on every target, and

@@ -1,5 +1,5 @@
 //! The standard throughput workload of the request simulator, shared by the native benchmark
-//! (`tests/requests_throughput.rs`) and, later, the app's in-browser benchmark page, so both
+//! (`tests/suite/requests_throughput.rs`) and, later, the app's in-browser benchmark page, so both
 //! measure the same work. Timing is the caller's job: this crate never reads a clock.
 
 use crate::requests::{Arrivals, CostDist, HealthCheckConfig, RetryPolicy, ServerSpec, SimConfig};

@@ -6,7 +6,7 @@
 //! initial value 0, no reflection, no final XOR; its check value for `123456789` is `0x31C3`).
 //! If the key contains a `{`, and a `}` follows it with at least one byte between, only the
 //! bytes between the first `{` and the first `}` after it are hashed (the hash tag); otherwise
-//! the whole key is. Written from the specification's text; `sim/tests/slots_known_answers.rs`
+//! the whole key is. Written from the specification's text; `sim/tests/suite/slots_known_answers.rs`
 //! checks it against the check value and Redis's documented `CLUSTER KEYSLOT` answers.
 
 /// Hash slots in a Redis Cluster.

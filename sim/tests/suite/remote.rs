@@ -1,0 +1,313 @@
+//! Remote runs (`sim::remote`): every lesson's every setup, run in an engine behind the JSON
+//! wire, reads exactly as the same run in process — time, frames, metrics, trace, digest,
+//! choices, inputs and the sharding family's placement answers — through seeks, steps, a step
+//! back and an input applied now. This is what lets the app hold a `RemoteRun` where it held a
+//! `Run<M>` without a learner seeing any difference.
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use sim::engine::Simulation;
+use sim::models::sharding::placement;
+use sim::registry;
+use sim::remote::{Engine, Host, Loopback, Reply};
+use sim::scenario::{Input, Scenario};
+use sim::time::SimTime;
+
+/// Asserts `a == b`; a failure names the first place their Debug forms differ (a frame is long).
+fn equal<T: PartialEq + std::fmt::Debug>(a: &T, b: &T, what: &str) {
+    if a == b {
+        return;
+    }
+    let (a, b) = (format!("{a:?}"), format!("{b:?}"));
+    let i = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    let from = a[..i].char_indices().rev().nth(120).map_or(0, |(k, _)| k);
+    panic!(
+        "{what} differs at byte {i}:\n  in process: …{}\n  remote:     …{}",
+        a[from..].chars().take(240).collect::<String>(),
+        b[from..].chars().take(240).collect::<String>()
+    );
+}
+
+/// Asserts that the two runs read the same now; `at` names the moment in a failure.
+fn same(local: &dyn Simulation, remote: &dyn Simulation, at: &str, thorough: bool) {
+    assert_eq!(local.now(), remote.now(), "{at}: time");
+    assert_eq!(local.inputs(), remote.inputs(), "{at}: inputs");
+    assert_eq!(local.trace_len(), remote.trace_len(), "{at}: trace length");
+    assert_eq!(local.digest(), remote.digest(), "{at}: digest");
+    equal(&local.frame(), &remote.frame(), &format!("{at}: frame"));
+    equal(
+        &local.metrics(),
+        &remote.metrics(),
+        &format!("{at}: metrics"),
+    );
+    assert_eq!(
+        local.last_trace_line(),
+        remote.last_trace_line(),
+        "{at}: last line"
+    );
+    assert_eq!(local.scenario(), remote.scenario(), "{at}: scenario");
+    for a in local.actions().iter().filter(|a| a.picks) {
+        assert_eq!(
+            local.choices(a.name),
+            remote.choices(a.name),
+            "{at}: choices of {}",
+            a.name
+        );
+    }
+    match (placement(local), placement(remote)) {
+        (None, None) => {}
+        (Some(l), Some(r)) => {
+            let nodes = l.nodes();
+            assert_eq!(nodes, r.nodes(), "{at}: nodes");
+            assert_eq!(l.last_moved(), r.last_moved(), "{at}: last moved");
+            if thorough {
+                // Every key a change moved (thousands in a large setup): compared per model.
+                assert_eq!(l.last_moves(), r.last_moves(), "{at}: last moves");
+            }
+            for key in ["User123", "user:1", "k0", "k42", "nope"] {
+                assert_eq!(l.owners(key), r.owners(key), "{at}: owners of {key}");
+                assert_eq!(l.slot_of(key), r.slot_of(key), "{at}: slot of {key}");
+            }
+        }
+        (l, r) => panic!(
+            "{at}: placement answered locally {} and remotely {}",
+            l.is_some(),
+            r.is_some()
+        ),
+    }
+}
+
+/// An input the run accepts now: the first action, with its first pickable choice or its
+/// default argument.
+fn some_input(run: &dyn Simulation) -> Option<Input> {
+    run.actions().iter().find_map(|a| {
+        let arg = if a.picks {
+            Some(
+                run.choices(a.name)
+                    .into_iter()
+                    .find(|c| c.unavailable.is_none())?
+                    .value,
+            )
+        } else if a.arg.is_some() {
+            Some(a.default_arg?.to_string())
+        } else {
+            None
+        };
+        Some(Input {
+            action: a.name.to_string(),
+            arg,
+        })
+    })
+}
+
+/// Plays `scenario` locally and through `engine` side by side and compares them at every turn;
+/// `thorough` adds quarter-way points and several steps (a lesson's large setups skip them:
+/// their frames are large, and the models' own tests cover stepping).
+fn compare(engine: &std::rc::Rc<Loopback>, scenario: &Scenario, name: &str, thorough: bool) {
+    let mut local = registry::start(scenario).unwrap();
+    let mut remote = engine.start(scenario).unwrap();
+    assert_eq!(local.model_id(), remote.model_id(), "{name}");
+    assert_eq!(local.specs(), remote.specs(), "{name}: specs");
+    assert_eq!(local.actions(), remote.actions(), "{name}: actions");
+    assert_eq!(local.params(), remote.params(), "{name}: params");
+    assert_eq!(local.seed(), remote.seed(), "{name}: seed");
+    assert_eq!(local.until(), remote.until(), "{name}: until");
+    same(
+        local.as_ref(),
+        remote.as_ref(),
+        &format!("{name} at start"),
+        thorough,
+    );
+    let until = local.until().as_us();
+    let times: &[u64] = if thorough {
+        &[until / 4, until / 2]
+    } else {
+        &[until / 2]
+    };
+    for &t in times {
+        let t = SimTime::from_us(t);
+        local.seek(t);
+        remote.seek(t);
+        same(
+            local.as_ref(),
+            remote.as_ref(),
+            &format!("{name} at {t}"),
+            thorough,
+        );
+    }
+    for i in 0..if thorough { 3 } else { 1 } {
+        assert_eq!(local.step_forward(), remote.step_forward(), "{name}");
+        same(
+            local.as_ref(),
+            remote.as_ref(),
+            &format!("{name} step {i}"),
+            thorough,
+        );
+    }
+    if thorough {
+        assert_eq!(local.step_back(), remote.step_back(), "{name}");
+        same(
+            local.as_ref(),
+            remote.as_ref(),
+            &format!("{name} back"),
+            thorough,
+        );
+    }
+    if let Some(input) = some_input(local.as_ref()) {
+        local.apply_now(input.clone());
+        remote.apply_now(input.clone());
+        same(
+            local.as_ref(),
+            remote.as_ref(),
+            &format!("{name} after {input}"),
+            thorough,
+        );
+    }
+    if thorough {
+        // Backwards over the input (a checkpoint restored), then to the end.
+        local.seek(SimTime::from_us(until / 8));
+        remote.seek(SimTime::from_us(until / 8));
+        same(
+            local.as_ref(),
+            remote.as_ref(),
+            &format!("{name} back to 1/8"),
+            thorough,
+        );
+    }
+    local.seek(local.until());
+    remote.seek(remote.until());
+    same(
+        local.as_ref(),
+        remote.as_ref(),
+        &format!("{name} at the end"),
+        thorough,
+    );
+    assert_eq!(local.trace_lines(), remote.trace_lines(), "{name}: trace");
+    assert_eq!(local.validate(), remote.validate(), "{name}: invariants");
+}
+
+// Natively only: a lesson's large setups take a while in a debug build, and the models' test
+// below already crosses the wire as wasm (where a float's text form would drift first).
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn every_lesson_setup_reads_the_same_through_the_engine() {
+    let engine = Loopback::new();
+    let mut setups = 0;
+    for lesson in catalog::lessons() {
+        let mut presets: Vec<Option<String>> = vec![None];
+        presets.extend(lesson.presets.iter().map(|p| Some(p.id.clone())));
+        for preset in presets {
+            let scenario = lesson.scenario(preset.as_deref()).unwrap();
+            let name = format!(
+                "{} / {}",
+                lesson.id,
+                preset.as_deref().unwrap_or("defaults")
+            );
+            compare(&engine, &scenario, &name, false);
+            setups += 1;
+        }
+    }
+    assert!(setups > 20, "every lesson's setups ran ({setups})");
+    assert_eq!(engine.runs(), 0, "a dropped remote run frees its run");
+}
+
+#[test]
+fn every_registered_model_answers_through_the_engine() {
+    // Models no lesson drives yet are covered too (a new model before its lesson).
+    let engine = Loopback::new();
+    for id in registry::MODELS {
+        let scenario = Scenario::new(id, 7, SimTime::from_secs(4));
+        compare(&engine, &scenario, id, true);
+    }
+}
+
+#[test]
+fn several_runs_share_one_engine_independently() {
+    // Compare mode: several handles of one engine at once, each its own timeline.
+    let engine = Loopback::new();
+    let lesson = catalog::lesson("consistent-hashing").unwrap();
+    let scenario = lesson.scenario(None).unwrap();
+    let mut a = engine.start(&scenario).unwrap();
+    let mut other = scenario.clone();
+    other.seed += 1;
+    let mut b = engine.start(&other).unwrap();
+    assert_eq!(engine.runs(), 2);
+    a.seek(a.until());
+    assert_eq!(b.now(), SimTime::ZERO, "moving one run leaves the other");
+    b.seek(b.until());
+    let mut la = registry::start(&scenario).unwrap();
+    let mut lb = registry::start(&other).unwrap();
+    la.seek(la.until());
+    lb.seek(lb.until());
+    assert_eq!(a.digest(), la.digest());
+    assert_eq!(b.digest(), lb.digest());
+    assert_ne!(a.digest(), b.digest(), "another seed, another run");
+    drop(a);
+    assert_eq!(engine.runs(), 1);
+    assert_eq!(b.frame(), lb.frame(), "the other run lives on");
+}
+
+#[test]
+fn a_bad_start_fails_with_the_registrys_error() {
+    let engine = Loopback::new();
+    let bad = Scenario::new("no-such-model", 1, SimTime::from_secs(1));
+    assert_eq!(
+        engine.start(&bad).err(),
+        registry::start(&bad).err(),
+        "the same error as in process"
+    );
+    let lesson = catalog::lesson("consistent-hashing").unwrap();
+    let mut s = lesson.scenario(None).unwrap();
+    s.params.insert("vnodes".into(), "-3".into());
+    let want = registry::start(&s).err().expect("a bad parameter fails");
+    assert_eq!(engine.start(&s).err(), Some(want));
+    assert_eq!(engine.runs(), 0, "nothing kept of a failed start");
+}
+
+#[test]
+fn the_host_answers_unknown_runs_and_garbage_with_an_error_not_a_panic() {
+    let mut host = Host::new();
+    let reply: Reply = serde_json::from_str(&host.call_json(r#"{"Frame":9}"#)).unwrap();
+    assert_eq!(reply, Reply::Error("the engine has no run 9".into()));
+    let reply: Reply = serde_json::from_str(&host.call_json("not json")).unwrap();
+    assert!(
+        matches!(&reply, Reply::Error(e) if e.starts_with("not a call the engine understands")),
+        "{reply:?}"
+    );
+}
+
+/// How large each lesson setup's frame is on the wire, at its middle and its end, largest first:
+/// a figure for docs/first-load-size.md (a frame crosses once per animation tick that changes
+/// it). `cargo test -p sim --test suite remote::frame_sizes -- --ignored --nocapture`.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+#[ignore = "prints figures; asserts nothing"]
+fn frame_sizes() {
+    let mut rows = Vec::new();
+    for lesson in catalog::lessons() {
+        let mut presets: Vec<Option<String>> = vec![None];
+        presets.extend(lesson.presets.iter().map(|p| Some(p.id.clone())));
+        for preset in presets {
+            let scenario = lesson.scenario(preset.as_deref()).unwrap();
+            let mut run = registry::start(&scenario).unwrap();
+            let mut size = 0;
+            for t in [run.until().as_us() / 2, run.until().as_us()] {
+                run.seek(SimTime::from_us(t));
+                size = size.max(serde_json::to_string(&run.frame()).unwrap().len());
+            }
+            let metrics = serde_json::to_string(&run.metrics()).unwrap().len();
+            let name = format!(
+                "{} / {}",
+                lesson.id,
+                preset.as_deref().unwrap_or("defaults")
+            );
+            rows.push((size, metrics, name));
+        }
+    }
+    rows.sort();
+    rows.reverse();
+    for (frame, metrics, name) in &rows {
+        println!("{frame:>9} {metrics:>7}  {name}");
+    }
+}
