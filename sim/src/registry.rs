@@ -14,33 +14,37 @@
 //!
 //! A line under either list may carry `#[cfg(feature = "…")]`: every item written from it (the
 //! [`Frame`] variant and its `From` impl; the model's entry in [`MODELS`], [`specs`] and
-//! [`start_with`]) then exists only with that feature. The load-balancing family is behind the
-//! `balancing` feature this way, so the app (built without it) does not carry it.
+//! [`start_with`]) then exists only with that feature. Each family's models sit behind its
+//! feature (`hashing`, `caching`, `balancing`) this way, so a family's engine links only its own;
+//! the app leaves `balancing` out. A model the build does not link runs through a source the app
+//! installs ([`install`]: an engine in another wasm).
 //!
 //! `tests/suite/registry.rs` runs every registered model once with its default parameters.
 
-use crate::engine::{BuildError, Run, Simulation};
-use crate::model::Model;
+use crate::engine::{BuildError, Simulation};
+// Used by every model line: a build that links no family (the app, once its runs are remote) has none.
 #[cfg(feature = "balancing")]
 use crate::models::balancer::{frame::BalanceFrame, BalancerModel};
-use crate::models::cache_expiry::CacheExpiry;
-use crate::models::cache_policy::{frame::CacheFrame, CachePolicyModel};
-use crate::models::cache_tiers::CacheTiers;
-use crate::models::cache_write::CacheWrite;
-use crate::models::chat_shards::ChatShards;
-use crate::models::directory::DirectoryModel;
-use crate::models::hash_ring::{HashRingModel, RingFrame};
-use crate::models::hot_keys::HotKeys;
-use crate::models::modulo::ModuloShards;
-use crate::models::placement::PlacementModel;
-use crate::models::range::RangeShards;
-use crate::models::scatter_gather::ScatterGather;
+use crate::models::cache_policy::frame::CacheFrame;
+#[cfg(feature = "caching")]
+use crate::models::cache_policy::CachePolicyModel;
+use crate::models::hash_ring::RingFrame;
 use crate::models::shard_view::ShardFrame;
-use crate::models::slots::HashSlots;
 use crate::models::store_view::StoreFrame;
+#[cfg(feature = "caching")]
+use crate::models::{cache_expiry::CacheExpiry, cache_tiers::CacheTiers, cache_write::CacheWrite};
+#[cfg(feature = "hashing")]
+use crate::models::{
+    chat_shards::ChatShards, directory::DirectoryModel, hash_ring::HashRingModel,
+    hot_keys::HotKeys, modulo::ModuloShards, placement::PlacementModel, range::RangeShards,
+    scatter_gather::ScatterGather, slots::HashSlots,
+};
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{Scenario, TimedInput};
 use crate::time::SimTime;
+#[allow(unused_imports)]
+use crate::{engine::Run, model::Model};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 /// Writes [`Frame`] and its `From` impls from the `frames` list, and [`MODELS`], [`specs`] and
@@ -70,8 +74,9 @@ macro_rules! registry {
         /// The ids of every model.
         pub const MODELS: &[&str] = &[$($(#[$cfg])* <$model>::ID),+];
 
-        /// The parameter specs of a model.
-        pub fn specs(model: &str) -> Option<Vec<ParamSpec>> {
+        /// The parameter specs of a model this build links.
+        fn local_specs(model: &str) -> Option<Vec<ParamSpec>> {
+            let _ = model; // used by no line in a build that links none
             $(
                 $(#[$cfg])*
                 if model == <$model>::ID {
@@ -81,22 +86,26 @@ macro_rules! registry {
             None
         }
 
-        /// Starts a run of the model with this id from parameters that were already resolved
-        /// (bad overrides dropped).
-        pub fn start_with(
+        /// Starts a run of a model this build links, from parameters that were already
+        /// resolved; `None` when it does not link the model.
+        fn local_start_with(
             model: &str,
             params: ParamSet,
             seed: u64,
             inputs: Vec<TimedInput>,
             until: SimTime,
-        ) -> Result<Box<dyn Simulation>, BuildError> {
+        ) -> Option<Result<Box<dyn Simulation>, BuildError>> {
             $(
                 $(#[$cfg])*
                 if model == <$model>::ID {
-                    return Ok(Box::new(Run::<$model>::with_params(params, seed, inputs, until)?));
+                    return Some(
+                        Run::<$model>::with_params(params, seed, inputs, until)
+                            .map(|run| Box::new(run) as Box<dyn Simulation>),
+                    );
                 }
             )+
-            Err(BuildError::UnknownModel(model.to_string()))
+            let _ = (model, params, seed, inputs, until); // as in `local_specs`
+            None
         }
     };
 }
@@ -119,22 +128,99 @@ registry! {
         Balance(BalanceFrame),
     }
     models {
+        #[cfg(feature = "hashing")]
         HashRingModel,
+        #[cfg(feature = "hashing")]
         ModuloShards,
+        #[cfg(feature = "hashing")]
         PlacementModel,
+        #[cfg(feature = "hashing")]
         HotKeys,
+        #[cfg(feature = "hashing")]
         ScatterGather,
+        #[cfg(feature = "hashing")]
         DirectoryModel,
+        #[cfg(feature = "hashing")]
         RangeShards,
+        #[cfg(feature = "hashing")]
         ChatShards,
+        #[cfg(feature = "hashing")]
         HashSlots,
+        #[cfg(feature = "caching")]
         CacheExpiry,
+        #[cfg(feature = "caching")]
         CacheWrite,
+        #[cfg(feature = "caching")]
         CachePolicyModel,
+        #[cfg(feature = "caching")]
         CacheTiers,
         #[cfg(feature = "balancing")]
         BalancerModel,
     }
+}
+
+/// Runs of the models a build does not link: an engine in another wasm
+/// ([`crate::remote::RemoteModels`]) that the app installs with [`install`] once it has loaded.
+pub trait Models {
+    /// The parameter specs of `model`, or `None` when this source does not run it.
+    fn specs(&self, model: &str) -> Option<Vec<ParamSpec>>;
+
+    /// Starts a run of `model` from parameters already resolved against [`Models::specs`].
+    fn start_with(
+        &self,
+        model: &str,
+        params: ParamSet,
+        seed: u64,
+        inputs: Vec<TimedInput>,
+        until: SimTime,
+    ) -> Result<Box<dyn Simulation>, BuildError>;
+}
+
+thread_local! {
+    /// The installed sources, asked in the order they were installed.
+    static ELSEWHERE: RefCell<Vec<Rc<dyn Models>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Makes `models` answer [`specs`], [`start`] and [`start_with`] for every model this build does
+/// not link (a linked model is always run here). Per thread: the app has one; each test thread
+/// installs its own.
+pub fn install(models: Rc<dyn Models>) {
+    ELSEWHERE.with(|e| e.borrow_mut().push(models));
+}
+
+/// Forgets every source [`install`] added on this thread.
+pub fn uninstall_all() {
+    ELSEWHERE.with(|e| e.borrow_mut().clear());
+}
+
+/// The installed sources (cloned out, so that a source may itself use the registry).
+fn elsewhere() -> Vec<Rc<dyn Models>> {
+    ELSEWHERE.with(|e| e.borrow().clone())
+}
+
+/// The parameter specs of a model: linked here, or run by an installed source.
+pub fn specs(model: &str) -> Option<Vec<ParamSpec>> {
+    local_specs(model).or_else(|| elsewhere().iter().find_map(|m| m.specs(model)))
+}
+
+/// Starts a run of the model with this id from parameters that were already resolved (bad
+/// overrides dropped): here when this build links the model, else in the first installed source
+/// that runs it.
+pub fn start_with(
+    model: &str,
+    params: ParamSet,
+    seed: u64,
+    inputs: Vec<TimedInput>,
+    until: SimTime,
+) -> Result<Box<dyn Simulation>, BuildError> {
+    if local_specs(model).is_none() {
+        return match elsewhere().into_iter().find(|m| m.specs(model).is_some()) {
+            Some(m) => m.start_with(model, params, seed, inputs, until),
+            None => Err(BuildError::UnknownModel(model.to_string())),
+        };
+    }
+    local_start_with(model, params, seed, inputs, until)
+        .unwrap_or_else(|| Err(BuildError::UnknownModel(model.to_string())))
 }
 
 /// Starts a run of the scenario's model. Every bad parameter override fails the start.

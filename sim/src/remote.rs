@@ -90,6 +90,8 @@ pub enum Call {
     Validate(RunId),
     /// Forget the run (its [`RemoteRun`] was dropped).
     Drop(RunId),
+    /// The parameter specs of a model ([`crate::registry::specs`]), before any run starts.
+    Specs(String),
 }
 
 /// What an engine answers.
@@ -119,6 +121,8 @@ pub enum Reply {
     Valid(Result<(), String>),
     /// Done (a run forgotten).
     Done,
+    /// A model's parameter specs, or `None` for a model the engine does not run.
+    Specs(Option<Vec<ParamSpec>>),
     /// The call could not be answered (no such run, a malformed call, no such query).
     Error(String),
 }
@@ -272,6 +276,7 @@ impl Host {
                 self.runs.remove(id);
                 return Reply::Done;
             }
+            Call::Specs(model) => return Reply::Specs(crate::registry::specs(model)),
             Call::Seek(id, _)
             | Call::StepForward(id)
             | Call::StepBack(id)
@@ -325,7 +330,9 @@ impl Host {
             Call::Validate(_) => Reply::Valid(run.validate()),
             #[cfg(not(feature = "validate"))]
             Call::Validate(_) => Reply::Error("this engine was built without validate".into()),
-            Call::Start(_) | Call::StartWith { .. } | Call::Drop(_) => unreachable!(),
+            Call::Start(_) | Call::StartWith { .. } | Call::Drop(_) | Call::Specs(_) => {
+                unreachable!()
+            }
         }
     }
 
@@ -378,6 +385,52 @@ pub trait Engine: 'static {
             until,
         };
         RemoteRun::start(self, call)
+    }
+}
+
+/// An engine as the registry's source of the models the app does not link
+/// ([`crate::registry::install`]): specs are asked once per model and kept; runs are
+/// [`RemoteRun`]s.
+pub struct RemoteModels<E: Engine> {
+    engine: Rc<E>,
+    specs: RefCell<BTreeMap<String, Option<Vec<ParamSpec>>>>,
+}
+
+impl<E: Engine> RemoteModels<E> {
+    /// The models `engine` runs.
+    pub fn new(engine: Rc<E>) -> Self {
+        RemoteModels {
+            engine,
+            specs: RefCell::default(),
+        }
+    }
+}
+
+impl<E: Engine> crate::registry::Models for RemoteModels<E> {
+    fn specs(&self, model: &str) -> Option<Vec<ParamSpec>> {
+        if let Some(known) = self.specs.borrow().get(model) {
+            return known.clone();
+        }
+        let call = Call::Specs(model.to_string());
+        let specs = match ask(self.engine.as_ref(), &call) {
+            Reply::Specs(specs) => specs,
+            other => mismatch(&call, &other),
+        };
+        self.specs
+            .borrow_mut()
+            .insert(model.to_string(), specs.clone());
+        specs
+    }
+
+    fn start_with(
+        &self,
+        model: &str,
+        params: ParamSet,
+        seed: u64,
+        inputs: Vec<TimedInput>,
+        until: SimTime,
+    ) -> Result<Box<dyn Simulation>, BuildError> {
+        self.engine.start_with(model, params, seed, inputs, until)
     }
 }
 

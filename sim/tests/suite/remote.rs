@@ -7,12 +7,15 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use sim::engine::Simulation;
+use sim::compare::Comparison;
+use sim::engine::{BuildError, Simulation};
 use sim::models::sharding::placement;
-use sim::registry;
-use sim::remote::{Engine, Host, Loopback, Reply};
-use sim::scenario::{Input, Scenario};
+use sim::params::{ParamSet, ParamSpec};
+use sim::registry::{self, Models};
+use sim::remote::{Engine, Host, Loopback, RemoteModels, Reply};
+use sim::scenario::{Input, Scenario, TimedInput};
 use sim::time::SimTime;
+use std::rc::Rc;
 
 /// Asserts `a == b`; a failure names the first place their Debug forms differ (a frame is long).
 fn equal<T: PartialEq + std::fmt::Debug>(a: &T, b: &T, what: &str) {
@@ -310,4 +313,141 @@ fn frame_sizes() {
     for (frame, metrics, name) in &rows {
         println!("{frame:>9} {metrics:>7}  {name}");
     }
+}
+
+/// A source that runs `far-<id>` as the engine's `<id>`: a model this build does not link, as
+/// every model will be for the app (the tests link them all, so the names must differ).
+struct Far(RemoteModels<Loopback>);
+
+impl Models for Far {
+    fn specs(&self, model: &str) -> Option<Vec<ParamSpec>> {
+        self.0.specs(model.strip_prefix("far-")?)
+    }
+
+    fn start_with(
+        &self,
+        model: &str,
+        params: ParamSet,
+        seed: u64,
+        inputs: Vec<TimedInput>,
+        until: SimTime,
+    ) -> Result<Box<dyn Simulation>, BuildError> {
+        let Some(model) = model.strip_prefix("far-") else {
+            return Err(BuildError::UnknownModel(model.to_string()));
+        };
+        self.0.start_with(model, params, seed, inputs, until)
+    }
+}
+
+/// Installs [`Far`] on this thread for one test and takes it away again, even on a panic.
+struct Installed(Rc<Loopback>);
+
+impl Installed {
+    fn far() -> Installed {
+        registry::uninstall_all();
+        let engine = Loopback::new();
+        registry::install(Rc::new(Far(RemoteModels::new(engine.clone()))));
+        Installed(engine)
+    }
+}
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        registry::uninstall_all();
+    }
+}
+
+#[test]
+fn the_engine_answers_specs_before_any_run() {
+    let engine = Loopback::new();
+    let models = RemoteModels::new(engine.clone());
+    for model in registry::MODELS {
+        assert_eq!(models.specs(model), registry::specs(model), "{model}");
+    }
+    assert_eq!(models.specs("no-such-model"), None);
+    assert_eq!(engine.runs(), 0, "asking for specs starts nothing");
+}
+
+#[test]
+fn a_model_the_build_does_not_link_runs_through_an_installed_source() {
+    let lesson = catalog::lesson("consistent-hashing").unwrap();
+    let scenario = lesson.scenario(None).unwrap();
+    let mut far = scenario.clone();
+    far.model = "far-hash-ring".into();
+    assert_eq!(registry::specs(&far.model), None, "nothing installed yet");
+    assert_eq!(
+        registry::start(&far).err(),
+        Some(BuildError::UnknownModel("far-hash-ring".into()))
+    );
+
+    let installed = Installed::far();
+    assert_eq!(registry::specs(&far.model), registry::specs("hash-ring"));
+    let mut remote = registry::start(&far).unwrap();
+    let mut local = registry::start(&scenario).unwrap();
+    assert_eq!(installed.0.runs(), 1, "the run lives in the engine");
+    for t in [local.until().as_us() / 2, local.until().as_us()] {
+        local.seek(SimTime::from_us(t));
+        remote.seek(SimTime::from_us(t));
+        assert_eq!(local.digest(), remote.digest(), "at {t} µs");
+        equal(&local.frame(), &remote.frame(), &format!("frame at {t} µs"));
+    }
+    // A model this build links is still run here, whatever is installed.
+    let linked = registry::start(&scenario).unwrap();
+    assert_eq!(
+        installed.0.runs(),
+        1,
+        "a linked model does not go to the engine"
+    );
+    drop((linked, remote));
+    assert_eq!(installed.0.runs(), 0);
+
+    drop(installed);
+    assert_eq!(registry::specs(&far.model), None, "uninstalled");
+}
+
+#[test]
+fn lessons_reveal_and_compare_through_an_installed_source() {
+    // What the app does once it links no model: a lesson's answers and its compare columns come
+    // from runs in the engine, and read exactly as in process.
+    let lesson = catalog::lesson("consistent-hashing").unwrap();
+    let mut far = lesson.clone();
+    far.model = "far-hash-ring".into();
+    for v in &mut far.compare {
+        if let Some(m) = &mut v.model {
+            *m = format!("far-{m}");
+        }
+    }
+    let installed = Installed::far();
+
+    assert!(!lesson.questions.is_empty());
+    for q in &lesson.questions {
+        assert_eq!(
+            format!("{:?}", far.reveal(q)),
+            format!("{:?}", lesson.reveal(q)),
+            "question {}",
+            q.id
+        );
+    }
+    assert_eq!(far.default_params(), lesson.default_params());
+
+    assert!(lesson.compare.len() >= 2);
+    let mut primary = registry::start(&lesson.scenario(None).unwrap()).unwrap();
+    let mut far_primary = registry::start(&far.scenario(None).unwrap()).unwrap();
+    let mut here = Comparison::new(&lesson, &[]);
+    let mut there = Comparison::new(&far, &[]);
+    for t in [SimTime::ZERO, primary.until()] {
+        primary.seek(t);
+        far_primary.seek(t);
+        here.sync(primary.as_ref());
+        there.sync(far_primary.as_ref());
+        assert_eq!(
+            format!("{:?}", there.rows()),
+            format!("{:?}", here.rows()),
+            "compare rows at {t}"
+        );
+    }
+    assert!(
+        installed.0.runs() > lesson.compare.len(),
+        "the columns run in the engine"
+    );
 }
