@@ -473,6 +473,58 @@ mod properties {
     }
 }
 
+#[test]
+fn narration_of_events_only_changes_the_log_not_the_numbers() {
+    // What sweeps run: no line per pick and no explanation, and every metric as with them.
+    for strategy in [
+        "round-robin",
+        "p2c-peak-ewma",
+        "least-response-time",
+        "consistent-hash",
+    ] {
+        let base = [
+            ("strategy", strategy),
+            ("servers", "5"),
+            ("rate", "400"),
+            ("timeout_ms", "40"),
+            ("retries", "1"),
+            ("check_interval_ms", "500"),
+            ("duration_s", "5"),
+        ];
+        let mut quiet = base.to_vec();
+        quiet.push(("narration", "events"));
+        let mut picks = run_to_end(&scenario(&base, 3, 8_000));
+        let mut events = run_to_end(&scenario(&quiet, 3, 8_000));
+        for run in [&mut picks, &mut events] {
+            run.apply_now(Input::parse("kill:C").unwrap());
+        }
+        for t in [SimTime::from_ms(2_500), SimTime::from_ms(8_000)] {
+            picks.seek(t);
+            events.seek(t);
+            assert_eq!(picks.metrics(), events.metrics(), "{strategy} at {t}");
+            assert_eq!(
+                first_picks(picks.as_ref(), 500),
+                first_picks(events.as_ref(), 500)
+            );
+        }
+        // Every request is picked at least once: that many lines fewer, the rest the same.
+        let arrivals = int(picks.as_ref(), "arrivals") as u64;
+        assert!(arrivals > 1_500, "{strategy}: {arrivals} arrivals");
+        assert!(
+            picks.trace_len() >= events.trace_len() + arrivals,
+            "{strategy}: {} lines with events only against {} with picks, {arrivals} arrivals",
+            events.trace_len(),
+            picks.trace_len()
+        );
+        assert!(frame(events.as_ref())
+            .last_pick
+            .as_ref()
+            .unwrap()
+            .summary
+            .is_empty());
+    }
+}
+
 /// Figures for the report, not a test of speed (it asserts only that the runs are sane). Run it
 /// in release: `cargo test -p sim --release --test suite balancer_model:: -- --ignored --nocapture`.
 #[cfg(not(target_arch = "wasm32"))]
@@ -493,16 +545,20 @@ fn figures_requests_per_second_and_frame_cost() {
         ("check_interval_ms", "1000"),
         ("duration_s", "15"),
     ];
-    for strategy in [
+    for (strategy, narration) in [
         "round-robin",
         "weighted-round-robin",
         "least-connections",
         "p2c-peak-ewma",
         "power-of-d",
         "consistent-hash",
-    ] {
+    ]
+    .into_iter()
+    .flat_map(|s| [(s, "picks"), (s, "events")])
+    {
         let mut params = base.to_vec();
         params.push(("strategy", strategy));
+        params.push(("narration", narration));
         let s = scenario(&params, 1, 40_000);
         let t0 = Instant::now();
         let mut run = registry::start(&s).unwrap();
@@ -511,8 +567,8 @@ fn figures_requests_per_second_and_frame_cost() {
         let arrivals = int(run.as_ref(), "arrivals");
         assert!(arrivals > 40_000);
         println!(
-            "{strategy}: {arrivals} requests through the model in {secs:.2} s = {:.0} requests/s \
-             ({} trace lines)",
+            "{strategy}, narration {narration}: {arrivals} requests through the model in {secs:.2} s \
+             = {:.0} requests/s ({} trace lines)",
             arrivals as f64 / secs,
             run.trace_len()
         );

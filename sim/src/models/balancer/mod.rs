@@ -93,6 +93,9 @@ enum Seen {
 struct Recorder {
     inner: Box<dyn Balancer>,
     sink: Rc<RefCell<Vec<Seen>>>,
+    /// Asks the strategy to explain each pick (off with `narration = events`: most of a pick's
+    /// cost is its explanation's text).
+    explain: bool,
 }
 
 impl Balancer for Recorder {
@@ -108,7 +111,15 @@ impl Balancer for Recorder {
         rng: &mut SimRng,
     ) -> Option<ServerId> {
         let chosen = self.inner.pick(now, request, servers, rng);
-        let explanation = self.inner.explain(now, request, servers);
+        let explanation = if self.explain {
+            self.inner.explain(now, request, servers)
+        } else {
+            Explanation {
+                chosen,
+                scores: Vec::new(),
+                summary: String::new(),
+            }
+        };
         self.sink.borrow_mut().push(Seen::Pick {
             at: now,
             request: *request,
@@ -376,6 +387,8 @@ pub struct BalancerModel {
     retry: requests::RetryPolicy,
     stopped: Option<String>,
     finished: bool,
+    /// A trace line per pick (`narration = picks`), or only the events around them.
+    narrate_picks: bool,
 }
 
 impl BalancerModel {
@@ -515,6 +528,9 @@ impl BalancerModel {
                 })
                 .collect(),
         }));
+        if !self.narrate_picks {
+            return;
+        }
         ctx.record(BalanceRecord::Pick {
             at,
             req: request.id,
@@ -759,6 +775,16 @@ impl Model for BalancerModel {
             ParamSpec::text("config", "Pasted config", "", 65_536).help(
                 "An nginx upstream block or HAProxy backend; when given it decides the servers, weights and strategy.",
             ),
+            ParamSpec::choice(
+                "narration",
+                "Narration",
+                "picks",
+                &[
+                    ("picks", "Every pick, with the strategy's reasons"),
+                    ("events", "Failures, retries, health and changes only"),
+                ],
+            )
+            .help("`events` skips the line per pick and its explanation: the same numbers, several times faster (sweeps use it)."),
         ]
     }
 
@@ -784,10 +810,12 @@ impl Model for BalancerModel {
 
     fn build(params: &ParamSet, ctx: &mut Ctx<'_, Self>) -> Result<Self, ParamError> {
         let s = setup::setup(params)?;
+        let narrate_picks = params.text("narration") != "events";
         let sink = Rc::new(RefCell::new(Vec::new()));
         let recorder = Recorder {
             inner: s.balancer,
             sink: sink.clone(),
+            explain: narrate_picks,
         };
         let duration = s.cfg.duration;
         let retry = s.cfg.retry;
@@ -815,6 +843,7 @@ impl Model for BalancerModel {
             retry,
             stopped: None,
             finished: false,
+            narrate_picks,
         };
         ctx.record(BalanceRecord::Built {
             strategy: model.strategy.clone(),
