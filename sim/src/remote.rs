@@ -21,8 +21,9 @@
 //!   length) come back with the call that changed them and are kept, so reading them costs no
 //!   call. The frame, metrics and digest are fetched when first read after a change, then kept.
 //! - **Family queries** ([`crate::query`]) cross as calls too: a remote run answers
-//!   [`Placement`] through [`RemotePlacement`] when the engine says its model does. A family
-//!   with a new query trait adds its questions to [`Call`] and a remote implementation here.
+//!   [`Placement`] through [`RemotePlacement`] and [`Balancing`] through [`RemoteBalancing`] when
+//!   the engine says its model does. A family with a new query trait adds its questions to
+//!   [`Call`] and a remote implementation here.
 //!
 //! A reply of the wrong kind means the app and the engine come from different builds (the
 //! service worker precaches them together) or the engine lost the run: a bug, not bad input, so
@@ -31,6 +32,7 @@
 use crate::engine::{BuildError, Simulation};
 use crate::frame::Frame;
 use crate::model::{ActionSpec, Choice, Metrics};
+use crate::models::balancer::{balancing, Balancing, PickLine};
 use crate::models::sharding::{placement, Move, Moved, Placement, SlotOf};
 use crate::params::{ParamSet, ParamSpec};
 use crate::query::{Queries, QueryTable};
@@ -39,7 +41,7 @@ use crate::time::SimTime;
 use crate::trace::TraceLine;
 use serde::{Deserialize, Serialize};
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -86,6 +88,8 @@ pub enum Call {
     Digest(RunId),
     /// A question of the sharding family's [`Placement`].
     Placement(RunId, PlacementAsk),
+    /// The load-balancing family's [`Balancing`], all of it at once.
+    Balancing(RunId),
     /// [`Simulation::validate`] (engines built with the `validate` feature).
     Validate(RunId),
     /// Forget the run (its [`RemoteRun`] was dropped).
@@ -117,6 +121,8 @@ pub enum Reply {
     Digest(u64),
     /// A placement answer.
     Placement(PlacementAnswer),
+    /// What [`Balancing`] answers now.
+    Balancing(BalancingAnswer),
     /// The invariants hold, or the broken one.
     Valid(Result<(), String>),
     /// Done (a run forgotten).
@@ -146,6 +152,9 @@ pub struct Started {
     pub until: SimTime,
     /// Whether the model answers the sharding family's [`Placement`].
     pub placement: bool,
+    /// Whether the model answers the load-balancing family's [`Balancing`].
+    #[serde(default)]
+    pub balancing: bool,
     /// Its state at the start.
     pub state: RunState,
 }
@@ -189,6 +198,18 @@ pub enum PlacementAnswer {
     LastMoves(Option<Vec<Move>>),
     /// To [`PlacementAsk::SlotOf`].
     SlotOf(Option<SlotOf>),
+}
+
+/// Everything [`Balancing`] answers, in one reply (small: the picks are capped at
+/// [`crate::models::balancer::KEPT_PICKS`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BalancingAnswer {
+    /// [`Balancing::picks`].
+    pub picks: Vec<PickLine>,
+    /// [`Balancing::strategy`].
+    pub strategy: String,
+    /// [`Balancing::notices`].
+    pub notices: Vec<String>,
 }
 
 /// The engine side: the runs an engine started, answering calls about them.
@@ -246,6 +267,7 @@ impl Host {
             seed: run.seed(),
             until: run.until(),
             placement: placement(run.as_ref()).is_some(),
+            balancing: balancing(run.as_ref()).is_some(),
             state: state_of(run.as_ref()),
         };
         self.runs.insert(id, run);
@@ -288,6 +310,7 @@ impl Host {
             | Call::LastTraceLine(id)
             | Call::Digest(id)
             | Call::Placement(id, _)
+            | Call::Balancing(id)
             | Call::Validate(id) => *id,
         };
         let Some(run) = self.runs.get_mut(&id) else {
@@ -324,6 +347,14 @@ impl Host {
                     PlacementAsk::LastMoved => PlacementAnswer::LastMoved(p.last_moved()),
                     PlacementAsk::LastMoves => PlacementAnswer::LastMoves(p.last_moves()),
                     PlacementAsk::SlotOf(key) => PlacementAnswer::SlotOf(p.slot_of(&key)),
+                }),
+            },
+            Call::Balancing(_) => match balancing(run.as_ref()) {
+                None => Reply::Error(format!("model {} answers no balancing", run.model_id())),
+                Some(b) => Reply::Balancing(BalancingAnswer {
+                    picks: b.picks().to_vec(),
+                    strategy: b.strategy().to_string(),
+                    notices: b.notices().to_vec(),
                 }),
             },
             #[cfg(feature = "validate")]
@@ -466,7 +497,14 @@ pub struct RemoteRun<E: Engine> {
     state: RunState,
     fetched: RefCell<Fetched>,
     queries: QueryTable,
+    families: RemoteFamilies<E>,
+}
+
+/// What a remote run's family queries are asked of (its [`Simulation::model_any`], which the
+/// query table casts).
+struct RemoteFamilies<E: Engine> {
     placement: RemotePlacement<E>,
+    balancing: RemoteBalancing<E>,
 }
 
 impl<E: Engine> RemoteRun<E> {
@@ -476,9 +514,12 @@ impl<E: Engine> RemoteRun<E> {
             Reply::Failed(e) => return Err(e),
             other => mismatch(&call, &other),
         };
-        let mut queries = Queries::<RemotePlacement<E>>::new();
+        let mut queries = Queries::<RemoteFamilies<E>>::new();
         if s.placement {
-            queries = queries.with::<dyn Placement>(|p| p);
+            queries = queries.with::<dyn Placement>(|f| &f.placement);
+        }
+        if s.balancing {
+            queries = queries.with::<dyn Balancing>(|f| &f.balancing);
         }
         Ok(Box::new(RemoteRun {
             engine: engine.clone(),
@@ -492,9 +533,16 @@ impl<E: Engine> RemoteRun<E> {
             state: s.state,
             fetched: RefCell::default(),
             queries: queries.into(),
-            placement: RemotePlacement {
-                engine: engine.clone(),
-                run: s.run,
+            families: RemoteFamilies {
+                placement: RemotePlacement {
+                    engine: engine.clone(),
+                    run: s.run,
+                },
+                balancing: RemoteBalancing {
+                    engine: engine.clone(),
+                    run: s.run,
+                    answer: OnceCell::new(),
+                },
             },
         }))
     }
@@ -508,6 +556,7 @@ impl<E: Engine> RemoteRun<E> {
             Reply::State(state) => {
                 self.state = state;
                 self.fetched = RefCell::default();
+                self.families.balancing.answer = OnceCell::new();
             }
             other => mismatch(&call, &other),
         }
@@ -602,7 +651,7 @@ impl<E: Engine> Simulation for RemoteRun<E> {
         }
     }
     fn model_any(&self) -> &dyn Any {
-        &self.placement
+        &self.families
     }
     fn queries(&self) -> &QueryTable {
         &self.queries
@@ -694,6 +743,38 @@ impl<E: Engine> Placement for RemotePlacement<E> {
             PlacementAnswer::SlotOf(s) => s,
             other => panic!("the engine answered {other:?} to SlotOf"),
         }
+    }
+}
+
+/// A remote run's answers to [`Balancing`]: one call fetches them all when first read after the
+/// run moved (the trait hands out references, so they are kept until the next move).
+pub struct RemoteBalancing<E: Engine> {
+    engine: Rc<E>,
+    run: RunId,
+    answer: OnceCell<BalancingAnswer>,
+}
+
+impl<E: Engine> RemoteBalancing<E> {
+    fn answer(&self) -> &BalancingAnswer {
+        self.answer.get_or_init(|| {
+            let call = Call::Balancing(self.run);
+            match ask(self.engine.as_ref(), &call) {
+                Reply::Balancing(a) => a,
+                other => mismatch(&call, &other),
+            }
+        })
+    }
+}
+
+impl<E: Engine> Balancing for RemoteBalancing<E> {
+    fn picks(&self) -> &[PickLine] {
+        &self.answer().picks
+    }
+    fn strategy(&self) -> &str {
+        &self.answer().strategy
+    }
+    fn notices(&self) -> &[String] {
+        &self.answer().notices
     }
 }
 

@@ -9,6 +9,7 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use sim::compare::Comparison;
 use sim::engine::{BuildError, Simulation};
+use sim::models::balancer::balancing;
 use sim::models::sharding::placement;
 use sim::params::{ParamSet, ParamSpec};
 use sim::registry::{self, Models};
@@ -75,6 +76,19 @@ fn same(local: &dyn Simulation, remote: &dyn Simulation, at: &str, thorough: boo
         }
         (l, r) => panic!(
             "{at}: placement answered locally {} and remotely {}",
+            l.is_some(),
+            r.is_some()
+        ),
+    }
+    match (balancing(local), balancing(remote)) {
+        (None, None) => {}
+        (Some(l), Some(r)) => {
+            assert_eq!(l.picks(), r.picks(), "{at}: picks");
+            assert_eq!(l.strategy(), r.strategy(), "{at}: strategy");
+            assert_eq!(l.notices(), r.notices(), "{at}: notices");
+        }
+        (l, r) => panic!(
+            "{at}: balancing answered locally {} and remotely {}",
             l.is_some(),
             r.is_some()
         ),
@@ -449,5 +463,43 @@ fn lessons_reveal_and_compare_through_an_installed_source() {
     assert!(
         installed.0.runs() > lesson.compare.len(),
         "the columns run in the engine"
+    );
+}
+
+#[test]
+fn a_balancer_run_answers_its_picks_through_the_engine() {
+    let engine = Loopback::new();
+    let mut s = Scenario::new("load-balancer", 4, SimTime::from_secs(2));
+    s.params
+        .insert("strategy".into(), "weighted-round-robin".into());
+    s.params.insert("weights".into(), "5,1,1".into());
+    s.params.insert("servers".into(), "3".into());
+    let mut local = registry::start(&s).unwrap();
+    let mut remote = engine.start(&s).unwrap();
+    for t in [
+        SimTime::from_ms(20),
+        SimTime::from_ms(900),
+        SimTime::from_secs(2),
+    ] {
+        local.seek(t);
+        remote.seek(t);
+        let (l, r) = (
+            balancing(local.as_ref()).unwrap(),
+            balancing(remote.as_ref()).unwrap(),
+        );
+        assert_eq!(l.picks(), r.picks(), "at {t}");
+        assert_eq!(r.strategy(), l.strategy());
+    }
+    let picks = balancing(remote.as_ref()).unwrap().picks();
+    assert!(picks.len() > 100, "{} picks", picks.len());
+    let first: Vec<_> = picks
+        .iter()
+        .take(7)
+        .map(|p| p.server.clone().unwrap())
+        .collect();
+    assert_eq!(
+        first,
+        ["A", "A", "B", "A", "C", "A", "A"],
+        "nginx's smooth WRR, remotely"
     );
 }

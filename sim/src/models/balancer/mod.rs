@@ -313,7 +313,7 @@ impl Narrate for BalanceRecord {
 pub struct Tick;
 
 /// One pick, for [`Balancing::picks`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PickLine {
     /// The request.
     pub req: u64,
