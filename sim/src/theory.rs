@@ -78,6 +78,16 @@ pub const CURVES: &[CurveInfo] = &[
         label: "share of the top 20 % of keys, Σ_{r ≤ K/5} r^-s / H(K,s)",
         model: "cache-policy",
     },
+    CurveInfo {
+        id: "lb-random-p99",
+        label: "p99, servers drawn at random: n M/M/w queues at λ/n each",
+        model: "load-balancer",
+    },
+    CurveInfo {
+        id: "lb-pooled-p99",
+        label: "p99 of one shared queue for every worker (M/M/nw), the pooled reference",
+        model: "load-balancer",
+    },
 ];
 
 /// The curve with this id.
@@ -116,6 +126,8 @@ pub fn curve(id: &str, params: &ParamSet) -> Option<f64> {
             let (keys, s) = cache_zipf(params)?;
             Some(zipf_top_fraction_share(keys, s, 0.2))
         }
+        "lb-random-p99" => balancer_random_p99_ms(params),
+        "lb-pooled-p99" => balancer_pooled_p99_ms(params),
         _ => None,
     }
 }
@@ -597,4 +609,102 @@ pub fn mm1_mean_sojourn(lambda: f64, mu: f64) -> Option<f64> {
         return None;
     }
     Some(1.0 / (mu - lambda))
+}
+
+/// `P(T > t)` for the time in system `T` of an M/M/c FCFS queue (arrival rate `lambda`,
+/// per-server rate `mu`, `λ < cμ`). The wait is 0 with probability `1 − C` and otherwise
+/// exponential with rate `γ = cμ − λ` (Kleinrock 1975, ch. 3: `P(W > t) = C·e^{−γt}`), and the
+/// service time is an independent exponential with rate `μ`, so
+/// `P(T > t) = (1 − C)·e^{−μt} + C·P(Exp(γ) + Exp(μ) > t)`, where the sum of two independent
+/// exponentials has `P(> t) = (γ·e^{−μt} − μ·e^{−γt}) / (γ − μ)`, or `(1 + μt)·e^{−μt}` when
+/// `γ = μ`. `None` where [`erlang_c`] is.
+pub fn mmc_sojourn_survival(c: u32, lambda: f64, mu: f64, t: f64) -> Option<f64> {
+    if !mu.is_finite() || mu <= 0.0 || lambda.is_nan() || lambda < 0.0 || t.is_nan() {
+        return None;
+    }
+    let pw = erlang_c(c, lambda / mu)?;
+    let t = t.max(0.0);
+    let gamma = f64::from(c) * mu - lambda;
+    let sum = if (gamma - mu).abs() <= 1e-12 * mu {
+        (1.0 + mu * t) * libm::exp(-mu * t)
+    } else {
+        (gamma * libm::exp(-mu * t) - mu * libm::exp(-gamma * t)) / (gamma - mu)
+    };
+    Some((1.0 - pw) * libm::exp(-mu * t) + pw * sum)
+}
+
+/// The `q`-quantile (0 < q < 1) of the time in system of an M/M/c FCFS queue: the `t` with
+/// `P(T > t) = 1 − q` ([`mmc_sojourn_survival`], which falls strictly in `t`), found by
+/// bisection to a relative 1e-12. For `c = 1` it is M/M/1's `ln(1/(1 − q)) / (μ − λ)` (the time
+/// in system is then exponential). `None` where the survival is, or for `q` outside (0, 1).
+pub fn mmc_sojourn_quantile(c: u32, lambda: f64, mu: f64, q: f64) -> Option<f64> {
+    if !(q > 0.0 && q < 1.0) {
+        return None;
+    }
+    let tail = 1.0 - q;
+    let above = |t: f64| mmc_sojourn_survival(c, lambda, mu, t).map(|p| p > tail);
+    // An upper bracket: double from the mean service time until the tail is below 1 − q.
+    let mut hi = 1.0 / mu;
+    while above(hi)? {
+        hi *= 2.0;
+        if !hi.is_finite() {
+            return None;
+        }
+    }
+    let mut lo = 0.0;
+    while hi - lo > 1e-12 * hi {
+        let mid = 0.5 * (lo + hi);
+        if above(mid)? {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(0.5 * (lo + hi))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load balancing: reference curves for the load-balancer model's latency percentiles.
+// ---------------------------------------------------------------------------------------------
+
+/// `(λ per second, μ per second per worker, servers, workers per server)` of a load-balancer run
+/// that queueing theory describes exactly: Poisson arrivals, exponential costs, servers of equal
+/// speed with unbounded queues, and no timeouts, retries, health checks or pasted config.
+/// `None` otherwise.
+fn balancer_queues(params: &ParamSet) -> Option<(f64, f64, u32, u32)> {
+    let plain = params.text("arrival") == "poisson"
+        && params.text("cost") == "exponential"
+        && params.text("speeds").trim().is_empty()
+        && params.text("config").trim().is_empty()
+        && params.int("queue_limit") < 0
+        && params.int("timeout_ms") == 0
+        && params.int("retries") == 0;
+    if !plain {
+        return None;
+    }
+    let servers = u32::try_from(params.int("servers"))
+        .ok()
+        .filter(|n| *n >= 1)?;
+    let workers = u32::try_from(params.int("workers"))
+        .ok()
+        .filter(|n| *n >= 1)?;
+    let mu = 1_000.0 / params.float("mean_ms");
+    Some((params.float("rate"), mu, servers, workers))
+}
+
+/// p99 of the time in system, in ms, when each request goes to a server drawn at random: each
+/// server then sees Poisson arrivals at `λ/n` (a Poisson stream split at random stays Poisson),
+/// so it is an M/M/w queue of its own ([`mmc_sojourn_quantile`]).
+fn balancer_random_p99_ms(params: &ParamSet) -> Option<f64> {
+    let (lambda, mu, n, w) = balancer_queues(params)?;
+    Some(1_000.0 * mmc_sojourn_quantile(w, lambda / f64::from(n), mu, 0.99)?)
+}
+
+/// p99 of the time in system, in ms, of one queue in front of every worker of every server
+/// (M/M/nw): the pooled reference. A balancer that commits each request to one server's queue on
+/// arrival can leave a worker idle while a request waits behind another, which the pooled queue
+/// never does; join-the-shortest-queue comes close at moderate load.
+fn balancer_pooled_p99_ms(params: &ParamSet) -> Option<f64> {
+    let (lambda, mu, n, w) = balancer_queues(params)?;
+    Some(1_000.0 * mmc_sojourn_quantile(n.checked_mul(w)?, lambda, mu, 0.99)?)
 }
