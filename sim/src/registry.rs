@@ -44,6 +44,7 @@ use crate::scenario::{Scenario, TimedInput};
 use crate::time::SimTime;
 #[allow(unused_imports)]
 use crate::{engine::Run, model::Model};
+#[cfg(feature = "remote-models")]
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -176,6 +177,7 @@ pub trait Models {
     ) -> Result<Box<dyn Simulation>, BuildError>;
 }
 
+#[cfg(feature = "remote-models")]
 thread_local! {
     /// The installed sources, asked in the order they were installed.
     static ELSEWHERE: RefCell<Vec<Rc<dyn Models>>> = const { RefCell::new(Vec::new()) };
@@ -183,19 +185,28 @@ thread_local! {
 
 /// Makes `models` answer [`specs`], [`start`] and [`start_with`] for every model this build does
 /// not link (a linked model is always run here). Per thread: the app has one; each test thread
-/// installs its own.
+/// installs its own. (Feature `remote-models`.)
+#[cfg(feature = "remote-models")]
 pub fn install(models: Rc<dyn Models>) {
     ELSEWHERE.with(|e| e.borrow_mut().push(models));
 }
 
-/// Forgets every source [`install`] added on this thread.
+/// Forgets every source [`install`] added on this thread. (Feature `remote-models`.)
+#[cfg(feature = "remote-models")]
 pub fn uninstall_all() {
     ELSEWHERE.with(|e| e.borrow_mut().clear());
 }
 
 /// The installed sources (cloned out, so that a source may itself use the registry).
+#[cfg(feature = "remote-models")]
 fn elsewhere() -> Vec<Rc<dyn Models>> {
     ELSEWHERE.with(|e| e.borrow().clone())
+}
+
+/// None without the `remote-models` feature: the fallbacks below compile away.
+#[cfg(not(feature = "remote-models"))]
+fn elsewhere() -> Vec<Rc<dyn Models>> {
+    Vec::new()
 }
 
 /// The parameter specs of a model: linked here, or run by an installed source.

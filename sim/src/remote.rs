@@ -21,7 +21,7 @@
 //!   length) come back with the call that changed them and are kept, so reading them costs no
 //!   call. The frame, metrics and digest are fetched when first read after a change, then kept.
 //! - **Family queries** ([`crate::query`]) cross as calls too: a remote run answers
-//!   [`Placement`] through [`RemotePlacement`] and [`Balancing`] through [`RemoteBalancing`] when
+//!   [`Placement`] through [`RemotePlacement`] and `Balancing` through `RemoteBalancing` when
 //!   the engine says its model does. A family with a new query trait adds its questions to
 //!   [`Call`] and a remote implementation here.
 //!
@@ -32,6 +32,7 @@
 use crate::engine::{BuildError, Simulation};
 use crate::frame::Frame;
 use crate::model::{ActionSpec, Choice, Metrics};
+#[cfg(feature = "balancing")]
 use crate::models::balancer::{balancing, Balancing, PickLine};
 use crate::models::sharding::{placement, Move, Moved, Placement, SlotOf};
 use crate::params::{ParamSet, ParamSpec};
@@ -41,7 +42,9 @@ use crate::time::SimTime;
 use crate::trace::TraceLine;
 use serde::{Deserialize, Serialize};
 use std::any::Any;
-use std::cell::{OnceCell, RefCell};
+#[cfg(feature = "balancing")]
+use std::cell::OnceCell;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -88,7 +91,8 @@ pub enum Call {
     Digest(RunId),
     /// A question of the sharding family's [`Placement`].
     Placement(RunId, PlacementAsk),
-    /// The load-balancing family's [`Balancing`], all of it at once.
+    /// The load-balancing family's `Balancing`, all of it at once.
+    #[cfg(feature = "balancing")]
     Balancing(RunId),
     /// [`Simulation::validate`] (engines built with the `validate` feature).
     Validate(RunId),
@@ -121,7 +125,8 @@ pub enum Reply {
     Digest(u64),
     /// A placement answer.
     Placement(PlacementAnswer),
-    /// What [`Balancing`] answers now.
+    /// What `Balancing` answers now.
+    #[cfg(feature = "balancing")]
     Balancing(BalancingAnswer),
     /// The invariants hold, or the broken one.
     Valid(Result<(), String>),
@@ -152,7 +157,7 @@ pub struct Started {
     pub until: SimTime,
     /// Whether the model answers the sharding family's [`Placement`].
     pub placement: bool,
-    /// Whether the model answers the load-balancing family's [`Balancing`].
+    /// Whether the model answers the load-balancing family's `Balancing` query.
     #[serde(default)]
     pub balancing: bool,
     /// Its state at the start.
@@ -200,6 +205,7 @@ pub enum PlacementAnswer {
     SlotOf(Option<SlotOf>),
 }
 
+#[cfg(feature = "balancing")]
 /// Everything [`Balancing`] answers, in one reply (small: the picks are capped at
 /// [`crate::models::balancer::KEPT_PICKS`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -267,7 +273,10 @@ impl Host {
             seed: run.seed(),
             until: run.until(),
             placement: placement(run.as_ref()).is_some(),
+            #[cfg(feature = "balancing")]
             balancing: balancing(run.as_ref()).is_some(),
+            #[cfg(not(feature = "balancing"))]
+            balancing: false,
             state: state_of(run.as_ref()),
         };
         self.runs.insert(id, run);
@@ -310,8 +319,9 @@ impl Host {
             | Call::LastTraceLine(id)
             | Call::Digest(id)
             | Call::Placement(id, _)
-            | Call::Balancing(id)
             | Call::Validate(id) => *id,
+            #[cfg(feature = "balancing")]
+            Call::Balancing(id) => *id,
         };
         let Some(run) = self.runs.get_mut(&id) else {
             return Reply::Error(format!("the engine has no run {id}"));
@@ -349,6 +359,7 @@ impl Host {
                     PlacementAsk::SlotOf(key) => PlacementAnswer::SlotOf(p.slot_of(&key)),
                 }),
             },
+            #[cfg(feature = "balancing")]
             Call::Balancing(_) => match balancing(run.as_ref()) {
                 None => Reply::Error(format!("model {} answers no balancing", run.model_id())),
                 Some(b) => Reply::Balancing(BalancingAnswer {
@@ -504,6 +515,7 @@ pub struct RemoteRun<E: Engine> {
 /// query table casts).
 struct RemoteFamilies<E: Engine> {
     placement: RemotePlacement<E>,
+    #[cfg(feature = "balancing")]
     balancing: RemoteBalancing<E>,
 }
 
@@ -518,6 +530,7 @@ impl<E: Engine> RemoteRun<E> {
         if s.placement {
             queries = queries.with::<dyn Placement>(|f| &f.placement);
         }
+        #[cfg(feature = "balancing")]
         if s.balancing {
             queries = queries.with::<dyn Balancing>(|f| &f.balancing);
         }
@@ -538,6 +551,7 @@ impl<E: Engine> RemoteRun<E> {
                     engine: engine.clone(),
                     run: s.run,
                 },
+                #[cfg(feature = "balancing")]
                 balancing: RemoteBalancing {
                     engine: engine.clone(),
                     run: s.run,
@@ -556,7 +570,10 @@ impl<E: Engine> RemoteRun<E> {
             Reply::State(state) => {
                 self.state = state;
                 self.fetched = RefCell::default();
-                self.families.balancing.answer = OnceCell::new();
+                #[cfg(feature = "balancing")]
+                {
+                    self.families.balancing.answer = OnceCell::new();
+                }
             }
             other => mismatch(&call, &other),
         }
@@ -746,6 +763,7 @@ impl<E: Engine> Placement for RemotePlacement<E> {
     }
 }
 
+#[cfg(feature = "balancing")]
 /// A remote run's answers to [`Balancing`]: one call fetches them all when first read after the
 /// run moved (the trait hands out references, so they are kept until the next move).
 pub struct RemoteBalancing<E: Engine> {
@@ -754,6 +772,7 @@ pub struct RemoteBalancing<E: Engine> {
     answer: OnceCell<BalancingAnswer>,
 }
 
+#[cfg(feature = "balancing")]
 impl<E: Engine> RemoteBalancing<E> {
     fn answer(&self) -> &BalancingAnswer {
         self.answer.get_or_init(|| {
@@ -766,6 +785,7 @@ impl<E: Engine> RemoteBalancing<E> {
     }
 }
 
+#[cfg(feature = "balancing")]
 impl<E: Engine> Balancing for RemoteBalancing<E> {
     fn picks(&self) -> &[PickLine] {
         &self.answer().picks
