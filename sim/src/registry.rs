@@ -224,7 +224,7 @@ pub fn start_with(
     inputs: Vec<TimedInput>,
     until: SimTime,
 ) -> Result<Box<dyn Simulation>, BuildError> {
-    if local_specs(model).is_none() {
+    if !MODELS.contains(&model) {
         return match elsewhere().into_iter().find(|m| m.specs(model).is_some()) {
             Some(m) => m.start_with(model, params, seed, inputs, until),
             None => Err(BuildError::UnknownModel(model.to_string())),
