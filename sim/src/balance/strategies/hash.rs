@@ -91,27 +91,31 @@ impl<T: Copy> RetryMemo<T> {
     }
 }
 
-/// The opening every hashing strategy's `explain` shares. `fallback` is the last pick's fallback
-/// (`None`: no pick yet). Before any pick: "no pick yet"; after falling back to round robin:
-/// round robin's own explanation, prefixed with why. `Ok(())`: explain the hash itself.
-pub(crate) fn opening(
+/// The opening every hashing strategy's `explain` shares, given its last pick (`None`: no pick
+/// yet) and how to read that pick's fallback. Before any pick: "no pick yet"; after falling back
+/// to round robin: round robin's own explanation, prefixed with why (both `Err`, the explanation
+/// to return). `Ok(last)`: the pick was the hash's, to explain.
+pub(crate) fn opening<'a, L>(
+    last: Option<&'a L>,
+    fallback: fn(&L) -> Option<&'static str>,
     rr: &WeightedRoundRobin,
-    fallback: Option<Option<&'static str>>,
     now: SimTime,
     request: &RequestInfo,
     servers: &[BackendView],
-) -> Result<(), Explanation> {
-    match fallback {
-        None => Err(Explanation {
+) -> Result<&'a L, Explanation> {
+    let Some(last) = last else {
+        return Err(Explanation {
             summary: "no pick yet".into(),
             ..Explanation::default()
-        }),
-        Some(Some(why)) => {
+        });
+    };
+    match fallback(last) {
+        Some(why) => {
             let mut e = rr.explain(now, request, servers);
             e.summary = format!("{why}: {}", e.summary);
             Err(e)
         }
-        Some(None) => Ok(()),
+        None => Ok(last),
     }
 }
 
@@ -224,13 +228,14 @@ impl Balancer for KeyHash {
 
     fn explain(&self, now: SimTime, request: &RequestInfo, servers: &[BackendView]) -> Explanation {
         let last = match opening(
+            self.last.as_ref(),
+            |l| l.fallback,
             &self.rr,
-            self.last.as_ref().map(|l| l.fallback),
             now,
             request,
             servers,
         ) {
-            Ok(()) => self.last.as_ref().expect("opening checked a pick was made"),
+            Ok(last) => last,
             Err(e) => return e,
         };
         let scores = servers

@@ -158,13 +158,14 @@ impl Balancer for IpHash {
 
     fn explain(&self, now: SimTime, request: &RequestInfo, servers: &[BackendView]) -> Explanation {
         let last = match opening(
+            self.last.as_ref(),
+            |l| l.fallback,
             &self.rr,
-            self.last.as_ref().map(|l| l.fallback),
             now,
             request,
             servers,
         ) {
-            Ok(()) => self.last.as_ref().expect("opening checked a pick was made"),
+            Ok(last) => last,
             Err(e) => return e,
         };
         let [a, b, c] = last.octets;
