@@ -22,7 +22,6 @@
 //! `tests/suite/registry.rs` runs every registered model once with its default parameters.
 
 use crate::engine::{BuildError, Simulation};
-// Used by every model line: a build that links no family (the app, once its runs are remote) has none.
 #[cfg(feature = "balancing")]
 use crate::models::balancer::{frame::BalanceFrame, BalancerModel};
 use crate::models::cache_policy::frame::CacheFrame;
@@ -42,6 +41,8 @@ use crate::models::{
 use crate::params::{ParamSet, ParamSpec};
 use crate::scenario::{Scenario, TimedInput};
 use crate::time::SimTime;
+// Used by every model line: a build that links no family (the app, once its runs are remote)
+// has none.
 #[allow(unused_imports)]
 use crate::{engine::Run, model::Model};
 #[cfg(feature = "remote-models")]
@@ -88,25 +89,22 @@ macro_rules! registry {
         }
 
         /// Starts a run of a model this build links, from parameters that were already
-        /// resolved; `None` when it does not link the model.
+        /// resolved.
         fn local_start_with(
             model: &str,
             params: ParamSet,
             seed: u64,
             inputs: Vec<TimedInput>,
             until: SimTime,
-        ) -> Option<Result<Box<dyn Simulation>, BuildError>> {
+        ) -> Result<Box<dyn Simulation>, BuildError> {
             $(
                 $(#[$cfg])*
                 if model == <$model>::ID {
-                    return Some(
-                        Run::<$model>::with_params(params, seed, inputs, until)
-                            .map(|run| Box::new(run) as Box<dyn Simulation>),
-                    );
+                    return Ok(Box::new(Run::<$model>::with_params(params, seed, inputs, until)?));
                 }
             )+
-            let _ = (model, params, seed, inputs, until); // as in `local_specs`
-            None
+            let _ = (params, seed, inputs, until); // as in `local_specs`
+            Err(BuildError::UnknownModel(model.to_string()))
         }
     };
 }
@@ -224,14 +222,13 @@ pub fn start_with(
     inputs: Vec<TimedInput>,
     until: SimTime,
 ) -> Result<Box<dyn Simulation>, BuildError> {
-    if !MODELS.contains(&model) {
-        return match elsewhere().into_iter().find(|m| m.specs(model).is_some()) {
-            Some(m) => m.start_with(model, params, seed, inputs, until),
-            None => Err(BuildError::UnknownModel(model.to_string())),
-        };
+    if MODELS.contains(&model) {
+        return local_start_with(model, params, seed, inputs, until);
     }
-    local_start_with(model, params, seed, inputs, until)
-        .unwrap_or_else(|| Err(BuildError::UnknownModel(model.to_string())))
+    match elsewhere().into_iter().find(|m| m.specs(model).is_some()) {
+        Some(m) => m.start_with(model, params, seed, inputs, until),
+        None => Err(BuildError::UnknownModel(model.to_string())),
+    }
 }
 
 /// Starts a run of the scenario's model. Every bad parameter override fails the start.

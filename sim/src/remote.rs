@@ -158,7 +158,6 @@ pub struct Started {
     /// Whether the model answers the sharding family's [`Placement`].
     pub placement: bool,
     /// Whether the model answers the load-balancing family's `Balancing` query.
-    #[serde(default)]
     pub balancing: bool,
     /// Its state at the start.
     pub state: RunState,
