@@ -7,13 +7,20 @@ use common::cli::{run_json, sdp};
 use serde_json::Value;
 
 #[test]
-fn list_names_the_lesson_and_its_presets() {
+fn list_names_the_lessons_and_their_presets() {
+    // One `sdp list` for every lesson the CLI test modules drive.
     let (ok, out, _) = sdp(&["list"]);
     assert!(ok);
-    assert!(
-        out.contains("consistent-hashing") && out.contains("source-example"),
-        "{out}"
-    );
+    for names in [
+        &["consistent-hashing", "source-example"][..],
+        &["directory-sharding", "whale-own-shard"],
+        &["hot-keys", "double-shards"],
+        &["hashing-strategies", "jump-remove-middle"],
+        &["range-sharding", "train-lines", "hot-tail"],
+        &["cross-shard-queries", "by-attribute-64"],
+    ] {
+        assert!(names.iter().all(|n| out.contains(n)), "{names:?} in {out}");
+    }
 }
 
 #[test]

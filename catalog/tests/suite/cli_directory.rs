@@ -6,16 +6,6 @@ use crate::common;
 use common::cli::{run_json, sdp};
 
 #[test]
-fn list_names_the_lesson_and_its_presets() {
-    let (ok, out, _) = sdp(&["list"]);
-    assert!(ok);
-    assert!(
-        out.contains("directory-sharding") && out.contains("whale-own-shard"),
-        "{out}"
-    );
-}
-
-#[test]
 fn moving_a_tenant_reports_exactly_its_keys_and_the_owner() {
     let v = run_json(&[
         "directory-sharding",

@@ -15,16 +15,6 @@ fn sum(v: &Value) -> u64 {
 }
 
 #[test]
-fn list_names_the_lesson_and_its_presets() {
-    let (ok, out, _) = sdp(&["list"]);
-    assert!(ok);
-    assert!(
-        out.contains("hot-keys") && out.contains("double-shards"),
-        "{out}"
-    );
-}
-
-#[test]
 fn the_celebrity_preset_reports_request_load_per_shard() {
     let v = run_json(&[
         "hot-keys",

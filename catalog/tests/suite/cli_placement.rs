@@ -6,16 +6,6 @@ use crate::common;
 use common::cli::{run_json, sdp};
 
 #[test]
-fn list_names_the_lesson_and_its_presets() {
-    let (ok, out, _) = sdp(&["list"]);
-    assert!(ok);
-    assert!(
-        out.contains("hashing-strategies") && out.contains("jump-remove-middle"),
-        "{out}"
-    );
-}
-
-#[test]
 fn a_fifth_server_reports_the_standard_metrics_and_owners() {
     let v = run_json(&[
         "hashing-strategies",

@@ -7,16 +7,6 @@ use crate::common;
 use common::cli::{run_json, sdp};
 
 #[test]
-fn list_names_the_lesson_and_its_presets() {
-    let (ok, out, _) = sdp(&["list"]);
-    assert!(ok);
-    assert!(
-        out.contains("range-sharding") && out.contains("train-lines") && out.contains("hot-tail"),
-        "{out}"
-    );
-}
-
-#[test]
 fn dharavi_json_has_the_sharding_metrics_and_the_unchecked_owners() {
     let v = run_json(&[
         "range-sharding",

@@ -6,16 +6,6 @@ use crate::common;
 use common::cli::{run_json, sdp};
 
 #[test]
-fn list_names_the_lesson_and_its_presets() {
-    let (ok, out, _) = sdp(&["list"]);
-    assert!(ok);
-    assert!(
-        out.contains("cross-shard-queries") && out.contains("by-attribute-64"),
-        "{out}"
-    );
-}
-
-#[test]
 fn run_reports_fan_out_latency_and_the_standard_fields() {
     let v = run_json(&[
         "cross-shard-queries",
