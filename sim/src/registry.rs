@@ -15,15 +15,16 @@
 //! A line under either list may carry `#[cfg(feature = "…")]`: every item written from it (the
 //! [`Frame`] variant and its `From` impl; the model's entry in [`MODELS`], [`specs`] and
 //! [`start_with`]) then exists only with that feature. Each family's models sit behind its
-//! feature (`hashing`, `caching`, `balancing`) this way, so a family's engine links only its own;
-//! the app leaves `balancing` out. A model the build does not link runs through a source the app
-//! installs ([`install`]: an engine in another wasm).
+//! feature (`hashing`, `caching`, `balancing`) this way, so a family's engine links only its own
+//! and the app none. A model the build does not link runs through a source the app installs
+//! ([`install`]: an engine in another wasm).
 //!
 //! `tests/suite/registry.rs` runs every registered model once with its default parameters.
 
 use crate::engine::{BuildError, Simulation};
+use crate::models::balancer::frame::BalanceFrame;
 #[cfg(feature = "balancing")]
-use crate::models::balancer::{frame::BalanceFrame, BalancerModel};
+use crate::models::balancer::BalancerModel;
 use crate::models::cache_policy::frame::CacheFrame;
 #[cfg(feature = "caching")]
 use crate::models::cache_policy::CachePolicyModel;
@@ -123,7 +124,6 @@ registry! {
         Cache(CacheFrame),
         /// Servers behind a load balancer: what each holds and what the balancer sees of it,
         /// the requests in flight, and why the last one went where it did.
-        #[cfg(feature = "balancing")]
         Balance(BalanceFrame),
     }
     models {
@@ -173,6 +173,11 @@ pub trait Models {
         inputs: Vec<TimedInput>,
         until: SimTime,
     ) -> Result<Box<dyn Simulation>, BuildError>;
+
+    /// Makes an uploaded trace ([`crate::cache::attach`]) available to this source's runs.
+    fn attach(&self, file: &crate::cache::attach::TraceFile) {
+        let _ = file;
+    }
 }
 
 #[cfg(feature = "remote-models")]
@@ -186,7 +191,17 @@ thread_local! {
 /// installs its own. (Feature `remote-models`.)
 #[cfg(feature = "remote-models")]
 pub fn install(models: Rc<dyn Models>) {
+    for file in crate::cache::attach::files() {
+        models.attach(&file);
+    }
     ELSEWHERE.with(|e| e.borrow_mut().push(models));
+}
+
+/// Gives a newly attached trace to every installed source ([`Models::attach`]).
+pub fn attached(file: &crate::cache::attach::TraceFile) {
+    for models in elsewhere() {
+        models.attach(file);
+    }
 }
 
 /// Forgets every source [`install`] added on this thread. (Feature `remote-models`.)

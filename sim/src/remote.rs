@@ -1,8 +1,9 @@
 //! Runs whose model lives in another wasm: the protocol between the app and a simulation engine.
 //!
 //! The app draws any model but should download only the models a page shows
-//! (`docs/first-load-size.md`). So the models run in an *engine* (the `worker` crate: `sim` with
-//! the registry, compiled to a wasm of its own) and the app holds a [`RemoteRun`], which
+//! (`docs/first-load-size.md`). So the models run in an *engine* (the `worker` crate's
+//! `engine-<family>` bins: `sim` with one family's models, compiled to a wasm of its own; the
+//! app's `src/engine.rs` loads it) and the app holds a [`RemoteRun`], which
 //! implements [`Simulation`] by calling the engine. The app keeps `Box<dyn Simulation>`
 //! everywhere; nothing above this module knows whether a run is local or remote.
 //!
@@ -10,8 +11,7 @@
 //!   [`Call`] with one [`Reply`]. [`Host::call_json`] takes and returns JSON text, the form both
 //!   sides agree on (the same bytes natively and in wasm, and serde_json is in both builds).
 //!   A float reads back bit for bit only where serde_json has its `float_roundtrip` feature (the
-//!   tests turn it on; without it a ratio's last bit can change, which no view shows but an
-//!   equality test does).
+//!   app and the tests turn it on; without it a ratio's last bit can change).
 //! - **The app side** is a [`RemoteRun`] over an [`Engine`], anything that carries a call's JSON
 //!   to a host and brings the reply back, synchronously (the engine is loaded into the page's
 //!   thread, so the playback reducer stays synchronous). [`Loopback`] is a host in the same
@@ -20,6 +20,8 @@
 //!   only change when the run does (specs, actions, parameters, seed, end, inputs, time, trace
 //!   length) come back with the call that changed them and are kept, so reading them costs no
 //!   call. The frame, metrics and digest are fetched when first read after a change, then kept.
+//!   A frame's large shared parts (the moves of the last resize) cross once per run and as a
+//!   reference after ([`crate::wire::shared`]), so an animation tick costs a small frame.
 //! - **Family queries** ([`crate::query`]) cross as calls too: a remote run answers
 //!   [`Placement`] through [`RemotePlacement`] and `Balancing` through `RemoteBalancing` when
 //!   the engine says its model does. A family with a new query trait adds its questions to
@@ -32,7 +34,6 @@
 use crate::engine::{BuildError, Simulation};
 use crate::frame::Frame;
 use crate::model::{ActionSpec, Choice, Metrics};
-#[cfg(feature = "balancing")]
 use crate::models::balancer::{balancing, Balancing, PickLine};
 use crate::models::sharding::{placement, Move, Moved, Placement, SlotOf};
 use crate::params::{ParamSet, ParamSpec};
@@ -40,9 +41,9 @@ use crate::query::{Queries, QueryTable};
 use crate::scenario::{Input, Scenario, TimedInput};
 use crate::time::SimTime;
 use crate::trace::TraceLine;
+use crate::wire::shared;
 use serde::{Deserialize, Serialize};
 use std::any::Any;
-#[cfg(feature = "balancing")]
 use std::cell::OnceCell;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -92,7 +93,6 @@ pub enum Call {
     /// A question of the sharding family's [`Placement`].
     Placement(RunId, PlacementAsk),
     /// The load-balancing family's `Balancing`, all of it at once.
-    #[cfg(feature = "balancing")]
     Balancing(RunId),
     /// [`Simulation::validate`] (engines built with the `validate` feature).
     Validate(RunId),
@@ -100,6 +100,8 @@ pub enum Call {
     Drop(RunId),
     /// The parameter specs of a model ([`crate::registry::specs`]), before any run starts.
     Specs(String),
+    /// An uploaded trace for the engine's runs to read ([`crate::cache::attach::attach`]).
+    Attach(crate::cache::attach::TraceFile),
 }
 
 /// What an engine answers.
@@ -126,7 +128,6 @@ pub enum Reply {
     /// A placement answer.
     Placement(PlacementAnswer),
     /// What `Balancing` answers now.
-    #[cfg(feature = "balancing")]
     Balancing(BalancingAnswer),
     /// The invariants hold, or the broken one.
     Valid(Result<(), String>),
@@ -204,7 +205,6 @@ pub enum PlacementAnswer {
     SlotOf(Option<SlotOf>),
 }
 
-#[cfg(feature = "balancing")]
 /// Everything [`Balancing`] answers, in one reply (small: the picks are capped at
 /// [`crate::models::balancer::KEPT_PICKS`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -220,6 +220,8 @@ pub struct BalancingAnswer {
 /// The engine side: the runs an engine started, answering calls about them.
 pub struct Host {
     runs: BTreeMap<RunId, Box<dyn Simulation>>,
+    /// Per run, the shared parts of its frames sent so far ([`shared`]).
+    sent: BTreeMap<RunId, shared::Sent>,
     next: RunId,
 }
 
@@ -242,6 +244,7 @@ impl Host {
     pub fn new() -> Self {
         Host {
             runs: BTreeMap::new(),
+            sent: BTreeMap::new(),
             next: 1,
         }
     }
@@ -272,10 +275,7 @@ impl Host {
             seed: run.seed(),
             until: run.until(),
             placement: placement(run.as_ref()).is_some(),
-            #[cfg(feature = "balancing")]
             balancing: balancing(run.as_ref()).is_some(),
-            #[cfg(not(feature = "balancing"))]
-            balancing: false,
             state: state_of(run.as_ref()),
         };
         self.runs.insert(id, run);
@@ -304,9 +304,16 @@ impl Host {
             }
             Call::Drop(id) => {
                 self.runs.remove(id);
+                self.sent.remove(id);
                 return Reply::Done;
             }
             Call::Specs(model) => return Reply::Specs(crate::registry::specs(model)),
+            Call::Attach(file) => {
+                return match crate::cache::attach::attach(file) {
+                    Ok(_) => Reply::Done,
+                    Err(e) => Reply::Error(format!("the engine could not read the trace: {e}")),
+                }
+            }
             Call::Seek(id, _)
             | Call::StepForward(id)
             | Call::StepBack(id)
@@ -319,7 +326,6 @@ impl Host {
             | Call::Digest(id)
             | Call::Placement(id, _)
             | Call::Validate(id) => *id,
-            #[cfg(feature = "balancing")]
             Call::Balancing(id) => *id,
         };
         let Some(run) = self.runs.get_mut(&id) else {
@@ -358,7 +364,6 @@ impl Host {
                     PlacementAsk::SlotOf(key) => PlacementAnswer::SlotOf(p.slot_of(&key)),
                 }),
             },
-            #[cfg(feature = "balancing")]
             Call::Balancing(_) => match balancing(run.as_ref()) {
                 None => Reply::Error(format!("model {} answers no balancing", run.model_id())),
                 Some(b) => Reply::Balancing(BalancingAnswer {
@@ -371,19 +376,39 @@ impl Host {
             Call::Validate(_) => Reply::Valid(run.validate()),
             #[cfg(not(feature = "validate"))]
             Call::Validate(_) => Reply::Error("this engine was built without validate".into()),
-            Call::Start(_) | Call::StartWith { .. } | Call::Drop(_) | Call::Specs(_) => {
+            Call::Start(_)
+            | Call::StartWith { .. }
+            | Call::Drop(_)
+            | Call::Specs(_)
+            | Call::Attach(_) => {
                 unreachable!()
             }
         }
     }
 
     /// Answers one call written as JSON with its reply as JSON: what an engine exports.
+    /// A frame is written with its run's memo of shared parts ([`shared`]): a part the app has
+    /// already read crosses as a reference.
     pub fn call_json(&mut self, call: &str) -> String {
-        let reply = match serde_json::from_str::<Call>(call) {
-            Ok(call) => self.call(call),
-            Err(e) => Reply::Error(format!("not a call the engine understands: {e}")),
+        let call = match serde_json::from_str::<Call>(call) {
+            Ok(call) => call,
+            Err(e) => {
+                return to_json(&Reply::Error(format!(
+                    "not a call the engine understands: {e}"
+                )))
+            }
         };
-        to_json(&reply)
+        let frame_of = match call {
+            Call::Frame(id) => Some(id),
+            _ => None,
+        };
+        let reply = self.call(call);
+        match (frame_of, &reply) {
+            (Some(id), Reply::Frame(_)) => {
+                shared::sending(self.sent.entry(id).or_default(), || to_json(&reply))
+            }
+            _ => to_json(&reply),
+        }
     }
 }
 
@@ -473,6 +498,14 @@ impl<E: Engine> crate::registry::Models for RemoteModels<E> {
     ) -> Result<Box<dyn Simulation>, BuildError> {
         self.engine.start_with(model, params, seed, inputs, until)
     }
+
+    fn attach(&self, file: &crate::cache::attach::TraceFile) {
+        // The app parsed the same bytes already, so the engine cannot fail where it did not.
+        match ask(self.engine.as_ref(), &Call::Attach(file.clone())) {
+            Reply::Done => {}
+            other => panic!("the engine answered {other:?} to the trace {:?}", file.name),
+        }
+    }
 }
 
 fn ask<E: Engine>(engine: &E, call: &Call) -> Reply {
@@ -506,6 +539,8 @@ pub struct RemoteRun<E: Engine> {
     until: SimTime,
     state: RunState,
     fetched: RefCell<Fetched>,
+    /// The shared parts of its frames read so far ([`shared`]).
+    received: RefCell<shared::Received>,
     queries: QueryTable,
     families: RemoteFamilies<E>,
 }
@@ -514,7 +549,6 @@ pub struct RemoteRun<E: Engine> {
 /// query table casts).
 struct RemoteFamilies<E: Engine> {
     placement: RemotePlacement<E>,
-    #[cfg(feature = "balancing")]
     balancing: RemoteBalancing<E>,
 }
 
@@ -529,7 +563,6 @@ impl<E: Engine> RemoteRun<E> {
         if s.placement {
             queries = queries.with::<dyn Placement>(|f| &f.placement);
         }
-        #[cfg(feature = "balancing")]
         if s.balancing {
             queries = queries.with::<dyn Balancing>(|f| &f.balancing);
         }
@@ -544,13 +577,13 @@ impl<E: Engine> RemoteRun<E> {
             until: s.until,
             state: s.state,
             fetched: RefCell::default(),
+            received: RefCell::default(),
             queries: queries.into(),
             families: RemoteFamilies {
                 placement: RemotePlacement {
                     engine: engine.clone(),
                     run: s.run,
                 },
-                #[cfg(feature = "balancing")]
                 balancing: RemoteBalancing {
                     engine: engine.clone(),
                     run: s.run,
@@ -569,10 +602,7 @@ impl<E: Engine> RemoteRun<E> {
             Reply::State(state) => {
                 self.state = state;
                 self.fetched = RefCell::default();
-                #[cfg(feature = "balancing")]
-                {
-                    self.families.balancing.answer = OnceCell::new();
-                }
+                self.families.balancing.answer = OnceCell::new();
             }
             other => mismatch(&call, &other),
         }
@@ -640,9 +670,15 @@ impl<E: Engine> Simulation for RemoteRun<E> {
             return f.clone();
         }
         let call = Call::Frame(self.run);
-        let frame = match self.ask(&call) {
-            Reply::Frame(f) => f,
-            other => mismatch(&call, &other),
+        // Read with this run's memo of shared parts (`wire::shared`), as the host wrote it.
+        let reply = self.engine.call_json(&to_json(&call));
+        let parsed = shared::receiving(&mut self.received.borrow_mut(), || {
+            serde_json::from_str::<Reply>(&reply)
+        });
+        let frame = match parsed {
+            Ok(Reply::Frame(f)) => f,
+            Ok(other) => mismatch(&call, &other),
+            Err(e) => panic!("the engine's reply to {call:?} is not a reply ({e}): {reply}"),
         };
         self.fetched.borrow_mut().frame = Some(frame.clone());
         frame
@@ -762,7 +798,6 @@ impl<E: Engine> Placement for RemotePlacement<E> {
     }
 }
 
-#[cfg(feature = "balancing")]
 /// A remote run's answers to [`Balancing`]: one call fetches them all when first read after the
 /// run moved (the trait hands out references, so they are kept until the next move).
 pub struct RemoteBalancing<E: Engine> {
@@ -771,7 +806,6 @@ pub struct RemoteBalancing<E: Engine> {
     answer: OnceCell<BalancingAnswer>,
 }
 
-#[cfg(feature = "balancing")]
 impl<E: Engine> RemoteBalancing<E> {
     fn answer(&self) -> &BalancingAnswer {
         self.answer.get_or_init(|| {
@@ -784,7 +818,6 @@ impl<E: Engine> RemoteBalancing<E> {
     }
 }
 
-#[cfg(feature = "balancing")]
 impl<E: Engine> Balancing for RemoteBalancing<E> {
     fn picks(&self) -> &[PickLine] {
         &self.answer().picks

@@ -78,13 +78,11 @@ pub const CURVES: &[CurveInfo] = &[
         label: "share of the top 20 % of keys, Σ_{r ≤ K/5} r^-s / H(K,s)",
         model: "cache-policy",
     },
-    #[cfg(feature = "balancing")]
     CurveInfo {
         id: "lb-random-p99",
         label: "p99, servers drawn at random: n M/M/w queues at λ/n each",
         model: "load-balancer",
     },
-    #[cfg(feature = "balancing")]
     CurveInfo {
         id: "lb-pooled-p99",
         label: "p99 of one shared queue for every worker (M/M/nw), the pooled reference",
@@ -128,9 +126,7 @@ pub fn curve(id: &str, params: &ParamSet) -> Option<f64> {
             let (keys, s) = cache_zipf(params)?;
             Some(zipf_top_fraction_share(keys, s, 0.2))
         }
-        #[cfg(feature = "balancing")]
         "lb-random-p99" => balancer_random_p99_ms(params),
-        #[cfg(feature = "balancing")]
         "lb-pooled-p99" => balancer_pooled_p99_ms(params),
         _ => None,
     }
@@ -668,15 +664,13 @@ pub fn mmc_sojourn_quantile(c: u32, lambda: f64, mu: f64, q: f64) -> Option<f64>
 }
 
 // ---------------------------------------------------------------------------------------------
-// Load balancing: reference curves for the load-balancer model's latency percentiles (with the
-// family's feature, like its model: the app's first load does not carry them).
+// Load balancing: reference curves for the load-balancer model's latency percentiles.
 // ---------------------------------------------------------------------------------------------
 
 /// `(λ per second, μ per second per worker, servers, workers per server)` of a load-balancer run
 /// that queueing theory describes exactly: Poisson arrivals, exponential costs, servers of equal
 /// speed with unbounded queues, and no timeouts, retries, health checks or pasted config.
 /// `None` otherwise.
-#[cfg(feature = "balancing")]
 fn balancer_queues(params: &ParamSet) -> Option<(f64, f64, u32, u32)> {
     let plain = params.text("arrival") == "poisson"
         && params.text("cost") == "exponential"
@@ -701,7 +695,6 @@ fn balancer_queues(params: &ParamSet) -> Option<(f64, f64, u32, u32)> {
 /// p99 of the time in system, in ms, when each request goes to a server drawn at random: each
 /// server then sees Poisson arrivals at `λ/n` (a Poisson stream split at random stays Poisson),
 /// so it is an M/M/w queue of its own ([`mmc_sojourn_quantile`]).
-#[cfg(feature = "balancing")]
 fn balancer_random_p99_ms(params: &ParamSet) -> Option<f64> {
     let (lambda, mu, n, w) = balancer_queues(params)?;
     Some(1_000.0 * mmc_sojourn_quantile(w, lambda / f64::from(n), mu, 0.99)?)
@@ -711,7 +704,6 @@ fn balancer_random_p99_ms(params: &ParamSet) -> Option<f64> {
 /// (M/M/nw): the pooled reference. A balancer that commits each request to one server's queue on
 /// arrival can leave a worker idle while a request waits behind another, which the pooled queue
 /// never does; join-the-shortest-queue comes close at moderate load.
-#[cfg(feature = "balancing")]
 fn balancer_pooled_p99_ms(params: &ParamSet) -> Option<f64> {
     let (lambda, mu, n, w) = balancer_queues(params)?;
     Some(1_000.0 * mmc_sojourn_quantile(n.checked_mul(w)?, lambda, mu, 0.99)?)

@@ -357,7 +357,14 @@ pub fn attach(file: &TraceFile) -> Result<Rc<Attached>, TraceError> {
         }
         s.insert(hash, (Rc::new(file.clone()), attached.clone()));
     });
+    // Runs in an engine read the engine's own store: it gets the file too.
+    crate::registry::attached(file);
     Ok(attached)
+}
+
+/// Every attached file, in hash order (what a newly installed engine is given).
+pub fn files() -> Vec<TraceFile> {
+    STORE.with(|s| s.borrow().values().map(|(f, _)| (**f).clone()).collect())
 }
 
 /// The attached trace a reference names, or an error saying to upload it.

@@ -1,7 +1,6 @@
 //! Lesson models: each wraps a mechanism from this crate in the common [`crate::model::Model`]
 //! shape (parameters, inputs, events, frame, metrics).
 
-#[cfg(feature = "balancing")]
 pub mod balancer;
 pub mod cache_expiry;
 pub mod cache_policy;

@@ -105,6 +105,7 @@ pub struct ShardChange {
     /// Shard count after.
     pub to_shards: u32,
     /// Every key that moved, in id order.
+    #[serde(with = "crate::wire::shared")]
     pub moves: Rc<[ShardMove]>,
     /// Keys at the time.
     pub total: u64,

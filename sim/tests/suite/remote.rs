@@ -329,6 +329,78 @@ fn frame_sizes() {
     }
 }
 
+/// An engine that keeps the size of each reply (a [`Host`] behind the JSON wire).
+#[derive(Default)]
+struct Measured {
+    host: std::cell::RefCell<Host>,
+    replies: std::cell::RefCell<Vec<usize>>,
+}
+
+impl Engine for Measured {
+    fn call_json(&self, call: &str) -> String {
+        let reply = self.host.borrow_mut().call_json(call);
+        self.replies.borrow_mut().push(reply.len());
+        reply
+    }
+}
+
+/// The moves of a sharding frame's last change (a ring's or buckets').
+fn moves_of(frame: &sim::frame::Frame) -> Option<Rc<[sim::models::shard_view::ShardMove]>> {
+    match frame {
+        sim::frame::Frame::Shards(f) => f.last_change.as_ref().map(|c| c.moves.clone()),
+        _ => None,
+    }
+}
+
+#[test]
+fn a_frames_shared_parts_cross_once_per_run() {
+    // The largest frame of any lesson: ~15,000 keys moved by losing a site, in every frame after.
+    let lesson = catalog::lesson("hashing-strategies").unwrap();
+    let scenario = lesson.scenario(Some("whatsapp-lose-site")).unwrap();
+    let engine = Rc::new(Measured::default());
+    let mut local = registry::start(&scenario).unwrap();
+    let mut remote = engine.start(&scenario).unwrap();
+    let end = remote.until().as_us();
+    let mut sizes = Vec::new();
+    let mut parts = Vec::new();
+    for t in [end - 3_000, end - 2_000, end - 1_000, end] {
+        local.seek(SimTime::from_us(t));
+        remote.seek(SimTime::from_us(t));
+        engine.replies.borrow_mut().clear();
+        let frame = remote.frame();
+        equal(&local.frame(), &frame, &format!("frame at {t} µs"));
+        sizes.push(engine.replies.borrow()[0]);
+        parts.push(moves_of(&frame).expect("the site was lost before the end"));
+    }
+    println!("reply bytes, frame after frame: {sizes:?}");
+    assert!(parts[0].len() > 10_000, "{} moves", parts[0].len());
+    assert!(
+        sizes[0] > 300_000,
+        "the first frame carries the moves: {sizes:?}"
+    );
+    for (i, size) in sizes.iter().enumerate().skip(1) {
+        assert!(*size < sizes[0] / 10, "frame {i} refers to them: {sizes:?}");
+        assert!(
+            Rc::ptr_eq(&parts[0], &parts[i]),
+            "frame {i} shares the app's copy"
+        );
+    }
+    // Back before the change and forward again: the same part, still a reference (kept).
+    remote.seek(SimTime::ZERO);
+    let _ = remote.frame();
+    remote.seek(SimTime::from_us(end));
+    engine.replies.borrow_mut().clear();
+    let frame = remote.frame();
+    assert!(engine.replies.borrow()[0] < sizes[0] / 10);
+    assert!(Rc::ptr_eq(&parts[0], &moves_of(&frame).unwrap()));
+    // A second run of the same engine keeps its own memo: its first frame carries the moves.
+    let mut other = engine.start(&scenario).unwrap();
+    other.seek(SimTime::from_us(end));
+    engine.replies.borrow_mut().clear();
+    equal(&local.frame(), &other.frame(), "the second run's frame");
+    assert!(engine.replies.borrow()[0] > 300_000);
+}
+
 /// A source that runs `far-<id>` as the engine's `<id>`: a model this build does not link, as
 /// every model will be for the app (the tests link them all, so the names must differ).
 struct Far(RemoteModels<Loopback>);
@@ -502,4 +574,47 @@ fn a_balancer_run_answers_its_picks_through_the_engine() {
         ["A", "A", "B", "A", "C", "A", "A"],
         "nginx's smooth WRR, remotely"
     );
+}
+
+/// An engine that keeps every call it was asked (a [`Host`] behind the JSON wire).
+#[derive(Default)]
+struct Recorder {
+    host: std::cell::RefCell<Host>,
+    calls: std::cell::RefCell<Vec<String>>,
+}
+
+impl Engine for Recorder {
+    fn call_json(&self, call: &str) -> String {
+        self.calls.borrow_mut().push(call.to_string());
+        self.host.borrow_mut().call_json(call)
+    }
+}
+
+#[test]
+fn an_uploaded_trace_reaches_every_installed_engine() {
+    use sim::cache::attach::{self, TraceFile, TraceFormat};
+    let _clean = Installed(Loopback::new());
+    registry::uninstall_all();
+    let attaches = |r: &Recorder| {
+        r.calls
+            .borrow()
+            .iter()
+            .filter(|c| c.starts_with("{\"Attach\""))
+            .count()
+    };
+    // A trace attached before the engine is installed is given to it on install …
+    let before = TraceFile::new("before.txt", TraceFormat::Text, b"a\nb\na\n".to_vec());
+    attach::attach(&before).unwrap();
+    let engine = Rc::new(Recorder::default());
+    registry::install(Rc::new(RemoteModels::new(engine.clone())));
+    assert!(attaches(&engine) >= 1, "{:?}", engine.calls.borrow());
+    let given = attaches(&engine);
+    // … and one attached after, when it is attached; the engine answers Done (it parsed it).
+    let after = TraceFile::new("after.txt", TraceFormat::Text, b"x\ny\nz\n".to_vec());
+    attach::attach(&after).unwrap();
+    assert_eq!(attaches(&engine), given + 1);
+    assert!(engine.calls.borrow().last().unwrap().contains("after.txt"));
+    // Attaching the same bytes again parses nothing and sends nothing.
+    attach::attach(&after).unwrap();
+    assert_eq!(attaches(&engine), given + 1);
 }

@@ -31,6 +31,7 @@ pub struct Change {
     /// What changed, in words (`server B removed`).
     pub what: String,
     /// Keys that moved, in key order (all of them).
+    #[serde(with = "crate::wire::shared")]
     pub moves: Rc<[Move]>,
     /// Keys on the ring at the time.
     pub total: u64,
