@@ -9,9 +9,13 @@
 //
 // A first visit's bytes are the gzip (level 9) sizes of every file the page loads before it is
 // usable: index.html, its stylesheets, scripts and icon, the wasm-bindgen glue and the wasm its
-// loader imports, the web app manifest, and for a lesson page or an embed the lesson's compiled
-// JSON (the largest lesson's, the worst case). tests/e2e/budget.test.mjs checks in a real browser
-// that a cold load requests nothing else, so this list cannot drift from what pages really load.
+// loader imports, the web app manifest, and for a lesson page or an embed its family's simulation
+// engine (engine-<family>.js and engine-<family>_bg.wasm: src/engine.rs) and the lesson's compiled
+// JSON (the family's largest, the worst case). So a lesson page is measured per family
+// (`lesson_<family>`, `embed_<family>`), and each family has its own budget line: a family whose
+// lessons have no line fails the check until one is added. tests/e2e/budget.test.mjs checks in a
+// real browser that a cold load requests nothing else, so this list cannot drift from what pages
+// really load.
 //
 // trunk's Web Workers (the sweep worker: sweep-worker.js, sweep-worker_bg.wasm and the loader
 // sweep-worker_loader.js) are not part of a first load: a page starts one only when it needs it.
@@ -98,12 +102,20 @@ export function measureWorkers(dist) {
   });
 }
 
+/** A family's engine in `dist`: its wasm-bindgen glue and its wasm (src/engine.rs). */
+export function engineFiles(family) {
+  return [`engine-${family}.js`, `engine-${family}_bg.wasm`];
+}
+
 /** The registry as the build wrote it (content/index.json). */
 function readIndex(dist) {
   return JSON.parse(readFileSync(path.join(dist, 'content', 'index.json'), 'utf8'));
 }
 
-/** `{ kind: { total, files: [{ file, gzip }] } }` for home, lesson (largest content) and embed. */
+/**
+ * `{ kind: { total, files: [{ file, gzip }], lesson? } }` for home, and for each family with
+ * lessons `lesson_<family>` and `embed_<family>` (its engine and its largest lesson's JSON).
+ */
 export function measure(dist) {
   const sizes = new Map();
   const size = (f) => {
@@ -114,19 +126,23 @@ export function measure(dist) {
   // A build from before lessons were published as files (its wasm holds them) has no index:
   // its lesson page loads what home loads (for comparing builds across that change).
   const index = existsSync(path.join(dist, 'content', 'index.json')) ? readIndex(dist) : { lessons: [] };
-  const largest = index.lessons.reduce((best, l) => (!best || size(l.content) > size(best.content) ? l : best), null);
-  const content = largest ? [largest.content] : [];
-  const kinds = {
-    home: startup,
-    lesson: [...startup, ...content],
-    embed: [...startup, ...content],
-  };
+  const families = [...new Set(index.lessons.map((l) => l.family))].sort();
+  const kinds = { home: { files: startup } };
+  for (const family of families) {
+    const largest = index.lessons
+      .filter((l) => l.family === family)
+      .reduce((best, l) => (!best || size(l.content) > size(best.content) ? l : best), null);
+    const engine = engineFiles(family).filter((f) => existsSync(path.join(dist, f)));
+    const files = [...startup, ...engine, largest.content];
+    kinds[`lesson_${family}`] = { files, lesson: largest.id };
+    kinds[`embed_${family}`] = { files, lesson: largest.id };
+  }
   const out = {};
-  for (const [kind, files] of Object.entries(kinds)) {
+  for (const [kind, { files, lesson }] of Object.entries(kinds)) {
     const rows = files.map((file) => ({ file, gzip: size(file) }));
     out[kind] = { total: rows.reduce((a, r) => a + r.gzip, 0), files: rows };
+    if (lesson) out[kind].lesson = lesson;
   }
-  if (largest) out.lesson.lesson = largest.id;
   return out;
 }
 
@@ -134,7 +150,7 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 
 function printMeasure(m) {
   for (const [kind, { total, files }] of Object.entries(m)) {
-    console.log(`${kind}${m[kind].lesson ? ` (largest lesson: ${m[kind].lesson})` : ''}: ${total} bytes gzip (${kb(total)})`);
+    console.log(`${kind}${m[kind].lesson ? ` (the family's largest lesson: ${m[kind].lesson})` : ''}: ${total} bytes gzip (${kb(total)})`);
     for (const r of [...files].sort((a, b) => b.gzip - a.gzip)) console.log(`  ${kb(r.gzip).padStart(10)}  ${r.file}`);
   }
   console.log(Object.entries(m).map(([k, v]) => `first_load_${k}_gzip_bytes=${v.total}`).join(' '));

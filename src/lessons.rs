@@ -40,9 +40,10 @@ pub fn find(id: &str) -> Option<Rc<Lesson>> {
     Some(keep(lesson))
 }
 
-/// True when the lesson is in the index but not here yet: a page that needs it must [`load`] it.
+/// True when the lesson is in the index but not here yet, or its family's engine is not (see
+/// [`crate::engine`]): a page that needs it must [`load`] it.
 pub fn pending(id: &str) -> bool {
-    entry(id).is_some() && find(id).is_none()
+    entry(id).is_some() && find(id).is_none_or(|l| !crate::engine::ready(&l.model))
 }
 
 fn keep(lesson: Lesson) -> Rc<Lesson> {
@@ -77,16 +78,24 @@ pub fn parse(id: &str, json: &str) -> Result<Lesson, LoadError> {
     Ok(lesson)
 }
 
-/// The lesson with this id: at once if it is here, else fetched (see [`crate::content::fetch`]).
+/// The lesson with this id and the engine that runs its model: at once if both are here, else
+/// fetched (see [`crate::content::fetch`] and [`crate::engine::load`]).
 pub async fn load(id: &str) -> Result<Rc<Lesson>, LoadError> {
-    if let Some(l) = find(id) {
-        return Ok(l);
-    }
     let entry = entry(id).ok_or_else(|| LoadError(format!("there is no lesson “{id}”")))?;
-    let text = crate::content::fetch(entry.content)
-        .await
-        .map_err(|e| LoadError(format!("“{}” could not be loaded: {e}", entry.title)))?;
-    Ok(keep(parse(id, &text)?))
+    let failed = |e: String| LoadError(format!("“{}” could not be loaded: {e}", entry.title));
+    let lesson = match find(id) {
+        Some(l) => l,
+        None => {
+            // Both on their way at once (the boot script may have started either already).
+            crate::engine::prefetch(entry.family);
+            let text = crate::content::fetch(entry.content).await.map_err(failed)?;
+            keep(parse(id, &text)?)
+        }
+    };
+    if !crate::engine::ready(&lesson.model) {
+        crate::engine::load(entry.family).await.map_err(failed)?;
+    }
+    Ok(lesson)
 }
 
 /// True when every word of `query` appears in the lesson's title, summary, tags or family title

@@ -6,13 +6,16 @@
 //! carries the whole state. Diagrams draw sim frames ([`diagrams`]) with pure geometry from
 //! [`layout`]; lesson prose and highlighted source are rendered at build time ([`content`]).
 //! After one visit the app works offline ([`offline`]: service worker and single-file copies).
-//! [`startup`] hands the page over from `index.html`'s static shell to the app. [`sweep_runner`]
-//! runs a sweep in the background worker (`worker/`), or on the page where none can start.
+//! [`startup`] hands the page over from `index.html`'s static shell to the app. The app links no
+//! model: every run happens in its family's simulation engine, a wasm a lesson page loads beside
+//! the app ([`engine`]). [`sweep_runner`] runs a sweep in the background worker (`worker/`), or on
+//! the page where none can start.
 
 pub mod app;
 pub mod components;
 pub mod content;
 pub mod diagrams;
+pub mod engine;
 pub mod layout;
 pub mod lessons;
 pub mod offline;

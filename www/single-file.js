@@ -10,6 +10,9 @@
 // - trunk's loader replaced by one module script: wasm-bindgen's glue with its exports turned into
 //   a local object (a file:// page cannot import another file), then the unpacking below;
 // - the wasm, gzipped (CompressionStream) and base64-encoded, in an inert <script>;
+// - the simulation engine of each lesson's family (src/engine.rs): its glue inlined into the same
+//   module script (each in a scope of its own) and its wasm packed like the app's, with a
+//   window.__SDP_ENGINE__ that starts them instead of importing them from the server;
 // - the lesson's files (its compiled JSON and highlighted code; every lesson's for the whole app),
 //   the favicon and index.html itself as one gzipped JSON object, unpacked into
 //   window.__SDP_FILES__ before the app starts (src/content.rs reads files there first);
@@ -31,6 +34,13 @@ const SELF_ID = 'sdp-builder';
 const LOADER_ID = 'sdp-loader';
 const WASM_ID = 'sdp-wasm';
 const FILES_ID = 'sdp-files';
+/** The packed wasm of a family's engine. */
+const engineId = (family) => `sdp-engine-${family}`;
+/** Around an engine's inlined glue in the loader script (what a download of a download reads). */
+const engineStart = (family) => `/* @sdp-engine ${family} */`;
+const ENGINE_END = '/* @sdp-engine-end */';
+/** A family's name as the engines' files spell it. */
+const FAMILY = /^[a-z][a-z0-9-]*$/;
 
 const NO_COMPRESSION =
   'this browser cannot compress the file (it has no CompressionStream); a current Chrome, Edge, Firefox or Safari can';
@@ -71,7 +81,7 @@ export function inlineGlue(source, name = '__sdpBindings') {
   });
   if (/^\s*export\b/m.test(body)) throw new Error('the wasm-bindgen glue has an export this builder does not understand');
   if (!exported.some(([as]) => as === 'default')) throw new Error('the wasm-bindgen glue exports no default init function');
-  if (body.includes(GLUE_END)) throw new Error(`the wasm-bindgen glue contains ${GLUE_END}`);
+  if (body.includes(GLUE_END) || body.includes('/* @sdp-engine')) throw new Error(`the wasm-bindgen glue contains ${GLUE_END} or an engine marker`);
   const members = exported.map(([as, local]) => `${JSON.stringify(as)}: ${local}`).join(', ');
   return `${body}\nconst ${name} = Object.freeze({ ${members} });\n`;
 }
@@ -105,11 +115,17 @@ window.__SDP_FILES__ = {};
 })(window.__SDP_SINGLE_FILE__);`;
 }
 
-// The module script that replaces trunk's loader: the glue, then unpack the files and the wasm
-// and start the app (as trunk's loader would).
-function loaderScript(glue) {
+// The module script that replaces trunk's loader: the glue, the engines' glue (each in a scope of
+// its own: they declare the same names), then unpack the files and the wasm and start the app (as
+// trunk's loader would), with a window.__SDP_ENGINE__ that starts an engine from this file.
+function loaderScript(glue, engines) {
+  const scoped = Object.entries(engines).map(([family, g]) =>
+    `${JSON.stringify(family)}: (() => {\n${engineStart(family)}\n${g}${ENGINE_END}\nreturn __sdpEngine;\n})(),`);
   return `${glue}
 ${GLUE_END}
+const __sdpEngines = {
+${scoped.join('\n')}
+};
 async function sdpUnpack(id) {
   const el = document.getElementById(id);
   if (!el) throw new Error("part of this file is missing (#" + id + ")");
@@ -122,6 +138,19 @@ async function sdpUnpack(id) {
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
+window.__SDP_ENGINE__ = (function () {
+  const started = {};
+  return function (family) {
+    if (!Object.prototype.hasOwnProperty.call(__sdpEngines, family)) {
+      return Promise.reject(new Error("this file does not hold the simulation of the " + family + " lessons"));
+    }
+    started[family] = started[family] || (async () => {
+      await __sdpEngines[family].default({ module_or_path: await sdpUnpack("sdp-engine-" + family) });
+      return __sdpEngines[family].call;
+    })();
+    return started[family];
+  };
+})();
 try {
   Object.assign(window.__SDP_FILES__, JSON.parse(new TextDecoder().decode(await sdpUnpack(${JSON.stringify(FILES_ID)}))));
   const wasm = await __sdpBindings.default({ module_or_path: await sdpUnpack(${JSON.stringify(WASM_ID)}) });
@@ -184,6 +213,9 @@ function servedSource() {
     css: async (rel, integrity) => (await get(rel, { integrity, hashed: true })).text(),
     glue: async (rel, integrity) => inlineGlue(await (await get(rel, { integrity, hashed: true })).text()),
     wasm: async (rel, integrity) => base64(await gzip(await (await get(rel, { integrity, hashed: true })).blob())),
+    // Not content-hashed (like the sweep worker): revalidated, so they match this build's app.
+    engineGlue: async (family) => inlineGlue(await (await get(`engine-${family}.js`)).text(), '__sdpEngine'),
+    engineWasm: async (family) => base64(await gzip(await (await get(`engine-${family}_bg.wasm`)).blob())),
     builder: async () => (await get(import.meta.url)).text(),
   };
 }
@@ -214,6 +246,14 @@ function pageSource() {
       return glue.replace(/\n$/, '');
     },
     wasm: async () => element(WASM_ID).textContent.trim(),
+    engineGlue: async (family) => {
+      const loader = element(LOADER_ID).textContent;
+      const start = loader.indexOf(`${engineStart(family)}\n`);
+      const end = start < 0 ? -1 : loader.indexOf(ENGINE_END, start);
+      if (end < 0) throw new Error(`this file does not hold the simulation of the ${family} lessons, so it cannot make that download`);
+      return loader.slice(start + engineStart(family).length + 1, end);
+    },
+    engineWasm: async (family) => element(engineId(family)).textContent.trim(),
     builder: async () => element(SELF_ID).textContent,
   };
 }
@@ -277,11 +317,21 @@ export async function buildSingleFile({ lesson = null, hash = location.hash } = 
     source.wasm(relOf(wasmHref), integrityOf(wasmHref)),
   ]);
   const title = lesson ? read[0].title : null;
+  // The engines that run these lessons: one per family.
+  const families = [...new Set(read.map((l) => l.family))].sort();
+  for (const family of families) {
+    if (typeof family !== 'string' || !FAMILY.test(family)) throw new Error(`a lesson names the family ${JSON.stringify(family)}, which has no engine`);
+  }
+  const [engineGlues, engineWasms] = await Promise.all([
+    Promise.all(families.map((f) => source.engineGlue(f))),
+    Promise.all(families.map((f) => source.engineWasm(f))),
+  ]);
 
   const loaderEl = doc.createElement('script');
   loaderEl.type = 'module';
   loaderEl.id = LOADER_ID;
-  loaderEl.textContent = guardInline(loaderScript(glue), 'script', 'the glue');
+  const engines = Object.fromEntries(families.map((f, i) => [f, engineGlues[i]]));
+  loaderEl.textContent = guardInline(loaderScript(glue, engines), 'script', 'the glue');
   loader[0].replaceWith(loaderEl);
 
   // Links: stylesheets inlined, an SVG icon as a data: URL, the rest has nothing to load.
@@ -323,7 +373,10 @@ export async function buildSingleFile({ lesson = null, hash = location.hash } = 
   // file reads them again.
   const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1)));
   const parts = { [FILES_ID]: await base64(await gzip(new TextEncoder().encode(JSON.stringify(sorted)))), [WASM_ID]: wasm };
-  for (const id of [FILES_ID, WASM_ID]) {
+  families.forEach((f, i) => {
+    parts[engineId(f)] = engineWasms[i];
+  });
+  for (const id of Object.keys(parts)) {
     const el = doc.createElement('script');
     el.type = 'application/octet-stream';
     el.id = id;
@@ -337,8 +390,8 @@ export async function buildSingleFile({ lesson = null, hash = location.hash } = 
   doc.head.append(self);
 
   const page = `<!doctype html>\n${doc.documentElement.outerHTML}\n`;
-  const pieces = page.split(/@(sdp-files|sdp-wasm)@/);
-  if (pieces.length !== 5) throw new Error('could not assemble the file');
+  const pieces = page.split(/@(sdp-files|sdp-wasm|sdp-engine-[a-z0-9-]+)@/);
+  if (pieces.length !== 1 + 2 * Object.keys(parts).length) throw new Error('could not assemble the file');
   const blob = new Blob(pieces.map((p, i) => (i % 2 ? parts[p] : p)), { type: 'text/html' });
   return { name: fileName(lesson), blob };
 }

@@ -1,7 +1,8 @@
 // The lessons' compiled files in a build: `sdp-content` (the catalog crate's binary, the same
 // registry compiled into the app's wasm) writes content/<id>.<digest>.json, code/<file>.<digest>.html
 // and content/index.json into the build; this module runs it and fills index.html's boot script
-// with the lesson → file map, so the page starts fetching its lesson before the wasm has arrived.
+// with the lesson → file and lesson → family maps, so the page starts fetching its lesson and its
+// family's engine before the wasm has arrived.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,11 +23,17 @@ export function readIndex(dir) {
   return JSON.parse(readFileSync(path.join(dir, 'content', 'index.json'), 'utf8'));
 }
 
-/** index.html with the boot script's lesson → content file map filled in. */
+/**
+ * index.html with the boot script's maps filled in: `{ content: { id: file }, families: { id:
+ * family } }` (the family names the engine the lesson's page loads).
+ */
 export function fillBootMap(html, index) {
   const count = html.split(CONTENT_PLACEHOLDER).length - 1;
   if (count !== 1) throw new Error(`index.html must contain "${CONTENT_PLACEHOLDER}" exactly once (found ${count})`);
-  const map = Object.fromEntries(index.lessons.map((l) => [l.id, l.content]));
+  const map = {
+    content: Object.fromEntries(index.lessons.map((l) => [l.id, l.content])),
+    families: Object.fromEntries(index.lessons.map((l) => [l.id, l.family])),
+  };
   // `<` escaped so no value can close the script element.
   const json = JSON.stringify(map).replace(/</g, '\\u003c');
   return html.replace(CONTENT_PLACEHOLDER, () => json);

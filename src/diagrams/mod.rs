@@ -1,13 +1,12 @@
 //! One view per kind of diagram: each draws its model's frame as SVG.
 //!
 //! [`kind`] is the one place in the app that knows every kind of [`Frame`]: a match with one
-//! line per kind, giving that kind's [`DiagramKind`] (its one wildcard arm covers only frames of
-//! `sim` family features the app's build leaves out). Everything the app
+//! line per kind, giving that kind's [`DiagramKind`]. Everything the app
 //! does differently per kind of frame goes through it: the drawing ([`Diagram`]), the colours of
 //! the things it draws ([`server_colors`]), the load chart's label and the embed's aspect ratio.
-//! A variant added to `Frame` (one line in `sim/src/registry.rs`) without a line here falls to
-//! that arm's notice (`diagram-missing`), which no lesson page passes: every browser test of a
-//! lesson waits for its `…-diagram`.
+//! A variant added to `Frame` (one line in `sim/src/registry.rs`) without a line here does not
+//! compile; a kind whose drawing is still to come draws a notice (`diagram-missing`), which no
+//! lesson page passes: every browser test of a lesson waits for its `…-diagram`.
 //!
 //! A new kind of diagram: a module here (`pub mod name;`) that implements [`DiagramKind`] for
 //! `Rc<ItsFrame>`, and its line in [`kind`].
@@ -43,12 +42,8 @@ pub fn kind(frame: &Frame) -> &dyn DiagramKind {
         Frame::Shards(f) => f,
         Frame::Stores(f) => f,
         Frame::Cache(f) => f,
-        // Frames of models behind a `sim` family feature the app's own build leaves out (the
-        // load balancer, `balancing`: its pages wait for the engine split, docs/first-load-size.md).
-        // A build that unifies the feature on (the workspace's tests) sees them; nothing in the
-        // app starts such a model yet, so this arm draws a notice, never a model's frame.
-        #[allow(unreachable_patterns)]
-        _ => &NoDiagram,
+        // The load balancer's diagram comes with its lessons (issue 13); no page starts it yet.
+        Frame::Balance(_) => &NoDiagram,
     }
 }
 

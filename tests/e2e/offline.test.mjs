@@ -334,8 +334,11 @@ test('sw.js lists exactly the files trunk wrote, by their hashed names, and inde
   for (const f of [...index.lessons.map((l) => l.content), ...index.files]) assert.ok(paths.has(f), `${f} is precached`);
   for (const a of listed) assert.equal(a.hashed, isHashedName(a.path), a.path);
   assert.ok(listed.find((a) => /^playground-.*\.wasm$/.test(a.path)).hashed && !listed.find((a) => a.path === 'index.html').hashed);
-  // The sweep worker's files, under plain names: revalidated and checked by their SHA-256.
-  for (const p of ['sweep-worker_loader.js', 'sweep-worker.js', 'sweep-worker_bg.wasm']) {
+  // The sweep worker's and every family's engine's files, under plain names: revalidated and
+  // checked by their SHA-256.
+  const families = [...new Set(index.lessons.map((l) => l.family))];
+  const engines = families.flatMap((f) => [`engine-${f}.js`, `engine-${f}_bg.wasm`]);
+  for (const p of ['sweep-worker_loader.js', 'sweep-worker.js', 'sweep-worker_bg.wasm', ...engines]) {
     assert.equal(listed.find((a) => a.path === p)?.hashed, false, `${p} is precached under its plain name`);
   }
   // Everything index.html loads is precached: the hashed glue, wasm and stylesheets.
@@ -354,7 +357,7 @@ test('hashed names are told from plain ones, whatever the length of trunk\'s has
     'content/consistent-hashing.651cc9b1efea119b.json',
     'code/models-modulo-rs.2b91b7ebf04a0901.html',
   ]) assert.ok(isHashedName(name), name);
-  for (const name of ['index.html', 'embed.js', 'single-file.js', 'manifest.webmanifest', 'icons/icon-512.png', 'icons/favicon.svg', 'worker_loader.js', 'worker_bg.wasm', 'sweep-worker.js', 'sweep-worker_bg.wasm', 'sweep-worker_loader.js', 'content/index.json']) {
+  for (const name of ['index.html', 'embed.js', 'single-file.js', 'manifest.webmanifest', 'icons/icon-512.png', 'icons/favicon.svg', 'worker_loader.js', 'worker_bg.wasm', 'sweep-worker.js', 'sweep-worker_bg.wasm', 'sweep-worker_loader.js', 'engine-hashing.js', 'engine-caching_bg.wasm', 'engine-balancing_bg.wasm', 'content/index.json']) {
     assert.ok(!isHashedName(name), name);
   }
 });

@@ -19,6 +19,40 @@
 
 pub mod bench;
 
+/// An engine's whole program: the wasm the app loads into its page's thread for a family's
+/// lessons (`src/engine.rs` in the app; docs/first-load-size.md). It exports one function,
+/// `call(json) -> json`: one [`sim::remote::Call`] answered with one [`sim::remote::Reply`] by the
+/// [`sim::remote::Host`] that keeps this page's runs. Which models it runs is the build's
+/// features (one family per engine). `main` runs once the wasm is instantiated and routes a
+/// panic's message to the console (a panic is a bug: the app then fails loudly too).
+///
+/// Natively an engine is an empty program, so `cargo build --workspace` builds it anyway.
+#[macro_export]
+macro_rules! engine {
+    () => {
+        #[cfg(not(target_arch = "wasm32"))]
+        fn main() {}
+
+        #[cfg(target_arch = "wasm32")]
+        fn main() {
+            console_error_panic_hook::set_once();
+        }
+
+        #[cfg(target_arch = "wasm32")]
+        thread_local! {
+            static HOST: std::cell::RefCell<sim::remote::Host> =
+                std::cell::RefCell::new(sim::remote::Host::new());
+        }
+
+        /// Answers one call (JSON) with its reply (JSON).
+        #[cfg(target_arch = "wasm32")]
+        #[wasm_bindgen::prelude::wasm_bindgen]
+        pub fn call(call: &str) -> String {
+            HOST.with(|host| host.borrow_mut().call_json(call))
+        }
+    };
+}
+
 use sim::sweep::{FromWorker, SweepPlan, SweepRequest, ToWorker};
 
 /// How much work, in milliseconds of the worker's clock, goes into one batch of results: the

@@ -1,0 +1,2 @@
+//! The balancing family's engine: see `sweep_worker::engine!`.
+sweep_worker::engine!();
