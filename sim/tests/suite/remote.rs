@@ -329,15 +329,18 @@ fn frame_sizes() {
     }
 }
 
-/// An engine that keeps the size of each reply (a [`Host`] behind the JSON wire).
+/// An engine that keeps every call it was asked and the size of each reply (a [`Host`] behind
+/// the JSON wire).
 #[derive(Default)]
-struct Measured {
+struct Recorder {
     host: std::cell::RefCell<Host>,
+    calls: std::cell::RefCell<Vec<String>>,
     replies: std::cell::RefCell<Vec<usize>>,
 }
 
-impl Engine for Measured {
+impl Engine for Recorder {
     fn call_json(&self, call: &str) -> String {
+        self.calls.borrow_mut().push(call.to_string());
         let reply = self.host.borrow_mut().call_json(call);
         self.replies.borrow_mut().push(reply.len());
         reply
@@ -357,7 +360,7 @@ fn a_frames_shared_parts_cross_once_per_run() {
     // The largest frame of any lesson: ~15,000 keys moved by losing a site, in every frame after.
     let lesson = catalog::lesson("hashing-strategies").unwrap();
     let scenario = lesson.scenario(Some("whatsapp-lose-site")).unwrap();
-    let engine = Rc::new(Measured::default());
+    let engine = Rc::new(Recorder::default());
     let mut local = registry::start(&scenario).unwrap();
     let mut remote = engine.start(&scenario).unwrap();
     let end = remote.until().as_us();
@@ -574,20 +577,6 @@ fn a_balancer_run_answers_its_picks_through_the_engine() {
         ["A", "A", "B", "A", "C", "A", "A"],
         "nginx's smooth WRR, remotely"
     );
-}
-
-/// An engine that keeps every call it was asked (a [`Host`] behind the JSON wire).
-#[derive(Default)]
-struct Recorder {
-    host: std::cell::RefCell<Host>,
-    calls: std::cell::RefCell<Vec<String>>,
-}
-
-impl Engine for Recorder {
-    fn call_json(&self, call: &str) -> String {
-        self.calls.borrow_mut().push(call.to_string());
-        self.host.borrow_mut().call_json(call)
-    }
 }
 
 #[test]
