@@ -21,7 +21,7 @@
 use super::trace::{read_csv, read_oracle_general, read_text, TraceError, TraceRead};
 use crate::trace::fnv1a64;
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
@@ -329,33 +329,50 @@ impl fmt::Display for AttachError {
 
 impl std::error::Error for AttachError {}
 
-/// A stored trace: the file as given (for a sweep's worker) and what a run reads from it.
-type Entry = (Rc<TraceFile>, Rc<Attached>);
+/// A stored trace: the file as given (for a sweep's worker), what a run reads from it, and when
+/// it was last attached (a count of attachments, for eviction).
+type Entry = (Rc<TraceFile>, Rc<Attached>, u64);
 
 thread_local! {
     /// The attached traces by hash. A program (a page, the worker, the CLI) is single-threaded.
     static STORE: RefCell<BTreeMap<u64, Entry>> = const { RefCell::new(BTreeMap::new()) };
+    /// Attachments so far: the clock [`Entry`]'s last field reads.
+    static ATTACHED: Cell<u64> = const { Cell::new(0) };
 }
 
-/// The most traces kept attached at once (past it, the one with the smallest hash is dropped:
-/// an arbitrary but deterministic choice).
+/// The most traces kept attached at once (past it, the one attached longest ago is dropped, so
+/// the file just uploaded, and the one before it, are always still there).
 const STORE_MAX: usize = 4;
 
 /// Parses `file` and attaches it; returns it (with its reference). A file already attached is
-/// not parsed again.
+/// not parsed again (attaching it again counts as its latest attachment).
 pub fn attach(file: &TraceFile) -> Result<Rc<Attached>, TraceError> {
     let hash = file.hash();
-    if let Some((_, a)) = STORE.with(|s| s.borrow().get(&hash).cloned()) {
+    let now = ATTACHED.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    });
+    let known = STORE.with(|s| {
+        s.borrow_mut().get_mut(&hash).map(|e| {
+            e.2 = now;
+            e.1.clone()
+        })
+    });
+    if let Some(a) = known {
         return Ok(a);
     }
     let attached = Rc::new(file.parse()?);
     STORE.with(|s| {
         let mut s = s.borrow_mut();
         while s.len() >= STORE_MAX {
-            let first = *s.keys().next().expect("non-empty");
-            s.remove(&first);
+            let oldest = s
+                .iter()
+                .min_by_key(|(_, e)| e.2)
+                .map(|(h, _)| *h)
+                .expect("non-empty");
+            s.remove(&oldest);
         }
-        s.insert(hash, (Rc::new(file.clone()), attached.clone()));
+        s.insert(hash, (Rc::new(file.clone()), attached.clone(), now));
     });
     // Runs in an engine read the engine's own store: it gets the file too.
     crate::registry::attached(file);
@@ -364,14 +381,14 @@ pub fn attach(file: &TraceFile) -> Result<Rc<Attached>, TraceError> {
 
 /// Every attached file, in hash order (what a newly installed engine is given).
 pub fn files() -> Vec<TraceFile> {
-    STORE.with(|s| s.borrow().values().map(|(f, _)| (**f).clone()).collect())
+    STORE.with(|s| s.borrow().values().map(|(f, _, _)| (**f).clone()).collect())
 }
 
 /// The attached trace a reference names, or an error saying to upload it.
 pub fn lookup(reference: &str) -> Result<Rc<Attached>, AttachError> {
     let r = TraceRef::parse(reference)?;
     STORE
-        .with(|s| s.borrow().get(&r.hash).map(|(_, a)| a.clone()))
+        .with(|s| s.borrow().get(&r.hash).map(|(_, a, _)| a.clone()))
         .ok_or_else(|| {
             AttachError(format!(
                 "this run uses the trace {:?}, which is not loaded here: upload the file \
@@ -392,7 +409,7 @@ pub fn files_named<'a>(references: impl Iterator<Item = &'a String>) -> Vec<Trac
         let s = s.borrow();
         hashes
             .iter()
-            .filter_map(|h| s.get(h).map(|(f, _)| (**f).clone()))
+            .filter_map(|h| s.get(h).map(|(f, _, _)| (**f).clone()))
             .collect()
     })
 }
@@ -547,6 +564,47 @@ mod tests {
             assert!(!Rc::ptr_eq(&first, &second));
             assert_eq!(second.trace.read, 2);
             assert!(Rc::ptr_eq(&first, &attach(&file).unwrap()), "both kept");
+        })
+        .join()
+        .unwrap();
+    }
+
+    /// Past [`STORE_MAX`] files the one attached longest ago goes, whatever the hashes: the file
+    /// just attached and the one before it are always there (tests on one thread, as wasm runs
+    /// them, attach many files into one store).
+    #[test]
+    fn the_store_drops_the_file_attached_longest_ago() {
+        std::thread::spawn(|| {
+            let file = |i: u32| {
+                TraceFile::new(
+                    &format!("t{i}.txt"),
+                    TraceFormat::Text,
+                    format!("{i}\n{}\n", i + 1).into_bytes(),
+                )
+            };
+            let files: Vec<TraceFile> = (0..12).map(file).collect();
+            for (i, f) in files.iter().enumerate() {
+                attach(f).unwrap();
+                if i >= 1 {
+                    assert!(
+                        lookup(&files[i - 1].reference()).is_ok(),
+                        "file {} kept",
+                        i - 1
+                    );
+                }
+                let kept = files[..=i]
+                    .iter()
+                    .filter(|f| lookup(&f.reference()).is_ok());
+                assert_eq!(kept.count(), (i + 1).min(STORE_MAX));
+                if i >= STORE_MAX {
+                    assert!(lookup(&files[i - STORE_MAX].reference()).is_err());
+                }
+            }
+            // Attaching a kept file again makes it the newest: the next new file drops another.
+            attach(&files[8]).unwrap();
+            attach(&file(99)).unwrap();
+            assert!(lookup(&files[8].reference()).is_ok());
+            assert!(lookup(&files[9].reference()).is_err());
         })
         .join()
         .unwrap();

@@ -5,6 +5,7 @@
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
+#[cfg(not(target_arch = "wasm32"))] // used by the proptest blocks only
 use crate::common;
 
 use sim::balance::config::{haproxy, nginx, ActiveCheck, LoadMeasure, PassiveCheck};
