@@ -5,12 +5,13 @@
 //! does differently per kind of frame goes through it: the drawing ([`Diagram`]), the colours of
 //! the things it draws ([`server_colors`]), the load chart's label and the embed's aspect ratio.
 //! A variant added to `Frame` (one line in `sim/src/registry.rs`) without a line here does not
-//! compile; a kind whose drawing is still to come draws a notice (`diagram-missing`), which no
-//! lesson page passes: every browser test of a lesson waits for its `…-diagram`.
+//! compile, so every kind of frame has a drawing; every browser test of a lesson waits for its
+//! `…-diagram`.
 //!
 //! A new kind of diagram: a module here (`pub mod name;`) that implements [`DiagramKind`] for
 //! `Rc<ItsFrame>`, and its line in [`kind`].
 
+pub mod balance;
 pub mod cache;
 pub mod ring;
 pub mod shards;
@@ -42,26 +43,7 @@ pub fn kind(frame: &Frame) -> &dyn DiagramKind {
         Frame::Shards(f) => f,
         Frame::Stores(f) => f,
         Frame::Cache(f) => f,
-        // The load balancer's diagram comes with its lessons (issue 13); no page starts it yet.
-        Frame::Balance(_) => &NoDiagram,
-    }
-}
-
-/// The view of a frame the app has no diagram for yet.
-struct NoDiagram;
-
-impl DiagramKind for NoDiagram {
-    fn view(&self, _reduced_motion: bool, _emphasis: &Emphasis) -> Html {
-        html! { <p class="banner" data-testid="diagram-missing">{ "This model has no diagram in this build yet." }</p> }
-    }
-    fn colors(&self) -> BTreeMap<String, u32> {
-        BTreeMap::new()
-    }
-    fn load_label(&self) -> &'static str {
-        "Load"
-    }
-    fn aspect(&self) -> f64 {
-        2.0
+        Frame::Balance(f) => f,
     }
 }
 

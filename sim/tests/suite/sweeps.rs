@@ -565,3 +565,55 @@ fn the_eviction_curve_shows_s3fifo_and_sieve_below_lru_where_the_lesson_says() {
         }
     }
 }
+
+/// p99 against load over four equal M/M/1 servers (round-robin lesson). Random choice leaves each
+/// server a Poisson stream, so its median p99 over the seeds must follow four M/M/1 queues
+/// (`lb-random-p99`) within 12 % up to 84 % busy (30 s runs; nearer saturation a run is too short
+/// for the steady state and its p99 falls below it). Least connections sees the queues: it must
+/// stay within 12 % below and 25 % above the shared-queue M/M/4 reference (`lb-pooled-p99`) over
+/// the same range, and below random from 25 % busy on. Round robin sits in between: above least
+/// connections and below random from 25 % busy (its Erlang-4 gaps are steadier than Poisson).
+#[test]
+fn p99_against_load_follows_mm1_for_random_and_the_pooled_queue_for_least_connections() {
+    let ran = Ran::new("round-robin", "p99-vs-rate");
+    let ps = &ran.params;
+    let capacity = ps.int("servers") as f64 * 1_000.0 / ps.float("mean_ms");
+    let (rr, random, lc) = (
+        ran.series("round-robin"),
+        ran.series("random"),
+        ran.series("least-connections"),
+    );
+    for (p, &x) in ran.result.meta.xs.iter().enumerate() {
+        let rho = x / capacity;
+        let (r, m, l) = (
+            ran.median(rr, "p99_ms", p),
+            ran.median(random, "p99_ms", p),
+            ran.median(lc, "p99_ms", p),
+        );
+        let (mm1, pooled) = (
+            ran.theory("lb-random-p99", x),
+            ran.theory("lb-pooled-p99", x),
+        );
+        println!(
+            "  {x:>5.0}/s ({:>3.0} %): round robin {r:.1}, random {m:.1} (M/M/1 {mm1:.1}), least connections {l:.1} (M/M/4 {pooled:.1})",
+            rho * 100.0
+        );
+        if rho <= 0.84 {
+            assert!(
+                (m / mm1 - 1.0).abs() <= 0.12,
+                "{x}/s: random {m} vs M/M/1 {mm1}"
+            );
+            assert!(
+                (0.88 * pooled..=1.25 * pooled).contains(&l),
+                "{x}/s: least connections {l} vs M/M/4 {pooled}"
+            );
+        }
+        if rho >= 0.25 {
+            assert!(l < m, "{x}/s: least connections {l} not below random {m}");
+            assert!(
+                l <= r && r < m,
+                "{x}/s: round robin {r} not between {l} and {m}"
+            );
+        }
+    }
+}
