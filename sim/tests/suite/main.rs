@@ -12,6 +12,7 @@ mod balance_bins;
 mod balance_config;
 mod balance_strategies;
 mod balance_swrr;
+mod balance_threshold;
 mod balancer_model;
 mod bounded_properties;
 mod cache_attach;

@@ -1,6 +1,7 @@
 //! Load-balancing strategies over the request simulator's [`Balancer`] interface (issue 13,
-//! lessons 1–5): what nginx, HAProxy, Finagle and Linkerd actually do, each explaining every pick
-//! in "what the balancer sees" terms ("B: 3 in flight × 12 ms EWMA = 36", "lowest score wins").
+//! lessons 1–6): what nginx, HAProxy, Finagle and Linkerd actually do (and, in lesson 6, what the
+//! interview notes do), each explaining every pick in "what the balancer sees" terms ("B: 3 in
+//! flight × 12 ms EWMA = 36", "lowest score wins").
 //!
 //! | strategy | what it does | source |
 //! |---|---|---|
@@ -15,6 +16,7 @@
 //! | [`ConsistentHash`] | nginx `hash $key consistent`, optionally with bounded loads | `ngx_http_upstream_hash_module.c`; Mirrokni, Thorup & Zadimoghaddam 2018 |
 //! | [`SessionAffinity`] | sticky table key → server over any strategy | HAProxy `cookie … insert`, NGINX Plus `sticky` |
 //! | [`PassiveChecks`] | nginx `max_fails` / `fail_timeout` over any strategy | `ngx_http_upstream_round_robin.c`, `proxy_next_upstream` docs |
+//! | [`ThresholdBalancer`] | below 80 % of capacity: smallest predicted time; else least load, refusing when full | interview-prep notes (catalogue B D8), as written and fixed |
 //!
 //! [`from_method`] and [`from_pool`] turn a pasted nginx/HAProxy [`Method`] into one of them.
 //!
@@ -23,10 +25,12 @@
 //! `1f1986d6e7de`.
 //!
 //! **Common rules.** Every strategy picks only [`BackendView::eligible`] servers and returns `None`
-//! exactly when none is (with [`PassiveChecks`], none that its checks leave in); randomness comes only from the simulator's [`SimRng`]; no `usize` is
-//! drawn or hashed; floats go through `libm`; maps are `BTreeMap`s. Each derives `Clone` (the
-//! simulator clones its balancer with a checkpoint) and remembers its last pick, so
-//! [`Balancer::explain`] reports exactly what [`Balancer::pick`] decided.
+//! exactly when none is (with [`PassiveChecks`], none that its checks leave in;
+//! [`ThresholdBalancer`] also refuses when its capacities say so); randomness comes only from the
+//! simulator's [`SimRng`]; no `usize` is drawn or hashed; floats go through `libm`; maps are
+//! `BTreeMap`s. Each derives `Clone` (the simulator clones its balancer with a checkpoint) and
+//! remembers its last pick, so [`Balancer::explain`] reports exactly what [`Balancer::pick`]
+//! decided.
 //!
 //! **Which servers make up "the list".** nginx hashes and rotates over its configured peer list,
 //! so servers that are down stay in the list (and are skipped). Here the list is every server not
@@ -76,6 +80,7 @@ mod least;
 mod lrt;
 mod passive;
 mod random;
+mod threshold;
 mod wrr;
 
 pub use affinity::SessionAffinity;
@@ -88,6 +93,7 @@ pub use least::LeastConnections;
 pub use lrt::LeastResponseTime;
 pub use passive::{PassiveChecks, PassiveParams};
 pub use random::{Aperture, PowerOfD, MAX_D};
+pub use threshold::{capacity, ThresholdBalancer, ThresholdMode};
 pub use wrr::WeightedRoundRobin;
 
 #[cfg(doc)]

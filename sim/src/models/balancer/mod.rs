@@ -26,7 +26,8 @@
 //! **Parameters** ([`BalancerModel::specs`]): the strategy, servers, weights and speeds (text
 //! lists), workers and queue limit, arrivals and costs, a per-attempt timeout and retries
 //! (nginx's `proxy_next_upstream error timeout`), active health checks, passive checks
-//! (`max_fails` / `fail_timeout`), slow start, the client key space, the duration, and `config`:
+//! (`max_fails` / `fail_timeout`), slow start, the client key space, the capacity threshold's
+//! `threshold_percent` (capacities are the weights), the duration, and `config`:
 //! a pasted nginx `upstream` block or HAProxy `backend` which, when given, decides the servers,
 //! weights and strategy (and active checks and slow start); what it holds that is not modelled
 //! is listed in the `notices` metric, the frame and the log, never dropped silently.
@@ -769,6 +770,9 @@ impl Model for BalancerModel {
             ParamSpec::int("ewma_ms", "EWMA decay", 10_000, 1, 3_600_000, 1)
                 .unit("ms")
                 .help("Least response time and peak EWMA: how fast old latencies are forgotten."),
+            ParamSpec::int("threshold_percent", "Threshold", 80, 1, 100, 1)
+                .unit("%")
+                .help("Capacity threshold: a server takes requests in green wave mode below this share of its capacity (its weight, in requests in flight); when none is below it, emergency mode."),
             ParamSpec::int("duration_s", "Duration", 60, 1, 3_600, 1)
                 .unit("s")
                 .help("Requests arrive for this long; then the queues drain."),

@@ -7,7 +7,7 @@ use crate::balance::config::PoolConfig;
 use crate::balance::strategies::{
     from_pool, Aperture, ConsistentHash, IpHash, KeyAddress, KeyHash, LeastConnections,
     LeastResponseTime, PassiveChecks, PassiveParams, PeakEwma, PowerOfD, SessionAffinity,
-    WeightedRoundRobin,
+    ThresholdBalancer, WeightedRoundRobin,
 };
 use crate::params::{ParamError, ParamSet};
 use crate::requests::{
@@ -44,6 +44,14 @@ pub const STRATEGIES: &[(&str, &str)] = &[
     (
         "session-affinity",
         "Session affinity over weighted round robin",
+    ),
+    (
+        "threshold-notes",
+        "Capacity threshold, least-load emergency (as published)",
+    ),
+    (
+        "threshold",
+        "Capacity threshold, least-utilisation emergency",
     ),
 ];
 
@@ -244,6 +252,13 @@ pub fn strategy(params: &ParamSet) -> Result<Box<dyn Balancer>, ParamError> {
             Box::new(ConsistentHash::new(Some(c)).map_err(|e| bad("c", &c.to_string(), e))?)
         }
         "session-affinity" => Box::new(SessionAffinity::new(Box::new(WeightedRoundRobin::new()))),
+        "threshold-notes" | "threshold" => {
+            let p = params.int("threshold_percent");
+            Box::new(
+                ThresholdBalancer::new(u32::try_from(p).unwrap_or(0), id == "threshold")
+                    .map_err(|e| bad("threshold_percent", &p.to_string(), e))?,
+            )
+        }
         _ => {
             let ids: Vec<&str> = STRATEGIES.iter().map(|s| s.0).collect();
             return Err(bad("strategy", id, format!("one of {}", ids.join(", "))));
