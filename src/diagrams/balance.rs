@@ -16,7 +16,7 @@
 use super::{palette_class, DiagramKind, Emphasis, Shared};
 use crate::layout::balance::{
     hop_us, linger_hops, phase, queue_scale, slots, BalanceLayout, Density, Phase, RequestTimes,
-    Slots, NAME_FONT, TEXT_FONT, VIEW_W,
+    Slots, NAME_FONT, TEXT_FONT,
 };
 use crate::layout::format::thousands;
 use crate::layout::polar::Point;
@@ -38,7 +38,8 @@ impl DiagramKind for Rc<BalanceFrame> {
         "Load per server"
     }
     fn aspect(&self) -> f64 {
-        VIEW_W / BalanceLayout::new(self.servers.len() as u32).view_h
+        let l = BalanceLayout::new(self.servers.len() as u32);
+        l.view_w / l.view_h
     }
 }
 
@@ -259,18 +260,23 @@ fn counts_text(s: &FrameServer) -> String {
     t
 }
 
-/// Everything about a server, for its tooltip and screen readers.
-fn describe(s: &FrameServer) -> String {
-    format!(
-        "{}: {}; {} in flight, {} queued, {} of {} workers busy; {}",
+/// Everything about a server, for its tooltip and screen readers (without its counts while a
+/// question hides them).
+fn describe(s: &FrameServer, conceal: bool) -> String {
+    let mut t = format!(
+        "{}: {}; {} in flight, {} queued, {} of {} workers busy",
         s.name,
         state_text(s),
         s.in_flight,
         s.queue,
         s.busy,
-        s.workers,
-        counts_text(s)
-    )
+        s.workers
+    );
+    if !conceal {
+        t.push_str("; ");
+        t.push_str(&counts_text(s));
+    }
+    t
 }
 
 /// Props of [`BalanceDiagram`].
@@ -347,7 +353,7 @@ pub fn BalanceDiagram(props: &BalanceDiagramProps) -> Html {
                 <b data-testid="balance-strategy">{ capitalise(&f.strategy) }</b>
                 { format!(" · {} · t = {:.2} s", crate::layout::format::count(u64::from(n), "server", "servers"), f.now.as_us() as f64 / 1e6) }
             </p>
-            <svg class={classes!("balance-svg", l.density.name())} viewBox={format!("0 0 {VIEW_W} {:.1}", l.view_h)}
+            <svg class={classes!("balance-svg", l.density.name())} viewBox={format!("0 0 {} {:.1}", l.view_w, l.view_h)}
                  role="img" aria-label={label} data-testid="balance-diagram" data-strategy={f.strategy.clone()}
                  data-servers={n.to_string()} data-density={l.density.name()}>
                 <g class="balance-links">{ for links }</g>
@@ -462,7 +468,7 @@ fn card(
            data-in-flight={s.in_flight.to_string()} data-queue={s.queue.to_string()} data-busy={s.busy.to_string()}
            data-served={s.served.to_string()} data-healthy={s.healthy.to_string()}
            data-highlighted={super::highlighted_attr(stressed)}>
-            <title>{ describe(s) }</title>
+            <title>{ describe(s, emphasis.conceal) }</title>
             { r(&c.card, "balance-card") }
             <text class="balance-name" x={format!("{:.2}", name.x)} y={format!("{:.2}", name.y)} style={format!("font-size:{name_font:.1}px")}>{ name_text }</text>
             { for state }

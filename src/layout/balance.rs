@@ -1,7 +1,8 @@
 //! The load-balancing diagram's layout: the balancer on the left, the servers as cards on the
 //! right, and where each request's dot is at a moment.
 //!
-//! All sizes are in the diagram's fixed [`VIEW_W`]-wide `viewBox`, whose height depends only on
+//! All sizes are in the diagram's `viewBox`: [`VIEW_W`] wide ([`VIEW_W_FULL`] with full cards, so
+//! their text reads at 10 px or more on a 360 px phone), its height depending only on
 //! the number of servers (so the same pool always draws the same way, whatever the screen), and
 //! stays within [`VIEW_H_MAX`] up to 120 servers: drawn at least ~400 px tall beside the step text
 //! at 1280 × 800, a unit is then at least 1.07 px, so the smallest text (10 units) reads at 10.7 px.
@@ -24,8 +25,11 @@ use super::polar::Point;
 use super::shards::Rect;
 use sim::time::SimTime;
 
-/// Width of the `viewBox`.
+/// Width of the `viewBox` with one-line cards.
 pub const VIEW_W: f64 = 360.0;
+/// Width of the `viewBox` with full cards (up to [`FULL_MAX`] servers): narrower, so the same
+/// screen draws each unit larger.
+pub const VIEW_W_FULL: f64 = 300.0;
 /// The tallest `viewBox` up to 120 servers (more servers make it taller, never overlap).
 pub const VIEW_H_MAX: f64 = 372.0;
 /// The shortest `viewBox` (one server still gets room round the balancer).
@@ -115,6 +119,8 @@ pub struct BalanceLayout {
     pub n: u32,
     /// How much each card holds.
     pub density: Density,
+    /// Width of the `viewBox`.
+    pub view_w: f64,
     /// Columns of cards.
     pub columns: u32,
     /// Cards per column (the last column may hold fewer).
@@ -153,7 +159,12 @@ impl BalanceLayout {
         let stack = f64::from(rows.max(1)) * pitch - (pitch - card_h);
         let view_h = (stack + 2.0 * MARGIN).max(VIEW_H_MIN);
         let top = (view_h - stack) / 2.0;
-        let width = VIEW_W - MARGIN - SERVERS_X;
+        let view_w = if density == Density::Full {
+            VIEW_W_FULL
+        } else {
+            VIEW_W
+        };
+        let width = view_w - MARGIN - SERVERS_X;
         let col_w = (width - f64::from(columns - 1) * COLUMN_GAP) / f64::from(columns);
         let cards = (0..n)
             .map(|i| {
@@ -174,6 +185,7 @@ impl BalanceLayout {
         BalanceLayout {
             n,
             density,
+            view_w,
             columns,
             rows,
             view_h,
@@ -558,7 +570,7 @@ mod tests {
             let view = Rect {
                 x: 0.0,
                 y: 0.0,
-                w: VIEW_W,
+                w: l.view_w,
                 h: l.view_h,
             };
             assert_eq!(l.cards.len(), n as usize);
