@@ -134,10 +134,15 @@ pub(crate) fn ms(us: f64) -> String {
 
 /// A short number for explanations: integers without decimals, others with up to two.
 pub(crate) fn num(x: f64) -> String {
+    num_places(x, 2)
+}
+
+/// A number for explanations with up to `places` decimals and no trailing zeros (`0.875`, `1`).
+pub(crate) fn num_places(x: f64, places: usize) -> String {
     if x == libm::floor(x) && x.abs() < 1e15 {
         format!("{x:.0}")
     } else {
-        let s = format!("{x:.2}");
+        let s = format!("{x:.places$}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }

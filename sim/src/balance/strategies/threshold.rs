@@ -182,8 +182,7 @@ fn less_utilised(a: &BackendView, b: &BackendView) -> bool {
 
 /// A ratio for explanations: up to three decimals (`0.875`, `0.8`, `0.001`, `1`).
 fn ratio(x: f64) -> String {
-    let s = format!("{x:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
+    super::num_places(x, 3)
 }
 
 fn load(v: &BackendView) -> String {
