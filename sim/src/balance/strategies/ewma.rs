@@ -21,7 +21,7 @@
 //! re-picks are replaced by drawing among eligible servers only.
 
 use super::random::sample_distinct;
-use super::{ms, name_of, num, skipped_text};
+use super::{ms, name_of, num, skipped_score};
 use crate::requests::{
     BackendView, Balancer, Explanation, RequestInfo, Response, ServerId, ServerScore,
 };
@@ -230,11 +230,7 @@ impl Balancer for PeakEwma {
                     score: None,
                     text: format!("{}: not drawn", v.name),
                 },
-                None => ServerScore {
-                    server: v.id,
-                    score: None,
-                    text: skipped_text(v),
-                },
+                None => skipped_score(v),
             })
             .collect();
         let summary = match last.chosen {

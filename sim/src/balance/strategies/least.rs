@@ -20,7 +20,7 @@
 //! how it would); `max_conns` and backup servers are not part of [`BackendView`].
 
 use super::wrr::WeightedRoundRobin;
-use super::{name_of, num, skipped_text};
+use super::{name_of, num, skipped_score};
 use crate::requests::{BackendView, Balancer, Explanation, RequestInfo, ServerId, ServerScore};
 use crate::rng::SimRng;
 use crate::time::SimTime;
@@ -128,11 +128,7 @@ impl Balancer for LeastConnections {
             .iter()
             .map(|v| {
                 if !v.eligible() {
-                    return ServerScore {
-                        server: v.id,
-                        score: None,
-                        text: skipped_text(v),
-                    };
+                    return skipped_score(v);
                 }
                 let w = self.weight(v);
                 let score = f64::from(v.in_flight) / w as f64;

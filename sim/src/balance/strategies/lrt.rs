@@ -17,7 +17,7 @@
 //! (Envoy's `LEAST_REQUEST` counts requests, not time).
 
 use super::ewma::{check_tau, decay};
-use super::{ms, skipped_text};
+use super::{ms, skipped_score};
 use crate::requests::{
     BackendView, Balancer, Explanation, RequestInfo, Response, ServerId, ServerScore,
 };
@@ -122,11 +122,7 @@ impl Balancer for LeastResponseTime {
             .iter()
             .map(|v| {
                 if !v.eligible() {
-                    return ServerScore {
-                        server: v.id,
-                        score: None,
-                        text: skipped_text(v),
-                    };
+                    return skipped_score(v);
                 }
                 let s = self.score(v);
                 let text = match self.ewma_us(v.id) {

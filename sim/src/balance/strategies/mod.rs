@@ -101,7 +101,7 @@ use crate::balance::Method;
 use crate::requests::balancer::skipped_reason;
 #[cfg(doc)]
 use crate::requests::Balancer;
-use crate::requests::{BackendView, Membership, ServerId};
+use crate::requests::{BackendView, Membership, ServerId, ServerScore};
 
 /// The name of server `id` (`?` if the views do not have it).
 pub(crate) fn name_of(servers: &[BackendView], id: ServerId) -> &str {
@@ -111,6 +111,15 @@ pub(crate) fn name_of(servers: &[BackendView], id: ServerId) -> &str {
 /// "B: skipped, draining".
 pub(crate) fn skipped_text(v: &BackendView) -> String {
     format!("{}: skipped, {}", v.name, skipped_reason(v))
+}
+
+/// The score of a server the strategy may not pick: no number, and why it was skipped.
+pub(crate) fn skipped_score(v: &BackendView) -> ServerScore {
+    ServerScore {
+        server: v.id,
+        score: None,
+        text: skipped_text(v),
+    }
 }
 
 /// The servers in the list (not removed), in id order.

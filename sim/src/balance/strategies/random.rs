@@ -34,7 +34,7 @@
 //! is whole servers and of fixed size, and the load is the in-flight count. When servers become
 //! ineligible the window shifts over the remaining ones (Finagle rebuilds its ring too).
 
-use super::{name_of, skipped_text};
+use super::{name_of, skipped_score};
 use crate::requests::{BackendView, Balancer, Explanation, RequestInfo, ServerId, ServerScore};
 use crate::rng::SimRng;
 use crate::time::SimTime;
@@ -82,11 +82,7 @@ fn explain_draws(
         .iter()
         .map(|v| {
             if !v.eligible() {
-                return ServerScore {
-                    server: v.id,
-                    score: None,
-                    text: skipped_text(v),
-                };
+                return skipped_score(v);
             }
             if drawn.contains(&v.id) {
                 return ServerScore {

@@ -52,7 +52,7 @@
 //! Plus or fails) and HAProxy's `maxconn` per server (excess requests wait in the backend's
 //! queue), both with least connections or round robin doing the choosing.
 
-use super::{name_of, skipped_text};
+use super::{name_of, skipped_score};
 use crate::requests::{BackendView, Balancer, Explanation, RequestInfo, ServerId, ServerScore};
 use crate::rng::SimRng;
 use crate::time::SimTime;
@@ -235,11 +235,7 @@ impl Balancer for ThresholdBalancer {
             .iter()
             .map(|v| {
                 if !v.eligible() {
-                    return ServerScore {
-                        server: v.id,
-                        score: None,
-                        text: skipped_text(v),
-                    };
+                    return skipped_score(v);
                 }
                 let (n, c) = (v.in_flight, capacity(v));
                 let (score, text) = match mode {

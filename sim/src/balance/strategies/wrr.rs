@@ -20,7 +20,7 @@
 //! `current_weight` restarts at 0, as after an nginx reload; a ramp causes at most
 //! `10 × weight` such restarts.
 
-use super::{listed, name_of, num, skipped_text};
+use super::{listed, name_of, num, skipped_score};
 use crate::balance::swrr::{PeerId, PeerSpec, SmoothWrr, Tier};
 use crate::requests::{BackendView, Balancer, Explanation, RequestInfo, ServerId, ServerScore};
 use crate::rng::SimRng;
@@ -210,11 +210,7 @@ impl Balancer for WeightedRoundRobin {
                         score: None,
                         text: format!("{}: the only server", v.name),
                     },
-                    _ => ServerScore {
-                        server: v.id,
-                        score: None,
-                        text: skipped_text(v),
-                    },
+                    _ => skipped_score(v),
                 }
             })
             .collect();
