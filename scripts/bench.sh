@@ -14,6 +14,8 @@
 #      and what a first visit to a lesson transfers until saved offline  (tests/e2e/bench/first-visit.mjs)
 #   7. sweeps: each declared sweep's runs and points per second, natively (release `sdp sweep`)
 #      and in the page's background worker                              (tests/e2e/bench/sweep-bench.mjs)
+#   8. the request simulator: 1,000,000 requests under each of eight balancing strategies, natively
+#      and in the app's worker, with the same requests and events on both (tests/e2e/bench/requests-bench.mjs)
 #
 #   bash scripts/bench.sh                  # setup, release build, all benchmarks
 #   RUNS=9 bash scripts/bench.sh           # more page loads for the median
@@ -96,6 +98,15 @@ if cargo build -q --release -p catalog --bin sdp 2>/tmp/sdp-bench-sdp.log; then
     node tests/e2e/bench/sweep-bench.mjs --sdp target/release/sdp || notes+=("sweeps: a sweep did not finish")
 else
     notes+=("sweeps: the release sdp did not build; log: /tmp/sdp-bench-sdp.log")
+fi
+
+echo
+say "8. simulated requests per second: 1,000,000 requests x 8 strategies, native (release) and in the worker"
+if cargo test -q -p sim --release --test suite requests_throughput:: -- --ignored --nocapture >/tmp/sdp-bench-requests.log 2>&1; then
+    grep -E 'requests/s' /tmp/sdp-bench-requests.log | sed 's/^/native /'
+    node tests/e2e/bench/requests-bench.mjs --native /tmp/sdp-bench-requests.log || notes+=("requests: the worker's runs differ from native, or did not finish")
+else
+    notes+=("requests: the native benchmark failed; log: /tmp/sdp-bench-requests.log")
 fi
 
 if [ ${#notes[@]} -gt 0 ]; then

@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// The type and bounds of a parameter.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -40,6 +44,10 @@ pub enum ParamKind {
     Text {
         /// The longest accepted text, in characters.
         max_len: u32,
+        /// A document of several lines (a pasted config): the UI gives it a text area, and its
+        /// line breaks are part of the value.
+        #[serde(default, skip_serializing_if = "is_false")]
+        multiline: bool,
     },
     /// On or off.
     Bool,
@@ -173,7 +181,22 @@ impl ParamSpec {
             name,
             label,
             ParamValue::Text(default.to_string()),
-            ParamKind::Text { max_len },
+            ParamKind::Text {
+                max_len,
+                multiline: false,
+            },
+        )
+    }
+    /// A free-text parameter of several lines (a pasted config file).
+    pub fn text_block(name: &str, label: &str, default: &str, max_len: u32) -> Self {
+        Self::new(
+            name,
+            label,
+            ParamValue::Text(default.to_string()),
+            ParamKind::Text {
+                max_len,
+                multiline: true,
+            },
         )
     }
     /// An on/off parameter.
@@ -219,7 +242,7 @@ impl ParamSpec {
                 let vs: Vec<&str> = options.iter().map(|o| o.value.as_str()).collect();
                 format!("one of {}", vs.join(", "))
             }
-            ParamKind::Text { max_len } => format!("text of at most {max_len} characters"),
+            ParamKind::Text { max_len, .. } => format!("text of at most {max_len} characters"),
             ParamKind::Bool => "true or false".to_string(),
         }
     }
@@ -253,7 +276,7 @@ impl ParamSpec {
                 .find(|o| o.value == t)
                 .map(|o| ParamValue::Text(o.value.clone()))
                 .ok_or_else(err),
-            ParamKind::Text { max_len } => {
+            ParamKind::Text { max_len, .. } => {
                 if raw.chars().count() > *max_len as usize {
                     return Err(err());
                 }

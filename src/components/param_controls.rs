@@ -1,12 +1,12 @@
 //! Parameter controls generated from the model's specs: a slider and a number box for numbers,
-//! a select for choices, a text box for text, a checkbox for on/off. A refused value shows the
-//! model's message inline and the run keeps the old value.
+//! a select for choices, a text box for text (a text area for a pasted document), a checkbox for
+//! on/off. A refused value shows the model's message inline and the run keeps the old value.
 
 use crate::components::select_sync::use_select_value;
 use sim::params::{ParamKind, ParamSet, ParamSpec, ParamValue};
 use std::collections::BTreeMap;
 use std::rc::Rc;
-use web_sys::{HtmlInputElement, HtmlSelectElement, KeyboardEvent};
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent};
 use yew::prelude::*;
 
 /// Props of [`ParamControls`].
@@ -94,6 +94,9 @@ pub fn param_control(props: &ParamControlProps) -> Html {
             }
         })
     };
+    // A refused document stays in its text area for the reader to fix (the run keeps the
+    // accepted value); one-line controls show the accepted value back.
+    let draft = use_state(|| None::<String>);
     let select_node = use_node_ref();
     use_select_value(select_node.clone(), text.clone());
     let unit = spec
@@ -145,7 +148,44 @@ pub fn param_control(props: &ParamControlProps) -> Html {
                 </select>
             }
         }
-        ParamKind::Text { max_len } => html! {
+        ParamKind::Text {
+            max_len,
+            multiline: true,
+        } => {
+            // A pasted document: its line breaks matter (HAProxy's are its syntax, an nginx `#`
+            // comment ends at one), which a one-line input would strip. It applies when focus
+            // leaves it, or on Ctrl+Enter, so half-typed text never runs.
+            let apply = {
+                let set = set.clone();
+                let draft = draft.clone();
+                move |area: HtmlTextAreaElement| {
+                    let v = area.value();
+                    draft.set(Some(v.clone()));
+                    set(v);
+                }
+            };
+            let onchange = {
+                let apply = apply.clone();
+                Callback::from(move |e: Event| apply(e.target_unchecked_into()))
+            };
+            let onkeydown = Callback::from(move |e: KeyboardEvent| {
+                if e.key() == "Enter" && (e.ctrl_key() || e.meta_key()) {
+                    e.prevent_default();
+                    apply(e.target_unchecked_into());
+                }
+            });
+            let shown = match (&props.error, &*draft) {
+                (Some(_), Some(d)) => d.clone(),
+                _ => text.clone(),
+            };
+            html! {
+                <textarea id={id.clone()} data-testid={id.clone()} value={shown} rows="6"
+                    maxlength={max_len.to_string()} spellcheck="false" autocomplete="off"
+                    aria-describedby={describedby.clone()} aria-invalid={invalid}
+                    {onchange} {onkeydown} />
+            }
+        }
+        ParamKind::Text { max_len, .. } => html! {
             <input type="text" id={id.clone()} data-testid={id.clone()} value={text.clone()}
                 maxlength={max_len.to_string()} spellcheck="false" autocomplete="off"
                 aria-describedby={describedby.clone()} aria-invalid={invalid}

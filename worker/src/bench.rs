@@ -9,9 +9,14 @@
 //! `tests/e2e/bench/mrc-bench.mjs`, which checks the curves (MIN the floor, the same misses as
 //! natively, where `sim::bench::check_mrc` checks them): the check is not shipped in the worker,
 //! to keep the worker's growth to the replay loop.
+//!
+//! The second benchmark, `{"bench-requests": {"id": N, "requests": R}}` ([`BenchRequest::Requests`]),
+//! runs the request simulator's standard workload (`sim::requests::bench`) under eight balancing
+//! strategies, for the simulated requests per second in wasm (`tests/e2e/bench/requests-bench.mjs`).
 
 use serde::{Deserialize, Serialize};
 use sim::cache::Request;
+use sim::requests::bench::{bench_run, BenchRun, BENCH_STRATEGIES};
 
 /// A benchmark request (a message the app's sweeps never send).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -21,6 +26,16 @@ pub enum BenchRequest {
     Mrc {
         /// Echoed in every reply.
         id: u32,
+    },
+    /// The request simulator's throughput: `sim::requests::bench::bench_config(requests)` run to
+    /// its end under each of the eight `BENCH_STRATEGIES` in turn
+    /// (`tests/e2e/bench/requests-bench.mjs`).
+    #[serde(rename = "bench-requests")]
+    Requests {
+        /// Echoed in every reply.
+        id: u32,
+        /// About this many arrivals per strategy.
+        requests: u64,
     },
 }
 
@@ -52,6 +67,22 @@ pub enum BenchReply {
         capacities: Vec<u64>,
         total_ms: f64,
     },
+    /// One strategy's run of the request benchmark: its work and the time it took (the report
+    /// with exact percentiles included). `error` is set, and the counts are 0, if it failed.
+    #[serde(rename = "bench-requests-strategy")]
+    RequestsStrategy {
+        id: u32,
+        strategy: String,
+        requests: u64,
+        events: u64,
+        served: u64,
+        p99_us: u64,
+        ms: f64,
+        error: Option<String>,
+    },
+    /// Every strategy has run: the whole job's time.
+    #[serde(rename = "bench-requests-done")]
+    RequestsDone { id: u32, total_ms: f64 },
 }
 
 /// Answers a benchmark request: builds the benchmark trace and runs [`mrc`] on it with every
@@ -72,7 +103,53 @@ pub fn handle(message: BenchRequest, mut now: impl FnMut() -> f64, post: impl Fn
                 post,
             );
         }
+        BenchRequest::Requests { id, requests } => {
+            requests_bench(id, requests, &BENCH_STRATEGIES, now, post)
+        }
     }
+}
+
+/// Runs the request benchmark of `requests` arrivals under each of `strategies` and posts one
+/// [`BenchReply::RequestsStrategy`] each, then [`BenchReply::RequestsDone`].
+pub fn requests_bench(
+    id: u32,
+    requests: u64,
+    strategies: &[&str],
+    mut now: impl FnMut() -> f64,
+    mut post: impl FnMut(BenchReply),
+) {
+    let start = now();
+    for &strategy in strategies {
+        let t = now();
+        let run = bench_run(strategy, requests, 1);
+        let ms = now() - t;
+        let (r, error) = match run {
+            Ok(r) => (r, None),
+            Err(e) => (
+                BenchRun {
+                    requests: 0,
+                    events: 0,
+                    served: 0,
+                    p99_us: 0,
+                },
+                Some(e),
+            ),
+        };
+        post(BenchReply::RequestsStrategy {
+            id,
+            strategy: strategy.to_string(),
+            requests: r.requests,
+            events: r.events,
+            served: r.served,
+            p99_us: r.p99_us,
+            ms,
+            error,
+        });
+    }
+    post(BenchReply::RequestsDone {
+        id,
+        total_ms: now() - start,
+    });
 }
 
 /// Replays `trace` (next uses filled in) through each of `policies` at each of `capacities`
@@ -179,6 +256,51 @@ mod tests {
             .collect();
         let check = sim::bench::check_mrc(&trace, &caps, &curves);
         assert_eq!(check.problems, Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_request_benchmark_posts_each_strategys_run_then_the_total() {
+        let mut out = Vec::new();
+        let mut t = 0.0;
+        let clock = || {
+            t += 1.0;
+            t
+        };
+        requests_bench(4, 3_000, &["round-robin", "nope"], clock, |m| out.push(m));
+        assert_eq!(out.len(), 3, "{out:?}");
+        let BenchReply::RequestsStrategy {
+            id: 4,
+            strategy,
+            requests,
+            events,
+            served,
+            error: None,
+            ..
+        } = &out[0]
+        else {
+            panic!("{:?}", out[0]);
+        };
+        assert_eq!(strategy, "round-robin");
+        let native = bench_run("round-robin", 3_000, 1).unwrap();
+        assert_eq!(
+            (*requests, *events, *served),
+            (native.requests, native.events, native.served)
+        );
+        assert!(
+            matches!(&out[1], BenchReply::RequestsStrategy { error: Some(e), requests: 0, .. } if e.contains("nope")),
+            "{:?}",
+            out[1]
+        );
+        assert!(matches!(out[2], BenchReply::RequestsDone { id: 4, .. }));
+        let request: BenchRequest =
+            serde_json::from_str(r#"{"bench-requests": {"id": 2, "requests": 1000000}}"#).unwrap();
+        assert_eq!(
+            request,
+            BenchRequest::Requests {
+                id: 2,
+                requests: 1_000_000
+            }
+        );
     }
 
     #[test]

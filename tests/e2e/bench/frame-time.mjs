@@ -25,6 +25,10 @@ const DEFAULT_PAGES = [
   '#/lesson/cross-shard-queries?preset=by-attribute-64',
   '#/lesson/consistent-hashing?compare=all&keys=2000&request_rate=100',
   '#/lesson/hashing-strategies?compare=all&keys=5000&request_rate=100',
+  // Issue 13: 50 servers at 2,000 requests a simulated second (20 ms each: 80 % busy; 20 s keeps
+  // the run under the model's 50,000 requests), one diagram and compare mode.
+  '#/lesson/least-connections?servers=50&rate=2000&mean_ms=20&duration_s=20',
+  '#/lesson/round-robin?servers=50&rate=2000&mean_ms=20&duration_s=20&compare=round-robin,least-connections',
 ];
 const pages = args.flatMap((a, i) => (args[i - 1] === '--url' ? [a] : []));
 const list = pages.length ? pages : DEFAULT_PAGES;
@@ -42,6 +46,8 @@ try {
     const page = await context.newPage();
     await page.goto(`${server.url}/${route}`);
     await page.locator('[data-testid="lesson-page"]').waitFor({ timeout: 30000 });
+    // The diagram, not just the page: a family's engine loads after the page shell.
+    await page.locator('[data-testid$="-diagram"], [data-testid="compare-view"]').first().waitFor({ timeout: 30000 });
     await page.locator('[data-testid="play-button"]').click();
     const deltas = await page.evaluate(
       (ms) =>
@@ -59,12 +65,17 @@ try {
         }),
       seconds * 1000,
     );
+    // What the last frame drew: SVG elements on the page, and the simulated time reached.
+    const drawn = await page.evaluate(() => ({
+      nodes: document.querySelectorAll('svg *').length,
+      t: document.querySelector('[data-testid="sim-time"]')?.textContent?.trim() ?? '?',
+    }));
     await context.close();
     const slow = deltas.filter((d) => d > 33.4).length;
     console.log(
       `frame_time page=${route} frames=${deltas.length} median_ms=${pct(deltas, 50).toFixed(1)} ` +
         `p95_ms=${pct(deltas, 95).toFixed(1)} max_ms=${Math.max(...deltas).toFixed(1)} ` +
-        `over_33ms=${((100 * slow) / Math.max(1, deltas.length)).toFixed(1)}%`,
+        `over_33ms=${((100 * slow) / Math.max(1, deltas.length)).toFixed(1)}% svg_nodes=${drawn.nodes} clock=${JSON.stringify(drawn.t)}`,
     );
   }
 } finally {
