@@ -349,3 +349,113 @@ fn supermarket_d2_approaches_the_limit() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Balls into bins in the load-balancer model (the random-choices lesson's third step runs the
+// same setup on 64 servers).
+// ---------------------------------------------------------------------------------------------
+
+/// The model's most-in-flight after `BINS` with this strategy and `d`, on `seed`: 100 servers
+/// with one worker, 100 requests evenly spaced over 30 s, each a minute long, so none is
+/// answered within the run and the most in flight is the maximum load.
+fn model_max_load(strategy: &str, d: u32, seed: u64) -> u32 {
+    use sim::model::MetricValue;
+    use sim::scenario::Scenario;
+    use sim::time::SimTime;
+    let mut s = Scenario::new("load-balancer", seed, SimTime::from_ms(30_000));
+    for (k, v) in [
+        ("strategy", strategy.to_string()),
+        ("d", d.to_string()),
+        ("servers", "100".into()),
+        ("rate", "3.35".into()),
+        ("arrival", "constant".into()),
+        ("cost", "constant".into()),
+        ("mean_ms", "60000".into()),
+        ("duration_s", "30".into()),
+        ("narration", "events".into()),
+    ] {
+        s.params.insert(k.to_string(), v);
+    }
+    let mut run = sim::registry::start(&s).unwrap();
+    run.seek(run.until());
+    run.validate().unwrap();
+    let m = run.metrics();
+    assert_eq!(m.get("arrivals"), Some(&MetricValue::Int(100)));
+    assert_eq!(m.get("served"), Some(&MetricValue::Int(0)), "none answered");
+    match m.get("max_in_flight") {
+        Some(MetricValue::Int(v)) => *v as u32,
+        other => panic!("max_in_flight: {other:?}"),
+    }
+}
+
+/// A naive reference for the model's power of d: each of `n` balls draws `d` *distinct* bins
+/// uniformly (as `PowerOfD` does, unlike `balls_into_bins`, which draws with replacement) and
+/// goes to the least loaded; the maximum load.
+fn distinct_choices_max(n: u32, d: u32, rng: &mut SimRng) -> u32 {
+    let mut loads = vec![0u32; n as usize];
+    for _ in 0..n {
+        let mut drawn: Vec<u32> = Vec::new();
+        while drawn.len() < d as usize {
+            let b = rng.below(u64::from(n)) as u32;
+            if !drawn.contains(&b) {
+                drawn.push(b);
+            }
+        }
+        let best = *drawn.iter().min_by_key(|b| loads[**b as usize]).unwrap();
+        loads[best as usize] += 1;
+    }
+    loads.into_iter().max().unwrap()
+}
+
+/// 100 requests on 100 servers, nothing answered: the model's most-in-flight is the maximum load
+/// of balls into bins. Random (d = 1) must match the exact E[max] = 4.2326 of 100 balls in 100
+/// bins, and two and three choices a naive distinct-draw reference (`distinct_choices_max`,
+/// 4,000 trials), each within 4 standard errors of the difference (300 model runs per d: the
+/// exact law's standard deviation is 0.72, so about 0.04 for d = 1). Least connections and round
+/// robin, which see or keep state, put exactly one request on each server.
+#[test]
+fn the_balancer_model_throws_balls_into_bins() {
+    let runs = 300u64;
+    let exact = max_load_distribution(100, 100).unwrap();
+    let mean: f64 = exact.iter().enumerate().map(|(k, p)| k as f64 * p).sum();
+    let sd = exact
+        .iter()
+        .enumerate()
+        .map(|(k, p)| (k as f64 - mean).powi(2) * p)
+        .sum::<f64>()
+        .sqrt();
+    let model_mean = |strategy: &str, d: u32| {
+        (0..runs)
+            .map(|seed| f64::from(model_max_load(strategy, d, 1_000 + seed)))
+            .sum::<f64>()
+            / runs as f64
+    };
+    let random = model_mean("random", 1);
+    let se = sd / (runs as f64).sqrt();
+    println!("d = 1: model {random:.3}, exact {mean:.4} ± {se:.3}");
+    assert!((random - mean).abs() < 4.0 * se, "{random} vs {mean}");
+    for d in [2u32, 3] {
+        let mut rng = SimRng::new(40 + u64::from(d));
+        let trials = 4_000;
+        let refs: Vec<f64> = (0..trials)
+            .map(|_| f64::from(distinct_choices_max(100, d, &mut rng)))
+            .collect();
+        let r_mean = refs.iter().sum::<f64>() / f64::from(trials);
+        let r_sd =
+            (refs.iter().map(|x| (x - r_mean).powi(2)).sum::<f64>() / f64::from(trials - 1)).sqrt();
+        let got = model_mean("power-of-d", d);
+        let se = r_sd * (1.0 / runs as f64 + 1.0 / f64::from(trials)).sqrt();
+        println!("d = {d}: model {got:.3}, distinct-draw reference {r_mean:.3} ± {se:.3}");
+        assert!(
+            (got - r_mean).abs() < 4.0 * se.max(0.01),
+            "d={d}: {got} vs {r_mean}"
+        );
+        assert!(
+            got < random - 1.0,
+            "d={d}: {got} not well below random {random}"
+        );
+    }
+    for strategy in ["least-connections", "round-robin"] {
+        assert_eq!(model_max_load(strategy, 2, 7), 1, "{strategy}");
+    }
+}

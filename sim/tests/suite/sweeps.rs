@@ -617,3 +617,134 @@ fn p99_against_load_follows_mm1_for_random_and_the_pooled_queue_for_least_connec
         }
     }
 }
+
+/// The most requests in flight at one server against the number of random choices d, 64
+/// requests on 64 servers with nothing answered (random-choices lesson): balls into bins. The
+/// mean over the seeds must match the curve (`lb-bins-max-load`: exact for d = 1, the fluid
+/// limit for d ≥ 2) within 4 standard errors plus 3 % (the model draws distinct servers, the
+/// fluid limit with replacement: `balance_bins.rs` measures both), fall by more than 1.2 from
+/// d = 1 to d = 2 and by less than 0.7 from d = 2 to d = 3: most of the gain is the second choice.
+#[test]
+fn max_load_against_choices_is_balls_into_bins() {
+    let ran = Ran::new("random-choices", "max-load-vs-d");
+    let m = ran.metric("max_in_flight");
+    let mut means = Vec::new();
+    for (p, &x) in ran.result.meta.xs.iter().enumerate() {
+        let v = ran.result.samples(0, m, p);
+        let (mean, sd) = mean_sd(&v);
+        let se = sd / (v.len() as f64).sqrt();
+        let want = ran.theory("lb-bins-max-load", x);
+        println!("  d = {x}: mean {mean:.3} ± {se:.3}, theory {want:.3}");
+        assert!(
+            (mean - want).abs() <= 4.0 * se + 0.03 * want,
+            "d = {x}: {mean} vs {want}"
+        );
+        means.push(mean);
+    }
+    assert!(means[0] - means[1] > 1.2, "{means:?}");
+    assert!(means[1] - means[2] < 0.7, "{means:?}");
+}
+
+/// Mean latency against load on 64 servers (random-choices lesson, 3 s runs of up to 17,000
+/// requests). Two random choices must follow the supermarket model's limit T₂(ρ)
+/// (`lb-two-choices-mean`) within 5 % at every load from 10 % to 90 % busy: at 100 servers the
+/// finite pool is about 1.5 % slower than the limit (`balance_bins.rs`), at 64 measured 2.7 % at
+/// 90 %; two seeds of thousands of requests add about 1 %, and two choices settle within a few
+/// dozen service times of the empty start. Random must follow 64 M/M/1 queues
+/// (`lb-random-mean`) within 5 % up to 70 %
+/// busy; nearer saturation an M/M/1 queue takes longer than 3 s to fill from empty
+/// (its relaxation time grows as 1/(1 − √ρ)², 380 service times at 90 %), so the run sits below.
+/// Least connections, one balancer that sees every server, stays within 15 % above the pooled
+/// M/M/64 queue (`lb-pooled-mean`: it commits each request to one server's queue on arrival,
+/// measured 9 % above at 90 %) and no more than 3 % below it (start-up from empty), and
+/// the order least connections < two choices < random holds from 20 % busy.
+#[test]
+fn mean_against_load_follows_the_supermarket_model_for_two_choices() {
+    let ran = Ran::new("random-choices", "mean-vs-load");
+    let (random, two, lc) = (
+        ran.series("random"),
+        ran.series("two-choices"),
+        ran.series("least-connections"),
+    );
+    for (p, &x) in ran.result.meta.xs.iter().enumerate() {
+        let rho = x / 100.0; // x requests a second per server of 10 ms
+        let (r, t, l) = (
+            ran.median(random, "mean_ms", p),
+            ran.median(two, "mean_ms", p),
+            ran.median(lc, "mean_ms", p),
+        );
+        let (mm1, t2, pooled) = (
+            ran.theory("lb-random-mean", x),
+            ran.theory("lb-two-choices-mean", x),
+            ran.theory("lb-pooled-mean", x),
+        );
+        println!(
+            "  {:>3.0} % busy: random {r:.2} (M/M/1 {mm1:.2}), two choices {t:.2} (T₂ {t2:.2}), least connections {l:.2} (M/M/64 {pooled:.2})",
+            rho * 100.0
+        );
+        assert!((t / t2 - 1.0).abs() <= 0.05, "{x}: two choices {t} vs {t2}");
+        if rho <= 0.7 {
+            assert!((r / mm1 - 1.0).abs() <= 0.05, "{x}: random {r} vs {mm1}");
+        }
+        assert!(
+            (0.97 * pooled..=1.15 * pooled).contains(&l),
+            "{x}: least connections {l} vs {pooled}"
+        );
+        if rho >= 0.2 {
+            assert!(l < t && t < r, "{x}: {l} < {t} < {r} fails");
+        }
+    }
+}
+
+/// p99 against the number of servers at a fixed 80 % per server (random-choices lesson, 10 s
+/// runs, seven seeds). Random choice leaves every server an M/M/1 queue at 80 %, whatever their
+/// number: its median p99 must stay within 30 % of `lb-random-p99` at every point and within
+/// 15 % on average (a p99 of a few thousand correlated latencies moves by ±20 % between seeds).
+/// Least connections approaches the pooled M/M/n queue (`lb-pooled-p99`), which falls with n:
+/// within 15 % below and 30 % above it. Two choices is least connections at n = 2 (it always
+/// draws both servers: within 15 %), and from 4 servers sits between least connections and
+/// random, its p99 falling as n grows (32 servers below 4).
+#[test]
+fn p99_against_servers_is_flat_for_random_and_falls_for_the_pooled_queue() {
+    let ran = Ran::new("random-choices", "p99-vs-servers");
+    let (random, two, lc) = (
+        ran.series("random"),
+        ran.series("two-choices"),
+        ran.series("least-connections"),
+    );
+    let xs = ran.result.meta.xs.clone();
+    let mut ratios = Vec::new();
+    let mut twos = Vec::new();
+    for (p, &x) in xs.iter().enumerate() {
+        let (r, t, l) = (
+            ran.median(random, "p99_ms", p),
+            ran.median(two, "p99_ms", p),
+            ran.median(lc, "p99_ms", p),
+        );
+        let (mm1, pooled) = (
+            ran.theory("lb-random-p99", x),
+            ran.theory("lb-pooled-p99", x),
+        );
+        println!(
+            "  {x:>2} servers: random {r:.1} (M/M/1 {mm1:.1}), two choices {t:.1}, least connections {l:.1} (M/M/{x} {pooled:.1})"
+        );
+        assert!((r / mm1 - 1.0).abs() <= 0.30, "{x}: random {r} vs {mm1}");
+        ratios.push(r / mm1);
+        assert!(
+            (0.85 * pooled..=1.30 * pooled).contains(&l),
+            "{x}: least connections {l} vs {pooled}"
+        );
+        if x == 2.0 {
+            assert!((t / l - 1.0).abs() <= 0.15, "two servers: {t} vs {l}");
+        } else {
+            assert!(l < t && t < r, "{x}: {l} < {t} < {r} fails");
+        }
+        twos.push(t);
+    }
+    let avg = ratios.iter().sum::<f64>() / ratios.len() as f64;
+    assert!(
+        (avg - 1.0).abs() <= 0.15,
+        "random against M/M/1 on average: {avg}"
+    );
+    assert!(twos[twos.len() - 1] < twos[1], "two choices: {twos:?}");
+}

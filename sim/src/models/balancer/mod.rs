@@ -349,6 +349,8 @@ struct Counts {
     dropped: u64,
     timed_out: u64,
     errors: u64,
+    /// The most attempts sent and not yet answered at once.
+    max_in_flight: u64,
 }
 
 /// A recent request as the frame shows it.
@@ -461,7 +463,12 @@ impl BalancerModel {
     ) {
         let server = chosen.map(|s| self.name(s));
         match chosen {
-            Some(s) => self.counts[s.0 as usize].picked += 1,
+            Some(s) => {
+                let c = &mut self.counts[s.0 as usize];
+                c.picked += 1;
+                let answered = c.served + c.dropped + c.timed_out + c.errors;
+                c.max_in_flight = c.max_in_flight.max(c.picked - answered);
+            }
             None => self.no_server_picks += 1,
         }
         if self.picks.len() < KEPT_PICKS {
@@ -716,7 +723,17 @@ impl Model for BalancerModel {
             .help("When requests arrive; the mean rate is the arrival rate for every shape."),
             ParamSpec::float("rate", "Arrival rate", 300.0, 0.01, 100_000.0, 1.0)
                 .unit("req/s")
-                .help("Requests per simulated second, on average."),
+                .help("Requests per simulated second, on average: for the whole pool, or for each server (below)."),
+            ParamSpec::choice(
+                "rate_per",
+                "Arrival rate per",
+                "pool",
+                &[
+                    ("pool", "The whole pool"),
+                    ("server", "Server (× the servers at the start)"),
+                ],
+            )
+            .help("Whether the arrival rate is the pool's or each server's: per server, more servers bring more traffic and each stays as busy."),
             ParamSpec::choice(
                 "cost",
                 "Request cost",
@@ -776,7 +793,7 @@ impl Model for BalancerModel {
             ParamSpec::int("duration_s", "Duration", 60, 1, 3_600, 1)
                 .unit("s")
                 .help("Requests arrive for this long; then the queues drain."),
-            ParamSpec::text_block("config", "Pasted config", "", 65_536).help(
+            ParamSpec::text("config", "Pasted config", "", 65_536).help(
                 "An nginx upstream block or HAProxy backend; when given it decides the servers, weights and strategy.",
             ),
             ParamSpec::choice(
@@ -1054,6 +1071,7 @@ impl Model for BalancerModel {
             m("p99_ms", "p99 latency", ms_of(l.p99_us), Some("ms"), "99 % of the served requests took at most this long."),
             m("p999_ms", "p99.9 latency", ms_of(l.p999_us), Some("ms"), "99.9 % of the served requests took at most this long."),
             m("max_ms", "Max latency", ms_of(l.max_us), Some("ms"), "The slowest served request."),
+            m("max_in_flight", "Most in flight", int(self.counts.iter().map(|c| c.max_in_flight).max().unwrap_or(0)), None, "The most requests one server had in flight at once (sent, not yet answered): with nothing answered, the maximum load of balls into bins."),
             m("notices", "Not modelled", int(self.notices.len() as u64), None, "Directives of the pasted config the simulator does not model (listed in the log)."),
             m("stopped", "Stopped", self.stopped.clone().map_or(MetricValue::None, MetricValue::Text), None, "Why the run stopped early, if it did."),
         ];

@@ -157,10 +157,22 @@ fn speeds(params: &ParamSet, count: u32) -> Result<Vec<f64>, ParamError> {
     Ok(values)
 }
 
-/// The arrivals: `rate` per second, evenly spaced, Poisson, or in bursts (alternating seconds at
-/// 1.75 and 0.25 times the rate, Poisson within each: the mean rate is `rate`).
-fn arrivals(params: &ParamSet) -> Arrivals {
+/// The pool's arrival rate per second: `rate`, or `rate` times the `servers` at the start when
+/// `rate_per` is `server` (so a sweep over the servers keeps each one as busy).
+pub fn pool_rate(params: &ParamSet, servers: u32) -> f64 {
     let rate = params.float("rate");
+    if params.text("rate_per") == "server" {
+        rate * f64::from(servers)
+    } else {
+        rate
+    }
+}
+
+/// The arrivals: the pool's rate ([`pool_rate`]) per second, evenly spaced, Poisson, or in
+/// bursts (alternating seconds at 1.75 and 0.25 times the rate, Poisson within each: the mean
+/// rate is the pool's rate).
+fn arrivals(params: &ParamSet, servers: u32) -> Arrivals {
+    let rate = pool_rate(params, servers);
     match params.text("arrival") {
         "constant" => Arrivals::Constant { rate_per_sec: rate },
         "bursts" => Arrivals::Bursts {
@@ -326,7 +338,7 @@ pub fn setup(params: &ParamSet) -> Result<Setup, ParamError> {
                 .map_err(|e| bad("max_fails", &max_fails.to_string(), e))?,
         );
     }
-    let mut cfg = SimConfig::new(servers, arrivals(params), cost(params), duration);
+    let mut cfg = SimConfig::new(servers, arrivals(params, n), cost(params), duration);
     cfg.clients = params.int("clients").clamp(1, 1_000_000) as u64;
     let timeout_ms = params.int("timeout_ms");
     cfg.timeout_us = (timeout_ms > 0).then(|| timeout_ms as u64 * 1_000);
