@@ -187,7 +187,9 @@ fn condition(s: &FrameServer) -> (&'static str, Option<&'static str>) {
         "removed" => "removed",
         _ => "up",
     };
-    let belief = match (s.alive, s.healthy) {
+    // Believed down by its health checks, or kept out by the strategy's passive checks.
+    let believed_up = s.healthy && !s.shunned;
+    let belief = match (s.alive, believed_up) {
         (false, true) if class == "killed" => Some("unnoticed"),
         (true, false) => Some("marked-down"),
         _ => None,
@@ -217,7 +219,7 @@ fn state_text(s: &FrameServer) -> String {
     }
     match belief {
         Some("unnoticed") => parts.push("LB: up".into()),
-        Some(_) => parts.push("LB: down".into()),
+        Some(_) => parts.push(lb_down(s).into()),
         None => {}
     }
     parts.join(" · ")
@@ -230,8 +232,18 @@ fn short_state(s: &FrameServer) -> String {
         ("up", None) if (s.speed - 1.0).abs() > 1e-9 => format!("{}× slow", trim(1.0 / s.speed)),
         ("up", None) => String::new(),
         (_, Some("unnoticed")) => "dead, LB: up".into(),
-        (_, Some(_)) => "LB: down".into(),
+        (_, Some(_)) => lb_down(s).into(),
         (c, None) => c.to_string(),
+    }
+}
+
+/// What the balancer believes of a server it will not pick: down by its health checks, or out
+/// by passive checks (nginx `max_fails`) while the health checks, if any, still pass it.
+fn lb_down(s: &FrameServer) -> &'static str {
+    if s.healthy && s.shunned {
+        "LB: out (max_fails)"
+    } else {
+        "LB: down"
     }
 }
 
@@ -538,6 +550,7 @@ mod tests {
             effective_weight: 1.0,
             speed: 1.0,
             healthy: true,
+            shunned: false,
             alive: true,
             state: "up".into(),
             in_flight: queue + busy,
@@ -679,9 +692,20 @@ mod tests {
         assert_eq!(state_text(&dead), "w 1 · killed · LB: up");
         dead.healthy = false;
         assert_eq!(condition(&dead), ("killed", None));
-        let mut shunned = server("C", 0, 0, 1);
-        shunned.healthy = false;
-        assert_eq!(condition(&shunned), ("up", Some("marked-down")));
+        let mut marked = server("C", 0, 0, 1);
+        marked.healthy = false;
+        assert_eq!(condition(&marked), ("up", Some("marked-down")));
+        assert_eq!(state_text(&marked), "w 1 · LB: down");
+        // Passive checks: the health checks pass it, max_fails keeps it out.
+        let mut out = server("E", 0, 0, 1);
+        out.shunned = true;
+        assert_eq!(condition(&out), ("up", Some("marked-down")));
+        assert_eq!(state_text(&out), "w 1 · LB: out (max_fails)");
+        assert_eq!(short_state(&out), "LB: out (max_fails)");
+        // Dead and kept out: the balancer is right, nothing to flag.
+        out.alive = false;
+        out.state = "killed".into();
+        assert_eq!(condition(&out), ("killed", None));
         let mut slow = server("D", 0, 0, 1);
         slow.speed = 0.25;
         slow.weight = 5;

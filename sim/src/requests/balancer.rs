@@ -179,6 +179,15 @@ pub trait Balancer: BalancerClone {
     /// right after [`Balancer::pick`], with the same `now`, request and views; a strategy that
     /// drew random numbers remembers what it drew.
     fn explain(&self, now: SimTime, request: &RequestInfo, servers: &[BackendView]) -> Explanation;
+
+    /// The servers this strategy keeps out at `now` by its own verdict, besides those the views
+    /// mark unhealthy: nginx's passive checks (`max_fails`) judge from failed requests, so the
+    /// balancer's belief that a server is down can come from here as well as from its health
+    /// checks. The default keeps none out; a wrapper asks its inner strategy.
+    fn shunned(&self, now: SimTime, servers: &[BackendView]) -> Vec<ServerId> {
+        let _ = (now, servers);
+        Vec::new()
+    }
 }
 
 /// Cloning a boxed strategy; implemented for every `Balancer + Clone`.

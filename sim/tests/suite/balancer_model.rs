@@ -251,6 +251,43 @@ fn a_killed_server_gets_picks_until_health_checks_notice_then_none() {
 }
 
 #[test]
+fn passive_checks_show_in_the_frame_as_the_balancers_belief() {
+    // Round robin over A and B with nginx max_fails=1 fail_timeout=10 and a 300 ms timeout; B
+    // becomes 100 times slower at 2 s, so its next request times out: from then B is alive, no
+    // health check calls it down, and the balancer keeps it out. The frame says so (the diagram
+    // draws it as believed down), and never for A.
+    let mut s = scenario(
+        &[
+            ("servers", "2"),
+            ("arrival", "constant"),
+            ("rate", "20"),
+            ("mean_ms", "10"),
+            ("timeout_ms", "300"),
+            ("max_fails", "1"),
+            ("fail_timeout_s", "10"),
+        ],
+        3,
+        5_000,
+    );
+    s.inputs.push(TimedInput {
+        at: SimTime::from_ms(2_000),
+        input: Input::new("slow", Some("B 100")),
+    });
+    let mut run = registry::start(&s).unwrap();
+    run.seek(SimTime::from_ms(1_900));
+    assert!(frame(run.as_ref()).servers.iter().all(|v| !v.shunned));
+    run.seek(SimTime::from_ms(5_000));
+    let f = frame(run.as_ref());
+    assert!(
+        f.servers[1].alive && f.servers[1].healthy && f.servers[1].shunned,
+        "{:?}",
+        f.servers[1]
+    );
+    assert!(!f.servers[0].shunned);
+    assert!(int(run.as_ref(), "timed_out") >= 1);
+}
+
+#[test]
 fn a_pasted_nginx_block_runs_least_connections_with_its_weights_and_lists_the_rest() {
     let config = "upstream app {\n    least_conn;\n    server a weight=2;\n    server b;\n    keepalive 16;\n}\n";
     let s = scenario(&[("config", config), ("rate", "100")], 4, 3_000);

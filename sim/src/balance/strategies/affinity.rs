@@ -111,6 +111,10 @@ impl Balancer for SessionAffinity {
         picked
     }
 
+    fn shunned(&self, now: SimTime, servers: &[BackendView]) -> Vec<ServerId> {
+        self.inner.shunned(now, servers)
+    }
+
     fn on_response(&mut self, now: SimTime, response: &Response) {
         self.inner.on_response(now, response);
     }

@@ -214,6 +214,14 @@ impl Balancer for PassiveChecks {
         chosen
     }
 
+    fn shunned(&self, now: SimTime, servers: &[BackendView]) -> Vec<ServerId> {
+        let mut out = self.blocked(now, servers);
+        out.extend(self.inner.shunned(now, servers));
+        out.sort();
+        out.dedup();
+        out
+    }
+
     fn on_response(&mut self, now: SimTime, response: &Response) {
         self.inner.on_response(now, response);
         let failed = match response.outcome {

@@ -36,6 +36,10 @@ pub struct FrameServer {
     pub speed: f64,
     /// Whether the balancer believes it up (its health checks' verdict).
     pub healthy: bool,
+    /// Whether the strategy keeps it out by its own verdict (nginx passive checks, `max_fails`),
+    /// though the health checks, if any, still call it up.
+    #[serde(default)]
+    pub shunned: bool,
     /// Whether it is really up (not killed, not removed): the truth the balancer may not know.
     pub alive: bool,
     /// `up`, `killed`, `draining` or `removed`.

@@ -130,6 +130,10 @@ impl Balancer for Recorder {
         chosen
     }
 
+    fn shunned(&self, now: SimTime, servers: &[requests::BackendView]) -> Vec<ServerId> {
+        self.inner.shunned(now, servers)
+    }
+
     fn on_response(&mut self, now: SimTime, response: &Response) {
         self.inner.on_response(now, response);
         self.sink.borrow_mut().push(Seen::Response {
@@ -975,6 +979,7 @@ impl Model for BalancerModel {
 
     fn frame(&self, now: SimTime) -> BalanceFrame {
         let t = self.sim.now();
+        let shunned = self.sim.balancer().shunned(t, self.sim.views());
         let servers = self
             .sim
             .servers()
@@ -990,6 +995,7 @@ impl Model for BalancerModel {
                     effective_weight: v.effective_weight_milli as f64 / 1_000.0,
                     speed: s.speed(),
                     healthy: v.healthy,
+                    shunned: shunned.contains(&v.id),
                     alive: matches!(state, ServerState::Up | ServerState::Draining),
                     state: state.name().to_string(),
                     in_flight: v.in_flight,
