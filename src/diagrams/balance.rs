@@ -21,7 +21,9 @@ use crate::layout::balance::{
 use crate::layout::format::thousands;
 use crate::layout::polar::Point;
 use crate::layout::shards::{fit_text, Rect};
-use sim::models::balancer::frame::{BalanceFrame, FrameRequest, FrameServer};
+use sim::models::balancer::frame::{
+    BalanceFrame, FramePick, FrameRequest, FrameScore, FrameServer,
+};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -495,6 +497,44 @@ fn card(
 }
 
 /// What the balancer saw at its last pick: a sentence, then each server's score.
+/// The most scores "what the balancer sees" lists; past it the panel would push the player off
+/// a laptop's first screen (64 servers took thirteen rows).
+const MAX_SCORES: usize = 12;
+
+/// Which of a pick's scores to list, in their order, and how many are left out: all of them
+/// up to [`MAX_SCORES`]; beyond, the chosen server, the highlighted ones, and the servers whose
+/// number came closest to the chosen one's (the runners-up, whichever way the strategy
+/// compares), the rest counted.
+fn shown_scores<'a>(
+    p: &'a FramePick,
+    highlighted: impl Fn(u32) -> bool,
+) -> (Vec<&'a FrameScore>, usize) {
+    if p.scores.len() <= MAX_SCORES {
+        return (p.scores.iter().collect(), 0);
+    }
+    let chosen = p
+        .chosen
+        .and_then(|c| p.scores.iter().find(|s| s.server == c))
+        .and_then(|s| s.score);
+    let must = |s: &FrameScore| p.chosen == Some(s.server) || highlighted(s.server);
+    let mut keep: Vec<usize> = (0..p.scores.len())
+        .filter(|&i| must(&p.scores[i]))
+        .collect();
+    let mut rest: Vec<(f64, usize)> = (0..p.scores.len())
+        .filter(|&i| !must(&p.scores[i]))
+        .filter_map(|i| {
+            let v = p.scores[i].score?;
+            Some(((v - chosen.unwrap_or(v)).abs(), i))
+        })
+        .collect();
+    rest.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let room = MAX_SCORES.saturating_sub(keep.len());
+    keep.extend(rest.iter().take(room).map(|&(_, i)| i));
+    keep.sort_unstable();
+    let hidden = p.scores.len() - keep.len();
+    (keep.into_iter().map(|i| &p.scores[i]).collect(), hidden)
+}
+
 fn sees(f: &BalanceFrame, emphasis: &Emphasis) -> Html {
     let Some(p) = f.last_pick.as_ref().filter(|p| p.at <= f.now) else {
         return html! {
@@ -508,7 +548,8 @@ fn sees(f: &BalanceFrame, emphasis: &Emphasis) -> Html {
             .get(id as usize)
             .map_or_else(|| format!("#{id}"), |s| s.name.clone())
     };
-    let items = p.scores.iter().map(|sc| {
+    let (shown, hidden) = shown_scores(p, |id| emphasis.stresses([name(id).as_str()]));
+    let items = shown.into_iter().map(|sc| {
         let n = name(sc.server);
         let on = p.chosen == Some(sc.server);
         let stressed = emphasis.stresses([n.as_str()]);
@@ -532,7 +573,14 @@ fn sees(f: &BalanceFrame, emphasis: &Emphasis) -> Html {
                 { format!(" for request {}{attempt} at {:.3} s: ", p.req, p.at.as_us() as f64 / 1e6) }
                 <span data-testid="balance-summary">{ &p.summary }</span>
             </p>
-            if !p.scores.is_empty() { <ol class="balance-scores">{ for items }</ol> }
+            if !p.scores.is_empty() {
+                <ol class="balance-scores">
+                    { for items }
+                    if hidden > 0 {
+                        <li class="more" data-testid="balance-scores-more">{ format!("+ {hidden} more servers") }</li>
+                    }
+                </ol>
+            }
         </div>
     }
 }
@@ -712,6 +760,39 @@ mod tests {
         slow.effective_weight = 2.5;
         assert_eq!(state_text(&slow), "w 5 (now 2.5) · 4× slower");
         assert_eq!(short_state(&slow), "4× slow");
+    }
+
+    #[test]
+    fn a_long_score_list_keeps_the_pick_the_highlighted_and_the_runners_up() {
+        let pick = |n: u32, chosen: u32| FramePick {
+            req: 1,
+            attempt: 1,
+            at: SimTime::ZERO,
+            chosen: Some(chosen),
+            summary: String::new(),
+            scores: (0..n)
+                .map(|i| FrameScore {
+                    server: i,
+                    // Server 3 was not considered; the others score their id.
+                    score: (i != 3).then_some(f64::from(i)),
+                    text: String::new(),
+                })
+                .collect(),
+        };
+        let ids = |v: Vec<&FrameScore>| v.iter().map(|s| s.server).collect::<Vec<_>>();
+        let p = pick(12, 5);
+        let (all, hidden) = shown_scores(&p, |_| false);
+        assert_eq!((all.len(), hidden), (12, 0));
+        // 64 servers, 40 chosen, 60 highlighted: the nearest numbers to 40's, in id order.
+        let p = pick(64, 40);
+        let (shown, hidden) = shown_scores(&p, |id| id == 60);
+        assert_eq!(hidden, 52);
+        assert_eq!(ids(shown), [35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 60]);
+        // Chosen with no number: every numbered server is equally near; the lowest ids win.
+        let mut p = pick(64, 3);
+        p.chosen = Some(3);
+        let (shown, _) = shown_scores(&p, |_| false);
+        assert_eq!(ids(shown), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     }
 
     #[test]
