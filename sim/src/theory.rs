@@ -89,6 +89,11 @@ pub const CURVES: &[CurveInfo] = &[
         model: "load-balancer",
     },
     CurveInfo {
+        id: "lb-modulo-moved",
+        label: "hash mod n moves (n − 1)/n of the clients when one of n servers leaves",
+        model: "load-balancer",
+    },
+    CurveInfo {
         id: "lb-random-mean",
         label: "mean, servers drawn at random: n M/M/w queues at λ/n each",
         model: "load-balancer",
@@ -148,6 +153,7 @@ pub fn curve(id: &str, params: &ParamSet) -> Option<f64> {
         }
         "lb-random-p99" => balancer_random_p99_ms(params),
         "lb-pooled-p99" => balancer_pooled_p99_ms(params),
+        "lb-modulo-moved" => balancer_modulo_moved_percent(params),
         "lb-random-mean" => balancer_random_mean_ms(params),
         "lb-pooled-mean" => balancer_pooled_mean_ms(params),
         "lb-two-choices-mean" => balancer_two_choices_mean_ms(params),
@@ -732,6 +738,26 @@ fn balancer_random_p99_ms(params: &ParamSet) -> Option<f64> {
 fn balancer_pooled_p99_ms(params: &ParamSet) -> Option<f64> {
     let (lambda, mu, n, w) = balancer_queues(params)?;
     Some(1_000.0 * mmc_sojourn_quantile(n.checked_mul(w)?, lambda, mu, 0.99)?)
+}
+
+/// The percentage of clients that change server when one of the run's `servers` (n ≥ 2) leaves
+/// a pool that picks by hash mod n: `100 · (n − 1)/n`.
+///
+/// A client keeps its server only if `h mod n` and `h mod (n − 1)` name the same one. For a
+/// hash uniform over a range that is a multiple of `n(n − 1)`, the pair `(h mod n, h mod
+/// (n − 1))` is uniform over all `n(n − 1)` pairs (the Chinese remainder theorem: n and n − 1
+/// are coprime), and the servers left in the list, in order, pair each of the `n − 1` new
+/// positions with exactly one old position: `n − 1` of the `n(n − 1)` pairs keep a client, 1/n.
+/// nginx's `hash` documentation says "most of the keys" move, and Karger et al. (STOC 1997)
+/// make the same point against hashing mod n. nginx's map-based `hash` reduces a 15-bit crc32
+/// slice modulo the total weight, close enough to uniform (`tests/suite/balance_hashing.rs`
+/// counts it over 100,000 keys); a server's own clients, which must move, are part of the
+/// (n − 1)/n.
+fn balancer_modulo_moved_percent(params: &ParamSet) -> Option<f64> {
+    let n = u32::try_from(params.int("servers"))
+        .ok()
+        .filter(|n| *n >= 2)?;
+    Some(100.0 * f64::from(n - 1) / f64::from(n))
 }
 
 /// Mean time in system, in ms, when each request goes to a server drawn at random: n M/M/w

@@ -10,6 +10,7 @@ mod common;
 
 mod balance_bins;
 mod balance_config;
+mod balance_hashing;
 mod balance_strategies;
 mod balance_swrr;
 mod balance_threshold;

@@ -35,6 +35,10 @@
 //! **Actions**: `slow` (a server `n` times slower; a factor under 1 speeds it up), `kill`,
 //! `revive`, `add` and `remove` (drains, then leaves).
 //!
+//! **Clients**: `clients` keys, each request's drawn uniformly or by Zipf popularity (`popularity`,
+//! `zipf_s`: client 0 the busiest). [`stickiness::Stickiness`] records which server each client's
+//! requests went to: the `moved_clients`, `moved_percent` and `sticky_percent` metrics.
+//!
 //! **Invariants** ([`BalancerModel::validate`]): the simulator's own (every arrival ended
 //! exactly once or unfinished; in flight per server = unfinished attempts there; workers and
 //! queues consistent), the model's per-server counts equal the simulator's, and every pick of a
@@ -42,6 +46,7 @@
 
 pub mod frame;
 pub mod setup;
+pub mod stickiness;
 
 use crate::engine::Simulation as Run;
 use crate::model::{ActionSpec, Choice, Ctx, InputError, Metric, MetricGroup, MetricValue};
@@ -396,6 +401,8 @@ pub struct BalancerModel {
     finished: bool,
     /// A trace line per pick (`narration = picks`), or only the events around them.
     narrate_picks: bool,
+    /// Which server each client's requests went to (hashing and affinity lessons).
+    stickiness: stickiness::Stickiness,
 }
 
 impl BalancerModel {
@@ -474,6 +481,9 @@ impl BalancerModel {
                 c.max_in_flight = c.max_in_flight.max(c.picked - answered);
             }
             None => self.no_server_picks += 1,
+        }
+        if let Some(s) = chosen {
+            self.stickiness.record(request.key, s.0);
         }
         if self.picks.len() < KEPT_PICKS {
             Rc::make_mut(&mut self.picks).push(PickLine {
@@ -781,6 +791,16 @@ impl Model for BalancerModel {
                 .help("nginx slow_start: a server added or marked up again ramps its weight from 0 over this long."),
             ParamSpec::int("clients", "Clients", 1_000, 1, 1_000_000, 1)
                 .help("Distinct clients sending requests: the keys hashing strategies read."),
+            ParamSpec::choice(
+                "popularity",
+                "Client popularity",
+                "uniform",
+                &[("uniform", "Uniform"), ("zipf", "Zipf (a few busy clients)")],
+            )
+            .help("Which client sends each request: all alike, or Zipf by client number (client 0 the busiest)."),
+            ParamSpec::float("zipf_s", "Zipf exponent s", 1.0, 0.0, 3.0, 0.1).help(
+                "Skew of the Zipf popularity: 0 is uniform, 1 is classic Zipf, higher is hotter.",
+            ),
             ParamSpec::int("d", "Choices (d)", 2, 1, 1_000, 1)
                 .help("Power of d choices: servers sampled per request."),
             ParamSpec::int("aperture", "Aperture", 3, 1, 1_000, 1)
@@ -869,6 +889,7 @@ impl Model for BalancerModel {
             stopped: None,
             finished: false,
             narrate_picks,
+            stickiness: stickiness::Stickiness::default(),
         };
         ctx.record(BalanceRecord::Built {
             strategy: model.strategy.clone(),
@@ -1078,6 +1099,9 @@ impl Model for BalancerModel {
             m("p999_ms", "p99.9 latency", ms_of(l.p999_us), Some("ms"), "99.9 % of the served requests took at most this long."),
             m("max_ms", "Max latency", ms_of(l.max_us), Some("ms"), "The slowest served request."),
             m("max_in_flight", "Most in flight", int(self.counts.iter().map(|c| c.max_in_flight).max().unwrap_or(0)), None, "The most requests one server had in flight at once (sent, not yet answered): with nothing answered, the maximum load of balls into bins."),
+            m("moved_clients", "Clients moved", int(self.stickiness.moved_clients()), None, "Clients whose requests have gone to more than one server."),
+            m("moved_percent", "Clients moved", self.stickiness.moved_percent().map_or(MetricValue::None, MetricValue::Float), Some("%"), "Clients whose requests have gone to more than one server, of the clients seen."),
+            m("sticky_percent", "Same server", self.stickiness.sticky_percent().map_or(MetricValue::None, MetricValue::Float), Some("%"), "Requests sent to the same server as their client's previous request, of the requests from clients seen before."),
             m("notices", "Not modelled", int(self.notices.len() as u64), None, "Directives of the pasted config the simulator does not model (listed in the log)."),
             m("stopped", "Stopped", self.stopped.clone().map_or(MetricValue::None, MetricValue::Text), None, "Why the run stopped early, if it did."),
         ];

@@ -340,6 +340,7 @@ pub fn setup(params: &ParamSet) -> Result<Setup, ParamError> {
     }
     let mut cfg = SimConfig::new(servers, arrivals(params, n), cost(params), duration);
     cfg.clients = params.int("clients").clamp(1, 1_000_000) as u64;
+    cfg.popularity = crate::workload::Popularity::from_params(params, cfg.clients);
     let timeout_ms = params.int("timeout_ms");
     cfg.timeout_us = (timeout_ms > 0).then(|| timeout_ms as u64 * 1_000);
     cfg.retry = RetryPolicy::next_upstream(params.int("retries").clamp(0, 10) as u32);
