@@ -817,7 +817,7 @@ impl Model for BalancerModel {
             ParamSpec::int("duration_s", "Duration", 60, 1, 3_600, 1)
                 .unit("s")
                 .help("Requests arrive for this long; then the queues drain."),
-            ParamSpec::text("config", "Pasted config", "", 65_536).help(
+            ParamSpec::text_block("config", "Pasted config", "", 65_536).help(
                 "An nginx upstream block or HAProxy backend; when given it decides the servers, weights and strategy.",
             ),
             ParamSpec::choice(
