@@ -505,10 +505,7 @@ const MAX_SCORES: usize = 12;
 /// up to [`MAX_SCORES`]; beyond, the chosen server, the highlighted ones, and the servers whose
 /// number came closest to the chosen one's (the runners-up, whichever way the strategy
 /// compares), the rest counted.
-fn shown_scores<'a>(
-    p: &'a FramePick,
-    highlighted: impl Fn(u32) -> bool,
-) -> (Vec<&'a FrameScore>, usize) {
+fn shown_scores(p: &FramePick, highlighted: impl Fn(u32) -> bool) -> (Vec<&FrameScore>, usize) {
     if p.scores.len() <= MAX_SCORES {
         return (p.scores.iter().collect(), 0);
     }
