@@ -14,6 +14,9 @@
 // serving dist/; E2E_TIMEOUT_MS changes the per-wait timeout (default 10 s).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startServer } from './server.mjs';
 import { launchBrowser, newPage } from './browser.mjs';
 
@@ -269,4 +272,45 @@ export async function askWorker(page, id, request) {
       }),
     [id, request],
   );
+}
+
+/** The repository's root (for running the CLI beside the browser). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Each server's score in the "what the balancer sees" panel (null when it has none), by name. */
+export async function balanceScores(page) {
+  return page.locator(`${tid('balance-sees')} li[data-testid^="balance-score-"]`).evaluateAll((items) => Object.fromEntries(items.map((li) => [
+    li.dataset.testid.replace('balance-score-', ''),
+    li.dataset.score === undefined ? null : Number(li.dataset.score),
+  ])));
+}
+
+/**
+ * Waits for the page's sweep to finish in the worker, checks that every series in `series` draws
+ * exactly the medians of `metric` that the CLI computes (`sdp sweep LESSON --sweep ID --json`;
+ * `release` builds it with optimisations, for sweeps too slow unoptimised) and that each curve of
+ * `theory` is drawn, and returns the CLI's answer for further checks.
+ */
+export async function sweepMatchesCli(page, { lesson, sweep, metric, series, theory = [], release = false }) {
+  const panel = tid('sweep-panel');
+  await page.waitForFunction(
+    (sel) => ['done', 'failed'].includes(document.querySelector(sel)?.dataset.status),
+    panel,
+    { timeout: 6 * WAIT_MS },
+  );
+  assert.equal(await page.locator(panel).getAttribute('data-status'), 'done');
+  const args = ['run', ...(release ? ['--release'] : []), '-q', '-p', 'catalog', '--bin', 'sdp', '--', 'sweep', lesson, '--sweep', sweep, '--json'];
+  const cli = JSON.parse(execFileSync('cargo', args, {
+    cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20,
+  }));
+  for (const id of series) {
+    const text = await page.locator(tid(`sweep-series-${id}-${metric}`)).first().getAttribute('data-points');
+    const drawn = text.split(',').filter((s) => s !== '').map(Number);
+    const want = cli.points.filter((p) => p.series === id && p.metric === metric).map((p) => p.median);
+    assert.deepEqual(drawn, want, id);
+  }
+  for (const curve of theory) {
+    await page.locator(tid(`sweep-theory-${curve}`)).first().waitFor({ state: 'attached' });
+  }
+  return cli;
 }

@@ -8,13 +8,9 @@
 // hashing-and-affinity --preset leave-hash` or `sdp sweep hashing-and-affinity --sweep
 // moved-vs-servers --json`.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { useApp, tid, lessonReady, waitForDataValue, showQuestion, setInputValue, WAIT_MS } from './harness.mjs';
+import { useApp, tid, lessonReady, waitForDataValue, showQuestion, setInputValue, WAIT_MS, sweepMatchesCli } from './harness.mjs';
 
 const app = useApp();
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LESSON = '#/lesson/hashing-and-affinity';
 const ready = (page) => lessonReady(page, 'balance-diagram');
 const attr = (page, id, name) => page.locator(tid(id)).first().getAttribute(name);
@@ -133,20 +129,8 @@ app.test('session affinity: E joins at 10 s and serves nobody, every client keep
 app.test('the servers sweep runs in the worker and draws the CLI\'s medians beside (n − 1)/n', async ({ open }) => {
   const page = await open(`${LESSON}?sweep=moved-vs-servers`);
   await ready(page);
-  await page.waitForFunction(
-    (sel) => ['done', 'failed'].includes(document.querySelector(sel)?.dataset.status),
-    tid('sweep-panel'),
-    { timeout: 6 * WAIT_MS },
-  );
-  assert.equal(await attr(page, 'sweep-panel', 'data-status'), 'done');
-  const cli = JSON.parse(execFileSync('cargo', ['run', '-q', '-p', 'catalog', '--bin', 'sdp', '--', 'sweep', 'hashing-and-affinity', '--sweep', 'moved-vs-servers', '--json'], {
-    cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20,
-  }));
-  for (const series of ['hash', 'consistent-hash', 'session-affinity']) {
-    const text = await attr(page, `sweep-series-${series}-moved_percent`, 'data-points');
-    const drawn = text.split(',').filter((s) => s !== '').map(Number);
-    const want = cli.points.filter((p) => p.series === series && p.metric === 'moved_percent').map((p) => p.median);
-    assert.deepEqual(drawn, want, series);
-  }
-  await page.locator(tid('sweep-theory-lb-modulo-moved')).first().waitFor({ state: 'attached' });
+  await sweepMatchesCli(page, {
+    lesson: 'hashing-and-affinity', sweep: 'moved-vs-servers', metric: 'moved_percent',
+    series: ['hash', 'consistent-hash', 'session-affinity'], theory: ['lb-modulo-moved'],
+  });
 });

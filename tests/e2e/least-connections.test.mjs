@@ -7,20 +7,13 @@
 // Every figure is `sdp run least-connections --preset ID --json` or `sdp compare
 // least-connections --preset ID` at 30 s.
 import assert from 'node:assert/strict';
-import { useApp, tid, lessonReady, waitForDataValue } from './harness.mjs';
+import { useApp, tid, lessonReady, waitForDataValue, balanceScores } from './harness.mjs';
 
 const app = useApp();
 const LESSON = '#/lesson/least-connections';
 const ready = (page) => lessonReady(page, 'balance-diagram');
 const attr = (page, id, name) => page.locator(tid(id)).first().getAttribute(name);
 
-// Each server's score in the panel (null when it has none), by name.
-async function scores(page) {
-  return page.locator(`${tid('balance-sees')} li`).evaluateAll((items) => Object.fromEntries(items.map((li) => [
-    li.dataset.testid.replace('balance-score-', ''),
-    li.dataset.score === undefined ? null : Number(li.dataset.score),
-  ])));
-}
 
 app.test('least connections picks the server with the fewest requests in flight, and beats round robin on the same arrivals', async ({ open }) => {
   const page = await open(`${LESSON}?v=1&preset=equal`);
@@ -37,7 +30,7 @@ app.test('least connections picks the server with the fewest requests in flight,
   assert.match(await page.locator(tid(`balance-score-${chosen}`)).textContent(), /in flight/);
   assert.match(await page.locator(tid('balance-summary')).textContent(), /lowest load wins/);
   // The chosen server's score (its in-flight count at the pick) is the lowest of the four.
-  const s = await scores(page);
+  const s = await balanceScores(page);
   assert.equal(Object.keys(s).length, 4, 'a score per server');
   assert.equal(s[chosen], Math.min(...Object.values(s)), JSON.stringify(s));
   // 30 s: mean 158.0 ms, p99 580.6 ms (round robin on the same arrivals: 246.7 and 866.7).
@@ -82,7 +75,7 @@ app.test('peak EWMA scores every server as (in flight + 1) × EWMA and picks the
   for (const s of ['A', 'B', 'C', 'D']) {
     assert.match(await page.locator(tid(`balance-score-${s}`)).textContent(), /in flight \+ 1\) × .*EWMA/);
   }
-  const s = await scores(page);
+  const s = await balanceScores(page);
   assert.equal(s[chosen], Math.min(...Object.values(s)), JSON.stringify(s));
   // 30 s: p99 1,045 ms (least connections on the same run: 2,485 ms).
   const end = await open(`${LESSON}?v=1&preset=slow-ewma&t=30000`);

@@ -6,24 +6,13 @@
 // Every figure is `sdp run random-choices --preset ID --json` or `sdp compare random-choices
 // --preset ID` at 30 s.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { useApp, tid, lessonReady, waitForDataValue, WAIT_MS } from './harness.mjs';
+import { useApp, tid, lessonReady, waitForDataValue, sweepMatchesCli, balanceScores } from './harness.mjs';
 
 const app = useApp();
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const LESSON = '#/lesson/random-choices';
 const ready = (page) => lessonReady(page, 'balance-diagram');
 const attr = (page, id, name) => page.locator(tid(id)).first().getAttribute(name);
 
-// Each server's score in the panel (null when it has none), by name.
-async function scores(page) {
-  return page.locator(`${tid('balance-sees')} li`).evaluateAll((items) => Object.fromEntries(items.map((li) => [
-    li.dataset.testid.replace('balance-score-', ''),
-    li.dataset.score === undefined ? null : Number(li.dataset.score),
-  ])));
-}
 
 app.test('two random choices: the panel shows the two servers drawn, and the pick is the one with fewer in flight', async ({ open }) => {
   const page = await open(`${LESSON}?v=1&preset=two-choices`);
@@ -36,7 +25,7 @@ app.test('two random choices: the panel shows the two servers drawn, and the pic
   assert.match(chosen, /^[ABCD]$/);
   assert.match(await page.locator(tid('balance-summary')).textContent(), /^drew [A-D], [A-D]; fewest in flight wins/);
   // Exactly two servers were drawn (they have a score); the others say so.
-  const s = await scores(page);
+  const s = await balanceScores(page);
   const drawn = Object.entries(s).filter(([, v]) => v !== null);
   assert.equal(drawn.length, 2, JSON.stringify(s));
   assert.ok(drawn.some(([name]) => name === chosen), 'the pick is one of the two drawn');
@@ -94,26 +83,12 @@ app.test('aperture: a window of 4 of 12 servers takes every request and leaves t
 app.test('the p99-against-servers sweep runs in the worker and draws the CLI\'s medians with both theory curves', async ({ open }) => {
   const page = await open(`${LESSON}?sweep=p99-vs-servers`);
   await ready(page);
-  await page.waitForFunction(
-    (sel) => ['done', 'failed'].includes(document.querySelector(sel)?.dataset.status),
-    tid('sweep-panel'),
-    { timeout: 6 * WAIT_MS },
-  );
-  assert.equal(await attr(page, 'sweep-panel', 'data-status'), 'done');
-  const cli = JSON.parse(execFileSync('cargo', ['run', '--release', '-q', '-p', 'catalog', '--bin', 'sdp', '--', 'sweep', 'random-choices', '--sweep', 'p99-vs-servers', '--json'], {
-    cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20,
-  }));
-  for (const series of ['random', 'two-choices', 'least-connections']) {
-    const text = await attr(page, `sweep-series-${series}-p99_ms`, 'data-points');
-    const drawn = text.split(',').filter((s) => s !== '').map(Number);
-    const want = cli.points.filter((p) => p.series === series && p.metric === 'p99_ms').map((p) => p.median);
-    assert.deepEqual(drawn, want, series);
-  }
+  const cli = await sweepMatchesCli(page, {
+    lesson: 'random-choices', sweep: 'p99-vs-servers', metric: 'p99_ms', release: true,
+    series: ['random', 'two-choices', 'least-connections'], theory: ['lb-random-p99', 'lb-pooled-p99'],
+  });
   // Random stays near M/M/1's 230 ms however many servers; least connections falls below 60 ms.
   const last = (series) => cli.points.filter((p) => p.series === series).at(-1).median;
   assert.ok(last('random') > 180, `random at 32 servers: ${last('random')}`);
   assert.ok(last('least-connections') < 60, `least connections at 32 servers: ${last('least-connections')}`);
-  for (const curve of ['lb-random-p99', 'lb-pooled-p99']) {
-    await page.locator(tid(`sweep-theory-${curve}`)).first().waitFor({ state: 'attached' });
-  }
 });

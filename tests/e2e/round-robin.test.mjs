@@ -4,13 +4,9 @@
 // server shows both the truth and what the balancer believes, compare mode runs the strategies on
 // the same arrivals, and the p99-against-load sweep draws exactly the CLI's numbers.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { useApp, tid, lessonReady, waitForDataValue, WAIT_MS } from './harness.mjs';
+import { useApp, tid, lessonReady, waitForDataValue, sweepMatchesCli } from './harness.mjs';
 
 const app = useApp();
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const LESSON = '#/lesson/round-robin';
 const ready = (page) => lessonReady(page, 'balance-diagram');
 const attr = (page, id, name) => page.locator(tid(id)).first().getAttribute(name);
@@ -78,22 +74,8 @@ app.test('compare mode runs the strategies on the same arrivals: least connectio
 app.test('the p99-against-load sweep runs in the worker and draws the CLI\'s medians with both theory curves', async ({ open }) => {
   const page = await open(`${LESSON}?sweep=p99-vs-rate`);
   await ready(page);
-  await page.waitForFunction(
-    (sel) => ['done', 'failed'].includes(document.querySelector(sel)?.dataset.status),
-    tid('sweep-panel'),
-    { timeout: 6 * WAIT_MS },
-  );
-  assert.equal(await attr(page, 'sweep-panel', 'data-status'), 'done');
-  const cli = JSON.parse(execFileSync('cargo', ['run', '-q', '-p', 'catalog', '--bin', 'sdp', '--', 'sweep', 'round-robin', '--sweep', 'p99-vs-rate', '--json'], {
-    cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20,
-  }));
-  for (const series of ['round-robin', 'random', 'least-connections']) {
-    const text = await attr(page, `sweep-series-${series}-p99_ms`, 'data-points');
-    const drawn = text.split(',').filter((s) => s !== '').map(Number);
-    const want = cli.points.filter((p) => p.series === series && p.metric === 'p99_ms').map((p) => p.median);
-    assert.deepEqual(drawn, want, series);
-  }
-  for (const curve of ['lb-random-p99', 'lb-pooled-p99']) {
-    await page.locator(tid(`sweep-theory-${curve}`)).first().waitFor({ state: 'attached' });
-  }
+  await sweepMatchesCli(page, {
+    lesson: 'round-robin', sweep: 'p99-vs-rate', metric: 'p99_ms',
+    series: ['round-robin', 'random', 'least-connections'], theory: ['lb-random-p99', 'lb-pooled-p99'],
+  });
 });
