@@ -177,26 +177,18 @@ impl ParamSpec {
     }
     /// A free-text parameter.
     pub fn text(name: &str, label: &str, default: &str, max_len: u32) -> Self {
-        Self::new(
-            name,
-            label,
-            ParamValue::Text(default.to_string()),
-            ParamKind::Text {
-                max_len,
-                multiline: false,
-            },
-        )
+        Self::free_text(name, label, default, max_len, false)
     }
     /// A free-text parameter of several lines (a pasted config file).
     pub fn text_block(name: &str, label: &str, default: &str, max_len: u32) -> Self {
+        Self::free_text(name, label, default, max_len, true)
+    }
+    fn free_text(name: &str, label: &str, default: &str, max_len: u32, multiline: bool) -> Self {
         Self::new(
             name,
             label,
             ParamValue::Text(default.to_string()),
-            ParamKind::Text {
-                max_len,
-                multiline: true,
-            },
+            ParamKind::Text { max_len, multiline },
         )
     }
     /// An on/off parameter.
@@ -457,6 +449,22 @@ mod tests {
             ParamSpec::text("servers", "Servers", "A,B,C", 20),
             ParamSpec::boolean("show", "Show", true),
         ]
+    }
+
+    #[test]
+    fn a_text_block_says_so_on_the_wire_and_a_one_line_text_as_before() {
+        let line = serde_json::to_string(&ParamSpec::text("s", "S", "", 9).kind).unwrap();
+        assert_eq!(line, r#"{"type":"text","max_len":9}"#);
+        let block = ParamSpec::text_block("config", "C", "", 99);
+        let json = serde_json::to_string(&block.kind).unwrap();
+        assert_eq!(json, r#"{"type":"text","max_len":99,"multiline":true}"#);
+        let back: ParamKind = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, block.kind);
+        // Line breaks are part of the value.
+        assert_eq!(
+            block.parse("a {\n  b;\n}\n").unwrap(),
+            ParamValue::Text("a {\n  b;\n}\n".into())
+        );
     }
 
     #[test]
