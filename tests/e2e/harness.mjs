@@ -287,11 +287,12 @@ export async function balanceScores(page) {
 
 /**
  * Waits for the page's sweep to finish in the worker, checks that every series in `series` draws
- * exactly the medians of `metric` that the CLI computes (`sdp sweep LESSON --sweep ID --json`;
- * `release` builds it with optimisations, for sweeps too slow unoptimised) and that each curve of
- * `theory` is drawn, and returns the CLI's answer for further checks.
+ * exactly the medians of `metric` that the CLI computes (`sdp sweep LESSON --sweep ID --json`, the
+ * debug build the test layer has already compiled: a release build from a fresh clone takes
+ * longer than a test may) and that each curve of `theory` is drawn, and returns the CLI's answer
+ * for further checks.
  */
-export async function sweepMatchesCli(page, { lesson, sweep, metric, series, theory = [], release = false }) {
+export async function sweepMatchesCli(page, { lesson, sweep, metric, series, theory = [] }) {
   const panel = tid('sweep-panel');
   await page.waitForFunction(
     (sel) => ['done', 'failed'].includes(document.querySelector(sel)?.dataset.status),
@@ -299,7 +300,7 @@ export async function sweepMatchesCli(page, { lesson, sweep, metric, series, the
     { timeout: 6 * WAIT_MS },
   );
   assert.equal(await page.locator(panel).getAttribute('data-status'), 'done');
-  const args = ['run', ...(release ? ['--release'] : []), '-q', '-p', 'catalog', '--bin', 'sdp', '--', 'sweep', lesson, '--sweep', sweep, '--json'];
+  const args = ['run', '-q', '-p', 'catalog', '--bin', 'sdp', '--', 'sweep', lesson, '--sweep', sweep, '--json'];
   const cli = JSON.parse(execFileSync('cargo', args, {
     cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20,
   }));

@@ -84,7 +84,7 @@ app.test('the p99-against-servers sweep runs in the worker and draws the CLI\'s 
   const page = await open(`${LESSON}?sweep=p99-vs-servers`);
   await ready(page);
   const cli = await sweepMatchesCli(page, {
-    lesson: 'random-choices', sweep: 'p99-vs-servers', metric: 'p99_ms', release: true,
+    lesson: 'random-choices', sweep: 'p99-vs-servers', metric: 'p99_ms',
     series: ['random', 'two-choices', 'least-connections'], theory: ['lb-random-p99', 'lb-pooled-p99'],
   });
   // Random stays near M/M/1's 230 ms however many servers; least connections falls below 60 ms.
