@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { before, after } from 'node:test';
-import { useApp, tid, LESSON, lessonReady, settledSnapshot } from './harness.mjs';
+import { useApp, tid, LESSON, lessonReady, settledSnapshot, WAIT_MS } from './harness.mjs';
 
 const app = useApp();
 const EMBED = '#/embed/consistent-hashing';
@@ -206,8 +206,13 @@ app.test('the host receives height messages with each embed’s id, and embed.js
       const ms = window.__messages.filter((m) => m && m.type === 'sdp-embed:height' && m.id === i);
       return ms.length ? ms[ms.length - 1] : null;
     }, id);
+  // Three whole apps start at once here (each its wasm and its engine): on a machine running
+  // other browser tests beside this one that took over 20 s in a CI rehearsal, so this one wait
+  // gets three times the usual.
   await page.waitForFunction(() =>
     ['fig-narrow', 'fig-wide', 'fig-alone'].every((id) => window.__messages.some((m) => m?.type === 'sdp-embed:height' && m.id === id)),
+    null,
+    { timeout: 3 * WAIT_MS },
   );
   const narrow = await lastHeight('fig-narrow');
   assert.deepEqual(Object.keys(narrow).sort(), ['height', 'id', 'lesson', 'type', 'version']);
