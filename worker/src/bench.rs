@@ -125,15 +125,7 @@ pub fn requests_bench(
         let ms = now() - t;
         let (r, error) = match run {
             Ok(r) => (r, None),
-            Err(e) => (
-                BenchRun {
-                    requests: 0,
-                    events: 0,
-                    served: 0,
-                    p99_us: 0,
-                },
-                Some(e),
-            ),
+            Err(e) => (BenchRun::default(), Some(e)),
         };
         post(BenchReply::RequestsStrategy {
             id,

@@ -70,7 +70,7 @@ pub fn bench_balancer(strategy: &str) -> Option<Box<dyn Balancer>> {
 }
 
 /// What one benchmark run did: the work to divide by the caller's clock.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BenchRun {
     /// Requests that arrived.
     pub requests: u64,
