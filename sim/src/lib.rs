@@ -47,6 +47,7 @@ pub mod query;
 pub mod registry;
 pub mod remote;
 pub mod requests;
+pub mod resilience;
 pub mod rng;
 pub mod scenario;
 pub mod sweep;

@@ -8,6 +8,7 @@
 
 mod common;
 
+mod backoff;
 mod balance_bins;
 mod balance_config;
 mod balance_hashing;
@@ -16,6 +17,7 @@ mod balance_swrr;
 mod balance_threshold;
 mod balancer_model;
 mod bounded_properties;
+mod breaker;
 mod cache_attach;
 mod cache_classic;
 mod cache_classic_models;
@@ -42,6 +44,7 @@ mod hot_keys_properties;
 mod jump_rendezvous_known_answers;
 mod jump_rendezvous_properties;
 mod ketama_known_answers;
+mod limiters;
 mod modulo_known_answers;
 mod placement_known_answers;
 mod placement_properties;

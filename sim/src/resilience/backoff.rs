@@ -1,0 +1,1 @@
+//! Retry backoff and the contention experiment (being written).

@@ -1,0 +1,1 @@
+//! backoff: tests (being written).

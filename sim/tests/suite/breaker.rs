@@ -1,0 +1,1 @@
+//! breaker: tests (being written).

@@ -1,0 +1,1 @@
+//! limiters: tests (being written).
