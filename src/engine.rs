@@ -2,7 +2,7 @@
 //!
 //! The app links no model (its `sim` dependency names no family): each family's models are a
 //! wasm of their own, an *engine* (`worker/`, bins `engine-hashing`, `engine-caching`,
-//! `engine-balancing`), which a lesson page loads into its own thread before it renders
+//! `engine-balancing`, `engine-resilience`), which a lesson page loads into its own thread before it renders
 //! ([`crate::lessons::load`] waits for it), so home downloads no model and a lesson page only its
 //! family's. [`load`] asks `index.html`'s loader (`window.__SDP_ENGINE__(family)`: a dynamic
 //! `import()` of the engine's wasm-bindgen glue, once per family; a single-file copy's loader

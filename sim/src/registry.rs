@@ -15,7 +15,7 @@
 //! A line under either list may carry `#[cfg(feature = "…")]`: every item written from it (the
 //! [`Frame`] variant and its `From` impl; the model's entry in [`MODELS`], [`specs`] and
 //! [`start_with`]) then exists only with that feature. Each family's models sit behind its
-//! feature (`hashing`, `caching`, `balancing`) this way, so a family's engine links only its own
+//! feature (`hashing`, `caching`, `balancing`, `resilience`) this way, so a family's engine links only its own
 //! and the app none. A model the build does not link runs through a source the app installs
 //! ([`install`]: an engine in another wasm).
 //!
@@ -29,6 +29,9 @@ use crate::models::cache_policy::frame::CacheFrame;
 #[cfg(feature = "caching")]
 use crate::models::cache_policy::CachePolicyModel;
 use crate::models::hash_ring::RingFrame;
+use crate::models::lanes::LanesFrame;
+#[cfg(feature = "resilience")]
+use crate::models::limiters::LimiterModel;
 use crate::models::shard_view::ShardFrame;
 use crate::models::store_view::StoreFrame;
 #[cfg(feature = "caching")]
@@ -125,6 +128,9 @@ registry! {
         /// Servers behind a load balancer: what each holds and what the balancer sees of it,
         /// the requests in flight, and why the last one went where it did.
         Balance(BalanceFrame),
+        /// Mechanisms side by side on one stream of requests (rate limiters, breakers,
+        /// retry strategies): a strip of recent decisions and a gauge of state per lane.
+        Lanes(LanesFrame),
     }
     models {
         #[cfg(feature = "hashing")]
@@ -155,6 +161,8 @@ registry! {
         CacheTiers,
         #[cfg(feature = "balancing")]
         BalancerModel,
+        #[cfg(feature = "resilience")]
+        LimiterModel,
     }
 }
 

@@ -13,6 +13,7 @@
 
 pub mod balance;
 pub mod cache;
+pub mod lanes;
 pub mod ring;
 pub mod shards;
 pub mod stores;
@@ -44,6 +45,7 @@ pub fn kind(frame: &Frame) -> &dyn DiagramKind {
         Frame::Stores(f) => f,
         Frame::Cache(f) => f,
         Frame::Balance(f) => f,
+        Frame::Lanes(f) => f,
     }
 }
 

@@ -12,6 +12,8 @@ pub mod common;
 pub mod directory;
 pub mod hash_ring;
 pub mod hot_keys;
+pub mod lanes;
+pub mod limiters;
 pub mod modulo;
 pub mod placement;
 pub mod queueing;

@@ -1,0 +1,74 @@
+//! The traffic-control family's frame: one lane per mechanism (a rate limiter, a breaker, a retry
+//! strategy) fed the same requests, each a strip of the recent decisions over time with a gauge
+//! of the mechanism's state beside it. Plain owned data (serde: frames cross the engine's wire),
+//! holding at most [`MAX_MARKS`] marks per lane, so its size never grows with the run.
+
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+
+/// Most marks a lane carries (the newest).
+pub const MAX_MARKS: usize = 400;
+
+/// What happened to one request in one lane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MarkKind {
+    /// Admitted, or succeeded.
+    Ok,
+    /// Rejected (429), or failed fast.
+    Rejected,
+    /// Admitted after a wait (a leaky bucket's queue).
+    Delayed,
+    /// Failed downstream.
+    Failed,
+}
+
+impl MarkKind {
+    /// Its name in class names and test ids (`ok`, `rejected`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            MarkKind::Ok => "ok",
+            MarkKind::Rejected => "rejected",
+            MarkKind::Delayed => "delayed",
+            MarkKind::Failed => "failed",
+        }
+    }
+}
+
+/// What the lanes diagram draws at one moment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LanesFrame {
+    /// When.
+    pub now: SimTime,
+    /// How much history each strip shows, µs (the strip ends at `now`).
+    pub span_us: u64,
+    /// One line on the setup (`10 per 1 s, burst 10 · Poisson 15/s`).
+    pub title: String,
+    /// The offered stream's arrival times, µs, within the span (the top strip).
+    pub arrivals: Vec<u64>,
+    /// The lanes, top to bottom.
+    pub lanes: Vec<LaneView>,
+    /// What just happened, in words.
+    pub note: String,
+}
+
+/// One mechanism's lane.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LaneView {
+    /// Its id (`token-bucket`): test ids and a step's highlight.
+    pub id: String,
+    /// Its name (`Token bucket`).
+    pub label: String,
+    /// How full its gauge is, 0–1.
+    pub fill: f64,
+    /// The gauge in words (`7.3 of 10 tokens`).
+    pub gauge: String,
+    /// Its decisions within the span: (time µs, what happened), oldest first.
+    pub marks: Vec<(u64, MarkKind)>,
+    /// Boundaries drawn on its strip every `ticks_us` (a fixed window's), or 0 for none.
+    pub ticks_us: u64,
+    /// The trailing window it counts over, µs (shaded at the strip's end), or 0 for none.
+    pub window_us: u64,
+    /// Totals shown at the lane's end: (what, count), e.g. `("admitted", 120)`.
+    pub counts: Vec<(String, u64)>,
+}
