@@ -10,11 +10,10 @@ use serde::{Deserialize, Serialize};
 pub const MAX_MARKS: usize = 400;
 
 /// What happened to one request in one lane.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MarkKind {
     /// Admitted, or succeeded.
-    Ok,
+    Ok = 0,
     /// Rejected (429), or failed fast.
     Rejected,
     /// Admitted after a wait (a leaky bucket's queue).
@@ -24,6 +23,26 @@ pub enum MarkKind {
 }
 
 impl MarkKind {
+    /// Its code in a packed mark (see [`LaneView::marks`]).
+    pub const fn code(self) -> u64 {
+        self as u64
+    }
+
+    /// The kind a packed mark's low two bits name.
+    pub const fn from_code(code: u64) -> MarkKind {
+        match code & 3 {
+            0 => MarkKind::Ok,
+            1 => MarkKind::Rejected,
+            2 => MarkKind::Delayed,
+            _ => MarkKind::Failed,
+        }
+    }
+
+    /// A mark of this kind at `t_us`, packed: `t_us << 2 | code`.
+    pub const fn pack(self, t_us: u64) -> u64 {
+        (t_us << 2) | self.code()
+    }
+
     /// Its name in class names and test ids (`ok`, `rejected`).
     pub const fn name(self) -> &'static str {
         match self {
@@ -63,12 +82,24 @@ pub struct LaneView {
     pub fill: f64,
     /// The gauge in words (`7.3 of 10 tokens`).
     pub gauge: String,
-    /// Its decisions within the span: (time µs, what happened), oldest first.
-    pub marks: Vec<(u64, MarkKind)>,
+    /// Its decisions within the span, oldest first, each packed as `time_us << 2 | kind`
+    /// ([`MarkKind::pack`]): one number per mark on the engine's wire.
+    pub marks: Vec<u64>,
     /// Boundaries drawn on its strip every `ticks_us` (a fixed window's), or 0 for none.
     pub ticks_us: u64,
     /// The trailing window it counts over, µs (shaded at the strip's end), or 0 for none.
     pub window_us: u64,
-    /// Totals shown at the lane's end: (what, count), e.g. `("admitted", 120)`.
-    pub counts: Vec<(String, u64)>,
+    /// Requests it admitted (or calls that succeeded).
+    pub admitted: u64,
+    /// Requests it rejected (or calls that failed).
+    pub rejected: u64,
+    /// One more total in words (`826 lost updates`), or empty.
+    pub extra: String,
+}
+
+impl LaneView {
+    /// The marks unpacked: (time µs, kind).
+    pub fn unpacked(&self) -> impl Iterator<Item = (u64, MarkKind)> + '_ {
+        self.marks.iter().map(|&m| (m >> 2, MarkKind::from_code(m)))
+    }
 }

@@ -90,7 +90,10 @@ fn a_token_bucket_admits_at_most_burst_plus_rate_times_t_in_any_window() {
             // Tokens at the start (≤ burst) plus those refilled during T: floor(T·limit/w).
             let bound = u64::from(b.burst) + t_us * u64::from(b.limit) / b.window_us;
             let got = max_in_closed(&tb, t_us);
-            assert!(got <= bound, "seed {seed}: {got} in {t_us} µs > {bound} ({b:?})");
+            assert!(
+                got <= bound,
+                "seed {seed}: {got} in {t_us} µs > {bound} ({b:?})"
+            );
         }
     }
 }
@@ -134,7 +137,10 @@ fn a_fixed_window_admits_at_most_twice_its_limit_in_any_window() {
         assert!(peak <= 2 * u64::from(b.limit), "seed {seed}");
         reached |= peak > u64::from(b.limit);
     }
-    assert!(reached, "some sequence crosses a boundary with a full window on each side");
+    assert!(
+        reached,
+        "some sequence crosses a boundary with a full window on each side"
+    );
 }
 
 #[test]
@@ -146,7 +152,10 @@ fn the_leaky_queue_never_releases_faster_than_its_rate_nor_holds_more_than_burst
         // Consecutive releases at least one interval (w / limit) apart, to the microsecond.
         for w in out.windows(2) {
             let gap = u128::from(w[1] - w[0]) * u128::from(b.limit);
-            assert!(gap + u128::from(b.limit) > u128::from(b.window_us), "seed {seed}: {w:?}");
+            assert!(
+                gap + u128::from(b.limit) > u128::from(b.window_us),
+                "seed {seed}: {w:?}"
+            );
         }
         let mut l = Limiter::new(Algorithm::LeakyQueue, b);
         for &t in &times {
@@ -192,11 +201,20 @@ fn the_lesson_figures() {
     assert_eq!(m(&*burst, "admitted_token_bucket"), 102.0);
     assert_eq!(m(&*burst, "admitted_leaky_meter"), 102.0);
     assert!((m(&*burst, "retry_after_mean") - 38.0).abs() < 0.5);
-    assert!((m(&*burst, "max_delay") - 1_000.0).abs() < 5.0, "about a second");
+    assert!(
+        (m(&*burst, "max_delay") - 1_000.0).abs() < 5.0,
+        "about a second"
+    );
 
     let boundary = run_preset("boundary");
     assert_eq!(m(&*boundary, "max_window_fixed_window"), 20.0);
-    for id in ["sliding_log", "sliding_counter", "token_bucket", "gcra", "leaky_meter"] {
+    for id in [
+        "sliding_log",
+        "sliding_counter",
+        "token_bucket",
+        "gcra",
+        "leaky_meter",
+    ] {
         assert_eq!(m(&*boundary, &format!("max_window_{id}")), 10.0, "{id}");
     }
 
@@ -215,7 +233,10 @@ fn the_lesson_figures() {
     assert!((m(&*atomic, "admitted_per_window") - 10.46).abs() < 0.01);
     assert_eq!(m(&*atomic, "lost_updates"), 0.0);
     let share = run_preset("gateways-share");
-    assert_eq!((m(&*share, "offered"), m(&*share, "rejected")), (202.0, 57.0));
+    assert_eq!(
+        (m(&*share, "offered"), m(&*share, "rejected")),
+        (202.0, 57.0)
+    );
 }
 
 /// Four gateways limiting locally admit about four times the limit while traffic exceeds it; a
@@ -274,7 +295,11 @@ fn bad_inputs_are_refused_with_a_reason() {
     assert!(err.to_string().contains("burst_every_ms"), "{err}");
 
     let mut s = common::preset(LESSON, Some("poisson"));
-    s.inputs = common::inputs(&["1000:set-rate:lots", "2000:set-rate:1e9", "3000:set-rate:40"]);
+    s.inputs = common::inputs(&[
+        "1000:set-rate:lots",
+        "2000:set-rate:1e9",
+        "3000:set-rate:40",
+    ]);
     let mut r = registry::start(&s).unwrap();
     r.seek(r.until());
     let refused = r.trace_lines().iter().filter(|l| l.rejected).count();
@@ -308,9 +333,15 @@ fn the_gateways_sweep() {
     let (local, atomic, share) = (series("local"), series("shared-atomic"), series("share"));
     assert_eq!((local.len(), atomic.len(), share.len()), (16, 16, 16));
     for n in 1..=5 {
-        assert!((local[n - 1] - 10.4 * n as f64).abs() < 0.1 * 10.4 * n as f64, "{local:?}");
+        assert!(
+            (local[n - 1] - 10.4 * n as f64).abs() < 0.1 * 10.4 * n as f64,
+            "{local:?}"
+        );
     }
     assert!(local[15] > 58.0 && local[15] <= 60.5);
-    assert!(atomic.iter().all(|a| (a - 10.46).abs() < 0.05), "{atomic:?}");
+    assert!(
+        atomic.iter().all(|a| (a - 10.46).abs() < 0.05),
+        "{atomic:?}"
+    );
     assert!(share.iter().all(|s| *s <= 10.5), "{share:?}");
 }

@@ -569,13 +569,6 @@ impl Model for LimiterModel {
                         )
                     }
                 };
-                let mut counts = vec![
-                    ("admitted".to_string(), l.admitted),
-                    ("rejected".to_string(), l.rejected),
-                ];
-                if l.lost_updates > 0 {
-                    counts.push(("lost updates".to_string(), l.lost_updates));
-                }
                 LaneView {
                     id: l.algorithm.id().to_string(),
                     label: l.algorithm.label().to_string(),
@@ -585,7 +578,7 @@ impl Model for LimiterModel {
                         .marks
                         .iter()
                         .filter(|(m, _)| *m >= since && *m <= t)
-                        .copied()
+                        .map(|&(m, k)| k.pack(m))
                         .collect(),
                     ticks_us: match l.algorithm {
                         Algorithm::FixedWindow | Algorithm::SlidingCounter => b.window_us,
@@ -595,7 +588,13 @@ impl Model for LimiterModel {
                         Algorithm::SlidingLog | Algorithm::SlidingCounter => b.window_us,
                         _ => 0,
                     },
-                    counts,
+                    admitted: l.admitted,
+                    rejected: l.rejected,
+                    extra: if l.lost_updates > 0 {
+                        format!("{} lost updates", l.lost_updates)
+                    } else {
+                        String::new()
+                    },
                 }
             })
             .collect();
