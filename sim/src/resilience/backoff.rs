@@ -1,1 +1,0 @@
-//! Retry backoff and the contention experiment (being written).
