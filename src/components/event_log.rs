@@ -55,7 +55,7 @@ pub fn event_log(props: &EventLogProps) -> Html {
                     }
                 }) }
                 if visible.is_empty() {
-                    <li class="event event-empty">{ "Nothing has happened yet. Press play, or crash a server." }</li>
+                    <li class="event event-empty">{ "Nothing has happened yet: press play." }</li>
                 }
             </ol>
             if hidden_older > 0 || (!*show_routine && routine > 0) {

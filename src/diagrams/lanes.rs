@@ -30,7 +30,7 @@ fn view_h(lanes: usize) -> f64 {
 impl DiagramKind for Rc<LanesFrame> {
     fn view(&self, _reduced_motion: bool, emphasis: &Emphasis) -> Html {
         html! {
-            <div class="lanes-diagram" data-testid="lanes-diagram">
+            <div class="lanes-diagram" data-testid="lanes">
                 <p class="lanes-title" data-testid="lanes-title">{ &self.title }</p>
                 { Html::from_html_unchecked(AttrValue::from(svg(self, emphasis))) }
                 <p class="lanes-note" data-testid="lanes-note">{ &self.note }</p>
@@ -183,7 +183,7 @@ fn svg(f: &LanesFrame, emphasis: &Emphasis) -> String {
     let mut out = String::with_capacity(4_096 + 2_048 * f.lanes.len());
     let _ = write!(
         out,
-        r#"<svg class="lanes-svg" viewBox="0 0 {VIEW_W} {h:.1}" role="img" aria-label="{}">"#,
+        r#"<svg class="lanes-svg" viewBox="0 0 {VIEW_W} {h:.1}" role="img" data-testid="lanes-diagram" aria-label="{}">"#,
         esc(&format!(
             "{}. The last {} s of requests: {}",
             f.title,

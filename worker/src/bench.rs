@@ -13,10 +13,19 @@
 //! The second benchmark, `{"bench-requests": {"id": N, "requests": R}}` ([`BenchRequest::Requests`]),
 //! runs the request simulator's standard workload (`sim::requests::bench`) under eight balancing
 //! strategies, for the simulated requests per second in wasm (`tests/e2e/bench/requests-bench.mjs`).
+//!
+//! The third, `{"bench-resilience": {"id": N, "decisions": D, "clients": C, "seeds": S}}`
+//! ([`BenchRequest::Resilience`]), times each rate limiter's decisions on
+//! `sim::resilience::bench::limiter_run` and the backoff experiment's grid
+//! (`sim::resilience::bench::backoff_grid`, clients 1…C × 5 strategies × S seeds)
+//! (`tests/e2e/bench/resilience-bench.mjs`).
 
 use serde::{Deserialize, Serialize};
 use sim::cache::Request;
 use sim::requests::bench::{bench_run, BenchRun, BENCH_STRATEGIES};
+use sim::resilience::backoff::Strategy;
+use sim::resilience::bench::{backoff_grid, limiter_run};
+use sim::resilience::limiter::Algorithm;
 
 /// A benchmark request (a message the app's sweeps never send).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -36,6 +45,19 @@ pub enum BenchRequest {
         id: u32,
         /// About this many arrivals per strategy.
         requests: u64,
+    },
+    /// Rate-limiter decisions per second and the backoff experiment's grid
+    /// (`tests/e2e/bench/resilience-bench.mjs`).
+    #[serde(rename = "bench-resilience")]
+    Resilience {
+        /// Echoed in every reply.
+        id: u32,
+        /// Decisions per limiter.
+        decisions: u64,
+        /// The grid's largest client count.
+        clients: u32,
+        /// Seeds per grid cell.
+        seeds: u64,
     },
 }
 
@@ -83,6 +105,32 @@ pub enum BenchReply {
     /// Every strategy has run: the whole job's time.
     #[serde(rename = "bench-requests-done")]
     RequestsDone { id: u32, total_ms: f64 },
+    /// One limiter's decisions and their time.
+    #[serde(rename = "bench-limiter")]
+    Limiter {
+        id: u32,
+        algorithm: String,
+        decisions: u64,
+        admitted: u64,
+        ms: f64,
+    },
+    /// One backoff strategy's share of the grid: its runs, calls and time.
+    #[serde(rename = "bench-backoff")]
+    Backoff {
+        id: u32,
+        strategy: String,
+        runs: u64,
+        calls: u64,
+        ms: f64,
+        error: Option<String>,
+    },
+    /// The whole job's time, and the grid's alone.
+    #[serde(rename = "bench-resilience-done")]
+    ResilienceDone {
+        id: u32,
+        grid_ms: f64,
+        total_ms: f64,
+    },
 }
 
 /// Answers a benchmark request: builds the benchmark trace and runs [`mrc`] on it with every
@@ -106,7 +154,59 @@ pub fn handle(message: BenchRequest, mut now: impl FnMut() -> f64, post: impl Fn
         BenchRequest::Requests { id, requests } => {
             requests_bench(id, requests, &BENCH_STRATEGIES, now, post)
         }
+        BenchRequest::Resilience {
+            id,
+            decisions,
+            clients,
+            seeds,
+        } => resilience_bench(id, decisions, clients, seeds, now, post),
     }
+}
+
+/// Times every limiter's `decisions` and the backoff grid, posting one reply per limiter and per
+/// strategy, then [`BenchReply::ResilienceDone`].
+pub fn resilience_bench(
+    id: u32,
+    decisions: u64,
+    clients: u32,
+    seeds: u64,
+    mut now: impl FnMut() -> f64,
+    mut post: impl FnMut(BenchReply),
+) {
+    let start = now();
+    for alg in Algorithm::ALL {
+        let t = now();
+        let r = limiter_run(alg, decisions);
+        post(BenchReply::Limiter {
+            id,
+            algorithm: alg.id().to_string(),
+            decisions: r.decisions,
+            admitted: r.admitted,
+            ms: now() - t,
+        });
+    }
+    let grid = now();
+    for s in Strategy::CLASSIC {
+        let t = now();
+        let (g, error) = match backoff_grid(s, clients, seeds) {
+            Ok(g) => (g, None),
+            Err(e) => (Default::default(), Some(e)),
+        };
+        post(BenchReply::Backoff {
+            id,
+            strategy: s.id().to_string(),
+            runs: g.runs,
+            calls: g.calls,
+            ms: now() - t,
+            error,
+        });
+    }
+    let end = now();
+    post(BenchReply::ResilienceDone {
+        id,
+        grid_ms: end - grid,
+        total_ms: end - start,
+    });
 }
 
 /// Runs the request benchmark of `requests` arrivals under each of `strategies` and posts one
@@ -291,6 +391,52 @@ mod tests {
             BenchRequest::Requests {
                 id: 2,
                 requests: 1_000_000
+            }
+        );
+    }
+
+    #[test]
+    fn the_resilience_benchmark_posts_each_limiter_each_strategy_then_the_total() {
+        let mut out = Vec::new();
+        let mut t = 0.0;
+        let clock = || {
+            t += 1.0;
+            t
+        };
+        resilience_bench(7, 1_000, 3, 2, clock, |m| out.push(m));
+        assert_eq!(out.len(), 7 + 5 + 1, "{out:?}");
+        let BenchReply::Limiter {
+            id: 7,
+            algorithm,
+            decisions: 1_000,
+            admitted,
+            ..
+        } = &out[0]
+        else {
+            panic!("{:?}", out[0]);
+        };
+        assert_eq!(algorithm, "token-bucket");
+        assert_eq!(
+            *admitted,
+            limiter_run(Algorithm::TokenBucket, 1_000).admitted
+        );
+        assert!(
+            matches!(&out[7], BenchReply::Backoff { runs: 6, error: None, strategy, .. } if strategy == "none"),
+            "{:?}",
+            out[7]
+        );
+        assert!(matches!(out[12], BenchReply::ResilienceDone { id: 7, .. }));
+        let request: BenchRequest = serde_json::from_str(
+            r#"{"bench-resilience": {"id": 1, "decisions": 10, "clients": 100, "seeds": 20}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            request,
+            BenchRequest::Resilience {
+                id: 1,
+                decisions: 10,
+                clients: 100,
+                seeds: 20
             }
         );
     }

@@ -7,5 +7,6 @@
 //! times and outcomes it was given, so the same calls give the same answers natively and in wasm.
 
 pub mod backoff;
+pub mod bench;
 pub mod breaker;
 pub mod limiter;

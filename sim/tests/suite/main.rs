@@ -61,6 +61,7 @@ mod requests_known_answers;
 mod requests_properties;
 mod requests_theory;
 mod requests_throughput;
+mod resilience_throughput;
 mod ring_frame;
 mod ring_known_answers;
 mod ring_modulo;
