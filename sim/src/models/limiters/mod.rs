@@ -197,9 +197,7 @@ pub struct LimiterModel {
 
 impl LimiterModel {
     fn span_us(&self) -> u64 {
-        (self.setup.budget.window_us * 3)
-            .max(2_000_000)
-            .min(MAX_SPAN_US)
+        (self.setup.budget.window_us * 3).clamp(2_000_000, MAX_SPAN_US)
     }
 
     fn schedule_next(&mut self, ctx: &mut Ctx<'_, Self>) {
