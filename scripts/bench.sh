@@ -16,6 +16,9 @@
 #      and in the page's background worker                              (tests/e2e/bench/sweep-bench.mjs)
 #   8. the request simulator: 1,000,000 requests under each of eight balancing strategies, natively
 #      and in the app's worker, with the same requests and events on both (tests/e2e/bench/requests-bench.mjs)
+#   9. traffic control: decisions per second of each rate limiter, and the backoff experiment's
+#      grid (1-100 clients x 5 strategies x 20 seeds), natively and in the app's worker, with the
+#      same admissions and calls on both                               (tests/e2e/bench/resilience-bench.mjs)
 #
 #   bash scripts/bench.sh                  # setup, release build, all benchmarks
 #   RUNS=9 bash scripts/bench.sh           # more page loads for the median
@@ -107,6 +110,15 @@ if cargo test -q -p sim --release --test suite requests_throughput:: -- --ignore
     node tests/e2e/bench/requests-bench.mjs --native /tmp/sdp-bench-requests.log || notes+=("requests: the worker's runs differ from native, or did not finish")
 else
     notes+=("requests: the native benchmark failed; log: /tmp/sdp-bench-requests.log")
+fi
+
+echo
+say "9. traffic control: limiter decisions per second and the backoff grid, native (release) and in the worker"
+if cargo test -q -p sim --release --test suite resilience_throughput:: -- --ignored --nocapture --test-threads 1 >/tmp/sdp-bench-resilience.log 2>&1; then
+    grep -E 'decisions/s|runs,|grid' /tmp/sdp-bench-resilience.log | sed 's/^/native /'
+    node tests/e2e/bench/resilience-bench.mjs --native /tmp/sdp-bench-resilience.log || notes+=("resilience: the worker's runs differ from native, or did not finish")
+else
+    notes+=("resilience: the native benchmark failed; log: /tmp/sdp-bench-resilience.log")
 fi
 
 if [ ${#notes[@]} -gt 0 ]; then

@@ -13,60 +13,18 @@
 //
 //   node tests/e2e/bench/mrc-bench.mjs [--dist dist] [--native FILE]
 import fs from 'node:fs';
-import path from 'node:path';
-import { launchBrowser, newPage } from '../browser.mjs';
-import { startServer, DIST_DIR } from '../server.mjs';
+import { arg, fmt, runWorkerBench } from './worker-bench.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
-const dist = path.resolve(arg('dist', DIST_DIR));
 const nativeFile = arg('native');
-if (!fs.existsSync(path.join(dist, 'sweep-worker_loader.js'))) {
-  console.error(`no sweep worker in ${dist}: build the app first (trunk build --release --offline)`);
-  process.exit(2);
-}
-const fmt = (x) => Math.round(x).toLocaleString('en-US');
-
-const server = await startServer({ root: dist });
-const browser = await launchBrowser();
-let replies;
-try {
-  const page = await newPage(browser);
-  // Any document of the server's origin will do: no app runs beside the worker.
-  await page.goto(`${server.url}/manifest.webmanifest`);
-  page.on('console', (m) => {
-    if (m.type() === 'log') console.log(`  ${m.text()}`);
-  });
-  replies = await page.evaluate(() => new Promise((resolve, reject) => {
-    // BigInts (u64 on the wire) as numbers: every figure here is far below 2^53.
-    const plain = (v) => JSON.parse(JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? Number(x) : x)));
-    const worker = new Worker('./sweep-worker_loader.js');
-    const out = [];
-    worker.onerror = (e) => reject(new Error(`worker error: ${e.message}`));
-    worker.onmessage = ({ data }) => {
-      if (data === 'Ready') {
-        worker.postMessage({ 'bench-mrc': { id: 1 } });
-        return;
-      }
-      const [tag, body] = Object.entries(plain(data))[0];
-      out.push({ tag, ...body });
-      if (tag === 'bench-mrc-trace') console.log(`trace built in ${body.ms.toFixed(0)} ms`);
-      if (tag === 'bench-mrc-policy') console.log(`${body.policy}: ${(body.ms / 1000).toFixed(1)} s`);
-      if (tag === 'bench-mrc-done') {
-        worker.terminate();
-        resolve(out);
-      }
-    };
-  }));
-  // (A bare document asks for /favicon.ico, which the app does not serve: not the worker's error.)
-  const errors = page.errors.filter((e) => !e.includes('/favicon.ico'));
-  if (errors.length) throw new Error(`errors in the page: ${errors.join('; ')}`);
-} finally {
-  await browser.close();
-  await server.close();
-}
+const replies = await runWorkerBench({
+  message: { 'bench-mrc': { id: 1 } },
+  doneTag: 'bench-mrc-done',
+  prefix: 'bench-mrc',
+  onReply: (r) => {
+    if (r.tag === 'bench-mrc-trace') console.log(`trace built in ${r.ms.toFixed(0)} ms`);
+    if (r.tag === 'bench-mrc-policy') console.log(`${r.policy}: ${(r.ms / 1000).toFixed(1)} s`);
+  },
+});
 
 const trace = replies.find((r) => r.tag === 'bench-mrc-trace');
 const done = replies.find((r) => r.tag === 'bench-mrc-done');

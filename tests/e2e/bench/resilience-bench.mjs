@@ -12,56 +12,15 @@
 //
 //   node tests/e2e/bench/resilience-bench.mjs [--dist dist] [--decisions 10000000] [--native FILE]
 import fs from 'node:fs';
-import path from 'node:path';
-import { launchBrowser, newPage } from '../browser.mjs';
-import { startServer, DIST_DIR } from '../server.mjs';
+import { arg, fmt, runWorkerBench } from './worker-bench.mjs';
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
-const dist = path.resolve(arg('dist', DIST_DIR));
 const decisions = Number(arg('decisions', '10000000'));
 const nativeFile = arg('native');
-if (!fs.existsSync(path.join(dist, 'sweep-worker_loader.js'))) {
-  console.error(`no sweep worker in ${dist}: build the app first (trunk build --release --offline)`);
-  process.exit(2);
-}
-const fmt = (x) => Math.round(x).toLocaleString('en-US');
-
-const server = await startServer({ root: dist });
-const browser = await launchBrowser();
-let replies;
-try {
-  const page = await newPage(browser);
-  await page.goto(`${server.url}/manifest.webmanifest`);
-  replies = await page.evaluate((decisions) => new Promise((resolve, reject) => {
-    const plain = (v) => JSON.parse(JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? Number(x) : x)));
-    const worker = new Worker('./sweep-worker_loader.js');
-    const out = [];
-    worker.onerror = (e) => reject(new Error(`worker error: ${e.message}`));
-    worker.onmessage = ({ data }) => {
-      if (data === 'Ready') {
-        worker.postMessage({ 'bench-resilience': { id: 1, decisions, clients: 100, seeds: 20 } });
-        return;
-      }
-      const [tag, body] = Object.entries(plain(data))[0];
-      out.push({ tag, ...body });
-      if (tag === 'bench-resilience-done') {
-        worker.terminate();
-        resolve(out);
-      } else if (!['bench-limiter', 'bench-backoff'].includes(tag)) {
-        worker.terminate();
-        reject(new Error(`unexpected reply ${JSON.stringify(plain(data))}`));
-      }
-    };
-  }), decisions);
-  const errors = page.errors.filter((e) => !e.includes('/favicon.ico'));
-  if (errors.length) throw new Error(`errors in the page: ${errors.join('; ')}`);
-} finally {
-  await browser.close();
-  await server.close();
-}
+const replies = await runWorkerBench({
+  message: { 'bench-resilience': { id: 1, decisions, clients: 100, seeds: 20 } },
+  doneTag: 'bench-resilience-done',
+  prefix: 'bench-',
+});
 
 // `token-bucket: 10000000 decisions, 5000123 admitted in 0.123 s` and
 // `full-jitter: 2000 runs, 123456 calls in 1.234 s` from the native benchmark.
