@@ -5,11 +5,15 @@
 // of sharing a limit side by side; the gateways sweep draws exactly the CLI's medians.
 // Every figure is `sdp run rate-limiters --preset ID --json` at 20 s.
 import assert from 'node:assert/strict';
-import { useApp, tid, lessonReady, waitForDataValue, sweepMatchesCli } from './harness.mjs';
+import { useApp, tid, waitForDataValue, sweepMatchesCli } from './harness.mjs';
 
 const app = useApp();
 const LESSON = '#/lesson/rate-limiters';
-const ready = (page) => lessonReady(page, 'lanes-diagram');
+// The lanes are HTML rows with a stretched SVG strip each: wait for the block, not an <svg>.
+const ready = async (page) => {
+  await page.locator(tid('lesson-page')).waitFor();
+  await page.locator(tid('lanes-diagram')).waitFor();
+};
 const text = (page, id) => page.locator(tid(id)).first().textContent();
 
 app.test('seven lanes on one stream: playing fills them, and at 20 s the buckets and GCRA agree', async ({ open }) => {
