@@ -24,13 +24,14 @@ const replies = await runWorkerBench({
 
 // `token-bucket: 10000000 decisions, 5000123 admitted in 0.123 s` and
 // `full-jitter: 2000 runs, 123456 calls in 1.234 s` from the native benchmark.
+// (The test harness may print its progress dot just before the first line: `.?`.)
 const native = new Map();
 if (nativeFile) {
   const text = fs.readFileSync(nativeFile, 'utf8');
-  for (const m of text.matchAll(/^([a-z-]+): (\d+) decisions, (\d+) admitted in ([\d.]+) s/gm)) {
+  for (const m of text.matchAll(/^\.?([a-z-]+): (\d+) decisions, (\d+) admitted in ([\d.]+) s/gm)) {
     native.set(m[1], { count: Number(m[3]), s: Number(m[4]) });
   }
-  for (const m of text.matchAll(/^([a-z-]+): (\d+) runs, (\d+) calls in ([\d.]+) s/gm)) {
+  for (const m of text.matchAll(/^\.?([a-z-]+): (\d+) runs, (\d+) calls in ([\d.]+) s/gm)) {
     native.set(m[1], { count: Number(m[3]), s: Number(m[4]) });
   }
 }
