@@ -307,24 +307,8 @@ fn moved_vs_servers_follows_the_modulo_curve_for_hash_only() {
 /// never reached.
 #[test]
 fn the_load_bound_trades_stickiness_for_latency() {
-    let lesson = catalog::lesson(LESSON).unwrap();
-    let def = lesson
-        .sweeps
-        .iter()
-        .find(|s| s.id == "bound-vs-stickiness")
-        .unwrap()
-        .clone();
-    let scenario = lesson.scenario(def.preset.as_deref()).unwrap();
-    let result = run_all(SweepRequest::for_scenario(&lesson, &scenario, &def).unwrap()).unwrap();
-    let csv = result.to_csv();
-    let series = |name: &str, metric: &str| -> Vec<f64> {
-        csv.lines()
-            .skip(1)
-            .map(|l| l.split(',').collect::<Vec<_>>())
-            .filter(|f| f[0] == name && f[1] == metric)
-            .map(|f| f[4].parse().unwrap())
-            .collect()
-    };
+    let csv = common::sweep_csv(LESSON, "bound-vs-stickiness");
+    let series = |name: &str, metric: &str| common::sweep_medians(&csv, name, metric);
     let sticky = series("bounded-load", "sticky_percent");
     let p99 = series("bounded-load", "p99_ms");
     assert_eq!(sticky.len(), 13);

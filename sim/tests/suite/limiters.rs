@@ -13,7 +13,6 @@ use sim::engine::Simulation;
 use sim::registry;
 use sim::resilience::limiter::{max_in_window, Algorithm, Budget, Decision, Limiter};
 use sim::rng::SimRng;
-use sim::sweep::{run_all, SweepRequest};
 use sim::time::SimTime;
 
 use crate::common;
@@ -311,25 +310,8 @@ fn bad_inputs_are_refused_with_a_reason() {
 /// 60); an atomic store stays at one limiter's figure; an even split stays at or under it.
 #[test]
 fn the_gateways_sweep() {
-    let lesson = catalog::lesson(LESSON).unwrap();
-    let def = lesson
-        .sweeps
-        .iter()
-        .find(|s| s.id == "gateways")
-        .unwrap()
-        .clone();
-    let scenario = lesson.scenario(def.preset.as_deref()).unwrap();
-    let result = run_all(SweepRequest::for_scenario(&lesson, &scenario, &def).unwrap()).unwrap();
-    assert!(result.complete());
-    let csv = result.to_csv();
-    let series = |name: &str| -> Vec<f64> {
-        csv.lines()
-            .skip(1)
-            .map(|l| l.split(',').collect::<Vec<_>>())
-            .filter(|f| f[0] == name)
-            .map(|f| f[4].parse().unwrap())
-            .collect()
-    };
+    let csv = common::sweep_csv(LESSON, "gateways");
+    let series = |name: &str| common::sweep_medians(&csv, name, "admitted_per_window");
     let (local, atomic, share) = (series("local"), series("shared-atomic"), series("share"));
     assert_eq!((local.len(), atomic.len(), share.len()), (16, 16, 16));
     for n in 1..=5 {

@@ -118,3 +118,30 @@ pub fn variant(base: &Scenario, v: &CompareVariant) -> Scenario {
         .extend(v.params.iter().map(|(k, x)| (k.clone(), x.to_text())));
     s
 }
+
+/// Runs the declared sweep `sweep` of `lesson` on its own setup to the end and returns its CSV
+/// (`SweepResult::to_csv`).
+pub fn sweep_csv(lesson: &str, sweep: &str) -> String {
+    let lesson = catalog::lesson(lesson).unwrap_or_else(|| panic!("lesson {lesson} exists"));
+    let def = lesson
+        .sweeps
+        .iter()
+        .find(|s| s.id == sweep)
+        .unwrap_or_else(|| panic!("{} declares sweep {sweep}", lesson.id))
+        .clone();
+    let scenario = lesson.scenario(def.preset.as_deref()).unwrap();
+    let request = sim::sweep::SweepRequest::for_scenario(&lesson, &scenario, &def).unwrap();
+    let result = sim::sweep::run_all(request).unwrap();
+    assert!(result.complete());
+    result.to_csv()
+}
+
+/// The medians of series `series` and metric `metric` in a sweep's CSV, in the swept order.
+pub fn sweep_medians(csv: &str, series: &str, metric: &str) -> Vec<f64> {
+    csv.lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[0] == series && f[1] == metric)
+        .map(|f| f[4].parse().unwrap())
+        .collect()
+}
