@@ -352,6 +352,8 @@ impl Lane {
     }
 
     fn tally(&mut self, now: u64, user: u32, d: Decision, span: u64) {
+        // Queued requests due by now reach the service before this one.
+        self.flush(now);
         if user != 0 {
             self.light_requests += 1;
         }
@@ -360,7 +362,6 @@ impl Lane {
                 self.admitted += 1;
                 self.max_delay_us = self.max_delay_us.max(delay_us);
                 if delay_us == 0 {
-                    self.flush(now);
                     self.peak.push(now);
                     MarkKind::Ok
                 } else {
@@ -378,7 +379,6 @@ impl Lane {
                 MarkKind::Rejected
             }
         };
-        self.flush(now);
         self.marks.push_back((now, mark));
         while self
             .marks
