@@ -30,10 +30,10 @@ use crate::models::cache_policy::frame::CacheFrame;
 use crate::models::cache_policy::CachePolicyModel;
 use crate::models::hash_ring::RingFrame;
 use crate::models::lanes::LanesFrame;
-#[cfg(feature = "resilience")]
-use crate::models::limiters::LimiterModel;
 use crate::models::shard_view::ShardFrame;
 use crate::models::store_view::StoreFrame;
+#[cfg(feature = "resilience")]
+use crate::models::{breakers::BreakerModel, limiters::LimiterModel};
 #[cfg(feature = "caching")]
 use crate::models::{cache_expiry::CacheExpiry, cache_tiers::CacheTiers, cache_write::CacheWrite};
 #[cfg(feature = "hashing")]
@@ -163,6 +163,8 @@ registry! {
         BalancerModel,
         #[cfg(feature = "resilience")]
         LimiterModel,
+        #[cfg(feature = "resilience")]
+        BreakerModel,
     }
 }
 

@@ -13,7 +13,7 @@
 //! virtual-DOM node per element), which keeps the diagram's code in the app's wasm small.
 
 use super::{DiagramKind, Emphasis};
-use sim::models::lanes::{LaneView, LanesFrame, MarkKind};
+use sim::models::lanes::{BandState, LaneView, LanesFrame, MarkKind};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::rc::Rc;
@@ -86,6 +86,26 @@ fn strip_open(out: &mut String, extra: &str) {
     );
 }
 
+/// A breaker's open and half-open periods within the strip, as shaded bands behind its marks.
+fn bands_markup(lane: &LaneView, now: u64, span: u64) -> String {
+    let bands: Vec<(u64, BandState)> = lane.unpacked_bands().collect();
+    let mut out = String::new();
+    for (i, &(from, state)) in bands.iter().enumerate() {
+        let to = bands.get(i + 1).map_or(now, |b| b.0).min(now);
+        if state == BandState::Closed || to < now.saturating_sub(span) {
+            continue;
+        }
+        let (x0, x1) = (x_of(from, now, span), x_of(to, now, span));
+        let _ = write!(
+            out,
+            r#"<rect class="lane-band {}" x="{x0:.1}" y="0" width="{:.1}" height="{STRIP_H}"/>"#,
+            state.name(),
+            (x1 - x0).max(1.0)
+        );
+    }
+    out
+}
+
 fn lane_row(out: &mut String, f: &LanesFrame, lane: &LaneView, emphasis: &Emphasis) {
     let now = f.now.as_us();
     let span = f.span_us.max(1);
@@ -94,21 +114,27 @@ fn lane_row(out: &mut String, f: &LanesFrame, lane: &LaneView, emphasis: &Emphas
     let id = esc(&lane.id);
     let _ = write!(
         out,
-        r#"<div class="lane{}" data-testid="lane-{id}"{} data-ok="{}" data-rejected="{}" data-delayed="{}"><div class="lane-head"><b class="lane-label">{}</b><span class="lane-gauge" aria-hidden="true"><i style="width:{:.1}%"></i></span><span class="lane-gauge-text" data-testid="lane-{id}-gauge">{}</span></div>"#,
+        r#"<div class="lane{}" data-testid="lane-{id}"{}{} data-ok="{}" data-rejected="{}" data-delayed="{}" data-failed="{}"><div class="lane-head"><b class="lane-label">{}</b><span class="lane-gauge" aria-hidden="true"><i style="width:{:.1}%"></i></span><span class="lane-gauge-text" data-testid="lane-{id}-gauge">{}</span></div>"#,
         if hl { " lane-hl" } else { "" },
         if hl {
             r#" data-highlighted="true""#
         } else {
             ""
         },
+        match lane.unpacked_bands().last() {
+            Some((_, state)) => format!(r#" data-state="{}""#, state.name()),
+            None => String::new(),
+        },
         count(MarkKind::Ok),
         count(MarkKind::Rejected),
         count(MarkKind::Delayed),
+        count(MarkKind::Failed),
         esc(&lane.label),
         100.0 * lane.fill.clamp(0.0, 1.0),
         esc(&lane.gauge),
     );
     strip_open(out, "");
+    out.push_str(&bands_markup(lane, now, span));
     if lane.window_us > 0 {
         let x0 = x_of(now.saturating_sub(lane.window_us), now, span);
         let _ = write!(
@@ -196,10 +222,11 @@ fn grid(f: &LanesFrame, emphasis: &Emphasis) -> String {
     }
     // Time labels back from now: every second (or half second on a short strip).
     out.push_str(r#"<div class="lane lanes-axis" aria-hidden="true"><div class="lane-head"></div><div class="lane-times">"#);
-    let step = if span >= 4_000_000 {
-        1_000_000
-    } else {
-        500_000
+    let step = match span {
+        s if s >= 16_000_000 => 5_000_000,
+        s if s >= 8_000_000 => 2_000_000,
+        s if s >= 4_000_000 => 1_000_000,
+        _ => 500_000,
     };
     let mut back = 0;
     while back <= span {
@@ -243,6 +270,7 @@ mod tests {
             admitted: 2,
             rejected: 1,
             extra: String::new(),
+            bands: Vec::new(),
         }
     }
 
@@ -266,6 +294,24 @@ mod tests {
             1
         );
         assert!(marks_path(&l, MarkKind::Delayed, 4_000, 4_000).is_empty());
+    }
+
+    #[test]
+    fn bands_shade_open_and_half_open_periods_within_the_strip() {
+        let mut l = lane(&[]);
+        l.bands = vec![
+            BandState::Closed.pack(0),
+            BandState::Open.pack(1_000),
+            BandState::HalfOpen.pack(3_000),
+            BandState::Closed.pack(3_500),
+        ];
+        let m = bands_markup(&l, 4_000, 4_000);
+        assert_eq!(m.matches("lane-band open").count(), 1);
+        assert_eq!(m.matches("lane-band half-open").count(), 1);
+        // Open from 1 ms to 3 ms: a quarter of the way along, half the strip wide.
+        assert!(m.contains(r#"x="250.0" y="0" width="500.0""#), "{m}");
+        // Long before the strip, nothing is drawn.
+        assert!(bands_markup(&l, 100_000, 4_000).is_empty());
     }
 
     #[test]

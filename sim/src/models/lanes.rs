@@ -95,9 +95,57 @@ pub struct LaneView {
     pub rejected: u64,
     /// One more total in words (`826 lost updates`), or empty.
     pub extra: String,
+    /// The mechanism's state over time, for a breaker: each entry packed as
+    /// `from_us << 2 | state` ([`BandState::pack`]), oldest first, each lasting until the next
+    /// (the last until now); the first starts at or before the strip. Empty: no states to show.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bands: Vec<u64>,
+}
+
+/// A breaker's state, as a band behind a lane's marks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BandState {
+    /// Calls flow (no band).
+    Closed = 0,
+    /// Calls are rejected.
+    Open,
+    /// Probes are let through.
+    HalfOpen,
+}
+
+impl BandState {
+    /// A band starting at `t_us`, packed: `t_us << 2 | code`.
+    pub const fn pack(self, t_us: u64) -> u64 {
+        (t_us << 2) | self as u64
+    }
+
+    /// The state a packed band's low two bits name.
+    pub const fn from_code(code: u64) -> BandState {
+        match code & 3 {
+            1 => BandState::Open,
+            2 => BandState::HalfOpen,
+            _ => BandState::Closed,
+        }
+    }
+
+    /// Its name in class names and test ids (`closed`, `open`, `half-open`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            BandState::Closed => "closed",
+            BandState::Open => "open",
+            BandState::HalfOpen => "half-open",
+        }
+    }
 }
 
 impl LaneView {
+    /// The bands unpacked: (start µs, state).
+    pub fn unpacked_bands(&self) -> impl Iterator<Item = (u64, BandState)> + '_ {
+        self.bands
+            .iter()
+            .map(|&b| (b >> 2, BandState::from_code(b)))
+    }
+
     /// The marks unpacked: (time µs, kind).
     pub fn unpacked(&self) -> impl Iterator<Item = (u64, MarkKind)> + '_ {
         self.marks.iter().map(|&m| (m >> 2, MarkKind::from_code(m)))

@@ -2,6 +2,7 @@
 //! shape (parameters, inputs, events, frame, metrics).
 
 pub mod balancer;
+pub mod breakers;
 pub mod cache_expiry;
 pub mod cache_policy;
 pub mod cache_tiers;

@@ -194,11 +194,20 @@ pub trait Balancer: BalancerClone {
 pub trait BalancerClone {
     /// A boxed copy.
     fn clone_box(&self) -> Box<dyn Balancer>;
+
+    /// The strategy as [`std::any::Any`], so a model that installed a wrapper of its own (a
+    /// circuit breaker in the caller) can read its state back from
+    /// [`Simulation::balancer`](crate::requests::Simulation::balancer).
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 impl<T: Balancer + Clone + 'static> BalancerClone for T {
     fn clone_box(&self) -> Box<dyn Balancer> {
         Box::new(self.clone())
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 }
 

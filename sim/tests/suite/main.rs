@@ -18,6 +18,7 @@ mod balance_threshold;
 mod balancer_model;
 mod bounded_properties;
 mod breaker;
+mod breaker_model;
 mod cache_attach;
 mod cache_classic;
 mod cache_classic_models;

@@ -593,6 +593,7 @@ impl Model for LimiterModel {
                     } else {
                         String::new()
                     },
+                    bands: Vec::new(),
                 }
             })
             .collect();
