@@ -140,6 +140,17 @@ impl fmt::Display for ParamError {
 
 impl std::error::Error for ParamError {}
 
+impl ParamError {
+    /// `value` of parameter `param` is refused; `allowed` says what would be taken.
+    pub fn new(param: &str, value: impl Into<String>, allowed: impl Into<String>) -> Self {
+        ParamError {
+            param: param.to_string(),
+            value: value.into(),
+            allowed: allowed.into(),
+        }
+    }
+}
+
 impl ParamSpec {
     /// An integer parameter.
     pub fn int(name: &str, label: &str, default: i64, min: i64, max: i64, step: i64) -> Self {

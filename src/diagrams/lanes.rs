@@ -98,9 +98,10 @@ fn bands_markup(lane: &LaneView, now: u64, span: u64) -> String {
         let (x0, x1) = (x_of(from, now, span), x_of(to, now, span));
         let _ = write!(
             out,
-            r#"<rect class="lane-band {}" x="{x0:.1}" y="0" width="{:.1}" height="{STRIP_H}"/>"#,
+            r#"<rect class="lane-band {}" x="{x0:.1}" y="1" width="{:.1}" height="{}"/>"#,
             state.name(),
-            (x1 - x0).max(1.0)
+            (x1 - x0).max(1.0),
+            STRIP_H - 2.0
         );
     }
     out
@@ -114,8 +115,13 @@ fn lane_row(out: &mut String, f: &LanesFrame, lane: &LaneView, emphasis: &Emphas
     let id = esc(&lane.id);
     let _ = write!(
         out,
-        r#"<div class="lane{}" data-testid="lane-{id}"{}{} data-ok="{}" data-rejected="{}" data-delayed="{}" data-failed="{}"><div class="lane-head"><b class="lane-label">{}</b><span class="lane-gauge" aria-hidden="true"><i style="width:{:.1}%"></i></span><span class="lane-gauge-text" data-testid="lane-{id}-gauge">{}</span></div>"#,
+        r#"<div class="lane{}{}" data-testid="lane-{id}"{}{} data-ok="{}" data-rejected="{}" data-delayed="{}" data-failed="{}"><div class="lane-head"><b class="lane-label">{}</b><span class="lane-gauge" aria-hidden="true"><i style="width:{:.1}%"></i></span><span class="lane-gauge-text" data-testid="lane-{id}-gauge">{}</span></div>"#,
         if hl { " lane-hl" } else { "" },
+        if lane.bands.is_empty() {
+            ""
+        } else {
+            " lane-stateful"
+        },
         if hl {
             r#" data-highlighted="true""#
         } else {
@@ -309,7 +315,7 @@ mod tests {
         assert_eq!(m.matches("lane-band open").count(), 1);
         assert_eq!(m.matches("lane-band half-open").count(), 1);
         // Open from 1 ms to 3 ms: a quarter of the way along, half the strip wide.
-        assert!(m.contains(r#"x="250.0" y="0" width="500.0""#), "{m}");
+        assert!(m.contains(r#"x="250.0" y="1" width="500.0""#), "{m}");
         // Long before the strip, nothing is drawn.
         assert!(bands_markup(&l, 100_000, 4_000).is_empty());
     }

@@ -5,6 +5,7 @@
 
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 
 /// Most marks a lane carries (the newest).
 pub const MAX_MARKS: usize = 400;
@@ -149,5 +150,59 @@ impl LaneView {
     /// The marks unpacked: (time µs, kind).
     pub fn unpacked(&self) -> impl Iterator<Item = (u64, MarkKind)> + '_ {
         self.marks.iter().map(|&m| (m >> 2, MarkKind::from_code(m)))
+    }
+}
+
+/// A lane's recent marks, or the offered stream's arrivals, oldest first: at most
+/// [`MAX_MARKS`], none more than a span older than the newest. A model keeps one per lane and
+/// reads the part a frame shows with [`Recent::packed`] or [`Recent::times`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Recent(VecDeque<(u64, MarkKind)>);
+
+impl Recent {
+    /// Adds a mark at `t_us` (not before the last one) and forgets what falls out.
+    pub fn push(&mut self, t_us: u64, kind: MarkKind, span_us: u64) {
+        self.0.push_back((t_us, kind));
+        while self
+            .0
+            .front()
+            .is_some_and(|&(m, _)| m + span_us < t_us || self.0.len() > MAX_MARKS)
+        {
+            self.0.pop_front();
+        }
+    }
+
+    fn within(&self, since: u64, now: u64) -> impl Iterator<Item = &(u64, MarkKind)> + '_ {
+        self.0.iter().filter(move |(m, _)| *m >= since && *m <= now)
+    }
+
+    /// The marks from `since` to `now`, packed for [`LaneView::marks`].
+    pub fn packed(&self, since: u64, now: u64) -> Vec<u64> {
+        self.within(since, now).map(|&(m, k)| k.pack(m)).collect()
+    }
+
+    /// The marks' times from `since` to `now`, for [`LanesFrame::arrivals`].
+    pub fn times(&self, since: u64, now: u64) -> Vec<u64> {
+        self.within(since, now).map(|&(m, _)| m).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_keeps_a_span_and_at_most_max_marks() {
+        let mut r = Recent::default();
+        for t in 0..10 {
+            r.push(t * 1_000, MarkKind::Ok, 4_000);
+        }
+        // 5–9 ms are within 4 ms of the newest (9 ms).
+        assert_eq!(r.times(0, 9_000), vec![5_000, 6_000, 7_000, 8_000, 9_000]);
+        assert_eq!(r.packed(8_000, 8_500), vec![MarkKind::Ok.pack(8_000)]);
+        for t in 0..(MAX_MARKS as u64 + 50) {
+            r.push(10_000 + t, MarkKind::Rejected, 1_000_000);
+        }
+        assert_eq!(r.times(0, u64::MAX).len(), MAX_MARKS);
     }
 }

@@ -31,7 +31,7 @@ mod spec;
 
 use crate::model::{ActionSpec, Ctx, InputError, Metric, MetricGroup, MetricValue, Metrics, Model};
 use crate::models::balancer::tick_us;
-use crate::models::lanes::{BandState, LaneView, LanesFrame, MarkKind, MAX_MARKS};
+use crate::models::lanes::{BandState, LaneView, LanesFrame, MarkKind, Recent};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::query::Queries;
 use crate::requests::{self, Action, ServerId, ServerState};
@@ -42,7 +42,6 @@ use crate::trace::Narrate;
 use gate::{Call, Gate};
 use spec::{num, LaneKind, Outage, Setup};
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 /// How much history a strip shows at most, µs.
@@ -139,7 +138,7 @@ struct Lane {
     label: String,
     sim: requests::Simulation,
     sink: Rc<RefCell<Vec<Call>>>,
-    marks: VecDeque<(u64, MarkKind)>,
+    marks: Recent,
     sent: u64,
     rejected: u64,
     succeeded: u64,
@@ -172,14 +171,7 @@ impl Lane {
     }
 
     fn push_mark(&mut self, t: u64, kind: MarkKind) {
-        self.marks.push_back((t, kind));
-        while self
-            .marks
-            .front()
-            .is_some_and(|&(m, _)| m + SPAN_US < t || self.marks.len() > MAX_MARKS)
-        {
-            self.marks.pop_front();
-        }
+        self.marks.push(t, kind, SPAN_US);
     }
 
     /// What a breaker has opened: entries into the open state.
@@ -205,7 +197,7 @@ pub struct BreakerModel {
     /// When the latest outage ended, µs.
     outage_ended: Option<u64>,
     /// Arrival times within the span (lane 0's calls).
-    arrivals: VecDeque<u64>,
+    arrivals: Recent,
     note: String,
     stopped: Option<String>,
 }
@@ -234,7 +226,7 @@ impl BreakerModel {
                     Call::Sent { at } => {
                         lane.sent += 1;
                         if i == 0 {
-                            self.arrivals.push_back(at.as_us());
+                            self.arrivals.push(at.as_us(), MarkKind::Ok, SPAN_US);
                         }
                     }
                     Call::Rejected { at } => {
@@ -244,7 +236,7 @@ impl BreakerModel {
                         }
                         lane.push_mark(at.as_us(), MarkKind::Rejected);
                         if i == 0 {
-                            self.arrivals.push_back(at.as_us());
+                            self.arrivals.push(at.as_us(), MarkKind::Ok, SPAN_US);
                         }
                     }
                     Call::Done { at, ok, latency_us } => {
@@ -272,14 +264,6 @@ impl BreakerModel {
                     transition,
                 });
             }
-        }
-        let now = self.now.as_us();
-        while self
-            .arrivals
-            .front()
-            .is_some_and(|&a| a + SPAN_US < now || self.arrivals.len() > MAX_MARKS)
-        {
-            self.arrivals.pop_front();
         }
         if let Some(e) = error {
             ctx.record(BreakerRecord::Stopped(e.clone()));
@@ -352,7 +336,11 @@ impl BreakerModel {
             ctx.record(BreakerRecord::Outage(format!(
                 "{} {} already up at full speed: nothing to recover",
                 self.which(),
-                if self.setup.failing == 1 { "was" } else { "were" }
+                if self.setup.failing == 1 {
+                    "was"
+                } else {
+                    "were"
+                }
             )));
         }
         Ok(())
@@ -534,7 +522,7 @@ impl Model for BreakerModel {
                 label: lane_label(&setup, kind),
                 sim,
                 sink,
-                marks: VecDeque::new(),
+                marks: Recent::default(),
                 sent: 0,
                 rejected: 0,
                 succeeded: 0,
@@ -566,7 +554,7 @@ impl Model for BreakerModel {
             now: SimTime::ZERO,
             outage_since: None,
             outage_ended: None,
-            arrivals: VecDeque::new(),
+            arrivals: Recent::default(),
             note: "Calls start at 0 s: press play.".into(),
             stopped: None,
         })
@@ -645,12 +633,7 @@ impl Model for BreakerModel {
                     label: l.label.clone(),
                     fill,
                     gauge,
-                    marks: l
-                        .marks
-                        .iter()
-                        .filter(|(m, _)| *m >= since && *m <= t)
-                        .map(|&(m, k)| k.pack(m))
-                        .collect(),
+                    marks: l.marks.packed(since, t),
                     ticks_us: 0,
                     window_us: 0,
                     admitted: l.succeeded,
@@ -664,12 +647,7 @@ impl Model for BreakerModel {
             now,
             span_us: span,
             title: self.setup.title(),
-            arrivals: self
-                .arrivals
-                .iter()
-                .copied()
-                .filter(|&a| a >= since && a <= t)
-                .collect(),
+            arrivals: self.arrivals.times(since, t),
             lanes,
             note: match &self.stopped {
                 Some(why) => format!("Stopped: {why}"),
@@ -965,13 +943,12 @@ fn open_time_us(transitions: &[Transition], now: SimTime) -> u64 {
 }
 
 fn lane_label(s: &Setup, kind: LaneKind) -> String {
-    let wait = format!("{} s", num(s.open_us as f64 / 1e6));
     match kind {
         LaneKind::None => "No breaker".into(),
-        LaneKind::Python => format!("Python: {} in a row, {wait}", s.failures),
+        LaneKind::Python => format!("Python: {} in a row", s.failures),
         LaneKind::PythonZero => "Python, time-0 bug".into(),
-        LaneKind::Gobreaker => format!("gobreaker: {} in a row, {wait}", s.failures),
-        LaneKind::CountWindow => format!("Last {} calls ≥ {}%, {wait}", s.window, s.failure_rate),
-        LaneKind::TimeWindow => format!("Last {} s ≥ {}%, {wait}", s.window_s, s.failure_rate),
+        LaneKind::Gobreaker => format!("gobreaker: {} in a row", s.failures),
+        LaneKind::CountWindow => format!("Last {} calls ≥ {}%", s.window, s.failure_rate),
+        LaneKind::TimeWindow => format!("Last {} s ≥ {}%", s.window_s, s.failure_rate),
     }
 }

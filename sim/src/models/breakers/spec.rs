@@ -294,14 +294,6 @@ pub fn specs() -> Vec<ParamSpec> {
     ]
 }
 
-fn err(name: &str, value: String, allowed: String) -> ParamError {
-    ParamError {
-        param: name.to_string(),
-        value,
-        allowed,
-    }
-}
-
 impl Setup {
     /// Reads and checks the parameters.
     pub fn from_params(p: &ParamSet) -> Result<Setup, ParamError> {
@@ -317,10 +309,10 @@ impl Setup {
             "python-bug" => vec![K::None, K::Python, K::PythonZero],
             "windows" => vec![K::None, K::CountWindow, K::TimeWindow],
             one => vec![K::parse(one).ok_or_else(|| {
-                err(
+                ParamError::new(
                     "breakers",
                     one.to_string(),
-                    "all, python-bug, windows or one lane's id".into(),
+                    "all, python-bug, windows or one lane's id",
                 )
             })?],
         };
@@ -329,7 +321,7 @@ impl Setup {
             if v.is_finite() {
                 Ok(v.clamp(lo, hi))
             } else {
-                Err(err(
+                Err(ParamError::new(
                     name,
                     v.to_string(),
                     format!("a number from {lo} to {hi}"),
@@ -339,7 +331,7 @@ impl Setup {
         let rate = finite("rate", 0.1, MAX_RATE)?;
         let duration_s = p.int("duration_s").clamp(1, MAX_DURATION_S);
         if rate * duration_s as f64 > MAX_CALLS {
-            return Err(err(
+            return Err(ParamError::new(
                 "rate",
                 rate.to_string(),
                 format!(
@@ -351,7 +343,7 @@ impl Setup {
         let servers = p.int("servers").clamp(1, 20) as u32;
         let failing = p.int("failing").clamp(0, 20) as u32;
         if failing > servers {
-            return Err(err(
+            return Err(ParamError::new(
                 "failing",
                 failing.to_string(),
                 format!("0 (all) to the {servers} servers there are"),
@@ -517,6 +509,10 @@ impl Setup {
         if let Some(t) = self.timeout_us {
             s.push_str(&format!(", timeout {} ms", t / 1_000));
         }
+        s.push_str(&format!(
+            " · breakers wait {} s when open",
+            num(self.open_us as f64 / 1e6)
+        ));
         if self.has_outage() {
             let which = if self.failing == self.servers {
                 "every server".to_string()

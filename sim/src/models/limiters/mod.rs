@@ -37,7 +37,7 @@
 mod spec;
 
 use crate::model::{ActionSpec, Ctx, InputError, Metric, MetricGroup, MetricValue, Metrics, Model};
-use crate::models::lanes::{LaneView, LanesFrame, MarkKind, MAX_MARKS};
+use crate::models::lanes::{LaneView, LanesFrame, MarkKind, Recent};
 use crate::params::{ParamError, ParamSet, ParamSpec};
 use crate::query::Queries;
 use crate::requests::arrivals::ArrivalStream;
@@ -175,7 +175,7 @@ struct Lane {
     /// Pending service times of delayed requests (the queue), in order of arrival.
     pending: VecDeque<u64>,
     /// Recent marks for the frame.
-    marks: VecDeque<(u64, MarkKind)>,
+    marks: Recent,
 }
 
 /// The rate-limiters model.
@@ -188,7 +188,7 @@ pub struct LimiterModel {
     picks: SimRng,
     lanes: Vec<Lane>,
     offered: u64,
-    arrivals: VecDeque<u64>,
+    arrivals: Recent,
     last: Option<(u64, SimTime)>,
     now: SimTime,
     /// When the current arrival stream started (a rate change starts a new one).
@@ -298,14 +298,7 @@ impl LimiterModel {
             lane.tally(now, user, decision, span);
             decisions.push((alg, decision));
         }
-        self.arrivals.push_back(now);
-        while self
-            .arrivals
-            .front()
-            .is_some_and(|&t| t + span < now || self.arrivals.len() > MAX_MARKS)
-        {
-            self.arrivals.pop_front();
-        }
+        self.arrivals.push(now, MarkKind::Ok, span);
         self.last = Some((id, ctx.now));
         ctx.record(LimiterRecord::Request {
             id,
@@ -347,7 +340,7 @@ impl Lane {
             lost_updates: 0,
             peak: WindowPeak::new(window_us),
             pending: VecDeque::new(),
-            marks: VecDeque::new(),
+            marks: Recent::default(),
         }
     }
 
@@ -379,14 +372,7 @@ impl Lane {
                 MarkKind::Rejected
             }
         };
-        self.marks.push_back((now, mark));
-        while self
-            .marks
-            .front()
-            .is_some_and(|&(t, _)| t + span < now || self.marks.len() > MAX_MARKS)
-        {
-            self.marks.pop_front();
-        }
+        self.marks.push(now, mark, span);
     }
 
     /// Counts the queued requests that have reached the service by `now` in the peak.
@@ -468,7 +454,7 @@ impl Model for LimiterModel {
             attack_next: 0,
             lanes,
             offered: 0,
-            arrivals: VecDeque::new(),
+            arrivals: Recent::default(),
             last: None,
             now: SimTime::ZERO,
             stream_offset: SimTime::ZERO,
@@ -572,12 +558,7 @@ impl Model for LimiterModel {
                     label: l.algorithm.label().to_string(),
                     fill,
                     gauge: text,
-                    marks: l
-                        .marks
-                        .iter()
-                        .filter(|(m, _)| *m >= since && *m <= t)
-                        .map(|&(m, k)| k.pack(m))
-                        .collect(),
+                    marks: l.marks.packed(since, t),
                     ticks_us: match l.algorithm {
                         Algorithm::FixedWindow | Algorithm::SlidingCounter => b.window_us,
                         _ => 0,
@@ -605,12 +586,7 @@ impl Model for LimiterModel {
             now,
             span_us: span,
             title: self.setup.title(),
-            arrivals: self
-                .arrivals
-                .iter()
-                .copied()
-                .filter(|&a| a >= since && a <= t)
-                .collect(),
+            arrivals: self.arrivals.times(since, t),
             lanes,
             note,
         }

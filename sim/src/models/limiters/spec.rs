@@ -135,14 +135,6 @@ pub fn specs() -> Vec<ParamSpec> {
     ]
 }
 
-fn err(name: &str, value: String, allowed: String) -> ParamError {
-    ParamError {
-        param: name.to_string(),
-        value,
-        allowed,
-    }
-}
-
 impl Setup {
     /// Reads and checks the parameters.
     pub fn from_params(p: &ParamSet) -> Result<Setup, ParamError> {
@@ -160,10 +152,10 @@ impl Setup {
                 Algorithm::SlidingCounter,
             ],
             one => vec![Algorithm::parse(one).ok_or_else(|| {
-                err(
+                ParamError::new(
                     "limiters",
                     one.to_string(),
-                    "all, buckets, windows or one algorithm's id".into(),
+                    "all, buckets, windows or one algorithm's id",
                 )
             })?],
         };
@@ -181,7 +173,7 @@ impl Setup {
         let burst_on_us = p.int("burst_on_ms").clamp(10, 60_000) as u64 * 1_000;
         let burst_every_us = p.int("burst_every_ms").clamp(100, 600_000) as u64 * 1_000;
         if pattern == Pattern::Bursts && burst_every_us <= burst_on_us {
-            return Err(err(
+            return Err(ParamError::new(
                 "burst_every_ms",
                 (burst_every_us / 1_000).to_string(),
                 format!(
@@ -195,7 +187,7 @@ impl Setup {
             if v.is_finite() {
                 Ok(v.clamp(0.0, MAX_RATE))
             } else {
-                Err(err(name, v.to_string(), "a number".into()))
+                Err(ParamError::new(name, v.to_string(), "a number"))
             }
         };
         Ok(Setup {
