@@ -32,6 +32,8 @@ use crate::models::hash_ring::RingFrame;
 use crate::models::lanes::LanesFrame;
 #[cfg(feature = "resilience")]
 use crate::models::limiters::LimiterModel;
+#[cfg(feature = "resilience")]
+use crate::models::retries::RetriesModel;
 use crate::models::shard_view::ShardFrame;
 use crate::models::store_view::StoreFrame;
 #[cfg(feature = "caching")]
@@ -163,6 +165,8 @@ registry! {
         BalancerModel,
         #[cfg(feature = "resilience")]
         LimiterModel,
+        #[cfg(feature = "resilience")]
+        RetriesModel,
     }
 }
 
