@@ -542,3 +542,21 @@ fn bad_inputs_are_refused_with_a_reason() {
     r.validate().unwrap();
     assert_eq!(r.trace_lines().iter().filter(|l| l.rejected).count(), 3);
 }
+
+/// The declared amplification sweep against its theory curve: at each failure probability the
+/// median calls per request over ten runs of 200 requests lies within 5 standard errors of one
+/// run's mean (a median of ten is closer still) of 1 + p + p², and exactly on it at p = 0 and 1.
+#[test]
+fn the_amplification_sweep_follows_its_theory() {
+    let csv = common::sweep_csv(LESSON, "amplification");
+    // No variants: the lesson's own run is the one series.
+    let medians = common::sweep_medians(&csv, "lesson", "downstream_load");
+    assert_eq!(medians.len(), 11);
+    for (i, got) in medians.iter().enumerate() {
+        let p = i as f64 / 10.0;
+        let want = amplification(p, 3);
+        let tol = 5.0 * attempts_sd(p, 3) / 200f64.sqrt() + 1e-9;
+        close(&format!("p = {p}"), *got, want, tol);
+    }
+    assert_eq!((medians[0], medians[10]), (1.0, 3.0));
+}
