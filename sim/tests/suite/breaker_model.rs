@@ -15,20 +15,8 @@ use crate::common;
 
 const LESSON: &str = "circuit-breakers";
 
-fn finish(s: &sim::scenario::Scenario) -> Box<dyn Simulation> {
-    let mut run = registry::start(s).unwrap_or_else(|e| panic!("{e}"));
-    run.seek(run.until());
-    run.validate().unwrap();
-    common::assert_all_accepted(&*run);
-    run
-}
-
 fn run_preset(preset: &str, extra: &[(&str, &str)]) -> Box<dyn Simulation> {
-    let mut s = common::preset(LESSON, Some(preset));
-    for (k, v) in extra {
-        s.params.insert((*k).into(), (*v).into());
-    }
-    finish(&s)
+    common::preset_to_end(LESSON, preset, extra)
 }
 
 fn m(run: &dyn Simulation, id: &str) -> f64 {

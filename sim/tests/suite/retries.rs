@@ -21,12 +21,7 @@ use crate::common;
 const LESSON: &str = "retries-and-backoff";
 
 fn run_preset(preset: &str) -> Box<dyn Simulation> {
-    let s = common::preset(LESSON, Some(preset));
-    let mut run = registry::start(&s).unwrap_or_else(|e| panic!("{preset}: {e}"));
-    run.seek(run.until());
-    run.validate().unwrap();
-    common::assert_all_accepted(&*run);
-    run
+    common::preset_to_end(LESSON, preset, &[])
 }
 
 fn m(run: &dyn Simulation, id: &str) -> f64 {

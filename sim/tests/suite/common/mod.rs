@@ -94,6 +94,24 @@ pub fn preset(lesson: &str, preset: Option<&str>) -> Scenario {
         .unwrap_or_else(|e| panic!("{lesson} preset {preset:?}: {e}"))
 }
 
+/// Runs `s` to its end, checks the model's invariants and that every input was taken.
+pub fn run_to_end(s: &Scenario) -> Box<dyn Simulation> {
+    let mut run = registry::start(s).unwrap_or_else(|e| panic!("{}: {e}", s.model));
+    run.seek(run.until());
+    run.validate().unwrap();
+    assert_all_accepted(&*run);
+    run
+}
+
+/// A lesson's preset with some parameters changed, run to its end ([`run_to_end`]).
+pub fn preset_to_end(lesson: &str, name: &str, extra: &[(&str, &str)]) -> Box<dyn Simulation> {
+    let mut s = preset(lesson, Some(name));
+    for (k, v) in extra {
+        s.params.insert((*k).into(), (*v).into());
+    }
+    run_to_end(&s)
+}
+
 /// A scenario of the placement model (the hashing-strategies lesson's) with no requests unless
 /// `params` sets `request_rate`: placement alone, which every key count is then about.
 pub fn placement_scenario(
