@@ -58,6 +58,8 @@ pub enum BreakerRecord {
         lane: String,
         /// The change, at the breaker's own clock.
         transition: Transition,
+        /// The failures in a row that open a consecutive breaker, for the reason's words.
+        failures: u32,
     },
     /// The outage started or ended (scripted or by an action).
     Outage(String),
@@ -100,15 +102,16 @@ fn transition_text(t: &Transition, failures: u32) -> String {
 impl Narrate for BreakerRecord {
     fn narrate(&self) -> String {
         match self {
-            BreakerRecord::Transition { lane, transition } => format!(
+            BreakerRecord::Transition {
+                lane,
+                transition,
+                failures,
+            } => format!(
                 "{lane}: {} → {} at {} (breaker's clock): {}.",
                 transition.from.name(),
                 transition.to.name(),
                 secs(transition.at),
-                why_text(transition.why, 0).replace(
-                    "0 failures in a row",
-                    "the failures in a row reached the threshold"
-                )
+                why_text(transition.why, *failures)
             ),
             BreakerRecord::Outage(what) => format!("{what}."),
             BreakerRecord::Stopped(why) => format!("The run stopped: {why}."),
@@ -262,6 +265,7 @@ impl BreakerModel {
                 ctx.record(BreakerRecord::Transition {
                     lane: lane.label.clone(),
                     transition,
+                    failures,
                 });
             }
         }
