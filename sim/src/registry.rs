@@ -33,7 +33,9 @@ use crate::models::lanes::LanesFrame;
 use crate::models::shard_view::ShardFrame;
 use crate::models::store_view::StoreFrame;
 #[cfg(feature = "resilience")]
-use crate::models::{breakers::BreakerModel, limiters::LimiterModel};
+use crate::models::{
+    breakers::BreakerModel, idempotency::IdempotencyModel, limiters::LimiterModel,
+};
 #[cfg(feature = "caching")]
 use crate::models::{cache_expiry::CacheExpiry, cache_tiers::CacheTiers, cache_write::CacheWrite};
 #[cfg(feature = "hashing")]
@@ -165,6 +167,8 @@ registry! {
         LimiterModel,
         #[cfg(feature = "resilience")]
         BreakerModel,
+        #[cfg(feature = "resilience")]
+        IdempotencyModel,
     }
 }
 
