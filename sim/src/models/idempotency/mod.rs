@@ -322,7 +322,11 @@ impl Lane {
                 break;
             }
             self.expiry.pop_front();
-            if self.store.get(&key).is_some_and(|e| e.created_us == created) {
+            if self
+                .store
+                .get(&key)
+                .is_some_and(|e| e.created_us == created)
+            {
                 self.store.remove(&key);
                 self.expired_keys += 1;
             }
@@ -370,7 +374,8 @@ pub struct IdempotencyModel {
 impl IdempotencyModel {
     fn fate(&self, payment: u64, attempt: u32) -> Fate {
         let mix = splitmix64_fmix(
-            self.seed ^ splitmix64_fmix(payment.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            self.seed
+                ^ splitmix64_fmix(payment.wrapping_mul(0x9e37_79b9_7f4a_7c15))
                 ^ (u64::from(attempt) << 48),
         );
         let mut rng = SimRng::new(mix);
@@ -487,7 +492,14 @@ impl IdempotencyModel {
     }
 
     /// The server's reply goes back, unless the network loses it.
-    fn reply(&mut self, lane: u8, payment: u64, attempt: u32, reply: Reply, ctx: &mut Ctx<'_, Self>) {
+    fn reply(
+        &mut self,
+        lane: u8,
+        payment: u64,
+        attempt: u32,
+        reply: Reply,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
         let lost = self.fate(payment, attempt).response_lost
             || (attempt == 0 && self.payment(payment).lose_first);
         let l = &mut self.lanes[usize::from(lane)];
@@ -690,7 +702,14 @@ impl IdempotencyModel {
         }
     }
 
-    fn respond(&mut self, lane: u8, payment: u64, attempt: u32, reply: Reply, ctx: &mut Ctx<'_, Self>) {
+    fn respond(
+        &mut self,
+        lane: u8,
+        payment: u64,
+        attempt: u32,
+        reply: Reply,
+        ctx: &mut Ctx<'_, Self>,
+    ) {
         let now = ctx.now.as_us();
         let l = &mut self.lanes[usize::from(lane)];
         let Some(c) = l.clients.get_mut(&payment) else {

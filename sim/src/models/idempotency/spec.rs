@@ -152,7 +152,9 @@ pub fn decimal_cents(amount: f64) -> i64 {
     let mut digits = frac.bytes().chain(std::iter::repeat(b'0')).take(2);
     let mut cents = whole.saturating_mul(100);
     for scale in [10, 1] {
-        let d = digits.next().map_or(0, |b| i64::from(b.saturating_sub(b'0')));
+        let d = digits
+            .next()
+            .map_or(0, |b| i64::from(b.saturating_sub(b'0')));
         cents = cents.saturating_add(d * scale);
     }
     if amount < 0.0 {
@@ -403,7 +405,11 @@ impl Setup {
             format!(
                 "{} {} ({} {})",
                 self.retries,
-                if self.retries == 1 { "retry" } else { "retries" },
+                if self.retries == 1 {
+                    "retry"
+                } else {
+                    "retries"
+                },
                 b.strategy().label().to_lowercase(),
                 duration(b.base_us())
             )
