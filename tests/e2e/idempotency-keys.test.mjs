@@ -18,7 +18,8 @@ const ready = async (page) => {
 const text = (page, id) => page.locator(tid(id)).first().textContent();
 
 app.test('a lossy network: 25 duplicate charges without a key, none with one', async ({ open }) => {
-  const page = await open(`${LESSON}?v=1&t=150000`);
+  // Step 3 (the key store): the lossy setup, with no question hiding the lanes' counts.
+  const page = await open(`${LESSON}?v=1&step=3&t=150000`);
   await ready(page);
   for (const id of ['no-key', 'key', 'key-short-ttl', 'db-unique']) {
     await page.locator(tid(`lane-${id}`)).waitFor({ state: 'attached' });
