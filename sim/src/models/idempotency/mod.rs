@@ -756,24 +756,28 @@ impl IdempotencyModel {
         let now = self.now.as_us();
         let paid = self.payments.len().max(1) as f64;
         match l.kind {
-            LaneKind::NoKey => (0.0, "no store: every request charges".into()),
+            LaneKind::NoKey => (0.0, "no store".into()),
             LaneKind::Key | LaneKind::KeyShortTtl => {
                 let ttl = self.setup.ttl_for(l.kind);
                 let held = l.held(now, ttl);
                 let in_flight = l.store.values().filter(|e| !e.done).count();
                 (
                     (held as f64 / paid).min(1.0),
-                    format!(
-                        "{held} keys held ({in_flight} in flight) · kept {}",
-                        duration(ttl.unwrap_or(0))
-                    ),
+                    if in_flight > 0 {
+                        format!(
+                            "kept {}: {held} keys, {in_flight} in flight",
+                            duration(ttl.unwrap_or(0))
+                        )
+                    } else {
+                        format!("kept {}: {held} keys", duration(ttl.unwrap_or(0)))
+                    },
                 )
             }
             LaneKind::DbUnique => {
                 let held = l.store.len();
                 (
                     (held as f64 / paid).min(1.0),
-                    format!("{held} keys in the ledger's unique index"),
+                    format!("{held} keys in its index"),
                 )
             }
         }
