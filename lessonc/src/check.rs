@@ -285,7 +285,14 @@ pub fn check_lesson(src: &LessonSource, code_root: &Path, errors: &mut Vec<Compi
                 Err(e) => err(errors, line, format!("question {}: {e}", q.id)),
             }
         }
-        if let Some(run) = &default_run {
+        // Like a step's metrics, a question's are the ones its own setup reports (a model whose
+        // parameters pick an experiment reports that experiment's metrics).
+        let question_run = q
+            .preset
+            .as_deref()
+            .and_then(|p| l.scenario(Some(p)).ok())
+            .and_then(|sc| registry::start(&sc).ok());
+        if let Some(run) = question_run.as_ref().or(default_run.as_ref()) {
             let m = run.metrics();
             for h in &q.hides {
                 if !m.scalars.iter().any(|s| s.id == h) {
@@ -301,7 +308,7 @@ pub fn check_lesson(src: &LessonSource, code_root: &Path, errors: &mut Vec<Compi
             }
         }
         if let sim::lesson::Answer::Metric { metric, .. } = &q.answer {
-            if let Some(run) = &default_run {
+            if let Some(run) = question_run.as_ref().or(default_run.as_ref()) {
                 let m = run.metrics();
                 if !m.scalars.iter().any(|s| s.id == metric) {
                     let known: Vec<&str> = m.scalars.iter().map(|s| s.id).collect();

@@ -30,6 +30,8 @@ use crate::models::cache_policy::frame::CacheFrame;
 use crate::models::cache_policy::CachePolicyModel;
 use crate::models::hash_ring::RingFrame;
 use crate::models::lanes::LanesFrame;
+#[cfg(feature = "resilience")]
+use crate::models::retries::RetriesModel;
 use crate::models::shard_view::ShardFrame;
 use crate::models::store_view::StoreFrame;
 #[cfg(feature = "resilience")]
@@ -167,6 +169,8 @@ registry! {
         LimiterModel,
         #[cfg(feature = "resilience")]
         BreakerModel,
+        #[cfg(feature = "resilience")]
+        RetriesModel,
         #[cfg(feature = "resilience")]
         IdempotencyModel,
     }

@@ -113,6 +113,11 @@ pub const CURVES: &[CurveInfo] = &[
         label: "E[most in flight], n requests on n servers, none answered (balls into bins)",
         model: "load-balancer",
     },
+    CurveInfo {
+        id: "retry-amplification",
+        label: "calls per request, 1 + p + … + p^(attempts−1) per layer, multiplied across layers",
+        model: "retries",
+    },
 ];
 
 /// The curve with this id.
@@ -158,6 +163,7 @@ pub fn curve(id: &str, params: &ParamSet) -> Option<f64> {
         "lb-pooled-mean" => balancer_pooled_mean_ms(params),
         "lb-two-choices-mean" => balancer_two_choices_mean_ms(params),
         "lb-bins-max-load" => balancer_bins_max_load(params),
+        "retry-amplification" => retry_amplification(params),
         _ => None,
     }
 }
@@ -850,4 +856,27 @@ fn balancer_bins_max_load(params: &ParamSet) -> Option<f64> {
             .map(|s| 1.0 - libm::exp(-f64::from(n) * s))
             .sum(),
     )
+}
+
+/// Calls per request a failing service receives from retries with no budget: each of `layers`
+/// callers makes up to `attempts` attempts on the layer below, and the service fails each call
+/// independently with probability `p_fail`, so one layer sends `1 + p + … + p^(attempts−1)`
+/// calls per call and the layers multiply (`crate::resilience::backoff::layered_amplification`;
+/// Google SRE book, ch. 22 "Addressing Cascading Failures": "the product of the number of
+/// attempts at each layer" when the bottom is down). Defined for the retries model's
+/// failing-service experiment when its headline lane retries without a budget (or not at all: 1).
+fn retry_amplification(params: &ParamSet) -> Option<f64> {
+    if params.text("scenario") != "amplification" {
+        return None;
+    }
+    let p = params.float("p_fail");
+    let attempts = u32::try_from(params.int("attempts")).ok()?;
+    let layers = u32::try_from(params.int("layers")).ok()?;
+    match params.text("policies") {
+        "all" | "budgets" | "plain" | "retry" => Some(
+            crate::resilience::backoff::layered_amplification(p, attempts, layers),
+        ),
+        "no-retry" => Some(1.0),
+        _ => None,
+    }
 }

@@ -34,6 +34,7 @@ fn close(what: &str, got: f64, want: f64, rel: f64) {
 fn curve_setup(id: &str) -> &'static [(&'static str, &'static str)] {
     match id {
         "lb-bins-max-load" => BINS,
+        "retry-amplification" => &[("scenario", "amplification")],
         _ => &[],
     }
 }

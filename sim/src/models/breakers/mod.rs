@@ -409,9 +409,8 @@ impl BreakerModel {
                         ),
                         Some(rate) => {
                             let slow = b.slow_rate_pct().filter(|_| cfg.slow_call_us.is_some());
-                            let mut text = format!(
-                                "closed · {rate:.0}% failed (opens at {failure_rate_pct}%)"
-                            );
+                            let mut text =
+                                format!("closed · {rate:.0}% of {failure_rate_pct}% failed");
                             let mut fill = rate / f64::from(failure_rate_pct);
                             if let Some(s) = slow {
                                 text.push_str(&format!(", {s:.0}% slow"));
@@ -435,7 +434,7 @@ impl BreakerModel {
                         )
                     }
                 }
-                None => (1.0, "open for good: its last failure was at 0".into()),
+                None => (1.0, "open for good: failure at 0".into()),
             },
             State::HalfOpen => match cfg.style {
                 crate::resilience::breaker::Style::Notes { .. } => {

@@ -256,20 +256,36 @@ enum Msg {
 
 /// Runs the experiment once.
 pub fn run_contention(cfg: &ContentionConfig) -> Result<ContentionOutcome, ContentionError> {
+    run_contention_with_waves(cfg, &[])
+}
+
+/// Runs the experiment once with more clients joining later: `waves` lists `(time, count)`,
+/// each wave's clients starting (sending their first read) at that time plus one network
+/// delay. Clients are numbered in order: the first `cfg.clients`, then each wave's.
+///
+/// A wave changes nothing before its time: its first network delays come from a stream of
+/// their own, and its first events are due only after it starts, so the run up to then is
+/// exactly the run without it (a lesson can add a wave to a run already under way).
+pub fn run_contention_with_waves(
+    cfg: &ContentionConfig,
+    waves: &[(SimTime, u32)],
+) -> Result<ContentionOutcome, ContentionError> {
     if cfg.clients == 0 {
         return Err(ContentionError::NoClients);
     }
-    if cfg.clients > MAX_CLIENTS {
-        return Err(ContentionError::TooManyClients {
-            clients: cfg.clients,
-        });
+    let total = waves
+        .iter()
+        .try_fold(cfg.clients, |acc, &(_, k)| acc.checked_add(k))
+        .unwrap_or(u32::MAX);
+    if total > MAX_CLIENTS {
+        return Err(ContentionError::TooManyClients { clients: total });
     }
     if let NetDelay::Uniform { min_us, max_us } = cfg.net {
         if min_us > max_us {
             return Err(ContentionError::EmptyNetRange);
         }
     }
-    let n = cfg.clients as usize;
+    let n = total as usize;
     let mut net_rng = SimRng::stream(cfg.seed, "backoff/contention/net");
     let mut jitter_rng = SimRng::stream(cfg.seed, "backoff/contention/jitter");
     let mut states: Vec<BackoffState> = vec![cfg.backoff.start(); n];
@@ -300,6 +316,15 @@ pub fn run_contention(cfg: &ContentionConfig) -> Result<ContentionOutcome, Conte
     for c in 0..cfg.clients {
         let t = SimTime::ZERO.plus_us(cfg.net.sample_us(&mut net_rng));
         queue.push(t, (c, Msg::ReadAtServer));
+    }
+    let mut wave_rng = SimRng::stream(cfg.seed, "backoff/contention/waves");
+    let mut next_client = cfg.clients;
+    for &(at, k) in waves {
+        for _ in 0..k {
+            let t = at.plus_us(cfg.net.sample_us(&mut wave_rng));
+            queue.push(t, (next_client, Msg::ReadAtServer));
+            next_client += 1;
+        }
     }
     while let Some(ev) = queue.pop() {
         let now = ev.time;
@@ -360,8 +385,8 @@ pub fn run_contention(cfg: &ContentionConfig) -> Result<ContentionOutcome, Conte
             queue.push(at, (c, m));
         }
     }
-    debug_assert_eq!(version, u64::from(cfg.clients), "every client wrote once");
-    debug_assert_eq!(out.calls, u64::from(cfg.clients) + out.conflicts);
+    debug_assert_eq!(version, u64::from(total), "every client wrote once");
+    debug_assert_eq!(out.calls, u64::from(total) + out.conflicts);
     Ok(out)
 }
 

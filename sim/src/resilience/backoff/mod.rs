@@ -58,8 +58,9 @@ pub use amplification::{
 };
 pub use budget::{FinagleRetryBudget, GrpcRetryThrottle, RetryBudget};
 pub use contention::{
-    average_contention, run_contention, ContentionAverage, ContentionConfig, ContentionError,
-    ContentionEvent, ContentionEventKind, ContentionOutcome, NetDelay,
+    average_contention, run_contention, run_contention_with_waves, ContentionAverage,
+    ContentionConfig, ContentionError, ContentionEvent, ContentionEventKind, ContentionOutcome,
+    NetDelay,
 };
 
 /// How a caller spaces its retries.
