@@ -13,6 +13,7 @@ pub mod common;
 pub mod directory;
 pub mod hash_ring;
 pub mod hot_keys;
+pub mod idempotency;
 pub mod lanes;
 pub mod limiters;
 pub mod modulo;

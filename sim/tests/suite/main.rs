@@ -42,6 +42,7 @@ mod hot_keys_capacity;
 mod hot_keys_determinism;
 mod hot_keys_known_answers;
 mod hot_keys_properties;
+mod idempotency;
 mod jump_rendezvous_known_answers;
 mod jump_rendezvous_properties;
 mod ketama_known_answers;
