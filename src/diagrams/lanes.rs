@@ -178,10 +178,17 @@ fn lane_row(out: &mut String, f: &LanesFrame, lane: &LaneView, emphasis: &Emphas
     if emphasis.conceal {
         out.push_str(r#"<div class="lane-counts" data-concealed="true"></div>"#);
     } else {
+        let (ok, no) = f
+            .counts
+            .as_ref()
+            .map_or(("admitted", "rejected"), |(a, r)| (a.as_str(), r.as_str()));
         let _ = write!(
             out,
-            r#"<div class="lane-counts"><span class="ok" data-testid="lane-{id}-admitted" title="admitted">✓ {}</span><span class="rejected" data-testid="lane-{id}-rejected" title="rejected">✗ {}</span>"#,
-            lane.admitted, lane.rejected
+            r#"<div class="lane-counts"><span class="ok" data-testid="lane-{id}-admitted" title="{}">✓ {}</span><span class="rejected" data-testid="lane-{id}-rejected" title="{}">✗ {}</span>"#,
+            esc(ok),
+            lane.admitted,
+            esc(no),
+            lane.rejected
         );
         if !lane.extra.is_empty() {
             let _ = write!(out, r#"<span class="extra">{}</span>"#, esc(&lane.extra));
@@ -198,31 +205,39 @@ fn grid(f: &LanesFrame, emphasis: &Emphasis) -> String {
     let span = f.span_us.max(1);
     let names: Vec<&str> = f.lanes.iter().map(|l| l.label.as_str()).collect();
     let mut out = String::with_capacity(4_096 + 2_048 * f.lanes.len());
+    let offered = f.offered.as_deref().unwrap_or("Requests offered");
     let _ = write!(
         out,
-        r#"<div class="lanes-grid" role="group" data-testid="lanes-diagram" aria-label="{}"><div class="lane lanes-offered"><div class="lane-head"><b class="lane-label">Requests offered</b></div>"#,
+        r#"<div class="lanes-grid" role="group" data-testid="lanes-diagram" aria-label="{}">"#,
         esc(&format!(
-            "{}. The last {} s of requests: {}",
+            "{}. The last {} s: {}",
             f.title,
             span as f64 / 1e6,
             names.join(", ")
         ))
     );
-    let mut arrivals = String::new();
-    for &t in &f.arrivals {
-        let _ = write!(arrivals, "M{:.1},4V36", x_of(t, now, span));
+    if !offered.is_empty() {
+        let _ = write!(
+            out,
+            r#"<div class="lane lanes-offered"><div class="lane-head"><b class="lane-label">{}</b></div>"#,
+            esc(offered)
+        );
+        let mut arrivals = String::new();
+        for &t in &f.arrivals {
+            let _ = write!(arrivals, "M{:.1},4V36", x_of(t, now, span));
+        }
+        strip_open(
+            &mut out,
+            &format!(
+                r#" data-testid="lanes-arrivals" data-count="{}""#,
+                f.arrivals.len()
+            ),
+        );
+        let _ = write!(
+            out,
+            r#"<path class="lane-arrival" d="{arrivals}"/></svg><div class="lane-counts"></div></div>"#
+        );
     }
-    strip_open(
-        &mut out,
-        &format!(
-            r#" data-testid="lanes-arrivals" data-count="{}""#,
-            f.arrivals.len()
-        ),
-    );
-    let _ = write!(
-        out,
-        r#"<path class="lane-arrival" d="{arrivals}"/></svg><div class="lane-counts"></div></div>"#
-    );
     for lane in &f.lanes {
         lane_row(&mut out, f, lane, emphasis);
     }
@@ -327,6 +342,8 @@ mod tests {
             span_us: 4_000,
             title: "t".into(),
             arrivals: vec![1_000],
+            offered: None,
+            counts: None,
             lanes: vec![lane(&[(1_000, MarkKind::Ok)])],
             note: String::new(),
         };
@@ -344,5 +361,32 @@ mod tests {
         );
         assert!(!hidden.contains("lane-token-bucket-admitted"));
         assert!(hidden.contains(r#"data-concealed="true""#));
+    }
+
+    #[test]
+    fn the_top_strip_takes_the_models_name_or_is_left_out() {
+        let mut f = LanesFrame {
+            now: SimTime::from_ms(4),
+            span_us: 4_000,
+            title: "t".into(),
+            arrivals: vec![1_000],
+            offered: None,
+            counts: None,
+            lanes: vec![lane(&[(1_000, MarkKind::Ok)])],
+            note: String::new(),
+        };
+        assert!(grid(&f, &Emphasis::default()).contains(">Requests offered</b>"));
+        f.offered = Some("Payments <started>".into());
+        let named = grid(&f, &Emphasis::default());
+        assert!(
+            named.contains(">Payments &lt;started&gt;</b>") && named.contains("lanes-arrivals")
+        );
+        f.offered = Some(String::new());
+        let none = grid(&f, &Emphasis::default());
+        assert!(!none.contains("lanes-offered") && !none.contains("lanes-arrivals"));
+        assert!(
+            none.contains("lane-token-bucket-admitted"),
+            "the lanes are still drawn"
+        );
     }
 }

@@ -66,6 +66,13 @@ pub struct LanesFrame {
     pub title: String,
     /// The offered stream's arrival times, µs, within the span (the top strip).
     pub arrivals: Vec<u64>,
+    /// The top strip's name (`None`: "Requests offered"; empty: no top strip, for a model whose
+    /// work does not arrive as a stream).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offered: Option<String>,
+    /// What a lane's two totals count (`None`: "admitted" and "rejected"), for their tooltips.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts: Option<(String, String)>,
     /// The lanes, top to bottom.
     pub lanes: Vec<LaneView>,
     /// What just happened, in words.

@@ -651,6 +651,11 @@ impl Model for BreakerModel {
             span_us: span,
             title: self.setup.title(),
             arrivals: self.arrivals.times(since, t),
+            offered: Some("Calls made".into()),
+            counts: Some((
+                "calls that succeeded".into(),
+                "calls turned away by the breaker".into(),
+            )),
             lanes,
             note: match &self.stopped {
                 Some(why) => format!("Stopped: {why}"),

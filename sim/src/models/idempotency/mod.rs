@@ -276,6 +276,8 @@ impl Model for IdempotencyModel {
             span_us: SPAN_US,
             title: self.setup.title(),
             arrivals: self.arrivals.times(since, t),
+            offered: Some("Payments started".into()),
+            counts: Some(("payments confirmed".into(), "duplicate charges".into())),
             lanes,
             note: self.note.clone(),
         }

@@ -587,6 +587,8 @@ impl Model for LimiterModel {
             span_us: span,
             title: self.setup.title(),
             arrivals: self.arrivals.times(since, t),
+            offered: None,
+            counts: None,
             lanes,
             note,
         }

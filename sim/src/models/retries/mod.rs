@@ -266,6 +266,17 @@ impl Model for RetriesModel {
             span_us: span,
             title: self.title(),
             arrivals: self.arrivals.times(since, t),
+            // The contention experiment's clients all start at once: no stream to draw.
+            offered: Some(match self.setup.scenario {
+                Scenario::Contention => String::new(),
+                Scenario::Amplification => "Requests sent".into(),
+            }),
+            counts: Some(match self.setup.scenario {
+                Scenario::Contention => ("writes accepted".into(), "stale writes refused".into()),
+                Scenario::Amplification => {
+                    ("calls that succeeded".into(), "calls that failed".into())
+                }
+            }),
             lanes,
             note,
         }
