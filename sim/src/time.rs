@@ -50,6 +50,17 @@ impl SimTime {
     }
 }
 
+impl SimTime {
+    /// Seconds for a log line: whole seconds bare (`12 s`), others to the millisecond (`12.345 s`).
+    pub fn secs_text(self) -> String {
+        if self.0 % 1_000_000 == 0 {
+            format!("{} s", self.0 / 1_000_000)
+        } else {
+            format!("{:.3} s", self.0 as f64 / 1e6)
+        }
+    }
+}
+
 impl fmt::Display for SimTime {
     /// Seconds with millisecond precision, e.g. `2.500 s`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -65,6 +76,13 @@ impl fmt::Display for SimTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secs_text_drops_the_millis_of_whole_seconds_and_rounds_the_rest() {
+        assert_eq!(SimTime::from_secs(12).secs_text(), "12 s");
+        assert_eq!(SimTime::from_us(10_260_680).secs_text(), "10.261 s");
+        assert_eq!(SimTime::ZERO.secs_text(), "0 s");
+    }
 
     #[test]
     fn conversions_round_trip() {

@@ -335,9 +335,9 @@ mod tests {
         assert!(bands_markup(&l, 100_000, 4_000).is_empty());
     }
 
-    #[test]
-    fn the_markup_escapes_names_and_hides_counts_when_concealed() {
-        let f = LanesFrame {
+    /// A 4 ms strip with one lane and one arrival.
+    fn one_lane() -> LanesFrame {
+        LanesFrame {
             now: SimTime::from_ms(4),
             span_us: 4_000,
             title: "t".into(),
@@ -346,7 +346,12 @@ mod tests {
             counts: None,
             lanes: vec![lane(&[(1_000, MarkKind::Ok)])],
             note: String::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn the_markup_escapes_names_and_hides_counts_when_concealed() {
+        let f = one_lane();
         let open = grid(&f, &Emphasis::default());
         assert!(open.contains("Token &lt;bucket&gt;") && !open.contains("<bucket>"));
         assert!(open.contains(r#"data-testid="lane-token-bucket-admitted" title="admitted">✓ 2<"#));
@@ -365,16 +370,7 @@ mod tests {
 
     #[test]
     fn the_top_strip_takes_the_models_name_or_is_left_out() {
-        let mut f = LanesFrame {
-            now: SimTime::from_ms(4),
-            span_us: 4_000,
-            title: "t".into(),
-            arrivals: vec![1_000],
-            offered: None,
-            counts: None,
-            lanes: vec![lane(&[(1_000, MarkKind::Ok)])],
-            note: String::new(),
-        };
+        let mut f = one_lane();
         assert!(grid(&f, &Emphasis::default()).contains(">Requests offered</b>"));
         f.offered = Some("Payments <started>".into());
         let named = grid(&f, &Emphasis::default());

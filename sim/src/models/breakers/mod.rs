@@ -79,20 +79,10 @@ fn why_text(why: Why, failures: u32) -> String {
     }
 }
 
-/// A time in seconds, to the millisecond (`12.345 s`).
-fn secs(t: SimTime) -> String {
-    let us = t.as_us();
-    if us % 1_000_000 == 0 {
-        format!("{} s", us / 1_000_000)
-    } else {
-        format!("{:.3} s", us as f64 / 1e6)
-    }
-}
-
 fn transition_text(t: &Transition, failures: u32) -> String {
     format!(
         "{} {}→{} ({})",
-        secs(t.at),
+        t.at.secs_text(),
         t.from.name(),
         t.to.name(),
         why_text(t.why, failures)
@@ -110,7 +100,7 @@ impl Narrate for BreakerRecord {
                 "{lane}: {} → {} at {} (breaker's clock): {}.",
                 transition.from.name(),
                 transition.to.name(),
-                secs(transition.at),
+                transition.at.secs_text(),
                 why_text(transition.why, *failures)
             ),
             BreakerRecord::Outage(what) => format!("{what}."),
@@ -325,7 +315,7 @@ impl BreakerModel {
             Outage::None => return Ok(()),
         }
         self.outage_since.get_or_insert(ctx.now.as_us());
-        self.note = format!("{}: the outage started.", secs(ctx.now));
+        self.note = format!("{}: the outage started.", ctx.now.secs_text());
         Ok(())
     }
 
@@ -335,7 +325,7 @@ impl BreakerModel {
         if self.outage_since.take().is_some() {
             self.outage_ended = Some(ctx.now.as_us());
             ctx.record(BreakerRecord::Outage(format!("{} recovered", self.which())));
-            self.note = format!("{}: the outage ended.", secs(ctx.now));
+            self.note = format!("{}: the outage ended.", ctx.now.secs_text());
         } else {
             ctx.record(BreakerRecord::Outage(format!(
                 "{} {} already up at full speed: nothing to recover",

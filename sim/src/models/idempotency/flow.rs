@@ -4,7 +4,7 @@
 
 use super::lane::{Client, Entry, Fate, Lane, Payment};
 use super::record::{IdemEvent, IdemRecord, Reply};
-use super::{secs, IdempotencyModel, LaneKind, SPAN_US};
+use super::{IdempotencyModel, LaneKind, SPAN_US};
 use crate::model::Ctx;
 use crate::models::lanes::MarkKind;
 use crate::rng::{splitmix64_fmix, SimRng};
@@ -285,7 +285,7 @@ impl IdempotencyModel {
                 l.marks.push(now, MarkKind::Failed, SPAN_US);
                 self.note = format!(
                     "{}: {} charged payment {payment} again ({times} times).",
-                    secs(ctx.now),
+                    ctx.now.secs_text(),
                     l.label()
                 );
                 ctx.record(IdemRecord::Duplicate {

@@ -112,16 +112,6 @@ impl IdempotencyModel {
     }
 }
 
-/// A time in seconds, to the millisecond (`12.345 s`).
-fn secs(t: SimTime) -> String {
-    let us = t.as_us();
-    if us % 1_000_000 == 0 {
-        format!("{} s", us / 1_000_000)
-    } else {
-        format!("{:.3} s", us as f64 / 1e6)
-    }
-}
-
 impl Model for IdempotencyModel {
     type Event = IdemEvent;
     type Record = IdemRecord;
@@ -168,7 +158,7 @@ impl Model for IdempotencyModel {
                 self.lose_next = true;
                 format!(
                     "{}: the next payment's first response will be lost on its way back.",
-                    secs(ctx.now)
+                    ctx.now.secs_text()
                 )
             }
             "reuse-key" => {
@@ -176,13 +166,13 @@ impl Model for IdempotencyModel {
                     self.reuse_next = false;
                     format!(
                         "{}: no payment yet, so no key to reuse: the next payment gets its own.",
-                        secs(ctx.now)
+                        ctx.now.secs_text()
                     )
                 } else {
                     self.reuse_next = true;
                     format!(
                         "{}: the next payment will reuse payment {}'s key for 1 $ more.",
-                        secs(ctx.now),
+                        ctx.now.secs_text(),
                         self.payments.len()
                     )
                 }
