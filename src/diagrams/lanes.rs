@@ -208,7 +208,12 @@ fn grid(f: &LanesFrame, emphasis: &Emphasis) -> String {
     let offered = f.offered.as_deref().unwrap_or("Requests offered");
     let _ = write!(
         out,
-        r#"<div class="lanes-grid" role="group" data-testid="lanes-diagram" aria-label="{}">"#,
+        r#"<div class="lanes-grid{}" role="group" data-testid="lanes-diagram" aria-label="{}">"#,
+        if offered.is_empty() {
+            " lanes-bare"
+        } else {
+            ""
+        },
         esc(&format!(
             "{}. The last {} s: {}",
             f.title,
