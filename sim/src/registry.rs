@@ -35,7 +35,7 @@ use crate::models::retries::RetriesModel;
 use crate::models::shard_view::ShardFrame;
 use crate::models::store_view::StoreFrame;
 #[cfg(feature = "resilience")]
-use crate::models::{breakers::BreakerModel, limiters::LimiterModel};
+use crate::models::{breakers::BreakerModel, bulkheads::BulkheadModel, limiters::LimiterModel};
 #[cfg(feature = "caching")]
 use crate::models::{cache_expiry::CacheExpiry, cache_tiers::CacheTiers, cache_write::CacheWrite};
 #[cfg(feature = "hashing")]
@@ -169,6 +169,8 @@ registry! {
         BreakerModel,
         #[cfg(feature = "resilience")]
         RetriesModel,
+        #[cfg(feature = "resilience")]
+        BulkheadModel,
     }
 }
 
