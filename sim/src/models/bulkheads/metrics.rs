@@ -269,7 +269,7 @@ impl BulkheadModel {
             ]);
         }
         for kind in super::spec::LaneKind::ALL {
-            let ids = kind.metric_ids();
+            let (ids, labels) = kind.metric_ids();
             let lane = self.lanes.iter().find(|l| l.kind == kind);
             let values: [MetricValue; 9] = match lane {
                 None => std::array::from_fn(|_| MetricValue::None),
@@ -285,17 +285,6 @@ impl BulkheadModel {
                     float(quantile_ms(l, &[Dep::B], 0.99)),
                 ],
             };
-            let labels = [
-                "Succeeded",
-                "Failed",
-                "Rejected",
-                "Timed out",
-                "Fallbacks",
-                "Response time p99",
-                "A's requests answered",
-                "Most held by B's calls",
-                "B's requests, p99",
-            ];
             let units = [
                 None,
                 None,

@@ -49,8 +49,9 @@ use pool::{Due, Lane, Req};
 use spec::Setup;
 pub use spec::{mean_held, LaneKind, Outage, MAX_REQUESTS};
 
-/// How much history a strip shows, µs.
-const SPAN_US: u64 = 10_000_000;
+/// How much history a strip shows, µs: a lane keeps at most `MAX_MARKS` (400) marks, about
+/// 3.6 s of the default 110 requests a second.
+const SPAN_US: u64 = 3_000_000;
 
 /// What the model records.
 #[derive(Clone, Debug, PartialEq)]
@@ -321,14 +322,12 @@ fn threads_text(l: &Lane) -> String {
 }
 
 fn lane_label(s: &Setup, kind: LaneKind) -> String {
-    let t = num(s.timeout_us as f64 / 1e3);
+    // The timeout's value is in the frame's title; a label must fit beside its gauge.
     match kind {
         LaneKind::Shared => "Shared pool".into(),
-        LaneKind::SharedTimeout => format!("Shared pool, {t} ms timeout"),
+        LaneKind::SharedTimeout => "Shared + timeout".into(),
         LaneKind::Bulkhead => format!("Bulkheads {}+{}", s.pool_a(), s.pool_b),
-        LaneKind::BulkheadTimeout => {
-            format!("Bulkheads {}+{}, {t} ms timeout", s.pool_a(), s.pool_b)
-        }
+        LaneKind::BulkheadTimeout => format!("Bulkheads {}+{} + timeout", s.pool_a(), s.pool_b),
     }
 }
 

@@ -51,30 +51,43 @@ impl LaneKind {
         matches!(self, LaneKind::Bulkhead | LaneKind::BulkheadTimeout)
     }
 
-    /// Its per-lane metric ids: requests that succeeded, failed (an error answer), were
-    /// rejected, timed out, got a fallback; p99 response time; A's requests that succeeded (%);
-    /// the most threads B's calls held at once; B's requests' p99 response time.
-    pub const fn metric_ids(self) -> [&'static str; 9] {
+    /// Its per-lane metric ids, then their labels: requests that succeeded, failed (an error
+    /// answer), were rejected, timed out, got a fallback; p99 response time; A's requests that
+    /// succeeded (%); the most threads B's calls held at once; B's requests' p99 response time.
+    pub const fn metric_ids(self) -> ([&'static str; 9], [&'static str; 9]) {
         macro_rules! ids {
-            ($s:literal) => {
-                [
-                    concat!("ok_", $s),
-                    concat!("failed_", $s),
-                    concat!("rejected_", $s),
-                    concat!("timed_out_", $s),
-                    concat!("fallbacks_", $s),
-                    concat!("p99_ms_", $s),
-                    concat!("a_ok_percent_", $s),
-                    concat!("max_busy_b_", $s),
-                    concat!("p99_b_ms_", $s),
-                ]
+            ($s:literal, $l:literal) => {
+                (
+                    [
+                        concat!("ok_", $s),
+                        concat!("failed_", $s),
+                        concat!("rejected_", $s),
+                        concat!("timed_out_", $s),
+                        concat!("fallbacks_", $s),
+                        concat!("p99_ms_", $s),
+                        concat!("a_ok_percent_", $s),
+                        concat!("max_busy_b_", $s),
+                        concat!("p99_b_ms_", $s),
+                    ],
+                    [
+                        concat!($l, ": succeeded"),
+                        concat!($l, ": failed"),
+                        concat!($l, ": rejected"),
+                        concat!($l, ": timed out"),
+                        concat!($l, ": fallbacks"),
+                        concat!($l, ": p99"),
+                        concat!($l, ": A answered"),
+                        concat!($l, ": most held by B"),
+                        concat!($l, ": B's p99"),
+                    ],
+                )
             };
         }
         match self {
-            LaneKind::Shared => ids!("shared"),
-            LaneKind::SharedTimeout => ids!("shared_timeout"),
-            LaneKind::Bulkhead => ids!("bulkhead"),
-            LaneKind::BulkheadTimeout => ids!("bulkhead_timeout"),
+            LaneKind::Shared => ids!("shared", "Shared"),
+            LaneKind::SharedTimeout => ids!("shared_timeout", "Shared + timeout"),
+            LaneKind::Bulkhead => ids!("bulkhead", "Bulkheads"),
+            LaneKind::BulkheadTimeout => ids!("bulkhead_timeout", "Bulkheads + timeout"),
         }
     }
 
