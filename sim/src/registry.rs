@@ -36,7 +36,8 @@ use crate::models::shard_view::ShardFrame;
 use crate::models::store_view::StoreFrame;
 #[cfg(feature = "resilience")]
 use crate::models::{
-    breakers::BreakerModel, idempotency::IdempotencyModel, limiters::LimiterModel,
+    breakers::BreakerModel, bulkheads::BulkheadModel, idempotency::IdempotencyModel,
+    limiters::LimiterModel,
 };
 #[cfg(feature = "caching")]
 use crate::models::{cache_expiry::CacheExpiry, cache_tiers::CacheTiers, cache_write::CacheWrite};
@@ -173,6 +174,8 @@ registry! {
         RetriesModel,
         #[cfg(feature = "resilience")]
         IdempotencyModel,
+        #[cfg(feature = "resilience")]
+        BulkheadModel,
     }
 }
 

@@ -118,6 +118,16 @@ pub const CURVES: &[CurveInfo] = &[
         label: "calls per request, 1 + p + … + p^(attempts−1) per layer, multiplied across layers",
         model: "retries",
     },
+    CurveInfo {
+        id: "timeout-false-percent",
+        label: "P(latency > timeout)^attempts: healthy calls a timeout fails (lognormal)",
+        model: "bulkheads",
+    },
+    CurveInfo {
+        id: "bulkhead-erlang-b",
+        label: "Erlang B(pool, rate × E[time held]): calls a full bulkhead rejects",
+        model: "bulkheads",
+    },
 ];
 
 /// The curve with this id.
@@ -164,6 +174,11 @@ pub fn curve(id: &str, params: &ParamSet) -> Option<f64> {
         "lb-two-choices-mean" => balancer_two_choices_mean_ms(params),
         "lb-bins-max-load" => balancer_bins_max_load(params),
         "retry-amplification" => retry_amplification(params),
+        // B's lognormal tail beyond the timeout (see `crate::models::bulkheads`), and Erlang's
+        // loss formula for its bulkhead (`erlang_b` below; insensitive to the holding time's
+        // distribution: Sevastyanov 1957, Kleinrock 1975 §3.6).
+        "timeout-false-percent" => crate::models::bulkheads::false_timeout_percent(params),
+        "bulkhead-erlang-b" => crate::models::bulkheads::bulkhead_loss_percent(params),
         _ => None,
     }
 }

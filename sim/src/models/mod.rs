@@ -3,6 +3,7 @@
 
 pub mod balancer;
 pub mod breakers;
+pub mod bulkheads;
 pub mod cache_expiry;
 pub mod cache_policy;
 pub mod cache_tiers;

@@ -19,6 +19,7 @@ mod balancer_model;
 mod bounded_properties;
 mod breaker;
 mod breaker_model;
+mod bulkheads;
 mod cache_attach;
 mod cache_classic;
 mod cache_classic_models;

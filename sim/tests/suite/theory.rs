@@ -35,6 +35,8 @@ fn curve_setup(id: &str) -> &'static [(&'static str, &'static str)] {
     match id {
         "lb-bins-max-load" => BINS,
         "retry-amplification" => &[("scenario", "amplification")],
+        "timeout-false-percent" => &[("outage", "none"), ("lanes", "shared-timeout")],
+        "bulkhead-erlang-b" => &[("outage", "none"), ("lanes", "bulkhead")],
         _ => &[],
     }
 }
