@@ -32,6 +32,8 @@ use crate::models::hash_ring::RingFrame;
 use crate::models::lanes::LanesFrame;
 #[cfg(feature = "resilience")]
 use crate::models::retries::RetriesModel;
+#[cfg(feature = "resilience")]
+use crate::models::shedding::SheddingModel;
 use crate::models::shard_view::ShardFrame;
 use crate::models::store_view::StoreFrame;
 #[cfg(feature = "resilience")]
@@ -169,6 +171,8 @@ registry! {
         BreakerModel,
         #[cfg(feature = "resilience")]
         RetriesModel,
+        #[cfg(feature = "resilience")]
+        SheddingModel,
     }
 }
 

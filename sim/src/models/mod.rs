@@ -20,6 +20,7 @@ pub mod placement;
 pub mod queueing;
 pub mod range;
 pub mod retries;
+pub mod shedding;
 pub mod scatter_gather;
 pub mod shard_view;
 pub mod sharding;
