@@ -118,6 +118,11 @@ pub const CURVES: &[CurveInfo] = &[
         label: "calls per request, 1 + p + … + p^(attempts−1) per layer, multiplied across layers",
         model: "retries",
     },
+    CurveInfo {
+        id: "shedding-ideal-goodput",
+        label: "ideal goodput, min(offered, capacity), % of capacity",
+        model: "shedding",
+    },
 ];
 
 /// The curve with this id.
@@ -164,6 +169,7 @@ pub fn curve(id: &str, params: &ParamSet) -> Option<f64> {
         "lb-two-choices-mean" => balancer_two_choices_mean_ms(params),
         "lb-bins-max-load" => balancer_bins_max_load(params),
         "retry-amplification" => retry_amplification(params),
+        "shedding-ideal-goodput" => shedding_ideal_goodput(params),
         _ => None,
     }
 }
@@ -879,4 +885,16 @@ fn retry_amplification(params: &ParamSet) -> Option<f64> {
         "no-retry" => Some(1.0),
         _ => None,
     }
+}
+
+/// The most goodput a server can give, as a % of its capacity: everything offered up to capacity,
+/// `100 · min(load, 1)` (the "ideal" line of goodput against offered load in D. Yanacek, "Using
+/// load shedding to avoid overload", Amazon Builders' Library). Defined for the shedding model's
+/// runs without a spike (a spike changes the load during the run).
+fn shedding_ideal_goodput(params: &ParamSet) -> Option<f64> {
+    if params.float("spike_load") > 0.0 {
+        return None;
+    }
+    let load = params.float("load");
+    load.is_finite().then(|| 100.0 * load.clamp(0.0, 1.0))
 }

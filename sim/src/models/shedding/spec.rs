@@ -51,7 +51,7 @@ pub fn specs() -> Vec<ParamSpec> {
         ParamSpec::float("cost_ms", "Work per request", 50.0, 0.1, 10_000.0, 1.0)
             .unit("ms")
             .help("Mean time a worker spends on a request (exponentially distributed)."),
-        ParamSpec::int("deadline_ms", "Client deadline", 1_000, 1, 600_000, 10)
+        ParamSpec::int("deadline_ms", "Client deadline", 1_000, 1, 600_000, 1)
             .unit("ms")
             .help("How long a client waits for its answer. An answer after it is wasted work: the client has gone."),
         ParamSpec::int("queue_limit", "Queue limit", 50, 0, 100_000, 1)
@@ -62,7 +62,7 @@ pub fn specs() -> Vec<ParamSpec> {
         ParamSpec::int("codel_target_ms", "CoDel short timeout", 5, 0, 10_000, 1)
             .unit("ms")
             .help("How long a request may wait in a queue that has not been empty within the interval."),
-        ParamSpec::int("codel_interval_ms", "CoDel interval", 100, 1, 60_000, 10)
+        ParamSpec::int("codel_interval_ms", "CoDel interval", 100, 1, 60_000, 1)
             .unit("ms")
             .help("A queue not empty for this long is a standing queue: short timeouts and LIFO. Otherwise a request may wait this long."),
         ParamSpec::int("critical_percent", "Critical traffic", 20, 0, 100, 1)
