@@ -64,6 +64,7 @@ mod requests_theory;
 mod requests_throughput;
 mod resilience_throughput;
 mod retries;
+mod shedding;
 mod ring_frame;
 mod ring_known_answers;
 mod ring_modulo;
