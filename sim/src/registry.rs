@@ -32,9 +32,9 @@ use crate::models::hash_ring::RingFrame;
 use crate::models::lanes::LanesFrame;
 #[cfg(feature = "resilience")]
 use crate::models::retries::RetriesModel;
+use crate::models::shard_view::ShardFrame;
 #[cfg(feature = "resilience")]
 use crate::models::shedding::SheddingModel;
-use crate::models::shard_view::ShardFrame;
 use crate::models::store_view::StoreFrame;
 #[cfg(feature = "resilience")]
 use crate::models::{breakers::BreakerModel, limiters::LimiterModel};

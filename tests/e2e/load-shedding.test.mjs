@@ -30,7 +30,8 @@ app.test('the cliff: without shedding answers come late; CoDel sees a standing q
   assert.equal(Number(await attr(page, 'lane-fifo', 'data-rejected')), 0, 'nothing shed without shedding');
   assert.ok(Number(await attr(page, 'lane-codel', 'data-rejected')) > 20, 'CoDel drops from its queue');
   assert.equal(Number(await attr(page, 'lane-codel', 'data-failed')), 0, 'and answers nothing late');
-  assert.match(await text(page, 'lane-codel-gauge'), /standing queue: 5 ms timeout, LIFO$/);
+  // CoDel's queue stands, drains under 5 ms timeouts, and stands again: either mode may show.
+  assert.match(await text(page, 'lane-codel-gauge'), /^\d+ queued · (standing queue: 5 ms timeout, LIFO|100 ms timeout, FIFO)$/);
   assert.match(await text(page, 'lane-fifo-gauge'), /^\d+ queued · oldest waited \d+ ms$/);
 
   const end = await open(`${LESSON}?v=1&t=30000`);

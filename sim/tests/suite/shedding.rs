@@ -25,7 +25,10 @@ fn m(run: &dyn Simulation, id: &str) -> f64 {
 }
 
 fn close(what: &str, got: f64, want: f64) {
-    assert!((got - want).abs() < 0.06, "{what}: {got}, the lesson says {want}");
+    assert!(
+        (got - want).abs() < 0.06,
+        "{what}: {got}, the lesson says {want}"
+    );
 }
 
 /// Every number the lesson's steps and questions quote, at the lesson's seed (pinned change
@@ -46,7 +49,11 @@ fn the_lesson_figures() {
     assert_eq!(m(&*r, "max_queue_fifo"), 2_921.0);
     assert_eq!(m(&*r, "shed_bounded"), 2_861.0);
     close("goodput bounded", m(&*r, "goodput_percent_bounded"), 99.92);
-    close("goodput load limit", m(&*r, "goodput_percent_load_limit"), 80.2);
+    close(
+        "goodput load limit",
+        m(&*r, "goodput_percent_load_limit"),
+        80.2,
+    );
     assert_eq!(m(&*r, "shed_load_limit"), 4_087.0);
     assert_eq!(m(&*r, "p99_ms_load_limit"), 230.0);
     close("goodput codel", m(&*r, "goodput_percent_codel"), 98.2);
@@ -74,8 +81,16 @@ fn the_lesson_figures() {
     }
 
     let r = run_preset("priorities", &[]);
-    close("critical, priority", m(&*r, "critical_good_percent_priority"), 99.16);
-    close("critical, limit", m(&*r, "critical_good_percent_load_limit"), 43.77);
+    close(
+        "critical, priority",
+        m(&*r, "critical_good_percent_priority"),
+        99.16,
+    );
+    close(
+        "critical, limit",
+        m(&*r, "critical_good_percent_load_limit"),
+        43.77,
+    );
     close("critical, fifo", m(&*r, "critical_good_percent_fifo"), 3.34);
 
     let r = run_preset("dead-check", &[]);
@@ -155,7 +170,10 @@ fn invariants_hold_on_random_settings() {
         let pick = |r: &mut SimRng, xs: &[&str]| xs[r.below(xs.len() as u64) as usize].to_string();
         let params = vec![
             ("policies".to_string(), pick(&mut r, &sets)),
-            ("load".into(), format!("{}", 0.25 * (1 + r.below(12)) as f64)),
+            (
+                "load".into(),
+                format!("{}", 0.25 * (1 + r.below(12)) as f64),
+            ),
             ("workers".into(), (1 + r.below(12)).to_string()),
             ("cost_ms".into(), (5 + r.below(60)).to_string()),
             ("deadline_ms".into(), (50 + r.below(1_500)).to_string()),
@@ -193,7 +211,12 @@ fn invariants_hold_on_random_settings() {
 #[test]
 fn actions_and_bad_input() {
     let mut s = common::preset(LESSON, Some("below-capacity"));
-    s.inputs = common::inputs(&["5000:spike", "12000:spike:9", "13000:set-load:x", "14000:set-load:2"]);
+    s.inputs = common::inputs(&[
+        "5000:spike",
+        "12000:spike:9",
+        "13000:set-load:x",
+        "14000:set-load:2",
+    ]);
     let mut r = registry::start(&s).unwrap();
     r.seek(r.until());
     r.validate().unwrap();
@@ -240,7 +263,9 @@ fn same_seed_same_run_and_the_seed_matters() {
 fn the_cliff_and_threshold_sweeps() {
     let csv = common::sweep_csv(LESSON, "cliff");
     let g = |v: &str| common::sweep_medians(&csv, v, "goodput_percent");
-    let loads = [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0];
+    let loads = [
+        0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 2.75, 3.0,
+    ];
     let fifo = g("fifo");
     assert_eq!(fifo.len(), loads.len());
     for (x, y) in loads.iter().zip(&fifo) {

@@ -530,7 +530,9 @@ impl Lane {
             return Err(format!("{name}: a worker idles while work waits"));
         }
         if c.critical_good + c.critical_shed > c.critical_offered {
-            return Err(format!("{name}: more critical outcomes than critical requests"));
+            return Err(format!(
+                "{name}: more critical outcomes than critical requests"
+            ));
         }
         Ok(())
     }

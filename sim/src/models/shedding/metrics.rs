@@ -21,7 +21,10 @@ macro_rules! lane_ids {
                 concat!($name, ": critical answered in time"),
             ),
             (concat!("p99_ms_", $id), concat!($name, ": p99 response")),
-            (concat!("max_queue_", $id), concat!($name, ": longest queue")),
+            (
+                concat!("max_queue_", $id),
+                concat!($name, ": longest queue"),
+            ),
             (
                 concat!("last_late_s_", $id),
                 concat!($name, ": last late answer"),
@@ -128,9 +131,7 @@ impl SheddingModel {
             let lane = self.lanes.iter().find(|l| l.policy == p);
             let values = lane.map(|l| self.per_lane(l));
             for (k, (id, label)) in ids(p).into_iter().enumerate() {
-                let value = values
-                    .as_ref()
-                    .map_or(MetricValue::None, |v| v[k].clone());
+                let value = values.as_ref().map_or(MetricValue::None, |v| v[k].clone());
                 scalars.push(m(
                     id,
                     label,
@@ -146,14 +147,13 @@ impl SheddingModel {
                 ));
             }
         }
-        let group = |id: &'static str, label: &'static str, unit, f: &dyn Fn(&Lane) -> f64| {
-            MetricGroup {
+        let group =
+            |id: &'static str, label: &'static str, unit, f: &dyn Fn(&Lane) -> f64| MetricGroup {
                 id,
                 label,
                 unit,
                 values: self.lanes.iter().map(|l| (l.label.clone(), f(l))).collect(),
-            }
-        };
+            };
         let s = self.elapsed_s().max(1e-9);
         let groups = vec![
             group("goodput_per_lane", "Goodput", Some("requests/s"), &|l| {

@@ -160,7 +160,11 @@ impl SheddingModel {
         match l.policy {
             Policy::Fifo => (
                 (l.oldest_wait_us() as f64 / c.deadline_us.max(1) as f64).min(1.0),
-                format!("{} queued · oldest waited {}", l.queued(), ms(l.oldest_wait_us())),
+                format!(
+                    "{} queued · oldest waited {}",
+                    l.queued(),
+                    ms(l.oldest_wait_us())
+                ),
             ),
             Policy::Bounded => (
                 l.queued() as f64 / f64::from(c.queue_limit.max(1)),
@@ -168,7 +172,11 @@ impl SheddingModel {
             ),
             Policy::LoadLimit => (
                 (l.load_pct() / f64::from(c.threshold_pct)).min(1.0),
-                format!("load {:.0} % · refuses at {} %", l.load_pct(), c.threshold_pct),
+                format!(
+                    "load {:.0} % · refuses at {} %",
+                    l.load_pct(),
+                    c.threshold_pct
+                ),
             ),
             Policy::DeadCheck => (
                 (l.load_pct() / f64::from(c.threshold_pct)).min(1.0),
@@ -265,7 +273,10 @@ impl Model for SheddingModel {
             })
             .collect();
         if setup.has_spike() {
-            ctx.schedule(SimTime::from_us(setup.spike_at_us), SheddingEvent::SpikeStart);
+            ctx.schedule(
+                SimTime::from_us(setup.spike_at_us),
+                SheddingEvent::SpikeStart,
+            );
         }
         ctx.schedule(ctx.now.plus_us(TICK_US), SheddingEvent::Tick);
         Ok(SheddingModel {
