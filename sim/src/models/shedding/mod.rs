@@ -221,16 +221,13 @@ fn lane_label(s: &Setup, p: Policy) -> String {
         Policy::Fifo => "No shedding (FIFO)".into(),
         Policy::Bounded => format!("Queue of {}, drop tail", c.queue_limit),
         Policy::LoadLimit => format!("Refuse at load ≥ {} %", c.threshold_pct),
-        Policy::DeadCheck => format!("Load ≥ {} %, never updated", c.threshold_pct),
+        Policy::DeadCheck => "Dead load check".into(),
         Policy::Codel => format!(
-            "CoDel {}/{} ms, adaptive LIFO",
+            "CoDel {}/{} ms + LIFO",
             c.codel_target_us / 1_000,
             c.codel_interval_us / 1_000
         ),
-        Policy::Priority => format!(
-            "Priorities: critical up to {} %",
-            c.threshold_pct + c.critical_headroom_pct
-        ),
+        Policy::Priority => "Shed sheddable first".into(),
     }
 }
 
