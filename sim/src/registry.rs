@@ -33,6 +33,8 @@ use crate::models::lanes::LanesFrame;
 #[cfg(feature = "resilience")]
 use crate::models::retries::RetriesModel;
 use crate::models::shard_view::ShardFrame;
+#[cfg(feature = "resilience")]
+use crate::models::shedding::SheddingModel;
 use crate::models::store_view::StoreFrame;
 #[cfg(feature = "resilience")]
 use crate::models::{
@@ -176,6 +178,8 @@ registry! {
         IdempotencyModel,
         #[cfg(feature = "resilience")]
         BulkheadModel,
+        #[cfg(feature = "resilience")]
+        SheddingModel,
     }
 }
 

@@ -128,6 +128,11 @@ pub const CURVES: &[CurveInfo] = &[
         label: "Erlang B(pool, rate × E[time held]): calls a full bulkhead rejects",
         model: "bulkheads",
     },
+    CurveInfo {
+        id: "shedding-ideal-goodput",
+        label: "ideal goodput, min(offered, capacity), % of capacity",
+        model: "shedding",
+    },
 ];
 
 /// The curve with this id.
@@ -179,6 +184,7 @@ pub fn curve(id: &str, params: &ParamSet) -> Option<f64> {
         // distribution: Sevastyanov 1957, Kleinrock 1975 §3.6).
         "timeout-false-percent" => crate::models::bulkheads::false_timeout_percent(params),
         "bulkhead-erlang-b" => crate::models::bulkheads::bulkhead_loss_percent(params),
+        "shedding-ideal-goodput" => shedding_ideal_goodput(params),
         _ => None,
     }
 }
@@ -894,4 +900,16 @@ fn retry_amplification(params: &ParamSet) -> Option<f64> {
         "no-retry" => Some(1.0),
         _ => None,
     }
+}
+
+/// The most goodput a server can give, as a % of its capacity: everything offered up to capacity,
+/// `100 · min(load, 1)` (the "ideal" line of goodput against offered load in D. Yanacek, "Using
+/// load shedding to avoid overload", Amazon Builders' Library). Defined for the shedding model's
+/// runs without a spike (a spike changes the load during the run).
+fn shedding_ideal_goodput(params: &ParamSet) -> Option<f64> {
+    if params.float("spike_load") > 0.0 {
+        return None;
+    }
+    let load = params.float("load");
+    load.is_finite().then(|| 100.0 * load.clamp(0.0, 1.0))
 }

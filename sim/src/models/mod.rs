@@ -25,5 +25,6 @@ pub mod retries;
 pub mod scatter_gather;
 pub mod shard_view;
 pub mod sharding;
+pub mod shedding;
 pub mod slots;
 pub mod store_view;

@@ -75,6 +75,7 @@ mod scatter_determinism;
 mod scatter_known_answers;
 mod scatter_micro_partitions;
 mod scatter_properties;
+mod shedding;
 mod slots_known_answers;
 mod slots_properties;
 mod sweep_runs;
