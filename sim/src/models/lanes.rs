@@ -10,6 +10,10 @@ use std::collections::VecDeque;
 /// Most marks a lane carries (the newest).
 pub const MAX_MARKS: usize = 400;
 
+/// Columns a strip's span is cut into for its marks: at most one mark of each kind per column
+/// (a column is under 2 px of a strip on a wide screen, so nothing visible is lost).
+pub const COLUMNS: u64 = 200;
+
 /// What happened to one request in one lane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MarkKind {
@@ -167,8 +171,22 @@ impl LaneView {
 pub struct Recent(VecDeque<(u64, MarkKind)>);
 
 impl Recent {
-    /// Adds a mark at `t_us` (not before the last one) and forgets what falls out.
+    /// Adds a mark at `t_us` (not before the last one) and forgets what falls out. A mark of a
+    /// kind already drawn in the same [`COLUMNS`]th of the span is left out: it would be drawn on
+    /// top of the other, and a busy stream would otherwise use up [`MAX_MARKS`] in a fraction
+    /// of the strip and leave the rest of it empty.
     pub fn push(&mut self, t_us: u64, kind: MarkKind, span_us: u64) {
+        let column = (span_us / COLUMNS).max(1);
+        let here = t_us / column;
+        let drawn = self
+            .0
+            .iter()
+            .rev()
+            .take_while(|&&(m, _)| m / column == here)
+            .any(|&(_, k)| k == kind);
+        if drawn {
+            return;
+        }
         self.0.push_back((t_us, kind));
         while self
             .0
@@ -199,6 +217,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn recent_keeps_one_mark_of_a_kind_per_column_so_a_busy_stream_fills_its_strip() {
+        // 1,000 marks a second over a 10 s span: 50 ms columns.
+        let span = 10_000_000;
+        let mut r = Recent::default();
+        for i in 0..20_000u64 {
+            let kind = if i % 3 == 0 {
+                MarkKind::Rejected
+            } else {
+                MarkKind::Ok
+            };
+            r.push(i * 1_000, kind, span);
+        }
+        let now = 19_999_000;
+        let marks = r.packed(now - span, now);
+        // Two kinds in each of the span's 200 columns (the oldest one partly).
+        assert!(
+            marks.len() <= 2 * 201 && marks.len() >= 2 * 199,
+            "{}",
+            marks.len()
+        );
+        // The strip is drawn from end to end, not only its newest part.
+        assert!(r.times(0, now)[0] <= now - span + 50_000);
+        for kind in [MarkKind::Ok, MarkKind::Rejected] {
+            let cols: Vec<u64> = marks
+                .iter()
+                .filter(|&&m| MarkKind::from_code(m) == kind)
+                .map(|&m| (m >> 2) / 50_000)
+                .collect();
+            let mut distinct = cols.clone();
+            distinct.dedup();
+            assert_eq!(cols, distinct, "one {kind:?} mark per column");
+        }
+    }
+
+    #[test]
     fn recent_keeps_a_span_and_at_most_max_marks() {
         let mut r = Recent::default();
         for t in 0..10 {
@@ -207,8 +260,13 @@ mod tests {
         // 5–9 ms are within 4 ms of the newest (9 ms).
         assert_eq!(r.times(0, 9_000), vec![5_000, 6_000, 7_000, 8_000, 9_000]);
         assert_eq!(r.packed(8_000, 8_500), vec![MarkKind::Ok.pack(8_000)]);
+        // Four kinds a column (5 ms columns of a 1 s span) reach the cap within the span.
         for t in 0..(MAX_MARKS as u64 + 50) {
-            r.push(10_000 + t, MarkKind::Rejected, 1_000_000);
+            r.push(
+                10_000_000 + t / 4 * 5_000,
+                MarkKind::from_code(t),
+                1_000_000,
+            );
         }
         assert_eq!(r.times(0, u64::MAX).len(), MAX_MARKS);
     }
