@@ -29,8 +29,10 @@ app.test('the outage: without a breaker calls fail; the Python breaker opens 261
   assert.equal(await attr(page, 'lane-count-window', 'data-state'), 'open');
   assert.equal(await attr(page, 'lane-time-window', 'data-state'), 'closed', 'the time window still holds 10 s of successes');
   assert.equal(await attr(page, 'lane-none', 'data-state'), null, 'no breaker, no state');
-  assert.ok(Number(await attr(page, 'lane-none', 'data-failed')) > 20, 'failures drawn without a breaker');
-  assert.ok(Number(await attr(page, 'lane-python', 'data-rejected')) > 20, 'rejections drawn behind the breaker');
+  // A strip draws at most one mark of a kind per 200th of its 20 s (100 ms): 2 s into the
+  // outage at 20 calls a second, about 20 failure marks, and 17 rejection marks after 10.26 s.
+  assert.ok(Number(await attr(page, 'lane-none', 'data-failed')) >= 15, 'failures drawn without a breaker');
+  assert.ok(Number(await attr(page, 'lane-python', 'data-rejected')) >= 12, 'rejections drawn behind the breaker');
   await page.locator(`${tid('lane-python')} .lane-band.open`).waitFor({ state: 'attached' });
   assert.match(await text(page, 'lane-python-gauge'), /^open · [\d.]+ s to wait$/);
 
