@@ -403,6 +403,34 @@ impl ParamSet {
             other => undeclared(name, "numeric", other),
         }
     }
+    /// A float parameter brought into `[lo, hi]`; infinity and NaN (which a saved run or a
+    /// hand-edited link can carry) are refused with a reason. Panics as [`ParamSet::float`].
+    pub fn float_clamped(&self, name: &str, lo: f64, hi: f64) -> Result<f64, ParamError> {
+        let v = self.float(name);
+        if v.is_finite() {
+            Ok(v.clamp(lo, hi))
+        } else {
+            Err(ParamError::new(
+                name,
+                v.to_string(),
+                format!("a number from {lo} to {hi}"),
+            ))
+        }
+    }
+    /// A float parameter that must lie in `[lo, hi]` (and be finite): anything else is refused
+    /// with a reason. Panics as [`ParamSet::float`].
+    pub fn float_within(&self, name: &str, lo: f64, hi: f64) -> Result<f64, ParamError> {
+        let v = self.float(name);
+        if v.is_finite() && (lo..=hi).contains(&v) {
+            Ok(v)
+        } else {
+            Err(ParamError::new(
+                name,
+                v.to_string(),
+                format!("a number from {lo} to {hi}"),
+            ))
+        }
+    }
     /// A text or choice parameter.
     ///
     /// # Panics
@@ -460,6 +488,23 @@ mod tests {
             ParamSpec::text("servers", "Servers", "A,B,C", 20),
             ParamSpec::boolean("show", "Show", true),
         ]
+    }
+
+    #[test]
+    fn a_float_is_clamped_or_refused_and_never_taken_as_infinite() {
+        let mut set = ParamSet::defaults(&specs());
+        assert_eq!(set.float_clamped("skew", 0.0, 0.5), Ok(0.5));
+        assert_eq!(set.float_within("skew", 0.0, 2.0), Ok(1.0));
+        let refused = set.float_within("skew", 0.0, 0.5).unwrap_err();
+        assert_eq!(
+            (refused.param.as_str(), refused.value.as_str()),
+            ("skew", "1")
+        );
+        assert_eq!(refused.allowed, "a number from 0 to 0.5");
+        set.values
+            .insert("skew".into(), ParamValue::Float(f64::INFINITY));
+        assert!(set.float_clamped("skew", 0.0, 2.0).is_err());
+        assert!(set.float_within("skew", 0.0, f64::INFINITY).is_err());
     }
 
     #[test]

@@ -316,19 +316,7 @@ impl Setup {
                 )
             })?],
         };
-        let finite = |name: &str, lo: f64, hi: f64| {
-            let v = p.float(name);
-            if v.is_finite() {
-                Ok(v.clamp(lo, hi))
-            } else {
-                Err(ParamError::new(
-                    name,
-                    v.to_string(),
-                    format!("a number from {lo} to {hi}"),
-                ))
-            }
-        };
-        let rate = finite("rate", 0.1, MAX_RATE)?;
+        let rate = p.float_clamped("rate", 0.1, MAX_RATE)?;
         let duration_s = p.int("duration_s").clamp(1, MAX_DURATION_S);
         if rate * duration_s as f64 > MAX_CALLS {
             return Err(ParamError::new(
@@ -368,17 +356,17 @@ impl Setup {
             poisson: p.text("arrivals") != "steady",
             servers,
             workers: p.int("workers").clamp(1, 256) as u32,
-            cost_us: finite("cost_ms", 0.1, 60_000.0)? * 1e3,
+            cost_us: p.float_clamped("cost_ms", 0.1, 60_000.0)? * 1e3,
             timeout_us: (timeout_ms > 0).then_some(timeout_ms * 1_000),
             outage: match p.text("outage") {
                 "none" => Outage::None,
                 "slow" => Outage::Slow,
                 _ => Outage::Fail,
             },
-            outage_at_us: secs(finite("outage_at_s", 0.0, MAX_DURATION_S as f64)?),
-            outage_for_us: secs(finite("outage_for_s", 0.0, MAX_DURATION_S as f64)?),
+            outage_at_us: secs(p.float_clamped("outage_at_s", 0.0, MAX_DURATION_S as f64)?),
+            outage_for_us: secs(p.float_clamped("outage_for_s", 0.0, MAX_DURATION_S as f64)?),
             failing: if failing == 0 { servers } else { failing },
-            slow_factor: finite("slow_factor", 1.0, 10_000.0)?,
+            slow_factor: p.float_clamped("slow_factor", 1.0, 10_000.0)?,
             duration: SimTime::from_secs(duration_s as u64),
         })
     }

@@ -220,18 +220,6 @@ impl Setup {
                 )
             })?],
         };
-        let finite = |name: &str, lo: f64, hi: f64| {
-            let v = p.float(name);
-            if v.is_finite() && (lo..=hi).contains(&v) {
-                Ok(v)
-            } else {
-                Err(err(
-                    name,
-                    v.to_string(),
-                    format!("a number from {lo} to {hi}"),
-                ))
-            }
-        };
         let workers = p.int("workers").clamp(2, 200) as u32;
         let pool_b = p.int("pool_b").clamp(1, 199) as u32;
         if pool_b >= workers {
@@ -241,9 +229,9 @@ impl Setup {
                 format!("fewer than the {workers} worker threads, so A keeps at least one"),
             ));
         }
-        let rate_a = finite("rate_a", 0.0, 1_000.0)?;
-        let rate_b = finite("rate_b", 0.1, 1_000.0)?;
-        let duration_s = finite("duration_s", 1.0, 600.0)?;
+        let rate_a = p.float_within("rate_a", 0.0, 1_000.0)?;
+        let rate_b = p.float_within("rate_b", 0.1, 1_000.0)?;
+        let duration_s = p.float_within("duration_s", 1.0, 600.0)?;
         if (rate_a + rate_b) * duration_s > MAX_REQUESTS {
             return Err(err(
                 "duration_s",
@@ -255,7 +243,7 @@ impl Setup {
                 ),
             ));
         }
-        let sigma = finite("sigma", 0.0, 2.0)?;
+        let sigma = p.float_within("sigma", 0.0, 2.0)?;
         let dist = |median_ms: f64| ServiceDist {
             median_us: median_ms * 1_000.0,
             sigma,
@@ -272,18 +260,18 @@ impl Setup {
             lanes,
             workers,
             pool_b,
-            wait_us: ms_to_us(finite("wait_ms", 0.0, 10_000.0)?),
-            timeout_us: ms_to_us(finite("timeout_ms", 1.0, 60_000.0)?).max(1),
+            wait_us: ms_to_us(p.float_within("wait_ms", 0.0, 10_000.0)?),
+            timeout_us: ms_to_us(p.float_within("timeout_ms", 1.0, 60_000.0)?).max(1),
             retries: p.int("retries").clamp(0, 2) as u8,
             fallback: p.boolean("fallback"),
             rate_a,
             rate_b,
-            dist_a: dist(finite("a_ms", 0.1, 10_000.0)?),
-            dist_b: dist(finite("b_ms", 0.1, 10_000.0)?),
+            dist_a: dist(p.float_within("a_ms", 0.1, 10_000.0)?),
+            dist_b: dist(p.float_within("b_ms", 0.1, 10_000.0)?),
             outage,
-            slow_factor: finite("slow_factor", 1.0, 1_000.0)?,
-            outage_at_us: ms_to_us(finite("outage_at_s", 0.0, 600.0)? * 1_000.0),
-            outage_for_us: ms_to_us(finite("outage_for_s", 0.0, 600.0)? * 1_000.0),
+            slow_factor: p.float_within("slow_factor", 1.0, 1_000.0)?,
+            outage_at_us: ms_to_us(p.float_within("outage_at_s", 0.0, 600.0)? * 1_000.0),
+            outage_for_us: ms_to_us(p.float_within("outage_for_s", 0.0, 600.0)? * 1_000.0),
             duration: SimTime::from_us(ms_to_us(duration_s * 1_000.0)),
         })
     }

@@ -304,19 +304,7 @@ impl Setup {
                 )
             })?],
         };
-        let finite = |name: &str, lo: f64, hi: f64| {
-            let v = p.float(name);
-            if v.is_finite() && (lo..=hi).contains(&v) {
-                Ok(v)
-            } else {
-                Err(ParamError::new(
-                    name,
-                    v.to_string(),
-                    format!("a number from {lo} to {hi}"),
-                ))
-            }
-        };
-        let rate = finite("rate", 0.01, MAX_RATE)?;
+        let rate = p.float_within("rate", 0.01, MAX_RATE)?;
         let duration_s = p.int("duration_s").clamp(1, MAX_DURATION_S);
         if rate * duration_s as f64 > MAX_PAYMENTS {
             return Err(ParamError::new(
@@ -370,9 +358,9 @@ impl Setup {
             timeout_us: ms("timeout_ms", 100, 600_000),
             retries: p.int("retries").clamp(0, 20) as u32,
             backoff,
-            ttl_us: secs(finite("ttl_s", 0.1, 604_800.0)?),
-            short_ttl_us: secs(finite("short_ttl_s", 0.1, 604_800.0)?),
-            amount: finite("amount", 0.01, MAX_AMOUNT)?,
+            ttl_us: secs(p.float_within("ttl_s", 0.1, 604_800.0)?),
+            short_ttl_us: secs(p.float_within("short_ttl_s", 0.1, 604_800.0)?),
+            amount: p.float_within("amount", 0.01, MAX_AMOUNT)?,
             cents,
         })
     }

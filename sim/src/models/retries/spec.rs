@@ -223,16 +223,8 @@ impl Setup {
                 )
             })?],
         };
-        let finite = |name: &str, lo: f64, hi: f64| {
-            let v = p.float(name);
-            if v.is_finite() {
-                Ok(v.clamp(lo, hi))
-            } else {
-                Err(err(name, v.to_string(), "a number".into()))
-            }
-        };
-        let base_us = ms_to_us(finite("base_ms", 0.1, 1_000.0)?).max(1);
-        let cap_us = ms_to_us(finite("cap_ms", 1.0, 60_000.0)?);
+        let base_us = ms_to_us(p.float_clamped("base_ms", 0.1, 1_000.0)?).max(1);
+        let cap_us = ms_to_us(p.float_clamped("cap_ms", 1.0, 60_000.0)?);
         if cap_us < base_us {
             return Err(err(
                 "cap_ms",
@@ -264,17 +256,17 @@ impl Setup {
             clients: p.int("clients").clamp(1, i64::from(MAX_CLIENTS)) as u32,
             base_us,
             cap_us,
-            net_mean_us: ms_to_us(finite("net_ms", 0.0, 1_000.0)?),
-            net_sd_us: ms_to_us(finite("net_sd_ms", 0.0, 1_000.0)?),
+            net_mean_us: ms_to_us(p.float_clamped("net_ms", 0.0, 1_000.0)?),
+            net_sd_us: ms_to_us(p.float_clamped("net_sd_ms", 0.0, 1_000.0)?),
             policies,
-            p_fail: finite("p_fail", 0.0, 1.0)?,
+            p_fail: p.float_clamped("p_fail", 0.0, 1.0)?,
             attempts,
             layers,
             requests,
-            rate: finite("rate", 0.1, 1_000.0)?,
-            call_us: ms_to_us(finite("call_ms", 0.1, 1_000.0)?).max(1),
+            rate: p.float_clamped("rate", 0.1, 1_000.0)?,
+            call_us: ms_to_us(p.float_clamped("call_ms", 0.1, 1_000.0)?).max(1),
             max_tokens: p.int("max_tokens").clamp(1, 1_000) as u32,
-            token_ratio_milli: (finite("token_ratio", 0.001, 100.0)? * 1_000.0)
+            token_ratio_milli: (p.float_clamped("token_ratio", 0.001, 100.0)? * 1_000.0)
                 .round()
                 .max(1.0) as u32,
             retry_percent: p.int("retry_percent").clamp(0, 1_000) as u32,

@@ -106,22 +106,10 @@ impl Setup {
                 )
             })?],
         };
-        let finite = |name: &str, lo: f64, hi: f64| {
-            let v = p.float(name);
-            if v.is_finite() {
-                Ok(v.clamp(lo, hi))
-            } else {
-                Err(ParamError::new(
-                    name,
-                    v.to_string(),
-                    format!("a number from {lo} to {hi}"),
-                ))
-            }
-        };
-        let load = finite("load", 0.05, MAX_LOAD)?;
-        let cost_us = finite("cost_ms", 0.1, 10_000.0)? * 1e3;
+        let load = p.float_clamped("load", 0.05, MAX_LOAD)?;
+        let cost_us = p.float_clamped("cost_ms", 0.1, 10_000.0)? * 1e3;
         let workers = p.int("workers").clamp(1, 200) as u32;
-        let spike_load = finite("spike_load", 0.0, MAX_LOAD)?;
+        let spike_load = p.float_clamped("spike_load", 0.0, MAX_LOAD)?;
         let duration_s = p.int("duration_s").clamp(1, MAX_DURATION_S);
         let capacity = f64::from(workers) * 1e6 / cost_us;
         let peak = load.max(spike_load) * capacity;
@@ -136,7 +124,7 @@ impl Setup {
                 ),
             ));
         }
-        let reject_cost_pct = finite("reject_cost_percent", 0.0, 100.0)?;
+        let reject_cost_pct = p.float_clamped("reject_cost_percent", 0.0, 100.0)?;
         let secs = |s: f64| (s * 1e6).round() as u64;
         Ok(Setup {
             lanes,
@@ -155,8 +143,8 @@ impl Setup {
             critical_share: p.int("critical_percent").clamp(0, 100) as f64 / 100.0,
             reject_cost_pct,
             spike_load,
-            spike_at_us: secs(finite("spike_at_s", 0.0, MAX_DURATION_S as f64)?),
-            spike_for_us: secs(finite("spike_for_s", 0.1, MAX_DURATION_S as f64)?),
+            spike_at_us: secs(p.float_clamped("spike_at_s", 0.0, MAX_DURATION_S as f64)?),
+            spike_for_us: secs(p.float_clamped("spike_for_s", 0.1, MAX_DURATION_S as f64)?),
             duration_us: duration_s as u64 * 1_000_000,
         })
     }
